@@ -1,0 +1,311 @@
+package dev.netc.ir;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The IR's operations. Each record carries its attributes and its shape rule; the gradient of each
+ * op lives in autodiff ({@code Gradients}) and its code in the backends, all found by exhaustive
+ * switches over this sealed type, so a new op is a compile error until every stage handles it.
+ */
+public sealed interface Op {
+
+    /** The op's spelling in IR dumps and diagnostics. */
+    String mnemonic();
+
+    OpPattern pattern();
+
+    /** The attributes printed after the operands, e.g. "stride=2, padding=1"; empty for none. */
+    default String attributes() { return ""; }
+
+    /** Shape rule: the output type for these operand types, or a {@link ShapeError} naming them. */
+    TensorType infer(List<TensorType> in) throws ShapeError;
+
+    // ---- leaves: their type is given when they are created ----
+
+    record Input(String name) implements Op {
+        public String mnemonic() { return "input"; }
+        public OpPattern pattern() { return OpPattern.LEAF; }
+        public String attributes() { return "name=" + name; }
+        public TensorType infer(List<TensorType> in) { throw new UnsupportedOperationException("leaf"); }
+    }
+
+    record Parameter(String name, Init init, boolean trainable) implements Op {
+        public String mnemonic() { return "param"; }
+        public OpPattern pattern() { return OpPattern.LEAF; }
+        public String attributes() { return "name=" + name + ", init=" + init + (trainable ? "" : ", frozen"); }
+        public TensorType infer(List<TensorType> in) { throw new UnsupportedOperationException("leaf"); }
+    }
+
+    /** A constant filling its node's shape with one value. */
+    record Constant(double value) implements Op {
+        public String mnemonic() { return "const"; }
+        public OpPattern pattern() { return OpPattern.LEAF; }
+        public String attributes() { return "value=" + value; }
+        public TensorType infer(List<TensorType> in) { throw new UnsupportedOperationException("leaf"); }
+    }
+
+    // ---- elementwise ----
+
+    record Unary(UnaryFn fn) implements Op {
+        public String mnemonic() { return fn.mnemonic(); }
+        public OpPattern pattern() { return OpPattern.ELEMWISE; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 1);
+            Rules.requireFloat(this, in.get(0), "operand");
+            return in.get(0);
+        }
+    }
+
+    record Binary(BinaryFn fn) implements Op {
+        public String mnemonic() { return fn.mnemonic(); }
+        public OpPattern pattern() { return OpPattern.BROADCAST; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 2);
+            TensorType a = in.get(0), b = in.get(1);
+            if (a.dtype() != b.dtype())
+                throw new ShapeError(mnemonic() + ": element types differ: " + a + " and " + b);
+            Shape s = Broadcast.shape(a.shape(), b.shape());
+            if (s == null)
+                throw new ShapeError(mnemonic() + ": shapes do not broadcast: " + a.shape() + " and " + b.shape());
+            return new TensorType(a.dtype(), s);
+        }
+    }
+
+    /** Inverted dropout's mask for its operand: 0 with probability rate, else 1/(1-rate); all ones outside training. */
+    record DropoutMask(double rate) implements Op {
+        public DropoutMask {
+            if (!(rate >= 0 && rate < 1)) throw new IllegalArgumentException("dropout rate must be in [0, 1)");
+        }
+        public String mnemonic() { return "dropout_mask"; }
+        public OpPattern pattern() { return OpPattern.ELEMWISE; }
+        public String attributes() { return "rate=" + rate; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 1);
+            Rules.requireFloat(this, in.get(0), "operand");
+            return in.get(0);
+        }
+    }
+
+    // ---- heavy ops that take an elementwise epilogue ----
+
+    /** 2-D matrix product, optionally of transposed operands. */
+    record MatMul(boolean transposeA, boolean transposeB) implements Op {
+        public String mnemonic() { return "matmul"; }
+        public OpPattern pattern() { return OpPattern.OUT_ELEMWISE_FUSABLE; }
+        public String attributes() {
+            return (transposeA ? "transpose_a" : "") + (transposeA && transposeB ? ", " : "") + (transposeB ? "transpose_b" : "");
+        }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 2);
+            TensorType a = in.get(0), b = in.get(1);
+            if (a.rank() != 2 || b.rank() != 2)
+                throw new ShapeError("matmul: operands must be matrices, got " + a.shape() + " x " + b.shape());
+            Rules.sameFloat(this, a, b);
+            Dim m = a.shape().dim(transposeA ? 1 : 0), ka = a.shape().dim(transposeA ? 0 : 1);
+            Dim kb = b.shape().dim(transposeB ? 1 : 0), n = b.shape().dim(transposeB ? 0 : 1);
+            if (!ka.equals(kb))
+                throw new ShapeError("matmul: inner dimensions differ: " + a.shape() + (transposeA ? "^T" : "")
+                        + " x " + b.shape() + (transposeB ? "^T" : ""));
+            return new TensorType(a.dtype(), Shape.of(m, n));
+        }
+    }
+
+    /** 2-D convolution (cross-correlation), NCHW input, [F, C, KH, KW] weights. */
+    record Conv2d(int stride, Padding padding) implements Op {
+        public String mnemonic() { return "conv2d"; }
+        public OpPattern pattern() { return OpPattern.OUT_ELEMWISE_FUSABLE; }
+        public String attributes() { return "stride=" + stride + ", padding=" + padding; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 2);
+            TensorType x = in.get(0), w = in.get(1);
+            if (x.rank() != 4) throw new ShapeError("conv2d: input must be [N, C, H, W], got " + x.shape());
+            if (w.rank() != 4) throw new ShapeError("conv2d: weights must be [F, C, KH, KW], got " + w.shape());
+            Rules.sameFloat(this, x, w);
+            if (!x.shape().dim(1).equals(w.shape().dim(1)))
+                throw new ShapeError("conv2d: input channels differ: input " + x.shape() + " has " + x.shape().dim(1)
+                        + ", weights " + w.shape() + " expect " + w.shape().dim(1));
+            int h = Rules.known(this, x.shape(), 2), wd = Rules.known(this, x.shape(), 3);
+            int kh = Rules.known(this, w.shape(), 2), kw = Rules.known(this, w.shape(), 3);
+            int oh = Padding.outSize(h, kh, stride, padding.top(), padding.bottom());
+            int ow = Padding.outSize(wd, kw, stride, padding.left(), padding.right());
+            if (oh <= 0 || ow <= 0)
+                throw new ShapeError("conv2d: a " + kh + "x" + kw + " window does not fit input " + x.shape());
+            return new TensorType(x.dtype(), Shape.of(x.shape().dim(0), w.shape().dim(0), Dim.of(oh), Dim.of(ow)));
+        }
+    }
+
+    /** Gradient of conv2d with respect to its input: operands (dy, w); output [N, C, inH, inW]. */
+    record Conv2dBackwardData(int stride, Padding padding, int inH, int inW) implements Op {
+        public String mnemonic() { return "conv2d_backward_data"; }
+        public OpPattern pattern() { return OpPattern.OUT_ELEMWISE_FUSABLE; }
+        public String attributes() { return "stride=" + stride + ", padding=" + padding + ", in=" + inH + "x" + inW; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 2);
+            TensorType dy = in.get(0), w = in.get(1);
+            return new TensorType(dy.dtype(), Shape.of(dy.shape().dim(0), w.shape().dim(1), Dim.of(inH), Dim.of(inW)));
+        }
+    }
+
+    /** Gradient of conv2d with respect to its weights: operands (x, dy); output [F, C, kh, kw]. */
+    record Conv2dBackwardFilter(int stride, Padding padding, int kh, int kw) implements Op {
+        public String mnemonic() { return "conv2d_backward_filter"; }
+        public OpPattern pattern() { return OpPattern.OUT_ELEMWISE_FUSABLE; }
+        public String attributes() { return "stride=" + stride + ", padding=" + padding + ", kernel=" + kh + "x" + kw; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 2);
+            TensorType x = in.get(0), dy = in.get(1);
+            return new TensorType(x.dtype(), Shape.of(dy.shape().dim(1), x.shape().dim(1), Dim.of(kh), Dim.of(kw)));
+        }
+    }
+
+    // ---- windows and reductions ----
+
+    record MaxPool(int size, int stride, Padding padding) implements Op {
+        public String mnemonic() { return "max_pool"; }
+        public OpPattern pattern() { return OpPattern.REDUCTION; }
+        public String attributes() { return "size=" + size + ", stride=" + stride + ", padding=" + padding; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 1);
+            TensorType x = in.get(0);
+            if (x.rank() != 4) throw new ShapeError("max_pool: input must be [N, C, H, W], got " + x.shape());
+            Rules.requireFloat(this, x, "input");
+            int h = Rules.known(this, x.shape(), 2), w = Rules.known(this, x.shape(), 3);
+            int oh = Padding.outSize(h, size, stride, padding.top(), padding.bottom());
+            int ow = Padding.outSize(w, size, stride, padding.left(), padding.right());
+            if (oh <= 0 || ow <= 0) throw new ShapeError("max_pool: a " + size + "x" + size + " window does not fit input " + x.shape());
+            return x.withShape(Shape.of(x.shape().dim(0), x.shape().dim(1), Dim.of(oh), Dim.of(ow)));
+        }
+    }
+
+    /** Gradient of max_pool: operands (x, dy); routes each dy to the first maximum of its window. */
+    record MaxPoolGrad(int size, int stride, Padding padding) implements Op {
+        public String mnemonic() { return "max_pool_grad"; }
+        public OpPattern pattern() { return OpPattern.OPAQUE; }
+        public String attributes() { return "size=" + size + ", stride=" + stride + ", padding=" + padding; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 2);
+            return in.get(0);
+        }
+    }
+
+    record Reduce(ReduceFn fn, List<Integer> axes, boolean keepDims) implements Op {
+        public Reduce { axes = List.copyOf(axes); }
+        public String mnemonic() { return fn.mnemonic(); }
+        public OpPattern pattern() { return OpPattern.REDUCTION; }
+        public String attributes() {
+            return "axes=" + axes.stream().map(String::valueOf).collect(Collectors.joining(",", "[", "]")) + (keepDims ? ", keep_dims" : "");
+        }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 1);
+            TensorType x = in.get(0);
+            Rules.requireFloat(this, x, "operand");
+            List<Dim> out = new ArrayList<>();
+            for (int i = 0; i < x.rank(); i++) {
+                if (!axes.contains(i)) out.add(x.shape().dim(i));
+                else if (keepDims) out.add(Dim.of(1));
+            }
+            for (int a : axes)
+                if (a < 0 || a >= x.rank()) throw new ShapeError(mnemonic() + ": axis " + a + " out of range for " + x.shape());
+            return x.withShape(new Shape(out));
+        }
+    }
+
+    /** Sums a broadcast value back down to the shape it was broadcast from (the gradient of broadcasting). */
+    record SumTo(Shape target) implements Op {
+        public String mnemonic() { return "sum_to"; }
+        public OpPattern pattern() { return OpPattern.REDUCTION; }
+        public String attributes() { return "shape=" + target; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 1);
+            if (!Broadcast.broadcastsTo(target, in.get(0).shape()))
+                throw new ShapeError("sum_to: " + target + " does not broadcast to " + in.get(0).shape());
+            return in.get(0).withShape(target);
+        }
+    }
+
+    record BroadcastTo(Shape target) implements Op {
+        public String mnemonic() { return "broadcast_to"; }
+        public OpPattern pattern() { return OpPattern.BROADCAST; }
+        public String attributes() { return "shape=" + target; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 1);
+            if (!Broadcast.broadcastsTo(in.get(0).shape(), target))
+                throw new ShapeError("broadcast_to: " + in.get(0).shape() + " does not broadcast to " + target);
+            return in.get(0).withShape(target);
+        }
+    }
+
+    /** Softmax along one axis (numerically stable). */
+    record Softmax(int axis) implements Op {
+        public String mnemonic() { return "softmax"; }
+        public OpPattern pattern() { return OpPattern.REDUCTION; }
+        public String attributes() { return "axis=" + axis; }
+        public TensorType infer(List<TensorType> in) throws ShapeError { return Rules.axisOp(this, in, axis); }
+    }
+
+    record LogSoftmax(int axis) implements Op {
+        public String mnemonic() { return "log_softmax"; }
+        public OpPattern pattern() { return OpPattern.REDUCTION; }
+        public String attributes() { return "axis=" + axis; }
+        public TensorType infer(List<TensorType> in) throws ShapeError { return Rules.axisOp(this, in, axis); }
+    }
+
+    /** Index of the largest element along an axis (first on ties); i32, not differentiable. */
+    record Argmax(int axis) implements Op {
+        public String mnemonic() { return "argmax"; }
+        public OpPattern pattern() { return OpPattern.REDUCTION; }
+        public String attributes() { return "axis=" + axis; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            TensorType x = Rules.axisOp(this, in, axis);
+            return new TensorType(DType.I32, x.shape().drop(axis));
+        }
+    }
+
+    // ---- layout ----
+
+    record Reshape(Shape target) implements Op {
+        public String mnemonic() { return "reshape"; }
+        public OpPattern pattern() { return OpPattern.INJECTIVE; }
+        public String attributes() { return "shape=" + target; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 1);
+            if (!in.get(0).shape().volume().equals(target.volume()))
+                throw new ShapeError("reshape: cannot reshape " + in.get(0).shape() + " to " + target + " (element counts differ)");
+            return in.get(0).withShape(target);
+        }
+    }
+
+    record Transpose(List<Integer> permutation) implements Op {
+        public Transpose { permutation = List.copyOf(permutation); }
+        public String mnemonic() { return "transpose"; }
+        public OpPattern pattern() { return OpPattern.INJECTIVE; }
+        public String attributes() { return "perm=" + permutation; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 1);
+            TensorType x = in.get(0);
+            if (permutation.size() != x.rank() || !permutation.stream().sorted().toList().equals(
+                    java.util.stream.IntStream.range(0, x.rank()).boxed().toList()))
+                throw new ShapeError("transpose: " + permutation + " is not a permutation of the axes of " + x.shape());
+            List<Dim> out = new ArrayList<>();
+            for (int p : permutation) out.add(x.shape().dim(p));
+            return x.withShape(new Shape(out));
+        }
+    }
+
+    /** One-hot encoding of i32 class indices: [...] -> f32 [..., depth]. Out-of-range indices give a zero row. */
+    record OneHot(int depth) implements Op {
+        public String mnemonic() { return "one_hot"; }
+        public OpPattern pattern() { return OpPattern.INJECTIVE; }
+        public String attributes() { return "depth=" + depth; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 1);
+            TensorType x = in.get(0);
+            if (x.dtype() != DType.I32) throw new ShapeError("one_hot: class indices must be i32, got " + x);
+            List<Dim> out = new ArrayList<>(x.shape().dims());
+            out.add(Dim.of(depth));
+            return new TensorType(DType.F32, new Shape(out));
+        }
+    }
+}
