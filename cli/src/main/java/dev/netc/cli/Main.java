@@ -1,0 +1,40 @@
+package dev.netc.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code netc} command. Exit codes: 0 success, 2 user error (file, flags, data), 1 internal error.
+ */
+@Command(name = "netc", mixinStandardHelpOptions = true, version = "netc 0.1.0",
+        description = "A compiler for neural networks written as .net files.",
+        subcommands = {CheckCommand.class, SummaryCommand.class, IrCommand.class, GraphCommand.class,
+                CompileCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static final int USER_ERROR = 2;
+    public static final int INTERNAL_ERROR = 1;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() { throw new CommandLine.ParameterException(spec.commandLine(), "missing command"); }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs one command line and returns its exit code (tests call this directly). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExitCodeOnInvalidInput(USER_ERROR);
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof UserError) {
+                System.err.println(ex.getMessage());
+                return USER_ERROR;
+            }
+            System.err.println("netc: internal error (this is a bug in netc, please report it): " + ex);
+            ex.printStackTrace(System.err);
+            return INTERNAL_ERROR;
+        });
+        return cli.execute(args);
+    }
+}
