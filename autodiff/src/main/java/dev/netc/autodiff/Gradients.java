@@ -1,0 +1,169 @@
+package dev.netc.autodiff;
+
+import dev.netc.ir.BinaryFn;
+import dev.netc.ir.DType;
+import dev.netc.ir.Dim;
+import dev.netc.ir.Node;
+import dev.netc.ir.Op;
+import dev.netc.ir.ReduceFn;
+import dev.netc.ir.Shape;
+import dev.netc.ir.TensorType;
+import dev.netc.ir.UnaryFn;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The gradient rule of every op, in one exhaustive switch over the sealed {@link Op} type: a new op
+ * is a compile error here until its rule exists. A rule gets the forward node, the id of the
+ * gradient flowing into its output ({@code dy}) and which operands want a gradient; it returns, per
+ * operand, the id of that operand's gradient contribution (typed exactly like the operand) or
+ * {@link #NONE}.
+ */
+final class Gradients {
+    private Gradients() {}
+
+    /** No gradient for this operand (not wanted, not differentiable, or zero almost everywhere). */
+    static final int NONE = -1;
+
+    static int[] of(Node node, int dy, boolean[] wants, Emitter e) {
+        int[] in = node.inputs().stream().mapToInt(Integer::intValue).toArray();
+        int y = node.id();
+        DType dt = node.type().dtype();
+        int[] grads = new int[in.length];
+        Arrays.fill(grads, NONE);
+        switch (node.op()) {
+            case Op.Input i -> { }
+            case Op.Parameter p -> { }
+            case Op.Constant c -> { }
+            case Op.Unary u -> grads[0] = unary(u.fn(), in[0], y, dy, dt, e);
+            case Op.Binary b -> binary(b.fn(), in, y, dy, wants, dt, grads, e);
+            case Op.DropoutMask d -> { } // the mask does not depend on its operand's values
+            case Op.MatMul m -> matMul(m, in, dy, wants, grads, e);
+            case Op.Conv2d c -> {
+                Shape x = e.shape(in[0]), w = e.shape(in[1]);
+                if (wants[0]) grads[0] = e.add(new Op.Conv2dBackwardData(c.stride(), c.padding(), x.size(2), x.size(3)), dy, in[1]);
+                if (wants[1]) grads[1] = e.add(new Op.Conv2dBackwardFilter(c.stride(), c.padding(), w.size(2), w.size(3)), in[0], dy);
+            }
+            case Op.Conv2dBackwardData c -> { // (dyIn, w) -> dx, linear in each operand
+                Shape w = e.shape(in[1]);
+                if (wants[0]) grads[0] = e.add(new Op.Conv2d(c.stride(), c.padding()), dy, in[1]);
+                if (wants[1]) grads[1] = e.add(new Op.Conv2dBackwardFilter(c.stride(), c.padding(), w.size(2), w.size(3)), dy, in[0]);
+            }
+            case Op.Conv2dBackwardFilter c -> { // (x, dyIn) -> dw, linear in each operand
+                Shape x = e.shape(in[0]);
+                if (wants[0]) grads[0] = e.add(new Op.Conv2dBackwardData(c.stride(), c.padding(), x.size(2), x.size(3)), in[1], dy);
+                if (wants[1]) grads[1] = e.add(new Op.Conv2d(c.stride(), c.padding()), in[0], dy);
+            }
+            case Op.MaxPool p -> grads[0] = e.add(new Op.MaxPoolGrad(p.size(), p.stride(), p.padding()), in[0], dy);
+            case Op.MaxPoolGrad p -> {
+                // Piecewise constant in x (the argmax positions), so x gets nothing; dy would need a gather op.
+                if (wants[1]) throw new UnsupportedOperationException("second-order gradient of max_pool_grad not supported");
+            }
+            case Op.Reduce r -> grads[0] = reduce(r, in[0], y, dy, dt, e);
+            case Op.SumTo s -> grads[0] = e.broadcastTo(dy, e.shape(in[0]));
+            case Op.BroadcastTo b -> grads[0] = e.sumTo(dy, e.shape(in[0]));
+            case Op.Softmax s -> { // y * (dy - sum(dy * y))
+                int dot = e.reduce(ReduceFn.SUM, List.of(s.axis()), true, e.mul(dy, y));
+                grads[0] = e.mul(y, e.sub(dy, dot));
+            }
+            case Op.LogSoftmax s -> { // dy - softmax(x) * sum(dy), with softmax(x) = exp(y)
+                int total = e.reduce(ReduceFn.SUM, List.of(s.axis()), true, dy);
+                grads[0] = e.sub(dy, e.mul(e.unary(UnaryFn.EXP, y), total));
+            }
+            case Op.Argmax a -> { } // integer output
+            case Op.Reshape r -> grads[0] = e.reshape(dy, e.shape(in[0]));
+            case Op.Transpose t -> {
+                List<Integer> perm = t.permutation();
+                Integer[] inverse = new Integer[perm.size()];
+                for (int i = 0; i < perm.size(); i++) inverse[perm.get(i)] = i;
+                grads[0] = e.add(new Op.Transpose(List.of(inverse)), dy);
+            }
+            case Op.OneHot o -> { } // integer operand
+        }
+        for (int i = 0; i < grads.length; i++) if (!wants[i]) grads[i] = NONE;
+        return grads;
+    }
+
+    private static int unary(UnaryFn fn, int x, int y, int dy, DType dt, Emitter e) {
+        return switch (fn) {
+            case NEG -> e.neg(dy);
+            case RELU -> e.mul(dy, e.unary(UnaryFn.STEP, x));
+            case SIGMOID -> e.mul(dy, e.mul(y, e.sub(e.scalar(1, dt), y)));
+            case TANH -> e.mul(dy, e.sub(e.scalar(1, dt), e.unary(UnaryFn.SQUARE, y)));
+            case EXP -> e.mul(dy, y);
+            case LOG -> e.div(dy, x);
+            case SQRT -> e.div(dy, e.mul(e.scalar(2, dt), y));
+            case SQUARE -> e.mul(e.mul(e.scalar(2, dt), x), dy);
+            case RECIPROCAL -> e.neg(e.mul(e.mul(dy, y), y));
+            case ABS -> e.mul(dy, e.sub(e.unary(UnaryFn.STEP, x), e.unary(UnaryFn.STEP, e.neg(x))));
+            case STEP -> NONE; // zero almost everywhere
+        };
+    }
+
+    /** Contributions shaped like the output, then summed down to each operand's shape. */
+    private static void binary(BinaryFn fn, int[] in, int y, int dy, boolean[] wants, DType dt, int[] grads, Emitter e) {
+        int a = in[0], b = in[1];
+        int da = NONE, db = NONE;
+        switch (fn) {
+            case ADD -> { da = dy; db = dy; }
+            case SUB -> { da = dy; db = wants[1] ? e.neg(dy) : NONE; }
+            case MUL -> { da = wants[0] ? e.mul(dy, b) : NONE; db = wants[1] ? e.mul(dy, a) : NONE; }
+            case DIV -> { // d(a/b)/db = -a/b^2 = -y/b
+                da = wants[0] ? e.div(dy, b) : NONE;
+                db = wants[1] ? e.neg(e.div(e.mul(dy, y), b)) : NONE;
+            }
+            case MAX, MIN -> { // the operand that won takes dy; ties go to b
+                int aWins = fn == BinaryFn.MAX ? e.binary(BinaryFn.GREATER, a, b) : e.binary(BinaryFn.GREATER, b, a);
+                da = e.mul(dy, aWins);
+                db = wants[1] ? e.sub(dy, da) : NONE;
+            }
+            case GREATER -> { } // piecewise constant
+        }
+        if (wants[0] && da != NONE) grads[0] = e.sumTo(da, e.shape(a));
+        if (wants[1] && db != NONE) grads[1] = e.sumTo(db, e.shape(b));
+    }
+
+    /** For C = op(A) op(B): dA and dB as matmuls of dy and the other operand with transpose flags. */
+    private static void matMul(Op.MatMul m, int[] in, int dy, boolean[] wants, int[] grads, Emitter e) {
+        int a = in[0], b = in[1];
+        boolean ta = m.transposeA(), tb = m.transposeB();
+        if (wants[0]) grads[0] = !ta
+                ? (tb ? e.matMul(false, false, dy, b) : e.matMul(false, true, dy, b))   // dy B  |  dy B^T
+                : (tb ? e.matMul(true, true, b, dy) : e.matMul(false, true, b, dy));    // B^T dy^T  |  B dy^T
+        if (wants[1]) grads[1] = !tb
+                ? (ta ? e.matMul(false, false, a, dy) : e.matMul(true, false, a, dy))   // A dy  |  A^T dy
+                : (ta ? e.matMul(true, true, dy, a) : e.matMul(true, false, dy, a));    // dy^T A^T  |  dy^T A
+    }
+
+    /** Sum and mean broadcast dy back over the reduced axes; max sends it to every maximal element. */
+    private static int reduce(Op.Reduce r, int x, int y, int dy, DType dt, Emitter e) {
+        Shape xs = e.shape(x), kept = Emitter.keptShape(xs, r.axes());
+        int spread = e.broadcastTo(e.reshape(dy, kept), xs);
+        return switch (r.fn()) {
+            case SUM -> spread;
+            case MEAN -> e.div(spread, count(r.axes(), xs, dt, e));
+            case MAX -> { // mask = 1 where x equals the max: max >= x always, so 1 - (max > x)
+                int max = e.broadcastTo(e.reshape(y, kept), xs);
+                int mask = e.sub(e.scalar(1, dt), e.binary(BinaryFn.GREATER, max, x));
+                yield e.mul(spread, mask);
+            }
+        };
+    }
+
+    /**
+     * The number of reduced elements: a scalar constant when known; for a symbolic (batch) axis, the
+     * sum of a ones tensor over the axes, so the value is bound at run time.
+     */
+    private static int count(List<Integer> axes, Shape xs, DType dt, Emitter e) {
+        long n = 1;
+        boolean known = true;
+        for (int a : axes) {
+            if (xs.dim(a) instanceof Dim.Known k) n *= k.size();
+            else known = false;
+        }
+        if (known) return e.scalar(n, dt);
+        Shape reducedOnly = xs;
+        for (int i = 0; i < xs.rank(); i++) if (!axes.contains(i)) reducedOnly = reducedOnly.with(i, Dim.of(1));
+        return e.reduce(ReduceFn.SUM, axes, true, e.constant(1, new TensorType(dt, reducedOnly)));
+    }
+}

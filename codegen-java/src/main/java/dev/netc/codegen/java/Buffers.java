@@ -1,0 +1,103 @@
+package dev.netc.codegen.java;
+
+import dev.netc.ir.DType;
+import dev.netc.ir.Graph;
+import dev.netc.ir.Node;
+import dev.netc.ir.Op;
+import dev.netc.ir.OpPattern;
+import dev.netc.ir.plan.KernelPlan;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import javax.lang.model.SourceVersion;
+
+/**
+ * Decides which values of a plan live in fields of the generated class, and names those fields after
+ * the IR names ("dense/kernel" becomes {@code dense_kernel}; unnamed values are {@code t<id>}).
+ */
+final class Buffers {
+
+    /** How a field gets its array. */
+    enum Kind {
+        /** Allocated per batch; written by the caller. */ INPUT,
+        /** Allocated once in the constructor. */ PARAMETER,
+        /** Allocated per batch and filled with the constant. */ CONSTANT,
+        /** Allocated per batch; written by a kernel. */ COMPUTED,
+        /** A reshape: the same array as its operand. */ ALIAS
+    }
+
+    /** Locals and members of the generated class that fields must not shadow or clash with. */
+    private static final Set<String> RESERVED = Set.of(
+            "batch", "seed", "training", "dropoutCounter", "optimizerState", "name", "node", "z", "i", "j", "k",
+            "o", "c", "v", "g", "mu", "mi", "vi", "lrT", "base", "best", "max", "sum", "inv", "lse", "e", "scale",
+            "stream", "learningRate", "step", "state");
+    private static final Pattern LOCAL = Pattern.compile("(v|stream)[0-9]+");
+
+    private final Graph graph;
+    private final String[] field;
+    private final Kind[] kind;
+    private final Set<String> taken = new HashSet<>();
+
+    Buffers(KernelPlan plan) {
+        this.graph = plan.graph();
+        int size = graph.size();
+        field = new String[size];
+        kind = new Kind[size];
+        int[] kernelOf = plan.kernelIndexByNode();
+        boolean[] materialized = plan.materialized();
+        Set<Integer> outputs = new HashSet<>(graph.outputs().values());
+        List<List<Integer>> users = graph.users();
+        for (Node n : graph.nodes()) {
+            if (n.type().dtype() == DType.F64)
+                throw new IllegalArgumentException("the Java backend supports f32 and i32 tensors only; "
+                        + n.label() + " is " + n.type() + " (f64 graphs run on the interpreter)");
+            Kind k = switch (n.op()) {
+                case Op.Input in -> Kind.INPUT;
+                case Op.Parameter p -> Kind.PARAMETER;
+                case Op.Constant c -> outputs.contains(n.id()) || users.get(n.id()).stream()
+                        .anyMatch(u -> kernelOf[u] >= 0 && !inlinesOperands(graph.node(u))) ? Kind.CONSTANT : null;
+                case Op.Reshape r -> materialized[n.id()] ? Kind.ALIAS : null;
+                default -> kernelOf[n.id()] >= 0 && materialized[n.id()] ? Kind.COMPUTED : null;
+            };
+            if (k == null) continue;
+            kind[n.id()] = k;
+            field[n.id()] = uniqueName(n.name() == null ? "t" + n.id() : sanitize(n.name()), n.id());
+        }
+    }
+
+    /** True for ops rendered as scalar expressions that read constants as literals. */
+    static boolean inlinesOperands(Node n) {
+        return n.op().pattern() == OpPattern.ELEMWISE || n.op().pattern() == OpPattern.BROADCAST;
+    }
+
+    private String uniqueName(String base, int id) {
+        if (RESERVED.contains(base) || LOCAL.matcher(base).matches() || !SourceVersion.isName(base) || taken.contains(base))
+            base = base + "_" + id;
+        for (int extra = 2; !SourceVersion.isName(base) || taken.contains(base); extra++) base = "t" + id + "_" + extra;
+        taken.add(base);
+        return base;
+    }
+
+    /** A fresh field name for something that is not a node (optimizer state), unique among all fields. */
+    String newField(String wanted) { return uniqueName(sanitize(wanted), taken.size()); }
+
+    static String sanitize(String irName) {
+        StringBuilder sb = new StringBuilder();
+        for (char ch : irName.toCharArray()) sb.append(Character.isLetterOrDigit(ch) && ch < 128 ? ch : '_');
+        if (sb.isEmpty() || Character.isDigit(sb.charAt(0))) sb.insert(0, '_');
+        return sb.toString();
+    }
+
+    /** The field holding node {@code id}, or null when the value has none (inlined or dead). */
+    String field(int id) { return field[id]; }
+
+    Kind kind(int id) { return kind[id]; }
+
+    boolean hasField(int id) { return field[id] != null; }
+
+    /** "float[]" or "int[]". */
+    String arrayType(int id) { return elementType(id) + "[]"; }
+
+    String elementType(int id) { return graph.node(id).type().dtype() == DType.I32 ? "int" : "float"; }
+}

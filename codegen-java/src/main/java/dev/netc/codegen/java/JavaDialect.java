@@ -1,0 +1,35 @@
+package dev.netc.codegen.java;
+
+/** Scalar arithmetic spelled in Java: float math goes through {@link Math} in double and back. */
+public final class JavaDialect implements Dialect {
+
+    public static final JavaDialect INSTANCE = new JavaDialect();
+
+    private JavaDialect() {}
+
+    @Override public String floatLiteral(double value) {
+        float f = (float) value;
+        if (Float.isNaN(f)) return "Float.NaN";
+        if (Float.isInfinite(f)) return f > 0 ? "Float.POSITIVE_INFINITY" : "Float.NEGATIVE_INFINITY";
+        String s = Float.toString(f) + "f";
+        return f < 0 || (f == 0 && 1 / f < 0) ? "(" + s + ")" : s;
+    }
+
+    @Override public String intLiteral(long value) {
+        return value < 0 ? "(" + value + ")" : Long.toString(value);
+    }
+
+    @Override public String call(Fn fn, String arg) {
+        return switch (fn) {
+            case EXP -> "(float) Math.exp(" + arg + ")";
+            case LOG -> "(float) Math.log(" + arg + ")";
+            case TANH -> "(float) Math.tanh(" + arg + ")";
+            case SQRT -> "(float) Math.sqrt(" + arg + ")";
+            case ABS -> "Math.abs(" + arg + ")";
+        };
+    }
+
+    @Override public String max(String a, String b, boolean isFloat) { return "Math.max(" + a + ", " + b + ")"; }
+
+    @Override public String min(String a, String b, boolean isFloat) { return "Math.min(" + a + ", " + b + ")"; }
+}

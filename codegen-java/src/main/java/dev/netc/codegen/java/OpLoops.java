@@ -1,0 +1,142 @@
+package dev.netc.codegen.java;
+
+import com.palantir.javapoet.CodeBlock;
+import dev.netc.ir.Dim;
+import dev.netc.ir.ReduceFn;
+import dev.netc.ir.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Plain-loop code for the ops the kernel library does not cover: reductions, softmax, layout. */
+final class OpLoops {
+    private OpLoops() {}
+
+    /**
+     * out = fn over the axes of x whose size in {@code reducedShape} is 1 (reducedShape has x's rank,
+     * and lays out like out). Serves both Reduce and SumTo.
+     */
+    static CodeBlock reduce(ReduceFn fn, Shape x, Shape reducedShape, String in, String out) {
+        SizeExpr inCount = SizeExpr.count(x), outCount = SizeExpr.count(reducedShape);
+        String idx = IndexExpr.broadcast(reducedShape, x, "i");
+        CodeBlock.Builder b = CodeBlock.builder();
+        b.addStatement("$T.fill($L, 0, $L, $L)", Arrays.class, out, outCount, fn == ReduceFn.MAX ? "Float.NEGATIVE_INFINITY" : "0f");
+        b.beginControlFlow("for (int i = 0; i < $L; i++)", inCount);
+        if (fn == ReduceFn.MAX) {
+            b.addStatement("int o = $L", idx);
+            b.addStatement("$L[o] = Math.max($L[o], $L[i])", out, out, in);
+        } else {
+            b.addStatement("$L[$L] += $L[i]", out, idx, in);
+        }
+        b.endControlFlow();
+        if (fn == ReduceFn.MEAN) {
+            SizeExpr reduced = ratio(x, reducedShape);
+            b.addStatement("final float scale = 1f / ($L)", reduced);
+            b.beginControlFlow("for (int o = 0; o < $L; o++)", outCount);
+            b.addStatement("$L[o] *= scale", out);
+            b.endControlFlow();
+        }
+        return b.build();
+    }
+
+    /** x with the given axes set to 1 (for a Reduce). */
+    static Shape keepDims(Shape x, List<Integer> axes) {
+        List<Dim> dims = new ArrayList<>(x.dims());
+        for (int a : axes) dims.set(a, Dim.of(1));
+        return new Shape(dims);
+    }
+
+    /** target right-aligned to the rank of x with leading 1s (for a SumTo). */
+    static Shape padRank(Shape target, int rank) {
+        List<Dim> dims = new ArrayList<>();
+        for (int i = target.rank(); i < rank; i++) dims.add(Dim.of(1));
+        dims.addAll(target.dims());
+        return new Shape(dims);
+    }
+
+    private static SizeExpr ratio(Shape x, Shape reduced) {
+        SizeExpr r = SizeExpr.ONE;
+        for (int k = 0; k < x.rank(); k++)
+            if (!x.dim(k).equals(reduced.dim(k))) r = r.times(SizeExpr.of(x.dim(k)));
+        return r;
+    }
+
+    /** What to compute along the axis of a softmax-like op. */
+    enum AxisOp { SOFTMAX, LOG_SOFTMAX, ARGMAX }
+
+    /** Softmax, log-softmax or argmax along one axis, numerically stable (max subtracted first). */
+    static CodeBlock alongAxis(AxisOp op, Shape x, int axis, String in, String out) {
+        SizeExpr outer = SizeExpr.of(x, 0, axis), len = SizeExpr.of(x.dim(axis)), inner = SizeExpr.of(x, axis + 1, x.rank());
+        boolean contiguous = inner.isOne();
+        CodeBlock.Builder b = CodeBlock.builder();
+        b.beginControlFlow("for (int o = 0; o < $L; o++)", outer);
+        if (contiguous) {
+            b.addStatement("int base = o * $L", len.factor());
+        } else {
+            b.beginControlFlow("for (int j = 0; j < $L; j++)", inner);
+            b.addStatement("int base = o * $L * $L + j", len.factor(), inner.factor());
+        }
+        String at = contiguous ? "base + k" : "base + k * " + inner.factor();
+        switch (op) {
+            case ARGMAX -> {
+                b.addStatement("int best = 0");
+                b.addStatement("float max = $L[base]", in);
+                b.beginControlFlow("for (int k = 1; k < $L; k++)", len);
+                b.beginControlFlow("if ($L[$L] > max)", in, at);
+                b.addStatement("max = $L[$L]", in, at);
+                b.addStatement("best = k");
+                b.endControlFlow();
+                b.endControlFlow();
+                b.addStatement("$L[$L] = best", out, contiguous ? "o" : "o * " + inner.factor() + " + j");
+            }
+            case SOFTMAX, LOG_SOFTMAX -> {
+                b.addStatement("float max = Float.NEGATIVE_INFINITY");
+                b.beginControlFlow("for (int k = 0; k < $L; k++)", len);
+                b.addStatement("max = Math.max(max, $L[$L])", in, at);
+                b.endControlFlow();
+                b.addStatement("float sum = 0f");
+                b.beginControlFlow("for (int k = 0; k < $L; k++)", len);
+                if (op == AxisOp.SOFTMAX) {
+                    b.addStatement("float e = (float) Math.exp($L[$L] - max)", in, at);
+                    b.addStatement("$L[$L] = e", out, at);
+                    b.addStatement("sum += e");
+                } else {
+                    b.addStatement("sum += (float) Math.exp($L[$L] - max)", in, at);
+                }
+                b.endControlFlow();
+                if (op == AxisOp.SOFTMAX) {
+                    b.addStatement("float inv = 1f / sum");
+                    b.beginControlFlow("for (int k = 0; k < $L; k++)", len);
+                    b.addStatement("$L[$L] *= inv", out, at);
+                } else {
+                    b.addStatement("float lse = max + (float) Math.log(sum)");
+                    b.beginControlFlow("for (int k = 0; k < $L; k++)", len);
+                    b.addStatement("$L[$L] = $L[$L] - lse", out, at, in, at);
+                }
+                b.endControlFlow();
+            }
+        }
+        if (!contiguous) b.endControlFlow();
+        b.endControlFlow();
+        return b.build();
+    }
+
+    static CodeBlock transpose(Shape in, Shape out, List<Integer> perm, String inField, String outField) {
+        return CodeBlock.builder()
+                .beginControlFlow("for (int i = 0; i < $L; i++)", SizeExpr.count(out))
+                .addStatement("$L[i] = $L[$L]", outField, inField, IndexExpr.transpose(in, out, perm, "i"))
+                .endControlFlow().build();
+    }
+
+    /** out[..., c] = 1 where c is the class index, other entries 0; out-of-range indices give a zero row. */
+    static CodeBlock oneHot(Shape indices, int depth, String in, String out) {
+        return CodeBlock.builder()
+                .addStatement("$T.fill($L, 0f)", Arrays.class, out)
+                .beginControlFlow("for (int i = 0; i < $L; i++)", SizeExpr.count(indices))
+                .addStatement("int c = $L[i]", in)
+                .beginControlFlow("if (c >= 0 && c < $L)", depth)
+                .addStatement("$L[i * $L + c] = 1f", out, depth)
+                .endControlFlow()
+                .endControlFlow().build();
+    }
+}

@@ -1,0 +1,118 @@
+package dev.netc.codegen.java.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register-blocked inner kernel: an MR x NR tile of C (MR rows, two vectors per row) is held in
+ * twelve accumulators while the packed A sliver and packed B sliver stream by, one fma per
+ * accumulator per k step. Twelve accumulators plus two B vectors and one broadcast fit the sixteen
+ * vector registers of AVX2/AVX-512 without spilling.
+ */
+final class GemmMicroKernel {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int VL = S.length();
+    static final int MR = 6;
+    static final int NR = 2 * VL;
+
+    private GemmMicroKernel() {}
+
+    /**
+     * Computes one tile: C[row0 .. row0+rows) x [col0 .. col0+cols) (+)= Apanel @ Bpanel.
+     *
+     * @param tile scratch of at least MR * NR floats
+     * @param accumulate add to the existing C values instead of overwriting them
+     * @param epilogue applied before the store (only on the last k block), or null
+     */
+    static void tile(float[] ap, int apOff, float[] bp, int bpOff, int kc,
+                     float[] c, int cOff, int ldc, int row0, int col0, int rows, int cols,
+                     boolean accumulate, Epilogue epilogue, float[] tile) {
+        multiply(ap, apOff, bp, bpOff, kc, tile);
+        int base = cOff + row0 * ldc + col0;
+        for (int r = 0; r < rows; r++) {
+            int rowIndex = base + r * ldc;
+            for (int half = 0; half < cols; half += VL) {
+                FloatVector v = FloatVector.fromArray(S, tile, r * NR + half);
+                int lanes = Math.min(VL, cols - half);
+                if (lanes == VL) {
+                    storeFull(v, c, rowIndex + half, row0 + r, col0 + half, accumulate, epilogue);
+                } else {
+                    storePartial(v, c, rowIndex + half, row0 + r, col0 + half, lanes, accumulate, epilogue);
+                }
+            }
+        }
+    }
+
+    /**
+     * tile[MR x NR] = Apanel (kc x MR) @ Bpanel (kc x NR). Kept apart from the store logic so the JIT
+     * keeps all twelve accumulators in registers.
+     */
+    private static void multiply(float[] ap, int apOff, float[] bp, int bpOff, int kc, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bpOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + VL);
+            int ai = apOff + p * MR;
+            FloatVector a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, VL);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + VL);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + VL);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + VL);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + VL);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + VL);
+    }
+
+    private static void storeFull(FloatVector v, float[] c, int index, int row, int col,
+                                  boolean accumulate, Epilogue epilogue) {
+        if (accumulate) {
+            v = v.add(FloatVector.fromArray(S, c, index));
+        }
+        if (epilogue != null) {
+            v = epilogue.apply(v, row, col);
+        }
+        v.intoArray(c, index);
+    }
+
+    private static void storePartial(FloatVector v, float[] c, int index, int row, int col, int lanes,
+                                     boolean accumulate, Epilogue epilogue) {
+        VectorMask<Float> live = S.indexInRange(0, lanes);
+        if (accumulate) {
+            v = v.add(FloatVector.fromArray(S, c, index, live));
+        }
+        if (epilogue != null) {
+            v = epilogue.apply(v, row, col, live);
+        }
+        v.intoArray(c, index, live);
+    }
+}

@@ -1,0 +1,115 @@
+package dev.netc.frontend;
+
+import dev.netc.grammar.NetLexer;
+import dev.netc.grammar.NetParser;
+import java.util.ArrayList;
+import java.util.List;
+import org.antlr.v4.runtime.DefaultErrorStrategy;
+import org.antlr.v4.runtime.FailedPredicateException;
+import org.antlr.v4.runtime.InputMismatchException;
+import org.antlr.v4.runtime.NoViableAltException;
+import org.antlr.v4.runtime.Parser;
+import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.misc.IntervalSet;
+
+/** ANTLR's recovery with messages in the user's words: "expected '}' but found 'model'". */
+final class FriendlyErrorStrategy extends DefaultErrorStrategy {
+
+    @Override protected void reportNoViableAlternative(Parser p, NoViableAltException e) {
+        Token t = e.getOffendingToken();
+        String expected = describe(p, e.getExpectedTokens(), t);
+        p.notifyErrorListeners(t, expected.isEmpty() ? "unexpected " + describe(t) : "expected " + expected + " but found " + describe(t), e);
+    }
+
+    @Override protected void reportInputMismatch(Parser p, InputMismatchException e) {
+        Token t = e.getOffendingToken();
+        p.notifyErrorListeners(t, "expected " + describe(p, e.getExpectedTokens(), t) + " but found " + describe(t), e);
+    }
+
+    @Override protected void reportFailedPredicate(Parser p, FailedPredicateException e) {
+        p.notifyErrorListeners(e.getOffendingToken(), "unexpected " + describe(e.getOffendingToken()), e);
+    }
+
+    @Override protected void reportUnwantedToken(Parser p) {
+        if (inErrorRecoveryMode(p)) return;
+        beginErrorCondition(p);
+        Token t = p.getCurrentToken();
+        p.notifyErrorListeners(t, "unexpected " + describe(t) + "; expected " + describe(p, getExpectedTokens(p), t), null);
+    }
+
+    @Override protected void reportMissingToken(Parser p) {
+        if (inErrorRecoveryMode(p)) return;
+        beginErrorCondition(p);
+        Token t = p.getCurrentToken();
+        p.notifyErrorListeners(t, "expected " + describe(p, getExpectedTokens(p), t) + " but found " + describe(t), null);
+    }
+
+    static String describe(Token t) {
+        return switch (t.getType()) {
+            case Token.EOF -> "end of file";
+            case NetLexer.ERROR_CHAR -> {
+                String s = t.getText();
+                int c = s.isEmpty() ? 0 : s.codePointAt(0);
+                yield c < 0x20 || c == 0x7f || Character.isWhitespace(c) || Character.isISOControl(c)
+                        ? "character U+%04X".formatted(c) : "character '" + s + "'";
+            }
+            case NetLexer.STRING -> "string " + shorten(t.getText());
+            default -> "'" + shorten(t.getText()) + "'";
+        };
+    }
+
+    /**
+     * The expected token set in words. Statement and expression starters collapse to "a statement"
+     * and "an expression"; an unclosed body before a new item or the end of the file says just '}'.
+     */
+    private static String describe(Parser p, IntervalSet expected, Token found) {
+        if (expected == null || expected.isNil()) return "";
+        List<Integer> types = expected.toList();
+        List<String> words = new ArrayList<>();
+        boolean statement = types.contains(NetParser.INPUT) && types.contains(NetParser.PARAM);
+        boolean expression = types.contains(NetParser.NUMBER) && types.contains(NetParser.ID) && types.contains(tokenType(p, "'('"));
+        int ft = found.getType();
+        boolean newItem = ft == Token.EOF || ft == NetParser.MODEL || ft == NetParser.BLOCK || ft == NetParser.TRAIN;
+        if (statement && newItem && types.contains(closeBrace(p))) return "'}'";
+        if (statement) words.add("a statement");
+        else if (expression) words.add("an expression");
+        for (int type : types) {
+            if (statement && isStatementStart(type)) continue;
+            if (expression && isExpressionStart(p, type)) continue;
+            words.add(tokenName(p, type));
+        }
+        if (words.size() > 6) return String.join(", ", words.subList(0, 6)) + ", ...";
+        if (words.size() == 1) return words.getFirst();
+        return String.join(", ", words.subList(0, words.size() - 1)) + " or " + words.getLast();
+    }
+
+    private static int closeBrace(Parser p) { return tokenType(p, "'}'"); }
+
+    private static int tokenType(Parser p, String literal) {
+        var v = p.getVocabulary();
+        for (int i = 0; i <= v.getMaxTokenType(); i++) if (literal.equals(v.getLiteralName(i))) return i;
+        return -1;
+    }
+
+    private static boolean isStatementStart(int type) {
+        return type == NetParser.INPUT || type == NetParser.PARAM || type == NetParser.FROZEN
+                || type == NetParser.OUTPUT || type == NetParser.RETURN || type == NetParser.ID;
+    }
+
+    private static boolean isExpressionStart(Parser p, int type) {
+        String lit = p.getVocabulary().getLiteralName(type);
+        return type == NetParser.NUMBER || type == NetParser.STRING || type == NetParser.ID
+                || "'-'".equals(lit) || "'('".equals(lit) || "'['".equals(lit);
+    }
+
+    private static String tokenName(Parser p, int type) {
+        if (type == Token.EOF) return "end of file";
+        if (type == NetParser.ID) return "a name";
+        if (type == NetParser.NUMBER) return "a number";
+        if (type == NetParser.STRING) return "a string";
+        String lit = p.getVocabulary().getLiteralName(type);
+        return lit != null ? lit : p.getVocabulary().getDisplayName(type);
+    }
+
+    private static String shorten(String s) { return s.length() > 40 ? s.substring(0, 37) + "..." : s; }
+}

@@ -1,0 +1,50 @@
+package dev.netc.ir.eval;
+
+import dev.netc.ir.Padding;
+
+/** Max pooling over square windows (NCHW); padded cells count as negative infinity. */
+final class PoolKernels {
+    private PoolKernels() {}
+
+    static DTensor maxPool(DTensor x, int size, int stride, Padding pad, int[] outShape) {
+        double[] y = new double[DTensor.count(outShape)];
+        forEachWindow(x, size, stride, pad, outShape, (yi, argmax) ->
+                y[yi] = argmax < 0 ? Double.NEGATIVE_INFINITY : x.data()[argmax]);
+        return new DTensor(outShape, y);
+    }
+
+    /** Routes each dy to the first maximum of its window (row-major window order), accumulating. */
+    static DTensor maxPoolGrad(DTensor x, DTensor dy, int size, int stride, Padding pad) {
+        double[] dx = new double[x.size()];
+        forEachWindow(x, size, stride, pad, dy.shape(), (yi, argmax) -> {
+            if (argmax >= 0) dx[argmax] += dy.data()[yi];
+        });
+        return new DTensor(x.shape().clone(), dx);
+    }
+
+    private interface Window { void apply(int yOffset, int argmaxOffset); }
+
+    /** For each output cell, the x offset of the first maximum of its window (-1 if the window is all padding). */
+    private static void forEachWindow(DTensor x, int size, int stride, Padding pad, int[] outShape, Window body) {
+        int[] xs = x.shape();
+        int nc = xs[0] * xs[1], h = xs[2], w = xs[3], oh = outShape[2], ow = outShape[3];
+        for (int p = 0; p < nc; p++)
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++) {
+                    double best = Double.NEGATIVE_INFINITY;
+                    int arg = -1;
+                    for (int ky = 0; ky < size; ky++)
+                        for (int kx = 0; kx < size; kx++) {
+                            int iy = oy * stride + ky - pad.top(), ix = ox * stride + kx - pad.left();
+                            // A padded cell is -infinity: it never beats a real value that is found first or later.
+                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                            int off = (p * h + iy) * w + ix;
+                            if (arg < 0 || x.data()[off] > best) {
+                                best = x.data()[off];
+                                arg = off;
+                            }
+                        }
+                    body.apply((p * oh + oy) * ow + ox, arg);
+                }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.netc.ir.plan;
+
+import dev.netc.ir.Graph;
+import dev.netc.ir.Node;
+import dev.netc.ir.OpPattern;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A first operator-fusion pass in the spirit of TVM's FuseOps, deciding only by {@link OpPattern}:
+ * an ELEMWISE/BROADCAST node absorbs the kernel of an operand when that operand is elementwise or an
+ * anchor (OUT_ELEMWISE_FUSABLE, e.g. matmul, conv2d), has this node as its only user, is no graph
+ * output, and has exactly the same type. Absorbed values stay inside the kernel and need no buffer.
+ * A kernel holds at most one anchor, which runs first.
+ */
+public final class FuseOps {
+    private FuseOps() {}
+
+    /** The fused plan. */
+    public static KernelPlan fuse(Graph g) { return analyze(g).plan(); }
+
+    /** The fused plan plus every rejected candidate with its reason. */
+    public static FusionResult analyze(Graph g) {
+        Kernel.Phase[] phase = Phases.of(g);
+        List<List<Integer>> users = g.users();
+        Set<Integer> outputs = new HashSet<>(g.outputs().values());
+        @SuppressWarnings("unchecked")
+        List<Integer>[] groupOf = new List[g.size()]; // open group by its root id
+        List<FusionDecision> rejected = new ArrayList<>();
+        List<Integer> roots = new ArrayList<>();
+
+        for (Node n : g.nodes()) {
+            if (n.isLeaf() || phase[n.id()] == null) continue;
+            List<Integer> members = new ArrayList<>();
+            boolean anchor = isAnchor(n);
+            if (isElementwise(n)) {
+                for (int p : n.inputs().stream().distinct().toList()) {
+                    Node operand = g.node(p);
+                    if (operand.isLeaf() || groupOf[p] == null) continue;
+                    String why = rejection(g, operand, n, users, outputs, phase, anchor && hasAnchor(g, groupOf[p]));
+                    if (why != null) {
+                        rejected.add(new FusionDecision(n.id(), why));
+                        continue;
+                    }
+                    anchor |= hasAnchor(g, groupOf[p]);
+                    members.addAll(groupOf[p]);
+                    roots.remove(Integer.valueOf(p));
+                    groupOf[p] = null;
+                }
+            }
+            members.add(n.id());
+            // the anchor runs first, then the epilogue in id order
+            members.sort(Comparator.comparing((Integer id) -> !isAnchor(g.node(id))).thenComparing(id -> id));
+            groupOf[n.id()] = members;
+            roots.add(n.id());
+        }
+
+        List<Kernel> kernels = new ArrayList<>(roots.size());
+        for (int root : roots) {
+            List<Integer> nodes = groupOf[root];
+            kernels.add(new Kernel(Phases.kernelName(g, kernels.size(), roots.size(), nodes), nodes, phase[root]));
+        }
+        return new FusionResult(new KernelPlan(g, kernels), rejected);
+    }
+
+    private static String rejection(Graph g, Node operand, Node n, List<List<Integer>> users, Set<Integer> outputs,
+                                    Kernel.Phase[] phase, boolean twoAnchors) {
+        String what = "operand " + operand.label() + " (" + operand.op().mnemonic() + ")";
+        if (!isElementwise(operand) && !isAnchor(operand))
+            return what + " is " + operand.op().pattern() + ", which takes no elementwise epilogue";
+        if (outputs.contains(operand.id())) return what + " is a graph output and keeps its own buffer";
+        int count = users.get(operand.id()).size();
+        if (count > 1) return what + " has " + count + " users and keeps its own buffer";
+        if (!operand.type().equals(n.type()))
+            return what + " has type " + operand.type() + " but the result has " + n.type();
+        if (phase[operand.id()] != phase[n.id()]) return what + " runs in another phase";
+        if (twoAnchors) return what + " would put a second anchor into the kernel";
+        return null;
+    }
+
+    private static boolean hasAnchor(Graph g, List<Integer> group) {
+        return group.stream().anyMatch(id -> isAnchor(g.node(id)));
+    }
+
+    static boolean isElementwise(Node n) {
+        return n.op().pattern() == OpPattern.ELEMWISE || n.op().pattern() == OpPattern.BROADCAST;
+    }
+
+    static boolean isAnchor(Node n) { return n.op().pattern() == OpPattern.OUT_ELEMWISE_FUSABLE; }
+}

@@ -1,0 +1,49 @@
+package dev.netc.ir.plan;
+
+import dev.netc.ir.Graph;
+import dev.netc.ir.Node;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A graph cut into kernels, in execution order. Shared by the code generators: a renderer walks the
+ * kernels, the plan tells it which values live in buffers and which stay inside one kernel.
+ */
+public record KernelPlan(Graph graph, List<Kernel> kernels) {
+
+    public KernelPlan {
+        kernels = List.copyOf(kernels);
+    }
+
+    /** For each node id, the index of the kernel computing it, or -1 for leaves and dead nodes. */
+    public int[] kernelIndexByNode() {
+        int[] index = new int[graph.size()];
+        Arrays.fill(index, -1);
+        for (int k = 0; k < kernels.size(); k++)
+            for (int id : kernels.get(k).nodes()) index[id] = k;
+        return index;
+    }
+
+    /**
+     * Which computed nodes need a buffer of their own: kernel roots, graph outputs, and values read by
+     * another kernel. Leaves are not covered (every backend decides how to hold them).
+     */
+    public boolean[] materialized() {
+        int[] kernelOf = kernelIndexByNode();
+        boolean[] needs = new boolean[graph.size()];
+        for (Kernel k : kernels) needs[k.root()] = true;
+        for (int id : graph.outputs().values()) if (kernelOf[id] >= 0) needs[id] = true;
+        for (Node n : graph.nodes()) {
+            for (int in : n.inputs())
+                if (kernelOf[in] >= 0 && kernelOf[n.id()] != kernelOf[in]) needs[in] = true;
+        }
+        return needs;
+    }
+
+    /** The kernels of one phase, in order. */
+    public List<Kernel> kernels(Kernel.Phase phase) {
+        return kernels.stream().filter(k -> k.phase() == phase).toList();
+    }
+
+    @Override public String toString() { return PlanPrinter.print(this); }
+}

@@ -1,0 +1,24 @@
+package dev.netc.ir.plan;
+
+import dev.netc.ir.IrPrinter;
+
+/**
+ * The textual form of a kernel plan, one block per kernel:
+ * <pre>
+ * kernel k12_add_relu (predict)
+ *     %11 = add(%10, %3) : f32[B, 128]
+ *     %12:h1 = relu(%11) : f32[B, 128]
+ * </pre>
+ */
+public final class PlanPrinter {
+    private PlanPrinter() {}
+
+    public static String print(KernelPlan plan) {
+        StringBuilder sb = new StringBuilder();
+        for (Kernel k : plan.kernels()) {
+            sb.append("kernel ").append(k.name()).append(" (").append(k.phase().name().toLowerCase()).append(")\n");
+            for (int id : k.nodes()) sb.append("    ").append(IrPrinter.line(plan.graph().node(id))).append('\n');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,87 @@
+package dev.netc.runtime.train;
+
+import dev.netc.ir.DType;
+import dev.netc.ir.Dim;
+import dev.netc.ir.Graph;
+import dev.netc.ir.Node;
+import dev.netc.ir.Shape;
+import dev.netc.ir.train.TrainSpec;
+import dev.netc.runtime.data.Dataset;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Which model buffers a dataset feeds and which one holds the class scores, resolved once from the
+ * graph and the train block and checked against a dataset.
+ *
+ * @param featuresInput    the f32 input of shape [B, ...] the examples go into
+ * @param exampleSize      values per example that input takes (product of its non-batch dimensions)
+ * @param labelsInput      the input the labels go into
+ * @param oneHotClasses    0 when the labels input is i32 [B] (class indices); K when it is f32 [B, K] (one-hot)
+ * @param scoresOutput     the first model output of shape f32 [B, K] (not the loss, not a gradient), if any
+ * @param scoreClasses     K of {@code scoresOutput}, or 0 when there is none
+ */
+public record ModelBinding(String featuresInput, int exampleSize, String labelsInput, int oneHotClasses,
+                           Optional<String> scoresOutput, int scoreClasses) {
+
+    /** Resolves the binding for a model and its train block; the metrics it asks for must be computable. */
+    public static ModelBinding resolve(Graph graph, TrainSpec spec) {
+        if (graph.output(Graph.LOSS).isEmpty())
+            throw new TrainingSetupException("the model has no '" + Graph.LOSS + "' output to train on");
+        Node features = graph.inputNamed(spec.featuresInput()).orElseThrow(() -> new TrainingSetupException(
+                "the model has no input named '" + spec.featuresInput() + "' (the train block's features input)"));
+        Shape fs = features.type().shape();
+        if (features.type().dtype() != DType.F32 || fs.rank() < 1 || fs.dim(0).isKnown()
+                || !new Shape(fs.dims().subList(1, fs.rank())).isFullyKnown())
+            throw new TrainingSetupException("features input '" + spec.featuresInput() + "' must be f32 [B, ...] with the batch first "
+                    + "and every other dimension known, got " + features.type());
+        int exampleSize = (int) new Shape(fs.dims().subList(1, fs.rank())).elementCount(Map.of());
+
+        Node labels = graph.inputNamed(spec.labelsInput()).orElseThrow(() -> new TrainingSetupException(
+                "the model has no input named '" + spec.labelsInput() + "' (the train block's labels input)"));
+        Shape ls = labels.type().shape();
+        int oneHot;
+        if (labels.type().dtype() == DType.I32 && ls.rank() == 1 && !ls.dim(0).isKnown()) oneHot = 0;
+        else if (labels.type().dtype() == DType.F32 && ls.rank() == 2 && !ls.dim(0).isKnown() && ls.dim(1) instanceof Dim.Known k)
+            oneHot = k.size();
+        else throw new TrainingSetupException("labels input '" + spec.labelsInput() + "' must be i32 [B] (class indices) or f32 [B, K] "
+                    + "(one-hot), got " + labels.type());
+
+        Optional<String> scores = Optional.empty();
+        int scoreClasses = 0;
+        for (var e : graph.outputs().entrySet()) {
+            if (e.getKey().equals(Graph.LOSS) || e.getKey().startsWith(Graph.GRAD_PREFIX)) continue;
+            Node out = graph.node(e.getValue());
+            Shape s = out.type().shape();
+            if (out.type().dtype() == DType.F32 && s.rank() == 2 && !s.dim(0).isKnown() && s.dim(1) instanceof Dim.Known k) {
+                scores = Optional.of(e.getKey());
+                scoreClasses = k.size();
+            }
+            break; // only the first model output counts: it is the prediction
+        }
+        for (String metric : spec.metrics()) {
+            if (!metric.equals("accuracy"))
+                throw new TrainingSetupException("unknown metric '" + metric + "' (known: accuracy)");
+            if (scores.isEmpty())
+                throw new TrainingSetupException("metric accuracy needs the model's first output to be class scores f32 [B, K]");
+        }
+        return new ModelBinding(spec.featuresInput(), exampleSize, spec.labelsInput(), oneHot, scores, scoreClasses);
+    }
+
+    /** Whether accuracy can be measured (the model has class scores). */
+    public boolean measuresAccuracy() { return scoresOutput.isPresent(); }
+
+    /** Checks that the dataset's examples and labels fit the model's inputs and outputs. */
+    public void check(Dataset data) {
+        if (data.exampleSize() != exampleSize)
+            throw new TrainingSetupException("dataset " + data.name() + " has examples of shape " + Arrays.toString(data.exampleShape())
+                    + " (" + data.exampleSize() + " values) but input '" + featuresInput + "' takes " + exampleSize + " values per example");
+        if (oneHotClasses > 0 && data.classes() > oneHotClasses)
+            throw new TrainingSetupException("dataset " + data.name() + " has " + data.classes() + " classes but labels input '"
+                    + labelsInput + "' is one-hot over " + oneHotClasses);
+        if (scoresOutput.isPresent() && data.classes() > scoreClasses)
+            throw new TrainingSetupException("dataset " + data.name() + " has " + data.classes() + " classes but output '"
+                    + scoresOutput.get() + "' scores only " + scoreClasses);
+    }
+}

@@ -1,0 +1,34 @@
+package dev.netc.runtime.train;
+
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/** A me.tongfei progress bar on stderr, one per epoch, erased when done (the epoch's log line replaces it). */
+final class TerminalProgress implements ProgressDisplay {
+    private ProgressBar bar;
+
+    @Override public void start(String task, int steps) {
+        close();
+        bar = new ProgressBarBuilder()
+                .setTaskName(task)
+                .setInitialMax(steps)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .setUpdateIntervalMillis(200)
+                .clearDisplayOnFinish()
+                .build();
+    }
+
+    @Override public void step(String message) {
+        if (bar == null) return;
+        bar.step();
+        bar.setExtraMessage(message);
+    }
+
+    @Override public void close() {
+        if (bar != null) bar.close();
+        bar = null;
+    }
+}

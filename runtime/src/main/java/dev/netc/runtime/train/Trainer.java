@@ -1,0 +1,161 @@
+package dev.netc.runtime.train;
+
+import dev.netc.codegen.java.GeneratedModel;
+import dev.netc.ir.Graph;
+import dev.netc.ir.train.TrainSpec;
+import dev.netc.runtime.data.Dataset;
+import dev.netc.runtime.data.DatasetSplits;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/**
+ * The training loop: shuffled batches in, {@code forward(true)}, finite-loss check, {@code backward()},
+ * {@code update(lr, step)}. Parameters must already be initialised ({@link ParameterInitializer}) or
+ * loaded. Prints one line per epoch (or per log interval in step mode) to {@code out}; the last line
+ * printed is {@code test_accuracy=0.NNNN test_loss=N.NNNN} when there is a test split (without the
+ * accuracy when the model has no class scores), else {@code train_loss=N.NNNN train_accuracy=0.NNNN}.
+ * A progress bar, when wanted, goes to stderr and only on a terminal.
+ */
+public final class Trainer {
+    /** Log lines in step mode when the options do not say how often. */
+    static final int DEFAULT_LOG_LINES = 10;
+
+    private Trainer() {}
+
+    /**
+     * Trains {@code model} (whose graph is {@code graph}) on {@code data.train()}, evaluating on the
+     * test split after every epoch (epoch mode) or at the end (step mode).
+     *
+     * @throws TrainingSetupException     when the model, options and data do not fit together
+     * @throws TrainingDivergedException  when the loss stops being finite
+     */
+    public static TrainResult train(GeneratedModel model, Graph graph, TrainSpec spec, DatasetSplits data,
+                                    TrainOptions options, PrintStream out) {
+        ModelBinding binding = ModelBinding.resolve(graph, spec);
+        Dataset train = data.train();
+        BatchSampler sampler = new BatchSampler(train, binding, options.batch(), options.seed());
+        data.test().ifPresent(binding::check);
+        int stepsPerEpoch = sampler.stepsPerEpoch();
+        boolean epochMode = options.epochs().isPresent();
+        int totalSteps = epochMode ? Math.multiplyExact(options.epochs().getAsInt(), stepsPerEpoch) : options.steps().getAsInt();
+        int epochs = Math.ceilDiv(totalSteps, stepsPerEpoch);
+        int logEvery = epochMode ? stepsPerEpoch
+                : Math.min(totalSteps, options.logEvery().orElse(Math.max(1, Math.ceilDiv(totalSteps, DEFAULT_LOG_LINES))));
+        MetricsJson.Run run = new MetricsJson.Run(epochMode ? "epochs" : "steps", options.batch(), options.learningRate(),
+                options.seed(), stepsPerEpoch, totalSteps, train.name(), train.size(), data.test().map(Dataset::name));
+
+        model.setSeed(Seeds.derive(options.seed(), "dropout"));
+        model.setBatch(options.batch());
+        long start = System.nanoTime();
+        List<HistoryEntry> history = new ArrayList<>();
+        Interval interval = new Interval();
+        long trainNanos = 0;
+        double firstLoss = Double.NaN, lastLoss = Double.NaN;
+        Optional<Evaluation> finalTest = Optional.empty();
+        try (ProgressDisplay progress = ProgressDisplay.create(options.progressBar())) {
+            for (int step = 1; step <= totalSteps; step++) {
+                int epochIndex = (step - 1) / stepsPerEpoch;
+                if (interval.steps == 0)
+                    progress.start(epochMode ? "epoch " + (epochIndex + 1) + "/" + epochs : "steps " + step + "-"
+                            + Math.min(totalSteps, step + logEvery - 1), Math.min(logEvery, totalSteps - step + 1));
+                long t0 = System.nanoTime();
+                int[] labels = sampler.fill(model, epochIndex, (step - 1) % stepsPerEpoch);
+                model.forward(true);
+                float loss = model.floatBuffer(Graph.LOSS)[0];
+                if (!Float.isFinite(loss)) {
+                    TrainingDivergedException diverged = new TrainingDivergedException(loss, step, epochIndex + 1);
+                    options.metricsJson().ifPresent(f -> MetricsJson.write(f, run, history, Optional.empty(), Optional.of(diverged.getMessage())));
+                    throw diverged;
+                }
+                if (binding.measuresAccuracy())
+                    interval.correct += Evaluator.correct(model.floatBuffer(binding.scoresOutput().get()), binding.scoreClasses(),
+                            labels, 0, labels.length);
+                model.backward();
+                model.update((float) options.learningRate(), step);
+                long nanos = System.nanoTime() - t0;
+                trainNanos += nanos;
+                interval.add(loss, nanos);
+                if (step == 1) firstLoss = loss;
+                lastLoss = loss;
+                progress.step(String.format(Locale.ROOT, "loss=%.4f %s img/s", interval.meanLoss(),
+                        thousands(interval.imagesPerSecond(options.batch()))));
+
+                if (step % logEvery != 0 && step != totalSteps) continue;
+                progress.close();
+                Optional<Evaluation> test = Optional.empty();
+                if (data.test().isPresent() && (epochMode || step == totalSteps))
+                    test = Optional.of(Evaluator.evaluate(model, binding, data.test().get()));
+                OptionalDouble accuracy = binding.measuresAccuracy()
+                        ? OptionalDouble.of((double) interval.correct / ((long) interval.steps * options.batch())) : OptionalDouble.empty();
+                HistoryEntry entry = new HistoryEntry(epochIndex + 1, step, interval.meanLoss(), accuracy, test,
+                        interval.nanos / 1e9, interval.imagesPerSecond(options.batch()));
+                history.add(entry);
+                out.println(logLine(entry, epochMode ? "epoch " + entry.epoch() + "/" + epochs : "step " + step + "/" + totalSteps));
+                out.flush();
+                finalTest = test;
+                if (step != totalSteps)
+                    options.metricsJson().ifPresent(f -> MetricsJson.write(f, run, history, Optional.empty(), Optional.empty()));
+                interval = new Interval();
+            }
+        }
+        double wallSeconds = (System.nanoTime() - start) / 1e9;
+        double imagesPerSecond = (double) totalSteps * options.batch() / Math.max(1e-9, trainNanos / 1e9);
+        TrainResult result = new TrainResult(history, finalTest, firstLoss, lastLoss, totalSteps, wallSeconds, imagesPerSecond);
+        options.metricsJson().ifPresent(f -> MetricsJson.write(f, run, history, Optional.of(result), Optional.empty()));
+        out.println(finalLine(result));
+        out.flush();
+        return result;
+    }
+
+    /** E.g. {@code epoch 2/3  loss=0.2931  accuracy=0.9170  test_loss=0.2812 test_accuracy=0.9212  (12.3 s, 4,870 img/s)}. */
+    static String logLine(HistoryEntry e, String label) {
+        StringBuilder line = new StringBuilder(label);
+        line.append(String.format(Locale.ROOT, "  loss=%.4f", e.trainLoss()));
+        e.trainAccuracy().ifPresent(a -> line.append(String.format(Locale.ROOT, "  accuracy=%.4f", a)));
+        e.test().ifPresent(t -> {
+            line.append(String.format(Locale.ROOT, "  test_loss=%.4f", t.loss()));
+            t.accuracy().ifPresent(a -> line.append(String.format(Locale.ROOT, " test_accuracy=%.4f", a)));
+        });
+        line.append(String.format(Locale.ROOT, "  (%.1f s, %s img/s)", e.seconds(), thousands(e.imagesPerSecond())));
+        return line.toString();
+    }
+
+    /** The machine-readable last line: test metrics when there is a test split, else the last training metrics. */
+    static String finalLine(TrainResult r) {
+        if (r.test().isPresent()) {
+            Evaluation t = r.test().get();
+            String loss = String.format(Locale.ROOT, "test_loss=%.4f", t.loss());
+            return t.accuracy().isPresent() ? String.format(Locale.ROOT, "test_accuracy=%.4f ", t.accuracy().getAsDouble()) + loss : loss;
+        }
+        HistoryEntry last = r.history().getLast();
+        String loss = String.format(Locale.ROOT, "train_loss=%.4f", last.trainLoss());
+        return last.trainAccuracy().isPresent()
+                ? loss + String.format(Locale.ROOT, " train_accuracy=%.4f", last.trainAccuracy().getAsDouble()) : loss;
+    }
+
+    private static String thousands(double value) {
+        return String.format(Locale.US, "%,d", Math.round(value));
+    }
+
+    /** Running sums over the steps since the last log line. */
+    private static final class Interval {
+        int steps;
+        double lossSum;
+        long correct;
+        long nanos;
+
+        void add(float loss, long stepNanos) {
+            steps++;
+            lossSum += loss;
+            nanos += stepNanos;
+        }
+
+        double meanLoss() { return lossSum / steps; }
+
+        double imagesPerSecond(int batch) { return nanos == 0 ? 0 : (double) steps * batch / (nanos / 1e9); }
+    }
+}
