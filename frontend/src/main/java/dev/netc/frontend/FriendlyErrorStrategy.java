@@ -17,8 +17,12 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
 
     @Override protected void reportNoViableAlternative(Parser p, NoViableAltException e) {
         Token t = e.getOffendingToken();
-        String expected = describe(p, e.getExpectedTokens(), t);
-        p.notifyErrorListeners(t, expected.isEmpty() ? "unexpected " + describe(t) : "expected " + expected + " but found " + describe(t), e);
+        // The expected set is computed where the decision started, which may lie before the offending
+        // token; when it contains the offending token it would read "expected ',' but found ','".
+        IntervalSet set = e.getExpectedTokens();
+        String expected = set == null || set.contains(t.getType()) ? "" : describe(p, set, t);
+        p.notifyErrorListeners(t, expected.isEmpty() || t.getType() == NetLexer.ERROR_CHAR
+                ? "unexpected " + describe(t) : "expected " + expected + " but found " + describe(t), e);
     }
 
     @Override protected void reportInputMismatch(Parser p, InputMismatchException e) {
@@ -34,7 +38,8 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
         if (inErrorRecoveryMode(p)) return;
         beginErrorCondition(p);
         Token t = p.getCurrentToken();
-        p.notifyErrorListeners(t, "unexpected " + describe(t) + "; expected " + describe(p, getExpectedTokens(p), t), null);
+        p.notifyErrorListeners(t, t.getType() == NetLexer.ERROR_CHAR ? "unexpected " + describe(t)
+                : "expected " + describe(p, getExpectedTokens(p), t) + " but found " + describe(t), null);
     }
 
     @Override protected void reportMissingToken(Parser p) {
@@ -71,11 +76,14 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
         int ft = found.getType();
         boolean newItem = ft == Token.EOF || ft == NetParser.MODEL || ft == NetParser.BLOCK || ft == NetParser.TRAIN;
         if (statement && newItem && types.contains(closeBrace(p))) return "'}'";
+        boolean operator = !expression && types.stream().filter(t -> isOperator(p, t)).count() >= 2;
         if (statement) words.add("a statement");
         else if (expression) words.add("an expression");
+        if (operator) words.add("an operator");
         for (int type : types) {
-            if (statement && isStatementStart(type)) continue;
+            if (statement && (isStatementStart(type) || type == tokenType(p, "';'"))) continue;
             if (expression && isExpressionStart(p, type)) continue;
+            if (operator && isOperator(p, type)) continue;
             words.add(tokenName(p, type));
         }
         if (words.size() > 6) return String.join(", ", words.subList(0, 6)) + ", ...";
@@ -100,6 +108,11 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
         String lit = p.getVocabulary().getLiteralName(type);
         return type == NetParser.NUMBER || type == NetParser.STRING || type == NetParser.ID
                 || "'-'".equals(lit) || "'('".equals(lit) || "'['".equals(lit);
+    }
+
+    private static boolean isOperator(Parser p, int type) {
+        String lit = p.getVocabulary().getLiteralName(type);
+        return "'+'".equals(lit) || "'-'".equals(lit) || "'*'".equals(lit) || "'/'".equals(lit);
     }
 
     private static String tokenName(Parser p, int type) {

@@ -11,7 +11,7 @@ final class Names {
     static Optional<String> closest(String name, Collection<String> candidates) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
-        int limit = Math.max(1, Math.min(3, name.length() / 3));
+        int limit = name.length() <= 3 ? 1 : name.length() <= 6 ? 2 : 3;
         for (String c : candidates) {
             if (c.equals(name)) continue;
             int d = distance(name, c);

@@ -68,7 +68,7 @@ final class ProgramChecker {
         int before = diags.count();
         Elaborator el = new Elaborator(diags, blocks);
         Frame frame = el.model(m);
-        var spec = train == null || diags.count() != before ? Optional.<dev.netc.ir.train.TrainSpec>empty()
+        var spec = train == null ? Optional.<dev.netc.ir.train.TrainSpec>empty()
                 : new TrainChecker(el, frame, diags).check(train);
         if (diags.count() != before) return Optional.empty();
         return Optional.of(new CheckedModel(m.name(), el.emitter().build(), spec, el.emitter().rows()));

@@ -9,12 +9,15 @@ interface ProgressDisplay extends AutoCloseable {
     void step(String message);
 
     /** Ends the current bar, if any. */
-    @Override void close();
+    void end();
+
+    /** Ends the current bar, if any (also on the way out of an exception). */
+    @Override default void close() { end(); }
 
     ProgressDisplay NONE = new ProgressDisplay() {
         public void start(String task, int steps) {}
         public void step(String message) {}
-        public void close() {}
+        public void end() {}
     };
 
     /** A terminal progress bar when asked for and stderr is a terminal, else nothing. */

@@ -10,7 +10,7 @@ final class TerminalProgress implements ProgressDisplay {
     private ProgressBar bar;
 
     @Override public void start(String task, int steps) {
-        close();
+        end();
         bar = new ProgressBarBuilder()
                 .setTaskName(task)
                 .setInitialMax(steps)
@@ -27,7 +27,7 @@ final class TerminalProgress implements ProgressDisplay {
         bar.setExtraMessage(message);
     }
 
-    @Override public void close() {
+    @Override public void end() {
         if (bar != null) bar.close();
         bar = null;
     }

@@ -85,7 +85,7 @@ public final class Trainer {
                         thousands(interval.imagesPerSecond(options.batch()))));
 
                 if (step % logEvery != 0 && step != totalSteps) continue;
-                progress.close();
+                progress.end();
                 Optional<Evaluation> test = Optional.empty();
                 if (data.test().isPresent() && (epochMode || step == totalSteps))
                     test = Optional.of(Evaluator.evaluate(model, binding, data.test().get()));

@@ -160,6 +160,21 @@ class TrainerTest {
     }
 
     @Test
+    void softmaxRegressionLearnsRealMnist() throws Exception {
+        DatasetSplits mnist = dev.netc.runtime.data.MnistLoader.load(dev.netc.runtime.data.MnistLoaderTestAccess.realMnist());
+        Graph graph = SoftmaxRegressionModel.graph(784, 10, false); // x is [B, 784]: examples [1, 28, 28] flatten into it
+        SoftmaxRegressionModel model = new SoftmaxRegressionModel(784, 10, false);
+        ParameterInitializer.initialize(model, graph, 1);
+        TrainSpec spec = SoftmaxRegressionModel.spec(100, List.of("accuracy"));
+        Console console = new Console();
+        TrainResult result = Trainer.train(model, graph, spec, mnist, TrainOptions.from(spec).withLearningRate(0.5).withProgressBar(false),
+                console.out);
+        assertEquals(200, result.steps());
+        assertTrue(result.test().get().accuracy().getAsDouble() > 0.85, console.lines().getLast());
+        assertTrue(console.lines().getFirst().startsWith("epoch 1/1  loss="), console.lines().getFirst());
+    }
+
+    @Test
     void rejectsDataThatDoesNotFitTheModel() {
         Graph wide = SoftmaxRegressionModel.graph(5, 3, false);
         TrainingSetupException shape = assertThrows(TrainingSetupException.class,

@@ -66,9 +66,14 @@ public final class Gemm {
         float[] bp = PACKED_B.atLeast(colSlivers * nr * kcMax);
 
         boolean parallel = (long) m * n * k >= PARALLEL_MIN_WORK && Parallel.threads() > 1;
-        int rowBlocks = ceilDiv(m, MC);
-        // Enough tasks for the dynamic scheduler to balance, yet each task keeps a long run of B slivers.
-        int wantedColBlocks = parallel ? ceilDiv(4 * Parallel.threads(), rowBlocks) : 1;
+        // Row blocks of at most MC rows, their count a multiple of the thread count so no core idles at
+        // the end; column blocks only when there are too few row blocks to keep every core busy.
+        int threads = parallel ? Parallel.threads() : 1;
+        int rowBlockCount = roundUp(ceilDiv(m, MC), threads);
+        int rowSliversPerBlock = ceilDiv(rowSlivers, Math.min(rowSlivers, rowBlockCount));
+        int rowBlocks = ceilDiv(rowSlivers, rowSliversPerBlock);
+        int rowBlockHeight = rowSliversPerBlock * mr;
+        int wantedColBlocks = rowBlocks >= 2 * threads ? 1 : roundUp(ceilDiv(2 * threads, rowBlocks), threads);
         int sliversPerBlock = ceilDiv(colSlivers, Math.min(colSlivers, wantedColBlocks));
         int colBlocks = ceilDiv(colSlivers, sliversPerBlock);
 
@@ -89,12 +94,12 @@ public final class Gemm {
                 float[] tile = new float[mr * nr];
                 int rowBlock = task % rowBlocks;
                 int colBlock = task / rowBlocks;
-                int rowEnd = Math.min(m, (rowBlock + 1) * MC);
+                int rowEnd = Math.min(m, (rowBlock + 1) * rowBlockHeight);
                 int sliverEnd = Math.min(colSlivers, (colBlock + 1) * sliversPerBlock);
                 for (int js = colBlock * sliversPerBlock; js < sliverEnd; js++) {
                     int j0 = js * nr;
                     int cols = Math.min(nr, n - j0);
-                    for (int i0 = rowBlock * MC; i0 < rowEnd; i0 += mr) {
+                    for (int i0 = rowBlock * rowBlockHeight; i0 < rowEnd; i0 += mr) {
                         GemmMicroKernel.tile(ap, i0 * kc, bp, js * nr * kc, kc, c, cOff, n,
                                 i0, j0, Math.min(mr, m - i0), cols, accumulate, tileEpilogue, tile);
                     }
@@ -122,6 +127,10 @@ public final class Gemm {
                 c[index] = finish == null ? value : finish.apply(value, i, j);
             }
         }
+    }
+
+    private static int roundUp(int value, int multiple) {
+        return ceilDiv(value, multiple) * multiple;
     }
 
     static int ceilDiv(int a, int b) {

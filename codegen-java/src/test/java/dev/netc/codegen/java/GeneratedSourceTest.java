@@ -1,0 +1,55 @@
+package dev.netc.codegen.java;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netc.autodiff.Autodiff;
+import dev.netc.ir.DType;
+import dev.netc.ir.Graph;
+import dev.netc.ir.GraphBuilder;
+import dev.netc.ir.IrPrinter;
+import dev.netc.ir.Op;
+import dev.netc.ir.Shape;
+import dev.netc.ir.TensorType;
+import dev.netc.ir.UnaryFn;
+import dev.netc.ir.plan.FuseOps;
+import dev.netc.ir.plan.Kernel;
+import dev.netc.ir.plan.KernelPlan;
+import dev.netc.ir.train.OptimizerSpec;
+import org.junit.jupiter.api.Test;
+
+/** The generated source is meant to be read: kernel methods, IR comments, named fields. */
+class GeneratedSourceTest {
+
+    @Test
+    void everyKernelIsAMethodDocumentedWithItsIrLines() throws Exception {
+        Graph g = Autodiff.differentiate(TestGraphs.cnn());
+        KernelPlan plan = FuseOps.fuse(g);
+        String src = JavaCodegen.generate(plan, new OptimizerSpec.Adam(0.001, 0.9, 0.999, 1e-7), "demo", "CnnModel");
+        assertTrue(src.startsWith("package demo;"), src.substring(0, 40));
+        assertTrue(src.contains("public final class CnnModel implements GeneratedModel"));
+        for (Kernel k : plan.kernels()) {
+            boolean alias = k.nodes().size() == 1 && g.node(k.root()).op() instanceof Op.Reshape;
+            assertTrue(src.contains(alias ? "// " + k.name() + ":" : "private void " + k.name() + "()"), k.name());
+            if (!alias) for (int id : k.nodes()) assertTrue(src.contains(IrPrinter.line(g.node(id))), IrPrinter.line(g.node(id)));
+        }
+        assertTrue(src.contains("private void k00_conv2d_add_tanh()"), "conv, bias and tanh form one kernel");
+        assertTrue(src.contains("Conv2d.forward("));
+        assertTrue(src.contains("private final float[] conv1_kernel = new float[54];"));
+        assertTrue(src.contains("%" + g.parameterNamed("conv1/kernel").orElseThrow().id() + ":conv1/kernel = param("));
+        assertTrue(src.contains("case \"grad/conv1/kernel\" ->"));
+        assertTrue(src.contains("\"adam_m/conv1/kernel\""));
+        assertFalse(src.contains("default:"), "no statement-switch defaults");
+    }
+
+    @Test
+    void f64GraphsAreRejectedWithAClearMessage() throws Exception {
+        GraphBuilder b = new GraphBuilder();
+        int x = b.input("x", new TensorType(DType.F64, Shape.of(3)));
+        b.output("y", b.add(new Op.Unary(UnaryFn.EXP), "y", x));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> JavaCodegen.generate(FuseOps.fuse(b.build()), null, "demo", "F64Model"));
+        assertTrue(e.getMessage().contains("f64"), e.getMessage());
+    }
+}
