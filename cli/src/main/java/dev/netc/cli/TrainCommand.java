@@ -83,7 +83,7 @@ final class TrainCommand implements Callable<Integer> {
             if (!(lr > 0)) throw new UserError("error: --lr must be positive");
             o = o.withLearningRate(lr);
         }
-        if (metrics != null) o = o.withMetricsJson(Optional.of(metrics));
+        if (metrics != null) o = o.withMetricsJson(metrics);
         return o;
     }
 }

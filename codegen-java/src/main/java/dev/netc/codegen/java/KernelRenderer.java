@@ -52,9 +52,15 @@ final class KernelRenderer {
             if (!buffers.hasField(head.id()) && !head.type().equals(graph.node(k.root()).type()))
                 throw new IllegalStateException("kernel " + k.name() + ": head " + head.label() + " has type "
                         + head.type() + " but its epilogue writes " + graph.node(k.root()).type());
-            m.addCode(head(head, headOut));
             List<Integer> epilogue = k.nodes().subList(1, k.nodes().size());
-            if (!epilogue.isEmpty()) m.addCode(elementwiseLoop(epilogue, head, rootField));
+            var fused = LibraryEpilogue.match(graph, buffers, materialized, head, epilogue, rootField);
+            if (fused.isPresent() && !buffers.hasField(head.id())) {
+                m.addComment("bias and activation applied by the library while each tile is in registers");
+                m.addCode(fused.get());
+            } else {
+                m.addCode(head(head, headOut));
+                if (!epilogue.isEmpty()) m.addCode(elementwiseLoop(epilogue, head, rootField));
+            }
         }
         return m.build();
     }

@@ -35,7 +35,7 @@ class GeneratedSourceTest {
             if (!alias) for (int id : k.nodes()) assertTrue(src.contains(IrPrinter.line(g.node(id))), IrPrinter.line(g.node(id)));
         }
         assertTrue(src.contains("private void k00_conv2d_add_tanh()"), "conv, bias and tanh form one kernel");
-        assertTrue(src.contains("Conv2d.forward("));
+        assertTrue(src.contains("Conv2d.forwardBiasActivation(image, conv1_kernel, conv1_bias, Activation.TANH, conv1)"), "bias and tanh applied by the library");
         assertTrue(src.contains("private final float[] conv1_kernel = new float[54];"));
         assertTrue(src.contains("%" + g.parameterNamed("conv1/kernel").orElseThrow().id() + ":conv1/kernel = param("));
         assertTrue(src.contains("case \"grad/conv1/kernel\" ->"));

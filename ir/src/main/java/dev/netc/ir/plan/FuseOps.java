@@ -4,6 +4,7 @@ import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
 import dev.netc.ir.OpPattern;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -27,8 +28,7 @@ public final class FuseOps {
         Kernel.Phase[] phase = Phases.of(g);
         List<List<Integer>> users = g.users();
         Set<Integer> outputs = new HashSet<>(g.outputs().values());
-        @SuppressWarnings("unchecked")
-        List<Integer>[] groupOf = new List[g.size()]; // open group by its root id
+        List<List<Integer>> groupOf = new ArrayList<>(Collections.nCopies(g.size(), null)); // open groups by root id
         List<FusionDecision> rejected = new ArrayList<>();
         List<Integer> roots = new ArrayList<>();
 
@@ -39,28 +39,28 @@ public final class FuseOps {
             if (isElementwise(n)) {
                 for (int p : n.inputs().stream().distinct().toList()) {
                     Node operand = g.node(p);
-                    if (operand.isLeaf() || groupOf[p] == null) continue;
-                    String why = rejection(g, operand, n, users, outputs, phase, anchor && hasAnchor(g, groupOf[p]));
+                    if (operand.isLeaf() || groupOf.get(p) == null) continue;
+                    String why = rejection(g, operand, n, users, outputs, phase, anchor && hasAnchor(g, groupOf.get(p)));
                     if (why != null) {
                         rejected.add(new FusionDecision(n.id(), why));
                         continue;
                     }
-                    anchor |= hasAnchor(g, groupOf[p]);
-                    members.addAll(groupOf[p]);
+                    anchor |= hasAnchor(g, groupOf.get(p));
+                    members.addAll(groupOf.get(p));
                     roots.remove(Integer.valueOf(p));
-                    groupOf[p] = null;
+                    groupOf.set(p, null);
                 }
             }
             members.add(n.id());
             // the anchor runs first, then the epilogue in id order
             members.sort(Comparator.comparing((Integer id) -> !isAnchor(g.node(id))).thenComparing(id -> id));
-            groupOf[n.id()] = members;
+            groupOf.set(n.id(), members);
             roots.add(n.id());
         }
 
         List<Kernel> kernels = new ArrayList<>(roots.size());
         for (int root : roots) {
-            List<Integer> nodes = groupOf[root];
+            List<Integer> nodes = groupOf.get(root);
             kernels.add(new Kernel(Phases.kernelName(g, kernels.size(), roots.size(), nodes), nodes, phase[root]));
         }
         return new FusionResult(new KernelPlan(g, kernels), rejected);

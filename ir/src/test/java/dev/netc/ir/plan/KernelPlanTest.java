@@ -27,8 +27,8 @@ class KernelPlanTest {
     private Ids ids;
 
     /**
-     * logits = relu(x @ w + b); loss = mean(neg(exp(logits)));  a dead tanh; a "gradient" scaled = 2 * relu
-     * whose reduction is the output grad/w... enough structure for phases and fusion decisions.
+     * logits = relu(x @ w + b); loss = mean(neg(exp(logits))); grad/w = x^T @ (2 * exp(logits)) stands in
+     * for a backward pass; tanh(logits) is dead. Enough structure for phases and fusion decisions.
      */
     private Graph graph() throws Exception {
         GraphBuilder g = new GraphBuilder();

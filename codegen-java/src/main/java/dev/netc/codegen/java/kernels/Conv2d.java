@@ -42,9 +42,9 @@ public final class Conv2d {
             if (g.isPointwise()) {
                 Gemm.multiply(false, false, f, positions, patch, weights, 0, x, xOff, 0f, y, yOff, epilogue);
             } else {
-                float[] col = COLUMNS.atLeast(patch * positions);
-                g.im2col(x, xOff, col);
-                Gemm.multiply(false, false, f, positions, patch, weights, 0, col, 0, 0f, y, yOff, epilogue);
+                // im2col straight into the GEMM's packed panels: the column matrix is never materialised.
+                PanelSource columns = (j0, p0, kc, dst, dstOff) -> g.packColumns(x, xOff, j0, p0, kc, dst, dstOff);
+                Gemm.multiply(false, f, positions, patch, weights, 0, columns, 0f, y, yOff, epilogue);
             }
         });
     }

@@ -58,7 +58,10 @@ record ConvGeometry(int c, int h, int w, int f, int kh, int kw, int stride, int 
                             java.util.Arrays.fill(col, dst, dst + ow, 0f);
                             continue;
                         }
-                        java.util.Arrays.fill(col, dst, dst + oxStart, 0f);
+                        // The padded edges are a cell or two: plain loops beat Arrays.fill calls here.
+                        for (int ox = 0; ox < oxStart; ox++) {
+                            col[dst + ox] = 0f;
+                        }
                         int src = xOff + (ch * h + iy) * w + kx - padLeft;
                         if (stride == 1) {
                             System.arraycopy(x, src + oxStart, col, dst + oxStart, oxEnd - oxStart);
@@ -67,9 +70,62 @@ record ConvGeometry(int c, int h, int w, int f, int kh, int kw, int stride, int 
                                 col[dst + ox] = x[src + ox * stride];
                             }
                         }
-                        java.util.Arrays.fill(col, dst + oxEnd, dst + ow, 0f);
+                        for (int ox = oxEnd; ox < ow; ox++) {
+                            col[dst + ox] = 0f;
+                        }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Writes one packed GEMM sliver of the image's column matrix (see {@link PanelSource}): column
+     * matrix rows [p0, p0 + kc), output positions [j0, j0 + NR), zero past the last position.
+     */
+    void packColumns(float[] x, int xOff, int j0, int p0, int kc, float[] dst, int dstOff) {
+        final int nr = GemmMicroKernel.NR;
+        int cols = Math.min(nr, outputPositions() - j0);
+        int oyFirst = j0 / ow;
+        int oxFirst = j0 % ow;
+        for (int p = 0; p < kc; p++) {
+            int row = p0 + p;
+            int kx = row % kw;
+            int ky = (row / kw) % kh;
+            int channelBase = xOff + (row / (kw * kh)) * h * w;
+            int validStart = firstValidOx(kx);
+            int validEnd = endValidOx(kx);
+            int to = dstOff + p * nr;
+            int oy = oyFirst;
+            int ox = oxFirst;
+            // Walk the sliver one output row segment at a time: padding cells, then a run of pixels.
+            for (int jj = 0; jj < cols; ) {
+                int run = Math.min(cols - jj, ow - ox);
+                int iy = oy * stride + ky - padTop;
+                int segmentEnd = ox + run;
+                int lo = ox;
+                int hi = ox;
+                if (iy >= 0 && iy < h) {
+                    lo = Math.min(segmentEnd, Math.max(ox, validStart));
+                    hi = Math.max(lo, Math.min(segmentEnd, validEnd));
+                }
+                int base = to + jj - ox; // dst index of output column ox in this segment
+                for (int o = ox; o < lo; o++) {
+                    dst[base + o] = 0f;
+                }
+                int src = channelBase + iy * w + kx - padLeft;
+                for (int o = lo; o < hi; o++) {
+                    dst[base + o] = x[src + o * stride];
+                }
+                for (int o = hi; o < segmentEnd; o++) {
+                    dst[base + o] = 0f;
+                }
+                jj += run;
+                ox = 0;
+                oy++;
+            }
+            for (int jj = cols; jj < nr; jj++) {
+                dst[to + jj] = 0f;
             }
         }
     }

@@ -45,6 +45,14 @@ public final class Gemm {
     /** The general entry point: {@link #sgemm} followed by the epilogue on every output element. */
     static void multiply(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
                          float[] b, int bOff, float beta, float[] c, int cOff, Epilogue epilogue) {
+        PanelSource packedB = (j0, p0, kc, dst, dstOff) ->
+                GemmPacking.packB(transB, n, k, b, bOff, j0, p0, kc, dst, dstOff);
+        multiply(transA, m, n, k, a, aOff, packedB, beta, c, cOff, epilogue);
+    }
+
+    /** Like the array form, with op(B) (k x n) supplied sliver by sliver by {@code packedB}. */
+    static void multiply(boolean transA, int m, int n, int k, float[] a, int aOff, PanelSource packedB,
+                         float beta, float[] c, int cOff, Epilogue epilogue) {
         if (m <= 0 || n <= 0) {
             return;
         }
@@ -87,7 +95,7 @@ public final class Gemm {
                     GemmPacking.packA(transA, m, k, a, aOff, s * mr, pc, kc, ap, s * mr * kc);
                 } else {
                     int js = s - rowSlivers;
-                    GemmPacking.packB(transB, n, k, b, bOff, js * nr, pc, kc, bp, js * nr * kc);
+                    packedB.pack(js * nr, pc, kc, bp, js * nr * kc);
                 }
             });
             run(parallel, rowBlocks * colBlocks, task -> {

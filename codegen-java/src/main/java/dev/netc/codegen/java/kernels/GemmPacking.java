@@ -1,6 +1,7 @@
 package dev.netc.codegen.java.kernels;
 
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Copies blocks of op(A) and op(B) into the contiguous layouts the micro-kernel streams through.
@@ -51,6 +52,15 @@ final class GemmPacking {
                 for (int p = 0; p < kc; p++) {
                     dst[dstOff + p * nr + jj] = b[src + p];
                 }
+            }
+        } else if (cols == nr) {
+            // A full sliver row is exactly two vectors; copying them beats an arraycopy call per row.
+            final int vl = GemmMicroKernel.VL;
+            for (int p = 0; p < kc; p++) {
+                int src = bOff + (p0 + p) * n + j0;
+                int to = dstOff + p * nr;
+                FloatVector.fromArray(GemmMicroKernel.S, b, src).intoArray(dst, to);
+                FloatVector.fromArray(GemmMicroKernel.S, b, src + vl).intoArray(dst, to + vl);
             }
         } else {
             for (int p = 0; p < kc; p++) {

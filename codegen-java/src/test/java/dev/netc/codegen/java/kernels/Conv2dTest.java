@@ -20,7 +20,8 @@ class Conv2dTest {
                 Reference.Conv.of(2, 3, 10, 7, 5, 3, 3, 2, 1, 0, 0, 2),    // stride 2, asymmetric padding
                 Reference.Conv.of(4, 3, 6, 5, 7, 1, 1, 1, 0, 0, 0, 0),     // pointwise 1x1
                 Reference.Conv.of(2, 5, 7, 8, 3, 1, 1, 2, 1, 0, 0, 1),     // 1x1 with stride and padding
-                Reference.Conv.of(1, 3, 13, 12, 9, 5, 5, 2, 2, 1, 1, 2),   // single image: parallel GEMM path
+                Reference.Conv.of(1, 3, 13, 12, 9, 5, 5, 2, 2, 1, 1, 2),   // single image
+                Reference.Conv.of(1, 8, 20, 19, 12, 3, 3, 1, 1, 1, 1, 1),  // single image big enough for a parallel GEMM
                 Reference.Conv.of(5, 2, 8, 8, 6, 3, 2, 1, 0, 1, 1, 0),     // non-square kernel
                 Reference.Conv.of(2, 7, 14, 14, 11, 5, 5, 1, 2, 2, 2, 2)); // deeper patch (k > vector tile)
     }

@@ -15,7 +15,7 @@ class GemmTest {
     private static final double TOLERANCE = 1e-4;
 
     static Stream<Arguments> cases() {
-        int[][] sizes = {{37, 53, 29}, {1, 1, 1}, {7, 3, 300}, {130, 77, 513}, {200, 17, 40}, {5, 260, 9}};
+        int[][] sizes = {{37, 53, 29}, {1, 1, 1}, {7, 3, 300}, {130, 77, 513}, {200, 17, 40}, {5, 260, 9}, {5, 300, 200}};
         Stream.Builder<Arguments> all = Stream.builder();
         for (int[] s : sizes) {
             for (boolean transA : new boolean[] {false, true}) {

@@ -1,0 +1,92 @@
+package dev.netc.codegen.java;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import dev.netc.ir.BinaryFn;
+import dev.netc.ir.Dim;
+import dev.netc.ir.Graph;
+import dev.netc.ir.Node;
+import dev.netc.ir.Op;
+import dev.netc.ir.Shape;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Recognises the epilogues the kernel library applies in registers, so that "matmul/conv2d, then add
+ * a bias, then relu/sigmoid/tanh" becomes one library call that writes its output once. Anything
+ * else keeps the generic anchor-then-loop form.
+ */
+final class LibraryEpilogue {
+    private static final ClassName ACTIVATION = ClassName.get(LibraryCalls.KERNELS, "Activation");
+
+    private LibraryEpilogue() {}
+
+    /**
+     * The fused call for anchor {@code head} followed by {@code epilogue}, when the epilogue is an
+     * optional bias add then an optional activation whose intermediate values nobody else reads.
+     */
+    static Optional<CodeBlock> match(Graph g, Buffers buffers, boolean[] materialized, Node head, List<Integer> epilogue, String out) {
+        if (epilogue.isEmpty() || epilogue.size() > 2) return Optional.empty();
+        for (int i = 0; i < epilogue.size() - 1; i++) if (materialized[epilogue.get(i)]) return Optional.empty();
+        int current = head.id();
+        String bias = null;
+        int at = 0;
+        Node first = g.node(epilogue.getFirst());
+        if (first.op() instanceof Op.Binary bin && bin.fn() == BinaryFn.ADD) {
+            int other = first.input(0) == current ? first.input(1) : first.input(1) == current ? first.input(0) : -1;
+            if (other < 0 || other == current || !buffers.hasField(other) || !isBias(head, g.node(other).type().shape()))
+                return Optional.empty();
+            bias = buffers.field(other);
+            current = first.id();
+            at = 1;
+        }
+        String activation = "NONE";
+        if (at < epilogue.size()) {
+            Node act = g.node(epilogue.get(at));
+            if (!(act.op() instanceof Op.Unary u) || act.input(0) != current) return Optional.empty();
+            activation = switch (u.fn()) {
+                case RELU -> "RELU";
+                case SIGMOID -> "SIGMOID";
+                case TANH -> "TANH";
+                default -> null;
+            };
+            if (activation == null) return Optional.empty();
+        }
+        Shape y = head.type().shape();
+        return switch (head.op()) {
+            case Op.MatMul mm -> {
+                Shape a = g.node(head.input(0)).type().shape();
+                yield Optional.of(CodeBlock.builder().addStatement("$T.sgemmBiasActivation($L, $L, $L, $L, $L, $L, 0, $L, 0, 0f, $L, $T.$L, $L, 0)",
+                        LibraryCalls.GEMM, mm.transposeA(), mm.transposeB(), SizeExpr.of(y.dim(0)), SizeExpr.of(y.dim(1)),
+                        SizeExpr.of(a.dim(mm.transposeA() ? 0 : 1)), field(buffers, head, 0), field(buffers, head, 1),
+                        bias, ACTIVATION, activation, out).build());
+            }
+            case Op.Conv2d c -> {
+                Shape w = g.node(head.input(1)).type().shape();
+                String geometry = LibraryCalls.convGeometry(g.node(head.input(0)).type().shape(), w.size(0), w.size(2), w.size(3),
+                        c.stride(), c.padding(), y);
+                yield Optional.of(CodeBlock.builder().addStatement("$T.forwardBiasActivation($L, $L, $L, $L, $T.$L, $L)",
+                        LibraryCalls.CONV2D, geometry, field(buffers, head, 0), field(buffers, head, 1), bias, ACTIVATION, activation, out).build());
+            }
+            default -> Optional.empty();
+        };
+    }
+
+    /** A per-column bias [n] / [1, n] of a matmul, or a per-filter bias [F, 1, 1] / [1, F, 1, 1] of a conv2d. */
+    private static boolean isBias(Node head, Shape bias) {
+        Shape y = head.type().shape();
+        List<Dim> dims = bias.dims();
+        int lead = 0;
+        while (lead < dims.size() && isOne(dims.get(lead)) && dims.size() - lead > (head.op() instanceof Op.Conv2d ? 3 : 1)) lead++;
+        List<Dim> rest = dims.subList(lead, dims.size());
+        return switch (head.op()) {
+            case Op.MatMul mm -> rest.size() == 1 && rest.getFirst().equals(y.dim(1)) && y.dim(1).isKnown();
+            case Op.Conv2d c -> rest.size() == 3 && rest.get(0).equals(y.dim(1)) && isOne(rest.get(1)) && isOne(rest.get(2));
+            default -> false;
+        };
+    }
+
+    private static String field(Buffers buffers, Node n, int operand) { return buffers.field(n.input(operand)); }
+
+    private static boolean isOne(Dim d) { return d instanceof Dim.Known k && k.size() == 1; }
+}
