@@ -55,7 +55,7 @@ final class KernelRenderer {
             List<Integer> epilogue = k.nodes().subList(1, k.nodes().size());
             var fused = LibraryEpilogue.match(graph, buffers, materialized, head, epilogue, rootField);
             if (fused.isPresent() && !buffers.hasField(head.id())) {
-                m.addComment("bias and activation applied by the library while each tile is in registers");
+                m.addComment("the library applies the epilogue while each output tile is still in registers");
                 m.addCode(fused.get());
             } else {
                 m.addCode(head(head, headOut));

@@ -51,7 +51,9 @@ final class LibraryEpilogue {
                 default -> null;
             };
             if (activation == null) return Optional.empty();
+            at++;
         }
+        if (at != epilogue.size()) return Optional.empty();
         Shape y = head.type().shape();
         return switch (head.op()) {
             case Op.MatMul mm -> {

@@ -35,12 +35,19 @@ class GeneratedSourceTest {
             if (!alias) for (int id : k.nodes()) assertTrue(src.contains(IrPrinter.line(g.node(id))), IrPrinter.line(g.node(id)));
         }
         assertTrue(src.contains("private void k00_conv2d_add_tanh()"), "conv, bias and tanh form one kernel");
-        assertTrue(src.contains("Conv2d.forwardBiasActivation(image, conv1_kernel, conv1_bias, Activation.TANH, conv1)"), "bias and tanh applied by the library");
+        assertTrue(src.contains("Conv2d.forwardBiasActivation(batch, 2, 7, 7, 3, 3, 3, 1, 1, 1, 7, 7, image, conv1_kernel, conv1_bias, Activation.TANH, conv1)"), "bias and tanh applied by the library");
         assertTrue(src.contains("private final float[] conv1_kernel = new float[54];"));
         assertTrue(src.contains("%" + g.parameterNamed("conv1/kernel").orElseThrow().id() + ":conv1/kernel = param("));
         assertTrue(src.contains("case \"grad/conv1/kernel\" ->"));
         assertTrue(src.contains("\"adam_m/conv1/kernel\""));
         assertFalse(src.contains("default:"), "no statement-switch defaults");
+    }
+
+    @Test
+    void onlyBiasAndActivationEpiloguesGoToTheLibrary() throws Exception {
+        String src = JavaCodegen.generate(FuseOps.fuse(TestGraphs.epilogues()), null, "demo", "EpilogueModel");
+        assertTrue(src.contains("Gemm.sgemmBiasActivation(false, true, batch, 3, 4, x, 0, w, 0, 0f, bias, Activation.SIGMOID,"), src);
+        assertTrue(src.contains("Gemm.sgemm(false, false, batch, 3, 4, x, 0, u, 0, 0f,"), "exp then neg stays a generated loop");
     }
 
     @Test

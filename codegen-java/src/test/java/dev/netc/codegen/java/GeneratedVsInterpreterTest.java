@@ -20,7 +20,8 @@ class GeneratedVsInterpreterTest {
 
     static Stream<Arguments> graphs() throws Exception {
         return Stream.of(Arguments.of("mlp", TestGraphs.mlp()), Arguments.of("cnn", TestGraphs.cnn()),
-                Arguments.of("elementwise", TestGraphs.elementwise()), Arguments.of("layout", TestGraphs.layout()));
+                Arguments.of("elementwise", TestGraphs.elementwise()), Arguments.of("layout", TestGraphs.layout()),
+                Arguments.of("epilogues", TestGraphs.epilogues()));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -125,6 +125,23 @@ final class TestGraphs {
         return b.build();
     }
 
+    /** Anchors with epilogues the library takes (bias [1, n] + sigmoid) and ones it does not (exp then neg). */
+    static Graph epilogues() throws ShapeError {
+        GraphBuilder b = new GraphBuilder();
+        int x = b.input("x", f32(B, d(4)));
+        int w = b.parameter("w", TensorType.f32(3, 4), new Init.GlorotUniform(), true);
+        int bias = b.parameter("bias", TensorType.f32(1, 3), new Init.Zeros(), true);
+        int u = b.parameter("u", TensorType.f32(4, 3), new Init.GlorotUniform(), true);
+        int h = b.add(new Op.MatMul(false, true), null, x, w);
+        h = un(b, UnaryFn.SIGMOID, bin(b, BinaryFn.ADD, bias, h));
+        int e = un(b, UnaryFn.NEG, un(b, UnaryFn.EXP, b.add(new Op.MatMul(false, false), null, x, u)));
+        b.output("h", h);
+        int y = bin(b, BinaryFn.MUL, h, e);
+        b.output("y", y);
+        b.output("loss", b.add(new Op.Reduce(ReduceFn.SUM, List.of(0, 1), false), "loss", y));
+        return b.build();
+    }
+
     static int un(GraphBuilder b, UnaryFn fn, int x) throws ShapeError { return b.add(new Op.Unary(fn), null, x); }
 
     static int bin(GraphBuilder b, BinaryFn fn, int x, int y) throws ShapeError { return b.add(new Op.Binary(fn), null, x, y); }

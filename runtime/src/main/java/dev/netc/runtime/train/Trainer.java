@@ -5,6 +5,7 @@ import dev.netc.ir.Graph;
 import dev.netc.ir.train.TrainSpec;
 import dev.netc.runtime.data.Dataset;
 import dev.netc.runtime.data.DatasetSplits;
+import dev.netc.runtime.plot.TrainingPlot;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,12 @@ import java.util.OptionalDouble;
  * printed is {@code test_accuracy=0.NNNN test_loss=N.NNNN} when there is a test split (without the
  * accuracy when the model has no class scores), else {@code train_loss=N.NNNN train_accuracy=0.NNNN}.
  * A progress bar, when wanted, goes to stderr and only on a terminal.
+ *
+ * <p>Every step is a pure function of (seed, step): step s of epoch e sees batch {@code (s - 1) mod
+ * stepsPerEpoch} of epoch e's shuffle, and dropout is reseeded with {@code derive(seed, step)} before
+ * it. So a run resumed from a checkpoint ({@link TrainOptions#resume}) ends bit-for-bit where the
+ * uninterrupted run would. With {@link TrainOptions#checkpoint} a checkpoint is saved at every log
+ * line (never with non-finite parameters); with {@link TrainOptions#plot} the curves are redrawn there.
  */
 public final class Trainer {
     /** Log lines in step mode when the options do not say how often. */
@@ -32,6 +39,8 @@ public final class Trainer {
      *
      * @throws TrainingSetupException     when the model, options and data do not fit together
      * @throws TrainingDivergedException  when the loss stops being finite
+     * @throws dev.netc.runtime.checkpoint.CheckpointException when the checkpoint to resume from does not
+     *                                     fit the model, or a checkpoint cannot be written
      */
     public static TrainResult train(GeneratedModel model, Graph graph, TrainSpec spec, DatasetSplits data,
                                     TrainOptions options, PrintStream out) {
@@ -48,26 +57,32 @@ public final class Trainer {
         MetricsJson.Run run = new MetricsJson.Run(epochMode ? "epochs" : "steps", options.batch(), options.learningRate(),
                 options.seed(), stepsPerEpoch, totalSteps, train.name(), train.size(), data.test().map(Dataset::name));
 
-        model.setSeed(Seeds.derive(options.seed(), "dropout"));
+        RunCheckpoints.Start resumed = RunCheckpoints.resume(model, graph, options, totalSteps);
+        Optional<RunCheckpoints> checkpoints = RunCheckpoints.of(options, spec, graph);
+        long dropoutSeed = Seeds.derive(options.seed(), "dropout");
         model.setBatch(options.batch());
         long start = System.nanoTime();
-        List<HistoryEntry> history = new ArrayList<>();
+        List<HistoryEntry> history = new ArrayList<>(resumed.history());
         Interval interval = new Interval();
         long trainNanos = 0;
-        double firstLoss = Double.NaN, lastLoss = Double.NaN;
+        double firstLoss = resumed.firstLoss(), lastLoss = Double.NaN;
+        int firstStep = resumed.completedSteps() + 1;
         Optional<Evaluation> finalTest = Optional.empty();
         try (ProgressDisplay progress = ProgressDisplay.create(options.progressBar())) {
-            for (int step = 1; step <= totalSteps; step++) {
+            for (int step = firstStep; step <= totalSteps; step++) {
                 int epochIndex = (step - 1) / stepsPerEpoch;
                 if (interval.steps == 0)
                     progress.start(epochMode ? "epoch " + (epochIndex + 1) + "/" + epochs : "steps " + step + "-"
                             + Math.min(totalSteps, step + logEvery - 1), Math.min(logEvery, totalSteps - step + 1));
                 long t0 = System.nanoTime();
                 int[] labels = sampler.fill(model, epochIndex, (step - 1) % stepsPerEpoch);
+                model.setSeed(Seeds.derive(dropoutSeed, step));
                 model.forward(true);
                 float loss = model.floatBuffer(Graph.LOSS)[0];
                 if (!Float.isFinite(loss)) {
-                    TrainingDivergedException diverged = new TrainingDivergedException(loss, step, epochIndex + 1);
+                    TrainingDivergedException plain = new TrainingDivergedException(loss, step, epochIndex + 1);
+                    TrainingDivergedException diverged = new TrainingDivergedException(
+                            plain.getMessage() + checkpoints.map(RunCheckpoints::keptNote).orElse(""), loss, step, epochIndex + 1);
                     options.metricsJson().ifPresent(f -> MetricsJson.write(f, run, history, Optional.empty(), Optional.of(diverged.getMessage())));
                     throw diverged;
                 }
@@ -97,13 +112,15 @@ public final class Trainer {
                 out.println(logLine(entry, epochMode ? "epoch " + entry.epoch() + "/" + epochs : "step " + step + "/" + totalSteps));
                 out.flush();
                 finalTest = test;
+                if (checkpoints.isPresent()) checkpoints.get().save(model, graph, step, epochIndex + 1, history, firstLoss);
                 if (step != totalSteps)
                     options.metricsJson().ifPresent(f -> MetricsJson.write(f, run, history, Optional.empty(), Optional.empty()));
+                options.plot().ifPresent(f -> TrainingPlot.write(f, history));
                 interval = new Interval();
             }
         }
         double wallSeconds = (System.nanoTime() - start) / 1e9;
-        double imagesPerSecond = (double) totalSteps * options.batch() / Math.max(1e-9, trainNanos / 1e9);
+        double imagesPerSecond = (double) (totalSteps - firstStep + 1) * options.batch() / Math.max(1e-9, trainNanos / 1e9);
         TrainResult result = new TrainResult(history, finalTest, firstLoss, lastLoss, totalSteps, wallSeconds, imagesPerSecond);
         options.metricsJson().ifPresent(f -> MetricsJson.write(f, run, history, Optional.of(result), Optional.empty()));
         out.println(finalLine(result));
