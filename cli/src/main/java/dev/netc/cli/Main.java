@@ -25,7 +25,7 @@ public final class Main implements Runnable {
     /** Runs one command line and returns its exit code (tests call this directly). */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
-        cli.setExitCodeOnInvalidInput(USER_ERROR);
+        // picocli already exits with 2 (ExitCode.USAGE) on invalid flags, matching USER_ERROR.
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof UserError) {
                 System.err.println(ex.getMessage());
