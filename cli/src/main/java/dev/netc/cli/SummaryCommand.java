@@ -19,7 +19,7 @@ final class SummaryCommand implements Callable<Integer> {
     }
 
     static String format(CheckedModel m) {
-        int nameW = Math.max(28, m.layers().stream().mapToInt(l -> l.name().length() + l.kind().length() + 4).max().orElse(0));
+        int nameW = Math.max(28, m.layers().stream().mapToInt(l -> l.name().length() + l.kind().length() + 5).max().orElse(0));
         int shapeW = Math.max(26, m.layers().stream().mapToInt(l -> l.outputShape().toString().length() + 2).max().orElse(0));
         int width = nameW + shapeW + 12;
         StringBuilder sb = new StringBuilder();
