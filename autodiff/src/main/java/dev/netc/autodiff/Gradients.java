@@ -79,6 +79,11 @@ final class Gradients {
                 grads[0] = e.add(new Op.Transpose(List.of(inverse)), dy);
             }
             case Op.OneHot o -> { } // integer operand
+            case Op.TrainSelect t -> grads[0] = dy; // gradients are taken in training, where the first operand is used
+            case Op.AvgPool p -> grads[0] = LayoutGradients.avgPool(p, in[0], dy, e);
+            case Op.AvgPoolGrad p -> grads[0] = e.add(new Op.AvgPool(p.size(), p.stride(), p.padding()), dy);
+            case Op.Concat c -> LayoutGradients.concat(c, in, dy, wants, grads, e);
+            case Op.Slice s -> grads[0] = LayoutGradients.slice(s, in[0], dy, e);
         }
         for (int i = 0; i < grads.length; i++) if (!wants[i]) grads[i] = NONE;
         return grads;
@@ -87,7 +92,8 @@ final class Gradients {
     private static int unary(UnaryFn fn, int x, int y, int dy, DType dt, Emitter e) {
         return switch (fn) {
             case NEG -> e.neg(dy);
-            case RELU -> e.mul(dy, e.unary(UnaryFn.STEP, x));
+            // from the output y = relu(x) (y > 0 exactly where x > 0), so x keeps one user and fuses into its producer
+            case RELU -> e.mul(dy, e.unary(UnaryFn.STEP, y));
             case SIGMOID -> e.mul(dy, e.mul(y, e.sub(e.scalar(1, dt), y)));
             case TANH -> e.mul(dy, e.sub(e.scalar(1, dt), e.unary(UnaryFn.SQUARE, y)));
             case EXP -> e.mul(dy, y);
@@ -97,6 +103,7 @@ final class Gradients {
             case RECIPROCAL -> e.neg(e.mul(e.mul(dy, y), y));
             case ABS -> e.mul(dy, e.sub(e.unary(UnaryFn.STEP, x), e.unary(UnaryFn.STEP, e.neg(x))));
             case STEP -> NONE; // zero almost everywhere
+            case SOFTPLUS -> e.mul(dy, e.unary(UnaryFn.SIGMOID, x));
         };
     }
 

@@ -5,6 +5,11 @@ import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.Graph;
 import dev.netc.ir.train.TrainSpec;
 import dev.netc.runtime.backend.JavaBackend;
+import dev.netc.runtime.checkpoint.Checkpoint;
+import dev.netc.runtime.checkpoint.CheckpointException;
+import dev.netc.runtime.checkpoint.Checkpoints;
+import dev.netc.runtime.checkpoint.TrainingState;
+import dev.netc.runtime.cuda.CudaAvailability;
 import dev.netc.runtime.data.DataException;
 import dev.netc.runtime.data.DatasetRegistry;
 import dev.netc.runtime.data.DatasetSplits;
@@ -13,6 +18,7 @@ import dev.netc.runtime.train.TrainOptions;
 import dev.netc.runtime.train.Trainer;
 import dev.netc.runtime.train.TrainingDivergedException;
 import dev.netc.runtime.train.TrainingSetupException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -21,17 +27,31 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+/**
+ * {@code netc train FILE}: compiles the model, loads its dataset and trains it. Exit 2 on every user
+ * error: bad flags, missing or corrupt data, a checkpoint that does not fit, a diverging loss.
+ */
 @Command(name = "train", description = "Compile a model and train it as its train block says; flags override the block.")
 final class TrainCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE") Path file;
     @Option(names = "--model", description = "Model to train (default: the file's only or first trained model).") String model;
-    @Option(names = "--data", paramLabel = "DIR", description = "Dataset directory (MNIST idx files).") Path dataDir;
+    @Option(names = "--data", paramLabel = "DIR", description = "Dataset directory (MNIST idx files, CIFAR-10 batches, CSV files).")
+    Path dataDir;
     @ArgGroup(exclusive = true) Length length;
-    @Option(names = "--batch", paramLabel = "N") Integer batch;
+    @Option(names = "--batch", paramLabel = "N", description = "Examples per step (default: the train block's; on --resume the checkpoint's).")
+    Integer batch;
     @Option(names = "--lr", paramLabel = "X", description = "Learning rate.") Double lr;
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "0") long seed;
-    @Option(names = "--backend", defaultValue = "java", description = "java (default).") String backend;
+    @Option(names = "--seed", paramLabel = "N", description = "Seeds initialisation, shuffling and dropout (default 0; on --resume the "
+            + "checkpoint's).") Long seed;
+    @Option(names = "--backend", defaultValue = "java", description = "java (default) or cuda.") String backend;
     @Option(names = "--metrics", paramLabel = "FILE.json", description = "Write the loss/accuracy history as JSON.") Path metrics;
+    @Option(names = "--plot", paramLabel = "FILE.png", description = "Draw the loss and accuracy curves as a PNG.") Path plot;
+    @Option(names = "--save", paramLabel = "FILE", description = "Save a checkpoint (safetensors) after every epoch or log interval, "
+            + "atomically; a diverging run keeps the last good one.") Path save;
+    @Option(names = "--resume", paramLabel = "FILE", description = "Continue the run a checkpoint was saved from; --epochs/--steps "
+            + "count the whole run.") Path resume;
+    @Option(names = "--log-every", paramLabel = "N", description = "With --steps: steps between log lines (and checkpoints).")
+    Integer logEvery;
     @Option(names = "--no-fuse", description = "Compile every op as its own kernel.") boolean noFuse;
     @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
 
@@ -44,29 +64,67 @@ final class TrainCommand implements Callable<Integer> {
         CheckedModel m = ModelLoader.load(file, model);
         TrainSpec spec = m.train().orElseThrow(() ->
                 new UserError(file + ": error: model '" + m.name() + "' has no train block"));
-        if (!backend.equals("java")) throw new UserError("error: unknown backend '" + backend + "' (available: java)");
-        TrainOptions options = options(spec);
+        checkBackend(backend);
+        Optional<Checkpoint> from = Optional.ofNullable(resume).map(TrainCommand::loadCheckpoint);
+        Optional<TrainingState> state = from.map(c -> guard(c::requireState));
+        TrainOptions options = options(spec, state, m.name());
+        if (from.isPresent()) options = options.withResume(from.get());
         if (spec.dataset().isEmpty())
             throw new UserError(file + ": error: the train block of '" + m.name() + "' names no dataset (add `dataset = ...`)");
-        DatasetSplits data;
-        try {
-            data = DatasetRegistry.load(spec.dataset().get(), Optional.ofNullable(dataDir));
-        } catch (DataException e) {
-            throw new UserError("error: " + e.getMessage());
-        }
+        DatasetSplits data = loadData(spec, file, dataDir);
         Graph graph = Graphs.withGradients(m);
         GeneratedModel compiled = JavaBackend.compile(graph, spec.optimizer(), !noFuse, m.name());
-        ParameterInitializer.initialize(compiled, graph, seed);
+        ParameterInitializer.initialize(compiled, graph, options.seed());
         try {
             Trainer.train(compiled, graph, spec, data, options, System.out);
-        } catch (TrainingDivergedException | TrainingSetupException e) {
+        } catch (TrainingDivergedException | TrainingSetupException | CheckpointException e) {
+            throw new UserError("error: " + e.getMessage());
+        } catch (UncheckedIOException e) {
             throw new UserError("error: " + e.getMessage());
         }
         return 0;
     }
 
-    private TrainOptions options(TrainSpec spec) {
-        TrainOptions o = TrainOptions.from(spec).withSeed(seed).withProgressBar(!noProgress);
+    /** {@code --backend}: java, or cuda when this machine can run it. */
+    static void checkBackend(String backend) {
+        switch (backend) {
+            case "java" -> { }
+            case "cuda" -> {
+                Optional<String> problem = CudaAvailability.problem();
+                if (problem.isPresent()) throw new UserError("error: --backend cuda: " + problem.get());
+                throw new UserError("error: --backend cuda: the CUDA backend is not part of this build yet (use --backend java)");
+            }
+            default -> throw new UserError("error: unknown backend '" + backend + "' (available: java, cuda)");
+        }
+    }
+
+    /** The train block's dataset; relative paths are resolved against --data DIR, else the .net file's directory. */
+    static DatasetSplits loadData(TrainSpec spec, Path netFile, Path dataDir) {
+        Path base = Optional.ofNullable(netFile.toAbsolutePath().getParent()).orElse(Path.of(""));
+        try {
+            return DatasetRegistry.load(spec.dataset().orElseThrow(), Optional.ofNullable(dataDir), base);
+        } catch (DataException e) {
+            throw new UserError("error: " + e.getMessage());
+        }
+    }
+
+    static Checkpoint loadCheckpoint(Path path) {
+        return guard(() -> Checkpoints.load(path));
+    }
+
+    /** Runs {@code action}, turning a checkpoint problem into a user error. */
+    static <T> T guard(java.util.function.Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (CheckpointException e) {
+            throw new UserError("error: " + e.getMessage());
+        }
+    }
+
+    private TrainOptions options(TrainSpec spec, Optional<TrainingState> state, String modelName) {
+        TrainOptions o = TrainOptions.from(spec).withSeed(seed != null ? seed : state.map(TrainingState::seed).orElse(0L))
+                .withProgressBar(!noProgress);
+        if (batch == null && state.isPresent()) o = o.withBatch(state.get().batch());
         if (batch != null) {
             if (batch < 1) throw new UserError("error: --batch must be at least 1");
             o = o.withBatch(batch);
@@ -80,10 +138,16 @@ final class TrainCommand implements Callable<Integer> {
             o = o.withSteps(length.steps);
         }
         if (lr != null) {
-            if (!(lr > 0)) throw new UserError("error: --lr must be positive");
+            if (!(lr > 0) || !Double.isFinite(lr)) throw new UserError("error: --lr must be a positive number");
             o = o.withLearningRate(lr);
         }
+        if (logEvery != null) {
+            if (logEvery < 1) throw new UserError("error: --log-every must be at least 1");
+            o = o.withLogEvery(logEvery);
+        }
         if (metrics != null) o = o.withMetricsJson(metrics);
+        if (plot != null) o = o.withPlot(plot);
+        if (save != null) o = o.withCheckpoint(save, modelName);
         return o;
     }
 }

@@ -22,9 +22,19 @@ final class Builtins {
             "tanh", UnaryFn.TANH, "exp", UnaryFn.EXP, "log", UnaryFn.LOG, "sqrt", UnaryFn.SQRT,
             "square", UnaryFn.SQUARE, "abs", UnaryFn.ABS);
 
-    static final Set<String> NAMES = Set.of("matmul", "conv2d", "max_pool", "relu", "sigmoid", "tanh", "exp", "log",
+    private static final Set<String> OPS = Set.of("matmul", "conv2d", "max_pool", "relu", "sigmoid", "tanh", "exp", "log",
             "sqrt", "square", "abs", "maximum", "minimum", "softmax", "log_softmax", "mean", "sum", "argmax", "reshape",
-            "flatten", "transpose", "one_hot", "dropout", "softmax_cross_entropy", "dense");
+            "flatten", "transpose", "one_hot", "dropout", "dense", "batch_norm", "avg_pool", "concat", "add", "slice");
+
+    /** Every builtin function name: ops, layers, activations, losses and regularizers. */
+    static final Set<String> NAMES = union(OPS, Activations.FUNCTIONS, Losses.NAMES, Regularizers.NAMES);
+
+    @SafeVarargs
+    private static Set<String> union(Set<String> first, List<String>... more) {
+        Set<String> all = new java.util.HashSet<>(first);
+        for (List<String> m : more) all.addAll(m);
+        return Set.copyOf(all);
+    }
 
     /** Evaluates a builtin call; {@code name} is the graph name for its result (or null). */
     static Value call(Elaborator el, Frame f, Ast.Call call, List<Value> values, String name) {
@@ -36,7 +46,17 @@ final class Builtins {
             Args a = Args.bind(call, values, unknown, "x");
             return e.add(new Op.Unary(UNARY.get(fn)), name, span, a.tensor("x"));
         }
+        if (Activations.FUNCTIONS.contains(fn))
+            return Activations.call(e, fn, Args.bind(call, values, unknown, fn.equals("leaky_relu") || fn.equals("elu")
+                    ? new String[] {"x", "alpha?"} : new String[] {"x"}), name);
+        if (Losses.NAMES.contains(fn)) return Losses.call(e, fn, Args.bind(call, values, unknown, Losses.parameters(fn)), name);
+        if (Regularizers.NAMES.contains(fn)) return Regularizers.call(e, call, values, unknown, name);
         return switch (fn) {
+            case "batch_norm" -> BatchNorm.layer(e, f, Args.bind(call, values, unknown, BatchNorm.PARAMS), name);
+            case "avg_pool" -> LayoutLayers.avgPool(e, f, Args.bind(call, values, unknown, "x", "size?", "stride?", "padding?", "name?"), name);
+            case "concat" -> LayoutLayers.concat(e, f, Args.bind(call, values, unknown, "values", "axis?", "name?"), name);
+            case "add" -> LayoutLayers.add(e, f, Args.bind(call, values, unknown, "a", "b", "name?"), name);
+            case "slice" -> LayoutLayers.slice(e, Args.bind(call, values, unknown, "x", "axis", "start?", "end?"), name);
             case "matmul" -> {
                 Args a = Args.bind(call, values, unknown, "a", "b", "transpose_a?", "transpose_b?");
                 yield e.add(new Op.MatMul(a.bool("transpose_a", false), a.bool("transpose_b", false)), name, span,
@@ -88,8 +108,6 @@ final class Builtins {
                 Value.Tensor y = a.tensor("labels");
                 yield e.add(new Op.OneHot(a.positiveInt("depth", 1)), name, span, y);
             }
-            case "softmax_cross_entropy" -> Losses.softmaxCrossEntropy(e,
-                    Args.bind(call, values, unknown, "logits", "labels", "reduction?"), name);
             default -> throw new IllegalStateException("builtin without implementation: " + fn);
         };
     }

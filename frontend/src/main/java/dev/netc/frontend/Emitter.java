@@ -9,6 +9,7 @@ import dev.netc.ir.ShapeError;
 import dev.netc.ir.TensorType;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,10 +18,28 @@ final class Emitter {
     private final GraphBuilder graph = new GraphBuilder();
     private final List<LayerSummary> rows = new ArrayList<>();
     private final Map<String, SourceSpan> parameters = new HashMap<>();
+    private final List<Integer> penalties = new ArrayList<>();
+    private final Map<String, Integer> updates = new LinkedHashMap<>();
 
     GraphBuilder graph() { return graph; }
 
-    Graph build() { return graph.build(); }
+    /**
+     * The graph, with an {@code update/NAME} output for every moving statistic registered by
+     * {@link #movingUpdate} (after the model's outputs and the loss, so those come first).
+     */
+    Graph build() {
+        updates.forEach((param, id) -> graph.output(Graph.UPDATE_PREFIX + param, id));
+        return graph.build();
+    }
+
+    /** Registers a weight penalty (a scalar) that a train block adds to its loss. */
+    void penalty(Value.Tensor scalar) { penalties.add(scalar.id()); }
+
+    /** The penalties registered so far, in order. */
+    List<Integer> penalties() { return List.copyOf(penalties); }
+
+    /** Registers the value a non-trainable parameter takes after each training step. */
+    void movingUpdate(String parameter, Value.Tensor newValue) { updates.put(parameter, newValue.id()); }
 
     List<LayerSummary> rows() { return rows; }
 

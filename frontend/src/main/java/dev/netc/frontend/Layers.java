@@ -6,7 +6,6 @@ import dev.netc.ir.Init;
 import dev.netc.ir.Op;
 import dev.netc.ir.Padding;
 import dev.netc.ir.Shape;
-import dev.netc.ir.UnaryFn;
 import java.util.List;
 
 /**
@@ -16,10 +15,11 @@ import java.util.List;
 final class Layers {
     private Layers() {}
 
-    static final String[] DENSE = {"x", "units", "activation?", "use_bias?", "kernel_init?", "bias_init?", "name?"};
+    static final String[] DENSE = {"x", "units", "activation?", "use_bias?", "kernel_init?", "bias_init?", "name?",
+            "kernel_regularizer?", "bias_regularizer?"};
     static final String[] CONV2D = {"x", "filters", "size", "stride?", "padding?", "activation?", "use_bias?",
-            "kernel_init?", "bias_init?", "name?"};
-    private static final String[] ACTIVATIONS = {"none", "linear", "relu", "sigmoid", "tanh", "softmax"};
+            "kernel_init?", "bias_init?", "name?", "kernel_regularizer?", "bias_regularizer?"};
+    private static final String[] ACTIVATIONS = Activations.LAYER_NAMES.toArray(String[]::new);
 
     static Value dense(Emitter e, Frame f, Args a, String name) {
         Value.Tensor x = a.tensor("x");
@@ -36,10 +36,12 @@ final class Layers {
         String layer = layerName(f, a, "dense");
         boolean plain = isLinear(activation);
         Value.Tensor kernel = e.parameter(layer + "/kernel", x.type().withShape(Shape.of(in.size(), units)), kernelInit, true, a.span());
+        Regularizers.register(e, a, "kernel_regularizer", kernel);
         Value.Tensor h = e.add(new Op.MatMul(false, false), plain && !useBias ? name : null, a.span(), x, kernel);
         long params = (long) in.size() * units;
         if (useBias) {
             Value.Tensor bias = e.parameter(layer + "/bias", x.type().withShape(Shape.of(units)), biasInit, true, a.span());
+            Regularizers.register(e, a, "bias_regularizer", bias);
             h = e.add(new Op.Binary(BinaryFn.ADD), plain ? name : null, a.span(), h, bias);
             params += units;
         }
@@ -68,10 +70,12 @@ final class Layers {
         boolean plain = isLinear(activation);
         Shape kernelShape = Shape.of(filters, channels.size(), size.get(0), size.get(1));
         Value.Tensor kernel = e.parameter(layer + "/kernel", x.type().withShape(kernelShape), kernelInit, true, a.span());
+        Regularizers.register(e, a, "kernel_regularizer", kernel);
         Value.Tensor h = e.add(new Op.Conv2d(stride, padding), plain && !useBias ? name : null, a.span(), x, kernel);
         long params = Emitter.count(kernelShape);
         if (useBias) {
             Value.Tensor bias = e.parameter(layer + "/bias", x.type().withShape(Shape.of(filters)), biasInit, true, a.span());
+            Regularizers.register(e, a, "bias_regularizer", bias);
             // A plain broadcast add of a [F, 1, 1] view, so that fusion sees the usual conv + bias epilogue.
             Value.Tensor column = e.add(new Op.Reshape(Shape.of(filters, 1, 1)), null, a.span(), bias);
             h = e.add(new Op.Binary(BinaryFn.ADD), plain ? name : null, a.span(), h, column);
@@ -123,20 +127,14 @@ final class Layers {
         return out;
     }
 
-    private static String layerName(Frame f, Args a, String kind) {
+    static String layerName(Frame f, Args a, String kind) {
         return a.has("name") ? f.prefix + a.string("name", kind) : f.uniqueName(kind);
     }
 
     private static boolean isLinear(String activation) { return activation.equals("none") || activation.equals("linear"); }
 
     private static Value.Tensor activate(Emitter e, String activation, Value.Tensor h, String name, SourceSpan span) {
-        return switch (activation) {
-            case "relu" -> e.add(new Op.Unary(UnaryFn.RELU), name, span, h);
-            case "sigmoid" -> e.add(new Op.Unary(UnaryFn.SIGMOID), name, span, h);
-            case "tanh" -> e.add(new Op.Unary(UnaryFn.TANH), name, span, h);
-            case "softmax" -> e.add(new Op.Softmax(h.type().rank() - 1), name, span, h);
-            default -> h;
-        };
+        return Activations.apply(e, activation, h, name, span);
     }
 
 }

@@ -2,6 +2,9 @@ package dev.netc.frontend;
 
 import dev.netc.ir.Graph;
 import dev.netc.ir.train.DatasetSpec;
+import dev.netc.ir.BinaryFn;
+import dev.netc.ir.Op;
+import dev.netc.ir.train.LrPolicy;
 import dev.netc.ir.train.OptimizerSpec;
 import dev.netc.ir.train.TrainSpec;
 import java.util.ArrayList;
@@ -14,7 +17,8 @@ import java.util.OptionalInt;
 
 /** Checks a train block against its elaborated model, appends the loss to the graph and builds the {@link TrainSpec}. */
 final class TrainChecker {
-    private static final List<String> SETTINGS = List.of("loss", "optimizer", "batch", "epochs", "steps", "dataset", "metrics");
+    private static final List<String> SETTINGS = List.of("loss", "optimizer", "batch", "epochs", "steps", "dataset", "metrics",
+            "schedule", "param_groups");
     private static final List<String> METRICS = List.of("accuracy");
 
     private final Elaborator el;
@@ -80,6 +84,7 @@ final class TrainChecker {
         if (features.size() != 1)
             diags.error(at, "model '" + train.name() + "' must have exactly one input (the features) to be trained, it has " + features.size());
         if (diags.count() != errorsBefore) return Optional.empty();
+        spec.optimizer = Optimizers.withPolicy(spec.optimizer, Optional.ofNullable(spec.schedule), spec.groups);
         return Optional.of(new TrainSpec(spec.optimizer, spec.batch, spec.epochs, spec.steps, Optional.ofNullable(spec.dataset),
                 features.getFirst(), labels.getFirst(), spec.metrics));
     }
@@ -90,13 +95,17 @@ final class TrainChecker {
         OptionalInt epochs = OptionalInt.empty(), steps = OptionalInt.empty();
         DatasetSpec dataset;
         List<String> metrics = List.of();
+        LrPolicy.StepDecay schedule;
+        List<LrPolicy.ParamGroup> groups = List.of();
     }
 
     private void setting(Spec spec, Ast.Assign a) {
         Ast.Expr e = a.value();
         switch (a.name().name()) {
             case "loss" -> loss(a);
-            case "optimizer" -> spec.optimizer = optimizer(e);
+            case "optimizer" -> spec.optimizer = new Optimizers(el, frame).optimizer(e);
+            case "schedule" -> spec.schedule = new Optimizers(el, frame).schedule(e);
+            case "param_groups" -> spec.groups = new Optimizers(el, frame).groups(e, el.emitter().graph().build());
             case "batch" -> spec.batch = positiveInt(a);
             case "epochs" -> spec.epochs = OptionalInt.of(positiveInt(a));
             case "steps" -> spec.steps = OptionalInt.of(positiveInt(a));
@@ -116,53 +125,21 @@ final class TrainChecker {
         if (t.type().rank() != 0 || !t.type().dtype().isFloat())
             throw new UserError(a.value().span(), "loss must be a scalar float tensor, got " + t.type(),
                     t.type().rank() != 0 ? List.of("reduce it to a scalar, e.g. mean(...) or sum(...)") : List.of());
-        el.emitter().graph().output(Graph.LOSS, t.id());
+        int loss = t.id();
+        // Layer weight penalties (kernel_regularizer=...) join the loss the user wrote.
+        for (int penalty : el.emitter().penalties()) {
+            Value.Tensor p = new Value.Tensor(penalty, el.emitter().type(penalty));
+            if (!p.type().equals(t.type()))
+                throw new UserError(a.value().span(), "loss " + t.type() + " and a layer's weight penalty " + p.type() + " differ in type");
+            loss = el.emitter().add(new Op.Binary(BinaryFn.ADD), null, a.value().span(), new Value.Tensor(loss, t.type()), p).id();
+        }
+        el.emitter().graph().output(Graph.LOSS, loss);
     }
 
     private int positiveInt(Ast.Assign a) {
         Value v = el.eval(frame, a.value(), null);
         if (v instanceof Value.Num n && n.isInt() && n.value() > 0) return (int) n.value();
         throw new UserError(a.value().span(), a.name().name() + " must be a positive integer, got " + Value.describe(v));
-    }
-
-    private OptimizerSpec optimizer(Ast.Expr e) {
-        Ast.Call call = switch (e) {
-            case Ast.Call c -> c;
-            case Ast.Name n -> new Ast.Call(n, List.of(), n.span());
-            default -> throw new UserError(e.span(), "optimizer must be sgd(lr=...) or adam(lr=...)");
-        };
-        List<Value> values = call.args().stream().map(arg -> el.evalOrPoison(frame, arg.value(), null)).toList();
-        var unknown = el.unknownName(frame);
-        return switch (call.callee().name()) {
-            case "sgd" -> {
-                Args a = Args.bind(call, values, unknown, "lr", "momentum?", "nesterov?", "decay?");
-                yield new OptimizerSpec.Sgd(positive(a, "lr", 0), nonNegative(a, "momentum", 0), a.bool("nesterov", false), nonNegative(a, "decay", 0));
-            }
-            case "adam" -> {
-                Args a = Args.bind(call, values, unknown, "lr?", "beta1?", "beta2?", "epsilon?");
-                yield new OptimizerSpec.Adam(positive(a, "lr", 0.001), fraction(a, "beta1", 0.9), fraction(a, "beta2", 0.999), positive(a, "epsilon", 1e-7));
-            }
-            default -> throw new UserError(call.callee().span(), "unknown optimizer '" + call.callee().name() + "' (expected sgd or adam)",
-                    Names.suggest(call.callee().name(), List.of("sgd", "adam")));
-        };
-    }
-
-    private static double positive(Args a, String name, double fallback) {
-        double d = a.number(name, fallback);
-        if (!(d > 0)) throw a.error(name, name + " must be positive, got " + Value.format(d));
-        return d;
-    }
-
-    private static double nonNegative(Args a, String name, double fallback) {
-        double d = a.number(name, fallback);
-        if (!(d >= 0)) throw a.error(name, name + " must not be negative, got " + Value.format(d));
-        return d;
-    }
-
-    private static double fraction(Args a, String name, double fallback) {
-        double d = a.number(name, fallback);
-        if (!(d >= 0 && d < 1)) throw a.error(name, name + " must be in [0, 1), got " + Value.format(d));
-        return d;
     }
 
     private DatasetSpec dataset(Ast.Expr e) {

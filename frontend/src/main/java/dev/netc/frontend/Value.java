@@ -25,6 +25,9 @@ sealed interface Value {
 
     record InitV(Init init) implements Value {}
 
+    /** A weight penalty {@code l1 sum|w| + l2 sum w^2}, given to a layer as kernel_regularizer=l2(1e-4). */
+    record RegularizerV(double l1, double l2) implements Value {}
+
     /** The value of something that failed; using it fails silently. */
     record Poison() implements Value {}
 
@@ -39,6 +42,7 @@ sealed interface Value {
             case Str s -> "the string \"" + s.value() + "\"";
             case ListV l -> "a list";
             case InitV i -> "the initialiser " + i.init();
+            case RegularizerV r -> "the regularizer l1=" + format(r.l1()) + " l2=" + format(r.l2());
             case Poison p -> "an erroneous value";
         };
     }

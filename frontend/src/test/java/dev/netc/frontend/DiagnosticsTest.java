@@ -53,7 +53,7 @@ class DiagnosticsTest {
     @Test
     void unknownArgumentListsTheExpectedOnes() {
         Diagnostic d = single(HEAD + "  y = dense(h, unit=10)\n  output y\n}");
-        assertEquals("dense: unknown argument 'unit' (expected one of: x, units, activation, use_bias, kernel_init, bias_init, name)",
+        assertEquals("dense: unknown argument 'unit' (expected one of: x, units, activation, use_bias, kernel_init, bias_init, name, kernel_regularizer, bias_regularizer)",
                 d.message());
         assertEquals(List.of("did you mean 'units'?"), d.notes());
         assertEquals(new SourceSpan(4, 16, 4), d.span());
@@ -65,7 +65,7 @@ class DiagnosticsTest {
         hasMessage(HEAD + "  y = dense(3, 10)\n  output y\n}", "dense: argument 'x' must be a tensor, got the number 3");
         hasMessage(HEAD + "  y = dense(h, 10, kernel_init=0.1)\n  output y\n}", "dense: argument 'kernel_init' must be an initialiser");
         hasMessage(HEAD + "  y = dense(h, 10, activation=rellu)\n  output y\n}",
-                "dense: argument 'activation' must be one of none, linear, relu, sigmoid, tanh, softmax, got 'rellu'");
+                "dense: argument 'activation' must be one of none, linear, relu, sigmoid, tanh, softmax, softplus, leaky_relu, elu, got 'rellu'");
         hasMessage(HEAD + "  y = dense(h)\n  output y\n}", "dense: missing required argument 'units'");
         hasMessage(HEAD + "  y = dense(h, 10, units=3)\n  output y\n}", "dense: argument 'units' given twice");
         hasMessage(HEAD + "  y = dense(h, 10, 3, 4, 5, 6, 7, 8)\n  output y\n}", "dense: too many arguments");
@@ -102,7 +102,7 @@ class DiagnosticsTest {
                 }
                 """;
         List<Diagnostic> ds = check(src).diagnostics();
-        assertEquals(List.of("dense: argument 'activation' must be one of none, linear, relu, sigmoid, tanh, softmax, got 'rellu'",
+        assertEquals(List.of("dense: argument 'activation' must be one of none, linear, relu, sigmoid, tanh, softmax, softplus, leaky_relu, elu, got 'rellu'",
                 "matmul: inner dimensions differ: [B, 784] x [B, 784]", "unknown name 'nope'"),
                 ds.stream().map(Diagnostic::message).toList());
         assertEquals(List.of(4, 6, 7), ds.stream().map(x -> x.span().line()).toList());
@@ -159,7 +159,7 @@ class DiagnosticsTest {
         hasMessage(model + "train m { input y: i32[B, 2] loss = softmax_cross_entropy(logits, y) optimizer = sgd(lr=0.1) batch = 4 }",
                 "softmax_cross_entropy: i32 labels must have shape [B] for logits [B, 2], got [B, 2]");
         hasMessage(model + "train m { input y: i32[B] loss = softmax_cross_entropy(logits, y) optimizer = sgd(lr=0.1) batch = 4 lr = 3 }",
-                "unknown train setting 'lr' (expected one of: loss, optimizer, batch, epochs, steps, dataset, metrics)");
+                "unknown train setting 'lr' (expected one of: loss, optimizer, batch, epochs, steps, dataset, metrics, schedule, param_groups)");
         hasMessage(model + "train m { input y: i32[B] loss = softmax_cross_entropy(logits, y) optimizer = rmsprop(lr=0.1) batch = 4 }",
                 "unknown optimizer 'rmsprop' (expected sgd or adam)");
         hasMessage(model + "train m { input y: i32[B] loss = softmax_cross_entropy(logits, y) optimizer = sgd(lr=0.1) batch = 4 epochs = 1 steps = 2 }",

@@ -16,6 +16,12 @@ public record Graph(List<Node> nodes, Map<String, Integer> outputs) {
 
     public static final String LOSS = "loss";
     public static final String GRAD_PREFIX = "grad/";
+    /**
+     * Prefix of the outputs that hold a non-trainable parameter's new value after a training step
+     * ("update/bn/moving_mean"): batch norm's moving statistics. A training backend copies each into
+     * its parameter once per step; inference ignores them.
+     */
+    public static final String UPDATE_PREFIX = "update/";
 
     public Graph {
         nodes = List.copyOf(nodes);

@@ -88,6 +88,22 @@ public sealed interface Op {
         }
     }
 
+    /**
+     * {@code training ? a : b}: the value used while training and the one used at inference (batch
+     * norm's batch statistics and moving statistics). Only the training operand receives a gradient.
+     */
+    record TrainSelect() implements Op {
+        public String mnemonic() { return "train_select"; }
+        public OpPattern pattern() { return OpPattern.ELEMWISE; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 2);
+            Rules.sameFloat(this, in.get(0), in.get(1));
+            if (!in.get(0).equals(in.get(1)))
+                throw new ShapeError("train_select: operand types differ: " + in.get(0) + " and " + in.get(1));
+            return in.get(0);
+        }
+    }
+
     // ---- heavy ops that take an elementwise epilogue ----
 
     /** 2-D matrix product, optionally of transposed operands. */
@@ -187,6 +203,30 @@ public sealed interface Op {
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 2);
             return in.get(0);
+        }
+    }
+
+    /** Average pooling over NCHW; each window is divided by its number of in-bounds cells (padding excluded). */
+    record AvgPool(int size, int stride, Padding padding) implements Op {
+        public String mnemonic() { return "avg_pool"; }
+        public OpPattern pattern() { return OpPattern.REDUCTION; }
+        public String attributes() { return "size=" + size + ", stride=" + stride + ", padding=" + padding; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 1);
+            return Rules.pooled(this, in.get(0), size, stride, padding);
+        }
+    }
+
+    /** Gradient of avg_pool: operand dy; spreads each dy evenly over its window; output [N, C, inH, inW]. */
+    record AvgPoolGrad(int size, int stride, Padding padding, int inH, int inW) implements Op {
+        public String mnemonic() { return "avg_pool_grad"; }
+        public OpPattern pattern() { return OpPattern.OPAQUE; }
+        public String attributes() { return "size=" + size + ", stride=" + stride + ", padding=" + padding + ", in=" + inH + "x" + inW; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 1);
+            TensorType dy = in.get(0);
+            if (dy.rank() != 4) throw new ShapeError("avg_pool_grad: dy must be [N, C, H, W], got " + dy.shape());
+            return dy.withShape(Shape.of(dy.shape().dim(0), dy.shape().dim(1), Dim.of(inH), Dim.of(inW)));
         }
     }
 
@@ -306,6 +346,42 @@ public sealed interface Op {
             List<Dim> out = new ArrayList<>(x.shape().dims());
             out.add(Dim.of(depth));
             return new TensorType(DType.F32, new Shape(out));
+        }
+    }
+
+    /** Joins its operands along one axis; every other dimension must agree, the axis must be known. */
+    record Concat(int axis) implements Op {
+        public String mnemonic() { return "concat"; }
+        public OpPattern pattern() { return OpPattern.INJECTIVE; }
+        public String attributes() { return "axis=" + axis; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            if (in.isEmpty()) throw new ShapeError("concat: needs at least one operand");
+            TensorType first = in.getFirst();
+            if (axis < 0 || axis >= first.rank()) throw new ShapeError("concat: axis " + axis + " out of range for " + first.shape());
+            int total = 0;
+            for (TensorType t : in) {
+                if (t.dtype() != first.dtype()) throw new ShapeError("concat: element types differ: " + first + " and " + t);
+                if (t.rank() != first.rank() || !t.shape().with(axis, Dim.of(1)).equals(first.shape().with(axis, Dim.of(1))))
+                    throw new ShapeError("concat: shapes " + first.shape() + " and " + t.shape() + " differ outside axis " + axis);
+                total += Rules.known(this, t.shape(), axis);
+            }
+            return first.withShape(first.shape().with(axis, Dim.of(total)));
+        }
+    }
+
+    /** The elements [start, end) along one (known) axis. */
+    record Slice(int axis, int start, int end) implements Op {
+        public String mnemonic() { return "slice"; }
+        public OpPattern pattern() { return OpPattern.INJECTIVE; }
+        public String attributes() { return "axis=" + axis + ", range=" + start + ":" + end; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 1);
+            TensorType x = in.get(0);
+            if (axis < 0 || axis >= x.rank()) throw new ShapeError("slice: axis " + axis + " out of range for " + x.shape());
+            int size = Rules.known(this, x.shape(), axis);
+            if (start < 0 || end > size || start >= end)
+                throw new ShapeError("slice: range " + start + ":" + end + " is empty or outside axis " + axis + " of " + x.shape());
+            return x.withShape(x.shape().with(axis, Dim.of(end - start)));
         }
     }
 }

@@ -32,4 +32,15 @@ final class Rules {
         if (axis < 0 || axis >= x.rank()) throw new ShapeError(op.mnemonic() + ": axis " + axis + " out of range for " + x.shape());
         return x;
     }
+
+    /** The output type of a square pooling window over an NCHW input. */
+    static TensorType pooled(Op op, TensorType x, int size, int stride, Padding padding) throws ShapeError {
+        if (x.rank() != 4) throw new ShapeError(op.mnemonic() + ": input must be [N, C, H, W], got " + x.shape());
+        requireFloat(op, x, "input");
+        int h = known(op, x.shape(), 2), w = known(op, x.shape(), 3);
+        int oh = Padding.outSize(h, size, stride, padding.top(), padding.bottom());
+        int ow = Padding.outSize(w, size, stride, padding.left(), padding.right());
+        if (oh <= 0 || ow <= 0) throw new ShapeError(op.mnemonic() + ": a " + size + "x" + size + " window does not fit input " + x.shape());
+        return x.withShape(Shape.of(x.shape().dim(0), x.shape().dim(1), Dim.of(oh), Dim.of(ow)));
+    }
 }

@@ -4,7 +4,9 @@ package dev.netc.ir;
 public enum UnaryFn {
     NEG, RELU, SIGMOID, TANH, EXP, LOG, SQRT, SQUARE, RECIPROCAL, ABS,
     /** 1 where x > 0, else 0: the derivative of relu. */
-    STEP;
+    STEP,
+    /** log(1 + exp(x)), computed as max(x, 0) + log(1 + exp(-|x|)) so that it never overflows. */
+    SOFTPLUS;
 
     public String mnemonic() { return name().toLowerCase(); }
 
@@ -22,6 +24,7 @@ public enum UnaryFn {
             case RECIPROCAL -> 1 / x;
             case ABS -> Math.abs(x);
             case STEP -> x > 0 ? 1 : 0;
+            case SOFTPLUS -> Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
         };
     }
 }

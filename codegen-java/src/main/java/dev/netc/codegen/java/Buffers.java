@@ -94,6 +94,9 @@ final class Buffers {
 
     Kind kind(int id) { return kind[id]; }
 
+    /** The graph whose values these buffers hold. */
+    Graph graph() { return graph; }
+
     boolean hasField(int id) { return field[id] != null; }
 
     /** "float[]" or "int[]". */

@@ -9,7 +9,7 @@ import java.util.List;
  * Index arithmetic for row-major buffers: which element of an operand of one shape is read for the
  * linear index {@code i} of a loop over another shape (numpy broadcasting, transposition).
  */
-final class IndexExpr {
+public final class IndexExpr {
     private IndexExpr() {}
 
     /**
@@ -17,7 +17,7 @@ final class IndexExpr {
      * for loop index {@code i}. Runs of adjacent axes the operand varies along collapse into one
      * div/mod term: a bias [10] read in a loop over [B, 10] is {@code i % 10}.
      */
-    static String broadcast(Shape from, Shape loop, String i) {
+    public static String broadcast(Shape from, Shape loop, String i) {
         int lead = loop.rank() - from.rank();
         if (lead < 0) throw new IllegalArgumentException(from + " does not broadcast to " + loop);
         boolean[] varies = new boolean[loop.rank()];
@@ -46,7 +46,7 @@ final class IndexExpr {
     }
 
     /** Offset into the input of a transpose for output index {@code i}: out axis k is input axis perm[k]. */
-    static String transpose(Shape in, Shape out, List<Integer> perm, String i) {
+    public static String transpose(Shape in, Shape out, List<Integer> perm, String i) {
         List<String> terms = new ArrayList<>();
         for (int k = 0; k < out.rank(); k++) {
             if (isOne(out.dim(k))) continue;

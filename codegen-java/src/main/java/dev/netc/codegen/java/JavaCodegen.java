@@ -39,6 +39,7 @@ public final class JavaCodegen {
     private final Buffers buffers;
     private final KernelRenderer kernels;
     private final OptimizerSpec optimizer;
+    private final SharedStorage storage;
 
     private JavaCodegen(KernelPlan plan, OptimizerSpec optimizer) {
         this.plan = plan;
@@ -46,6 +47,7 @@ public final class JavaCodegen {
         this.buffers = new Buffers(plan);
         this.kernels = new KernelRenderer(plan, buffers);
         this.optimizer = optimizer;
+        this.storage = new SharedStorage(plan);
     }
 
     /**
@@ -136,11 +138,25 @@ public final class JavaCodegen {
                 .endControlFlow()
                 .beginControlFlow("if (batch == this.batch)").addStatement("return").endControlFlow()
                 .addStatement("this.batch = batch");
+        Map<List<Integer>, String> slotHolders = new java.util.HashMap<>();
         for (Node n : graph.nodes()) {
             if (!buffers.hasField(n.id())) continue;
             String f = buffers.field(n.id());
             switch (buffers.kind(n.id())) {
-                case INPUT, COMPUTED -> m.addStatement("$L = new $L[$L]", f, buffers.elementType(n.id()), SizeExpr.count(n.type().shape()));
+                case INPUT -> m.addStatement("$L = new $L[$L]", f, buffers.elementType(n.id()), SizeExpr.count(n.type().shape()));
+                case COMPUTED -> {
+                    List<Integer> members = storage.sharing(n.id());
+                    String holder = members.isEmpty() ? null : slotHolders.get(members);
+                    if (members.isEmpty()) {
+                        m.addStatement("$L = new $L[$L]", f, buffers.elementType(n.id()), SizeExpr.count(n.type().shape()));
+                    } else if (holder == null) {
+                        slotHolders.put(members, f);
+                        m.addStatement("$L = new $L[$L]", f, buffers.elementType(n.id()), storage.size(members));
+                    } else {
+                        m.addComment("$L: the same array as $L (the memory planner found their lifetimes disjoint)", f, holder)
+                                .addStatement("$L = $L", f, holder);
+                    }
+                }
                 case CONSTANT -> {
                     m.addStatement("$L = new $L[$L]", f, buffers.elementType(n.id()), SizeExpr.count(n.type().shape()));
                     double v = ((Op.Constant) n.op()).value();

@@ -102,11 +102,13 @@ final class KernelRenderer {
             case Op.Unary u -> expr.unary(u.fn(), operand(n.input(0), loop, local));
             case Op.Binary bin -> expr.binary(bin.fn(), operand(n.input(0), loop, local), operand(n.input(1), loop, local), isFloat);
             case Op.BroadcastTo bt -> operand(n.input(0), loop, local);
+            case Op.TrainSelect t -> "training ? " + operand(n.input(0), loop, local) + " : " + operand(n.input(1), loop, local);
             case Op.DropoutMask d -> "training ? (dropoutUniform(stream" + n.id() + ", i) < " + d.rate() + " ? 0f : "
                     + JavaDialect.INSTANCE.floatLiteral(1 / (1 - d.rate())) + ") : 1f";
             case Op.Input _, Op.Parameter _, Op.Constant _, Op.MatMul _, Op.Conv2d _, Op.Conv2dBackwardData _,
                  Op.Conv2dBackwardFilter _, Op.MaxPool _, Op.MaxPoolGrad _, Op.Reduce _, Op.SumTo _, Op.Softmax _,
-                 Op.LogSoftmax _, Op.Argmax _, Op.Reshape _, Op.Transpose _, Op.OneHot _ ->
+                 Op.LogSoftmax _, Op.Argmax _, Op.Reshape _, Op.Transpose _, Op.OneHot _, Op.AvgPool _, Op.AvgPoolGrad _,
+                 Op.Concat _, Op.Slice _ ->
                     throw new IllegalStateException(n.label() + " (" + n.op().mnemonic() + ") is not elementwise");
         };
     }
@@ -151,9 +153,14 @@ final class KernelRenderer {
             case Op.Argmax a -> OpLoops.alongAxis(OpLoops.AxisOp.ARGMAX, shape(n, 0), a.axis(), in(n, 0), out);
             case Op.Transpose t -> OpLoops.transpose(shape(n, 0), y, t.permutation(), in(n, 0), out);
             case Op.OneHot oh -> OpLoops.oneHot(shape(n, 0), oh.depth(), in(n, 0), out);
+            case Op.AvgPool p -> LayoutLoops.avgPool(shape(n, 0), y, p.size(), p.stride(), p.padding(), false, in(n, 0), out);
+            case Op.AvgPoolGrad p -> LayoutLoops.avgPool(y, shape(n, 0), p.size(), p.stride(), p.padding(), true, in(n, 0), out);
+            case Op.Concat c -> LayoutLoops.concat(n.inputs().stream().map(i -> graph.node(i).type().shape()).toList(), y, c.axis(),
+                    java.util.stream.IntStream.range(0, n.inputs().size()).mapToObj(k -> in(n, k)).toList(), out);
+            case Op.Slice s -> LayoutLoops.slice(shape(n, 0), y, s.axis(), s.start(), in(n, 0), out);
             case Op.Reshape r -> throw new IllegalStateException(n.label() + ": a reshape aliases its operand and cannot head a fused kernel");
             case Op.Input _, Op.Parameter _, Op.Constant _ -> throw new IllegalStateException(n.label() + " is a leaf, not a kernel");
-            case Op.Unary _, Op.Binary _, Op.BroadcastTo _, Op.DropoutMask _ ->
+            case Op.Unary _, Op.Binary _, Op.BroadcastTo _, Op.DropoutMask _, Op.TrainSelect _ ->
                     throw new IllegalStateException(n.label() + " is elementwise and belongs in a loop");
         };
     }

@@ -1,13 +1,21 @@
 package dev.netc.codegen.java;
 
 import com.palantir.javapoet.CodeBlock;
+import dev.netc.ir.Graph;
+import dev.netc.ir.Node;
 import dev.netc.ir.train.OptimizerSpec;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The body of {@code update(learningRate, step)}: one loop per trainable parameter, and the
- * optimizer state it keeps ("momentum/p" for momentum SGD, "adam_m/p" and "adam_v/p" for Adam).
+ * The body of {@code update(learningRate, step)}: one pass per trainable parameter, and the optimizer
+ * state it keeps ("momentum/p" for momentum SGD, "adam_m/p" and "adam_v/p" for Adam, "rmsprop_v/p" for
+ * RMSprop, "adadelta_grad/p" and "adadelta_delta/p" for Adadelta). The step's rate is
+ * {@code learningRate} times the schedule (SGD's time decay, step decay) and, per parameter, its group's
+ * factor. Before the parameters move, the new moving statistics computed by the training forward pass
+ * ({@link Graph#UPDATE_PREFIX} outputs) are copied into their non-trainable parameters.
  */
 final class OptimizerRenderer {
     private final OptimizerSpec spec;
@@ -20,7 +28,7 @@ final class OptimizerRenderer {
     record State(String name, String field, long count) {}
 
     private final Buffers buffers;
-    private final java.util.Map<String, String> stateFields = new java.util.HashMap<>();
+    private final Map<String, String> stateFields = new HashMap<>();
 
     OptimizerRenderer(OptimizerSpec spec, Buffers buffers) {
         this.spec = spec;
@@ -38,6 +46,11 @@ final class OptimizerRenderer {
                 out.add(state("adam_m/", p));
                 out.add(state("adam_v/", p));
             }
+            case OptimizerSpec.RmsProp rms -> out.add(state("rmsprop_v/", p));
+            case OptimizerSpec.Adadelta ada -> {
+                out.add(state("adadelta_grad/", p));
+                out.add(state("adadelta_delta/", p));
+            }
         }
         return out;
     }
@@ -51,39 +64,67 @@ final class OptimizerRenderer {
     /** The update statements for all parameters. */
     CodeBlock update(List<Trainable> params) {
         CodeBlock.Builder b = CodeBlock.builder();
+        movingStatistics(b);
+        b.addStatement("float lrT = learningRate");
+        if (spec instanceof OptimizerSpec.Sgd sgd && sgd.decay() != 0) {
+            b.add("// time-based decay: lr / (1 + decay * (step - 1)), so step 1 uses lr itself\n");
+            b.addStatement("lrT = (float) (lrT / (1.0 + $L * (step - 1)))", sgd.decay());
+        }
+        spec.policy().stepDecay().ifPresent(s -> {
+            b.add("// step decay: times gamma every step_size steps\n");
+            b.addStatement("lrT = (float) (lrT * Math.pow($L, (step - 1) / $L))", s.gamma(), s.stepSize());
+        });
         switch (spec) {
             case OptimizerSpec.Sgd sgd -> {
-                if (sgd.decay() != 0) {
-                    b.add("// time-based decay: lr / (1 + decay * (step - 1)), so step 1 uses lr itself\n");
-                    b.addStatement("final float lrT = (float) (learningRate / (1.0 + $L * (step - 1)))", sgd.decay());
-                } else {
-                    b.addStatement("final float lrT = learningRate");
-                }
                 if (sgd.momentum() != 0) b.addStatement("final float mu = $L", d.floatLiteral(sgd.momentum()));
                 for (Trainable p : params) sgd(b, sgd, p);
             }
             case OptimizerSpec.Adam adam -> {
                 b.add("// bias correction folded into the step size\n");
-                b.addStatement("final float lrT = (float) (learningRate * Math.sqrt(1.0 - Math.pow($L, step)) / (1.0 - Math.pow($L, step)))",
+                b.addStatement("lrT = (float) (lrT * Math.sqrt(1.0 - Math.pow($L, step)) / (1.0 - Math.pow($L, step)))",
                         adam.beta2(), adam.beta1());
                 for (Trainable p : params) adam(b, adam, p);
             }
+            case OptimizerSpec.RmsProp rms -> { for (Trainable p : params) rmsProp(b, rms, p); }
+            case OptimizerSpec.Adadelta ada -> { for (Trainable p : params) adadelta(b, ada, p); }
         }
         return b.build();
     }
 
+    /** Copies each "update/NAME" output into parameter NAME (batch norm's moving mean and variance). */
+    private void movingStatistics(CodeBlock.Builder b) {
+        Graph g = buffers.graph();
+        for (var e : g.outputs().entrySet()) {
+            if (!e.getKey().startsWith(Graph.UPDATE_PREFIX)) continue;
+            String name = e.getKey().substring(Graph.UPDATE_PREFIX.length());
+            Node param = g.parameterNamed(name).orElseThrow(() ->
+                    new IllegalArgumentException("output " + e.getKey() + " updates no parameter named '" + name + "'"));
+            if (!buffers.hasField(e.getValue())) continue;
+            b.add("// moving statistic $L, computed by the last forward(true)\n", name);
+            b.addStatement("System.arraycopy(this.$L, 0, this.$L, 0, $L)", buffers.field(e.getValue()), buffers.field(param.id()),
+                    SizeExpr.count(param.type().shape()));
+        }
+    }
+
+    /** The rate of one parameter: lrT, times its group's factor when it is in a group with another rate. */
+    private String rate(Trainable p) {
+        double factor = spec.policy().rateFactor(p.name(), spec.learningRate());
+        return factor == 1 ? "lrT" : "(lrT * " + d.floatLiteral(factor) + ")";
+    }
+
     private void sgd(CodeBlock.Builder b, OptimizerSpec.Sgd sgd, Trainable p) {
+        String lr = rate(p);
         b.add("// $L\n", p.name());
         b.beginControlFlow("for (int i = 0; i < $L; i++)", p.count());
         if (sgd.momentum() == 0) {
-            b.addStatement("$L[i] -= lrT * $L[i]", p.field(), p.gradField());
+            b.addStatement("this.$L[i] -= $L * this.$L[i]", p.field(), lr, p.gradField());
         } else {
             String vel = states(p).getFirst().field();
-            b.addStatement("float g = $L[i]", p.gradField());
-            b.addStatement("float v = mu * $L[i] - lrT * g", vel);
-            b.addStatement("$L[i] = v", vel);
-            if (sgd.nesterov()) b.addStatement("$L[i] += mu * v - lrT * g", p.field());
-            else b.addStatement("$L[i] += v", p.field());
+            b.addStatement("float g = this.$L[i]", p.gradField());
+            b.addStatement("float v = mu * this.$L[i] - $L * g", vel, lr);
+            b.addStatement("this.$L[i] = v", vel);
+            if (sgd.nesterov()) b.addStatement("this.$L[i] += mu * v - $L * g", p.field(), lr);
+            else b.addStatement("this.$L[i] += v", p.field());
         }
         b.endControlFlow();
     }
@@ -93,12 +134,38 @@ final class OptimizerRenderer {
         String m = s.get(0).field(), v = s.get(1).field();
         b.add("// $L\n", p.name());
         b.beginControlFlow("for (int i = 0; i < $L; i++)", p.count());
-        b.addStatement("float g = $L[i]", p.gradField());
-        b.addStatement("float mi = $L * $L[i] + $L * g", d.floatLiteral(adam.beta1()), m, d.floatLiteral(1 - adam.beta1()));
-        b.addStatement("float vi = $L * $L[i] + $L * g * g", d.floatLiteral(adam.beta2()), v, d.floatLiteral(1 - adam.beta2()));
-        b.addStatement("$L[i] = mi", m);
-        b.addStatement("$L[i] = vi", v);
-        b.addStatement("$L[i] -= lrT * mi / ((float) Math.sqrt(vi) + $L)", p.field(), d.floatLiteral(adam.epsilon()));
+        b.addStatement("float g = this.$L[i]", p.gradField());
+        b.addStatement("float mi = $L * this.$L[i] + $L * g", d.floatLiteral(adam.beta1()), m, d.floatLiteral(1 - adam.beta1()));
+        b.addStatement("float vi = $L * this.$L[i] + $L * g * g", d.floatLiteral(adam.beta2()), v, d.floatLiteral(1 - adam.beta2()));
+        b.addStatement("this.$L[i] = mi", m);
+        b.addStatement("this.$L[i] = vi", v);
+        b.addStatement("this.$L[i] -= $L * mi / ((float) Math.sqrt(vi) + $L)", p.field(), rate(p), d.floatLiteral(adam.epsilon()));
+        b.endControlFlow();
+    }
+
+    private void rmsProp(CodeBlock.Builder b, OptimizerSpec.RmsProp rms, Trainable p) {
+        String v = states(p).getFirst().field();
+        b.add("// $L\n", p.name());
+        b.beginControlFlow("for (int i = 0; i < $L; i++)", p.count());
+        b.addStatement("float g = this.$L[i]", p.gradField());
+        b.addStatement("float vi = $L * this.$L[i] + $L * g * g", d.floatLiteral(rms.rho()), v, d.floatLiteral(1 - rms.rho()));
+        b.addStatement("this.$L[i] = vi", v);
+        b.addStatement("this.$L[i] -= $L * g / ((float) Math.sqrt(vi) + $L)", p.field(), rate(p), d.floatLiteral(rms.epsilon()));
+        b.endControlFlow();
+    }
+
+    private void adadelta(CodeBlock.Builder b, OptimizerSpec.Adadelta ada, Trainable p) {
+        List<State> s = states(p);
+        String accGrad = s.get(0).field(), accDelta = s.get(1).field();
+        String rho = d.floatLiteral(ada.rho()), rest = d.floatLiteral(1 - ada.rho()), eps = d.floatLiteral(ada.epsilon());
+        b.add("// $L\n", p.name());
+        b.beginControlFlow("for (int i = 0; i < $L; i++)", p.count());
+        b.addStatement("float g = this.$L[i]", p.gradField());
+        b.addStatement("float vi = $L * this.$L[i] + $L * g * g", rho, accGrad, rest);
+        b.addStatement("this.$L[i] = vi", accGrad);
+        b.addStatement("float scale = (float) Math.sqrt(this.$L[i] + $L) / (float) Math.sqrt(vi + $L) * g", accDelta, eps, eps);
+        b.addStatement("this.$L[i] = $L * this.$L[i] + $L * scale * scale", accDelta, rho, accDelta, rest);
+        b.addStatement("this.$L[i] -= $L * scale", p.field(), rate(p));
         b.endControlFlow();
     }
 }

@@ -29,6 +29,7 @@ public final class ScalarExprPrinter {
             case RECIPROCAL -> one + " / " + x;
             case ABS -> d.call(Dialect.Fn.ABS, x);
             case STEP -> d.select(x + " > " + zero, one, zero);
+            case SOFTPLUS -> d.max(x, zero, true) + " + " + d.call(Dialect.Fn.LOG, one + " + " + d.call(Dialect.Fn.EXP, "-" + d.call(Dialect.Fn.ABS, x)));
         };
     }
 

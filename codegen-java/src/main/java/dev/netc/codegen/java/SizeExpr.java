@@ -7,14 +7,14 @@ import dev.netc.ir.Shape;
  * An element count known up to the batch size: {@code known * batch^batchPower}. Every symbolic
  * dimension is the batch, so this is all generated code needs to size and index buffers.
  */
-record SizeExpr(long known, int batchPower) {
+public record SizeExpr(long known, int batchPower) {
 
-    static final SizeExpr ONE = new SizeExpr(1, 0);
+    public static final SizeExpr ONE = new SizeExpr(1, 0);
 
     /** The name of the batch variable in generated code. */
-    static final String BATCH = "batch";
+    public static final String BATCH = "batch";
 
-    static SizeExpr of(Dim d) {
+    public static SizeExpr of(Dim d) {
         return switch (d) {
             case Dim.Known k -> new SizeExpr(k.size(), 0);
             case Dim.Sym s -> new SizeExpr(1, 1);
@@ -22,19 +22,19 @@ record SizeExpr(long known, int batchPower) {
     }
 
     /** Product of the dimensions [from, to) of a shape. */
-    static SizeExpr of(Shape s, int from, int to) {
+    public static SizeExpr of(Shape s, int from, int to) {
         SizeExpr r = ONE;
         for (int i = from; i < to; i++) r = r.times(of(s.dim(i)));
         return r;
     }
 
-    static SizeExpr count(Shape s) { return of(s, 0, s.rank()); }
+    public static SizeExpr count(Shape s) { return of(s, 0, s.rank()); }
 
-    SizeExpr times(SizeExpr o) { return new SizeExpr(known * o.known, batchPower + o.batchPower); }
+    public SizeExpr times(SizeExpr o) { return new SizeExpr(known * o.known, batchPower + o.batchPower); }
 
-    boolean isOne() { return known == 1 && batchPower == 0; }
+    public boolean isOne() { return known == 1 && batchPower == 0; }
 
-    boolean isKnown() { return batchPower == 0; }
+    public boolean isKnown() { return batchPower == 0; }
 
     /** A Java int expression, e.g. {@code batch * 784}. */
     @Override public String toString() {
@@ -48,5 +48,5 @@ record SizeExpr(long known, int batchPower) {
     }
 
     /** The expression in parentheses when it is a product, for use as a divisor. */
-    String factor() { return batchPower + (known != 1 ? 1 : 0) > 1 ? "(" + this + ")" : toString(); }
+    public String factor() { return batchPower + (known != 1 ? 1 : 0) > 1 ? "(" + this + ")" : toString(); }
 }

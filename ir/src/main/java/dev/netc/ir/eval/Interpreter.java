@@ -23,7 +23,7 @@ public final class Interpreter {
      *
      * @param feeds       a value for every Input and Parameter, by name
      * @param dims        sizes of the shape symbols (e.g. "B"); a symbol left out is taken from the feeds
-     * @param training    whether dropout masks drop (otherwise they are all ones)
+     * @param training    whether dropout masks drop (otherwise they are all ones) and train_select picks its first operand
      * @param dropoutSeed seeds the dropout masks; each mask node draws from its own stream derived from it
      * @return the value of every node, by node id
      * @throws IllegalArgumentException when a feed is missing or has the wrong shape
@@ -81,6 +81,11 @@ public final class Interpreter {
             case Op.Reshape r -> new DTensor(shape, v[n.input(0)].data());
             case Op.Transpose t -> LayoutKernels.transpose(v[n.input(0)], t.permutation());
             case Op.OneHot o -> LayoutKernels.oneHot(v[n.input(0)], o.depth(), shape);
+            case Op.TrainSelect t -> training ? v[n.input(0)] : v[n.input(1)];
+            case Op.AvgPool p -> PoolKernels.avgPool(v[n.input(0)], p.size(), p.stride(), p.padding(), shape);
+            case Op.AvgPoolGrad p -> PoolKernels.avgPoolGrad(v[n.input(0)], p.size(), p.stride(), p.padding(), shape);
+            case Op.Concat c -> LayoutKernels.concat(n.inputs().stream().map(i -> v[i]).toList(), c.axis(), shape);
+            case Op.Slice s -> LayoutKernels.slice(v[n.input(0)], s.axis(), s.start(), shape);
         };
     }
 

@@ -2,7 +2,7 @@ package dev.netc.ir.eval;
 
 import java.util.List;
 
-/** Layout kernels: transpose and one-hot (reshape only relabels the shape). */
+/** Layout kernels: transpose, one-hot, concat and slice (reshape only relabels the shape). */
 final class LayoutKernels {
     private LayoutKernels() {}
 
@@ -38,6 +38,31 @@ final class LayoutKernels {
             double v = indices.data()[i];
             if (v >= 0 && v < depth && v == Math.rint(v)) out[i * depth + (int) v] = 1;
         }
+        return new DTensor(outShape, out);
+    }
+
+    /** Operands joined along axis: each is viewed as [outer, len_k, inner] and copied into its range. */
+    static DTensor concat(List<DTensor> parts, int axis, int[] outShape) {
+        int outer = Indexing.product(outShape, 0, axis), inner = Indexing.product(outShape, axis + 1, outShape.length);
+        int total = outShape[axis];
+        double[] out = new double[DTensor.count(outShape)];
+        int offset = 0;
+        for (DTensor p : parts) {
+            int len = p.shape()[axis];
+            for (int o = 0; o < outer; o++)
+                System.arraycopy(p.data(), o * len * inner, out, (o * total + offset) * inner, len * inner);
+            offset += len;
+        }
+        return new DTensor(outShape, out);
+    }
+
+    /** The elements [start, start + outShape[axis]) along axis. */
+    static DTensor slice(DTensor x, int axis, int start, int[] outShape) {
+        int outer = Indexing.product(outShape, 0, axis), inner = Indexing.product(outShape, axis + 1, outShape.length);
+        int len = outShape[axis], full = x.shape()[axis];
+        double[] out = new double[DTensor.count(outShape)];
+        for (int o = 0; o < outer; o++)
+            System.arraycopy(x.data(), (o * full + start) * inner, out, o * len * inner, len * inner);
         return new DTensor(outShape, out);
     }
 }

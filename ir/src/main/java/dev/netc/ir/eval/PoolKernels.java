@@ -2,7 +2,10 @@ package dev.netc.ir.eval;
 
 import dev.netc.ir.Padding;
 
-/** Max pooling over square windows (NCHW); padded cells count as negative infinity. */
+/**
+ * Max and average pooling over square windows (NCHW). For max pooling padded cells count as negative
+ * infinity; average pooling divides by the number of in-bounds cells of each window.
+ */
 final class PoolKernels {
     private PoolKernels() {}
 
@@ -45,6 +48,36 @@ final class PoolKernels {
                             }
                         }
                     body.apply((p * oh + oy) * ow + ox, arg);
+                }
+    }
+
+    /** The mean of the in-bounds cells of each window. */
+    static DTensor avgPool(DTensor x, int size, int stride, Padding pad, int[] outShape) {
+        double[] y = new double[DTensor.count(outShape)];
+        forEachCell(x.shape(), size, stride, pad, outShape, (yi, xi, count) -> y[yi] += x.data()[xi] / count);
+        return new DTensor(outShape, y);
+    }
+
+    /** The adjoint of avg_pool: each dy is spread evenly over the in-bounds cells of its window. */
+    static DTensor avgPoolGrad(DTensor dy, int size, int stride, Padding pad, int[] inShape) {
+        double[] dx = new double[DTensor.count(inShape)];
+        forEachCell(inShape, size, stride, pad, dy.shape(), (yi, xi, count) -> dx[xi] += dy.data()[yi] / count);
+        return new DTensor(inShape, dx);
+    }
+
+    private interface Cell { void apply(int yOffset, int xOffset, int windowCount); }
+
+    /** Every (output cell, in-bounds input cell of its window) pair, with the window's in-bounds count. */
+    private static void forEachCell(int[] xs, int size, int stride, Padding pad, int[] outShape, Cell body) {
+        int nc = xs[0] * xs[1], h = xs[2], w = xs[3], oh = outShape[2], ow = outShape[3];
+        for (int p = 0; p < nc; p++)
+            for (int oy = 0; oy < oh; oy++)
+                for (int ox = 0; ox < ow; ox++) {
+                    int y0 = oy * stride - pad.top(), x0 = ox * stride - pad.left();
+                    int ylo = Math.max(y0, 0), yhi = Math.min(y0 + size, h), xlo = Math.max(x0, 0), xhi = Math.min(x0 + size, w);
+                    int count = Math.max(0, yhi - ylo) * Math.max(0, xhi - xlo);
+                    for (int iy = ylo; iy < yhi; iy++)
+                        for (int ix = xlo; ix < xhi; ix++) body.apply((p * oh + oy) * ow + ox, (p * h + iy) * w + ix, count);
                 }
     }
 }

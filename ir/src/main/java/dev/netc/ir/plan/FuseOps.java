@@ -2,6 +2,7 @@ package dev.netc.ir.plan;
 
 import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
+import dev.netc.ir.Op;
 import dev.netc.ir.OpPattern;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,11 +12,16 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A first operator-fusion pass in the spirit of TVM's FuseOps, deciding only by {@link OpPattern}:
- * an ELEMWISE/BROADCAST node absorbs the kernel of an operand when that operand is elementwise or an
- * anchor (OUT_ELEMWISE_FUSABLE, e.g. matmul, conv2d), has this node as its only user, is no graph
- * output, and has exactly the same type. Absorbed values stay inside the kernel and need no buffer.
- * A kernel holds at most one anchor, which runs first.
+ * Operator fusion in the spirit of TVM's FuseOps, deciding only by {@link OpPattern}, never by named
+ * op pairs: an ELEMWISE/BROADCAST node absorbs the kernel of an operand when that operand is
+ * elementwise or an anchor (OUT_ELEMWISE_FUSABLE: matmul, conv2d, conv2d_backward_data, ...), has
+ * this node as its only live user, is no graph output, runs in the same phase and has exactly the
+ * same type. Absorbed values stay inside the kernel and need no buffer. A kernel holds at most one
+ * anchor, which runs first; the rest is its elementwise epilogue.
+ *
+ * <p>So "conv2d, add bias, relu" becomes one kernel in the forward pass, and in the backward pass
+ * "matmul (backward data), multiply by the relu mask" becomes one kernel. Users are counted among
+ * live nodes only: a gradient nobody needs (e.g. of a dropout mask) does not keep a value apart.
  */
 public final class FuseOps {
     private FuseOps() {}
@@ -26,7 +32,7 @@ public final class FuseOps {
     /** The fused plan plus every rejected candidate with its reason. */
     public static FusionResult analyze(Graph g) {
         Kernel.Phase[] phase = Phases.of(g);
-        List<List<Integer>> users = g.users();
+        List<List<Integer>> users = liveUsers(g, phase);
         Set<Integer> outputs = new HashSet<>(g.outputs().values());
         List<List<Integer>> groupOf = new ArrayList<>(Collections.nCopies(g.size(), null)); // open groups by root id
         List<FusionDecision> rejected = new ArrayList<>();
@@ -39,7 +45,8 @@ public final class FuseOps {
             if (isElementwise(n)) {
                 for (int p : n.inputs().stream().distinct().toList()) {
                     Node operand = g.node(p);
-                    if (operand.isLeaf() || groupOf.get(p) == null) continue;
+                    // a reshape is a view of its operand's buffer: no pass to fuse away, no candidate
+                    if (operand.isLeaf() || groupOf.get(p) == null || operand.op() instanceof Op.Reshape) continue;
                     String why = rejection(g, operand, n, users, outputs, phase, anchor && hasAnchor(g, groupOf.get(p)));
                     if (why != null) {
                         rejected.add(new FusionDecision(n.id(), why));
@@ -50,6 +57,8 @@ public final class FuseOps {
                     roots.remove(Integer.valueOf(p));
                     groupOf.set(p, null);
                 }
+            } else if (!isAnchor(n)) {
+                rejected.addAll(SiblingReductions.explain(g, n, users, phase));
             }
             members.add(n.id());
             // the anchor runs first, then the epilogue in id order
@@ -64,6 +73,14 @@ public final class FuseOps {
             kernels.add(new Kernel(Phases.kernelName(g, kernels.size(), roots.size(), nodes), nodes, phase[root]));
         }
         return new FusionResult(new KernelPlan(g, kernels), rejected);
+    }
+
+    /** For each node, the ids of its live readers (nodes some output depends on), in id order. */
+    static List<List<Integer>> liveUsers(Graph g, Kernel.Phase[] phase) {
+        List<List<Integer>> users = g.users();
+        List<List<Integer>> live = new ArrayList<>(users.size());
+        for (List<Integer> u : users) live.add(u.stream().filter(id -> phase[id] != null).toList());
+        return live;
     }
 
     private static String rejection(Graph g, Node operand, Node n, List<List<Integer>> users, Set<Integer> outputs,

@@ -34,6 +34,7 @@ public record KernelPlan(Graph graph, List<Kernel> kernels) {
         for (Kernel k : kernels) needs[k.root()] = true;
         for (int id : graph.outputs().values()) if (kernelOf[id] >= 0) needs[id] = true;
         for (Node n : graph.nodes()) {
+            if (kernelOf[n.id()] < 0) continue; // leaves read nothing; dead nodes are never computed
             for (int in : n.inputs())
                 if (kernelOf[in] >= 0 && kernelOf[n.id()] != kernelOf[in]) needs[in] = true;
         }

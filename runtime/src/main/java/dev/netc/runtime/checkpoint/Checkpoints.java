@@ -27,6 +27,8 @@ import java.util.stream.Collectors;
  * {@link TrainingState} as metadata. PyTorch reads the weights with {@code safetensors.torch.load_file}.
  */
 public final class Checkpoints {
+    /** Metadata key of the data section's CRC-32 (hex): catches damage that leaves the structure intact. */
+    public static final String DATA_CRC32 = "data_crc32";
     /** How many tensor names an error message lists before "...". */
     private static final int NAMES_LISTED = 8;
 
@@ -50,7 +52,9 @@ public final class Checkpoints {
         if (withOptimizerState)
             for (var e : new TreeMap<>(model.optimizerState()).entrySet())
                 tensors.put(e.getKey(), TensorData.f32(optimizerShape(e.getKey(), e.getValue().length, graph), e.getValue()));
-        byte[] bytes = SafeTensors.encode(tensors, state.map(TrainingState::toMetadata).orElse(Map.of()));
+        Map<String, String> metadata = new LinkedHashMap<>(state.map(TrainingState::toMetadata).orElse(Map.of()));
+        metadata.put(DATA_CRC32, Long.toHexString(SafeTensors.dataCrc32(tensors)));
+        byte[] bytes = SafeTensors.encode(tensors, metadata);
         try {
             AtomicFiles.write(file, bytes);
         } catch (IOException e) {
@@ -71,6 +75,10 @@ public final class Checkpoints {
             throw new CheckpointException(label + ": cannot read: " + e.getMessage(), e);
         }
         SafeTensors.Content content = SafeTensors.decode(bytes, label);
+        String crc = content.metadata().get(DATA_CRC32);
+        if (crc != null && !crc.equals(Long.toHexString(content.dataCrc32())))
+            throw new CheckpointException(label + ": corrupt: the tensor data does not match its checksum (metadata " + DATA_CRC32 + " is "
+                    + crc + ", the data gives " + Long.toHexString(content.dataCrc32()) + "); the file was damaged after it was written");
         return new Checkpoint(label, content.tensors(), content.metadata(), TrainingState.fromMetadata(content.metadata(), label));
     }
 
@@ -85,7 +93,7 @@ public final class Checkpoints {
         for (Node node : graph.parameters()) {
             String name = ((Op.Parameter) node.op()).name();
             int[] expected = shape(node);
-            TensorData t = tensor(checkpoint, name, "tensor");
+            TensorData t = tensor(checkpoint, name, "tensor", expected);
             if (!Arrays.equals(t.shape(), expected))
                 throw new CheckpointException(checkpoint.label() + ": tensor '" + name + "' has shape " + Arrays.toString(t.shape())
                         + ", the model expects " + Arrays.toString(expected));
@@ -93,7 +101,7 @@ public final class Checkpoints {
         }
         Map<String, float[]> optimizerBuffers = withOptimizerState ? model.optimizerState() : Map.of();
         for (var e : optimizerBuffers.entrySet()) {
-            TensorData t = tensor(checkpoint, e.getKey(), "optimizer state");
+            TensorData t = tensor(checkpoint, e.getKey(), "optimizer state", null);
             if (t.values().length != e.getValue().length)
                 throw new CheckpointException(checkpoint.label() + ": optimizer state '" + e.getKey() + "' has shape "
                         + Arrays.toString(t.shape()) + " (" + t.values().length + " values), the model's holds " + e.getValue().length);
@@ -128,7 +136,7 @@ public final class Checkpoints {
         return -1;
     }
 
-    private static TensorData tensor(Checkpoint checkpoint, String name, String what) {
+    private static TensorData tensor(Checkpoint checkpoint, String name, String what, int[] expected) {
         TensorData t = checkpoint.tensors().get(name);
         if (t == null) {
             List<String> names = List.copyOf(checkpoint.tensors().keySet());
@@ -138,7 +146,8 @@ public final class Checkpoints {
                     + held + ")");
         }
         if (t.values() == null)
-            throw new CheckpointException(checkpoint.label() + ": " + what + " '" + name + "' is " + t.dtype() + ", netc reads F32 only");
+            throw new CheckpointException(checkpoint.label() + ": " + what + " '" + name + "' is " + t.dtype() + " " + Arrays.toString(t.shape())
+                    + ", the model expects " + SafeTensors.F32 + (expected == null ? "" : " " + Arrays.toString(expected)));
         return t;
     }
 

@@ -61,7 +61,8 @@ public record TrainingState(String modelName, int step, int epoch, long seed, in
             return Optional.empty();
         }
         Map<String, String> extra = new LinkedHashMap<>(metadata);
-        for (String k : new String[] {"format", "model", "step", "epoch", "seed", "batch", "optimizer", "netc_version", "model_hash"})
+        for (String k : new String[] {"format", "model", "step", "epoch", "seed", "batch", "optimizer", "netc_version", "model_hash",
+                Checkpoints.DATA_CRC32})
             extra.remove(k);
         return Optional.of(new TrainingState(required(metadata, "model", label), (int) number(metadata, "step", label, 0, Integer.MAX_VALUE),
                 (int) number(metadata, "epoch", label, 0, Integer.MAX_VALUE), number(metadata, "seed", label, Long.MIN_VALUE, Long.MAX_VALUE),

@@ -3,38 +3,131 @@ package dev.netc.runtime.data;
 import dev.netc.ir.train.DatasetSpec;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
-/** Turns a train block's dataset (name and arguments) into loaded splits. */
+/**
+ * Turns a train block's dataset (name and arguments) into loaded splits:
+ * <ul>
+ *   <li>{@code mnist}, {@code cifar10}: idx files / binary batches in {@code --data DIR} (or {@code path="DIR"});</li>
+ *   <li>{@code csv(path="train.csv", test="test.csv", label=species, header=true, classes=3)}: see
+ *       {@link CsvLoader}; {@code test_fraction=0.2} (with {@code seed}) holds out rows instead of a test file;
+ *       {@code label} is a column name or a 0-based index (default: the last column);</li>
+ *   <li>{@code spirals(points, noise, turns, seed)}: generated.</li>
+ * </ul>
+ * Every file dataset takes {@code normalize=none|standard|minmax} ({@link Normalization}). One-hot labels
+ * need no option: they follow from the train block's labels input ({@code f32[B, K]} rather than {@code i32[B]}).
+ * Relative file paths are resolved against {@code --data DIR} when given, else the .net file's directory.
+ */
 public final class DatasetRegistry {
     /** The dataset names {@link #load} understands. */
-    public static final List<String> KNOWN = List.of("mnist", "spirals");
+    public static final List<String> KNOWN = List.of("mnist", "cifar10", "csv", "spirals");
 
     static final int SPIRALS_POINTS = 1000;
     static final double SPIRALS_NOISE = 0.05;
     static final double SPIRALS_TURNS = 1.5;
     static final long SPIRALS_SEED = 0;
     private static final Set<String> SPIRALS_ARGUMENTS = Set.of("points", "noise", "turns", "seed");
+    private static final List<String> IMAGE_ARGUMENTS = List.of("path", "normalize");
+    private static final List<String> CSV_ARGUMENTS = List.of("path", "test", "test_fraction", "seed", "label", "header", "classes",
+            "normalize");
 
     private DatasetRegistry() {}
 
-    /**
-     * Loads the named dataset. "mnist" reads idx files from {@code dataDir} (the CLI's --data DIR);
-     * "spirals" is generated from its arguments points, noise, turns and seed (all optional).
-     */
+    /** {@link #load(DatasetSpec, Optional, Path)} with relative paths resolved against the working directory. */
     public static DatasetSplits load(DatasetSpec spec, Optional<Path> dataDir) throws DataException {
+        return load(spec, dataDir, Path.of(""));
+    }
+
+    /**
+     * Loads the named dataset.
+     *
+     * @param dataDir the CLI's {@code --data DIR}
+     * @param baseDir the directory relative paths in the train block are resolved against when there is no dataDir
+     */
+    public static DatasetSplits load(DatasetSpec spec, Optional<Path> dataDir, Path baseDir) throws DataException {
         return switch (spec.name()) {
             case "mnist" -> {
-                if (!spec.arguments().isEmpty())
-                    throw new DataException("dataset mnist takes no arguments, got " + spec.arguments().keySet());
-                Path dir = dataDir.orElseThrow(() -> new DataException(
-                        "dataset mnist needs its files: pass --data DIR, a directory holding train-images-idx3-ubyte[.gz] and the other idx files"));
-                yield MnistLoader.load(dir);
+                checkArguments(spec, IMAGE_ARGUMENTS);
+                yield normalization(spec).apply(MnistLoader.load(imageDirectory(spec, dataDir, baseDir,
+                        "train-images-idx3-ubyte[.gz] and the other idx files")));
             }
+            case "cifar10" -> {
+                checkArguments(spec, IMAGE_ARGUMENTS);
+                yield normalization(spec).apply(CifarLoader.load(imageDirectory(spec, dataDir, baseDir,
+                        "data_batch_1.bin .. data_batch_5.bin and test_batch.bin")));
+            }
+            case "csv" -> normalization(spec).apply(csv(spec, dataDir.orElse(baseDir)));
             case "spirals" -> spirals(spec);
             default -> throw new DataException("unknown dataset '" + spec.name() + "' (known: " + String.join(", ", KNOWN) + ")");
         };
+    }
+
+    private static Path imageDirectory(DatasetSpec spec, Optional<Path> dataDir, Path baseDir, String holding) throws DataException {
+        if (dataDir.isPresent()) return dataDir.get();
+        if (spec.arguments().get("path") instanceof String p) return baseDir.resolve(p);
+        throw new DataException("dataset " + spec.name() + " needs its files: pass --data DIR, a directory holding " + holding);
+    }
+
+    private static DatasetSplits csv(DatasetSpec spec, Path dir) throws DataException {
+        checkArguments(spec, CSV_ARGUMENTS);
+        Path train = dir.resolve(string(spec, "path").orElseThrow(() -> new DataException(
+                "dataset csv needs path=\"FILE.csv\" (the training rows)")));
+        Optional<Path> test = string(spec, "test").map(dir::resolve);
+        CsvLoader.LabelColumn label = switch (spec.arguments().get("label")) {
+            case null -> new CsvLoader.LabelColumn.Last();
+            case String name -> new CsvLoader.LabelColumn.Named(name);
+            case Number n -> new CsvLoader.LabelColumn.Index(wholeNumber(spec, "label", n.doubleValue(), 0));
+            default -> throw new DataException("dataset csv: label must be a column name or index");
+        };
+        Optional<Boolean> header = switch (spec.arguments().get("header")) {
+            case null -> Optional.empty();
+            case String s when s.equalsIgnoreCase("true") -> Optional.of(true);
+            case String s when s.equalsIgnoreCase("false") -> Optional.of(false);
+            default -> throw new DataException("dataset csv: header must be true or false, got '" + spec.arguments().get("header") + "'");
+        };
+        OptionalInt classes = spec.arguments().containsKey("classes")
+                ? OptionalInt.of(wholeNumber(spec, "classes", number(spec, "classes"), 1)) : OptionalInt.empty();
+        DatasetSplits splits = CsvLoader.load(train, test, new CsvLoader.Options(label, header, classes));
+        if (!spec.arguments().containsKey("test_fraction")) return splits;
+        if (test.isPresent()) throw new DataException("dataset csv: give either test=\"FILE.csv\" or test_fraction, not both");
+        double fraction = number(spec, "test_fraction");
+        if (!(fraction > 0 && fraction < 1)) throw new DataException("dataset csv: test_fraction must be between 0 and 1, got " + fraction);
+        long seed = spec.arguments().containsKey("seed") ? wholeNumber(spec, "seed", number(spec, "seed"), 0) : 0;
+        return CsvLoader.holdOut(splits.train(), fraction, seed);
+    }
+
+    private static Normalization normalization(DatasetSpec spec) throws DataException {
+        Object value = spec.arguments().get("normalize");
+        return value == null ? Normalization.NONE : Normalization.parse(value, "dataset " + spec.name());
+    }
+
+    private static void checkArguments(DatasetSpec spec, List<String> known) throws DataException {
+        for (String key : spec.arguments().keySet())
+            if (!known.contains(key))
+                throw new DataException("dataset " + spec.name() + ": unknown argument '" + key + "' (known: " + String.join(", ", known) + ")");
+    }
+
+    private static Optional<String> string(DatasetSpec spec, String key) throws DataException {
+        Object v = spec.arguments().get(key);
+        if (v == null) return Optional.empty();
+        if (v instanceof String s) return Optional.of(s);
+        throw new DataException("dataset " + spec.name() + ": " + key + " must be a quoted path, got " + v);
+    }
+
+    private static double number(DatasetSpec spec, String key) throws DataException {
+        if (spec.arguments().get(key) instanceof Number n) return n.doubleValue();
+        throw new DataException("dataset " + spec.name() + ": argument " + key + " must be a number, got '" + spec.arguments().get(key) + "'");
+    }
+
+    private static int wholeNumber(DatasetSpec spec, String key, double value, int min) throws DataException {
+        if (value != Math.rint(value) || value < min || value > Integer.MAX_VALUE)
+            throw new DataException("dataset " + spec.name() + ": " + key + " must be a whole number >= " + min + ", got "
+                    + String.format(Locale.ROOT, "%s", value));
+        return (int) value;
     }
 
     private static DatasetSplits spirals(DatasetSpec spec) throws DataException {

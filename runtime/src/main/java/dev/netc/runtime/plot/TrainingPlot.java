@@ -66,7 +66,8 @@ public final class TrainingPlot {
     private static BufferedImage chart(List<HistoryEntry> history, String title, String yAxis, ToDoubleFunction<HistoryEntry> train,
                                        Function<Evaluation, Double> test) {
         XYChart chart = new XYChartBuilder().width(CHART_WIDTH).height(CHART_HEIGHT).title(title).xAxisTitle("step").yAxisTitle(yAxis).build();
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         List<HistoryEntry> trained = history.stream().filter(h -> Double.isFinite(train.applyAsDouble(h))).toList();
         if (!trained.isEmpty())

@@ -19,16 +19,26 @@ public final class Evaluator {
 
     /** Loss and (when the model has class scores) accuracy over the whole dataset. */
     public static Evaluation evaluate(GeneratedModel model, Graph graph, TrainSpec spec, Dataset data) {
+        return evaluate(model, graph, spec, data, MAX_BATCH);
+    }
+
+    /** Same, in chunks of at most {@code batch} examples (bounds the memory the activations take). */
+    public static Evaluation evaluate(GeneratedModel model, Graph graph, TrainSpec spec, Dataset data, int batch) {
+        if (batch <= 0) throw new IllegalArgumentException("batch must be positive, got " + batch);
         ModelBinding binding = ModelBinding.resolve(graph, spec);
         binding.check(data);
-        return evaluate(model, binding, data);
+        return evaluate(model, binding, data, batch);
     }
 
     static Evaluation evaluate(GeneratedModel model, ModelBinding binding, Dataset data) {
+        return evaluate(model, binding, data, MAX_BATCH);
+    }
+
+    private static Evaluation evaluate(GeneratedModel model, ModelBinding binding, Dataset data, int maxBatch) {
         int n = data.size();
         if (n == 0) throw new TrainingSetupException("dataset " + data.name() + " is empty");
         int original = model.batch();
-        int chunk = Math.min(MAX_BATCH, n);
+        int chunk = Math.min(maxBatch, n);
         double lossSum = 0;
         long correct = 0;
         for (int from = 0; from < n; from += chunk) {

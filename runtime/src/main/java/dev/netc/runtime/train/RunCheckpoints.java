@@ -22,6 +22,8 @@ import java.util.OptionalInt;
 final class RunCheckpoints {
     static final String HISTORY = "history";
     static final String FIRST_TRAIN_LOSS = "first_train_loss";
+    /** The random streams in use, for the record: every draw is a pure function of these and the step or epoch. */
+    static final String SHUFFLE_SEED = "rng_shuffle_seed", DROPOUT_SEED = "rng_dropout_seed";
 
     /** Where a run starts: after {@code completedSteps} steps with this history so far. */
     record Start(int completedSteps, List<HistoryEntry> history, double firstLoss) {
@@ -85,7 +87,9 @@ final class RunCheckpoints {
         TrainingState state = new TrainingState(options.modelName(), step, epoch, options.seed(), options.batch(),
                 spec.optimizer().toString(), TrainingState.NETC_VERSION, modelHash, java.util.Map.of())
                 .withExtra(HISTORY, HistoryCodec.encode(history))
-                .withExtra(FIRST_TRAIN_LOSS, Double.toString(firstLoss));
+                .withExtra(FIRST_TRAIN_LOSS, Double.toString(firstLoss))
+                .withExtra(SHUFFLE_SEED, Long.toString(Seeds.derive(options.seed(), "shuffle")))
+                .withExtra(DROPOUT_SEED, Long.toString(Seeds.derive(options.seed(), "dropout")));
         Checkpoints.save(file, model, graph, true, Optional.of(state));
         lastSaved = OptionalInt.of(step);
     }

@@ -1,5 +1,6 @@
 package dev.netc.runtime.train;
 
+import java.io.PrintStream;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -7,7 +8,17 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /** A me.tongfei progress bar on stderr, one per epoch, erased when done (the epoch's log line replaces it). */
 final class TerminalProgress implements ProgressDisplay {
+    private final PrintStream stream;
     private ProgressBar bar;
+
+    TerminalProgress() {
+        this(System.err);
+    }
+
+    /** Draws on {@code stream} (tests capture it). */
+    TerminalProgress(PrintStream stream) {
+        this.stream = stream;
+    }
 
     @Override public void start(String task, int steps) {
         end();
@@ -15,7 +26,7 @@ final class TerminalProgress implements ProgressDisplay {
                 .setTaskName(task)
                 .setInitialMax(steps)
                 .setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .setConsumer(new ConsoleProgressBarConsumer(stream))
                 .setUpdateIntervalMillis(200)
                 .clearDisplayOnFinish()
                 .build();

@@ -67,13 +67,15 @@ public final class Trainer {
         long trainNanos = 0;
         double firstLoss = resumed.firstLoss(), lastLoss = Double.NaN;
         int firstStep = resumed.completedSteps() + 1;
+        if (firstStep > 1)
+            out.println("resumed from " + options.resume().get().label() + " at step " + resumed.completedSteps() + " of " + totalSteps);
         Optional<Evaluation> finalTest = Optional.empty();
         try (ProgressDisplay progress = ProgressDisplay.create(options.progressBar())) {
             for (int step = firstStep; step <= totalSteps; step++) {
                 int epochIndex = (step - 1) / stepsPerEpoch;
                 if (interval.steps == 0)
                     progress.start(epochMode ? "epoch " + (epochIndex + 1) + "/" + epochs : "steps " + step + "-"
-                            + Math.min(totalSteps, step + logEvery - 1), Math.min(logEvery, totalSteps - step + 1));
+                            + Math.min(totalSteps, step + logEvery - 1), Math.min(logEvery - (step - 1) % logEvery, totalSteps - step + 1));
                 long t0 = System.nanoTime();
                 int[] labels = sampler.fill(model, epochIndex, (step - 1) % stepsPerEpoch);
                 model.setSeed(Seeds.derive(dropoutSeed, step));
@@ -143,11 +145,7 @@ public final class Trainer {
 
     /** The machine-readable last line: test metrics when there is a test split, else the last training metrics. */
     static String finalLine(TrainResult r) {
-        if (r.test().isPresent()) {
-            Evaluation t = r.test().get();
-            String loss = String.format(Locale.ROOT, "test_loss=%.4f", t.loss());
-            return t.accuracy().isPresent() ? String.format(Locale.ROOT, "test_accuracy=%.4f ", t.accuracy().getAsDouble()) + loss : loss;
-        }
+        if (r.test().isPresent()) return r.test().get().line("test");
         HistoryEntry last = r.history().getLast();
         String loss = String.format(Locale.ROOT, "train_loss=%.4f", last.trainLoss());
         return last.trainAccuracy().isPresent()

@@ -38,12 +38,47 @@ class DatasetRegistryTest {
 
     @Test
     void unknownNamesAndArguments() {
-        assertEquals("unknown dataset 'cifar10' (known: mnist, spirals)", failure(new DatasetSpec("cifar10", Map.of()), Optional.empty()));
+        assertEquals("unknown dataset 'imagenet' (known: mnist, cifar10, csv, spirals)",
+                failure(new DatasetSpec("imagenet", Map.of()), Optional.empty()));
+        assertEquals("dataset csv: unknown argument 'sep' (known: path, test, test_fraction, seed, label, header, classes, normalize)",
+                failure(new DatasetSpec("csv", Map.of("path", "a.csv", "sep", ";")), Optional.empty()));
+        assertEquals("dataset csv needs path=\"FILE.csv\" (the training rows)", failure(new DatasetSpec("csv", Map.of()), Optional.empty()));
+        assertEquals("dataset mnist: unknown argument 'points' (known: path, normalize)",
+                failure(new DatasetSpec("mnist", Map.of("points", 3.0)), Optional.empty()));
         assertEquals("dataset spirals: unknown argument 'arms' (known: points, noise, turns, seed)",
                 failure(new DatasetSpec("spirals", Map.of("arms", 3)), Optional.empty()));
         assertEquals("dataset spirals: argument noise must be a number, got 'lots'",
                 failure(new DatasetSpec("spirals", Map.of("noise", "lots")), Optional.empty()));
         assertEquals("dataset spirals: points must be a whole number from 10 to 10000000, got 10.5",
                 failure(new DatasetSpec("spirals", Map.of("points", 10.5)), Optional.empty()));
+    }
+
+    @Test
+    void cifarFromTheDataDirectoryWithNormalization(@TempDir Path dir) throws Exception {
+        CifarLoaderTest.writeValid(dir, 2);
+        DatasetSplits plain = DatasetRegistry.load(new DatasetSpec("cifar10", Map.of()), Optional.of(dir));
+        assertEquals(10, plain.train().size());
+        DatasetSplits standard = DatasetRegistry.load(new DatasetSpec("cifar10", Map.of("normalize", "standard")), Optional.of(dir));
+        assertEquals(Normalization.STANDARD.apply(plain), standard);
+        assertTrue(failure(new DatasetSpec("cifar10", Map.of()), Optional.empty()).startsWith("dataset cifar10 needs its files: pass --data DIR"));
+    }
+
+    @Test
+    void csvPathsResolveAgainstTheDataDirectoryOrTheBase(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("train.csv"), "x,label\n1,0\n2,1\n3,0\n4,1\n");
+        java.nio.file.Files.writeString(dir.resolve("test.csv"), "x,label\n5,1\n");
+        DatasetSpec spec = new DatasetSpec("csv", Map.of("path", "train.csv", "test", "test.csv", "label", "label", "normalize", "minmax"));
+        DatasetSplits s = DatasetRegistry.load(spec, Optional.of(dir));
+        assertEquals(DatasetRegistry.load(spec, Optional.empty(), dir), s);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0, 1 / 3f, 2 / 3f, 1}, s.train().features(), 1e-6f);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {4 / 3f}, s.test().get().features(), 1e-6f);
+
+        DatasetSplits held = DatasetRegistry.load(new DatasetSpec("csv", Map.of("path", "train.csv", "test_fraction", 0.25)), Optional.of(dir));
+        assertEquals(3, held.train().size());
+        assertEquals(1, held.test().get().size());
+        assertEquals("dataset csv: test_fraction must be between 0 and 1, got 1.5",
+                failure(new DatasetSpec("csv", Map.of("path", "train.csv", "test_fraction", 1.5)), Optional.of(dir)));
+        assertEquals("dataset csv: header must be true or false, got 'maybe'",
+                failure(new DatasetSpec("csv", Map.of("path", "train.csv", "header", "maybe")), Optional.of(dir)));
     }
 }

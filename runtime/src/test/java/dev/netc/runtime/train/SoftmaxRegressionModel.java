@@ -38,6 +38,8 @@ final class SoftmaxRegressionModel implements GeneratedModel {
     /** forward(true) calls so far; when it reaches poisonAtTrainingForward the loss comes out NaN. */
     int trainingForwards;
     int poisonAtTrainingForward = -1;
+    /** When update reaches this step, w[0] becomes +infinity after it (a finite loss, a poisoned parameter). */
+    int poisonWeightAtUpdate = -1;
     final List<Boolean> forwardModes = new ArrayList<>();
     final List<Integer> updateSteps = new ArrayList<>();
     long seed;
@@ -162,6 +164,7 @@ final class SoftmaxRegressionModel implements GeneratedModel {
         updateSteps.add(step);
         for (int i = 0; i < w.length; i++) w[i] -= learningRate * gradW[i];
         for (int i = 0; i < b.length; i++) b[i] -= learningRate * gradB[i];
+        if (step == poisonWeightAtUpdate) w[0] = Float.POSITIVE_INFINITY;
     }
 
     @Override public void setSeed(long s) { seed = s; }

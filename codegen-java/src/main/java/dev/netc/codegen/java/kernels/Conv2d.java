@@ -1,17 +1,14 @@
 package dev.netc.codegen.java.kernels;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
-
 /**
- * 2-D convolution on NCHW tensors with [F, C, KH, KW] weights, as im2col + {@link Gemm} per image,
- * parallel over the batch (per-thread column buffers). With a single image the GEMM itself runs in
- * parallel instead. Padding is zero; padBottom/padRight are implied by oh and ow.
+ * 2-D convolution on NCHW tensors with [F, C, KH, KW] weights. Wide enough layers (output channels
+ * filling 3/4 of the 16-float vector tiles, e.g. 32 or 64 filters) run as {@link ConvImplicitGemm};
+ * the rest as im2col + {@link Gemm} per image. Both are parallel over the batch (or within one image
+ * when the batch is too small). Padding is zero; padBottom/padRight are implied by oh and ow.
  *
  * <p>y[n,f,oy,ox] = sum over c, ky, kx of x[n, c, oy*stride+ky-padTop, ox*stride+kx-padLeft] * w[f,c,ky,kx].
  */
 public final class Conv2d {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final Scratch COLUMNS = new Scratch();
 
     private Conv2d() {}
@@ -33,6 +30,11 @@ public final class Conv2d {
                                              int padTop, int padLeft, int oh, int ow, float[] x,
                                              float[] weights, float[] bias, Activation act, float[] y) {
         ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
+        if (prefersImplicitGemm(f)) {
+            float[] packed = ConvImplicitGemm.packWeights(f, g.patchSize(), weights);
+            ConvImplicitGemm.forward(n, g, x, packed, bias, act, y);
+            return;
+        }
         Epilogue epilogue = new Epilogue(bias, null, act);
         int patch = g.patchSize();
         int positions = g.outputPositions();
@@ -53,6 +55,14 @@ public final class Conv2d {
     public static void backwardData(int n, int c, int h, int w, int f, int kh, int kw, int stride, int padTop,
                                     int padLeft, int oh, int ow, float[] dy, float[] weights, float[] dx) {
         ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
+        if (stride == 1 && prefersImplicitGemm(c)) {
+            // At stride 1 the adjoint is itself a convolution: dy, zero-padded by k - 1 - pad, convolved
+            // with the flipped weights, channels and filters swapped.
+            ConvGeometry full = new ConvGeometry(f, oh, ow, c, kh, kw, 1, kh - 1 - padTop, kw - 1 - padLeft, h, w);
+            float[] packed = ConvImplicitGemm.packFlippedWeights(f, c, kh, kw, weights);
+            ConvImplicitGemm.forward(n, full, dy, packed, null, Activation.NONE, dx);
+            return;
+        }
         int patch = g.patchSize();
         int positions = g.outputPositions();
         Parallel.forRange(n, image -> {
@@ -72,51 +82,25 @@ public final class Conv2d {
     /** dw = the adjoint of {@link #forward} with respect to the weights, summed over the batch; overwritten. */
     public static void backwardFilter(int n, int c, int h, int w, int f, int kh, int kw, int stride, int padTop,
                                       int padLeft, int oh, int ow, float[] x, float[] dy, float[] dw) {
-        ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
-        int patch = g.patchSize();
-        int positions = g.outputPositions();
-        int weightCount = f * patch;
-        if (n <= 0) {
-            java.util.Arrays.fill(dw, 0, weightCount, 0f);
-            return;
-        }
-        // Each chunk of images sums into its own buffer (chunk 0 straight into dw); then buffers are added.
-        int chunks = Math.min(n, Parallel.threads());
-        float[][] partials = new float[chunks][];
-        partials[0] = dw;
-        for (int t = 1; t < chunks; t++) {
-            partials[t] = new float[weightCount];
-        }
-        Parallel.forRange(chunks, chunk -> {
-            float[] target = partials[chunk];
-            int first = (int) ((long) n * chunk / chunks);
-            int end = (int) ((long) n * (chunk + 1) / chunks);
-            for (int image = first; image < end; image++) {
-                int xOff = image * g.imageSize();
-                int dyOff = image * g.outputSize();
-                float beta = image == first ? 0f : 1f;
-                // dw (f x patch) += dy (f x positions) @ columns^T (positions x patch)
-                if (g.isPointwise()) {
-                    Gemm.sgemm(false, true, f, patch, positions, dy, dyOff, x, xOff, beta, target, 0);
-                } else {
-                    float[] col = COLUMNS.atLeast(patch * positions);
-                    g.im2col(x, xOff, col);
-                    Gemm.sgemm(false, true, f, patch, positions, dy, dyOff, col, 0, beta, target, 0);
-                }
-            }
-        });
-        for (int t = 1; t < chunks; t++) {
-            addInto(dw, partials[t], weightCount);
-        }
+        backwardFilterBias(n, c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow, x, dy, dw, null);
     }
 
-    private static void addInto(float[] sum, float[] part, int length) {
-        int i = 0;
-        for (int upper = S.loopBound(length); i < upper; i += S.length()) {
-            FloatVector.fromArray(S, sum, i).add(FloatVector.fromArray(S, part, i)).intoArray(sum, i);
-        }
-        for (; i < length; i++) {
-            sum[i] += part[i];
-        }
+    /**
+     * {@link #backwardFilter} plus, in the same pass over dy, the bias gradient dBias[f] = sum of dy over
+     * images and positions (when dBias is not null). Both are overwritten.
+     */
+    public static void backwardFilterBias(int n, int c, int h, int w, int f, int kh, int kw, int stride,
+                                          int padTop, int padLeft, int oh, int ow, float[] x, float[] dy,
+                                          float[] dw, float[] dBias) {
+        ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
+        ConvImplicitGemm.backwardFilter(n, g, x, dy, dw, dBias);
+    }
+
+    /**
+     * The implicit GEMM puts the output channels on the 16-wide vector side; below 3/4 lane use the
+     * im2col GEMM, which puts them on the 6-row broadcast side instead, wastes less.
+     */
+    private static boolean prefersImplicitGemm(int outputChannels) {
+        return 4 * outputChannels >= 3 * ConvImplicitGemm.paddedFilters(outputChannels);
     }
 }

@@ -21,19 +21,19 @@ final class GemmMicroKernel {
     /**
      * Computes one tile: C[row0 .. row0+rows) x [col0 .. col0+cols) (+)= Apanel @ Bpanel.
      *
-     * @param tile scratch of at least MR * NR floats
+     * @param tile scratch of at least MR * NR floats at tileOff
      * @param accumulate add to the existing C values instead of overwriting them
      * @param epilogue applied before the store (only on the last k block), or null
      */
     static void tile(float[] ap, int apOff, float[] bp, int bpOff, int kc,
                      float[] c, int cOff, int ldc, int row0, int col0, int rows, int cols,
-                     boolean accumulate, Epilogue epilogue, float[] tile) {
-        multiply(ap, apOff, bp, bpOff, kc, tile);
+                     boolean accumulate, Epilogue epilogue, float[] tile, int tileOff) {
+        multiply(ap, apOff, bp, bpOff, kc, tile, tileOff);
         int base = cOff + row0 * ldc + col0;
         for (int r = 0; r < rows; r++) {
             int rowIndex = base + r * ldc;
             for (int half = 0; half < cols; half += VL) {
-                FloatVector v = FloatVector.fromArray(S, tile, r * NR + half);
+                FloatVector v = FloatVector.fromArray(S, tile, tileOff + r * NR + half);
                 int lanes = Math.min(VL, cols - half);
                 if (lanes == VL) {
                     storeFull(v, c, rowIndex + half, row0 + r, col0 + half, accumulate, epilogue);
@@ -45,10 +45,10 @@ final class GemmMicroKernel {
     }
 
     /**
-     * tile[MR x NR] = Apanel (kc x MR) @ Bpanel (kc x NR). Kept apart from the store logic so the JIT
+     * tile[tileOff ..][MR x NR] = Apanel (kc x MR) @ Bpanel (kc x NR). Kept apart from the store logic so the JIT
      * keeps all twelve accumulators in registers.
      */
-    private static void multiply(float[] ap, int apOff, float[] bp, int bpOff, int kc, float[] tile) {
+    static void multiply(float[] ap, int apOff, float[] bp, int bpOff, int kc, float[] tile, int tileOff) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -79,18 +79,18 @@ final class GemmMicroKernel {
             c50 = a.fma(b0, c50);
             c51 = a.fma(b1, c51);
         }
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, VL);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + VL);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + VL);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + VL);
-        c40.intoArray(tile, 4 * NR);
-        c41.intoArray(tile, 4 * NR + VL);
-        c50.intoArray(tile, 5 * NR);
-        c51.intoArray(tile, 5 * NR + VL);
+        c00.intoArray(tile, tileOff + 0 * NR);
+        c01.intoArray(tile, tileOff + 0 * NR + VL);
+        c10.intoArray(tile, tileOff + 1 * NR);
+        c11.intoArray(tile, tileOff + 1 * NR + VL);
+        c20.intoArray(tile, tileOff + 2 * NR);
+        c21.intoArray(tile, tileOff + 2 * NR + VL);
+        c30.intoArray(tile, tileOff + 3 * NR);
+        c31.intoArray(tile, tileOff + 3 * NR + VL);
+        c40.intoArray(tile, tileOff + 4 * NR);
+        c41.intoArray(tile, tileOff + 4 * NR + VL);
+        c50.intoArray(tile, tileOff + 5 * NR);
+        c51.intoArray(tile, tileOff + 5 * NR + VL);
     }
 
     private static void storeFull(FloatVector v, float[] c, int index, int row, int col,

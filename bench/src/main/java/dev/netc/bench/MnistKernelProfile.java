@@ -1,0 +1,117 @@
+package dev.netc.bench;
+
+import dev.netc.codegen.java.kernels.Activation;
+import dev.netc.codegen.java.kernels.Conv2d;
+import dev.netc.codegen.java.kernels.Gemm;
+import dev.netc.codegen.java.kernels.Pooling;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Times every library kernel call one MNIST CNN training step makes (the calls `netc compile
+ * examples/mnist_cnn.net --target java` emits), so the hot kernels are visible at a glance.
+ * A quick profile, not a JMH benchmark: {@code java --add-modules=jdk.incubator.vector -cp
+ * bench/target/benchmarks.jar dev.netc.bench.MnistKernelProfile [batch] [reps]}.
+ */
+public final class MnistKernelProfile {
+    private record Call(String name, double mflop, Runnable body) {}
+
+    private MnistKernelProfile() {}
+
+    public static void main(String[] args) {
+        int b = args.length > 0 ? Integer.parseInt(args[0]) : 50;
+        int reps = args.length > 1 ? Integer.parseInt(args[1]) : 40;
+        var r = new SplittableRandom(1);
+        float[] x = BenchData.random(r, b * 784);
+        float[] w1 = BenchData.random(r, 32 * 25);
+        float[] b1 = BenchData.random(r, 32);
+        float[] y1 = new float[b * 32 * 784];
+        float[] p1 = new float[b * 32 * 196];
+        float[] w2 = BenchData.random(r, 64 * 32 * 25);
+        float[] b2 = BenchData.random(r, 64);
+        float[] y2 = new float[b * 64 * 196];
+        float[] p2 = new float[b * 3136];
+        float[] wd = BenchData.random(r, 3136 * 1024);
+        float[] bd = BenchData.random(r, 1024);
+        float[] hd = new float[b * 1024];
+        float[] dhd = BenchData.random(r, b * 1024);
+        float[] dp2 = new float[b * 3136];
+        float[] dwd = new float[3136 * 1024];
+        float[] dy2 = BenchData.random(r, b * 64 * 196);
+        float[] dp1 = new float[b * 32 * 196];
+        float[] dw2 = new float[64 * 32 * 25];
+        float[] dy1 = BenchData.random(r, b * 32 * 784);
+        float[] dw1 = new float[32 * 25];
+        float[] dpool2 = new float[b * 64 * 196];
+        float[] dpool1 = new float[b * 32 * 784];
+        double c1 = 2.0 * b * 32 * 784 * 25 / 1e6;
+        double c2 = 2.0 * b * 64 * 196 * 800 / 1e6;
+        double d1 = 2.0 * b * 3136 * 1024 / 1e6;
+        List<Call> calls = new ArrayList<>();
+        calls.add(new Call("conv1 forward+bias", c1, () -> Conv2d.forwardBiasActivation(b, 1, 28, 28, 32, 5, 5, 1,
+                2, 2, 28, 28, x, w1, b1, Activation.RELU, y1)));
+        calls.add(new Call("pool1", 0, () -> Pooling.maxPool(b, 32, 28, 28, 2, 2, 0, 0, 14, 14, y1, p1)));
+        calls.add(new Call("conv2 forward+bias", c2, () -> Conv2d.forwardBiasActivation(b, 32, 14, 14, 64, 5, 5, 1,
+                2, 2, 14, 14, p1, w2, b2, Activation.RELU, y2)));
+        calls.add(new Call("pool2", 0, () -> Pooling.maxPool(b, 64, 14, 14, 2, 2, 0, 0, 7, 7, y2, p2)));
+        calls.add(new Call("dense forward (b x 3136 @ 3136 x 1024)", d1, () -> Gemm.sgemmBiasActivation(false, false,
+                b, 1024, 3136, p2, 0, wd, 0, 0f, bd, Activation.RELU, hd, 0)));
+        calls.add(new Call("dense dX (dY @ W^T)", d1, () -> Gemm.sgemm(false, true, b, 3136, 1024, dhd, 0, wd, 0,
+                0f, dp2, 0)));
+        calls.add(new Call("dense dW (X^T @ dY)", d1, () -> Gemm.sgemm(true, false, 3136, 1024, b, p2, 0, dhd, 0,
+                0f, dwd, 0)));
+        calls.add(new Call("pool2 grad", 0, () -> Pooling.maxPoolGrad(b, 64, 14, 14, 2, 2, 0, 0, 7, 7, y2, p2,
+                dpool2)));
+        calls.add(new Call("conv2 backwardData", c2, () -> Conv2d.backwardData(b, 32, 14, 14, 64, 5, 5, 1, 2, 2,
+                14, 14, dy2, w2, dp1)));
+        calls.add(new Call("conv2 backwardFilter", c2, () -> Conv2d.backwardFilter(b, 32, 14, 14, 64, 5, 5, 1, 2, 2,
+                14, 14, p1, dy2, dw2)));
+        calls.add(new Call("pool1 grad", 0, () -> Pooling.maxPoolGrad(b, 32, 28, 28, 2, 2, 0, 0, 14, 14, y1, p1,
+                dpool1)));
+        calls.add(new Call("conv1 backwardFilter", c1, () -> Conv2d.backwardFilter(b, 1, 28, 28, 32, 5, 5, 1, 2, 2,
+                28, 28, x, dy1, dw1)));
+        if (Boolean.getBoolean("sgemm")) { // -Dsgemm=true: also square sgemm, to compare with the FMA peak
+            float[] a = BenchData.random(r, 1024 * 1024);
+            float[] bm = BenchData.random(r, 1024 * 1024);
+            float[] cm = new float[1024 * 1024];
+            calls.add(new Call("sgemm 1024 NN", 2.0 * 1024 * 1024 * 1024 / 1e6, () -> Gemm.sgemm(false, false, 1024,
+                    1024, 1024, a, 0, bm, 0, 0f, cm, 0)));
+        }
+        for (int warm = 0; warm < Math.max(10, reps / 2); warm++) {
+            calls.forEach(call -> call.body().run());
+        }
+        // With -XX:ActiveProcessorCount=1 the kernels run on this thread alone, and its CPU time is a
+        // figure that other processes loading the machine barely disturb.
+        boolean cpuTime = Runtime.getRuntime().availableProcessors() == 1;
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        double total = 0;
+        double[] ms = new double[calls.size()];
+        for (int i = 0; i < calls.size(); i++) {
+            Runnable body = calls.get(i).body();
+            long start = cpuTime ? threads.getCurrentThreadCpuTime() : System.nanoTime();
+            for (int rep = 0; rep < reps; rep++) {
+                body.run();
+            }
+            long end = cpuTime ? threads.getCurrentThreadCpuTime() : System.nanoTime();
+            ms[i] = (end - start) / 1e6 / reps;
+            total += ms[i];
+        }
+        System.out.println(cpuTime ? "one thread, CPU time" : "all threads, wall time");
+        System.out.printf("batch %d, %d reps, load %s%n", b, reps, load());
+        for (int i = 0; i < calls.size(); i++) {
+            Call call = calls.get(i);
+            System.out.printf("%-42s %8.3f ms %5.1f%% %7.1f GFLOP/s%n", call.name(), ms[i], 100 * ms[i] / total,
+                    call.mflop() / ms[i]);
+        }
+        System.out.printf("%-42s %8.3f ms  -> kernel bound %.0f images/s%n", "total", total, b * 1000 / total);
+    }
+
+    private static String load() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim();
+        } catch (java.io.IOException e) {
+            return "?";
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package dev.netc.cli;
+
+import dev.netc.frontend.CheckedModel;
+import dev.netc.ir.Graph;
+import dev.netc.ir.train.TrainSpec;
+import dev.netc.runtime.bench.BenchOptions;
+import dev.netc.runtime.bench.BenchReport;
+import dev.netc.runtime.bench.BenchResult;
+import dev.netc.runtime.bench.ModelBench;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code netc bench FILE}: trains the model on synthetic data compiled fused and unfused in one run
+ * and prints throughput, peak memory and their ratio. The JSON file nests one object per build
+ * ({@code {"fused": {"train_images_per_s": ...}, "unfused": {...}}}), see {@link BenchReport}.
+ */
+@Command(name = "bench", description = "Train on synthetic data, fused and unfused in the same run; print train and"
+        + " inference images/s, peak memory and the fused/unfused ratio.")
+final class BenchCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE") Path file;
+    @Option(names = "--model", description = "Model to benchmark (default: the file's only or first trained model).") String model;
+    @Option(names = "--batch", paramLabel = "N", description = "Batch size (default: the train block's).") Integer batch;
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Timed steps per build (default 20).") int steps;
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "5", description = "Untimed warm-up steps per build (default 5).") int warmup;
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0") long seed;
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON (nested: fused.train_images_per_s, ...).")
+    Path json;
+
+    @Override public Integer call() {
+        CheckedModel m = ModelLoader.load(file, model);
+        TrainSpec spec = m.train().orElseThrow(() ->
+                new UserError(file + ": error: model '" + m.name() + "' has no train block to benchmark"));
+        if (m.graph().output(Graph.LOSS).isEmpty())
+            throw new UserError("error: model '" + m.name() + "' has no loss: add `loss = ...` to its train block");
+        int n = batch != null ? batch : spec.batch();
+        if (n < 1) throw new UserError("error: --batch must be at least 1");
+        if (steps < 1) throw new UserError("error: --steps must be at least 1");
+        if (warmup < 0) throw new UserError("error: --warmup must be at least 0");
+        BenchResult result = ModelBench.run(m.graph(), spec.optimizer(), m.name(), new BenchOptions(n, warmup, steps, seed));
+        System.out.print(BenchReport.table(result));
+        if (json != null) {
+            try {
+                BenchReport.writeJson(json, result);
+            } catch (IOException e) {
+                throw new UserError(json + ": error: cannot write: " + e.getMessage());
+            }
+            System.out.println("\nwrote " + json);
+        }
+        return 0;
+    }
+}

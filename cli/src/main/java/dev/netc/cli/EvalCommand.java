@@ -1,0 +1,65 @@
+package dev.netc.cli;
+
+import dev.netc.codegen.java.GeneratedModel;
+import dev.netc.frontend.CheckedModel;
+import dev.netc.ir.Graph;
+import dev.netc.ir.train.TrainSpec;
+import dev.netc.runtime.backend.JavaBackend;
+import dev.netc.runtime.checkpoint.Checkpoint;
+import dev.netc.runtime.checkpoint.Checkpoints;
+import dev.netc.runtime.data.Dataset;
+import dev.netc.runtime.data.DatasetSplits;
+import dev.netc.runtime.train.Evaluation;
+import dev.netc.runtime.train.Evaluator;
+import dev.netc.runtime.train.TrainingSetupException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code netc eval FILE --weights CKPT}: loads a checkpoint's weights into the model and prints
+ * {@code test_accuracy=0.NNNN test_loss=N.NNNN} over the test split of the train block's dataset.
+ * Weights that do not fit the model (a missing tensor, another shape or dtype) and damaged files are
+ * user errors (exit 2) naming the tensor.
+ */
+@Command(name = "eval", description = "Evaluate a checkpoint's weights on the test split of the model's dataset.")
+final class EvalCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "FILE", description = "The .net file.") Path file;
+    @Option(names = "--weights", paramLabel = "CKPT", required = true, description = "A safetensors checkpoint (netc train --save).")
+    Path weights;
+    @Option(names = "--model", description = "Model to evaluate (default: the file's only or first trained model).") String model;
+    @Option(names = "--data", paramLabel = "DIR", description = "Dataset directory (MNIST idx files, CIFAR-10 batches, CSV files).")
+    Path dataDir;
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "" + Evaluator.MAX_BATCH,
+            description = "Examples per forward pass (default ${DEFAULT-VALUE}).") int batch;
+    @Option(names = "--no-fuse", description = "Compile every op as its own kernel.") boolean noFuse;
+
+    @Override public Integer call() {
+        if (batch < 1) throw new UserError("error: --batch must be at least 1");
+        CheckedModel m = ModelLoader.load(file, model);
+        TrainSpec spec = m.train().orElseThrow(() -> new UserError(file + ": error: model '" + m.name()
+                + "' has no train block, so netc does not know its loss, labels or dataset"));
+        if (spec.dataset().isEmpty())
+            throw new UserError(file + ": error: the train block of '" + m.name() + "' names no dataset (add `dataset = ...`)");
+        Checkpoint checkpoint = TrainCommand.loadCheckpoint(weights);
+        Graph graph = m.graph();
+        GeneratedModel compiled = JavaBackend.compile(graph, null, !noFuse, m.name());
+        TrainCommand.guard(() -> {
+            Checkpoints.restore(checkpoint, compiled, graph, false);
+            return checkpoint;
+        });
+        DatasetSplits data = TrainCommand.loadData(spec, file, dataDir);
+        Dataset test = data.test().orElseThrow(() -> new UserError("error: dataset " + data.train().name()
+                + " has no test split to evaluate on (for csv, give test=\"FILE.csv\" or test_fraction)"));
+        Evaluation result;
+        try {
+            result = Evaluator.evaluate(compiled, graph, spec, test, batch);
+        } catch (TrainingSetupException e) {
+            throw new UserError("error: " + e.getMessage());
+        }
+        System.out.println(result.line("test"));
+        return 0;
+    }
+}

@@ -1,0 +1,51 @@
+package dev.netc.codegen.cuda;
+
+import dev.netc.codegen.java.Dialect;
+
+/**
+ * Scalar arithmetic spelled in CUDA C: single-precision math functions ({@code expf}, {@code fmaxf}),
+ * so the shared {@link dev.netc.codegen.java.ScalarExprPrinter} prints device code.
+ */
+public final class CudaDialect implements Dialect {
+
+    public static final CudaDialect INSTANCE = new CudaDialect();
+
+    private CudaDialect() {}
+
+    @Override public String floatLiteral(double value) {
+        float f = (float) value;
+        if (Float.isNaN(f)) return "__int_as_float(0x7fffffff)";
+        if (Float.isInfinite(f)) return f > 0 ? "__int_as_float(0x7f800000)" : "__int_as_float(0xff800000)";
+        // Java's shortest round-trip spelling is valid C and parses back to the same float
+        String s = Float.toString(f) + "f";
+        return f < 0 || (f == 0 && 1 / f < 0) ? "(" + s + ")" : s;
+    }
+
+    @Override public String intLiteral(long value) {
+        return value < 0 ? "(" + value + ")" : Long.toString(value);
+    }
+
+    @Override public String call(Fn fn, String arg) {
+        return switch (fn) {
+            case EXP -> "expf(" + arg + ")";
+            case LOG -> "logf(" + arg + ")";
+            case TANH -> "tanhf(" + arg + ")";
+            case SQRT -> "sqrtf(" + arg + ")";
+            case ABS -> "fabsf(" + arg + ")";
+        };
+    }
+
+    @Override public String max(String a, String b, boolean isFloat) {
+        return (isFloat ? "fmaxf(" : "max(") + a + ", " + b + ")";
+    }
+
+    @Override public String min(String a, String b, boolean isFloat) {
+        return (isFloat ? "fminf(" : "min(") + a + ", " + b + ")";
+    }
+
+    /** A double literal (dropout rates, optimizer constants computed in double like the Java backend). */
+    public String doubleLiteral(double value) {
+        String s = Double.toString(value);
+        return value < 0 ? "(" + s + ")" : s;
+    }
+}

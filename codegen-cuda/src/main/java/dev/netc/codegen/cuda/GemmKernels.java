@@ -1,0 +1,139 @@
+package dev.netc.codegen.cuda;
+
+import dev.netc.codegen.java.SizeExpr;
+import dev.netc.ir.Graph;
+import dev.netc.ir.Node;
+import dev.netc.ir.Op;
+import dev.netc.ir.Shape;
+import java.util.List;
+
+/**
+ * Matmul and the convolutions as instances of the tiled GEMM template ({@code netc_gemm.cuh}):
+ * forward convolution and both of its gradients are implicit GEMMs whose loaders gather operands in
+ * place. The elementwise epilogue of the kernel runs in the GEMM's store, on values in registers.
+ */
+final class GemmKernels {
+    private final Graph graph;
+    private final CudaBuffers buffers;
+    private final ElementwisePrinter elementwise;
+
+    GemmKernels(Graph graph, CudaBuffers buffers, ElementwisePrinter elementwise) {
+        this.graph = graph;
+        this.buffers = buffers;
+        this.elementwise = elementwise;
+    }
+
+    static boolean handles(Node head) {
+        return head.op() instanceof Op.MatMul || head.op() instanceof Op.Conv2d
+                || head.op() instanceof Op.Conv2dBackwardData || head.op() instanceof Op.Conv2dBackwardFilter;
+    }
+
+    /** The GEMM view of a head op: sizes, loaders, layout flags and the output index of (m, n). */
+    private record View(String m, String n, String k, boolean aKFast, boolean bNFast, String loadA, String loadB, String outIndex) {}
+
+    /** Renders head plus epilogue as one kernel. */
+    void render(KernelWriter w, Node head, List<Integer> epilogue) {
+        View v = view(w, head);
+        w.line("const int M = " + v.m() + ", N = " + v.n() + ", K = " + v.k() + ";");
+        elementwise.prologue(w, epilogue);
+        w.line("netc::gemm<" + v.aKFast() + ", " + v.bNFast() + ">(M, N, K,");
+        w.line("    [&](int m, int k) { " + v.loadA() + " },");
+        w.line("    [&](int k, int n) { " + v.loadB() + " },");
+        w.line("    [&](int m, int n, float acc) {").indent(2);
+        w.line("const int i = " + v.outIndex() + ";");
+        if (buffers.has(head.id()) && !epilogue.isEmpty()) w.line(w.out(buffers.name(head.id()), head) + "[i] = acc;");
+        elementwise.element(w, epilogue, head, "acc", head.type().shape());
+        w.indent(-1).line("});").indent(-1);
+    }
+
+    /** Grid: x over column tiles, y over row tiles. */
+    List<String> grid(KernelWriter w, Node head) {
+        View v = view(new KernelWriter("scratch"), head);
+        return List.of(KernelWriter.blocks(v.n(), 64), KernelWriter.blocks(v.m(), 64), "1");
+    }
+
+    private View view(KernelWriter w, Node n) {
+        Shape y = n.type().shape();
+        return switch (n.op()) {
+            case Op.MatMul mm -> {
+                Shape a = shape(n, 0), b = shape(n, 1);
+                String m = dim(y, 0), cols = dim(y, 1), k = dim(a, mm.transposeA() ? 0 : 1);
+                String av = w.in(buffers.name(n.input(0)), graph.node(n.input(0)));
+                String bv = w.in(buffers.name(n.input(1)), graph.node(n.input(1)));
+                String loadA = "return " + av + "[" + (mm.transposeA() ? "k * " + f(m) + " + m" : "m * " + f(k) + " + k") + "];";
+                String loadB = "return " + bv + "[" + (mm.transposeB() ? "n * " + f(k) + " + k" : "k * " + f(cols) + " + n") + "];";
+                yield new View(m, cols, k, !mm.transposeA(), !mm.transposeB(), loadA, loadB, "m * " + f(cols) + " + n");
+            }
+            case Op.Conv2d c -> {
+                Shape x = shape(n, 0), wt = shape(n, 1);
+                Conv g = new Conv(x, wt.size(0), wt.size(2), wt.size(3), c.stride(), c.padding().top(), c.padding().left(), y);
+                String xv = w.in(buffers.name(n.input(0)), graph.node(n.input(0)));
+                String wv = w.in(buffers.name(n.input(1)), graph.node(n.input(1)));
+                String loadA = "return " + wv + "[m * " + g.ckk() + " + k];";
+                String loadB = "const int img = n / " + g.ohw() + ", p = n % " + g.ohw() + ", c = k / " + g.khw() + ", r = k % " + g.khw() + "; "
+                        + "const int iy = (p / " + g.ow + ") * " + g.s + " - " + g.pt + " + r / " + g.kw + ", ix = (p % " + g.ow + ") * "
+                        + g.s + " - " + g.pl + " + r % " + g.kw + "; "
+                        + "return (iy >= 0 && iy < " + g.h + " && ix >= 0 && ix < " + g.wd + ") ? " + xv + "[((img * " + g.c
+                        + " + c) * " + g.h + " + iy) * " + g.wd + " + ix] : 0.0f;";
+                yield new View(Integer.toString(g.f), g.batch + " * " + g.ohw(), Integer.toString(g.ckk()), true, true, loadA, loadB,
+                        "((n / " + g.ohw() + ") * " + g.f + " + m) * " + g.ohw() + " + n % " + g.ohw());
+            }
+            case Op.Conv2dBackwardData c -> {
+                Shape dy = shape(n, 0), wt = shape(n, 1);
+                Conv g = new Conv(y, wt.size(0), wt.size(2), wt.size(3), c.stride(), c.padding().top(), c.padding().left(), dy);
+                String dyv = w.in(buffers.name(n.input(0)), graph.node(n.input(0)));
+                String wv = w.in(buffers.name(n.input(1)), graph.node(n.input(1)));
+                String loadA = "return " + wv + "[((k / " + g.khw() + ") * " + g.c + " + m) * " + g.khw() + " + k % " + g.khw() + "];";
+                String strided = g.s == 1 ? "" : "if (ty % " + g.s + " != 0 || tx % " + g.s + " != 0) return 0.0f; ";
+                String loadB = "const int f = k / " + g.khw() + ", r = k % " + g.khw() + ", img = n / " + g.hw() + ", p = n % " + g.hw() + "; "
+                        + "const int ty = p / " + g.wd + " + " + g.pt + " - r / " + g.kw + ", tx = p % " + g.wd + " + " + g.pl + " - r % " + g.kw + "; "
+                        + "if (ty < 0 || tx < 0) return 0.0f; " + strided
+                        + "const int oy = ty / " + g.s + ", ox = tx / " + g.s + "; "
+                        + "return (oy < " + g.oh + " && ox < " + g.ow + ") ? " + dyv + "[((img * " + g.f + " + f) * " + g.oh
+                        + " + oy) * " + g.ow + " + ox] : 0.0f;";
+                yield new View(Integer.toString(g.c), g.batch + " * " + g.hw(), Integer.toString(g.f * g.khw()), true, true, loadA, loadB,
+                        "((n / " + g.hw() + ") * " + g.c + " + m) * " + g.hw() + " + n % " + g.hw());
+            }
+            case Op.Conv2dBackwardFilter c -> {
+                Shape x = shape(n, 0), dy = shape(n, 1);
+                Conv g = new Conv(x, dy.size(1), c.kh(), c.kw(), c.stride(), c.padding().top(), c.padding().left(), dy);
+                String xv = w.in(buffers.name(n.input(0)), graph.node(n.input(0)));
+                String dyv = w.in(buffers.name(n.input(1)), graph.node(n.input(1)));
+                String loadA = "return " + dyv + "[((k / " + g.ohw() + ") * " + g.f + " + m) * " + g.ohw() + " + k % " + g.ohw() + "];";
+                String loadB = "const int img = k / " + g.ohw() + ", p = k % " + g.ohw() + ", c = n / " + g.khw() + ", r = n % " + g.khw() + "; "
+                        + "const int iy = (p / " + g.ow + ") * " + g.s + " - " + g.pt + " + r / " + g.kw + ", ix = (p % " + g.ow + ") * "
+                        + g.s + " - " + g.pl + " + r % " + g.kw + "; "
+                        + "return (iy >= 0 && iy < " + g.h + " && ix >= 0 && ix < " + g.wd + ") ? " + xv + "[((img * " + g.c
+                        + " + c) * " + g.h + " + iy) * " + g.wd + " + ix] : 0.0f;";
+                yield new View(Integer.toString(g.f), Integer.toString(g.ckk()), g.batch + " * " + g.ohw(), true, false, loadA, loadB,
+                        "m * " + g.ckk() + " + n");
+            }
+            default -> throw new IllegalStateException(n.label() + " (" + n.op().mnemonic() + ") is no GEMM");
+        };
+    }
+
+    /**
+     * Convolution geometry: input x [batch, c, h, wd], f filters of kh x kw, stride s, top/left
+     * padding pt/pl, output [batch, f, oh, ow]. Only the batch may be symbolic.
+     */
+    private record Conv(String batch, int c, int h, int wd, int f, int kh, int kw, int s, int pt, int pl, int oh, int ow) {
+        Conv(Shape x, int f, int kh, int kw, int s, int pt, int pl, Shape y) {
+            this(dim(x, 0), x.size(1), x.size(2), x.size(3), f, kh, kw, s, pt, pl, y.size(2), y.size(3));
+        }
+
+        int khw() { return kh * kw; }
+
+        int ckk() { return c * kh * kw; }
+
+        int ohw() { return oh * ow; }
+
+        int hw() { return h * wd; }
+    }
+
+    private Shape shape(Node n, int operand) { return graph.node(n.input(operand)).type().shape(); }
+
+    private static String dim(Shape s, int axis) { return SizeExpr.of(s.dim(axis)).toString(); }
+
+    /** A size as a multiplication factor (parenthesised when it is a product). */
+    private static String f(String size) { return size.contains(" ") ? "(" + size + ")" : size; }
+}

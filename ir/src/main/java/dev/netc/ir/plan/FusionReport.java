@@ -1,0 +1,64 @@
+package dev.netc.ir.plan;
+
+import dev.netc.ir.Graph;
+import dev.netc.ir.IrPrinter;
+import dev.netc.ir.Node;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The text of {@code netc fusion}: every kernel with the IR nodes it covers and its bytes read and
+ * written per step, then every fusion candidate that was rejected and why, then the memory plan.
+ */
+public final class FusionReport {
+    private FusionReport() {}
+
+    /**
+     * Renders a plan report.
+     *
+     * @param title    first line, e.g. "mnist_cnn (fused)"
+     * @param result   the plan and its rejected candidates (none for an unfused plan)
+     * @param batch    the batch size the byte counts are for
+     */
+    public static String render(String title, FusionResult result, int batch) {
+        KernelPlan plan = result.plan();
+        Graph g = plan.graph();
+        List<Traffic.KernelTraffic> traffic = Traffic.of(plan, batch);
+        StringBuilder sb = new StringBuilder();
+        long computed = plan.kernels().stream().mapToLong(k -> k.nodes().size()).sum();
+        sb.append("plan ").append(title).append(": ").append(plan.kernels().size()).append(" kernels covering ")
+                .append(computed).append(" nodes; bytes per step at batch ").append(batch).append("\n\n");
+        long read = 0, written = 0;
+        for (Traffic.KernelTraffic t : traffic) {
+            Kernel k = t.kernel();
+            sb.append(String.format(Locale.ROOT, "kernel %-34s %-8s read %10s  write %10s%n", k.name(),
+                    k.phase().name().toLowerCase(Locale.ROOT), bytes(t.bytesRead()), bytes(t.bytesWritten())));
+            for (int id : k.nodes()) sb.append("    ").append(IrPrinter.line(g.node(id))).append('\n');
+            if (Traffic.isView(g, k)) sb.append("    (a view of its operand: no code, no copy)\n");
+            read += t.bytesRead();
+            written += t.bytesWritten();
+        }
+        sb.append(String.format(Locale.ROOT, "%ntotal: read %s, write %s per step%n", bytes(read), bytes(written)));
+        sb.append("\nnot fused (").append(result.rejected().size()).append(" candidates):\n");
+        if (result.rejected().isEmpty()) sb.append("    (none)\n");
+        for (FusionDecision d : result.rejected()) {
+            Node n = g.node(d.node());
+            sb.append("    ").append(n.label()).append(' ').append(n.op().mnemonic()).append(": ").append(d.reason()).append('\n');
+        }
+        MemoryPlan m = MemoryPlanner.plan(plan, batch);
+        sb.append(String.format(Locale.ROOT,
+                "%nmemory at batch %d: peak %s = leaves %s + activations %s (%d buffers in %d slots by liveness;"
+                        + " %s without reuse; live lower bound %s)%n",
+                batch, bytes(m.peakBytes()), bytes(m.leafBytes()), bytes(m.arenaBytes()), m.buffers().size(),
+                m.slots().size(), bytes(m.peakBytesWithoutReuse()), bytes(m.leafBytes() + m.peakLiveBytes())));
+        return sb.toString();
+    }
+
+    /** "812 B", "3.1 KiB", "12.25 MiB". */
+    public static String bytes(long n) {
+        if (n < 1024) return n + " B";
+        if (n < 1024 * 1024) return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
+        if (n < 1024L * 1024 * 1024) return String.format(Locale.ROOT, "%.2f MiB", n / (1024.0 * 1024));
+        return String.format(Locale.ROOT, "%.2f GiB", n / (1024.0 * 1024 * 1024));
+    }
+}

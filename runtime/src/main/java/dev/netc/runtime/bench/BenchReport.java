@@ -1,0 +1,84 @@
+package dev.netc.runtime.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.netc.ir.plan.FusionReport;
+import dev.netc.runtime.io.AtomicFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The table {@code netc bench} prints and the JSON it writes. The JSON nests one object per build,
+ * so the issue's dotted keys ({@code fused.train_images_per_s}, {@code unfused.peak_bytes}, ...) are
+ * paths into it:
+ * <pre>
+ * {"model": "mnist_cnn", "batch": 50, "warmup_steps": 5, "steps": 20,
+ *  "fused":   {"train_images_per_s": 812.4, "infer_images_per_s": 2510.0, "peak_bytes": 61234567, "kernels": 31},
+ *  "unfused": {"train_images_per_s": 640.2, "infer_images_per_s": 1890.5, "peak_bytes": 71234567, "kernels": 46},
+ *  "ratio":   {"train": 1.27, "infer": 1.33, "peak_bytes": 0.86}}
+ * </pre>
+ */
+public final class BenchReport {
+    private BenchReport() {}
+
+    /** A fixed-width table: one row per measure, columns fused, unfused and fused/unfused. */
+    public static String table(BenchResult r) {
+        BenchResult.Variant f = r.fused(), u = r.unfused();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "bench %s: batch %d, %d warm-up + %d timed steps per build, synthetic data, %d threads%n%n",
+                r.model(), r.options().batch(), r.options().warmup(), r.options().steps(), Runtime.getRuntime().availableProcessors()));
+        sb.append(String.format(Locale.ROOT, "%-22s %14s %14s %14s%n", "", "fused", "unfused", "fused/unfused"));
+        sb.append(String.format(Locale.ROOT, "%-22s %14d %14d %14.2f%n", "kernels", f.kernels(), u.kernels(), (double) f.kernels() / u.kernels()));
+        sb.append(String.format(Locale.ROOT, "%-22s %14.1f %14.1f %14.2f%n", "train images/s", f.trainImagesPerS(), u.trainImagesPerS(), r.trainRatio()));
+        sb.append(String.format(Locale.ROOT, "%-22s %14.1f %14.1f %14.2f%n", "inference images/s", f.inferImagesPerS(), u.inferImagesPerS(), r.inferRatio()));
+        sb.append(String.format(Locale.ROOT, "%-22s %14s %14s %14.2f%n", "peak memory", FusionReport.bytes(f.peakBytes()),
+                FusionReport.bytes(u.peakBytes()), r.peakRatio()));
+        sb.append(String.format(Locale.ROOT, "%-22s %14.6f %14.6f%n", "first loss", f.firstLoss(), u.firstLoss()));
+        sb.append(String.format(Locale.ROOT, "%-22s %14.6f %14.6f%n", "last loss", f.lastLoss(), u.lastLoss()));
+        return sb.toString();
+    }
+
+    /** The JSON document (see the class comment), pretty-printed. */
+    public static String json(BenchResult r) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("model", r.model());
+        root.put("batch", r.options().batch());
+        root.put("warmup_steps", r.options().warmup());
+        root.put("steps", r.options().steps());
+        root.put("fused", variant(r.fused()));
+        root.put("unfused", variant(r.unfused()));
+        Map<String, Object> ratio = new LinkedHashMap<>();
+        ratio.put("train", finite(r.trainRatio()));
+        ratio.put("infer", finite(r.inferRatio()));
+        ratio.put("peak_bytes", finite(r.peakRatio()));
+        root.put("ratio", ratio);
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root) + "\n";
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot render bench JSON", e);
+        }
+    }
+
+    /** Writes {@link #json} to {@code target} atomically (temp file, then rename). */
+    public static void writeJson(Path target, BenchResult r) throws IOException {
+        AtomicFiles.write(target, json(r).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Map<String, Object> variant(BenchResult.Variant v) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("train_images_per_s", finite(v.trainImagesPerS()));
+        m.put("infer_images_per_s", finite(v.inferImagesPerS()));
+        m.put("peak_bytes", v.peakBytes());
+        m.put("kernels", v.kernels());
+        m.put("first_loss", finite(v.firstLoss()));
+        m.put("last_loss", finite(v.lastLoss()));
+        return m;
+    }
+
+    /** JSON has no NaN or infinity: those become null. */
+    private static Double finite(double v) { return Double.isFinite(v) ? v : null; }
+}

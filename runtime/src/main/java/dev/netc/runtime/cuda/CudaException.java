@@ -1,0 +1,14 @@
+package dev.netc.runtime.cuda;
+
+/** A CUDA, NVRTC or cuDNN call returned an error status. */
+public final class CudaException extends RuntimeException {
+    private final int status;
+
+    public CudaException(String call, int status, String description) {
+        super(call + " failed: " + description + " (status " + status + ")");
+        this.status = status;
+    }
+
+    /** The library's status code. */
+    public int status() { return status; }
+}

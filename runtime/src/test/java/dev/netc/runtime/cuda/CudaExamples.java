@@ -1,0 +1,62 @@
+package dev.netc.runtime.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.netc.autodiff.Autodiff;
+import dev.netc.codegen.cuda.CudaCodegen;
+import dev.netc.codegen.cuda.CudaProgram;
+import dev.netc.frontend.CheckResult;
+import dev.netc.frontend.CheckedModel;
+import dev.netc.frontend.DiagnosticRenderer;
+import dev.netc.frontend.Frontend;
+import dev.netc.frontend.SourceFile;
+import dev.netc.ir.Graph;
+import dev.netc.ir.plan.FuseOps;
+import dev.netc.ir.plan.PlanKernels;
+import dev.netc.ir.train.OptimizerSpec;
+import dev.netc.ir.train.TrainSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** The repository's example models with a train block, as training graphs and CUDA programs. */
+final class CudaExamples {
+    private CudaExamples() {}
+
+    /** A model with gradients and its optimizer. */
+    record Trained(String name, Graph graph, OptimizerSpec optimizer) {
+        CudaProgram program(boolean fuse) {
+            return CudaCodegen.generate(fuse ? FuseOps.fuse(graph) : PlanKernels.unfused(graph), optimizer, name + (fuse ? "" : "_unfused"));
+        }
+    }
+
+    static Path root() { return Path.of(System.getProperty("netc.projectRoot", "..")).toAbsolutePath().normalize(); }
+
+    static List<Trained> all() {
+        try (Stream<Path> s = Files.list(root().resolve("examples"))) {
+            return s.filter(p -> p.toString().endsWith(".net")).sorted().flatMap(p -> models(p).stream())
+                    .filter(m -> m.train().isPresent() && m.graph().output(Graph.LOSS).isPresent())
+                    .map(m -> new Trained(m.name(), Autodiff.differentiate(m.graph()), m.train().map(TrainSpec::optimizer).orElseThrow()))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Trained named(String name) {
+        return all().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    static List<CheckedModel> models(Path file) {
+        try {
+            CheckResult r = Frontend.check(SourceFile.read(file));
+            assertFalse(r.hasErrors(), () -> file + ":\n" + DiagnosticRenderer.renderAll(r.diagnostics()));
+            return r.models();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
