@@ -7,6 +7,7 @@ import dev.netc.codegen.java.kernels.Pooling;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import jdk.incubator.vector.FloatVector;
 
 /**
  * Times every library kernel call one MNIST CNN training step makes (the calls `netc compile
@@ -78,6 +79,10 @@ public final class MnistKernelProfile {
             calls.add(new Call("sgemm 1024 NN", 2.0 * 1024 * 1024 * 1024 / 1e6, () -> Gemm.sgemm(false, false, 1024,
                     1024, 1024, a, 0, bm, 0, 0f, cm, 0)));
         }
+        int peakSteps = 1 << 20;
+        double peakMflop = 2.0 * FmaPeakBench.CHAINS * FloatVector.SPECIES_PREFERRED.length() * peakSteps / 1e6;
+        calls.add(new Call("FMA peak (10 register chains)", peakMflop, () -> FmaPeakBench.chains(peakSteps, 0.999_999f,
+                1e-7f)));
         for (int warm = 0; warm < Math.max(10, reps / 2); warm++) {
             calls.forEach(call -> call.body().run());
         }
@@ -99,12 +104,19 @@ public final class MnistKernelProfile {
         }
         System.out.println(cpuTime ? "one thread, CPU time" : "all threads, wall time");
         System.out.printf("batch %d, %d reps, load %s%n", b, reps, load());
-        for (int i = 0; i < calls.size(); i++) {
+        int peak = calls.size() - 1;
+        double peakGflops = calls.get(peak).mflop() / ms[peak];
+        total -= ms[peak];
+        System.out.printf("%-40s %9s %6s %8s %15s%n", "kernel", "ms", "share", "GFLOP/s", "of 1-core peak");
+        for (int i = 0; i < peak; i++) {
             Call call = calls.get(i);
-            System.out.printf("%-42s %8.3f ms %5.1f%% %7.1f GFLOP/s%n", call.name(), ms[i], 100 * ms[i] / total,
-                    call.mflop() / ms[i]);
+            double gflops = call.mflop() / ms[i];
+            System.out.printf("%-40s %9.3f %5.1f%% %8.1f %14.0f%%%n", call.name(), ms[i], 100 * ms[i] / total, gflops,
+                    100 * gflops / peakGflops);
         }
-        System.out.printf("%-42s %8.3f ms  -> kernel bound %.0f images/s%n", "total", total, b * 1000 / total);
+        System.out.printf("%-40s %9.3f        %8.1f%n", calls.get(peak).name(), ms[peak], peakGflops);
+        System.out.printf("%-40s %9.3f  -> %.0f images/s from these kernels alone%n", "total (without the peak)", total,
+                b * 1000 / total);
     }
 
     private static String load() {

@@ -42,43 +42,6 @@ record ConvGeometry(int c, int h, int w, int f, int kh, int kw, int stride, int 
         return limit < 0 ? 0 : Math.min(ow, limit / stride + 1);
     }
 
-    /** Writes the column matrix of the image at x[xOff] into col[0 ..). */
-    void im2col(float[] x, int xOff, float[] col) {
-        int positions = outputPositions();
-        for (int ch = 0; ch < c; ch++) {
-            for (int ky = 0; ky < kh; ky++) {
-                for (int kx = 0; kx < kw; kx++) {
-                    int rowBase = ((ch * kh + ky) * kw + kx) * positions;
-                    int oxStart = firstValidOx(kx);
-                    int oxEnd = Math.max(oxStart, endValidOx(kx));
-                    for (int oy = 0; oy < oh; oy++) {
-                        int dst = rowBase + oy * ow;
-                        int iy = oy * stride + ky - padTop;
-                        if (iy < 0 || iy >= h) {
-                            java.util.Arrays.fill(col, dst, dst + ow, 0f);
-                            continue;
-                        }
-                        // The padded edges are a cell or two: plain loops beat Arrays.fill calls here.
-                        for (int ox = 0; ox < oxStart; ox++) {
-                            col[dst + ox] = 0f;
-                        }
-                        int src = xOff + (ch * h + iy) * w + kx - padLeft;
-                        if (stride == 1) {
-                            System.arraycopy(x, src + oxStart, col, dst + oxStart, oxEnd - oxStart);
-                        } else {
-                            for (int ox = oxStart; ox < oxEnd; ox++) {
-                                col[dst + ox] = x[src + ox * stride];
-                            }
-                        }
-                        for (int ox = oxEnd; ox < ow; ox++) {
-                            col[dst + ox] = 0f;
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /**
      * Writes one packed GEMM sliver of the image's column matrix (see {@link PanelSource}): column
      * matrix rows [p0, p0 + kc), output positions [j0, j0 + NR), zero past the last position.

@@ -90,6 +90,9 @@ final class ConvImplicitGemm {
      */
     static void forward(int n, ConvGeometry g, float[] x, float[] packedWeights, float[] bias, Activation act,
                         float[] y) {
+        if (n <= 0) {
+            return;
+        }
         PaddedImage pad = PaddedImage.of(g);
         int positions = g.outputPositions();
         int patch = g.patchSize();

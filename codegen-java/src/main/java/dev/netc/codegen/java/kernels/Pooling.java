@@ -77,7 +77,8 @@ public final class Pooling {
             int out = yBase + oy * ow;
             for (int ox = 0; ox < ow; ox++) {
                 int i = 2 * ox;
-                y[out + ox] = Math.max(Math.max(x[top + i], x[top + i + 1]), Math.max(x[bottom + i], x[bottom + i + 1]));
+                float upper = Math.max(x[top + i], x[top + i + 1]);
+                y[out + ox] = Math.max(upper, Math.max(x[bottom + i], x[bottom + i + 1]));
             }
         }
     }

@@ -15,7 +15,11 @@ class GemmTest {
     private static final double TOLERANCE = 1e-4;
 
     static Stream<Arguments> cases() {
-        int[][] sizes = {{37, 53, 29}, {1, 1, 1}, {7, 3, 300}, {130, 77, 513}, {200, 17, 40}, {5, 260, 9}, {5, 300, 200}};
+        // Chosen to reach every path: the dot-product kernel for a @ b^T (k >= 32, small a) with row and
+        // column leftovers; the packed kernel with shared or per-task B panels, rows or slivers outer,
+        // several k blocks, and edges that are not multiples of the 6 x 16 tile.
+        int[][] sizes = {{37, 53, 29}, {1, 1, 1}, {7, 3, 300}, {130, 77, 513}, {200, 17, 40}, {5, 260, 9},
+                {5, 300, 200}, {51, 70, 64}, {150, 300, 300}, {20, 1100, 260}};
         Stream.Builder<Arguments> all = Stream.builder();
         for (int[] s : sizes) {
             for (boolean transA : new boolean[] {false, true}) {
