@@ -10,6 +10,8 @@ import dev.netc.runtime.checkpoint.CheckpointException;
 import dev.netc.runtime.checkpoint.Checkpoints;
 import dev.netc.runtime.checkpoint.TrainingState;
 import dev.netc.runtime.cuda.CudaAvailability;
+import dev.netc.runtime.cuda.CudaBackend;
+import dev.netc.runtime.cuda.CudaUnavailableException;
 import dev.netc.runtime.data.DataException;
 import dev.netc.runtime.data.DatasetRegistry;
 import dev.netc.runtime.data.DatasetSplits;
@@ -73,7 +75,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new UserError(file + ": error: the train block of '" + m.name() + "' names no dataset (add `dataset = ...`)");
         DatasetSplits data = loadData(spec, file, dataDir);
         Graph graph = Graphs.withGradients(m);
-        GeneratedModel compiled = JavaBackend.compile(graph, spec.optimizer(), !noFuse, m.name());
+        GeneratedModel compiled = compileFor(backend, graph, spec, m.name());
         ParameterInitializer.initialize(compiled, graph, options.seed());
         try {
             Trainer.train(compiled, graph, spec, data, options, System.out);
@@ -85,6 +87,16 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The model compiled for the chosen backend; a machine that cannot run CUDA is a user error, not a crash. */
+    private GeneratedModel compileFor(String backend, Graph graph, TrainSpec spec, String name) {
+        if (!backend.equals("cuda")) return JavaBackend.compile(graph, spec.optimizer(), !noFuse, name);
+        try {
+            return CudaBackend.compile(graph, spec.optimizer(), !noFuse, name);
+        } catch (CudaUnavailableException e) {
+            throw new UserError("error: --backend cuda: " + e.getMessage());
+        }
+    }
+
     /** {@code --backend}: java, or cuda when this machine can run it. */
     static void checkBackend(String backend) {
         switch (backend) {
@@ -92,7 +104,6 @@ final class TrainCommand implements Callable<Integer> {
             case "cuda" -> {
                 Optional<String> problem = CudaAvailability.problem();
                 if (problem.isPresent()) throw new UserError("error: --backend cuda: " + problem.get());
-                throw new UserError("error: --backend cuda: the CUDA backend is not part of this build yet (use --backend java)");
             }
             default -> throw new UserError("error: unknown backend '" + backend + "' (available: java, cuda)");
         }
