@@ -6,6 +6,7 @@ results = json.load(open(sys.argv[1]))
 java = sys.argv[2] if len(sys.argv) > 2 else "java"
 load = sys.argv[3] if len(sys.argv) > 3 else ""
 profile = sys.argv[4] if len(sys.argv) > 4 else None
+peak_runs = [json.load(open(f)) for f in sys.argv[5:]]
 
 def cpuinfo(key):
     for line in open("/proc/cpuinfo"):
@@ -25,8 +26,19 @@ def score(name, **params):
             return m["score"], m["scoreError"]
     return None, None
 
-peak1, peak1_err = score("FmaPeakBench.peakOneCore")
-peakN, peakN_err = score("FmaPeakBench.peakAllCores")
+def best_peak(name):
+    """The higher of the peak runs (before and after the kernels), falling back to cpu.json."""
+    best = (None, None)
+    for run in peak_runs or [results]:
+        for r in run:
+            if r["benchmark"].endswith(name):
+                m = r["primaryMetric"]
+                if best[0] is None or m["score"] > best[0]:
+                    best = (m["score"], m["scoreError"])
+    return best
+
+peak1, peak1_err = best_peak("FmaPeakBench.peakOneCore")
+peakN, peakN_err = best_peak("FmaPeakBench.peakAllCores")
 print("# CPU kernel benchmarks (dev.netc.codegen.java.kernels)\n")
 print("Produced by `bench/results/run-cpu.sh` (JMH 1.37, `-f 1 -wi 3 -i 5 -w 2s -r 2s`); raw data in `cpu.json`.\n")
 print("## Machine\n")
@@ -38,7 +50,7 @@ print(f"- JDK: {jdk}")
 if load:
     print(f"- Load average around the run: {load}")
 print()
-print("## Measured FMA peak (10 independent fma chains in registers)\n")
+print("## Measured FMA peak (10 independent fma chains in registers; the higher of a run before and after the kernels)\n")
 print("| threads | GFLOP/s |\n|---|---|")
 print(f"| 1 | {peak1 / 1e9:.1f} ± {peak1_err / 1e9:.1f} |")
 print(f"| {os.cpu_count()} (all) | {peakN / 1e9:.1f} ± {peakN_err / 1e9:.1f} |")
@@ -85,8 +97,11 @@ print("  twelve, C2 runs out of the sixteen AVX2 registers and the \"peak\" came
 print("  an earlier run showed sgemm above 100% of it.")
 print("- Without AVX-512 this machine's FMA peak is 16 FLOP/cycle/core (two 128-bit FMA pipes on Zen 1).")
 print("  One MNIST CNN training step at batch 50 is ~4.1 GFLOP (forward 27.8 MFLOP/image, backward about")
-print("  twice that, less conv1's data gradient), so at the ~60 GFLOP/s two-core peak measured on an idle")
-print("  machine even 100% of peak is ~730 images/s, and 1,000-image inference (27.8 GFLOP) needs ~460 ms:")
+print("  twice that, less conv1's data gradient), so at two cores x the ~30 GFLOP/s one-core CPU-time peak")
+print("  even 100% of peak is ~730 images/s, and 1,000-image inference (27.8 GFLOP) needs ~460 ms:")
 print("  the issue's 750 images/s and 400 ms targets assume an AVX-512 machine with twice the FMA width.")
+print("- The fused/unfused ratios come from the JMH table only: timed inside the one-JVM profile, right")
+print("  after the fused call, the unfused conv2 sequence measured 1.8x slower in CPU time although the")
+print("  same calls run alone take the same time fused or not (a JIT-profile artefact of sharing a JVM).")
 print("- Wall-clock figures taken while other jobs run are low by the share of the cores those jobs took;")
 print("  compare them only with figures from the same run (the load average is recorded above).")

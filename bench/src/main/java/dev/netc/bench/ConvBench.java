@@ -65,11 +65,17 @@ public class ConvBench {
 
     @Benchmark
     public float[] unfused() {
+        unfused(batch, channels, size, filters, x, weights, bias, y);
+        return y;
+    }
+
+    /** The unfused sequence: a plain convolution, then a bias pass, then a ReLU pass over y. */
+    static void unfused(int batch, int channels, int size, int filters, float[] x, float[] weights, float[] bias,
+                        float[] y) {
         Conv2d.forward(batch, channels, size, size, filters, 5, 5, 1, 2, 2, size, size, x, weights, y);
         int plane = size * size;
         Parallel.forRange(batch * filters, p -> addBias(y, p * plane, plane, bias[p % filters]));
         Parallel.forRange(batch, image -> Activation.RELU.applyInPlace(y, image * filters * plane, filters * plane));
-        return y;
     }
 
     private static void addBias(float[] data, int offset, int length, float value) {

@@ -79,6 +79,10 @@ public final class MnistKernelProfile {
             calls.add(new Call("sgemm 1024 NN", 2.0 * 1024 * 1024 * 1024 / 1e6, () -> Gemm.sgemm(false, false, 1024,
                     1024, 1024, a, 0, bm, 0, 0f, cm, 0)));
         }
+        if (Boolean.getBoolean("inference")) { // -Dinference=true: only the forward calls of inference
+            calls.removeIf(call -> call.name().contains("grad")
+                    || call.name().contains("backward") || call.name().contains("dense d"));
+        }
         int peakSteps = 1 << 20;
         double peakMflop = 2.0 * FmaPeakBench.CHAINS * FloatVector.SPECIES_PREFERRED.length() * peakSteps / 1e6;
         calls.add(new Call("FMA peak (10 register chains)", peakMflop, () -> FmaPeakBench.chains(peakSteps, 0.999_999f,

@@ -1,9 +1,10 @@
 package dev.netc.codegen.java.kernels;
 
 /**
- * 2-D convolution on NCHW tensors with [F, C, KH, KW] weights. Wide enough layers (output channels
- * filling 3/4 of the 16-float vector tiles, e.g. 32 or 64 filters) run as {@link ConvImplicitGemm};
- * the rest as im2col + {@link Gemm} per image. Both are parallel over the batch (or within one image
+ * 2-D convolution on NCHW tensors with [F, C, KH, KW] weights. The forward pass of shallow stride-1
+ * filters (C * KH * KW <= 64, e.g. a first layer) runs as {@link ConvRowKernel}; wide enough layers
+ * (output channels filling 3/4 of the 16-float vector tiles, e.g. 32 or 64 filters) as
+ * {@link ConvImplicitGemm}; the rest as im2col + {@link Gemm} per image. Both are parallel over the batch (or within one image
  * when the batch is too small). Padding is zero; padBottom/padRight are implied by oh and ow.
  *
  * <p>y[n,f,oy,ox] = sum over c, ky, kx of x[n, c, oy*stride+ky-padTop, ox*stride+kx-padLeft] * w[f,c,ky,kx].
@@ -30,6 +31,10 @@ public final class Conv2d {
                                              int padTop, int padLeft, int oh, int ow, float[] x,
                                              float[] weights, float[] bias, Activation act, float[] y) {
         ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
+        if (ConvRowKernel.suits(g)) {
+            ConvRowKernel.forward(n, g, x, weights, bias, act, y);
+            return;
+        }
         if (prefersImplicitGemm(f)) {
             float[] packed = ConvImplicitGemm.packWeights(f, g.patchSize(), weights);
             ConvImplicitGemm.forward(n, g, x, packed, bias, act, y);

@@ -28,7 +28,11 @@ class ConvImplicitGemmTest {
                 Reference.Conv.of(5, 2, 8, 8, 16, 3, 2, 1, 0, 1, 1, 0),     // non-square kernel
                 Reference.Conv.of(2, 3, 7, 5, 20, 3, 3, 1, 3, 3, 3, 3),     // padding wider than the kernel
                 Reference.Conv.of(2, 6, 5, 6, 12, 1, 1, 1, 0, 0, 0, 0),     // pointwise
-                Reference.Conv.of(3, 16, 6, 7, 3, 3, 3, 1, 1, 1, 1, 1));    // few filters, many channels
+                Reference.Conv.of(3, 16, 6, 7, 3, 3, 3, 1, 1, 1, 1, 1),     // few filters, many channels
+                // Shallow stride-1 filters with rows of 16+ outputs take ConvRowKernel in Conv2d.forward:
+                Reference.Conv.of(2, 2, 9, 17, 7, 3, 3, 1, 1, 1, 1, 1),     // overlapping last tile, 7 filters
+                Reference.Conv.of(1, 1, 20, 16, 13, 5, 5, 1, 2, 2, 2, 2),   // one exact tile, one image in bands
+                Reference.Conv.of(3, 2, 6, 33, 12, 3, 5, 1, 0, 2, 2, 2));   // non-square kernel, three tiles
     }
 
     private static ConvGeometry geometry(Reference.Conv s) {
@@ -74,6 +78,25 @@ class ConvImplicitGemmTest {
         Conv2d.backwardFilter(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(),
                 s.padLeft(), s.oh(), s.ow(), x, dy, dw);
         assertClose(s.backwardFilter(x, dy), dw, 0, TOLERANCE, "backwardFilter " + s);
+    }
+
+    @ParameterizedTest
+    @MethodSource("shapes")
+    void fusedConv2dMatchesReference(Reference.Conv s) {
+        var random = new SplittableRandom(s.hashCode() + 4);
+        float[] x = Reference.random(random, s.xSize());
+        float[] w = Reference.random(random, s.wSize());
+        float[] bias = Reference.random(random, s.f());
+        float[] y = new float[s.ySize()];
+        Arrays.fill(y, Float.NaN);
+        Conv2d.forwardBiasActivation(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(),
+                s.padLeft(), s.oh(), s.ow(), x, w, bias, Activation.TANH, y);
+        double[] expected = s.forward(x, w);
+        int plane = s.oh() * s.ow();
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = Math.tanh(expected[i] + bias[(i / plane) % s.f()]);
+        }
+        assertClose(expected, y, 0, TOLERANCE, "fused forward " + s);
     }
 
     @ParameterizedTest
