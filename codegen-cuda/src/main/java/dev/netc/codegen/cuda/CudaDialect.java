@@ -16,13 +16,7 @@ public final class CudaDialect implements Dialect {
         float f = (float) value;
         if (Float.isNaN(f)) return "__int_as_float(0x7fffffff)";
         if (Float.isInfinite(f)) return f > 0 ? "__int_as_float(0x7f800000)" : "__int_as_float(0xff800000)";
-        // Java's shortest round-trip spelling is valid C and parses back to the same float
-        String s = Float.toString(f) + "f";
-        return f < 0 || (f == 0 && 1 / f < 0) ? "(" + s + ")" : s;
-    }
-
-    @Override public String intLiteral(long value) {
-        return value < 0 ? "(" + value + ")" : Long.toString(value);
+        return Dialect.finiteFloatLiteral(f);
     }
 
     @Override public String call(Fn fn, String arg) {

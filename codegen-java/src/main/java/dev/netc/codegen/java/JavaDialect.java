@@ -11,12 +11,7 @@ public final class JavaDialect implements Dialect {
         float f = (float) value;
         if (Float.isNaN(f)) return "Float.NaN";
         if (Float.isInfinite(f)) return f > 0 ? "Float.POSITIVE_INFINITY" : "Float.NEGATIVE_INFINITY";
-        String s = Float.toString(f) + "f";
-        return f < 0 || (f == 0 && 1 / f < 0) ? "(" + s + ")" : s;
-    }
-
-    @Override public String intLiteral(long value) {
-        return value < 0 ? "(" + value + ")" : Long.toString(value);
+        return Dialect.finiteFloatLiteral(f);
     }
 
     @Override public String call(Fn fn, String arg) {
