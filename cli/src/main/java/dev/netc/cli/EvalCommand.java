@@ -60,6 +60,9 @@ final class EvalCommand implements Callable<Integer> {
             throw new UserError("error: " + e.getMessage());
         }
         System.out.println(result.line("test"));
+        if (!Double.isFinite(result.loss()))
+            throw new UserError("error: " + weights + ": the test loss is " + result.loss()
+                    + " with these weights (a diverged run's parameters?)");
         return 0;
     }
 }
