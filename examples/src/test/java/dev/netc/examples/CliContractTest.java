@@ -118,4 +118,13 @@ class CliContractTest {
         String json = Files.readString(metrics);
         assertTrue(json.contains("test_accuracy") && json.contains("loss"), json);
     }
+
+    @Test
+    void theSameSeedGivesTheSameRunEvenAsTheJitWarmsUp() {
+        // the first run executes kernels interpreted, later ones JIT-compiled: results must not depend on that
+        String first = Examples.netc("train", ex("spirals.net"), "--epochs", "3", "--no-progress", "--seed", "5").lastLine();
+        String second = Examples.netc("train", ex("spirals.net"), "--epochs", "3", "--no-progress", "--seed", "5").lastLine();
+        assertTrue(first.startsWith("test_accuracy="), first);
+        assertEquals(first, second);
+    }
 }
