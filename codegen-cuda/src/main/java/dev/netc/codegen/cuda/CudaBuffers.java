@@ -5,7 +5,7 @@ import dev.netc.ir.DType;
 import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;
-import dev.netc.ir.OpPattern;
+import dev.netc.ir.plan.BufferRole;
 import dev.netc.ir.plan.KernelPlan;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -42,31 +42,18 @@ final class CudaBuffers {
         int size = graph.size();
         name = new String[size];
         kind = new BufferSpec.Kind[size];
-        int[] kernelOf = plan.kernelIndexByNode();
-        boolean[] materialized = plan.materialized();
-        Set<Integer> outputs = new HashSet<>(graph.outputs().values());
-        List<List<Integer>> users = graph.users();
+        BufferRole[] roles = BufferRole.of(plan);
         for (Node n : graph.nodes()) {
             if (n.type().dtype() == DType.F64)
                 throw new IllegalArgumentException("the CUDA backend supports f32 and i32 tensors only; " + n.label() + " is " + n.type());
-            BufferSpec.Kind k = switch (n.op()) {
-                case Op.Input in -> BufferSpec.Kind.INPUT;
-                case Op.Parameter p -> BufferSpec.Kind.PARAMETER;
-                case Op.Constant c -> outputs.contains(n.id()) || users.get(n.id()).stream()
-                        .anyMatch(u -> kernelOf[u] >= 0 && !inlinesOperands(graph.node(u))) ? BufferSpec.Kind.CONSTANT : null;
-                case Op.Reshape r -> materialized[n.id()] ? BufferSpec.Kind.ALIAS : null;
-                default -> kernelOf[n.id()] >= 0 && materialized[n.id()] ? BufferSpec.Kind.COMPUTED : null;
-            };
+            BufferRole role = roles[n.id()];
+            BufferSpec.Kind k = role == null ? null : BufferSpec.Kind.valueOf(role.name());
             if (k == null) continue;
             kind[n.id()] = k;
             name[n.id()] = unique(n.name() == null ? "t" + n.id() : sanitize(n.name()), n.id());
         }
     }
 
-    /** True for ops printed as scalar expressions that read constants as literals. */
-    static boolean inlinesOperands(Node n) {
-        return n.op().pattern() == OpPattern.ELEMWISE || n.op().pattern() == OpPattern.BROADCAST;
-    }
 
     private String unique(String base, int id) {
         if (RESERVED.contains(base) || LOCAL.matcher(base).matches() || taken.contains(base)) base = base + "_" + id;

@@ -4,6 +4,7 @@ import dev.netc.ir.Graph;
 import dev.netc.ir.IrPrinter;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;
+import dev.netc.ir.plan.BufferRole;
 import dev.netc.ir.plan.Kernel;
 import dev.netc.ir.plan.KernelPlan;
 import dev.netc.ir.train.OptimizerSpec;
@@ -75,7 +76,7 @@ public final class CudaCodegen {
         for (int id : k.nodes()) doc.append("//     ").append(IrPrinter.line(graph.node(id))).append('\n');
         Node head = graph.node(k.nodes().getFirst());
         KernelWriter w = new KernelWriter(k.name());
-        if (CudaBuffers.inlinesOperands(head)) {
+        if (BufferRole.inlinesOperands(head)) {
             String count = OpKernels.count(graph.node(k.root()).type().shape());
             elementwise.prologue(w, k.nodes());
             OpKernels.gridStride(w, count);

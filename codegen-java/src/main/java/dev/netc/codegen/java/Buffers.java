@@ -3,11 +3,9 @@ package dev.netc.codegen.java;
 import dev.netc.ir.DType;
 import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
-import dev.netc.ir.Op;
-import dev.netc.ir.OpPattern;
+import dev.netc.ir.plan.BufferRole;
 import dev.netc.ir.plan.KernelPlan;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import javax.lang.model.SourceVersion;
@@ -44,32 +42,19 @@ final class Buffers {
         int size = graph.size();
         field = new String[size];
         kind = new Kind[size];
-        int[] kernelOf = plan.kernelIndexByNode();
-        boolean[] materialized = plan.materialized();
-        Set<Integer> outputs = new HashSet<>(graph.outputs().values());
-        List<List<Integer>> users = graph.users();
+        BufferRole[] roles = BufferRole.of(plan);
         for (Node n : graph.nodes()) {
             if (n.type().dtype() == DType.F64)
                 throw new IllegalArgumentException("the Java backend supports f32 and i32 tensors only; "
                         + n.label() + " is " + n.type() + " (f64 graphs run on the interpreter)");
-            Kind k = switch (n.op()) {
-                case Op.Input in -> Kind.INPUT;
-                case Op.Parameter p -> Kind.PARAMETER;
-                case Op.Constant c -> outputs.contains(n.id()) || users.get(n.id()).stream()
-                        .anyMatch(u -> kernelOf[u] >= 0 && !inlinesOperands(graph.node(u))) ? Kind.CONSTANT : null;
-                case Op.Reshape r -> materialized[n.id()] ? Kind.ALIAS : null;
-                default -> kernelOf[n.id()] >= 0 && materialized[n.id()] ? Kind.COMPUTED : null;
-            };
+            BufferRole role = roles[n.id()];
+            Kind k = role == null ? null : Kind.valueOf(role.name());
             if (k == null) continue;
             kind[n.id()] = k;
             field[n.id()] = uniqueName(n.name() == null ? "t" + n.id() : sanitize(n.name()), n.id());
         }
     }
 
-    /** True for ops rendered as scalar expressions that read constants as literals. */
-    static boolean inlinesOperands(Node n) {
-        return n.op().pattern() == OpPattern.ELEMWISE || n.op().pattern() == OpPattern.BROADCAST;
-    }
 
     private String uniqueName(String base, int id) {
         if (RESERVED.contains(base) || LOCAL.matcher(base).matches() || !SourceVersion.isName(base) || taken.contains(base))

@@ -9,6 +9,7 @@ import dev.netc.ir.Node;
 import dev.netc.ir.Op;
 import dev.netc.ir.ReduceFn;
 import dev.netc.ir.Shape;
+import dev.netc.ir.plan.BufferRole;
 import dev.netc.ir.plan.Kernel;
 import dev.netc.ir.plan.KernelPlan;
 import java.util.HashSet;
@@ -45,7 +46,7 @@ final class KernelRenderer {
         m.addJavadoc("$L</pre>\n", doc);
         Node head = graph.node(k.nodes().getFirst());
         String rootField = buffers.field(k.root());
-        if (Buffers.inlinesOperands(head)) {
+        if (BufferRole.inlinesOperands(head)) {
             m.addCode(elementwiseLoop(k.nodes(), null, rootField));
         } else {
             String headOut = buffers.hasField(head.id()) ? buffers.field(head.id()) : rootField;
