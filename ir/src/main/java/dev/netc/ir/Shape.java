@@ -92,4 +92,19 @@ public record Shape(List<Dim> dims) {
     public String toString() {
         return dims.stream().map(Dim::toString).collect(Collectors.joining(", ", "[", "]"));
     }
+
+    /** This shape with the given axes set to 1: a reduction's result with its dimensions kept. */
+    public Shape withUnitAxes(List<Integer> axes) {
+        List<Dim> out = new ArrayList<>(dims);
+        for (int a : axes) out.set(a, Dim.of(1));
+        return new Shape(out);
+    }
+
+    /** This shape right-aligned to a higher rank with leading 1s, as numpy broadcasting sees it. */
+    public Shape padToRank(int rank) {
+        List<Dim> out = new ArrayList<>();
+        for (int i = rank(); i < rank; i++) out.add(Dim.of(1));
+        out.addAll(dims);
+        return new Shape(out);
+    }
 }

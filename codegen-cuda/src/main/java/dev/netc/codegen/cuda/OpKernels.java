@@ -209,16 +209,11 @@ final class OpKernels {
     }
 
     static Shape keepDims(Shape x, List<Integer> axes) {
-        List<Dim> dims = new ArrayList<>(x.dims());
-        for (int a : axes) dims.set(a, Dim.of(1));
-        return new Shape(dims);
+        return x.withUnitAxes(axes);
     }
 
     static Shape padRank(Shape target, int rank) {
-        List<Dim> dims = new ArrayList<>();
-        for (int i = target.rank(); i < rank; i++) dims.add(Dim.of(1));
-        dims.addAll(target.dims());
-        return new Shape(dims);
+        return target.padToRank(rank);
     }
 
     static String count(Shape s) { return SizeExpr.count(s).toString(); }

@@ -41,17 +41,12 @@ final class OpLoops {
 
     /** x with the given axes set to 1 (for a Reduce). */
     static Shape keepDims(Shape x, List<Integer> axes) {
-        List<Dim> dims = new ArrayList<>(x.dims());
-        for (int a : axes) dims.set(a, Dim.of(1));
-        return new Shape(dims);
+        return x.withUnitAxes(axes);
     }
 
     /** target right-aligned to the rank of x with leading 1s (for a SumTo). */
     static Shape padRank(Shape target, int rank) {
-        List<Dim> dims = new ArrayList<>();
-        for (int i = target.rank(); i < rank; i++) dims.add(Dim.of(1));
-        dims.addAll(target.dims());
-        return new Shape(dims);
+        return target.padToRank(rank);
     }
 
     private static SizeExpr ratio(Shape x, Shape reduced) {
