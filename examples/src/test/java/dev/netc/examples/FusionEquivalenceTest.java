@@ -19,6 +19,7 @@ import dev.netc.ir.Init;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;
 import dev.netc.ir.eval.DTensor;
+import dev.netc.ir.eval.RandomFeeds;
 import dev.netc.ir.eval.Interpreter;
 import dev.netc.ir.train.OptimizerSpec;
 import dev.netc.ir.train.TrainSpec;
@@ -130,39 +131,22 @@ class FusionEquivalenceTest {
             int[] shape = n.type().shape().bind(bindings(g));
             switch (n.op()) {
                 case Op.Input in when n.type().dtype() == DType.I32 -> {
-                    int classes = classes(g, n.id());
+                    int classes = RandomFeeds.labelDepth(g, n, 2);
                     double[] labels = new double[DTensor.count(shape)];
                     for (int i = 0; i < labels.length; i++) labels[i] = rng.nextInt(classes);
                     feeds.put(in.name(), new DTensor(shape, labels));
                 }
-                case Op.Input in -> feeds.put(in.name(), nonZero(shape, rng, 1.0));
-                case Op.Parameter p when !p.trainable() -> feeds.put(p.name(), positive(shape, rng)); // e.g. moving variances
-                case Op.Parameter p -> feeds.put(p.name(), nonZero(shape, rng, 1 / Math.sqrt(Init.fans(shape)[0])));
+                case Op.Input in -> feeds.put(in.name(), RandomFeeds.nonZero(shape, rng, 1.0));
+                case Op.Parameter p when !p.trainable() -> feeds.put(p.name(), RandomFeeds.positive(shape, rng)); // e.g. moving variances
+                case Op.Parameter p -> feeds.put(p.name(), RandomFeeds.nonZero(shape, rng, 1 / Math.sqrt(Init.fans(shape)[0])));
                 default -> { }
             }
         }
         return feeds;
     }
 
-    private static DTensor nonZero(int[] shape, SplittableRandom rng, double scale) {
-        double[] d = new double[DTensor.count(shape)];
-        for (int i = 0; i < d.length; i++) {
-            double u = 0.1 + 0.9 * rng.nextDouble();
-            d[i] = scale * (rng.nextBoolean() ? u : -u);
-        }
-        return new DTensor(shape, d);
-    }
 
-    private static DTensor positive(int[] shape, SplittableRandom rng) {
-        double[] d = new double[DTensor.count(shape)];
-        for (int i = 0; i < d.length; i++) d[i] = 0.5 + rng.nextDouble();
-        return new DTensor(shape, d);
-    }
 
-    private static int classes(Graph g, int input) {
-        for (int user : g.users().get(input)) if (g.node(user).op() instanceof Op.OneHot oh) return oh.depth();
-        return 2;
-    }
 
     private static void load(GeneratedModel m, Graph g, Map<String, DTensor> feeds) {
         for (Node n : g.nodes()) {

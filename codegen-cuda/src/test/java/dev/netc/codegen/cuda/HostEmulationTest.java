@@ -9,6 +9,7 @@ import dev.netc.ir.DType;
 import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;
+import dev.netc.ir.eval.RandomFeeds;
 import dev.netc.ir.train.OptimizerSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -92,7 +93,7 @@ class HostEmulationTest {
             Path file = dir.resolve(m.bufferNamed(name).orElseThrow().name() + ".bin");
             if (n.type().dtype() == DType.I32) {
                 int[] labels = java.intBuffer(name);
-                int classes = classesOf(g, n);
+                int classes = RandomFeeds.labelDepth(g, n, 3);
                 for (int i = 0; i < labels.length; i++) labels[i] = rng.nextInt(classes);
                 BinaryFiles.writeInts(file, labels);
             } else {
@@ -104,11 +105,6 @@ class HostEmulationTest {
         }
     }
 
-    private static int classesOf(Graph g, Node labels) {
-        for (Node n : g.nodes())
-            if (n.op() instanceof Op.OneHot oh && n.inputs().contains(labels.id())) return oh.depth();
-        return 3;
-    }
 
     /** Compares every buffer the Java model exposes by name; returns how many were compared. */
     private static int compareAll(ExampleModels.Prepared model, CudaManifest m, GeneratedModel java, Path dir) throws IOException {

@@ -8,6 +8,7 @@ import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;
 import dev.netc.ir.eval.DTensor;
+import dev.netc.ir.eval.RandomFeeds;
 import dev.netc.ir.plan.KernelPlan;
 import dev.netc.ir.train.OptimizerSpec;
 import java.util.LinkedHashMap;
@@ -31,33 +32,20 @@ final class Harness {
             int[] shape = n.type().shape().bind(Map.of("B", batch));
             switch (n.op()) {
                 case Op.Input in when n.type().dtype() == DType.I32 -> {
-                    int classes = classesOf(g, n);
+                    int classes = RandomFeeds.labelDepth(g, n, 3);
                     double[] labels = new double[DTensor.count(shape)];
                     for (int i = 0; i < labels.length; i++) labels[i] = rng.nextInt(classes);
                     feeds.put(in.name(), new DTensor(shape, labels));
                 }
-                case Op.Input in -> feeds.put(in.name(), nonZero(shape, rng, 1.0));
-                case Op.Parameter p -> feeds.put(p.name(), nonZero(shape, rng, 0.7));
+                case Op.Input in -> feeds.put(in.name(), RandomFeeds.nonZero(shape, rng, 1.0));
+                case Op.Parameter p -> feeds.put(p.name(), RandomFeeds.nonZero(shape, rng, 0.7));
                 default -> { }
             }
         }
         return feeds;
     }
 
-    private static DTensor nonZero(int[] shape, SplittableRandom rng, double scale) {
-        double[] d = new double[DTensor.count(shape)];
-        for (int i = 0; i < d.length; i++) {
-            double u = 0.1 + 0.9 * rng.nextDouble();
-            d[i] = scale * (rng.nextBoolean() ? u : -u);
-        }
-        return new DTensor(shape, d);
-    }
 
-    private static int classesOf(Graph g, Node labels) {
-        for (Node n : g.nodes())
-            if (n.op() instanceof Op.OneHot oh && n.inputs().contains(labels.id())) return oh.depth();
-        return 3;
-    }
 
     /** Copies the feeds into the model's input and parameter buffers. */
     static void load(GeneratedModel m, Graph g, Map<String, DTensor> feeds) {
