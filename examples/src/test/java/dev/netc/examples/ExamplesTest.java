@@ -60,6 +60,18 @@ class ExamplesTest {
     }
 
     @Test
+    void kerasCnnCReaches97Point5PercentInThreeEpochs() {
+        // issue 4's acceptance run: Keras-style CNN with dropout, SGD 0.01 momentum 0.9, batch 32
+        assumeTrue(Examples.hasMnist(), Examples.NO_MNIST);
+        Examples.Run run = Examples.netc("train", Examples.example("keras_cnn_c.net").toString(),
+                "--data", Examples.mnist().toString(), "--epochs", "3", "--no-progress");
+        assertEquals(0, run.exit(), run.err());
+        Matcher m = FINAL.matcher(run.lastLine());
+        assertTrue(m.matches(), "last line: " + run.lastLine());
+        assertTrue(Double.parseDouble(m.group(1)) >= 0.975, run.out());
+    }
+
+    @Test
     void mnistCnnLossHalvesIn300Steps() throws Exception {
         assumeTrue(Examples.hasMnist(), Examples.NO_MNIST);
         CheckedModel model = Examples.model("mnist_cnn.net");
