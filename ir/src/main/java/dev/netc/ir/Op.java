@@ -195,10 +195,13 @@ public sealed interface Op {
         }
     }
 
-    /** Gradient of max_pool: operands (x, dy); routes each dy to the first maximum of its window. */
+    /**
+     * Gradient of max_pool: operands (x, dy); routes each dy to the first maximum of its window. Its
+     * output, once complete, can take an elementwise epilogue (e.g. the ReLU mask of the layer below).
+     */
     record MaxPoolGrad(int size, int stride, Padding padding) implements Op {
         public String mnemonic() { return "max_pool_grad"; }
-        public OpPattern pattern() { return OpPattern.OPAQUE; }
+        public OpPattern pattern() { return OpPattern.OUT_ELEMWISE_FUSABLE; }
         public String attributes() { return "size=" + size + ", stride=" + stride + ", padding=" + padding; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 2);
@@ -220,7 +223,7 @@ public sealed interface Op {
     /** Gradient of avg_pool: operand dy; spreads each dy evenly over its window; output [N, C, inH, inW]. */
     record AvgPoolGrad(int size, int stride, Padding padding, int inH, int inW) implements Op {
         public String mnemonic() { return "avg_pool_grad"; }
-        public OpPattern pattern() { return OpPattern.OPAQUE; }
+        public OpPattern pattern() { return OpPattern.OUT_ELEMWISE_FUSABLE; }
         public String attributes() { return "size=" + size + ", stride=" + stride + ", padding=" + padding + ", in=" + inH + "x" + inW; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 1);

@@ -15,7 +15,7 @@ public enum OpPattern {
     INJECTIVE,
     /** Combines many input elements into one output element (sum, mean, max, softmax). */
     REDUCTION,
-    /** A heavy op whose output can absorb an elementwise epilogue (matmul, conv2d). */
+    /** An op whose output can absorb an elementwise epilogue (matmul, conv2d, their gradients, pool gradients). */
     OUT_ELEMWISE_FUSABLE,
     /** Anything else; fused with nothing. */
     OPAQUE

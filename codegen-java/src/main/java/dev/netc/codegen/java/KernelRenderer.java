@@ -76,7 +76,9 @@ final class KernelRenderer {
             if (graph.node(id).op() instanceof Op.DropoutMask)
                 b.addStatement("final long stream$L = dropoutStream($L)", id, id);
         }
-        b.beginControlFlow("for (int i = 0; i < $L; i++)", SizeExpr.count(loop));
+        // independent iterations: split over all cores once the loop is long enough (forChunks decides)
+        b.add("$T.forChunks($L, (from, to) -> {\n$>", LibraryCalls.PARALLEL, SizeExpr.count(loop));
+        b.beginControlFlow("for (int i = from; i < to; i++)");
         if (head != null) {
             String headBuffer = buffers.hasField(head.id()) ? buffers.field(head.id()) : rootField;
             b.addStatement("$L v$L = $L[i]", buffers.elementType(head.id()) , head.id(), headBuffer);
@@ -93,6 +95,7 @@ final class KernelRenderer {
         }
         b.addStatement("$L[i] = v$L", rootField, root);
         b.endControlFlow();
+        b.add("$<});\n");
         return b.build();
     }
 

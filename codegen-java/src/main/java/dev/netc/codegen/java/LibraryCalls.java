@@ -15,6 +15,7 @@ final class LibraryCalls {
     static final ClassName CONV2D = ClassName.get(KERNELS, "Conv2d");
     static final ClassName POOLING = ClassName.get(KERNELS, "Pooling");
     static final ClassName PARALLEL = ClassName.get(KERNELS, "Parallel");
+    static final ClassName REDUCTIONS = ClassName.get(KERNELS, "Reductions");
 
     /** out = op(a) @ op(b) for 2-D row-major matrices. */
     static CodeBlock matmul(boolean transA, boolean transB, Shape a, Shape out, String aField, String bField, String outField) {

@@ -8,6 +8,7 @@ import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;
 import dev.netc.ir.Shape;
+import dev.netc.ir.UnaryFn;
 import java.util.List;
 import java.util.Optional;
 
@@ -27,6 +28,7 @@ final class LibraryEpilogue {
      */
     static Optional<CodeBlock> match(Graph g, Buffers buffers, boolean[] materialized, Node head, List<Integer> epilogue, String out) {
         if (epilogue.isEmpty() || epilogue.size() > 2) return Optional.empty();
+        if (head.op() instanceof Op.MaxPoolGrad p) return reluMaskedPoolGrad(g, buffers, materialized, head, p, epilogue, out);
         for (int i = 0; i < epilogue.size() - 1; i++) if (materialized[epilogue.get(i)]) return Optional.empty();
         int current = head.id();
         String bias = null;
@@ -72,6 +74,24 @@ final class LibraryEpilogue {
             }
             default -> Optional.empty();
         };
+    }
+
+    /**
+     * max_pool_grad(x, dy) * step(x): the pooled value x came out of a ReLU, and its gradient mask is
+     * applied by the pooling gradient itself (the winner of each window is where x is read anyway).
+     */
+    private static Optional<CodeBlock> reluMaskedPoolGrad(Graph g, Buffers buffers, boolean[] materialized, Node head,
+                                                          Op.MaxPoolGrad p, List<Integer> epilogue, String out) {
+        if (epilogue.size() != 2 || materialized[epilogue.get(0)]) return Optional.empty();
+        Node mask = g.node(epilogue.get(0)), product = g.node(epilogue.get(1));
+        boolean isStepOfX = mask.op() instanceof Op.Unary u && u.fn() == UnaryFn.STEP && mask.input(0) == head.input(0);
+        boolean isMasked = product.op() instanceof Op.Binary bin && bin.fn() == BinaryFn.MUL
+                && product.inputs().containsAll(List.of(head.id(), mask.id())) && product.input(0) != product.input(1);
+        if (!isStepOfX || !isMasked || !product.type().equals(head.type())) return Optional.empty();
+        Shape x = g.node(head.input(0)).type().shape();
+        String geometry = LibraryCalls.poolGeometry(x, p.size(), p.stride(), p.padding(), g.node(head.input(1)).type().shape());
+        return Optional.of(CodeBlock.builder().addStatement("$T.maxPoolGrad($L, $L, $L, $L, true)", LibraryCalls.POOLING,
+                geometry, field(buffers, head, 0), field(buffers, head, 1), out).build());
     }
 
     /** A per-column bias [n] / [1, n] of a matmul, or a per-filter bias [F, 1, 1] / [1, F, 1, 1] of a conv2d. */

@@ -17,6 +17,13 @@ final class OpLoops {
      * and lays out like out). Serves both Reduce and SumTo.
      */
     static CodeBlock reduce(ReduceFn fn, Shape x, Shape reducedShape, String in, String out) {
+        int[] block = keptBlock(x, reducedShape);
+        if (fn != ReduceFn.MAX && block != null) {
+            SizeExpr reduced = fn == ReduceFn.MEAN ? ratio(x, reducedShape) : SizeExpr.ONE;
+            return CodeBlock.builder().addStatement("$T.sum($L, $L, $L, $L, $L, $L)", LibraryCalls.REDUCTIONS, in,
+                    SizeExpr.of(x, 0, block[0]), SizeExpr.of(x, block[0], block[1]), SizeExpr.of(x, block[1], x.rank()),
+                    reduced.isOne() ? "1f" : "1f / (" + reduced + ")", out).build();
+        }
         SizeExpr inCount = SizeExpr.count(x), outCount = SizeExpr.count(reducedShape);
         String idx = IndexExpr.broadcast(reducedShape, x, "i");
         CodeBlock.Builder b = CodeBlock.builder();
@@ -37,6 +44,28 @@ final class OpLoops {
             b.endControlFlow();
         }
         return b.build();
+    }
+
+    /**
+     * The axes [from, to) of x that the reduction keeps, when they are one contiguous block (axes of
+     * size 1 may fall on either side); null when kept axes are separated by a reduced one.
+     */
+    static int[] keptBlock(Shape x, Shape reducedShape) {
+        int first = -1, last = -1;
+        for (int k = 0; k < x.rank(); k++) {
+            boolean unit = x.dim(k) instanceof Dim.Known d && d.size() == 1;
+            if (unit) continue;
+            if (reducedShape.dim(k).equals(x.dim(k))) {
+                if (first < 0) first = k;
+                last = k;
+            }
+        }
+        if (first < 0) return new int[] {0, 0};
+        for (int k = first; k <= last; k++) {
+            boolean unit = x.dim(k) instanceof Dim.Known d && d.size() == 1;
+            if (!unit && !reducedShape.dim(k).equals(x.dim(k))) return null;
+        }
+        return new int[] {first, last + 1};
     }
 
     /** x with the given axes set to 1 (for a Reduce). */

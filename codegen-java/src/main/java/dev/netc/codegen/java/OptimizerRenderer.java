@@ -77,16 +77,24 @@ final class OptimizerRenderer {
         switch (spec) {
             case OptimizerSpec.Sgd sgd -> {
                 if (sgd.momentum() != 0) b.addStatement("final float mu = $L", d.floatLiteral(sgd.momentum()));
+                b.addStatement("final float stepRate = lrT");
                 for (Trainable p : params) sgd(b, sgd, p);
             }
             case OptimizerSpec.Adam adam -> {
                 b.add("// bias correction folded into the step size\n");
                 b.addStatement("lrT = (float) (lrT * Math.sqrt(1.0 - Math.pow($L, step)) / (1.0 - Math.pow($L, step)))",
                         adam.beta2(), adam.beta1());
+                b.addStatement("final float stepRate = lrT");
                 for (Trainable p : params) adam(b, adam, p);
             }
-            case OptimizerSpec.RmsProp rms -> { for (Trainable p : params) rmsProp(b, rms, p); }
-            case OptimizerSpec.Adadelta ada -> { for (Trainable p : params) adadelta(b, ada, p); }
+            case OptimizerSpec.RmsProp rms -> {
+                b.addStatement("final float stepRate = lrT");
+                for (Trainable p : params) rmsProp(b, rms, p);
+            }
+            case OptimizerSpec.Adadelta ada -> {
+                b.addStatement("final float stepRate = lrT");
+                for (Trainable p : params) adadelta(b, ada, p);
+            }
         }
         return b.build();
     }
@@ -109,13 +117,13 @@ final class OptimizerRenderer {
     /** The rate of one parameter: lrT, times its group's factor when it is in a group with another rate. */
     private String rate(Trainable p) {
         double factor = spec.policy().rateFactor(p.name(), spec.learningRate());
-        return factor == 1 ? "lrT" : "(lrT * " + d.floatLiteral(factor) + ")";
+        return factor == 1 ? "stepRate" : "(stepRate * " + d.floatLiteral(factor) + ")";
     }
 
     private void sgd(CodeBlock.Builder b, OptimizerSpec.Sgd sgd, Trainable p) {
         String lr = rate(p);
         b.add("// $L\n", p.name());
-        b.beginControlFlow("for (int i = 0; i < $L; i++)", p.count());
+        beginLoop(b, p.count());
         if (sgd.momentum() == 0) {
             b.addStatement("this.$L[i] -= $L * this.$L[i]", p.field(), lr, p.gradField());
         } else {
@@ -126,32 +134,32 @@ final class OptimizerRenderer {
             if (sgd.nesterov()) b.addStatement("this.$L[i] += mu * v - $L * g", p.field(), lr);
             else b.addStatement("this.$L[i] += v", p.field());
         }
-        b.endControlFlow();
+        endLoop(b, p.count());
     }
 
     private void adam(CodeBlock.Builder b, OptimizerSpec.Adam adam, Trainable p) {
         List<State> s = states(p);
         String m = s.get(0).field(), v = s.get(1).field();
         b.add("// $L\n", p.name());
-        b.beginControlFlow("for (int i = 0; i < $L; i++)", p.count());
+        beginLoop(b, p.count());
         b.addStatement("float g = this.$L[i]", p.gradField());
         b.addStatement("float mi = $L * this.$L[i] + $L * g", d.floatLiteral(adam.beta1()), m, d.floatLiteral(1 - adam.beta1()));
         b.addStatement("float vi = $L * this.$L[i] + $L * g * g", d.floatLiteral(adam.beta2()), v, d.floatLiteral(1 - adam.beta2()));
         b.addStatement("this.$L[i] = mi", m);
         b.addStatement("this.$L[i] = vi", v);
         b.addStatement("this.$L[i] -= $L * mi / ((float) Math.sqrt(vi) + $L)", p.field(), rate(p), d.floatLiteral(adam.epsilon()));
-        b.endControlFlow();
+        endLoop(b, p.count());
     }
 
     private void rmsProp(CodeBlock.Builder b, OptimizerSpec.RmsProp rms, Trainable p) {
         String v = states(p).getFirst().field();
         b.add("// $L\n", p.name());
-        b.beginControlFlow("for (int i = 0; i < $L; i++)", p.count());
+        beginLoop(b, p.count());
         b.addStatement("float g = this.$L[i]", p.gradField());
         b.addStatement("float vi = $L * this.$L[i] + $L * g * g", d.floatLiteral(rms.rho()), v, d.floatLiteral(1 - rms.rho()));
         b.addStatement("this.$L[i] = vi", v);
         b.addStatement("this.$L[i] -= $L * g / ((float) Math.sqrt(vi) + $L)", p.field(), rate(p), d.floatLiteral(rms.epsilon()));
-        b.endControlFlow();
+        endLoop(b, p.count());
     }
 
     private void adadelta(CodeBlock.Builder b, OptimizerSpec.Adadelta ada, Trainable p) {
@@ -159,13 +167,34 @@ final class OptimizerRenderer {
         String accGrad = s.get(0).field(), accDelta = s.get(1).field();
         String rho = d.floatLiteral(ada.rho()), rest = d.floatLiteral(1 - ada.rho()), eps = d.floatLiteral(ada.epsilon());
         b.add("// $L\n", p.name());
-        b.beginControlFlow("for (int i = 0; i < $L; i++)", p.count());
+        beginLoop(b, p.count());
         b.addStatement("float g = this.$L[i]", p.gradField());
         b.addStatement("float vi = $L * this.$L[i] + $L * g * g", rho, accGrad, rest);
         b.addStatement("this.$L[i] = vi", accGrad);
         b.addStatement("float scale = (float) Math.sqrt(this.$L[i] + $L) / (float) Math.sqrt(vi + $L) * g", accDelta, eps, eps);
         b.addStatement("this.$L[i] = $L * this.$L[i] + $L * scale * scale", accDelta, rho, accDelta, rest);
         b.addStatement("this.$L[i] -= $L * scale", p.field(), rate(p));
-        b.endControlFlow();
+        endLoop(b, p.count());
     }
+
+    /**
+     * Opens the loop over one parameter's elements; a large parameter is split over all cores (its
+     * elements are independent, so the split never changes the result).
+     */
+    private static void beginLoop(CodeBlock.Builder b, long count) {
+        if (count >= PARALLEL_MIN) {
+            b.add("$T.forChunks($L, (from, to) -> {\n$>", LibraryCalls.PARALLEL, count);
+            b.beginControlFlow("for (int i = from; i < to; i++)");
+        } else {
+            b.beginControlFlow("for (int i = 0; i < $L; i++)", count);
+        }
+    }
+
+    private static void endLoop(CodeBlock.Builder b, long count) {
+        b.endControlFlow();
+        if (count >= PARALLEL_MIN) b.add("$<});\n");
+    }
+
+    /** Parameters at least this large are updated by all cores. */
+    private static final long PARALLEL_MIN = 1 << 15;
 }

@@ -102,24 +102,10 @@ final class GemmDot {
         store(sum, a, ai, b, bi, p, k, beta, c, cOff + i * n + j, i, j, finish);
     }
 
-    /**
-     * The lanes added in a fixed order. Not {@code reduceLanes(ADD)}: its float order is unspecified and
-     * differs between the interpreter and the JIT intrinsic, which made training with a fixed seed give
-     * different results from run to run.
-     */
-    private static float sumLanes(FloatVector v) {
-        float[] lanes = v.toArray();
-        float s = 0f;
-        for (float lane : lanes) {
-            s += lane;
-        }
-        return s;
-    }
-
     /** Reduces the lanes, adds the scalar tail [from, k), then beta * c and the epilogue. */
     private static void store(FloatVector sum, float[] a, int ai, float[] b, int bi, int from, int k, float beta,
                               float[] c, int index, int row, int col, Epilogue finish) {
-        float value = sumLanes(sum);
+        float value = Reductions.sumLanesInOrder(sum);
         for (int p = from; p < k; p++) {
             value += a[ai + p] * b[bi + p];
         }

@@ -36,6 +36,16 @@ public final class Pooling {
      */
     public static void maxPoolGrad(int n, int c, int h, int w, int size, int stride, int padTop, int padLeft,
                                    int oh, int ow, float[] x, float[] dy, float[] dx) {
+        maxPoolGrad(n, c, h, w, size, stride, padTop, padLeft, oh, ow, x, dy, dx, false);
+    }
+
+    /**
+     * Like {@link #maxPoolGrad(int, int, int, int, int, int, int, int, int, int, float[], float[], float[])},
+     * then, when {@code reluMask}, dx zeroed wherever x is not positive: the gradient of a ReLU whose
+     * output x is, applied while each window is in registers instead of in another pass over dx.
+     */
+    public static void maxPoolGrad(int n, int c, int h, int w, int size, int stride, int padTop, int padLeft,
+                                   int oh, int ow, float[] x, float[] dy, float[] dx, boolean reluMask) {
         boolean inside = windowsInside(h, w, size, stride, padTop, padLeft, oh, ow);
         if (inside && size == 2 && stride == 2) {
             // The windows tile the image without overlap: each cell is written once, no accumulation.
@@ -44,7 +54,7 @@ public final class Pooling {
                 if (!covered) {
                     java.util.Arrays.fill(dx, plane * h * w, (plane + 1) * h * w, 0f);
                 }
-                maxPool2x2Grad(x, dy, dx, plane * h * w - padTop * w - padLeft, w, plane * oh * ow, oh, ow);
+                maxPool2x2Grad(x, dy, dx, plane * h * w - padTop * w - padLeft, w, plane * oh * ow, oh, ow, reluMask);
             });
             return;
         }
@@ -60,6 +70,11 @@ public final class Pooling {
                     if (winner >= 0) {
                         dx[winner] += dy[yBase + oy * ow + ox];
                     }
+                }
+            }
+            if (reluMask) {
+                for (int i = xBase; i < xBase + h * w; i++) {
+                    dx[i] = x[i] > 0f ? dx[i] : 0f;
                 }
             }
         });
@@ -85,9 +100,10 @@ public final class Pooling {
 
     /**
      * Gradient of {@link #maxPool2x2}: each window's dy goes to its first maximal cell, the other three
-     * cells get zero. Selection is done on bit masks so the loop has no data-dependent branches.
+     * cells get zero (and the first one too under a ReLU mask when the maximum is not positive). Selection is done on bit masks so the loop has no data-dependent branches.
      */
-    private static void maxPool2x2Grad(float[] x, float[] dy, float[] dx, int at, int w, int yBase, int oh, int ow) {
+    private static void maxPool2x2Grad(float[] x, float[] dy, float[] dx, int at, int w, int yBase, int oh, int ow,
+                                       boolean reluMask) {
         for (int oy = 0; oy < oh; oy++) {
             int top = at + 2 * oy * w;
             int bottom = top + w;
@@ -100,6 +116,9 @@ public final class Pooling {
                 float d = x[bottom + i + 1];
                 float max = Math.max(Math.max(a, b), Math.max(c, d));
                 int g = Float.floatToRawIntBits(dy[out + ox]);
+                if (reluMask) {
+                    g &= max > 0f ? -1 : 0; // the winner is the maximum: the ReLU passed it iff it is positive
+                }
                 int takeA = a == max ? -1 : 0;
                 int takeB = ~takeA & (b == max ? -1 : 0);
                 int takeC = ~(takeA | takeB) & (c == max ? -1 : 0);
