@@ -70,10 +70,25 @@ public final class CudaCodegen {
         return k.nodes().size() == 1 && graph.node(k.root()).op() instanceof Op.Reshape;
     }
 
+    /** The launches of one plan kernel: its own, then one per sibling reduction (each writes its own buffer). */
     private List<KernelWriter.GeneratedKernel> render(Kernel k) {
+        List<KernelWriter.GeneratedKernel> out = new ArrayList<>(renderMain(k));
+        String phase = k.phase().name().toLowerCase();
+        for (int i = 0; i < k.siblings().size(); i++) {
+            Node sibling = graph.node(k.siblings().get(i));
+            KernelWriter w = new KernelWriter(k.name() + "_sibling" + i);
+            String grid = ops.render(w, sibling, buffers.name(sibling.id()));
+            out.add(w.finish("// sibling output of " + k.name() + ": " + IrPrinter.line(sibling) + "\n", k.name(), phase,
+                    List.of(grid, "1", "1"), OpKernels.THREADS));
+        }
+        return out;
+    }
+
+    private List<KernelWriter.GeneratedKernel> renderMain(Kernel k) {
         String phase = k.phase().name().toLowerCase();
         StringBuilder doc = new StringBuilder("// kernel ").append(k.name()).append(" (").append(phase).append(")\n");
         for (int id : k.nodes()) doc.append("//     ").append(IrPrinter.line(graph.node(id))).append('\n');
+        for (int id : k.siblings()) doc.append("//   + ").append(IrPrinter.line(graph.node(id))).append(" (sibling output, next launch)\n");
         Node head = graph.node(k.nodes().getFirst());
         KernelWriter w = new KernelWriter(k.name());
         if (BufferRole.inlinesOperands(head)) {

@@ -12,6 +12,7 @@ import dev.netc.ir.Shape;
 import dev.netc.ir.plan.BufferRole;
 import dev.netc.ir.plan.Kernel;
 import dev.netc.ir.plan.KernelPlan;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -20,7 +21,8 @@ import javax.lang.model.element.Modifier;
 /**
  * Renders one kernel of a plan as a private method of the generated class. A kernel is either a
  * run of elementwise nodes, printed as one loop with one local per node, or a head op (matmul,
- * conv2d, a reduction, ...) followed by an optional elementwise epilogue applied in one more pass.
+ * conv2d, a reduction, ...) followed by an optional elementwise epilogue applied in one more pass,
+ * and by its sibling reductions (outputs of their own, e.g. a bias gradient beside a weight gradient).
  */
 final class KernelRenderer {
     private final Graph graph;
@@ -43,6 +45,7 @@ final class KernelRenderer {
         MethodSpec.Builder m = MethodSpec.methodBuilder(k.name()).addModifiers(Modifier.PRIVATE);
         StringBuilder doc = new StringBuilder("Kernel " + k.name() + " (" + k.phase().name().toLowerCase() + " phase).\n<pre>\n");
         for (int id : k.nodes()) doc.append(escape(IrPrinter.line(graph.node(id)))).append('\n');
+        for (int id : k.siblings()) doc.append("+ ").append(escape(IrPrinter.line(graph.node(id)))).append(" (sibling output)\n");
         m.addJavadoc("$L</pre>\n", doc);
         Node head = graph.node(k.nodes().getFirst());
         String rootField = buffers.field(k.root());
@@ -54,14 +57,28 @@ final class KernelRenderer {
                 throw new IllegalStateException("kernel " + k.name() + ": head " + head.label() + " has type "
                         + head.type() + " but its epilogue writes " + graph.node(k.root()).type());
             List<Integer> epilogue = k.nodes().subList(1, k.nodes().size());
+            List<Integer> siblings = new ArrayList<>(k.siblings());
             var fused = LibraryEpilogue.match(graph, buffers, materialized, head, epilogue, rootField);
-            if (fused.isPresent() && !buffers.hasField(head.id())) {
+            int bias = epilogue.isEmpty() ? LibraryEpilogue.biasGradientSibling(graph, head, siblings) : -1;
+            if (bias >= 0) {
+                m.addComment("one pass over dy writes the weight gradient and, as a sibling output, the bias gradient");
+                m.addCode(LibraryEpilogue.filterGradientWithBias(graph, buffers, head, bias, headOut));
+                siblings.remove(Integer.valueOf(bias));
+            } else if (fused.isPresent() && !buffers.hasField(head.id())) {
                 m.addComment("the library applies the epilogue while each output tile is still in registers");
                 m.addCode(fused.get());
+            } else if (epilogue.size() > 2 && !buffers.hasField(head.id()) && !buffers.hasField(epilogue.get(1))
+                    && LibraryEpilogue.match(graph, buffers, materialized, head, epilogue.subList(0, 2), rootField).isPresent()) {
+                // the library takes the first two epilogue nodes (e.g. a ReLU mask), a loop the rest
+                m.addCode(LibraryEpilogue.match(graph, buffers, materialized, head, epilogue.subList(0, 2), rootField).get());
+                m.addCode(elementwiseLoop(epilogue.subList(2, epilogue.size()), graph.node(epilogue.get(1)), rootField));
             } else {
                 m.addCode(head(head, headOut));
                 if (!epilogue.isEmpty()) m.addCode(elementwiseLoop(epilogue, head, rootField));
             }
+            if (!siblings.isEmpty())
+                m.addComment("sibling outputs: their operand was just read by the head and is still in cache");
+            for (int sibling : siblings) m.addCode(head(graph.node(sibling), buffers.field(sibling)));
         }
         return m.build();
     }

@@ -94,6 +94,36 @@ final class LibraryEpilogue {
                 geometry, field(buffers, head, 0), field(buffers, head, 1), out).build());
     }
 
+    /**
+     * The sibling of a conv2d_backward_filter(x, dy) head that is the bias gradient: a sum of dy over
+     * images and positions into one value per filter. -1 when there is none.
+     */
+    static int biasGradientSibling(Graph g, Node head, List<Integer> siblings) {
+        if (!(head.op() instanceof Op.Conv2dBackwardFilter)) return -1;
+        Shape dy = g.node(head.input(1)).type().shape();
+        for (int id : siblings) {
+            Node s = g.node(id);
+            boolean sums = s.op() instanceof Op.SumTo
+                    || s.op() instanceof Op.Reduce r && r.fn() == dev.netc.ir.ReduceFn.SUM;
+            if (!sums || s.input(0) != head.input(1)) continue;
+            Shape reduced = s.op() instanceof Op.SumTo st ? st.target().padToRank(dy.rank())
+                    : dy.withUnitAxes(((Op.Reduce) s.op()).axes());
+            int[] block = OpLoops.keptBlock(dy, reduced);
+            if (block != null && block[0] == 1 && block[1] == 2) return id;
+        }
+        return -1;
+    }
+
+    /** conv2d_backward_filter with its bias-gradient sibling: one library pass over dy writes both. */
+    static CodeBlock filterGradientWithBias(Graph g, Buffers buffers, Node head, int sibling, String out) {
+        Op.Conv2dBackwardFilter c = (Op.Conv2dBackwardFilter) head.op();
+        Shape dy = g.node(head.input(1)).type().shape();
+        String geometry = LibraryCalls.convGeometry(g.node(head.input(0)).type().shape(), dy.size(1), c.kh(), c.kw(),
+                c.stride(), c.padding(), dy);
+        return CodeBlock.builder().addStatement("$T.backwardFilterBias($L, $L, $L, $L, $L)", LibraryCalls.CONV2D, geometry,
+                field(buffers, head, 0), field(buffers, head, 1), out, buffers.field(sibling)).build();
+    }
+
     /** A per-column bias [n] / [1, n] of a matmul, or a per-filter bias [F, 1, 1] / [1, F, 1, 1] of a conv2d. */
     private static boolean isBias(Node head, Shape bias) {
         Shape y = head.type().shape();

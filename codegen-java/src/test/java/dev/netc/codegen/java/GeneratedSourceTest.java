@@ -41,6 +41,27 @@ class GeneratedSourceTest {
         assertTrue(src.contains("case \"grad/conv1/kernel\" ->"));
         assertTrue(src.contains("\"adam_m/conv1/kernel\""));
         assertFalse(src.contains("default:"), "no statement-switch defaults");
+        Kernel filterGrad = plan.kernels().stream().filter(k -> !k.siblings().isEmpty()
+                && g.node(k.nodes().getFirst()).op() instanceof Op.Conv2dBackwardFilter).findFirst().orElseThrow();
+        assertTrue(src.contains("private void " + filterGrad.name() + "()"), filterGrad.name());
+        assertTrue(src.contains("Conv2d.backwardFilterBias(batch, 2, 7, 7, 3, 3, 3, 1, 1, 1, 7, 7, image, "),
+                "the bias gradient is a second output of the weight-gradient pass");
+    }
+
+    @Test
+    void theReluMaskBelowAMaxPoolIsAppliedByThePoolingGradient() throws Exception {
+        GraphBuilder b = new GraphBuilder();
+        int x = b.input("x", new TensorType(DType.F32, Shape.of(dev.netc.ir.Dim.sym("B"), dev.netc.ir.Dim.of(2),
+                dev.netc.ir.Dim.of(4), dev.netc.ir.Dim.of(4))));
+        int w = b.parameter("w", TensorType.f32(2, 4, 4), new dev.netc.ir.Init.Ones(), true);
+        int scaled = b.add(new Op.Binary(dev.netc.ir.BinaryFn.MUL), null, x, w);
+        int relu = b.add(new Op.Unary(UnaryFn.RELU), "h", scaled);
+        int pool = b.add(new Op.MaxPool(2, 2, dev.netc.ir.Padding.NONE), "p", relu);
+        b.output("loss", b.add(new Op.Reduce(dev.netc.ir.ReduceFn.SUM, java.util.List.of(0, 1, 2, 3), false), "loss", pool));
+        KernelPlan plan = FuseOps.fuse(Autodiff.differentiate(b.build()));
+        String src = JavaCodegen.generate(plan, new OptimizerSpec.Sgd(0.1, 0, false, 0), "demo", "PoolModel");
+        assertTrue(plan.kernels().stream().anyMatch(k -> k.name().contains("max_pool_grad_step_mul")), plan.toString());
+        assertTrue(src.contains("Pooling.maxPoolGrad(batch, 2, 4, 4, 2, 2, 0, 0, 2, 2, h, ") && src.contains(", true);"), src);
     }
 
     @Test

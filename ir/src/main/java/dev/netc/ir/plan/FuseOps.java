@@ -19,6 +19,9 @@ import java.util.Set;
  * same type. Absorbed values stay inside the kernel and need no buffer. A kernel holds at most one
  * anchor, which runs first; the rest is its elementwise epilogue.
  *
+ * <p>Then {@link SiblingReductions} lets a reduction join the kernel of an anchor reading the same
+ * value (the bias gradient beside the weight gradient), as a second output.
+ *
  * <p>So "conv2d, add bias, relu" becomes one kernel in the forward pass, and in the backward pass
  * "matmul (backward data), multiply by the relu mask" becomes one kernel. Users are counted among
  * live nodes only: a gradient nobody needs (e.g. of a dropout mask) does not keep a value apart.
@@ -57,8 +60,6 @@ public final class FuseOps {
                     roots.remove(Integer.valueOf(p));
                     groupOf.set(p, null);
                 }
-            } else if (!isAnchor(n)) {
-                rejected.addAll(SiblingReductions.explain(g, n, users, phase));
             }
             members.add(n.id());
             // the anchor runs first, then the epilogue in id order
@@ -67,10 +68,16 @@ public final class FuseOps {
             roots.add(n.id());
         }
 
-        List<Kernel> kernels = new ArrayList<>(roots.size());
-        for (int root : roots) {
-            List<Integer> nodes = groupOf.get(root);
-            kernels.add(new Kernel(Phases.kernelName(g, kernels.size(), roots.size(), nodes), nodes, phase[root]));
+        List<SiblingReductions.Group> groups = new ArrayList<>(roots.size());
+        for (int root : roots) groups.add(new SiblingReductions.Group(groupOf.get(root), phase[root]));
+        SiblingReductions.merge(g, groups, users, rejected);
+
+        List<Kernel> kernels = new ArrayList<>(groups.size());
+        for (SiblingReductions.Group group : groups) {
+            List<Integer> named = new ArrayList<>(group.nodes());
+            named.addAll(group.siblings());
+            kernels.add(new Kernel(Phases.kernelName(g, kernels.size(), groups.size(), named), group.nodes(),
+                    group.phase(), group.siblings()));
         }
         return new FusionResult(new KernelPlan(g, kernels), rejected);
     }

@@ -25,7 +25,7 @@ public final class FusionReport {
         Graph g = plan.graph();
         List<Traffic.KernelTraffic> traffic = Traffic.of(plan, batch);
         StringBuilder sb = new StringBuilder();
-        long computed = plan.kernels().stream().mapToLong(k -> k.nodes().size()).sum();
+        long computed = plan.kernels().stream().mapToLong(k -> k.allNodes().size()).sum();
         sb.append("plan ").append(title).append(": ").append(plan.kernels().size()).append(" kernels covering ")
                 .append(computed).append(" nodes; bytes per step at batch ").append(batch).append("\n\n");
         long read = 0, written = 0;
@@ -34,6 +34,8 @@ public final class FusionReport {
             sb.append(String.format(Locale.ROOT, "kernel %-34s %-8s read %10s  write %10s%n", k.name(),
                     k.phase().name().toLowerCase(Locale.ROOT), bytes(t.bytesRead()), bytes(t.bytesWritten())));
             for (int id : k.nodes()) sb.append("    ").append(IrPrinter.line(g.node(id))).append('\n');
+            for (int id : k.siblings())
+                sb.append("  + ").append(IrPrinter.line(g.node(id))).append("   (sibling output: same pass over its operand)\n");
             if (Traffic.isView(g, k)) sb.append("    (a view of its operand: no code, no copy)\n");
             read += t.bytesRead();
             written += t.bytesWritten();

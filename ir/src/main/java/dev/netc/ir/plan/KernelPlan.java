@@ -20,18 +20,21 @@ public record KernelPlan(Graph graph, List<Kernel> kernels) {
         int[] index = new int[graph.size()];
         Arrays.fill(index, -1);
         for (int k = 0; k < kernels.size(); k++)
-            for (int id : kernels.get(k).nodes()) index[id] = k;
+            for (int id : kernels.get(k).allNodes()) index[id] = k;
         return index;
     }
 
     /**
-     * Which computed nodes need a buffer of their own: kernel roots, graph outputs, and values read by
+     * Which computed nodes need a buffer of their own: kernel roots and siblings, graph outputs, and values read by
      * another kernel. Leaves are not covered (every backend decides how to hold them).
      */
     public boolean[] materialized() {
         int[] kernelOf = kernelIndexByNode();
         boolean[] needs = new boolean[graph.size()];
-        for (Kernel k : kernels) needs[k.root()] = true;
+        for (Kernel k : kernels) {
+            needs[k.root()] = true;
+            for (int s : k.siblings()) needs[s] = true;
+        }
         for (int id : graph.outputs().values()) if (kernelOf[id] >= 0) needs[id] = true;
         for (Node n : graph.nodes()) {
             if (kernelOf[n.id()] < 0) continue; // leaves read nothing; dead nodes are never computed

@@ -39,19 +39,19 @@ public final class MemoryPlanner {
         Arrays.fill(storage, -1);
         for (int i = 0; i < order.size(); i++) {
             Kernel k = order.get(i);
-            for (int id : k.nodes()) at[id] = i;
+            for (int id : k.allNodes()) at[id] = i;
             if (Traffic.isView(g, k)) {
                 int operand = g.node(k.root()).input(0);
                 storage[k.root()] = storage[operand]; // -1 when it views a leaf
             } else {
-                for (int id : k.nodes()) if (materialized[id]) storage[id] = id;
+                for (int id : k.allNodes()) if (materialized[id]) storage[id] = id;
             }
         }
 
         int[] last = new int[g.size()];
         Arrays.fill(last, -1);
         for (int i = 0; i < order.size(); i++) {
-            for (int id : order.get(i).nodes())
+            for (int id : order.get(i).allNodes())
                 for (int in : g.node(id).inputs()) if (storage[in] >= 0) last[storage[in]] = Math.max(last[storage[in]], i);
         }
         for (int out : g.outputs().values()) if (storage[out] >= 0) last[storage[out]] = end;
@@ -59,7 +59,7 @@ public final class MemoryPlanner {
         java.util.Set<Integer> outputs = new java.util.HashSet<>(); // buffers holding an output, directly or through a view
         for (int out : g.outputs().values()) if (storage[out] >= 0) outputs.add(storage[out]);
         List<Integer> owners = new ArrayList<>();
-        for (Kernel k : order) for (int id : k.nodes()) if (storage[id] == id) owners.add(id);
+        for (Kernel k : order) for (int id : k.allNodes()) if (storage[id] == id) owners.add(id);
 
         List<long[]> slotBytes = new ArrayList<>();  // mutable sizes while assigning
         List<DType> slotType = new ArrayList<>();

@@ -40,9 +40,10 @@ public final class Traffic {
                 out.add(new KernelTraffic(k, 0, 0));
                 continue;
             }
-            Set<Integer> inside = Set.copyOf(k.nodes());
+            // an operand read by the anchor and by a sibling reduction is read once: counted once
+            Set<Integer> inside = Set.copyOf(k.allNodes());
             Set<Integer> external = new LinkedHashSet<>();
-            for (int id : k.nodes()) {
+            for (int id : k.allNodes()) {
                 Node n = g.node(id);
                 for (int in : n.inputs()) {
                     if (inside.contains(in)) continue;
@@ -52,7 +53,7 @@ public final class Traffic {
             }
             long read = 0, written = 0;
             for (int in : external) read += bytes(g.node(in), bindings);
-            for (int id : k.nodes()) if (materialized[id]) written += bytes(g.node(id), bindings);
+            for (int id : k.allNodes()) if (materialized[id]) written += bytes(g.node(id), bindings);
             out.add(new KernelTraffic(k, read, written));
         }
         return out;
