@@ -26,7 +26,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Model to benchmark (default: the file's only or first trained model).") String model;
     @Option(names = "--batch", paramLabel = "N", description = "Batch size (default: the train block's).") Integer batch;
     @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Timed steps per build (default 20).") int steps;
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "5", description = "Untimed warm-up steps per build (default 5).") int warmup;
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "10", description = "Untimed warm-up steps per build (default 10).") int warmup;
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0") long seed;
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON (nested: fused.train_images_per_s, ...).")
     Path json;

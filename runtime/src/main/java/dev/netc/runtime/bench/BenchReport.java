@@ -29,7 +29,7 @@ public final class BenchReport {
     public static String table(BenchResult r) {
         BenchResult.Variant f = r.fused(), u = r.unfused();
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "bench %s: batch %d, %d warm-up + %d timed steps per build, synthetic data, %d threads%n%n",
+        sb.append(String.format(Locale.ROOT, "bench %s: batch %d, %d warm-up + %d timed steps per build (alternating, median step), synthetic data, %d threads%n%n",
                 r.model(), r.options().batch(), r.options().warmup(), r.options().steps(), Runtime.getRuntime().availableProcessors()));
         sb.append(String.format(Locale.ROOT, "%-22s %14s %14s %14s%n", "", "fused", "unfused", "fused/unfused"));
         sb.append(String.format(Locale.ROOT, "%-22s %14d %14d %14.2f%n", "kernels", f.kernels(), u.kernels(), (double) f.kernels() / u.kernels()));

@@ -7,12 +7,15 @@ import dev.netc.ir.plan.MemoryPlanner;
 import dev.netc.ir.train.OptimizerSpec;
 import dev.netc.runtime.backend.JavaBackend;
 import dev.netc.runtime.train.ParameterInitializer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Trains a model on synthetic data, compiled fused and unfused in the same process, and times both:
- * each variant warms up, then the timed steps run in two rounds in alternating order (fused first,
- * then unfused first) so slow drift of the machine does not favour either. Both variants start from
- * the same parameters, data and dropout seed, so their losses agree as well as their speeds differ.
+ * each variant warms up, then timed steps alternate one by one (fused, unfused, fused, ...) and each
+ * figure comes from the median step time, so neither slow drift nor a burst of load from elsewhere
+ * on the machine favours one variant. Both variants start from the same parameters, data and dropout
+ * seed, so their losses agree as well as their speeds differ.
  */
 public final class ModelBench {
     private ModelBench() {}
@@ -32,17 +35,16 @@ public final class ModelBench {
         Run unfused = new Run(graph, optimizer, false, modelName, options);
         fused.train(options.warmup());
         unfused.train(options.warmup());
-        int firstHalf = options.steps() / 2, secondHalf = options.steps() - firstHalf;
-        fused.timeTraining(firstHalf);
-        unfused.timeTraining(firstHalf);
-        unfused.timeTraining(secondHalf);
-        fused.timeTraining(secondHalf);
+        for (int i = 0; i < options.steps(); i++) {
+            fused.timeTraining();
+            unfused.timeTraining();
+        }
         fused.predict(options.warmup());
         unfused.predict(options.warmup());
-        fused.timeInference(firstHalf);
-        unfused.timeInference(firstHalf);
-        unfused.timeInference(secondHalf);
-        fused.timeInference(secondHalf);
+        for (int i = 0; i < options.steps(); i++) {
+            fused.timeInference();
+            unfused.timeInference();
+        }
         return new BenchResult(modelName, options, fused.result(), unfused.result());
     }
 
@@ -53,8 +55,7 @@ public final class ModelBench {
         private final BenchOptions options;
         private final float learningRate;
         private int step;
-        private long trainNanos, inferNanos;
-        private int trainSteps, inferSteps;
+        private final List<Long> trainNanos = new ArrayList<>(), inferNanos = new ArrayList<>();
         private double firstLoss = Double.NaN, lastLoss = Double.NaN;
 
         Run(Graph graph, OptimizerSpec optimizer, boolean fuse, String name, BenchOptions options) {
@@ -79,32 +80,35 @@ public final class ModelBench {
             }
         }
 
-        void timeTraining(int steps) {
+        void timeTraining() {
             long t0 = System.nanoTime();
-            train(steps);
-            trainNanos += System.nanoTime() - t0;
-            trainSteps += steps;
+            train(1);
+            trainNanos.add(System.nanoTime() - t0);
         }
 
         void predict(int passes) {
             for (int i = 0; i < passes; i++) model.predict();
         }
 
-        void timeInference(int passes) {
+        void timeInference() {
             long t0 = System.nanoTime();
-            predict(passes);
-            inferNanos += System.nanoTime() - t0;
-            inferSteps += passes;
+            predict(1);
+            inferNanos.add(System.nanoTime() - t0);
         }
 
         BenchResult.Variant result() {
-            return new BenchResult.Variant(plan.kernels().size(), imagesPerSecond(trainSteps, trainNanos),
-                    imagesPerSecond(inferSteps, inferNanos), MemoryPlanner.plan(plan, options.batch()).peakBytes(),
+            return new BenchResult.Variant(plan.kernels().size(), imagesPerSecond(trainNanos),
+                    imagesPerSecond(inferNanos), MemoryPlanner.plan(plan, options.batch()).peakBytes(),
                     firstLoss, lastLoss);
         }
 
-        private double imagesPerSecond(int steps, long nanos) {
-            return nanos <= 0 ? Double.NaN : (double) steps * options.batch() / (nanos / 1e9);
+        /** Images per second at the median step time. */
+        private double imagesPerSecond(List<Long> nanos) {
+            if (nanos.isEmpty()) return Double.NaN;
+            List<Long> sorted = nanos.stream().sorted().toList();
+            int n = sorted.size();
+            double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
+            return median <= 0 ? Double.NaN : options.batch() / (median / 1e9);
         }
     }
 }
