@@ -30,6 +30,25 @@ class CliContractTest {
     }
 
     @Test
+    void benchComparesFusedWithUnfusedAndWritesTheDocumentedJsonKeys() throws IOException {
+        Path json = tmp.resolve("bench.json");
+        Examples.Run run = Examples.netc("bench", ex("spirals.net"), "--batch", "32", "--steps", "3", "--warmup", "1",
+                "--json", json.toString());
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("fused/unfused"), run.out());
+        String text = Files.readString(json);
+        for (String variant : List.of("fused", "unfused")) {
+            int at = text.indexOf("\"" + variant + "\"");
+            assertTrue(at >= 0, text);
+            for (String key : List.of("train_images_per_s", "infer_images_per_s", "peak_bytes")) {
+                var m = java.util.regex.Pattern.compile("\"" + key + "\"\\s*:\\s*([0-9.eE+]+)").matcher(text);
+                assertTrue(m.find(at), variant + "." + key + " in " + text);
+                assertTrue(Double.parseDouble(m.group(1)) > 0, variant + "." + key + " = " + m.group(1));
+            }
+        }
+    }
+
+    @Test
     void frozenParametersAreNonTrainable() {
         Examples.Run run = Examples.netc("summary", ex("oracle_222.net"));
         assertEquals(0, run.exit(), run.err());
