@@ -111,7 +111,11 @@ public final class JavaCodegen {
                 .endControlFlow().build());
         for (Kernel k : plan.kernels()) if (!kernels.isAlias(k)) type.addMethod(kernels.render(k));
         if (graph.nodes().stream().anyMatch(n -> n.op() instanceof Op.DropoutMask)) DropoutHelpers.add(type);
-        return JavaFile.builder(packageName, type.build()).skipJavaLangImports(true).indent("    ").build();
+        return JavaFile.builder(packageName, type.build()).skipJavaLangImports(true).indent("    ")
+                // the names vector loops use unqualified (see VectorExprPrinter)
+                .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "Vectors"), "SPECIES", "LANES")
+                .addStaticImport(ClassName.get("jdk.incubator.vector", "VectorOperators"), "EXP", "LOG", "TANH", "GT")
+                .build();
     }
 
     private void addBufferFields(TypeSpec.Builder type) {

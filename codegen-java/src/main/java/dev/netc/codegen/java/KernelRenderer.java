@@ -29,11 +29,13 @@ final class KernelRenderer {
     private final Buffers buffers;
     private final boolean[] materialized;
     private final ScalarExprPrinter expr = new ScalarExprPrinter(JavaDialect.INSTANCE);
+    private final VectorLoopRenderer vectors;
 
     KernelRenderer(KernelPlan plan, Buffers buffers) {
         this.graph = plan.graph();
         this.buffers = buffers;
         this.materialized = plan.materialized();
+        this.vectors = new VectorLoopRenderer(graph, buffers, materialized);
     }
 
     /** True when the kernel needs no code: a lone reshape, which aliases its operand's buffer. */
@@ -95,7 +97,17 @@ final class KernelRenderer {
         }
         // independent iterations: split over all cores once the loop is long enough (forChunks decides)
         b.add("$T.forChunks($L, (from, to) -> {\n$>", LibraryCalls.PARALLEL, SizeExpr.count(loop));
-        b.beginControlFlow("for (int i = from; i < to; i++)");
+        var vector = vectors.body(nodes, head, rootField, loop);
+        if (vector.isPresent()) {
+            // whole vectors first (chunks start at multiples of the lane count), then the scalar tail
+            b.addStatement("int i = from");
+            b.beginControlFlow("for (int upper = from + SPECIES.loopBound(to - from); i < upper; i += LANES)");
+            b.add(vector.get());
+            b.endControlFlow();
+            b.beginControlFlow("for (; i < to; i++)");
+        } else {
+            b.beginControlFlow("for (int i = from; i < to; i++)");
+        }
         if (head != null) {
             String headBuffer = buffers.hasField(head.id()) ? buffers.field(head.id()) : rootField;
             b.addStatement("$L v$L = $L[i]", buffers.elementType(head.id()) , head.id(), headBuffer);

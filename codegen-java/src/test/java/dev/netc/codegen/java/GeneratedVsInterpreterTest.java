@@ -21,7 +21,7 @@ class GeneratedVsInterpreterTest {
     static Stream<Arguments> graphs() throws Exception {
         return Stream.of(Arguments.of("mlp", TestGraphs.mlp()), Arguments.of("cnn", TestGraphs.cnn()),
                 Arguments.of("elementwise", TestGraphs.elementwise()), Arguments.of("layout", TestGraphs.layout()),
-                Arguments.of("epilogues", TestGraphs.epilogues()));
+                Arguments.of("epilogues", TestGraphs.epilogues()), Arguments.of("vectorizable", TestGraphs.vectorizable()));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -102,6 +102,41 @@ final class TestGraphs {
         return b.build();
     }
 
+    /**
+     * Every unary and binary function with operands a vector loop reads whole: same shape, a row
+     * [32] contiguous along the loop, a per-row [4, 1] value uniform over each vector, scalars and
+     * constants; plus a [B, 5] chain whose loop ends in a scalar tail.
+     */
+    static Graph vectorizable() throws ShapeError {
+        GraphBuilder b = new GraphBuilder();
+        int x = b.input("x", f32(B, d(4), d(32)));
+        int z = b.input("z", f32(B, d(5)));
+        int p = b.parameter("p", TensorType.f32(32), new Init.Ones(), true);
+        int q = b.parameter("q", TensorType.f32(4, 1), new Init.Ones(), true);
+        int s = b.parameter("s", TensorType.f32(), new Init.Ones(), true);
+        int one = b.constant(1, TensorType.f32());
+        int a = bin(b, BinaryFn.MUL, x, p);
+        int e = un(b, UnaryFn.EXP, un(b, UnaryFn.NEG, un(b, UnaryFn.ABS, a)));
+        int l = un(b, UnaryFn.LOG, bin(b, BinaryFn.ADD, un(b, UnaryFn.SQUARE, a), one));
+        int r = un(b, UnaryFn.SQRT, bin(b, BinaryFn.ADD, un(b, UnaryFn.SQUARE, x), b.constant(2, f32(B, d(4), d(32)))));
+        int f = bin(b, BinaryFn.DIV, l, r);
+        int g = bin(b, BinaryFn.MAX, bin(b, BinaryFn.MUL, a, un(b, UnaryFn.RECIPROCAL, r)), f);
+        int h = bin(b, BinaryFn.MIN, g, e);
+        int t = un(b, UnaryFn.TANH, bin(b, BinaryFn.SUB, un(b, UnaryFn.SIGMOID, h), q));
+        int gate = bin(b, BinaryFn.GREATER, x, b.constant(-0.5, TensorType.f32(1)));
+        int relu = un(b, UnaryFn.RELU, bin(b, BinaryFn.MUL, t, s));
+        int soft = un(b, UnaryFn.SOFTPLUS, bin(b, BinaryFn.SUB, x, q));
+        int mixed = bin(b, BinaryFn.ADD, bin(b, BinaryFn.MUL, relu, gate), bin(b, BinaryFn.MUL, t, un(b, UnaryFn.STEP, x)));
+        int y = bin(b, BinaryFn.ADD, mixed, soft);
+        b.output("y", y);
+        int tail = bin(b, BinaryFn.MUL, un(b, UnaryFn.TANH, z), z);
+        b.output("tail", tail);
+        int total = b.add(new Op.Reduce(ReduceFn.SUM, List.of(0, 1, 2), false), null, bin(b, BinaryFn.MUL, y, y));
+        int tailTotal = b.add(new Op.Reduce(ReduceFn.SUM, List.of(0, 1), false), null, tail);
+        b.output("loss", bin(b, BinaryFn.MUL, bin(b, BinaryFn.ADD, total, tailTotal), s));
+        return b.build();
+    }
+
     /** reshape, transpose, broadcast_to, sum_to, reductions with and without keep_dims, softmax on an inner axis. */
     static Graph layout() throws ShapeError {
         GraphBuilder b = new GraphBuilder();
