@@ -1,10 +1,17 @@
 package dev.netc.codegen.java.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** An elementwise activation that kernels can apply to an output tile before it is written. */
+/**
+ * An elementwise activation that kernels can apply to an output tile before it is written.
+ *
+ * <p>The vector forms work on arrays, not on FloatVector arguments: a vector passed to a method the
+ * JIT declines to inline (a large compiled callee) is boxed on the heap, one allocation per call,
+ * which once cost the GEMM store path several percent of a training step.
+ */
 public enum Activation {
     NONE, RELU, SIGMOID, TANH;
 
@@ -20,14 +27,35 @@ public enum Activation {
         };
     }
 
-    /** The activation of every lane. */
-    public FloatVector apply(FloatVector v) {
-        return switch (this) {
+    /** Applies the activation in place to the vector of lanes at data[index]. */
+    public void applyVector(float[] data, int index) {
+        if (this == NONE) {
+            return;
+        }
+        FloatVector v = FloatVector.fromArray(S, data, index);
+        // the switch is written out in both forms: a helper taking the vector would box it when not inlined
+        v = switch (this) {
             case NONE -> v;
             case RELU -> v.max(0f);
             case SIGMOID -> v.broadcast(1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
             case TANH -> v.lanewise(VectorOperators.TANH);
         };
+        v.intoArray(data, index);
+    }
+
+    /** Like {@link #applyVector(float[], int)} for the live lanes only. */
+    void applyVector(float[] data, int index, VectorMask<Float> live) {
+        if (this == NONE) {
+            return;
+        }
+        FloatVector v = FloatVector.fromArray(S, data, index, live);
+        v = switch (this) {
+            case NONE -> v;
+            case RELU -> v.max(0f);
+            case SIGMOID -> v.broadcast(1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+            case TANH -> v.lanewise(VectorOperators.TANH);
+        };
+        v.intoArray(data, index, live);
     }
 
     /** Applies the activation in place to data[offset, offset + length). */
@@ -37,7 +65,7 @@ public enum Activation {
         }
         int i = 0;
         for (int upper = S.loopBound(length); i < upper; i += S.length()) {
-            apply(FloatVector.fromArray(S, data, offset + i)).intoArray(data, offset + i);
+            applyVector(data, offset + i);
         }
         for (; i < length; i++) {
             data[offset + i] = apply(data[offset + i]);

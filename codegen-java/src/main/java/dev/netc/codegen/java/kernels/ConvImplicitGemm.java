@@ -243,8 +243,10 @@ final class ConvImplicitGemm {
                 FloatVector b = bias == null ? null : FloatVector.fromArray(s, bias, f0 + half, live);
                 for (int r = 0; r < rows; r++) {
                     int index = tile + r * NR + half;
-                    FloatVector v = FloatVector.fromArray(s, work, index);
-                    act.apply(b == null ? v : v.add(b)).intoArray(work, index);
+                    if (b != null) {
+                        FloatVector.fromArray(s, work, index).add(b).intoArray(work, index);
+                    }
+                    act.applyVector(work, index);
                 }
             }
         }

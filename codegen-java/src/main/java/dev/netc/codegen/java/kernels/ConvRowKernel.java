@@ -126,7 +126,8 @@ final class ConvRowKernel {
                 if (bias != null) {
                     v = v.add(bias[f]);
                 }
-                act.apply(v).intoArray(y, to + half);
+                v.intoArray(y, to + half);
+                act.applyVector(y, to + half);
             }
         }
     }

@@ -6,6 +6,8 @@ import jdk.incubator.vector.VectorMask;
 /**
  * What a GEMM does to a finished output tile before writing it: add a bias (per output row, as for a
  * convolution's filters, or per output column, as for a dense layer), then apply an activation.
+ * Applied in place to lanes already stored (in L1), so no vector crosses a method boundary (see
+ * {@link Activation}).
  *
  * @param rowBias bias indexed by output row, or null
  * @param columnBias bias indexed by output column, or null
@@ -18,26 +20,34 @@ record Epilogue(float[] rowBias, float[] columnBias, Activation activation) {
         return rowBias == null && columnBias == null && activation == Activation.NONE;
     }
 
-    /** Applies the epilogue to lanes of row {@code row} starting at column {@code column}. */
-    FloatVector apply(FloatVector v, int row, int column) {
-        if (rowBias != null) {
-            v = v.add(rowBias[row]);
+    /** Applies the epilogue in place to the full vector at c[index]: row {@code row}, columns from {@code column}. */
+    void applyVector(float[] c, int index, int row, int column) {
+        if (rowBias != null || columnBias != null) {
+            FloatVector v = FloatVector.fromArray(GemmMicroKernel.S, c, index);
+            if (rowBias != null) {
+                v = v.add(rowBias[row]);
+            }
+            if (columnBias != null) {
+                v = v.add(FloatVector.fromArray(GemmMicroKernel.S, columnBias, column));
+            }
+            v.intoArray(c, index);
         }
-        if (columnBias != null) {
-            v = v.add(FloatVector.fromArray(v.species(), columnBias, column));
-        }
-        return activation.apply(v);
+        activation.applyVector(c, index);
     }
 
-    /** Like {@link #apply(FloatVector, int, int)} for a partial vector whose live lanes are {@code live}. */
-    FloatVector apply(FloatVector v, int row, int column, VectorMask<Float> live) {
-        if (rowBias != null) {
-            v = v.add(rowBias[row]);
+    /** Like {@link #applyVector(float[], int, int, int)} for the live lanes only. */
+    void applyVector(float[] c, int index, int row, int column, VectorMask<Float> live) {
+        if (rowBias != null || columnBias != null) {
+            FloatVector v = FloatVector.fromArray(GemmMicroKernel.S, c, index, live);
+            if (rowBias != null) {
+                v = v.add(rowBias[row]);
+            }
+            if (columnBias != null) {
+                v = v.add(FloatVector.fromArray(GemmMicroKernel.S, columnBias, column, live));
+            }
+            v.intoArray(c, index, live);
         }
-        if (columnBias != null) {
-            v = v.add(FloatVector.fromArray(v.species(), columnBias, column, live));
-        }
-        return activation.apply(v);
+        activation.applyVector(c, index, live);
     }
 
     float apply(float x, int row, int column) {

@@ -31,22 +31,23 @@ final class GemmDot {
                          int cOff, Epilogue finish) {
         int tasks = Gemm.ceilDiv(n, TASK_COLUMNS);
         Parallel.forRange(tasks, task -> {
+            float[] lanes = new float[TILE_A * TILE_B * VL]; // accumulators leave registers through here
             int jEnd = Math.min(n, (task + 1) * TASK_COLUMNS);
             int j = task * TASK_COLUMNS;
             for (; j + TILE_B <= jEnd; j += TILE_B) {
                 int i = 0;
                 for (; i + TILE_A <= m; i += TILE_A) {
-                    tile(k, a, aOff + i * k, b, bOff + j * k, beta, c, cOff, n, i, j, finish);
+                    tile(k, a, aOff + i * k, b, bOff + j * k, beta, c, cOff, n, i, j, finish, lanes);
                 }
                 for (; i < m; i++) {
                     for (int jj = j; jj < j + TILE_B; jj++) {
-                        single(k, a, aOff + i * k, b, bOff + jj * k, beta, c, cOff, n, i, jj, finish);
+                        single(k, a, aOff + i * k, b, bOff + jj * k, beta, c, cOff, n, i, jj, finish, lanes);
                     }
                 }
             }
             for (; j < jEnd; j++) {
                 for (int i = 0; i < m; i++) {
-                    single(k, a, aOff + i * k, b, bOff + j * k, beta, c, cOff, n, i, j, finish);
+                    single(k, a, aOff + i * k, b, bOff + j * k, beta, c, cOff, n, i, j, finish, lanes);
                 }
             }
         });
@@ -54,7 +55,7 @@ final class GemmDot {
 
     /** The 2 x 4 register tile at c[i][j]: eight dot products sharing their loads. */
     private static void tile(int k, float[] a, int a0, float[] b, int b0, float beta, float[] c, int cOff,
-                             int n, int i, int j, Epilogue finish) {
+                             int n, int i, int j, Epilogue finish, float[] lanes) {
         int a1 = a0 + k;
         int b1 = b0 + k;
         int b2 = b1 + k;
@@ -79,33 +80,46 @@ final class GemmDot {
             s03 = x0.fma(y, s03);
             s13 = x1.fma(y, s13);
         }
+        // through memory, not as arguments: a vector passed to a call the JIT does not inline is boxed
+        s00.intoArray(lanes, 0);
+        s01.intoArray(lanes, VL);
+        s02.intoArray(lanes, 2 * VL);
+        s03.intoArray(lanes, 3 * VL);
+        s10.intoArray(lanes, 4 * VL);
+        s11.intoArray(lanes, 5 * VL);
+        s12.intoArray(lanes, 6 * VL);
+        s13.intoArray(lanes, 7 * VL);
         int row0 = cOff + i * n + j;
         int row1 = row0 + n;
-        store(s00, a, a0, b, b0, p, k, beta, c, row0, i, j, finish);
-        store(s01, a, a0, b, b1, p, k, beta, c, row0 + 1, i, j + 1, finish);
-        store(s02, a, a0, b, b2, p, k, beta, c, row0 + 2, i, j + 2, finish);
-        store(s03, a, a0, b, b3, p, k, beta, c, row0 + 3, i, j + 3, finish);
-        store(s10, a, a1, b, b0, p, k, beta, c, row1, i + 1, j, finish);
-        store(s11, a, a1, b, b1, p, k, beta, c, row1 + 1, i + 1, j + 1, finish);
-        store(s12, a, a1, b, b2, p, k, beta, c, row1 + 2, i + 1, j + 2, finish);
-        store(s13, a, a1, b, b3, p, k, beta, c, row1 + 3, i + 1, j + 3, finish);
+        for (int t = 0; t < TILE_B; t++) {
+            store(lanes, t * VL, a, a0, b, b0 + t * k, p, k, beta, c, row0 + t, i, j + t, finish);
+            store(lanes, (TILE_B + t) * VL, a, a1, b, b0 + t * k, p, k, beta, c, row1 + t, i + 1, j + t, finish);
+        }
     }
 
     /** One dot product, for the rows and columns left over by the tiles. */
     private static void single(int k, float[] a, int ai, float[] b, int bi, float beta, float[] c, int cOff,
-                               int n, int i, int j, Epilogue finish) {
+                               int n, int i, int j, Epilogue finish, float[] lanes) {
         FloatVector sum = FloatVector.zero(S);
         int p = 0;
         for (int upper = S.loopBound(k); p < upper; p += VL) {
             sum = FloatVector.fromArray(S, a, ai + p).fma(FloatVector.fromArray(S, b, bi + p), sum);
         }
-        store(sum, a, ai, b, bi, p, k, beta, c, cOff + i * n + j, i, j, finish);
+        sum.intoArray(lanes, 0);
+        store(lanes, 0, a, ai, b, bi, p, k, beta, c, cOff + i * n + j, i, j, finish);
     }
 
-    /** Reduces the lanes, adds the scalar tail [from, k), then beta * c and the epilogue. */
-    private static void store(FloatVector sum, float[] a, int ai, float[] b, int bi, int from, int k, float beta,
+    /**
+     * Adds the VL lanes at lanes[at ..] first to last (a fixed order: not {@code reduceLanes(ADD)}, whose
+     * order differs between the interpreter and the JIT and made same-seed runs differ), then the
+     * scalar tail [from, k), beta * c and the epilogue.
+     */
+    private static void store(float[] lanes, int at, float[] a, int ai, float[] b, int bi, int from, int k, float beta,
                               float[] c, int index, int row, int col, Epilogue finish) {
-        float value = Reductions.sumLanesInOrder(sum);
+        float value = 0f;
+        for (int l = 0; l < VL; l++) {
+            value += lanes[at + l];
+        }
         for (int p = from; p < k; p++) {
             value += a[ai + p] * b[bi + p];
         }

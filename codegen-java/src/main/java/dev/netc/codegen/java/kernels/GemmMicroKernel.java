@@ -33,12 +33,12 @@ final class GemmMicroKernel {
         for (int r = 0; r < rows; r++) {
             int rowIndex = base + r * ldc;
             for (int half = 0; half < cols; half += VL) {
-                FloatVector v = FloatVector.fromArray(S, tile, tileOff + r * NR + half);
                 int lanes = Math.min(VL, cols - half);
                 if (lanes == VL) {
-                    storeFull(v, c, rowIndex + half, row0 + r, col0 + half, accumulate, epilogue);
+                    storeFull(tile, tileOff + r * NR + half, c, rowIndex + half, row0 + r, col0 + half, accumulate, epilogue);
                 } else {
-                    storePartial(v, c, rowIndex + half, row0 + r, col0 + half, lanes, accumulate, epilogue);
+                    storePartial(tile, tileOff + r * NR + half, c, rowIndex + half, row0 + r, col0 + half, lanes,
+                            accumulate, epilogue);
                 }
             }
         }
@@ -93,26 +93,29 @@ final class GemmMicroKernel {
         c51.intoArray(tile, tileOff + 5 * NR + VL);
     }
 
-    private static void storeFull(FloatVector v, float[] c, int index, int row, int col,
+    /** c[index ..] (+)= tile[from ..], then the epilogue; vectors stay inside (see {@link Activation}). */
+    private static void storeFull(float[] tile, int from, float[] c, int index, int row, int col,
                                   boolean accumulate, Epilogue epilogue) {
+        FloatVector v = FloatVector.fromArray(S, tile, from);
         if (accumulate) {
             v = v.add(FloatVector.fromArray(S, c, index));
         }
-        if (epilogue != null) {
-            v = epilogue.apply(v, row, col);
-        }
         v.intoArray(c, index);
+        if (epilogue != null) {
+            epilogue.applyVector(c, index, row, col);
+        }
     }
 
-    private static void storePartial(FloatVector v, float[] c, int index, int row, int col, int lanes,
+    private static void storePartial(float[] tile, int from, float[] c, int index, int row, int col, int lanes,
                                      boolean accumulate, Epilogue epilogue) {
         VectorMask<Float> live = S.indexInRange(0, lanes);
+        FloatVector v = FloatVector.fromArray(S, tile, from);
         if (accumulate) {
             v = v.add(FloatVector.fromArray(S, c, index, live));
         }
-        if (epilogue != null) {
-            v = epilogue.apply(v, row, col, live);
-        }
         v.intoArray(c, index, live);
+        if (epilogue != null) {
+            epilogue.applyVector(c, index, row, col, live);
+        }
     }
 }

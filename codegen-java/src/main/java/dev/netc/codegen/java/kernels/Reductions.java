@@ -75,18 +75,13 @@ public final class Reductions {
                 tail += x[base + q];
             }
         }
-        return sumLanesInOrder(acc) + tail;
-    }
-
-    /**
-     * The lanes of v added first to last. Not {@code reduceLanes(ADD)}: its order is unspecified and
-     * differs between the interpreter and the JIT, which would make same-seed runs differ.
-     */
-    static float sumLanesInOrder(FloatVector v) {
-        float s = 0f;
-        for (int lane = 0; lane < VL; lane++) {
-            s += v.lane(lane);
+        // lanes added first to last through memory (not reduceLanes(ADD): its order differs between the
+        // interpreter and the JIT, which would make same-seed runs differ)
+        float[] lanes = acc.toArray();
+        float sum = 0f;
+        for (float lane : lanes) {
+            sum += lane;
         }
-        return s;
+        return sum + tail;
     }
 }
