@@ -82,18 +82,7 @@ final class TestGraphs {
         int p = b.parameter("p", TensorType.f32(5), new Init.Ones(), true);
         int q = b.parameter("q", TensorType.f32(1, 5), new Init.Ones(), true);
         int s = b.parameter("s", TensorType.f32(), new Init.Ones(), true);
-        int one = b.constant(1, TensorType.f32());
-        int a = bin(b, BinaryFn.MUL, x, p);
-        int e = un(b, UnaryFn.EXP, un(b, UnaryFn.NEG, un(b, UnaryFn.ABS, a)));
-        int l = un(b, UnaryFn.LOG, bin(b, BinaryFn.ADD, un(b, UnaryFn.SQUARE, a), one));
-        int r = un(b, UnaryFn.SQRT, bin(b, BinaryFn.ADD, un(b, UnaryFn.SQUARE, x), b.constant(2, f32(B, d(5)))));
-        int f = bin(b, BinaryFn.DIV, l, r);
-        int g = bin(b, BinaryFn.MAX, bin(b, BinaryFn.MUL, a, un(b, UnaryFn.RECIPROCAL, r)), f);
-        int h = bin(b, BinaryFn.MIN, g, e);
-        int t = un(b, UnaryFn.TANH, bin(b, BinaryFn.SUB, un(b, UnaryFn.SIGMOID, h), q));
-        int gate = bin(b, BinaryFn.GREATER, x, b.constant(-0.5, TensorType.f32(1)));
-        int relu = un(b, UnaryFn.RELU, bin(b, BinaryFn.MUL, t, s));
-        int mixed = bin(b, BinaryFn.ADD, bin(b, BinaryFn.MUL, relu, gate), bin(b, BinaryFn.MUL, t, un(b, UnaryFn.STEP, x)));
+        int mixed = everyFunction(b, x, p, q, s, f32(B, d(5)));
         int mask = b.add(new Op.DropoutMask(0.25), null, mixed);
         int dropped = b.add(new Op.Binary(BinaryFn.MUL), "dropped", mixed, mask);
         b.output("y", dropped);
@@ -114,19 +103,8 @@ final class TestGraphs {
         int p = b.parameter("p", TensorType.f32(32), new Init.Ones(), true);
         int q = b.parameter("q", TensorType.f32(4, 1), new Init.Ones(), true);
         int s = b.parameter("s", TensorType.f32(), new Init.Ones(), true);
-        int one = b.constant(1, TensorType.f32());
-        int a = bin(b, BinaryFn.MUL, x, p);
-        int e = un(b, UnaryFn.EXP, un(b, UnaryFn.NEG, un(b, UnaryFn.ABS, a)));
-        int l = un(b, UnaryFn.LOG, bin(b, BinaryFn.ADD, un(b, UnaryFn.SQUARE, a), one));
-        int r = un(b, UnaryFn.SQRT, bin(b, BinaryFn.ADD, un(b, UnaryFn.SQUARE, x), b.constant(2, f32(B, d(4), d(32)))));
-        int f = bin(b, BinaryFn.DIV, l, r);
-        int g = bin(b, BinaryFn.MAX, bin(b, BinaryFn.MUL, a, un(b, UnaryFn.RECIPROCAL, r)), f);
-        int h = bin(b, BinaryFn.MIN, g, e);
-        int t = un(b, UnaryFn.TANH, bin(b, BinaryFn.SUB, un(b, UnaryFn.SIGMOID, h), q));
-        int gate = bin(b, BinaryFn.GREATER, x, b.constant(-0.5, TensorType.f32(1)));
-        int relu = un(b, UnaryFn.RELU, bin(b, BinaryFn.MUL, t, s));
+        int mixed = everyFunction(b, x, p, q, s, f32(B, d(4), d(32)));
         int soft = un(b, UnaryFn.SOFTPLUS, bin(b, BinaryFn.SUB, x, q));
-        int mixed = bin(b, BinaryFn.ADD, bin(b, BinaryFn.MUL, relu, gate), bin(b, BinaryFn.MUL, t, un(b, UnaryFn.STEP, x)));
         int y = bin(b, BinaryFn.ADD, mixed, soft);
         b.output("y", y);
         int tail = bin(b, BinaryFn.MUL, un(b, UnaryFn.TANH, z), z);
@@ -135,6 +113,25 @@ final class TestGraphs {
         int tailTotal = b.add(new Op.Reduce(ReduceFn.SUM, List.of(0, 1), false), null, tail);
         b.output("loss", bin(b, BinaryFn.MUL, bin(b, BinaryFn.ADD, total, tailTotal), s));
         return b.build();
+    }
+
+    /**
+     * Every unary and binary function (but softplus) over x and the broadcast operands p, q and s, with
+     * constants; {@code like} is x's type, for a constant of that full shape.
+     */
+    private static int everyFunction(GraphBuilder b, int x, int p, int q, int s, TensorType like) throws ShapeError {
+        int one = b.constant(1, TensorType.f32());
+        int a = bin(b, BinaryFn.MUL, x, p);
+        int e = un(b, UnaryFn.EXP, un(b, UnaryFn.NEG, un(b, UnaryFn.ABS, a)));
+        int l = un(b, UnaryFn.LOG, bin(b, BinaryFn.ADD, un(b, UnaryFn.SQUARE, a), one));
+        int r = un(b, UnaryFn.SQRT, bin(b, BinaryFn.ADD, un(b, UnaryFn.SQUARE, x), b.constant(2, like)));
+        int f = bin(b, BinaryFn.DIV, l, r);
+        int g = bin(b, BinaryFn.MAX, bin(b, BinaryFn.MUL, a, un(b, UnaryFn.RECIPROCAL, r)), f);
+        int h = bin(b, BinaryFn.MIN, g, e);
+        int t = un(b, UnaryFn.TANH, bin(b, BinaryFn.SUB, un(b, UnaryFn.SIGMOID, h), q));
+        int gate = bin(b, BinaryFn.GREATER, x, b.constant(-0.5, TensorType.f32(1)));
+        int relu = un(b, UnaryFn.RELU, bin(b, BinaryFn.MUL, t, s));
+        return bin(b, BinaryFn.ADD, bin(b, BinaryFn.MUL, relu, gate), bin(b, BinaryFn.MUL, t, un(b, UnaryFn.STEP, x)));
     }
 
     /** reshape, transpose, broadcast_to, sum_to, reductions with and without keep_dims, softmax on an inner axis. */
