@@ -62,6 +62,7 @@ final class KernelRenderer {
             List<Integer> siblings = new ArrayList<>(k.siblings());
             var fused = LibraryEpilogue.match(graph, buffers, materialized, head, epilogue, rootField);
             int bias = epilogue.isEmpty() ? LibraryEpilogue.biasGradientSibling(graph, head, siblings) : -1;
+            var prefix = libraryPrefix(head, epilogue, rootField);
             if (bias >= 0) {
                 m.addComment("one pass over dy writes the weight gradient and, as a sibling output, the bias gradient");
                 m.addCode(LibraryEpilogue.filterGradientWithBias(graph, buffers, head, bias, headOut));
@@ -69,10 +70,9 @@ final class KernelRenderer {
             } else if (fused.isPresent() && !buffers.hasField(head.id())) {
                 m.addComment("the library applies the epilogue while each output tile is still in registers");
                 m.addCode(fused.get());
-            } else if (epilogue.size() > 2 && !buffers.hasField(head.id()) && !buffers.hasField(epilogue.get(1))
-                    && LibraryEpilogue.match(graph, buffers, materialized, head, epilogue.subList(0, 2), rootField).isPresent()) {
+            } else if (prefix.isPresent()) {
                 // the library takes the first two epilogue nodes (e.g. a ReLU mask), a loop the rest
-                m.addCode(LibraryEpilogue.match(graph, buffers, materialized, head, epilogue.subList(0, 2), rootField).get());
+                m.addCode(prefix.get());
                 m.addCode(elementwiseLoop(epilogue.subList(2, epilogue.size()), graph.node(epilogue.get(1)), rootField));
             } else {
                 m.addCode(head(head, headOut));
@@ -83,6 +83,13 @@ final class KernelRenderer {
             for (int sibling : siblings) m.addCode(head(graph.node(sibling), buffers.field(sibling)));
         }
         return m.build();
+    }
+
+    /** The library call for the head and the first two of more epilogue nodes, when it has one. */
+    private java.util.Optional<CodeBlock> libraryPrefix(Node head, List<Integer> epilogue, String rootField) {
+        if (epilogue.size() <= 2 || buffers.hasField(head.id()) || buffers.hasField(epilogue.get(1)))
+            return java.util.Optional.empty();
+        return LibraryEpilogue.match(graph, buffers, materialized, head, epilogue.subList(0, 2), rootField);
     }
 
     /** One loop over the root's shape; every node becomes a local, stored when others read it. */
