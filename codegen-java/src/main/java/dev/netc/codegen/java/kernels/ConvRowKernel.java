@@ -59,58 +59,13 @@ final class ConvRowKernel {
                     int x0 = Math.min(ox, g.ow() - NR);
                     int base = oy * pad.cols() + x0;
                     for (int s = 0; s < slivers; s++) {
-                        multiply(packed, s * MR * patch, taps, patch, work, base, tile);
+                        // the NR image columns each tap sees from base: B rows at base + taps[p]
+                        GemmMicroKernel.multiply(packed, s * MR * patch, work, base, taps, patch, work, tile);
                         store(work, tile, s * MR, g, bias, act, y, yOff + oy * g.ow() + x0);
                     }
                 }
             }
         });
-    }
-
-    /** tile[MR][NR] = weights sliver ([patch][MR]) x the NR image columns each tap sees from base. */
-    private static void multiply(float[] wp, int wpOff, int[] taps, int patch, float[] img, int base, int tile) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        for (int p = 0; p < patch; p++) {
-            int at = base + taps[p];
-            FloatVector b0 = FloatVector.fromArray(S, img, at);
-            FloatVector b1 = FloatVector.fromArray(S, img, at + VL);
-            int ai = wpOff + p * MR;
-            FloatVector a = FloatVector.broadcast(S, wp[ai]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, wp[ai + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, wp[ai + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, wp[ai + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, wp[ai + 4]);
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, wp[ai + 5]);
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
-        }
-        c00.intoArray(img, tile);
-        c01.intoArray(img, tile + VL);
-        c10.intoArray(img, tile + NR);
-        c11.intoArray(img, tile + NR + VL);
-        c20.intoArray(img, tile + 2 * NR);
-        c21.intoArray(img, tile + 2 * NR + VL);
-        c30.intoArray(img, tile + 3 * NR);
-        c31.intoArray(img, tile + 3 * NR + VL);
-        c40.intoArray(img, tile + 4 * NR);
-        c41.intoArray(img, tile + 4 * NR + VL);
-        c50.intoArray(img, tile + 5 * NR);
-        c51.intoArray(img, tile + 5 * NR + VL);
     }
 
     /** Writes tile row r (filter f0 + r) to that filter's output row at y[rowOff + f * positions]. */

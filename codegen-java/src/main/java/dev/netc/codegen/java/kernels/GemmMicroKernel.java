@@ -45,20 +45,31 @@ final class GemmMicroKernel {
     }
 
     /**
-     * tile[tileOff ..][MR x NR] = Apanel (kc x MR) @ Bpanel (kc x NR). Kept apart from the store logic so the JIT
-     * keeps all twelve accumulators in registers.
+     * tile[tileOff ..][MR x NR] = Apanel (kc x MR) @ Bpanel (kc x NR), B packed: row p at bpOff + p * NR.
+     * Kept apart from the store logic so the JIT keeps all twelve accumulators in registers.
      */
     static void multiply(float[] ap, int apOff, float[] bp, int bpOff, int kc, float[] tile, int tileOff) {
+        multiply(ap, apOff, bp, bpOff, null, kc, tile, tileOff);
+    }
+
+    /**
+     * The one register-blocked loop behind every GEMM-like kernel: tile[tileOff ..][MR x NR] = A (depth x MR,
+     * packed) @ B (depth x NR), where row p of B starts at {@code b[bBase + rowOffsets[p]]} (an image's
+     * filter taps, for a direct convolution), or at {@code b[bBase + p * NR]} (a packed panel) when
+     * rowOffsets is null. The null test is loop-invariant, so the JIT unswitches it out of the loop.
+     */
+    static void multiply(float[] ap, int apOff, float[] b, int bBase, int[] rowOffsets, int depth,
+                         float[] tile, int tileOff) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
         FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int bi = bpOff + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + VL);
+        for (int p = 0; p < depth; p++) {
+            int bi = bBase + (rowOffsets == null ? p * NR : rowOffsets[p]);
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
             int ai = apOff + p * MR;
             FloatVector a = FloatVector.broadcast(S, ap[ai]);
             c00 = a.fma(b0, c00);
