@@ -1,8 +1,8 @@
 package dev.netc.bench;
 
-import dev.netc.codegen.java.kernels.Activation;
-import dev.netc.codegen.java.kernels.Conv2d;
-import dev.netc.codegen.java.kernels.Parallel;
+import dev.netc.kernels.Activation;
+import dev.netc.kernels.Conv2d;
+import dev.netc.kernels.Parallel;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.FloatVector;

@@ -1,6 +1,6 @@
 package dev.netc.bench;
 
-import dev.netc.codegen.java.kernels.Gemm;
+import dev.netc.kernels.Gemm;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

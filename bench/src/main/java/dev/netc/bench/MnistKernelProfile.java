@@ -1,9 +1,9 @@
 package dev.netc.bench;
 
-import dev.netc.codegen.java.kernels.Activation;
-import dev.netc.codegen.java.kernels.Conv2d;
-import dev.netc.codegen.java.kernels.Gemm;
-import dev.netc.codegen.java.kernels.Pooling;
+import dev.netc.kernels.Activation;
+import dev.netc.kernels.Conv2d;
+import dev.netc.kernels.Gemm;
+import dev.netc.kernels.Pooling;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.netc.autodiff.Autodiff;
 import dev.netc.autodiff.GradientChecker;
-import dev.netc.codegen.java.GeneratedModel;
+import dev.netc.api.GeneratedModel;
 import dev.netc.frontend.CheckResult;
 import dev.netc.frontend.CheckedModel;
 import dev.netc.frontend.DiagnosticRenderer;

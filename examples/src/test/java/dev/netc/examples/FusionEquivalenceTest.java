@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.netc.autodiff.Autodiff;
-import dev.netc.codegen.java.GeneratedModel;
+import dev.netc.api.GeneratedModel;
 import dev.netc.frontend.CheckResult;
 import dev.netc.frontend.CheckedModel;
 import dev.netc.frontend.DiagnosticRenderer;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.netc.autodiff.Autodiff;
-import dev.netc.codegen.java.GeneratedModel;
+import dev.netc.api.GeneratedModel;
 import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.Graph;
 import dev.netc.ir.train.TrainSpec;

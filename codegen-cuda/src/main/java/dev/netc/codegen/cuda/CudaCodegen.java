@@ -1,5 +1,6 @@
 package dev.netc.codegen.cuda;
 
+import dev.netc.codegen.core.SizeExpr;
 import dev.netc.ir.Graph;
 import dev.netc.ir.IrPrinter;
 import dev.netc.ir.Node;
@@ -133,13 +134,13 @@ public final class CudaCodegen {
             Node param = graph.parameterNamed(name).orElseThrow(() ->
                     new IllegalArgumentException("output " + e.getKey() + " updates no parameter named '" + name + "'"));
             out.add(OptimizerKernels.copy(buffers.name(e.getValue()), buffers.name(param.id()),
-                    dev.netc.codegen.java.SizeExpr.count(param.type().shape()).known(), "moving_" + buffers.name(param.id())));
+                    SizeExpr.count(param.type().shape()).known(), "moving_" + buffers.name(param.id())));
         }
         for (Node n : graph.trainableParameters()) {
             String name = ((Op.Parameter) n.op()).name();
             Integer grad = graph.outputs().get(Graph.GRAD_PREFIX + name);
             if (grad == null || !buffers.has(grad)) continue;
-            long count = dev.netc.codegen.java.SizeExpr.count(n.type().shape()).known();
+            long count = SizeExpr.count(n.type().shape()).known();
             var p = new OptimizerKernels.Trainable(name, buffers.name(n.id()), buffers.name(grad), count);
             List<OptimizerKernels.State> states = new ArrayList<>();
             for (String stateName : opt.stateNames(p)) {

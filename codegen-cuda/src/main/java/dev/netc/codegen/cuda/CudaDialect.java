@@ -1,10 +1,10 @@
 package dev.netc.codegen.cuda;
 
-import dev.netc.codegen.java.Dialect;
+import dev.netc.codegen.core.Dialect;
 
 /**
  * Scalar arithmetic spelled in CUDA C: single-precision math functions ({@code expf}, {@code fmaxf}),
- * so the shared {@link dev.netc.codegen.java.ScalarExprPrinter} prints device code.
+ * so the shared {@link dev.netc.codegen.core.ScalarExprPrinter} prints device code.
  */
 public final class CudaDialect implements Dialect {
 

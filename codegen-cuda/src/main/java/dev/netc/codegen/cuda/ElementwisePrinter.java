@@ -1,7 +1,7 @@
 package dev.netc.codegen.cuda;
 
-import dev.netc.codegen.java.IndexExpr;
-import dev.netc.codegen.java.ScalarExprPrinter;
+import dev.netc.codegen.core.IndexExpr;
+import dev.netc.codegen.core.ScalarExprPrinter;
 import dev.netc.ir.DType;
 import dev.netc.ir.Graph;
 import dev.netc.ir.Node;

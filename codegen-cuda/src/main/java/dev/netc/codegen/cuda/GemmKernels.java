@@ -1,6 +1,6 @@
 package dev.netc.codegen.cuda;
 
-import dev.netc.codegen.java.SizeExpr;
+import dev.netc.codegen.core.SizeExpr;
 import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;

@@ -1,7 +1,7 @@
 package dev.netc.codegen.cuda;
 
-import dev.netc.codegen.java.IndexExpr;
-import dev.netc.codegen.java.SizeExpr;
+import dev.netc.codegen.core.IndexExpr;
+import dev.netc.codegen.core.SizeExpr;
 import dev.netc.ir.Dim;
 import dev.netc.ir.Graph;
 import dev.netc.ir.Node;

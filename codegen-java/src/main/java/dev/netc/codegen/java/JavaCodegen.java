@@ -1,5 +1,8 @@
 package dev.netc.codegen.java;
 
+import dev.netc.codegen.core.SizeExpr;
+import dev.netc.api.GeneratedModel;
+
 import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;

@@ -1,5 +1,7 @@
 package dev.netc.codegen.java;
 
+import dev.netc.codegen.core.Dialect;
+
 /** Scalar arithmetic spelled in Java: float math goes through {@link Math} in double and back. */
 public final class JavaDialect implements Dialect {
 

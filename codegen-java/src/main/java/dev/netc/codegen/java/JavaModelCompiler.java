@@ -1,5 +1,7 @@
 package dev.netc.codegen.java;
 
+import dev.netc.api.GeneratedModel;
+
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.OutputStream;

@@ -1,5 +1,9 @@
 package dev.netc.codegen.java;
 
+import dev.netc.codegen.core.ScalarExprPrinter;
+import dev.netc.codegen.core.IndexExpr;
+import dev.netc.codegen.core.SizeExpr;
+
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.MethodSpec;
 import dev.netc.ir.DType;

@@ -1,16 +1,18 @@
 package dev.netc.codegen.java;
 
+import dev.netc.codegen.core.SizeExpr;
+
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import dev.netc.ir.Node;
 import dev.netc.ir.Padding;
 import dev.netc.ir.Shape;
 
-/** Calls into the hand-optimised kernel library ({@code dev.netc.codegen.java.kernels}) for heavy ops. */
+/** Calls into the hand-optimised kernel library ({@code dev.netc.kernels}) for heavy ops. */
 final class LibraryCalls {
     private LibraryCalls() {}
 
-    static final String KERNELS = "dev.netc.codegen.java.kernels";
+    static final String KERNELS = "dev.netc.kernels";
     static final ClassName GEMM = ClassName.get(KERNELS, "Gemm");
     static final ClassName CONV2D = ClassName.get(KERNELS, "Conv2d");
     static final ClassName POOLING = ClassName.get(KERNELS, "Pooling");

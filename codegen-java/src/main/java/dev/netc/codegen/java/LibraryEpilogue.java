@@ -1,5 +1,7 @@
 package dev.netc.codegen.java;
 
+import dev.netc.codegen.core.SizeExpr;
+
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import dev.netc.ir.BinaryFn;

@@ -1,5 +1,8 @@
 package dev.netc.codegen.java;
 
+import dev.netc.codegen.core.IndexExpr;
+import dev.netc.codegen.core.SizeExpr;
+
 import com.palantir.javapoet.CodeBlock;
 import dev.netc.ir.Dim;
 import dev.netc.ir.ReduceFn;

@@ -1,5 +1,7 @@
 package dev.netc.codegen.java;
 
+import dev.netc.codegen.core.SizeExpr;
+
 import dev.netc.ir.Graph;
 import dev.netc.ir.plan.KernelPlan;
 import dev.netc.ir.plan.MemoryPlan;

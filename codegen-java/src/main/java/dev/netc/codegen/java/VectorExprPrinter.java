@@ -1,5 +1,7 @@
 package dev.netc.codegen.java;
 
+import dev.netc.codegen.core.ScalarExprPrinter;
+
 import dev.netc.ir.BinaryFn;
 import dev.netc.ir.UnaryFn;
 

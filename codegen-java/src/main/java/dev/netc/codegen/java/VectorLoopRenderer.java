@@ -1,5 +1,9 @@
 package dev.netc.codegen.java;
 
+import dev.netc.codegen.core.ScalarExprPrinter;
+import dev.netc.codegen.core.IndexExpr;
+import dev.netc.codegen.core.SizeExpr;
+
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import dev.netc.ir.DType;
@@ -8,7 +12,7 @@ import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;
 import dev.netc.ir.Shape;
-import dev.netc.codegen.java.kernels.Vectors;
+import dev.netc.kernels.Vectors;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;

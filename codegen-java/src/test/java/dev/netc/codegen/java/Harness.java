@@ -1,5 +1,7 @@
 package dev.netc.codegen.java;
 
+import dev.netc.api.GeneratedModel;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 

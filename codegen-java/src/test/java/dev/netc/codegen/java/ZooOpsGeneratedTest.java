@@ -1,5 +1,7 @@
 package dev.netc.codegen.java;
 
+import dev.netc.api.GeneratedModel;
+
 import dev.netc.autodiff.Autodiff;
 import dev.netc.ir.BinaryFn;
 import dev.netc.ir.DType;

@@ -1,7 +1,7 @@
 package dev.netc.runtime.backend;
 
 import dev.netc.autodiff.Autodiff;
-import dev.netc.codegen.java.GeneratedModel;
+import dev.netc.api.GeneratedModel;
 import dev.netc.codegen.java.JavaCodegen;
 import dev.netc.codegen.java.JavaModelCompiler;
 import dev.netc.ir.Graph;

@@ -1,6 +1,6 @@
 package dev.netc.runtime.bench;
 
-import dev.netc.codegen.java.GeneratedModel;
+import dev.netc.api.GeneratedModel;
 import dev.netc.ir.DType;
 import dev.netc.ir.Graph;
 import dev.netc.ir.Node;

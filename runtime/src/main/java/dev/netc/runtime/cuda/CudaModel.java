@@ -8,7 +8,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import dev.netc.codegen.cuda.BufferSpec;
 import dev.netc.codegen.cuda.CudaManifest;
 import dev.netc.codegen.cuda.LaunchSpec;
-import dev.netc.codegen.java.GeneratedModel;
+import dev.netc.api.GeneratedModel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.netc.runtime.train;
 
-import dev.netc.codegen.java.GeneratedModel;
+import dev.netc.api.GeneratedModel;
 import dev.netc.runtime.data.Dataset;
 import dev.netc.runtime.data.Permutations;
 import java.util.Arrays;

@@ -3,7 +3,7 @@ package dev.netc.runtime.backend;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.netc.codegen.java.GeneratedModel;
+import dev.netc.api.GeneratedModel;
 import dev.netc.ir.BinaryFn;
 import dev.netc.ir.DType;
 import dev.netc.ir.Dim;

@@ -1,6 +1,6 @@
 package dev.netc.runtime.cuda;
 
-import dev.netc.codegen.java.GeneratedModel;
+import dev.netc.api.GeneratedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -55,7 +55,7 @@ class ParameterInitializerTest {
     }
 
     /** A model that is nothing but named buffers. */
-    private static final class MapModel implements dev.netc.codegen.java.GeneratedModel {
+    private static final class MapModel implements dev.netc.api.GeneratedModel {
         final java.util.Map<String, float[]> buffers = new java.util.HashMap<>();
         public void setBatch(int batch) {}
         public int batch() { return 0; }

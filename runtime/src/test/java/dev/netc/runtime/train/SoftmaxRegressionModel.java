@@ -1,6 +1,6 @@
 package dev.netc.runtime.train;
 
-import dev.netc.codegen.java.GeneratedModel;
+import dev.netc.api.GeneratedModel;
 import dev.netc.ir.BinaryFn;
 import dev.netc.ir.DType;
 import dev.netc.ir.Dim;

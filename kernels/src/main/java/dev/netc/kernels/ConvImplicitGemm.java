@@ -1,0 +1,298 @@
+package dev.netc.kernels;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Convolution as an implicit GEMM with the output positions on the broadcast side of the
+ * {@link GemmMicroKernel} and the filters on the vector side: y^T (positions x F) = col^T (positions x
+ * patch) @ w^T (patch x F).
+ *
+ * <p>Why this orientation: filter counts (32, 64, ...) are multiples of the 16-float tile width, while
+ * output planes (28x28, 14x14) are not, so no lane is wasted on the vector side and at most five rows on
+ * the six-row broadcast side. The weights are packed once per call and shared by every image; each image
+ * is copied once into a zero-bordered buffer so the im2col gather needs no bounds logic, and each
+ * six-position slice of col^T is gathered straight into micro-kernel layout and reused for all filters.
+ * The whole reduction runs in registers (no k blocking), so the bias and activation are applied once, to
+ * the finished tile, before its single write.
+ *
+ * <p>The same engine serves backward-data at stride 1 (a "full" convolution of dy with the flipped,
+ * channel-transposed weights) and backward-filter (dw^T = col @ dy^T, positions being the reduction).
+ */
+final class ConvImplicitGemm {
+    private static final int MR = GemmMicroKernel.MR;
+    private static final int NR = GemmMicroKernel.NR;
+    /** Room for the lanes a vector copy writes (or reads) past the end of a gathered panel. */
+    private static final int SLACK = GemmMicroKernel.VL;
+
+    private static final Scratch PACKED_WEIGHTS = new Scratch();
+    private static final Scratch PADDED = new Scratch();
+    private static final Scratch PANEL = new Scratch();
+    private static final Scratch TRANSPOSED = new Scratch();
+    private static final Scratch PARTIALS = new Scratch();
+
+    private ConvImplicitGemm() {}
+
+    /** Rounds a filter count up to whole vector slivers. */
+    static int paddedFilters(int f) {
+        return Gemm.ceilDiv(f, NR) * NR;
+    }
+
+    /** Packs w [F][patch] as slivers [F/NR][patch][NR] (zero past F) into a caller-thread scratch. */
+    static float[] packWeights(int f, int patch, float[] w) {
+        float[] packed = PACKED_WEIGHTS.atLeast(paddedFilters(f) * patch);
+        for (int sliver = 0; sliver < paddedFilters(f) / NR; sliver++) {
+            int base = sliver * patch * NR;
+            for (int l = 0; l < NR; l++) {
+                int filter = sliver * NR + l;
+                if (filter >= f) {
+                    for (int p = 0; p < patch; p++) {
+                        packed[base + p * NR + l] = 0f;
+                    }
+                    continue;
+                }
+                int src = filter * patch;
+                for (int p = 0; p < patch; p++) {
+                    packed[base + p * NR + l] = w[src + p];
+                }
+            }
+        }
+        return packed;
+    }
+
+    /**
+     * Packs the weights of the backward-data convolution: w' [c][f][ky'][kx'] = w[f][c][kh-1-ky'][kw-1-kx']
+     * (channels swapped, taps flipped), in the sliver layout of {@link #packWeights}, c being the output side.
+     */
+    static float[] packFlippedWeights(int f, int c, int kh, int kw, float[] w) {
+        int patch = f * kh * kw; // the backward convolution reduces over (f, ky', kx')
+        int taps = kh * kw;
+        float[] packed = PACKED_WEIGHTS.atLeast(paddedFilters(c) * patch);
+        Arrays.fill(packed, 0, paddedFilters(c) * patch, 0f);
+        for (int fi = 0; fi < f; fi++) {
+            for (int ch = 0; ch < c; ch++) {
+                int base = (ch / NR) * patch * NR + ch % NR;
+                int src = (fi * c + ch) * taps;
+                for (int t = 0; t < taps; t++) {
+                    int p = fi * taps + (taps - 1 - t); // flipping both axes reverses the tap order
+                    packed[base + p * NR] = w[src + t];
+                }
+            }
+        }
+        return packed;
+    }
+
+    /**
+     * y[n][f][pos] = epilogue(sum over patch of col^T[pos][patch] * w[f][patch]) for every image, where the
+     * weights are already packed by {@link #packWeights}/{@link #packFlippedWeights}; y is overwritten.
+     *
+     * @param bias one value per filter, or null
+     */
+    static void forward(int n, ConvGeometry g, float[] x, float[] packedWeights, float[] bias, Activation act,
+                        float[] y) {
+        if (n <= 0) {
+            return;
+        }
+        PaddedImage pad = PaddedImage.of(g);
+        int positions = g.outputPositions();
+        int patch = g.patchSize();
+        int[] tapOffsets = pad.tapOffsets();
+        int[] positionOffsets = pad.positionOffsets();
+        int blocks = Gemm.ceilDiv(positions, MR);
+        // Enough tasks for every core: whole images when the batch allows, else slices of one image.
+        int groups = n >= 2 * Parallel.threads() ? 1 : Math.min(blocks, Gemm.ceilDiv(2 * Parallel.threads(), n));
+        int blocksPerGroup = Gemm.ceilDiv(blocks, groups);
+        Parallel.forRange(n * groups, task -> {
+            int image = task / groups;
+            int firstBlock = (task % groups) * blocksPerGroup;
+            int endBlock = Math.min(blocks, firstBlock + blocksPerGroup);
+            float[] padded = PADDED.atLeast(pad.size() + MR * patch + MR * NR + SLACK);
+            pad.fill(x, image * g.imageSize(), padded);
+            int panel = pad.size();           // [patch][MR] gathered col^T rows
+            int tile = panel + MR * patch + SLACK; // [MR][NR] finished accumulators
+            int yOff = image * g.outputSize();
+            for (int block = firstBlock; block < endBlock; block++) {
+                int q0 = block * MR;
+                int rows = Math.min(MR, positions - q0);
+                gather(padded, tapOffsets, patch, positionOffsets, q0, rows, padded, panel);
+                for (int sliver = 0; sliver < paddedFilters(g.f()) / NR; sliver++) {
+                    GemmMicroKernel.multiply(padded, panel, packedWeights, sliver * patch * NR, patch, padded, tile);
+                    storeTransposed(padded, tile, rows, sliver * NR, g.f(), bias, act, y, yOff + q0, positions);
+                }
+            }
+        });
+    }
+
+    /**
+     * dw[f][patch] (and, when dBias is not null, dBias[f] = sum of dy over images and positions) for
+     * the convolution g; both overwritten. Images are split into one contiguous chunk per core, each
+     * summing into its own dw^T buffer, and the buffers are added (and transposed) at the end.
+     */
+    static void backwardFilter(int n, ConvGeometry g, float[] x, float[] dy, float[] dw, float[] dBias) {
+        PaddedImage pad = PaddedImage.of(g);
+        int positions = g.outputPositions();
+        int patch = g.patchSize();
+        int fp = paddedFilters(g.f());
+        int[] tapOffsets = pad.tapOffsets();
+        int[] positionOffsets = pad.positionOffsets();
+        int chunks = Math.max(1, Math.min(n, Parallel.threads()));
+        int partialSize = patch * fp + fp; // dw^T, then the bias sums
+        float[] partials = PARTIALS.atLeast(chunks * partialSize);
+        Arrays.fill(partials, 0, chunks * partialSize, 0f);
+        Parallel.forRange(chunks, chunk -> {
+            int acc = chunk * partialSize;
+            float[] work = PADDED.atLeast(pad.size() + MR * positions + MR * NR + SLACK);
+            int panel = pad.size();            // [positions][MR] gathered col rows
+            int tile = panel + MR * positions + SLACK;
+            float[] dyT = TRANSPOSED.atLeast(fp * positions);
+            int endImage = (int) ((long) n * (chunk + 1) / chunks);
+            for (int image = (int) ((long) n * chunk / chunks); image < endImage; image++) {
+                pad.fill(x, image * g.imageSize(), work);
+                transposeOutput(dy, image * g.outputSize(), g.f(), positions, dyT, partials, acc + patch * fp);
+                for (int p0 = 0; p0 < patch; p0 += MR) {
+                    int rows = Math.min(MR, patch - p0);
+                    gather(work, positionOffsets, positions, tapOffsets, p0, rows, work, panel);
+                    for (int sliver = 0; sliver < fp / NR; sliver++) {
+                        GemmMicroKernel.multiply(work, panel, dyT, sliver * positions * NR, positions, work, tile);
+                        addTile(work, tile, rows, partials, acc + p0 * fp + sliver * NR, fp);
+                    }
+                }
+            }
+        });
+        for (int f = 0; f < g.f(); f++) {
+            for (int p = 0; p < patch; p++) {
+                float sum = 0f;
+                for (int chunk = 0; chunk < chunks; chunk++) {
+                    sum += partials[chunk * partialSize + p * fp + f];
+                }
+                dw[f * patch + p] = sum;
+            }
+            if (dBias != null) {
+                float sum = 0f;
+                for (int chunk = 0; chunk < chunks; chunk++) {
+                    sum += partials[chunk * partialSize + patch * fp + f];
+                }
+                dBias[f] = sum;
+            }
+        }
+    }
+
+    /**
+     * dst[dstOff + i * MR + r] = src[outer[i] + inner[first + r]] for i in [0, count), r in [0, rows):
+     * one MR-wide slice of an im2col matrix in micro-kernel layout. Lanes from rows on are left
+     * unspecified (their results are discarded).
+     *
+     * <p>Why runs: at stride 1 the MR entries are mostly one or two contiguous runs of the source
+     * (consecutive output columns, or consecutive kernel columns), so each run moves as one unmasked
+     * vector. The lanes a vector writes past its run are overwritten by the next run or the next i, and
+     * the last one lands in the slack after the panel; reads past a run stay inside src, which callers
+     * guarantee by keeping at least a vector of slack after the data (the panel itself follows it).
+     */
+    private static void gather(float[] src, int[] outer, int count, int[] inner, int first, int rows,
+                               float[] dst, int dstOff) {
+        final var s = GemmMicroKernel.S;
+        int runStart1 = rows;
+        for (int r = 1; r < rows; r++) {
+            if (inner[first + r] != inner[first + r - 1] + 1) {
+                runStart1 = r;
+                break;
+            }
+        }
+        int runStart2 = rows;
+        for (int r = runStart1 + 1; r < rows; r++) {
+            if (inner[first + r] != inner[first + r - 1] + 1) {
+                runStart2 = r;
+                break;
+            }
+        }
+        if (runStart2 < rows) { // three or more runs (e.g. 3x3 kernels): plain scalar copies
+            for (int i = 0; i < count; i++) {
+                for (int r = 0; r < rows; r++) {
+                    dst[dstOff + i * MR + r] = src[outer[i] + inner[first + r]];
+                }
+            }
+            return;
+        }
+        int offset0 = inner[first];
+        if (runStart1 == rows) {
+            for (int i = 0; i < count; i++) {
+                FloatVector.fromArray(s, src, outer[i] + offset0).intoArray(dst, dstOff + i * MR);
+            }
+            return;
+        }
+        int offset1 = inner[first + runStart1];
+        for (int i = 0; i < count; i++) {
+            int to = dstOff + i * MR;
+            FloatVector.fromArray(s, src, outer[i] + offset0).intoArray(dst, to);
+            FloatVector.fromArray(s, src, outer[i] + offset1).intoArray(dst, to + runStart1);
+        }
+    }
+
+    /**
+     * Applies bias and activation to the tile (rows = positions, lanes = filters f0..f0+NR) and writes it
+     * transposed into the NCHW output, whose plane for filter f starts at y[yOff + f * positions].
+     */
+    private static void storeTransposed(float[] work, int tile, int rows, int f0, int f, float[] bias,
+                                        Activation act, float[] y, int yOff, int positions) {
+        int lanes = Math.min(NR, f - f0);
+        if (bias != null || act != Activation.NONE) {
+            final var s = GemmMicroKernel.S;
+            final int vl = GemmMicroKernel.VL;
+            for (int half = 0; half < lanes; half += vl) {
+                var live = s.indexInRange(half, lanes);
+                FloatVector b = bias == null ? null : FloatVector.fromArray(s, bias, f0 + half, live);
+                for (int r = 0; r < rows; r++) {
+                    int index = tile + r * NR + half;
+                    if (b != null) {
+                        FloatVector.fromArray(s, work, index).add(b).intoArray(work, index);
+                    }
+                    act.applyVector(work, index);
+                }
+            }
+        }
+        for (int l = 0; l < lanes; l++) {
+            int to = yOff + (f0 + l) * positions;
+            for (int r = 0; r < rows; r++) {
+                y[to + r] = work[tile + r * NR + l];
+            }
+        }
+    }
+
+    /** acc[accOff + r * ld ..] += tile row r, for the first {@code rows} rows (each NR floats). */
+    private static void addTile(float[] work, int tile, int rows, float[] acc, int accOff, int ld) {
+        final var s = GemmMicroKernel.S;
+        for (int r = 0; r < rows; r++) {
+            for (int half = 0; half < NR; half += GemmMicroKernel.VL) {
+                int to = accOff + r * ld + half;
+                FloatVector.fromArray(s, acc, to).add(FloatVector.fromArray(s, work, tile + r * NR + half))
+                        .intoArray(acc, to);
+            }
+        }
+    }
+
+    /**
+     * dyT[sliver][pos][l] = dy[yOff + (sliver * NR + l) * positions + pos] (zero past f), the vector side
+     * of backward-filter; also adds each filter's sum of dy to biasSums[biasOff + f].
+     */
+    private static void transposeOutput(float[] dy, int yOff, int f, int positions, float[] dyT,
+                                        float[] biasSums, int biasOff) {
+        int fp = paddedFilters(f);
+        for (int filter = 0; filter < fp; filter++) {
+            int base = (filter / NR) * positions * NR + filter % NR;
+            if (filter >= f) {
+                for (int q = 0; q < positions; q++) {
+                    dyT[base + q * NR] = 0f;
+                }
+                continue;
+            }
+            int src = yOff + filter * positions;
+            float sum = 0f;
+            for (int q = 0; q < positions; q++) {
+                float v = dy[src + q];
+                dyT[base + q * NR] = v;
+                sum += v;
+            }
+            biasSums[biasOff + filter] += sum;
+        }
+    }
+}

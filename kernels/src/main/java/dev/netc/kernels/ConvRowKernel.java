@@ -1,0 +1,89 @@
+package dev.netc.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Forward convolution at stride 1 for shallow filters (small C * KH * KW, e.g. the first layer of an
+ * image model): six filters x sixteen consecutive output columns of one output row per register tile,
+ * the sixteen input values of each filter tap loaded straight from a zero-bordered copy of the image.
+ *
+ * <p>Why: with a reduction of only 25 taps, {@link ConvImplicitGemm} spends more time gathering its
+ * panel and storing its transposed tile than multiplying. Here nothing is gathered and every output
+ * row is written with plain vector stores, bias and activation applied on the way. A row whose width
+ * is not a multiple of 16 ends with a tile shifted left to end at the last column; the columns it
+ * shares with the previous tile are computed twice and written twice with the same values.
+ */
+final class ConvRowKernel {
+    private static final VectorSpecies<Float> S = GemmMicroKernel.S;
+    private static final int VL = GemmMicroKernel.VL;
+    private static final int MR = GemmMicroKernel.MR;
+    private static final int NR = GemmMicroKernel.NR;
+
+    private static final Scratch PACKED_WEIGHTS = new Scratch();
+    private static final Scratch PADDED = new Scratch();
+
+    private ConvRowKernel() {}
+
+    /** True for the shapes this kernel handles, and handles better than the implicit GEMM. */
+    static boolean suits(ConvGeometry g) {
+        return g.stride() == 1 && g.ow() >= NR && g.patchSize() <= 64;
+    }
+
+    /** y = act(conv(x, w) + bias[f]) for the n images; y is overwritten; bias may be null. */
+    static void forward(int n, ConvGeometry g, float[] x, float[] w, float[] bias, Activation act, float[] y) {
+        if (n <= 0) {
+            return;
+        }
+        int patch = g.patchSize();
+        int slivers = Gemm.ceilDiv(g.f(), MR);
+        float[] packed = PACKED_WEIGHTS.atLeast(slivers * MR * patch);
+        for (int s = 0; s < slivers; s++) {
+            GemmPacking.packA(false, g.f(), patch, w, 0, s * MR, 0, patch, packed, s * MR * patch);
+        }
+        PaddedImage pad = PaddedImage.of(g);
+        int[] taps = pad.tapOffsets();
+        // Whole images per task when the batch fills the cores, else bands of output rows.
+        int bands = n >= 2 * Parallel.threads() ? 1 : Math.min(g.oh(), Gemm.ceilDiv(2 * Parallel.threads(), n));
+        int rowsPerBand = Gemm.ceilDiv(g.oh(), bands);
+        Parallel.forRange(n * bands, task -> {
+            int image = task / bands;
+            int firstRow = (task % bands) * rowsPerBand;
+            int endRow = Math.min(g.oh(), firstRow + rowsPerBand);
+            float[] work = PADDED.atLeast(pad.size() + MR * NR);
+            int tile = pad.size();
+            pad.fill(x, image * g.imageSize(), work);
+            int yOff = image * g.outputSize();
+            for (int oy = firstRow; oy < endRow; oy++) {
+                for (int ox = 0; ox < g.ow(); ox += NR) {
+                    int x0 = Math.min(ox, g.ow() - NR);
+                    int base = oy * pad.cols() + x0;
+                    for (int s = 0; s < slivers; s++) {
+                        // the NR image columns each tap sees from base: B rows at base + taps[p]
+                        GemmMicroKernel.multiply(packed, s * MR * patch, work, base, taps, patch, work, tile);
+                        store(work, tile, s * MR, g, bias, act, y, yOff + oy * g.ow() + x0);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Writes tile row r (filter f0 + r) to that filter's output row at y[rowOff + f * positions]. */
+    private static void store(float[] work, int tile, int f0, ConvGeometry g, float[] bias, Activation act,
+                              float[] y, int rowOff) {
+        int rows = Math.min(MR, g.f() - f0);
+        int positions = g.outputPositions();
+        for (int r = 0; r < rows; r++) {
+            int f = f0 + r;
+            int to = rowOff + f * positions;
+            for (int half = 0; half < NR; half += VL) {
+                FloatVector v = FloatVector.fromArray(S, work, tile + r * NR + half);
+                if (bias != null) {
+                    v = v.add(bias[f]);
+                }
+                v.intoArray(y, to + half);
+                act.applyVector(y, to + half);
+            }
+        }
+    }
+}

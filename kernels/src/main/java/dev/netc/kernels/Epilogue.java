@@ -1,0 +1,62 @@
+package dev.netc.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+/**
+ * What a GEMM does to a finished output tile before writing it: add a bias (per output row, as for a
+ * convolution's filters, or per output column, as for a dense layer), then apply an activation.
+ * Applied in place to lanes already stored (in L1), so no vector crosses a method boundary (see
+ * {@link Activation}).
+ *
+ * @param rowBias bias indexed by output row, or null
+ * @param columnBias bias indexed by output column, or null
+ * @param activation applied after the bias
+ */
+record Epilogue(float[] rowBias, float[] columnBias, Activation activation) {
+    static final Epilogue NONE = new Epilogue(null, null, Activation.NONE);
+
+    boolean isIdentity() {
+        return rowBias == null && columnBias == null && activation == Activation.NONE;
+    }
+
+    /** Applies the epilogue in place to the full vector at c[index]: row {@code row}, columns from {@code column}. */
+    void applyVector(float[] c, int index, int row, int column) {
+        if (rowBias != null || columnBias != null) {
+            FloatVector v = FloatVector.fromArray(GemmMicroKernel.S, c, index);
+            if (rowBias != null) {
+                v = v.add(rowBias[row]);
+            }
+            if (columnBias != null) {
+                v = v.add(FloatVector.fromArray(GemmMicroKernel.S, columnBias, column));
+            }
+            v.intoArray(c, index);
+        }
+        activation.applyVector(c, index);
+    }
+
+    /** Like {@link #applyVector(float[], int, int, int)} for the live lanes only. */
+    void applyVector(float[] c, int index, int row, int column, VectorMask<Float> live) {
+        if (rowBias != null || columnBias != null) {
+            FloatVector v = FloatVector.fromArray(GemmMicroKernel.S, c, index, live);
+            if (rowBias != null) {
+                v = v.add(rowBias[row]);
+            }
+            if (columnBias != null) {
+                v = v.add(FloatVector.fromArray(GemmMicroKernel.S, columnBias, column, live));
+            }
+            v.intoArray(c, index, live);
+        }
+        activation.applyVector(c, index, live);
+    }
+
+    float apply(float x, int row, int column) {
+        if (rowBias != null) {
+            x += rowBias[row];
+        }
+        if (columnBias != null) {
+            x += columnBias[column];
+        }
+        return activation.apply(x);
+    }
+}

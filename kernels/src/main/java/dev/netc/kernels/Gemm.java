@@ -1,0 +1,195 @@
+package dev.netc.kernels;
+
+import java.util.function.IntConsumer;
+
+/**
+ * Single-precision matrix multiply on row-major arrays, BLIS style: op(B) and op(A) are packed per
+ * k block of {@link #KC}, then tasks of {@link #MC} rows x a range of NR-column slivers run the
+ * register-blocked {@link GemmMicroKernel} over all cores.
+ */
+public final class Gemm {
+    /** Depth of one packed k block: an A sliver (MR x KC) and a B sliver (KC x NR) stay in L1. */
+    static final int KC = 256;
+    /** Rows per task: an MC x KC block of packed A stays in L2. Multiple of MR. */
+    static final int MC = 16 * GemmMicroKernel.MR;
+    /** Floats in one core's L2 cache (512 KiB on the machine this was tuned on). */
+    private static final int L2_FLOATS = 128 * 1024;
+    /** Below this many multiply-adds the fork/join costs more than it saves. */
+    private static final long PARALLEL_MIN_WORK = 1L << 18;
+
+    private static final Scratch PACKED_A = new Scratch();
+    /** Per task: its own op(B) slivers (when not shared) and its tile buffer. */
+    private static final Scratch PACKED_B = new Scratch();
+    /** On the calling thread: a whole packed k block of op(B), shared by all tasks. */
+    private static final Scratch PACKED_B_SHARED = new Scratch();
+
+    private Gemm() {}
+
+    /**
+     * c[m x n] = beta * c + op(a) @ op(b), where op(a) is m x k and op(b) is k x n; beta is 0 or 1
+     * (with beta 0 the old contents of c are never read). All matrices are dense row-major: a is m x k
+     * (k x m when transA), b is k x n (n x k when transB); the offsets locate element (0, 0).
+     */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k,
+                             float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
+        multiply(transA, transB, m, n, k, a, aOff, b, bOff, beta, c, cOff, Epilogue.NONE);
+    }
+
+    /**
+     * Like {@link #sgemm} followed by c[i, j] = act(c[i, j] + bias[j]), but fused: each output tile
+     * gets its bias and activation while still in registers, so c is written once.
+     *
+     * @param bias one value per output column (length n), or null for none
+     */
+    public static void sgemmBiasActivation(boolean transA, boolean transB, int m, int n, int k,
+                                           float[] a, int aOff, float[] b, int bOff, float beta,
+                                           float[] bias, Activation act, float[] c, int cOff) {
+        multiply(transA, transB, m, n, k, a, aOff, b, bOff, beta, c, cOff, new Epilogue(null, bias, act));
+    }
+
+    /** The general entry point: {@link #sgemm} followed by the epilogue on every output element. */
+    static void multiply(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
+                         float[] b, int bOff, float beta, float[] c, int cOff, Epilogue epilogue) {
+        if (transB && !transA && m > 0 && n > 0 && GemmDot.suits(m, k)) {
+            if (beta != 0f && beta != 1f) {
+                scaleAndFinish(m, n, beta, c, cOff, null);
+                beta = 1f;
+            }
+            GemmDot.multiply(m, n, k, a, aOff, b, bOff, beta, c, cOff, epilogue.isIdentity() ? null : epilogue);
+            return;
+        }
+        PanelSource packedB = (j0, p0, kc, dst, dstOff) ->
+                GemmPacking.packB(transB, n, k, b, bOff, j0, p0, kc, dst, dstOff);
+        multiply(transA, m, n, k, a, aOff, packedB, beta, c, cOff, epilogue);
+    }
+
+    /**
+     * Like the array form, with op(B) (k x n) supplied sliver by sliver by {@code packedB}.
+     *
+     * <p>Per k block: op(A) is packed once for all rows (shared), op(B) either once (shared) or by each
+     * task (a block of rows x a block of column slivers) for itself; then the tasks run the tiles.
+     * When the task's B panel fits in half of L2 the task walks its rows in the outer loop, so C is
+     * written row by row (the small-k case, e.g. a dense layer's weight gradient, which is all output);
+     * otherwise sliver by sliver, each B sliver staying in L1 while the task's rows of A stream from L2.
+     */
+    static void multiply(boolean transA, int m, int n, int k, float[] a, int aOff, PanelSource packedB,
+                         float beta, float[] c, int cOff, Epilogue epilogue) {
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        Epilogue finish = epilogue.isIdentity() ? null : epilogue;
+        if (k <= 0) {
+            scaleAndFinish(m, n, beta, c, cOff, finish);
+            return;
+        }
+        if (beta != 0f && beta != 1f) {
+            scaleAndFinish(m, n, beta, c, cOff, null);
+            beta = 1f;
+        }
+        final int mr = GemmMicroKernel.MR;
+        final int nr = GemmMicroKernel.NR;
+        int rowSlivers = ceilDiv(m, mr);
+        int colSlivers = ceilDiv(n, nr);
+        int kcMax = Math.min(KC, k);
+        float[] ap = PACKED_A.atLeast(rowSlivers * mr * kcMax);
+
+        boolean parallel = (long) m * n * k >= PARALLEL_MIN_WORK && Parallel.threads() > 1;
+        // Row blocks of at most MC rows (a multiple of the thread count once there are enough of them, so
+        // no core idles at the end); column blocks only when there are too few row blocks for every core.
+        int threads = parallel ? Parallel.threads() : 1;
+        int rowBlockCount = ceilDiv(m, MC);
+        if (rowBlockCount >= threads) {
+            rowBlockCount = roundUp(rowBlockCount, threads);
+        }
+        int rowSliversPerBlock = ceilDiv(rowSlivers, Math.min(rowSlivers, rowBlockCount));
+        int rowBlocks = ceilDiv(rowSlivers, rowSliversPerBlock);
+        int rowBlockHeight = rowSliversPerBlock * mr;
+        int wantedColBlocks = rowBlocks >= 2 * threads ? 1 : roundUp(ceilDiv(2 * threads, rowBlocks), threads);
+        int sliversPerBlock = ceilDiv(colSlivers, Math.min(colSlivers, wantedColBlocks));
+        int colBlocks = ceilDiv(colSlivers, sliversPerBlock);
+
+        // With several row blocks every B sliver is needed by several tasks: pack the k block of op(B)
+        // once, shared. With one row block (small m, e.g. a batch of 50) each task packs only its own
+        // slivers, into its own buffer, right before use.
+        boolean sharedB = rowBlocks > 1;
+        float[] shared = sharedB ? PACKED_B_SHARED.atLeast(colSlivers * nr * kcMax) : null;
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            int kc = Math.min(KC, k - p0);
+            boolean accumulate = p0 > 0 || beta != 0f;
+            Epilogue tileEpilogue = p0 + kc == k ? finish : null;
+            int pc = p0;
+            run(parallel, rowSlivers, s -> GemmPacking.packA(transA, m, k, a, aOff, s * mr, pc, kc, ap, s * mr * kc));
+            if (sharedB) {
+                run(parallel, colSlivers, js -> packedB.pack(js * nr, pc, kc, shared, js * nr * kc));
+            }
+            boolean rowsOuter = (long) kc * sliversPerBlock * nr <= L2_FLOATS / 2;
+            run(parallel, rowBlocks * colBlocks, task -> {
+                int rowBlock = task % rowBlocks;
+                int colBlock = task / rowBlocks;
+                int rowStart = rowBlock * rowBlockHeight;
+                int rowEnd = Math.min(m, rowStart + rowBlockHeight);
+                int sliverStart = colBlock * sliversPerBlock;
+                int sliverEnd = Math.min(colSlivers, sliverStart + sliversPerBlock);
+                int ownSlivers = sharedB ? 0 : rowsOuter ? sliverEnd - sliverStart : 1;
+                float[] work = PACKED_B.atLeast(ownSlivers * nr * kc + mr * nr);
+                int tile = ownSlivers * nr * kc;
+                float[] bp = sharedB ? shared : work;
+                if (rowsOuter) {
+                    for (int js = sliverStart; !sharedB && js < sliverEnd; js++) {
+                        packedB.pack(js * nr, pc, kc, work, (js - sliverStart) * nr * kc);
+                    }
+                    int first = sharedB ? 0 : sliverStart;
+                    for (int i0 = rowStart; i0 < rowEnd; i0 += mr) {
+                        for (int js = sliverStart; js < sliverEnd; js++) {
+                            int j0 = js * nr;
+                            GemmMicroKernel.tile(ap, i0 * kc, bp, (js - first) * nr * kc, kc, c, cOff, n,
+                                    i0, j0, Math.min(mr, m - i0), Math.min(nr, n - j0), accumulate, tileEpilogue,
+                                    work, tile);
+                        }
+                    }
+                } else {
+                    for (int js = sliverStart; js < sliverEnd; js++) {
+                        int j0 = js * nr;
+                        if (!sharedB) {
+                            packedB.pack(j0, pc, kc, work, 0);
+                        }
+                        int bOff = sharedB ? js * nr * kc : 0;
+                        for (int i0 = rowStart; i0 < rowEnd; i0 += mr) {
+                            GemmMicroKernel.tile(ap, i0 * kc, bp, bOff, kc, c, cOff, n, i0, j0, Math.min(mr, m - i0),
+                                    Math.min(nr, n - j0), accumulate, tileEpilogue, work, tile);
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    private static void run(boolean parallel, int count, IntConsumer body) {
+        if (parallel) {
+            Parallel.forRange(count, body);
+        } else {
+            for (int i = 0; i < count; i++) {
+                body.accept(i);
+            }
+        }
+    }
+
+    /** c = beta * c (beta 0 clears without reading), then the epilogue if any; for k == 0 and odd betas. */
+    private static void scaleAndFinish(int m, int n, float beta, float[] c, int cOff, Epilogue finish) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                int index = cOff + i * n + j;
+                float value = beta == 0f ? 0f : beta * c[index];
+                c[index] = finish == null ? value : finish.apply(value, i, j);
+            }
+        }
+    }
+
+    private static int roundUp(int value, int multiple) {
+        return ceilDiv(value, multiple) * multiple;
+    }
+
+    static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+}

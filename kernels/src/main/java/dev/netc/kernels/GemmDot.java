@@ -1,0 +1,131 @@
+package dev.netc.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * c = beta * c + a @ b^T with a (m x k) and b (n x k) both row-major: every output is a dot product of
+ * two contiguous rows, so the vectors run along k and neither operand is packed.
+ *
+ * <p>Why: a dense layer's backward-data pass is dy @ W^T with W as large as 3136 x 1024. Packing W^T
+ * for the broadcast/vector micro-kernel is a scalar transpose of all of W every step; here W is read
+ * once, in order, four rows at a time (held in L1 while every row of the small a, kept in L2, passes).
+ */
+final class GemmDot {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int VL = S.length();
+    /** Rows of a and of b per register tile: 2 x 4 accumulators plus 3 operands fit 16 registers. */
+    private static final int TILE_A = 2;
+    private static final int TILE_B = 4;
+    /** Columns of c per parallel task: whole cache lines of c, so tasks never share one. */
+    private static final int TASK_COLUMNS = 32;
+
+    private GemmDot() {}
+
+    /** True when this kernel is the better choice: a fits in L2 and k fills several vectors. */
+    static boolean suits(int m, int k) {
+        return k >= 4 * VL && (long) m * k <= 1 << 17;
+    }
+
+    static void multiply(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float beta, float[] c,
+                         int cOff, Epilogue finish) {
+        int tasks = Gemm.ceilDiv(n, TASK_COLUMNS);
+        Parallel.forRange(tasks, task -> {
+            float[] lanes = new float[TILE_A * TILE_B * VL]; // accumulators leave registers through here
+            int jEnd = Math.min(n, (task + 1) * TASK_COLUMNS);
+            int j = task * TASK_COLUMNS;
+            for (; j + TILE_B <= jEnd; j += TILE_B) {
+                int i = 0;
+                for (; i + TILE_A <= m; i += TILE_A) {
+                    tile(k, a, aOff + i * k, b, bOff + j * k, beta, c, cOff, n, i, j, finish, lanes);
+                }
+                for (; i < m; i++) {
+                    for (int jj = j; jj < j + TILE_B; jj++) {
+                        single(k, a, aOff + i * k, b, bOff + jj * k, beta, c, cOff, n, i, jj, finish, lanes);
+                    }
+                }
+            }
+            for (; j < jEnd; j++) {
+                for (int i = 0; i < m; i++) {
+                    single(k, a, aOff + i * k, b, bOff + j * k, beta, c, cOff, n, i, j, finish, lanes);
+                }
+            }
+        });
+    }
+
+    /** The 2 x 4 register tile at c[i][j]: eight dot products sharing their loads. */
+    private static void tile(int k, float[] a, int a0, float[] b, int b0, float beta, float[] c, int cOff,
+                             int n, int i, int j, Epilogue finish, float[] lanes) {
+        int a1 = a0 + k;
+        int b1 = b0 + k;
+        int b2 = b1 + k;
+        int b3 = b2 + k;
+        FloatVector s00 = FloatVector.zero(S), s01 = FloatVector.zero(S), s02 = FloatVector.zero(S);
+        FloatVector s03 = FloatVector.zero(S), s10 = FloatVector.zero(S), s11 = FloatVector.zero(S);
+        FloatVector s12 = FloatVector.zero(S), s13 = FloatVector.zero(S);
+        int p = 0;
+        for (int upper = S.loopBound(k); p < upper; p += VL) {
+            FloatVector x0 = FloatVector.fromArray(S, a, a0 + p);
+            FloatVector x1 = FloatVector.fromArray(S, a, a1 + p);
+            FloatVector y = FloatVector.fromArray(S, b, b0 + p);
+            s00 = x0.fma(y, s00);
+            s10 = x1.fma(y, s10);
+            y = FloatVector.fromArray(S, b, b1 + p);
+            s01 = x0.fma(y, s01);
+            s11 = x1.fma(y, s11);
+            y = FloatVector.fromArray(S, b, b2 + p);
+            s02 = x0.fma(y, s02);
+            s12 = x1.fma(y, s12);
+            y = FloatVector.fromArray(S, b, b3 + p);
+            s03 = x0.fma(y, s03);
+            s13 = x1.fma(y, s13);
+        }
+        // through memory, not as arguments: a vector passed to a call the JIT does not inline is boxed
+        s00.intoArray(lanes, 0);
+        s01.intoArray(lanes, VL);
+        s02.intoArray(lanes, 2 * VL);
+        s03.intoArray(lanes, 3 * VL);
+        s10.intoArray(lanes, 4 * VL);
+        s11.intoArray(lanes, 5 * VL);
+        s12.intoArray(lanes, 6 * VL);
+        s13.intoArray(lanes, 7 * VL);
+        int row0 = cOff + i * n + j;
+        int row1 = row0 + n;
+        for (int t = 0; t < TILE_B; t++) {
+            store(lanes, t * VL, a, a0, b, b0 + t * k, p, k, beta, c, row0 + t, i, j + t, finish);
+            store(lanes, (TILE_B + t) * VL, a, a1, b, b0 + t * k, p, k, beta, c, row1 + t, i + 1, j + t, finish);
+        }
+    }
+
+    /** One dot product, for the rows and columns left over by the tiles. */
+    private static void single(int k, float[] a, int ai, float[] b, int bi, float beta, float[] c, int cOff,
+                               int n, int i, int j, Epilogue finish, float[] lanes) {
+        FloatVector sum = FloatVector.zero(S);
+        int p = 0;
+        for (int upper = S.loopBound(k); p < upper; p += VL) {
+            sum = FloatVector.fromArray(S, a, ai + p).fma(FloatVector.fromArray(S, b, bi + p), sum);
+        }
+        sum.intoArray(lanes, 0);
+        store(lanes, 0, a, ai, b, bi, p, k, beta, c, cOff + i * n + j, i, j, finish);
+    }
+
+    /**
+     * Adds the VL lanes at lanes[at ..] first to last (a fixed order: not {@code reduceLanes(ADD)}, whose
+     * order differs between the interpreter and the JIT and made same-seed runs differ), then the
+     * scalar tail [from, k), beta * c and the epilogue.
+     */
+    private static void store(float[] lanes, int at, float[] a, int ai, float[] b, int bi, int from, int k, float beta,
+                              float[] c, int index, int row, int col, Epilogue finish) {
+        float value = 0f;
+        for (int l = 0; l < VL; l++) {
+            value += lanes[at + l];
+        }
+        for (int p = from; p < k; p++) {
+            value += a[ai + p] * b[bi + p];
+        }
+        if (beta != 0f) {
+            value += beta * c[index];
+        }
+        c[index] = finish == null ? value : finish.apply(value, row, col);
+    }
+}

@@ -1,0 +1,132 @@
+package dev.netc.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register-blocked inner kernel: an MR x NR tile of C (MR rows, two vectors per row) is held in
+ * twelve accumulators while the packed A sliver and packed B sliver stream by, one fma per
+ * accumulator per k step. Twelve accumulators plus two B vectors and one broadcast fit the sixteen
+ * vector registers of AVX2/AVX-512 without spilling.
+ */
+final class GemmMicroKernel {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int VL = S.length();
+    static final int MR = 6;
+    static final int NR = 2 * VL;
+
+    private GemmMicroKernel() {}
+
+    /**
+     * Computes one tile: C[row0 .. row0+rows) x [col0 .. col0+cols) (+)= Apanel @ Bpanel.
+     *
+     * @param tile scratch of at least MR * NR floats at tileOff
+     * @param accumulate add to the existing C values instead of overwriting them
+     * @param epilogue applied before the store (only on the last k block), or null
+     */
+    static void tile(float[] ap, int apOff, float[] bp, int bpOff, int kc,
+                     float[] c, int cOff, int ldc, int row0, int col0, int rows, int cols,
+                     boolean accumulate, Epilogue epilogue, float[] tile, int tileOff) {
+        multiply(ap, apOff, bp, bpOff, kc, tile, tileOff);
+        int base = cOff + row0 * ldc + col0;
+        for (int r = 0; r < rows; r++) {
+            int rowIndex = base + r * ldc;
+            for (int half = 0; half < cols; half += VL) {
+                int lanes = Math.min(VL, cols - half);
+                if (lanes == VL) {
+                    storeFull(tile, tileOff + r * NR + half, c, rowIndex + half, row0 + r, col0 + half, accumulate, epilogue);
+                } else {
+                    storePartial(tile, tileOff + r * NR + half, c, rowIndex + half, row0 + r, col0 + half, lanes,
+                            accumulate, epilogue);
+                }
+            }
+        }
+    }
+
+    /**
+     * tile[tileOff ..][MR x NR] = Apanel (kc x MR) @ Bpanel (kc x NR), B packed: row p at bpOff + p * NR.
+     * Kept apart from the store logic so the JIT keeps all twelve accumulators in registers.
+     */
+    static void multiply(float[] ap, int apOff, float[] bp, int bpOff, int kc, float[] tile, int tileOff) {
+        multiply(ap, apOff, bp, bpOff, null, kc, tile, tileOff);
+    }
+
+    /**
+     * The one register-blocked loop behind every GEMM-like kernel: tile[tileOff ..][MR x NR] = A (depth x MR,
+     * packed) @ B (depth x NR), where row p of B starts at {@code b[bBase + rowOffsets[p]]} (an image's
+     * filter taps, for a direct convolution), or at {@code b[bBase + p * NR]} (a packed panel) when
+     * rowOffsets is null. The null test is loop-invariant, so the JIT unswitches it out of the loop.
+     */
+    static void multiply(float[] ap, int apOff, float[] b, int bBase, int[] rowOffsets, int depth,
+                         float[] tile, int tileOff) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < depth; p++) {
+            int bi = bBase + (rowOffsets == null ? p * NR : rowOffsets[p]);
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            int ai = apOff + p * MR;
+            FloatVector a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+        }
+        c00.intoArray(tile, tileOff + 0 * NR);
+        c01.intoArray(tile, tileOff + 0 * NR + VL);
+        c10.intoArray(tile, tileOff + 1 * NR);
+        c11.intoArray(tile, tileOff + 1 * NR + VL);
+        c20.intoArray(tile, tileOff + 2 * NR);
+        c21.intoArray(tile, tileOff + 2 * NR + VL);
+        c30.intoArray(tile, tileOff + 3 * NR);
+        c31.intoArray(tile, tileOff + 3 * NR + VL);
+        c40.intoArray(tile, tileOff + 4 * NR);
+        c41.intoArray(tile, tileOff + 4 * NR + VL);
+        c50.intoArray(tile, tileOff + 5 * NR);
+        c51.intoArray(tile, tileOff + 5 * NR + VL);
+    }
+
+    /** c[index ..] (+)= tile[from ..], then the epilogue; vectors stay inside (see {@link Activation}). */
+    private static void storeFull(float[] tile, int from, float[] c, int index, int row, int col,
+                                  boolean accumulate, Epilogue epilogue) {
+        FloatVector v = FloatVector.fromArray(S, tile, from);
+        if (accumulate) {
+            v = v.add(FloatVector.fromArray(S, c, index));
+        }
+        v.intoArray(c, index);
+        if (epilogue != null) {
+            epilogue.applyVector(c, index, row, col);
+        }
+    }
+
+    private static void storePartial(float[] tile, int from, float[] c, int index, int row, int col, int lanes,
+                                     boolean accumulate, Epilogue epilogue) {
+        VectorMask<Float> live = S.indexInRange(0, lanes);
+        FloatVector v = FloatVector.fromArray(S, tile, from);
+        if (accumulate) {
+            v = v.add(FloatVector.fromArray(S, c, index, live));
+        }
+        v.intoArray(c, index, live);
+        if (epilogue != null) {
+            epilogue.applyVector(c, index, row, col, live);
+        }
+    }
+}

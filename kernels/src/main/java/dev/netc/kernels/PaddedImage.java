@@ -1,0 +1,72 @@
+package dev.netc.kernels;
+
+/**
+ * One convolution input image copied into a zero-bordered buffer [c][rows][cols] that covers every
+ * pixel any filter tap reads, so im2col becomes a pure gather: the pixel tap p sees from output
+ * position q is at {@code tapOffsets[p] + positionOffsets[q]}, with no padding tests.
+ *
+ * @param rows padded height: (oh - 1) * stride + kh
+ * @param cols padded width: (ow - 1) * stride + kw
+ */
+record PaddedImage(ConvGeometry g, int rows, int cols) {
+
+    static PaddedImage of(ConvGeometry g) {
+        return new PaddedImage(g, (g.oh() - 1) * g.stride() + g.kh(), (g.ow() - 1) * g.stride() + g.kw());
+    }
+
+    int size() {
+        return g.c() * rows * cols;
+    }
+
+    /** Offset of tap p = (channel, ky, kx) relative to the top-left pixel of an output position's window. */
+    int[] tapOffsets() {
+        int[] offsets = new int[g.patchSize()];
+        int p = 0;
+        for (int ch = 0; ch < g.c(); ch++) {
+            for (int ky = 0; ky < g.kh(); ky++) {
+                for (int kx = 0; kx < g.kw(); kx++) {
+                    offsets[p++] = (ch * rows + ky) * cols + kx;
+                }
+            }
+        }
+        return offsets;
+    }
+
+    /** Offset of the window's top-left pixel for each output position q = oy * ow + ox. */
+    int[] positionOffsets() {
+        int[] offsets = new int[g.outputPositions()];
+        for (int oy = 0; oy < g.oh(); oy++) {
+            for (int ox = 0; ox < g.ow(); ox++) {
+                offsets[oy * g.ow() + ox] = oy * g.stride() * cols + ox * g.stride();
+            }
+        }
+        return offsets;
+    }
+
+    /** dst[0, size()) = the image at x[xOff] shifted by the padding, zero outside the image. */
+    void fill(float[] x, int xOff, float[] dst) {
+        int h = g.h();
+        int w = g.w();
+        // Padded column px holds input column px - padLeft; copy the overlap, zero the rest.
+        int colStart = Math.clamp(g.padLeft(), 0, cols);
+        int colEnd = Math.clamp((long) g.padLeft() + w, colStart, cols);
+        int srcCol = colStart - g.padLeft();
+        for (int ch = 0; ch < g.c(); ch++) {
+            for (int py = 0; py < rows; py++) {
+                int to = (ch * rows + py) * cols;
+                int iy = py - g.padTop();
+                if (iy < 0 || iy >= h) {
+                    java.util.Arrays.fill(dst, to, to + cols, 0f);
+                    continue;
+                }
+                for (int px = 0; px < colStart; px++) {
+                    dst[to + px] = 0f;
+                }
+                System.arraycopy(x, xOff + (ch * h + iy) * w + srcCol, dst, to + colStart, colEnd - colStart);
+                for (int px = colEnd; px < cols; px++) {
+                    dst[to + px] = 0f;
+                }
+            }
+        }
+    }
+}

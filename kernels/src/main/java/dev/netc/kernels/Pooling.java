@@ -1,0 +1,196 @@
+package dev.netc.kernels;
+
+/**
+ * Max pooling on NCHW tensors with square windows, parallel over (image, channel) planes.
+ * Padded cells count as -infinity; padBottom/padRight are implied by oh and ow.
+ */
+public final class Pooling {
+    private Pooling() {}
+
+    /** y[n,c,oy,ox] = max over the size x size window at (oy*stride-padTop, ox*stride-padLeft); overwritten. */
+    public static void maxPool(int n, int c, int h, int w, int size, int stride, int padTop, int padLeft,
+                               int oh, int ow, float[] x, float[] y) {
+        boolean inside = windowsInside(h, w, size, stride, padTop, padLeft, oh, ow);
+        if (inside && size == 2 && stride == 2) {
+            Parallel.forRange(n * c, plane -> maxPool2x2(x, plane * h * w - padTop * w - padLeft, w, y,
+                    plane * oh * ow, oh, ow));
+            return;
+        }
+        Parallel.forRange(n * c, plane -> {
+            int xBase = plane * h * w;
+            int yBase = plane * oh * ow;
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int winner = inside
+                            ? firstMaxInside(w, size, xBase + (oy * stride - padTop) * w + ox * stride - padLeft, x)
+                            : firstMax(h, w, size, oy * stride - padTop, ox * stride - padLeft, x, xBase);
+                    y[yBase + oy * ow + ox] = winner < 0 ? Float.NEGATIVE_INFINITY : x[winner];
+                }
+            }
+        });
+    }
+
+    /**
+     * dx = 0, then each dy goes to the first maximum of its window (row-major order within the
+     * window), accumulating where windows overlap. dx is overwritten.
+     */
+    public static void maxPoolGrad(int n, int c, int h, int w, int size, int stride, int padTop, int padLeft,
+                                   int oh, int ow, float[] x, float[] dy, float[] dx) {
+        maxPoolGrad(n, c, h, w, size, stride, padTop, padLeft, oh, ow, x, dy, dx, false);
+    }
+
+    /**
+     * Like {@link #maxPoolGrad(int, int, int, int, int, int, int, int, int, int, float[], float[], float[])},
+     * then, when {@code reluMask}, dx zeroed wherever x is not positive: the gradient of a ReLU whose
+     * output x is, applied while each window is in registers instead of in another pass over dx.
+     */
+    public static void maxPoolGrad(int n, int c, int h, int w, int size, int stride, int padTop, int padLeft,
+                                   int oh, int ow, float[] x, float[] dy, float[] dx, boolean reluMask) {
+        boolean inside = windowsInside(h, w, size, stride, padTop, padLeft, oh, ow);
+        if (inside && size == 2 && stride == 2) {
+            // The windows tile the image without overlap: each cell is written once, no accumulation.
+            boolean covered = padTop == 0 && padLeft == 0 && h == 2 * oh && w == 2 * ow;
+            Parallel.forRange(n * c, plane -> {
+                if (!covered) {
+                    java.util.Arrays.fill(dx, plane * h * w, (plane + 1) * h * w, 0f);
+                }
+                maxPool2x2Grad(x, dy, dx, plane * h * w - padTop * w - padLeft, w, plane * oh * ow, oh, ow, reluMask);
+            });
+            return;
+        }
+        Parallel.forRange(n * c, plane -> {
+            int xBase = plane * h * w;
+            int yBase = plane * oh * ow;
+            java.util.Arrays.fill(dx, xBase, xBase + h * w, 0f);
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int winner = inside
+                            ? firstMaxInside(w, size, xBase + (oy * stride - padTop) * w + ox * stride - padLeft, x)
+                            : firstMax(h, w, size, oy * stride - padTop, ox * stride - padLeft, x, xBase);
+                    if (winner >= 0) {
+                        dx[winner] += dy[yBase + oy * ow + ox];
+                    }
+                }
+            }
+            if (reluMask) {
+                for (int i = xBase; i < xBase + h * w; i++) {
+                    dx[i] = x[i] > 0f ? dx[i] : 0f;
+                }
+            }
+        });
+    }
+
+    /**
+     * The common 2x2 stride-2 case for one plane whose window (0, 0) starts at x[at]. Math.max is
+     * branch-free (a compare-and-branch per cell mispredicts on real data); it differs from the
+     * first-strict-maximum rule only in which zero of -0/+0 a tie returns, and it propagates NaN.
+     */
+    private static void maxPool2x2(float[] x, int at, int w, float[] y, int yBase, int oh, int ow) {
+        for (int oy = 0; oy < oh; oy++) {
+            int top = at + 2 * oy * w;
+            int bottom = top + w;
+            int out = yBase + oy * ow;
+            for (int ox = 0; ox < ow; ox++) {
+                int i = 2 * ox;
+                float upper = Math.max(x[top + i], x[top + i + 1]);
+                y[out + ox] = Math.max(upper, Math.max(x[bottom + i], x[bottom + i + 1]));
+            }
+        }
+    }
+
+    /**
+     * Gradient of {@link #maxPool2x2}: each window's dy goes to its first maximal cell, the other three
+     * cells get zero (and the first one too under a ReLU mask when the maximum is not positive). Selection is done on bit masks so the loop has no data-dependent branches.
+     */
+    private static void maxPool2x2Grad(float[] x, float[] dy, float[] dx, int at, int w, int yBase, int oh, int ow,
+                                       boolean reluMask) {
+        for (int oy = 0; oy < oh; oy++) {
+            int top = at + 2 * oy * w;
+            int bottom = top + w;
+            int out = yBase + oy * ow;
+            for (int ox = 0; ox < ow; ox++) {
+                int i = 2 * ox;
+                float a = x[top + i];
+                float b = x[top + i + 1];
+                float c = x[bottom + i];
+                float d = x[bottom + i + 1];
+                float max = Math.max(Math.max(a, b), Math.max(c, d));
+                int g = Float.floatToRawIntBits(dy[out + ox]);
+                if (reluMask) {
+                    g &= max > 0f ? -1 : 0; // the winner is the maximum: the ReLU passed it iff it is positive
+                }
+                int takeA = a == max ? -1 : 0;
+                int takeB = ~takeA & (b == max ? -1 : 0);
+                int takeC = ~(takeA | takeB) & (c == max ? -1 : 0);
+                int takeD = ~(takeA | takeB | takeC);
+                dx[top + i] = Float.intBitsToFloat(g & takeA);
+                dx[top + i + 1] = Float.intBitsToFloat(g & takeB);
+                dx[bottom + i] = Float.intBitsToFloat(g & takeC);
+                dx[bottom + i + 1] = Float.intBitsToFloat(g & takeD);
+            }
+        }
+    }
+
+    /** True when every window lies inside the image, so no cell needs a padding test. */
+    private static boolean windowsInside(int h, int w, int size, int stride, int padTop, int padLeft, int oh, int ow) {
+        return padTop <= 0 && padLeft <= 0 && (oh - 1) * stride + size - padTop <= h
+                && (ow - 1) * stride + size - padLeft <= w;
+    }
+
+    /**
+     * {@link #firstMax} for a window wholly inside the image whose top-left cell is x[at]: same
+     * tie-breaking (the first strict maximum in row-major order), no bounds tests, 2x2 unrolled.
+     */
+    private static int firstMaxInside(int w, int size, int at, float[] x) {
+        if (size == 2) {
+            int best = at;
+            if (x[at + 1] > x[best]) {
+                best = at + 1;
+            }
+            if (x[at + w] > x[best]) {
+                best = at + w;
+            }
+            if (x[at + w + 1] > x[best]) {
+                best = at + w + 1;
+            }
+            return best;
+        }
+        int best = at;
+        float bestValue = x[at];
+        for (int ky = 0; ky < size; ky++) {
+            for (int kx = 0; kx < size; kx++) {
+                int index = at + ky * w + kx;
+                if (x[index] > bestValue) {
+                    bestValue = x[index];
+                    best = index;
+                }
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The index in x of the first strict maximum of the window whose top-left cell is (y0, x0), or -1
+     * when that maximum is a padded cell (-infinity), i.e. the window has no real cell above -infinity
+     * before it in row-major order.
+     */
+    private static int firstMax(int h, int w, int size, int y0, int x0, float[] x, int base) {
+        int best = -1;
+        float bestValue = Float.NaN;
+        boolean started = false;
+        for (int ky = 0; ky < size; ky++) {
+            int iy = y0 + ky;
+            for (int kx = 0; kx < size; kx++) {
+                int ix = x0 + kx;
+                boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                float value = inside ? x[base + iy * w + ix] : Float.NEGATIVE_INFINITY;
+                if (!started || value > bestValue) {
+                    started = true;
+                    bestValue = value;
+                    best = inside ? base + iy * w + ix : -1;
+                }
+            }
+        }
+        return best;
+    }
+}

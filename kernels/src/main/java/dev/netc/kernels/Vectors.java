@@ -1,0 +1,19 @@
+package dev.netc.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/** The vector shape generated elementwise loops use: the widest this CPU runs natively. */
+public final class Vectors {
+    /** {@link FloatVector#SPECIES_PREFERRED}: 8 floats with AVX2, 16 with AVX-512. */
+    public static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    /** Lanes per vector of {@link #SPECIES}. */
+    public static final int LANES = SPECIES.length();
+    /**
+     * The widest species any x86 or ARM JVM prefers, in floats. A broadcast operand whose value is the
+     * same over runs of this many loop indices is the same across every vector's lanes, whatever the CPU.
+     */
+    public static final int MAX_LANES = 16;
+
+    private Vectors() {}
+}

@@ -1,0 +1,103 @@
+package dev.netc.kernels;
+
+import static dev.netc.kernels.Reference.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class GemmTest {
+    private static final double TOLERANCE = 1e-4;
+
+    static Stream<Arguments> cases() {
+        // Chosen to reach every path: the dot-product kernel for a @ b^T (k >= 32, small a) with row and
+        // column leftovers; the packed kernel with shared or per-task B panels, rows or slivers outer,
+        // several k blocks, and edges that are not multiples of the 6 x 16 tile.
+        int[][] sizes = {{37, 53, 29}, {1, 1, 1}, {7, 3, 300}, {130, 77, 513}, {200, 17, 40}, {5, 260, 9},
+                {5, 300, 200}, {51, 70, 64}, {150, 300, 300}, {20, 1100, 260}};
+        Stream.Builder<Arguments> all = Stream.builder();
+        for (int[] s : sizes) {
+            for (boolean transA : new boolean[] {false, true}) {
+                for (boolean transB : new boolean[] {false, true}) {
+                    for (float beta : new float[] {0f, 1f}) {
+                        all.add(Arguments.of(s[0], s[1], s[2], transA, transB, beta));
+                    }
+                }
+            }
+        }
+        return all.build();
+    }
+
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4} beta={5}")
+    @MethodSource("cases")
+    void matchesFloat64Reference(int m, int n, int k, boolean transA, boolean transB, float beta) {
+        var random = new SplittableRandom(m * 31L + n * 7L + k + (transA ? 1000 : 0) + (transB ? 2000 : 0));
+        int aOff = 3, bOff = 5, cOff = 11;
+        float[] a = Reference.random(random, aOff + m * k + 4);
+        float[] b = Reference.random(random, bOff + k * n + 2);
+        float[] c = Reference.random(random, cOff + m * n + 6);
+        if (beta == 0f) {
+            Arrays.fill(c, cOff, cOff + m * n, Float.NaN); // beta 0 must never read the old contents
+        }
+        float[] before = c.clone();
+        double[] expected = Reference.gemm(transA, transB, m, n, k, a, aOff, b, bOff, beta, c, cOff);
+
+        Gemm.sgemm(transA, transB, m, n, k, a, aOff, b, bOff, beta, c, cOff);
+
+        assertClose(expected, c, cOff, TOLERANCE, "sgemm");
+        for (int i = 0; i < cOff; i++) {
+            assertEquals(before[i], c[i], "write before the output at " + i);
+        }
+        for (int i = cOff + m * n; i < c.length; i++) {
+            assertEquals(before[i], c[i], "write after the output at " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("activations")
+    void biasActivationEpilogueMatchesUnfusedReference(Activation act) {
+        int m = 45, n = 39, k = 270;
+        var random = new SplittableRandom(act.ordinal() + 77);
+        float[] a = Reference.random(random, m * k);
+        float[] b = Reference.random(random, n * k);
+        float[] c = Reference.random(random, m * n);
+        float[] bias = Reference.random(random, n);
+        double[] expected = Reference.gemm(false, true, m, n, k, a, 0, b, 0, 1f, c, 0);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double v = expected[i * n + j] + bias[j];
+                expected[i * n + j] = switch (act) {
+                    case NONE -> v;
+                    case RELU -> Math.max(v, 0);
+                    case SIGMOID -> 1 / (1 + Math.exp(-v));
+                    case TANH -> Math.tanh(v);
+                };
+            }
+        }
+
+        Gemm.sgemmBiasActivation(false, true, m, n, k, a, 0, b, 0, 1f, bias, act, c, 0);
+
+        assertClose(expected, c, 0, TOLERANCE, "fused " + act);
+    }
+
+    static Stream<Activation> activations() {
+        return Arrays.stream(Activation.values());
+    }
+
+    @Test
+    void emptyDepthScalesByBetaAndAppliesEpilogue() {
+        float[] c = {1f, -2f, 3f, -4f};
+        float[] bias = {0.5f, 0.25f};
+        Gemm.sgemmBiasActivation(false, false, 2, 2, 0, new float[0], 0, new float[0], 0, 1f, bias,
+                Activation.RELU, c, 0);
+        assertClose(new double[] {1.5, 0, 3.5, 0}, c, 0, 0, "k = 0, beta = 1");
+
+        Gemm.sgemm(false, false, 2, 2, 0, new float[0], 0, new float[0], 0, 0f, c, 0);
+        assertClose(new double[] {0, 0, 0, 0}, c, 0, 0, "k = 0, beta = 0");
+    }
+}

@@ -1,0 +1,39 @@
+package dev.netc.api;
+
+/**
+ * What every generated model class implements; the runtime drives training through it.
+ *
+ * <p>Buffers are named: model inputs and parameters by their IR names, outputs by their graph output
+ * names ("logits", "loss", "grad/dense/kernel", ...). Every symbolic dimension is the batch size.
+ * Parameters and optimizer state survive {@link #setBatch}; activations are reallocated by it.
+ */
+public interface GeneratedModel {
+    /** Binds the batch size; must be called before the first forward pass and whenever it changes. */
+    void setBatch(int batch);
+
+    int batch();
+
+    /** An f32 buffer (input, parameter, output or gradient), row-major; writes into it are seen by the model. */
+    float[] floatBuffer(String name);
+
+    /** An i32 buffer (class-label input, argmax output). */
+    int[] intBuffer(String name);
+
+    /** Computes the model outputs only (no loss): inference. */
+    void predict();
+
+    /** Computes the model outputs and the loss; dropout is active when training. */
+    void forward(boolean training);
+
+    /** Computes every gradient output; call after {@code forward(true)}. */
+    void backward();
+
+    /** One optimizer step over every trainable parameter; step counts from 1. */
+    void update(float learningRate, int step);
+
+    /** Seeds the dropout random stream. */
+    void setSeed(long seed);
+
+    /** Optimizer state buffers by name ("adam_m/dense/kernel", ...), for checkpoints. */
+    java.util.Map<String, float[]> optimizerState();
+}
