@@ -9,12 +9,46 @@ import java.util.stream.Collectors;
  * op lives in autodiff ({@code Gradients}) and its code in the backends, all found by exhaustive
  * switches over this sealed type, so a new op is a compile error until every stage handles it.
  */
-public sealed interface Op {
+public sealed interface Op permits Op.Leaf, Op.Elementwise, Op.Anchor, Op.Reduction, Op.Layout, Op.LibraryKernel {
 
     /** The op's spelling in IR dumps and diagnostics. */
     String mnemonic();
 
+    /** How the op touches memory, which is all fusion looks at; derived from the op's category. */
     OpPattern pattern();
+
+    // ---- categories: each backend switch is exhaustive over exactly the category it handles ----
+
+    /** Inputs, parameters, constants: values given, not computed. */
+    sealed interface Leaf extends Op permits Input, Parameter, Constant {
+        default OpPattern pattern() { return OpPattern.LEAF; }
+    }
+
+    /** One output element from the same element of each operand (after broadcasting): printed as a scalar expression. */
+    sealed interface Elementwise extends Op permits Unary, Binary, DropoutMask, TrainSelect, BroadcastTo {
+        default OpPattern pattern() { return OpPattern.ELEMWISE; }
+    }
+
+    /** Heavy ops whose output can absorb an elementwise epilogue (matmul, convolutions, pooling gradients). */
+    sealed interface Anchor extends Op permits MatMul, Conv2d, Conv2dBackwardData, Conv2dBackwardFilter, MaxPoolGrad, AvgPoolGrad {
+        default OpPattern pattern() { return OpPattern.OUT_ELEMWISE_FUSABLE; }
+    }
+
+    /** Many input elements combine into one output element (sums, softmax rows, pooling windows). */
+    sealed interface Reduction extends Op permits MaxPool, AvgPool, Reduce, SumTo, Softmax, LogSoftmax, Argmax {
+        default OpPattern pattern() { return OpPattern.REDUCTION; }
+    }
+
+    /** Each output element is one input element at a computed index (reshape, transpose, concat, slice, one_hot). */
+    sealed interface Layout extends Op permits Reshape, Transpose, OneHot, Concat, Slice {
+        default OpPattern pattern() { return OpPattern.INJECTIVE; }
+    }
+
+    /**
+     * The ops each backend runs in its hand-written kernel library (Java: dev.netc.kernels; CUDA: the
+     * GEMM template and pooling device functions) rather than from the shared loop lowering.
+     */
+    sealed interface LibraryKernel extends Op permits MatMul, Conv2d, Conv2dBackwardData, Conv2dBackwardFilter, MaxPool, MaxPoolGrad {}
 
     /** The attributes printed after the operands, e.g. "stride=2, padding=1"; empty for none. */
     default String attributes() { return ""; }
@@ -24,33 +58,29 @@ public sealed interface Op {
 
     // ---- leaves: their type is given when they are created ----
 
-    record Input(String name) implements Op {
+    record Input(String name) implements Leaf {
         public String mnemonic() { return "input"; }
-        public OpPattern pattern() { return OpPattern.LEAF; }
         public String attributes() { return "name=" + name; }
         public TensorType infer(List<TensorType> in) { throw new UnsupportedOperationException("leaf"); }
     }
 
-    record Parameter(String name, Init init, boolean trainable) implements Op {
+    record Parameter(String name, Init init, boolean trainable) implements Leaf {
         public String mnemonic() { return "param"; }
-        public OpPattern pattern() { return OpPattern.LEAF; }
         public String attributes() { return "name=" + name + ", init=" + init + (trainable ? "" : ", frozen"); }
         public TensorType infer(List<TensorType> in) { throw new UnsupportedOperationException("leaf"); }
     }
 
     /** A constant filling its node's shape with one value. */
-    record Constant(double value) implements Op {
+    record Constant(double value) implements Leaf {
         public String mnemonic() { return "const"; }
-        public OpPattern pattern() { return OpPattern.LEAF; }
         public String attributes() { return "value=" + value; }
         public TensorType infer(List<TensorType> in) { throw new UnsupportedOperationException("leaf"); }
     }
 
     // ---- elementwise ----
 
-    record Unary(UnaryFn fn) implements Op {
+    record Unary(UnaryFn fn) implements Elementwise {
         public String mnemonic() { return fn.mnemonic(); }
-        public OpPattern pattern() { return OpPattern.ELEMWISE; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 1);
             Rules.requireFloat(this, in.get(0), "operand");
@@ -58,7 +88,7 @@ public sealed interface Op {
         }
     }
 
-    record Binary(BinaryFn fn) implements Op {
+    record Binary(BinaryFn fn) implements Elementwise {
         public String mnemonic() { return fn.mnemonic(); }
         public OpPattern pattern() { return OpPattern.BROADCAST; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
@@ -74,12 +104,11 @@ public sealed interface Op {
     }
 
     /** Inverted dropout's mask for its operand: 0 with probability rate, else 1/(1-rate); all ones outside training. */
-    record DropoutMask(double rate) implements Op {
+    record DropoutMask(double rate) implements Elementwise {
         public DropoutMask {
             if (!(rate >= 0 && rate < 1)) throw new IllegalArgumentException("dropout rate must be in [0, 1)");
         }
         public String mnemonic() { return "dropout_mask"; }
-        public OpPattern pattern() { return OpPattern.ELEMWISE; }
         public String attributes() { return "rate=" + rate; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 1);
@@ -92,9 +121,8 @@ public sealed interface Op {
      * {@code training ? a : b}: the value used while training and the one used at inference (batch
      * norm's batch statistics and moving statistics). Only the training operand receives a gradient.
      */
-    record TrainSelect() implements Op {
+    record TrainSelect() implements Elementwise {
         public String mnemonic() { return "train_select"; }
-        public OpPattern pattern() { return OpPattern.ELEMWISE; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 2);
             Rules.sameFloat(this, in.get(0), in.get(1));
@@ -107,9 +135,8 @@ public sealed interface Op {
     // ---- heavy ops that take an elementwise epilogue ----
 
     /** 2-D matrix product, optionally of transposed operands. */
-    record MatMul(boolean transposeA, boolean transposeB) implements Op {
+    record MatMul(boolean transposeA, boolean transposeB) implements Anchor, LibraryKernel {
         public String mnemonic() { return "matmul"; }
-        public OpPattern pattern() { return OpPattern.OUT_ELEMWISE_FUSABLE; }
         public String attributes() {
             return (transposeA ? "transpose_a" : "") + (transposeA && transposeB ? ", " : "") + (transposeB ? "transpose_b" : "");
         }
@@ -129,9 +156,8 @@ public sealed interface Op {
     }
 
     /** 2-D convolution (cross-correlation), NCHW input, [F, C, KH, KW] weights. */
-    record Conv2d(int stride, Padding padding) implements Op {
+    record Conv2d(int stride, Padding padding) implements Anchor, LibraryKernel {
         public String mnemonic() { return "conv2d"; }
-        public OpPattern pattern() { return OpPattern.OUT_ELEMWISE_FUSABLE; }
         public String attributes() { return "stride=" + stride + ", padding=" + padding; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 2);
@@ -153,9 +179,8 @@ public sealed interface Op {
     }
 
     /** Gradient of conv2d with respect to its input: operands (dy, w); output [N, C, inH, inW]. */
-    record Conv2dBackwardData(int stride, Padding padding, int inH, int inW) implements Op {
+    record Conv2dBackwardData(int stride, Padding padding, int inH, int inW) implements Anchor, LibraryKernel {
         public String mnemonic() { return "conv2d_backward_data"; }
-        public OpPattern pattern() { return OpPattern.OUT_ELEMWISE_FUSABLE; }
         public String attributes() { return "stride=" + stride + ", padding=" + padding + ", in=" + inH + "x" + inW; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 2);
@@ -165,9 +190,8 @@ public sealed interface Op {
     }
 
     /** Gradient of conv2d with respect to its weights: operands (x, dy); output [F, C, kh, kw]. */
-    record Conv2dBackwardFilter(int stride, Padding padding, int kh, int kw) implements Op {
+    record Conv2dBackwardFilter(int stride, Padding padding, int kh, int kw) implements Anchor, LibraryKernel {
         public String mnemonic() { return "conv2d_backward_filter"; }
-        public OpPattern pattern() { return OpPattern.OUT_ELEMWISE_FUSABLE; }
         public String attributes() { return "stride=" + stride + ", padding=" + padding + ", kernel=" + kh + "x" + kw; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 2);
@@ -178,9 +202,8 @@ public sealed interface Op {
 
     // ---- windows and reductions ----
 
-    record MaxPool(int size, int stride, Padding padding) implements Op {
+    record MaxPool(int size, int stride, Padding padding) implements Reduction, LibraryKernel {
         public String mnemonic() { return "max_pool"; }
-        public OpPattern pattern() { return OpPattern.REDUCTION; }
         public String attributes() { return "size=" + size + ", stride=" + stride + ", padding=" + padding; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 1);
@@ -199,9 +222,8 @@ public sealed interface Op {
      * Gradient of max_pool: operands (x, dy); routes each dy to the first maximum of its window. Its
      * output, once complete, can take an elementwise epilogue (e.g. the ReLU mask of the layer below).
      */
-    record MaxPoolGrad(int size, int stride, Padding padding) implements Op {
+    record MaxPoolGrad(int size, int stride, Padding padding) implements Anchor, LibraryKernel {
         public String mnemonic() { return "max_pool_grad"; }
-        public OpPattern pattern() { return OpPattern.OUT_ELEMWISE_FUSABLE; }
         public String attributes() { return "size=" + size + ", stride=" + stride + ", padding=" + padding; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 2);
@@ -210,9 +232,8 @@ public sealed interface Op {
     }
 
     /** Average pooling over NCHW; each window is divided by its number of in-bounds cells (padding excluded). */
-    record AvgPool(int size, int stride, Padding padding) implements Op {
+    record AvgPool(int size, int stride, Padding padding) implements Reduction {
         public String mnemonic() { return "avg_pool"; }
-        public OpPattern pattern() { return OpPattern.REDUCTION; }
         public String attributes() { return "size=" + size + ", stride=" + stride + ", padding=" + padding; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 1);
@@ -221,9 +242,8 @@ public sealed interface Op {
     }
 
     /** Gradient of avg_pool: operand dy; spreads each dy evenly over its window; output [N, C, inH, inW]. */
-    record AvgPoolGrad(int size, int stride, Padding padding, int inH, int inW) implements Op {
+    record AvgPoolGrad(int size, int stride, Padding padding, int inH, int inW) implements Anchor {
         public String mnemonic() { return "avg_pool_grad"; }
-        public OpPattern pattern() { return OpPattern.OUT_ELEMWISE_FUSABLE; }
         public String attributes() { return "size=" + size + ", stride=" + stride + ", padding=" + padding + ", in=" + inH + "x" + inW; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 1);
@@ -233,10 +253,9 @@ public sealed interface Op {
         }
     }
 
-    record Reduce(ReduceFn fn, List<Integer> axes, boolean keepDims) implements Op {
+    record Reduce(ReduceFn fn, List<Integer> axes, boolean keepDims) implements Reduction {
         public Reduce { axes = List.copyOf(axes); }
         public String mnemonic() { return fn.mnemonic(); }
-        public OpPattern pattern() { return OpPattern.REDUCTION; }
         public String attributes() {
             return "axes=" + axes.stream().map(String::valueOf).collect(Collectors.joining(",", "[", "]")) + (keepDims ? ", keep_dims" : "");
         }
@@ -256,9 +275,8 @@ public sealed interface Op {
     }
 
     /** Sums a broadcast value back down to the shape it was broadcast from (the gradient of broadcasting). */
-    record SumTo(Shape target) implements Op {
+    record SumTo(Shape target) implements Reduction {
         public String mnemonic() { return "sum_to"; }
-        public OpPattern pattern() { return OpPattern.REDUCTION; }
         public String attributes() { return "shape=" + target; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 1);
@@ -268,7 +286,7 @@ public sealed interface Op {
         }
     }
 
-    record BroadcastTo(Shape target) implements Op {
+    record BroadcastTo(Shape target) implements Elementwise {
         public String mnemonic() { return "broadcast_to"; }
         public OpPattern pattern() { return OpPattern.BROADCAST; }
         public String attributes() { return "shape=" + target; }
@@ -281,24 +299,21 @@ public sealed interface Op {
     }
 
     /** Softmax along one axis (numerically stable). */
-    record Softmax(int axis) implements Op {
+    record Softmax(int axis) implements Reduction {
         public String mnemonic() { return "softmax"; }
-        public OpPattern pattern() { return OpPattern.REDUCTION; }
         public String attributes() { return "axis=" + axis; }
         public TensorType infer(List<TensorType> in) throws ShapeError { return Rules.axisOp(this, in, axis); }
     }
 
-    record LogSoftmax(int axis) implements Op {
+    record LogSoftmax(int axis) implements Reduction {
         public String mnemonic() { return "log_softmax"; }
-        public OpPattern pattern() { return OpPattern.REDUCTION; }
         public String attributes() { return "axis=" + axis; }
         public TensorType infer(List<TensorType> in) throws ShapeError { return Rules.axisOp(this, in, axis); }
     }
 
     /** Index of the largest element along an axis (first on ties); i32, not differentiable. */
-    record Argmax(int axis) implements Op {
+    record Argmax(int axis) implements Reduction {
         public String mnemonic() { return "argmax"; }
-        public OpPattern pattern() { return OpPattern.REDUCTION; }
         public String attributes() { return "axis=" + axis; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             TensorType x = Rules.axisOp(this, in, axis);
@@ -308,9 +323,8 @@ public sealed interface Op {
 
     // ---- layout ----
 
-    record Reshape(Shape target) implements Op {
+    record Reshape(Shape target) implements Layout {
         public String mnemonic() { return "reshape"; }
-        public OpPattern pattern() { return OpPattern.INJECTIVE; }
         public String attributes() { return "shape=" + target; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 1);
@@ -320,10 +334,9 @@ public sealed interface Op {
         }
     }
 
-    record Transpose(List<Integer> permutation) implements Op {
+    record Transpose(List<Integer> permutation) implements Layout {
         public Transpose { permutation = List.copyOf(permutation); }
         public String mnemonic() { return "transpose"; }
-        public OpPattern pattern() { return OpPattern.INJECTIVE; }
         public String attributes() { return "perm=" + permutation; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 1);
@@ -338,9 +351,8 @@ public sealed interface Op {
     }
 
     /** One-hot encoding of i32 class indices: [...] -> f32 [..., depth]. Out-of-range indices give a zero row. */
-    record OneHot(int depth) implements Op {
+    record OneHot(int depth) implements Layout {
         public String mnemonic() { return "one_hot"; }
-        public OpPattern pattern() { return OpPattern.INJECTIVE; }
         public String attributes() { return "depth=" + depth; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 1);
@@ -353,9 +365,8 @@ public sealed interface Op {
     }
 
     /** Joins its operands along one axis; every other dimension must agree, the axis must be known. */
-    record Concat(int axis) implements Op {
+    record Concat(int axis) implements Layout {
         public String mnemonic() { return "concat"; }
-        public OpPattern pattern() { return OpPattern.INJECTIVE; }
         public String attributes() { return "axis=" + axis; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             if (in.isEmpty()) throw new ShapeError("concat: needs at least one operand");
@@ -373,9 +384,8 @@ public sealed interface Op {
     }
 
     /** The elements [start, end) along one (known) axis. */
-    record Slice(int axis, int start, int end) implements Op {
+    record Slice(int axis, int start, int end) implements Layout {
         public String mnemonic() { return "slice"; }
-        public OpPattern pattern() { return OpPattern.INJECTIVE; }
         public String attributes() { return "axis=" + axis + ", range=" + start + ":" + end; }
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 1);

@@ -7,7 +7,7 @@ package dev.netc.codegen.core;
 public interface Dialect {
 
     /** Transcendental and other library functions of one float argument. */
-    enum Fn { EXP, LOG, TANH, SQRT, ABS }
+    enum Fn { EXP, LOG, TANH, SQRT, ABS, ERF }
 
     /** A float literal, e.g. {@code 0.5f}; parenthesised when negative. */
     String floatLiteral(double value);

@@ -1,5 +1,7 @@
 package dev.netc.codegen.java;
 
+import dev.netc.codegen.core.loop.Buf;
+import dev.netc.codegen.core.loop.LoopLocals;
 import dev.netc.ir.DType;
 import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
@@ -57,7 +59,7 @@ final class Buffers {
 
 
     private String uniqueName(String base, int id) {
-        if (RESERVED.contains(base) || LOCAL.matcher(base).matches() || !SourceVersion.isName(base) || taken.contains(base))
+        if (RESERVED.contains(base) || LoopLocals.NAMES.contains(base) || LOCAL.matcher(base).matches() || !SourceVersion.isName(base) || taken.contains(base))
             base = base + "_" + id;
         for (int extra = 2; !SourceVersion.isName(base) || taken.contains(base); extra++) base = "t" + id + "_" + extra;
         taken.add(base);
@@ -73,6 +75,12 @@ final class Buffers {
         if (sb.isEmpty() || Character.isDigit(sb.charAt(0))) sb.insert(0, '_');
         return sb.toString();
     }
+
+    /** Node {@code id}'s buffer for the shared loop lowering, or null when the value has none. */
+    Buf buf(int id) { return field[id] == null ? null : new Buf(field[id], graph.node(id).type().dtype() == DType.I32); }
+
+    /** A field holding values of node {@code n}'s type (a kernel root written by its head). */
+    Buf bufNamed(String fieldName, Node n) { return new Buf(fieldName, n.type().dtype() == DType.I32); }
 
     /** The field holding node {@code id}, or null when the value has none (inlined or dead). */
     String field(int id) { return field[id]; }

@@ -117,6 +117,9 @@ public final class JavaCodegen {
         return JavaFile.builder(packageName, type.build()).skipJavaLangImports(true).indent("    ")
                 // the names vector loops use unqualified (see VectorExprPrinter)
                 .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "Vectors"), "SPECIES", "LANES")
+                .addStaticImport(LibraryCalls.PARALLEL, "forChunks")
+                .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "SpecialMath"), "erf")
+                .addStaticImport(ClassName.get("jdk.incubator.vector", "FloatVector"), "broadcast", "fromArray", "zero")
                 .addStaticImport(ClassName.get("jdk.incubator.vector", "VectorOperators"), "EXP", "LOG", "TANH", "GT")
                 .build();
     }

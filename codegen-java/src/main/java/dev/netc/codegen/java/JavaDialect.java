@@ -23,6 +23,7 @@ public final class JavaDialect implements Dialect {
             case TANH -> "(float) Math.tanh(" + arg + ")";
             case SQRT -> "(float) Math.sqrt(" + arg + ")";
             case ABS -> "Math.abs(" + arg + ")";
+            case ERF -> "erf(" + arg + ")";
         };
     }
 

@@ -5,6 +5,11 @@ import dev.netc.codegen.core.IndexExpr;
 import dev.netc.codegen.core.SizeExpr;
 
 import com.palantir.javapoet.CodeBlock;
+import dev.netc.codegen.core.loop.Buf;
+import dev.netc.codegen.core.loop.DropoutNodes;
+import dev.netc.codegen.core.loop.Elementwise;
+import dev.netc.codegen.core.loop.OpLowering;
+import dev.netc.codegen.core.loop.Stmt;
 import com.palantir.javapoet.MethodSpec;
 import dev.netc.ir.DType;
 import dev.netc.ir.Graph;
@@ -32,14 +37,15 @@ final class KernelRenderer {
     private final Graph graph;
     private final Buffers buffers;
     private final boolean[] materialized;
-    private final ScalarExprPrinter expr = new ScalarExprPrinter(JavaDialect.INSTANCE);
-    private final VectorLoopRenderer vectors;
+    private final Elementwise elementwise;
+    private final OpLowering ops;
 
     KernelRenderer(KernelPlan plan, Buffers buffers) {
         this.graph = plan.graph();
         this.buffers = buffers;
         this.materialized = plan.materialized();
-        this.vectors = new VectorLoopRenderer(graph, buffers, materialized);
+        this.elementwise = new Elementwise(graph, materialized, buffers::buf);
+        this.ops = new OpLowering(graph, buffers::buf);
     }
 
     /** True when the kernel needs no code: a lone reshape, which aliases its operand's buffer. */
@@ -96,80 +102,30 @@ final class KernelRenderer {
         return LibraryEpilogue.match(graph, buffers, materialized, head, epilogue.subList(0, 2), rootField);
     }
 
-    /** One loop over the root's shape; every node becomes a local, stored when others read it. */
+    /** One loop over the root's shape, from the shared lowering; every node becomes a local, stored when others read it. */
     private CodeBlock elementwiseLoop(List<Integer> nodes, Node head, String rootField) {
-        int root = nodes.getLast();
-        Shape loop = graph.node(root).type().shape();
-        Set<Integer> local = new HashSet<>();
+        Buf headBuf = head == null ? null : buffers.hasField(head.id()) ? buffers.buf(head.id()) : buffers.bufNamed(rootField, head);
+        return print(List.of(elementwise.loop(nodes, head, headBuf, buffers.buf(nodes.getLast()))));
+    }
+
+    /** The statements as Java, after the random stream of each dropout node they draw from. */
+    private CodeBlock print(List<Stmt> body) {
         CodeBlock.Builder b = CodeBlock.builder();
-        for (int id : nodes) {
-            if (graph.node(id).op() instanceof Op.DropoutMask)
-                b.addStatement("final long stream$L = dropoutStream($L)", id, id);
-        }
-        // independent iterations: split over all cores once the loop is long enough (forChunks decides)
-        b.add("$T.forChunks($L, (from, to) -> {\n$>", LibraryCalls.PARALLEL, SizeExpr.count(loop));
-        var vector = vectors.body(nodes, head, rootField, loop);
-        if (vector.isPresent()) {
-            // whole vectors first (chunks start at multiples of the lane count), then the scalar tail
-            b.addStatement("int i = from");
-            b.beginControlFlow("for (int upper = from + SPECIES.loopBound(to - from); i < upper; i += LANES)");
-            b.add(vector.get());
-            b.endControlFlow();
-            b.beginControlFlow("for (; i < to; i++)");
-        } else {
-            b.beginControlFlow("for (int i = from; i < to; i++)");
-        }
-        if (head != null) {
-            String headBuffer = buffers.hasField(head.id()) ? buffers.field(head.id()) : rootField;
-            b.addStatement("$L v$L = $L[i]", buffers.elementType(head.id()) , head.id(), headBuffer);
-            local.add(head.id());
-        }
-        for (int id : nodes) {
-            Node n = graph.node(id);
-            if (!n.type().shape().equals(loop))
-                throw new IllegalStateException("fused node " + n.label() + " has shape " + n.type().shape()
-                        + ", not the kernel's " + loop);
-            b.addStatement("$L v$L = $L", javaType(n), id, scalar(n, loop, local));
-            local.add(id);
-            if (id != root && materialized[id]) b.addStatement("$L[i] = v$L", buffers.field(id), id);
-        }
-        b.addStatement("$L[i] = v$L", rootField, root);
-        b.endControlFlow();
-        b.add("$<});\n");
-        return b.build();
-    }
-
-    /** The scalar expression of an elementwise node at loop index i. */
-    private String scalar(Node n, Shape loop, Set<Integer> local) {
-        boolean isFloat = n.type().dtype() != DType.I32;
-        return switch (n.op()) {
-            case Op.Unary u -> expr.unary(u.fn(), operand(n.input(0), loop, local));
-            case Op.Binary bin -> expr.binary(bin.fn(), operand(n.input(0), loop, local), operand(n.input(1), loop, local), isFloat);
-            case Op.BroadcastTo bt -> operand(n.input(0), loop, local);
-            case Op.TrainSelect t -> "training ? " + operand(n.input(0), loop, local) + " : " + operand(n.input(1), loop, local);
-            case Op.DropoutMask d -> "training ? (dropoutUniform(stream" + n.id() + ", i) < " + d.rate() + " ? 0f : "
-                    + JavaDialect.INSTANCE.floatLiteral(1 / (1 - d.rate())) + ") : 1f";
-            case Op.Input _, Op.Parameter _, Op.Constant _, Op.MatMul _, Op.Conv2d _, Op.Conv2dBackwardData _,
-                 Op.Conv2dBackwardFilter _, Op.MaxPool _, Op.MaxPoolGrad _, Op.Reduce _, Op.SumTo _, Op.Softmax _,
-                 Op.LogSoftmax _, Op.Argmax _, Op.Reshape _, Op.Transpose _, Op.OneHot _, Op.AvgPool _, Op.AvgPoolGrad _,
-                 Op.Concat _, Op.Slice _ ->
-                    throw new IllegalStateException(n.label() + " (" + n.op().mnemonic() + ") is not elementwise");
-        };
-    }
-
-    /** How an elementwise node reads operand p: a local, a literal, or a (broadcast) buffer element. */
-    private String operand(int p, Shape loop, Set<Integer> local) {
-        if (local.contains(p)) return "v" + p;
-        Node n = graph.node(p);
-        if (n.op() instanceof Op.Constant c) return expr.constant(c.value(), n.type().dtype() != DType.I32);
-        if (!buffers.hasField(p)) throw new IllegalStateException(n.label() + " is read but has no buffer");
-        return buffers.field(p) + "[" + IndexExpr.broadcast(n.type().shape(), loop, "i") + "]";
+        for (int node : DropoutNodes.in(body))
+            b.addStatement("final long $L = dropoutStream($L)", JavaLoopPrinter.dropoutStream(node), node);
+        return b.add("$L", new JavaLoopPrinter().print(body, 0)).build();
     }
 
     /** The code of a non-elementwise op writing its whole result to {@code out}. */
     private CodeBlock head(Node n, String out) {
+        Buf outBuf = buffers.bufNamed(out, n);
+        return ops.lower(n, outBuf).map(this::print).orElseGet(() -> library((Op.LibraryKernel) n.op(), n, out));
+    }
+
+    /** The kernel-library call of an op the shared lowering leaves to each backend's library. */
+    private CodeBlock library(Op.LibraryKernel op, Node n, String out) {
         Shape y = n.type().shape();
-        return switch (n.op()) {
+        return switch (op) {
             case Op.MatMul mm -> LibraryCalls.matmul(mm.transposeA(), mm.transposeB(), shape(n, 0), y, in(n, 0), in(n, 1), out);
             case Op.Conv2d c -> {
                 Shape w = shape(n, 1);
@@ -190,22 +146,6 @@ final class KernelRenderer {
                     p.padding(), y), in(n, 0), out);
             case Op.MaxPoolGrad p -> LibraryCalls.maxPoolGrad(LibraryCalls.poolGeometry(shape(n, 0), p.size(), p.stride(),
                     p.padding(), shape(n, 1)), in(n, 0), in(n, 1), out);
-            case Op.Reduce r -> OpLoops.reduce(r.fn(), shape(n, 0), OpLoops.keepDims(shape(n, 0), r.axes()), in(n, 0), out);
-            case Op.SumTo s -> OpLoops.reduce(ReduceFn.SUM, shape(n, 0), OpLoops.padRank(s.target(), shape(n, 0).rank()), in(n, 0), out);
-            case Op.Softmax s -> OpLoops.alongAxis(OpLoops.AxisOp.SOFTMAX, shape(n, 0), s.axis(), in(n, 0), out);
-            case Op.LogSoftmax s -> OpLoops.alongAxis(OpLoops.AxisOp.LOG_SOFTMAX, shape(n, 0), s.axis(), in(n, 0), out);
-            case Op.Argmax a -> OpLoops.alongAxis(OpLoops.AxisOp.ARGMAX, shape(n, 0), a.axis(), in(n, 0), out);
-            case Op.Transpose t -> OpLoops.transpose(shape(n, 0), y, t.permutation(), in(n, 0), out);
-            case Op.OneHot oh -> OpLoops.oneHot(shape(n, 0), oh.depth(), in(n, 0), out);
-            case Op.AvgPool p -> LayoutLoops.avgPool(shape(n, 0), y, p.size(), p.stride(), p.padding(), false, in(n, 0), out);
-            case Op.AvgPoolGrad p -> LayoutLoops.avgPool(y, shape(n, 0), p.size(), p.stride(), p.padding(), true, in(n, 0), out);
-            case Op.Concat c -> LayoutLoops.concat(n.inputs().stream().map(i -> graph.node(i).type().shape()).toList(), y, c.axis(),
-                    java.util.stream.IntStream.range(0, n.inputs().size()).mapToObj(k -> in(n, k)).toList(), out);
-            case Op.Slice s -> LayoutLoops.slice(shape(n, 0), y, s.axis(), s.start(), in(n, 0), out);
-            case Op.Reshape r -> throw new IllegalStateException(n.label() + ": a reshape aliases its operand and cannot head a fused kernel");
-            case Op.Input _, Op.Parameter _, Op.Constant _ -> throw new IllegalStateException(n.label() + " is a leaf, not a kernel");
-            case Op.Unary _, Op.Binary _, Op.BroadcastTo _, Op.DropoutMask _, Op.TrainSelect _ ->
-                    throw new IllegalStateException(n.label() + " is elementwise and belongs in a loop");
         };
     }
 

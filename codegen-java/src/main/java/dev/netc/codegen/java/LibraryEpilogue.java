@@ -110,7 +110,7 @@ final class LibraryEpilogue {
             if (!sums || s.input(0) != head.input(1)) continue;
             Shape reduced = s.op() instanceof Op.SumTo st ? st.target().padToRank(dy.rank())
                     : dy.withUnitAxes(((Op.Reduce) s.op()).axes());
-            int[] block = OpLoops.keptBlock(dy, reduced);
+            int[] block = dev.netc.codegen.core.loop.Indexing.keptBlock(dy, reduced);
             if (block != null && block[0] == 1 && block[1] == 2) return id;
         }
         return -1;

@@ -45,12 +45,32 @@ final class VectorExprPrinter {
         };
     }
 
+    /** The FloatVector method of a plain arithmetic operator, or empty for comparisons. */
+    java.util.Optional<String> arith(String op) {
+        return switch (op) {
+            case "+" -> java.util.Optional.of("add");
+            case "-" -> java.util.Optional.of("sub");
+            case "*" -> java.util.Optional.of("mul");
+            case "/" -> java.util.Optional.of("div");
+            default -> java.util.Optional.empty();
+        };
+    }
+
+    /** The vector form of a float math function, or empty when it has none here. */
+    java.util.Optional<java.util.function.UnaryOperator<String>> call(dev.netc.codegen.core.loop.Expr.MathFn fn) {
+        return switch (fn) {
+            case SQRT -> java.util.Optional.of(x -> x + ".sqrt()");
+            case ABS -> java.util.Optional.of(x -> x + ".abs()");
+            case EXP, LOG, TANH, ERF -> java.util.Optional.empty();
+        };
+    }
+
     /** All lanes set to one scalar expression. */
-    String broadcast(String scalar) { return "FloatVector.broadcast(" + SPECIES + ", " + scalar + ")"; }
+    String broadcast(String scalar) { return "broadcast(" + SPECIES + ", " + scalar + ")"; }
 
     /** The lanes of {@code array} starting at {@code index}. */
-    String load(String array, String index) { return "FloatVector.fromArray(" + SPECIES + ", " + array + ", " + index + ")"; }
+    String load(String array, String index) { return "fromArray(" + SPECIES + ", " + array + ", " + index + ")"; }
 
     /** 1 where the mask is set, else 0. */
-    private String select(String mask) { return "FloatVector.zero(" + SPECIES + ").blend(1f, " + mask + ")"; }
+    private String select(String mask) { return "zero(" + SPECIES + ").blend(1f, " + mask + ")"; }
 }

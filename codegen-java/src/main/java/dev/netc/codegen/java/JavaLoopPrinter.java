@@ -1,0 +1,127 @@
+package dev.netc.codegen.java;
+
+import dev.netc.codegen.core.loop.CStylePrinter;
+import dev.netc.codegen.core.loop.Expr;
+import dev.netc.codegen.core.loop.Stmt;
+import dev.netc.codegen.core.loop.Type;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The Java dialect of the shared C-style printer. The outermost parallel loop is split over all
+ * cores ({@code Parallel.forChunks}); when its body is float arithmetic on loads that are contiguous
+ * or the same across lanes, it runs whole {@code FloatVector}s first and the scalar body on the tail
+ * of each chunk (chunks start at multiples of the lane count).
+ */
+final class JavaLoopPrinter extends CStylePrinter {
+    private final VectorExprPrinter vectors = new VectorExprPrinter();
+
+    JavaLoopPrinter() { super(JavaDialect.INSTANCE); }
+
+    @Override protected void parallelLoop(Stmt.Loop l) {
+        open("forChunks(" + expr(l.extent()) + ", (from, to) -> ");
+        Optional<List<String>> vector = vectorBody(l);
+        if (vector.isPresent()) {
+            line("int " + l.var() + " = from;");
+            open("for (int upper = from + SPECIES.loopBound(to - from); " + l.var() + " < upper; " + l.var() + " += LANES)");
+            for (String s : vector.get()) line(s);
+            close("");
+            open("for (; " + l.var() + " < to; " + l.var() + "++)");
+        } else {
+            open("for (int " + l.var() + " = from; " + l.var() + " < to; " + l.var() + "++)");
+        }
+        body(l.body());
+        close("");
+        close(");");
+    }
+
+    @Override protected String typeName(Type t) {
+        return switch (t) {
+            case INT -> "int";
+            case FLOAT -> "float";
+            case DOUBLE -> "double";
+            case LONG -> "long";
+        };
+    }
+
+    @Override protected String scalar(Expr.ModelScalar s) {
+        return switch (s) {
+            case TRAINING -> "training";
+            case LEARNING_RATE -> "learningRate";
+            case STEP -> "step";
+        };
+    }
+
+    @Override protected String dropoutFactor(Expr.DropoutFactor d, String index) {
+        return "(training ? (dropoutUniform(" + dropoutStream(d.node()) + ", " + index + ") < " + d.rate() + " ? 0f : "
+                + dialect.floatLiteral(1 / (1 - d.rate())) + ") : 1f)";
+    }
+
+    /** The local holding one dropout node's random stream, declared at the top of its kernel. */
+    static String dropoutStream(int node) { return "stream" + node; }
+
+    @Override protected String doubleCall(Expr.MathFn fn, String arg) {
+        return switch (fn) {
+            case EXP -> "Math.exp(" + arg + ")";
+            case LOG -> "Math.log(" + arg + ")";
+            case TANH -> "Math.tanh(" + arg + ")";
+            case SQRT -> "Math.sqrt(" + arg + ")";
+            case ABS -> "Math.abs(" + arg + ")";
+            case ERF -> "erf((float) " + arg + ")";
+        };
+    }
+
+    @Override protected String pow(String base, String exponent) { return "Math.pow(" + base + ", " + exponent + ")"; }
+
+    @Override protected String doubleLiteral(double value) { return value < 0 ? "(" + value + ")" : Double.toString(value); }
+
+    // ---- vectorisation ----
+
+    /** The body as Vector API statements, or empty when some statement or operand has no vector form. */
+    private Optional<List<String>> vectorBody(Stmt.Loop l) {
+        Set<String> vectorLocals = new HashSet<>();
+        List<String> out = new java.util.ArrayList<>();
+        for (Stmt s : l.body()) {
+            switch (s) {
+                case Stmt.Let let when let.type() == Type.FLOAT -> {
+                    Optional<String> e = vector(let.value(), l.var(), vectorLocals);
+                    if (e.isEmpty()) return Optional.empty();
+                    out.add("var " + let.name() + " = " + e.get() + ";");
+                    vectorLocals.add(let.name());
+                }
+                case Stmt.Store st when !st.accumulate() && !st.buf().isInt() && st.index() instanceof Expr.Var v && v.name().equals(l.var()) -> {
+                    Optional<String> e = vector(st.value(), l.var(), vectorLocals);
+                    if (e.isEmpty()) return Optional.empty();
+                    out.add(e.get() + ".intoArray(" + st.buf().name() + ", " + l.var() + ");");
+                }
+                case Stmt.Comment c -> out.add("// " + c.text());
+                default -> { return Optional.empty(); }
+            }
+        }
+        return Optional.of(out);
+    }
+
+    private Optional<String> vector(Expr e, String index, Set<String> locals) {
+        return switch (e) {
+            case Expr.Var v when locals.contains(v.name()) -> Optional.of(v.name());
+            case Expr.Var v when v.name().equals(index) -> Optional.empty();
+            case Expr.Var v -> Optional.of(vectors.broadcast(v.name()));
+            case Expr.FloatConst c -> Optional.of(vectors.broadcast(dialect.floatLiteral(c.value())));
+            case Expr.Load ld when ld.buf().isInt() -> Optional.empty();
+            case Expr.Load ld -> switch (ld.lanes()) {
+                case CONTIGUOUS -> Optional.of(vectors.load(ld.buf().name(), expr(ld.index())));
+                case UNIFORM -> Optional.of(vectors.broadcast(ld.buf().name() + "[" + expr(ld.index()) + "]"));
+                case GATHER -> Optional.empty();
+            };
+            case Expr.Unary u -> vector(u.x(), index, locals).map(x -> vectors.unary(u.fn(), x));
+            case Expr.Binary b when b.isFloat() -> vector(b.a(), index, locals).flatMap(x ->
+                    vector(b.b(), index, locals).map(y -> vectors.binary(b.fn(), x, y)));
+            case Expr.Arith a -> vectors.arith(a.op()).flatMap(method -> vector(a.a(), index, locals).flatMap(x ->
+                    vector(a.b(), index, locals).map(y -> x + "." + method + "(" + y + ")")));
+            case Expr.Call c when c.type() == Type.FLOAT -> vectors.call(c.fn()).flatMap(m -> vector(c.x(), index, locals).map(m::apply));
+            default -> Optional.empty();
+        };
+    }
+}
