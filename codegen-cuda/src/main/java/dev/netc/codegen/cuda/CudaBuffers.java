@@ -1,6 +1,8 @@
 package dev.netc.codegen.cuda;
 
 import dev.netc.codegen.core.SizeExpr;
+import dev.netc.codegen.core.loop.Buf;
+import dev.netc.codegen.core.loop.LoopLocals;
 import dev.netc.ir.DType;
 import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
@@ -56,7 +58,7 @@ final class CudaBuffers {
 
 
     private String unique(String base, int id) {
-        if (RESERVED.contains(base) || LOCAL.matcher(base).matches() || taken.contains(base)) base = base + "_" + id;
+        if (RESERVED.contains(base) || LoopLocals.NAMES.contains(base) || LOCAL.matcher(base).matches() || taken.contains(base)) base = base + "_" + id;
         for (int extra = 2; taken.contains(base); extra++) base = "buf" + id + "_" + extra;
         taken.add(base);
         return base;
@@ -74,6 +76,12 @@ final class CudaBuffers {
     }
 
     boolean has(int id) { return name[id] != null; }
+
+    /** Node {@code id}'s buffer for the shared loop lowering; fails when the value has none. */
+    Buf buf(int id) { return new Buf(name(id), graph.node(id).type().dtype() == DType.I32); }
+
+    /** Node {@code id}'s buffer, or null when the value has none. */
+    Buf bufOrNull(int id) { return has(id) ? buf(id) : null; }
 
     /** The identifier of node {@code id}'s buffer; fails when the value has none. */
     String name(int id) {

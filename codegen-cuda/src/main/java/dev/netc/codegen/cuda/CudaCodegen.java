@@ -1,6 +1,12 @@
 package dev.netc.codegen.cuda;
 
 import dev.netc.codegen.core.SizeExpr;
+import dev.netc.codegen.core.loop.Buf;
+import dev.netc.codegen.core.loop.Elementwise;
+import dev.netc.codegen.core.loop.OpLowering;
+import dev.netc.codegen.core.loop.OptimizerLowering;
+import dev.netc.codegen.core.loop.Stmt;
+import dev.netc.ir.DType;
 import dev.netc.ir.Graph;
 import dev.netc.ir.IrPrinter;
 import dev.netc.ir.Node;
@@ -25,17 +31,17 @@ public final class CudaCodegen {
     private final KernelPlan plan;
     private final Graph graph;
     private final CudaBuffers buffers;
-    private final ElementwisePrinter elementwise;
+    private final Elementwise elementwise;
     private final GemmKernels gemm;
-    private final OpKernels ops;
+    private final OpLowering ops;
 
     private CudaCodegen(KernelPlan plan) {
         this.plan = plan;
         this.graph = plan.graph();
         this.buffers = new CudaBuffers(plan);
-        this.elementwise = new ElementwisePrinter(graph, buffers, plan.materialized());
+        this.elementwise = new Elementwise(graph, plan.materialized(), buffers::bufOrNull);
         this.gemm = new GemmKernels(graph, buffers, elementwise);
-        this.ops = new OpKernels(graph, buffers);
+        this.ops = new OpLowering(graph, buffers::bufOrNull);
     }
 
     /**
@@ -78,9 +84,10 @@ public final class CudaCodegen {
         for (int i = 0; i < k.siblings().size(); i++) {
             Node sibling = graph.node(k.siblings().get(i));
             KernelWriter w = new KernelWriter(k.name() + "_sibling" + i);
-            String grid = ops.render(w, sibling, buffers.name(sibling.id()));
+            String grid = emit(w, ops.lower(sibling, buffers.buf(sibling.id())).orElseThrow(() ->
+                    new IllegalStateException("sibling " + sibling.label() + " has no loop lowering")));
             out.add(w.finish("// sibling output of " + k.name() + ": " + IrPrinter.line(sibling) + "\n", k.name(), phase,
-                    List.of(grid, "1", "1"), OpKernels.THREADS));
+                    List.of(grid, "1", "1"), CudaLoopPrinter.THREADS));
         }
         return out;
     }
@@ -92,63 +99,87 @@ public final class CudaCodegen {
         for (int id : k.siblings()) doc.append("//   + ").append(IrPrinter.line(graph.node(id))).append(" (sibling output, next launch)\n");
         Node head = graph.node(k.nodes().getFirst());
         KernelWriter w = new KernelWriter(k.name());
+        Buf rootBuf = buffers.buf(k.root());
         if (BufferRole.inlinesOperands(head)) {
-            String count = OpKernels.count(graph.node(k.root()).type().shape());
-            elementwise.prologue(w, k.nodes());
-            OpKernels.gridStride(w, count);
-            elementwise.element(w, k.nodes(), null, null, graph.node(k.root()).type().shape());
-            String grid = OpKernels.endGridStride(w, count);
-            return List.of(w.finish(doc.toString(), k.name(), phase, List.of(grid, "1", "1"), OpKernels.THREADS));
+            String grid = emit(w, List.of(elementwise.loop(k.nodes(), null, null, rootBuf)));
+            return List.of(w.finish(doc.toString(), k.name(), phase, List.of(grid, "1", "1"), CudaLoopPrinter.THREADS));
         }
         List<Integer> epilogue = k.nodes().subList(1, k.nodes().size());
-        if (GemmKernels.handles(head)) {
-            gemm.render(w, head, epilogue);
+        if (head.op() instanceof Op.LibraryKernel lib && GemmKernels.handles(lib)) {
+            gemm.render(w, head, epilogue, rootBuf);
             return List.of(w.finish(doc.toString(), k.name(), phase, gemm.grid(w, head), 256));
         }
         // a head without a register epilogue writes memory; the epilogue (if any) runs as a second launch
-        String headOut = buffers.has(head.id()) ? buffers.name(head.id()) : buffers.name(k.root());
+        Buf headOut = buffers.has(head.id()) ? buffers.buf(head.id()) : new Buf(rootBuf.name(), head.type().dtype() == DType.I32);
         if (!epilogue.isEmpty() && !buffers.has(head.id()) && !head.type().equals(graph.node(k.root()).type()))
             throw new IllegalStateException("kernel " + k.name() + ": head " + head.label() + " has type " + head.type()
                     + " but its epilogue writes " + graph.node(k.root()).type());
-        String grid = ops.render(w, head, headOut);
+        String grid = ops.lower(head, headOut).map(stmts -> emit(w, stmts))
+                .orElseGet(() -> library((Op.LibraryKernel) head.op(), w, head, headOut.name()));
         List<KernelWriter.GeneratedKernel> out = new ArrayList<>();
-        out.add(w.finish(doc.toString(), k.name(), phase, List.of(grid, "1", "1"), OpKernels.THREADS));
+        out.add(w.finish(doc.toString(), k.name(), phase, List.of(grid, "1", "1"), CudaLoopPrinter.THREADS));
         if (!epilogue.isEmpty()) {
             KernelWriter e = new KernelWriter(k.name() + "_epilogue");
-            String count = OpKernels.count(graph.node(k.root()).type().shape());
-            elementwise.prologue(e, epilogue);
-            OpKernels.gridStride(e, count);
-            elementwise.element(e, epilogue, head, e.in(headOut, head) + "[i]", graph.node(k.root()).type().shape());
-            String g = OpKernels.endGridStride(e, count);
-            out.add(e.finish("// epilogue of " + k.name() + "\n", k.name(), phase, List.of(g, "1", "1"), OpKernels.THREADS));
+            String g = emit(e, List.of(elementwise.loop(epilogue, head, headOut, rootBuf)));
+            out.add(e.finish("// epilogue of " + k.name() + "\n", k.name(), phase, List.of(g, "1", "1"), CudaLoopPrinter.THREADS));
         }
         return out;
     }
 
+    /** The library kernels of the ops the shared lowering leaves to the backend; returns the grid x size. */
+    private String library(Op.LibraryKernel op, KernelWriter w, Node n, String out) {
+        return switch (op) {
+            case Op.MaxPool p -> PoolKernels.maxPool(w, shape(n, 0), p.size(), p.stride(), p.padding(), n.type().shape(),
+                    in(w, n, 0), w.out(out, CudaBuffers.elementType(n)));
+            case Op.MaxPoolGrad p -> PoolKernels.maxPoolGrad(w, shape(n, 0), p.size(), p.stride(), p.padding(), shape(n, 1),
+                    in(w, n, 0), in(w, n, 1), w.out(out, CudaBuffers.elementType(n)));
+            case Op.MatMul m -> throw new IllegalStateException(n.label() + " runs through the GEMM template");
+            case Op.Conv2d c -> throw new IllegalStateException(n.label() + " runs through the GEMM template");
+            case Op.Conv2dBackwardData c -> throw new IllegalStateException(n.label() + " runs through the GEMM template");
+            case Op.Conv2dBackwardFilter c -> throw new IllegalStateException(n.label() + " runs through the GEMM template");
+        };
+    }
+
+    private String emit(KernelWriter w, List<Stmt> stmts) { return new CudaLoopPrinter(w).emit(stmts, 0); }
+
+    private dev.netc.ir.Shape shape(Node n, int operand) { return graph.node(n.input(operand)).type().shape(); }
+
+    private String in(KernelWriter w, Node n, int operand) {
+        int id = n.input(operand);
+        return w.in(buffers.name(id), graph.node(id));
+    }
+
     private List<KernelWriter.GeneratedKernel> updates(OptimizerSpec optimizer, List<BufferSpec> specs) {
-        OptimizerKernels opt = new OptimizerKernels(optimizer);
+        OptimizerLowering opt = new OptimizerLowering(optimizer);
         List<KernelWriter.GeneratedKernel> out = new ArrayList<>();
         for (var e : graph.outputs().entrySet()) {
             if (!e.getKey().startsWith(Graph.UPDATE_PREFIX) || !buffers.has(e.getValue())) continue;
             String name = e.getKey().substring(Graph.UPDATE_PREFIX.length());
             Node param = graph.parameterNamed(name).orElseThrow(() ->
                     new IllegalArgumentException("output " + e.getKey() + " updates no parameter named '" + name + "'"));
-            out.add(OptimizerKernels.copy(buffers.name(e.getValue()), buffers.name(param.id()),
-                    SizeExpr.count(param.type().shape()).known(), "moving_" + buffers.name(param.id())));
+            KernelWriter w = new KernelWriter("moving_" + buffers.name(param.id()));
+            String grid = emit(w, List.of(OptimizerLowering.copy(buffers.buf(e.getValue()), buffers.buf(param.id()),
+                    SizeExpr.count(param.type().shape()).known())));
+            out.add(w.finish("// moving statistic " + buffers.name(param.id()) + " <- " + buffers.name(e.getValue()) + "\n",
+                    "update", "update", List.of(grid, "1", "1"), CudaLoopPrinter.THREADS));
         }
         for (Node n : graph.trainableParameters()) {
             String name = ((Op.Parameter) n.op()).name();
             Integer grad = graph.outputs().get(Graph.GRAD_PREFIX + name);
             if (grad == null || !buffers.has(grad)) continue;
             long count = SizeExpr.count(n.type().shape()).known();
-            var p = new OptimizerKernels.Trainable(name, buffers.name(n.id()), buffers.name(grad), count);
-            List<OptimizerKernels.State> states = new ArrayList<>();
-            for (String stateName : opt.stateNames(p)) {
+            List<Buf> states = new ArrayList<>();
+            for (String stateName : opt.stateNames(name)) {
                 String buffer = buffers.newName(stateName.replace('/', '_'));
-                states.add(new OptimizerKernels.State(stateName, buffer));
+                states.add(new Buf(buffer, false));
                 specs.add(new BufferSpec(buffer, List.of(stateName), "f32", Long.toString(count), BufferSpec.Kind.STATE, null, 0));
             }
-            out.add(opt.render(p, states, "update_" + buffers.name(n.id())));
+            KernelWriter w = new KernelWriter("update_" + buffers.name(n.id()));
+            List<Stmt> body = new ArrayList<>(opt.stepSize());
+            body.add(opt.update(new OptimizerLowering.Trainable(name, buffers.buf(n.id()), buffers.buf(grad), count), states));
+            String grid = emit(w, body);
+            out.add(w.finish("// update of " + name + ": " + optimizer + "\n", "update", "update", List.of(grid, "1", "1"),
+                    CudaLoopPrinter.THREADS));
         }
         return out;
     }

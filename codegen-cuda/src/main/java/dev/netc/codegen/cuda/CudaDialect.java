@@ -26,6 +26,7 @@ public final class CudaDialect implements Dialect {
             case TANH -> "tanhf(" + arg + ")";
             case SQRT -> "sqrtf(" + arg + ")";
             case ABS -> "fabsf(" + arg + ")";
+            case ERF -> "erff(" + arg + ")";
         };
     }
 

@@ -1,6 +1,10 @@
 package dev.netc.codegen.cuda;
 
 import dev.netc.codegen.core.SizeExpr;
+import dev.netc.codegen.core.loop.Buf;
+import dev.netc.codegen.core.loop.Elementwise;
+import dev.netc.codegen.core.loop.Expr;
+import dev.netc.codegen.core.loop.Stmt;
 import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;
@@ -15,34 +19,42 @@ import java.util.List;
 final class GemmKernels {
     private final Graph graph;
     private final CudaBuffers buffers;
-    private final ElementwisePrinter elementwise;
+    private final Elementwise elementwise;
 
-    GemmKernels(Graph graph, CudaBuffers buffers, ElementwisePrinter elementwise) {
+    GemmKernels(Graph graph, CudaBuffers buffers, Elementwise elementwise) {
         this.graph = graph;
         this.buffers = buffers;
         this.elementwise = elementwise;
     }
 
-    static boolean handles(Node head) {
-        return head.op() instanceof Op.MatMul || head.op() instanceof Op.Conv2d
-                || head.op() instanceof Op.Conv2dBackwardData || head.op() instanceof Op.Conv2dBackwardFilter;
+    /** True for the library ops that are a GEMM (matmul and the three convolutions). */
+    static boolean handles(Op.LibraryKernel op) {
+        return switch (op) {
+            case Op.MatMul m -> true;
+            case Op.Conv2d c -> true;
+            case Op.Conv2dBackwardData c -> true;
+            case Op.Conv2dBackwardFilter c -> true;
+            case Op.MaxPool p -> false;
+            case Op.MaxPoolGrad p -> false;
+        };
     }
 
     /** The GEMM view of a head op: sizes, loaders, layout flags and the output index of (m, n). */
     private record View(String m, String n, String k, boolean aKFast, boolean bNFast, String loadA, String loadB, String outIndex) {}
 
     /** Renders head plus epilogue as one kernel. */
-    void render(KernelWriter w, Node head, List<Integer> epilogue) {
+    void render(KernelWriter w, Node head, List<Integer> epilogue, Buf rootBuf) {
         View v = view(w, head);
         w.line("const int M = " + v.m() + ", N = " + v.n() + ", K = " + v.k() + ";");
-        elementwise.prologue(w, epilogue);
+        List<Stmt> element = elementwise.element(epilogue, head, Expr.var("acc"), head.type().shape(), rootBuf);
+        CudaLoopPrinter.declareDropoutStreams(w, element);
         w.line("netc::gemm<" + v.aKFast() + ", " + v.bNFast() + ">(M, N, K,");
         w.line("    [&](int m, int k) { " + v.loadA() + " },");
         w.line("    [&](int k, int n) { " + v.loadB() + " },");
         w.line("    [&](int m, int n, float acc) {").indent(2);
         w.line("const int i = " + v.outIndex() + ";");
         if (buffers.has(head.id()) && !epilogue.isEmpty()) w.line(w.out(buffers.name(head.id()), head) + "[i] = acc;");
-        elementwise.element(w, epilogue, head, "acc", head.type().shape());
+        new CudaLoopPrinter(w).emitInline(element);
         w.indent(-1).line("});").indent(-1);
     }
 

@@ -1,12 +1,13 @@
 package dev.netc.codegen.cuda;
 
+import dev.netc.codegen.core.SizeExpr;
 import dev.netc.ir.Padding;
 import dev.netc.ir.Shape;
 
 /**
- * Max and average pooling on NCHW tensors and their gradients, one thread per output element
- * (forward) or per input cell (gradient: it gathers from the windows that cover it, in the Java
- * backend's order, so no atomics are needed and sums match bit for bit).
+ * The CUDA library kernels of max pooling and its gradient on NCHW tensors, one thread per output
+ * element (forward) or per input cell (gradient: it gathers from the windows that cover it, in the
+ * Java backend's order, so no atomics are needed and sums match bit for bit).
  */
 final class PoolKernels {
     private PoolKernels() {}
@@ -14,20 +15,20 @@ final class PoolKernels {
     /** y = max over each window; padded cells count as -infinity, the first strict maximum wins. */
     static String maxPool(KernelWriter w, Shape x, int size, int stride, Padding pad, Shape y, String in, String out) {
         int h = x.size(2), wd = x.size(3), oh = y.size(2), ow = y.size(3);
-        String count = OpKernels.count(y);
-        OpKernels.gridStride(w, count);
+        String count = count(y);
+        gridStride(w, count);
         w.line("const float* xp = " + in + " + (i / " + (oh * ow) + ") * " + (h * wd) + ";");
         w.line("const int best = netc_first_max(xp, " + h + ", " + wd + ", " + size + ", ((i / " + ow + ") % " + oh + ") * "
                 + stride + " - " + pad.top() + ", (i % " + ow + ") * " + stride + " - " + pad.left() + ");");
         w.line(out + "[i] = best < 0 ? __int_as_float(0xff800000) : xp[best];");
-        return OpKernels.endGridStride(w, count);
+        return endGridStride(w, count);
     }
 
     /** dx[cell] = sum of dy over the windows whose first maximum is this cell. */
     static String maxPoolGrad(KernelWriter w, Shape x, int size, int s, Padding pad, Shape dy, String in, String dyIn, String out) {
         int h = x.size(2), wd = x.size(3), oh = dy.size(2), ow = dy.size(3), pt = pad.top(), pl = pad.left();
-        String count = OpKernels.count(x);
-        OpKernels.gridStride(w, count);
+        String count = count(x);
+        gridStride(w, count);
         windows(w, h, wd, oh, ow, size, s, pt, pl);
         w.line("const float* xp = " + in + " + plane * " + (h * wd) + ";");
         w.line("float g = 0.0f;");
@@ -37,38 +38,7 @@ final class PoolKernels {
                 + ") == cell) g += " + dyIn + "[plane * " + (oh * ow) + " + oy * " + ow + " + ox];");
         w.close().close();
         w.line(out + "[i] = g;");
-        return OpKernels.endGridStride(w, count);
-    }
-
-    /** y = mean over the in-bounds cells of each window. */
-    static String avgPool(KernelWriter w, Shape x, int size, int s, Padding pad, Shape y, String in, String out) {
-        int h = x.size(2), wd = x.size(3), oh = y.size(2), ow = y.size(3);
-        String count = OpKernels.count(y);
-        OpKernels.gridStride(w, count);
-        w.line("const int plane = i / " + (oh * ow) + ", oy = (i / " + ow + ") % " + oh + ", ox = i % " + ow + ";");
-        bounds(w, h, wd, size, s, pad.top(), pad.left());
-        w.line("float acc = 0.0f;");
-        w.open("for (int iy = ylo; iy < yhi; ++iy)");
-        w.line("for (int ix = xlo; ix < xhi; ++ix) acc += " + in + "[(plane * " + h + " + iy) * " + wd + " + ix];");
-        w.close();
-        w.line(out + "[i] = acc * inv;");
-        return OpKernels.endGridStride(w, count);
-    }
-
-    /** dx[cell] = sum over the windows covering the cell of dy / (in-bounds cells of the window). */
-    static String avgPoolGrad(KernelWriter w, Shape x, int size, int s, Padding pad, Shape dy, String dyIn, String out) {
-        int h = x.size(2), wd = x.size(3), oh = dy.size(2), ow = dy.size(3), pt = pad.top(), pl = pad.left();
-        String count = OpKernels.count(x);
-        OpKernels.gridStride(w, count);
-        windows(w, h, wd, oh, ow, size, s, pt, pl);
-        w.line("float g = 0.0f;");
-        w.open("for (int oy = oy0; oy <= oy1; ++oy)");
-        w.open("for (int ox = ox0; ox <= ox1; ++ox)");
-        bounds(w, h, wd, size, s, pt, pl);
-        w.line("g += " + dyIn + "[plane * " + (oh * ow) + " + oy * " + ow + " + ox] * inv;");
-        w.close().close();
-        w.line(out + "[i] = g;");
-        return OpKernels.endGridStride(w, count);
+        return endGridStride(w, count);
     }
 
     /** The range [oy0, oy1] x [ox0, ox1] of windows covering input cell i (plane, iy, ix). */
@@ -79,10 +49,15 @@ final class PoolKernels {
         w.line("const int ox0 = xlo0 <= 0 ? 0 : (xlo0 + " + (s - 1) + ") / " + s + ", ox1 = min(" + (ow - 1) + ", (ix + " + pl + ") / " + s + ");");
     }
 
-    /** The in-bounds rows [ylo, yhi) and columns [xlo, xhi) of window (oy, ox), and inv = 1 / their count. */
-    private static void bounds(KernelWriter w, int h, int wd, int size, int s, int pt, int pl) {
-        w.line("const int y0 = oy * " + s + " - " + pt + ", ylo = max(y0, 0), yhi = min(y0 + " + size + ", " + h + ");");
-        w.line("const int x0 = ox * " + s + " - " + pl + ", xlo = max(x0, 0), xhi = min(x0 + " + size + ", " + wd + ");");
-        w.line("const float inv = 1.0f / (float) ((yhi - ylo) * (xhi - xlo));");
+    private static void gridStride(KernelWriter w, String count) {
+        w.line("const int count = " + count + ";");
+        w.open("for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < count; i += gridDim.x * blockDim.x)");
     }
+
+    private static String endGridStride(KernelWriter w, String count) {
+        w.close();
+        return KernelWriter.blocks(count, CudaLoopPrinter.THREADS);
+    }
+
+    private static String count(Shape s) { return SizeExpr.count(s).toString(); }
 }

@@ -79,7 +79,7 @@ public abstract class CStylePrinter {
     protected final void body(List<Stmt> stmts) { for (Stmt s : stmts) stmt(s); }
 
     protected final void serialLoop(Stmt.Loop l) {
-        open("for (int " + l.var() + " = 0; " + l.var() + " < " + expr(l.extent()) + "; " + l.var() + "++)");
+        open("for (int " + l.var() + " = " + expr(l.start()) + "; " + l.var() + " < " + expr(l.extent()) + "; " + l.var() + "++)");
         body(l.body());
         close("");
     }

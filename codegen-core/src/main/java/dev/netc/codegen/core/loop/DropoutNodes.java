@@ -17,6 +17,7 @@ public final class DropoutNodes {
     private static void stmt(Stmt s, Set<Integer> out) {
         switch (s) {
             case Stmt.Loop l -> {
+                expr(l.start(), out);
                 expr(l.extent(), out);
                 for (Stmt b : l.body()) stmt(b, out);
             }

@@ -8,7 +8,7 @@ public final class LoopLocals {
 
     public static final Set<String> NAMES = Set.of(
             "i", "o", "r", "k", "a", "row", "base", "best", "max", "sum", "e", "inv", "lse", "acc", "plane",
-            "oy", "ox", "iy", "ix", "oy_", "ox_", "iy_", "ix_", "y0", "x0", "ylo", "yhi", "xlo", "xhi", "ylo0", "xlo0",
+            "oy", "ox", "iy", "ix", "y0", "x0", "ylo", "yhi", "xlo", "xhi", "ylo0", "xlo0",
             "oy0", "oy1", "ox0", "ox1", "g", "lrT", "stepRate", "mu", "v", "mi", "vi", "scale", "from", "to", "upper",
-            "mean", "var", "rstd", "xhat", "dsum", "dxsum", "n");
+            "mean", "var", "rstd", "xhat", "dsum", "dxsum", "n", "count");
 }

@@ -230,13 +230,8 @@ public final class OpLowering {
                         op(op(var("yhi"), "-", var("ylo")), "*", op(var("xhi"), "-", var("xlo")))))));
     }
 
-    /** for (v = lo; v < hi; v++) as a loop from 0 with an offset local. */
-    private static Stmt rows(String v, String lo, String hi, List<Stmt> body) {
-        List<Stmt> b = new ArrayList<>();
-        b.add(new Stmt.Let(v, Type.INT, op(var(lo), "+", var(v + "_"))));
-        b.addAll(body);
-        return Stmt.serial(v + "_", op(var(hi), "-", var(lo)), b);
-    }
+    /** for (v = lo; v < hi; v++). */
+    private static Stmt rows(String v, String lo, String hi, List<Stmt> body) { return Stmt.range(v, var(lo), var(hi), body); }
 
     /** Sum over the given axes of x of coordinate * stride, the coordinates being those of linear index var. */
     private static Expr decompose(Shape x, List<Integer> axes, Expr index) {

@@ -6,10 +6,10 @@ import java.util.List;
 public sealed interface Stmt {
 
     /**
-     * {@code for (var = 0; var < extent; var++)}. A PARALLEL loop's iterations are independent: the
-     * outermost one is split over cores (Java) or threads (CUDA); nested ones run serially.
+     * {@code for (var = start; var < extent; var++)}. A PARALLEL loop (start 0) has independent
+     * iterations: the outermost one is split over cores (Java) or threads (CUDA); nested ones run serially.
      */
-    record Loop(String var, Expr extent, boolean parallel, List<Stmt> body) implements Stmt {
+    record Loop(String var, Expr start, Expr extent, boolean parallel, List<Stmt> body) implements Stmt {
         public Loop { body = List.copyOf(body); }
     }
 
@@ -28,7 +28,10 @@ public sealed interface Stmt {
 
     record Comment(String text) implements Stmt {}
 
-    static Loop parallel(String var, Expr extent, List<Stmt> body) { return new Loop(var, extent, true, body); }
+    static Loop parallel(String var, Expr extent, List<Stmt> body) { return new Loop(var, Expr.i(0), extent, true, body); }
 
-    static Loop serial(String var, Expr extent, List<Stmt> body) { return new Loop(var, extent, false, body); }
+    static Loop serial(String var, Expr extent, List<Stmt> body) { return new Loop(var, Expr.i(0), extent, false, body); }
+
+    /** {@code for (var = start; var < end; var++)}, serial. */
+    static Loop range(String var, Expr start, Expr end, List<Stmt> body) { return new Loop(var, start, end, false, body); }
 }

@@ -1,0 +1,167 @@
+package dev.netc.codegen.cuda;
+
+import dev.netc.codegen.core.loop.Buf;
+import dev.netc.codegen.core.loop.CStylePrinter;
+import dev.netc.codegen.core.loop.DropoutNodes;
+import dev.netc.codegen.core.loop.Expr;
+import dev.netc.codegen.core.loop.Stmt;
+import dev.netc.codegen.core.loop.Type;
+import java.util.List;
+
+/**
+ * The CUDA C dialect of the shared C-style printer: the outermost parallel loop becomes a grid-stride
+ * loop over the threads of the launch, buffers and scalars become parameters of the kernel function
+ * (collected by a {@link KernelWriter}), math is single precision ({@code expf}, {@code fmaxf}).
+ */
+final class CudaLoopPrinter extends CStylePrinter {
+    /** Threads per block of every loop kernel. */
+    static final int THREADS = 256;
+
+    private final KernelWriter writer;
+    private String grid;
+
+    CudaLoopPrinter(KernelWriter writer) {
+        super(CudaDialect.INSTANCE);
+        this.writer = writer;
+    }
+
+    /**
+     * Appends the statements to the kernel (after one random stream per dropout node they draw from)
+     * at the writer's depth; returns the grid x size their parallel loop needs, or "1".
+     */
+    String emit(List<Stmt> body, int depth) {
+        grid = null;
+        declareDropoutStreams(writer, body);
+        registerBuffers(body);
+        writer.lines(print(body, depth));
+        return grid == null ? "1" : grid;
+    }
+
+    /** Declares the random stream of each dropout node the statements draw from. */
+    static void declareDropoutStreams(KernelWriter writer, List<Stmt> body) {
+        for (int node : DropoutNodes.in(body))
+            writer.line("const unsigned long long " + dropoutStream(node) + " = netc_dropout_stream(" + writer.scalar("seed") + ", "
+                    + writer.scalar("counter") + ", " + node + ");");
+    }
+
+    /** Appends straight-line statements (an epilogue inside a template's store) without any stream setup. */
+    void emitInline(List<Stmt> body) {
+        registerBuffers(body);
+        writer.lines(print(body, 0));
+    }
+
+    @Override protected void parallelLoop(Stmt.Loop l) {
+        if (grid != null) throw new IllegalStateException("a CUDA loop kernel has one parallel loop; split it into launches");
+        String count = expr(l.extent());
+        grid = KernelWriter.blocks(count, THREADS);
+        open("for (int " + l.var() + " = blockIdx.x * blockDim.x + threadIdx.x; " + l.var() + " < " + atom(l.extent())
+                + "; " + l.var() + " += gridDim.x * blockDim.x)");
+        body(l.body());
+        close("");
+    }
+
+    @Override protected String typeName(Type t) {
+        return switch (t) {
+            case INT -> "int";
+            case FLOAT -> "float";
+            case DOUBLE -> "double";
+            case LONG -> "long long";
+        };
+    }
+
+    @Override protected String scalar(Expr.ModelScalar s) {
+        return switch (s) {
+            case TRAINING -> writer.scalar("training");
+            case LEARNING_RATE -> writer.scalar("learning_rate");
+            case STEP -> writer.scalar("step");
+        };
+    }
+
+    @Override protected String dropoutFactor(Expr.DropoutFactor d, String index) {
+        return "(" + writer.scalar("training") + " ? (netc_dropout_uniform(" + dropoutStream(d.node()) + ", " + index + ") < "
+                + CudaDialect.INSTANCE.doubleLiteral(d.rate()) + " ? 0.0f : " + dialect.floatLiteral(1 / (1 - d.rate())) + ") : 1.0f)";
+    }
+
+    private static String dropoutStream(int node) { return "stream" + node; }
+
+    @Override protected String doubleCall(Expr.MathFn fn, String arg) {
+        return switch (fn) {
+            case EXP -> "exp(" + arg + ")";
+            case LOG -> "log(" + arg + ")";
+            case TANH -> "tanh(" + arg + ")";
+            case SQRT -> "sqrt(" + arg + ")";
+            case ABS -> "fabs(" + arg + ")";
+            case ERF -> "erf(" + arg + ")";
+        };
+    }
+
+    @Override protected String pow(String base, String exponent) { return "pow(" + base + ", " + exponent + ")"; }
+
+    @Override protected String doubleLiteral(double value) { return CudaDialect.INSTANCE.doubleLiteral(value); }
+
+    /** Declares every buffer the statements read (const) or write as a kernel parameter. */
+    private void registerBuffers(List<Stmt> body) {
+        for (Stmt s : body) stmt(s, true);
+    }
+
+    private void stmt(Stmt s, boolean unused) {
+        switch (s) {
+            case Stmt.Loop l -> {
+                expr(l.start(), true);
+                expr(l.extent(), true);
+                for (Stmt b : l.body()) stmt(b, true);
+            }
+            case Stmt.Let l -> expr(l.value(), true);
+            case Stmt.Assign a -> expr(a.value(), true);
+            case Stmt.Store st -> {
+                expr(st.index(), true);
+                expr(st.value(), true);
+                writer.out(st.buf().name(), elementType(st.buf()));
+            }
+            case Stmt.If f -> {
+                expr(f.cond(), true);
+                for (Stmt b : f.then()) stmt(b, true);
+                for (Stmt b : f.otherwise()) stmt(b, true);
+            }
+            case Stmt.Comment c -> { }
+        }
+    }
+
+    private void expr(Expr e, boolean unused) {
+        switch (e) {
+            case Expr.Load l -> {
+                writer.in(l.buf().name(), elementType(l.buf()));
+                expr(l.index(), true);
+            }
+            case Expr.DropoutFactor d -> expr(d.index(), true);
+            case Expr.Unary u -> expr(u.x(), true);
+            case Expr.Binary b -> {
+                expr(b.a(), true);
+                expr(b.b(), true);
+            }
+            case Expr.Arith a -> {
+                expr(a.a(), true);
+                expr(a.b(), true);
+            }
+            case Expr.Call c -> expr(c.x(), true);
+            case Expr.Pow p -> {
+                expr(p.base(), true);
+                expr(p.exponent(), true);
+            }
+            case Expr.Cast c -> expr(c.x(), true);
+            case Expr.Select s -> {
+                expr(s.cond(), true);
+                expr(s.a(), true);
+                expr(s.b(), true);
+            }
+            case Expr.Scalar s -> scalar(s.which());
+            case Expr.Var v -> { }
+            case Expr.IntConst c -> { }
+            case Expr.FloatConst c -> { }
+            case Expr.DoubleConst c -> { }
+            case Expr.Size s -> { }
+        }
+    }
+
+    static String elementType(Buf b) { return b.isInt() ? "int" : "float"; }
+}
