@@ -49,6 +49,8 @@ final class Emitter {
 
     int binary(BinaryFn fn, int a, int b) { return add(new Op.Binary(fn), a, b); }
 
+    int plus(int a, int b) { return binary(BinaryFn.ADD, a, b); }
+
     int mul(int a, int b) { return binary(BinaryFn.MUL, a, b); }
 
     int sub(int a, int b) { return binary(BinaryFn.SUB, a, b); }

@@ -104,6 +104,41 @@ final class Gradients {
             case ABS -> e.mul(dy, e.sub(e.unary(UnaryFn.STEP, x), e.unary(UnaryFn.STEP, e.neg(x))));
             case STEP -> NONE; // zero almost everywhere
             case SOFTPLUS -> e.mul(dy, e.unary(UnaryFn.SIGMOID, x));
+            // d erf = 2/sqrt(pi) exp(-x^2)
+            case ERF -> e.mul(dy, e.mul(e.scalar(2 / Math.sqrt(Math.PI), dt), e.unary(UnaryFn.EXP, e.neg(e.unary(UnaryFn.SQUARE, x)))));
+            // d gelu = Phi(x) + x phi(x) = 0.5 (1 + erf(x / sqrt 2)) + x exp(-x^2 / 2) / sqrt(2 pi)
+            case GELU -> {
+                int phi = e.mul(e.scalar(0.5, dt), e.plus(e.scalar(1, dt),
+                        e.unary(UnaryFn.ERF, e.mul(x, e.scalar(1 / Math.sqrt(2), dt)))));
+                int density = e.mul(e.scalar(1 / Math.sqrt(2 * Math.PI), dt),
+                        e.unary(UnaryFn.EXP, e.mul(e.scalar(-0.5, dt), e.unary(UnaryFn.SQUARE, x))));
+                yield e.mul(dy, e.plus(phi, e.mul(x, density)));
+            }
+            // with t = tanh(c (x + a x^3)): 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 a x^2)
+            case GELU_TANH -> {
+                int x2 = e.unary(UnaryFn.SQUARE, x);
+                int inner = e.mul(e.scalar(UnaryFn.GELU_TANH_SCALE, dt), e.plus(x,
+                        e.mul(e.scalar(UnaryFn.GELU_TANH_CUBIC, dt), e.mul(x2, x))));
+                int t = e.unary(UnaryFn.TANH, inner);
+                int left = e.mul(e.scalar(0.5, dt), e.plus(e.scalar(1, dt), t));
+                int slope = e.mul(e.scalar(UnaryFn.GELU_TANH_SCALE, dt), e.plus(e.scalar(1, dt),
+                        e.mul(e.scalar(3 * UnaryFn.GELU_TANH_CUBIC, dt), x2)));
+                int right = e.mul(e.mul(e.scalar(0.5, dt), x), e.mul(e.sub(e.scalar(1, dt), e.unary(UnaryFn.SQUARE, t)), slope));
+                yield e.mul(dy, e.plus(left, right));
+            }
+            // d silu = s (1 + x (1 - s)), s = sigmoid(x)
+            case SILU -> {
+                int sig = e.unary(UnaryFn.SIGMOID, x);
+                yield e.mul(dy, e.mul(sig, e.plus(e.scalar(1, dt),
+                        e.mul(x, e.sub(e.scalar(1, dt), sig)))));
+            }
+            // slope 0.2 inside (-2.5, 2.5), where the clip is not active
+            case HARD_SIGMOID -> {
+                double edge = UnaryFn.HARD_SIGMOID_OFFSET / UnaryFn.HARD_SIGMOID_SLOPE;
+                int inside = e.mul(e.unary(UnaryFn.STEP, e.plus(x, e.scalar(edge, dt))),
+                        e.unary(UnaryFn.STEP, e.sub(e.scalar(edge, dt), x)));
+                yield e.mul(dy, e.mul(e.scalar(UnaryFn.HARD_SIGMOID_SLOPE, dt), inside));
+            }
         };
     }
 

@@ -134,7 +134,7 @@ final class CudaLoopPrinter extends CStylePrinter {
                 expr(l.index(), true);
             }
             case Expr.DropoutFactor d -> expr(d.index(), true);
-            case Expr.Unary u -> expr(u.x(), true);
+            case Expr.Neg n -> expr(n.x(), true);
             case Expr.Binary b -> {
                 expr(b.a(), true);
                 expr(b.b(), true);

@@ -120,7 +120,7 @@ public final class JavaCodegen {
                 .addStaticImport(LibraryCalls.PARALLEL, "forChunks")
                 .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "SpecialMath"), "erf")
                 .addStaticImport(ClassName.get("jdk.incubator.vector", "FloatVector"), "broadcast", "fromArray", "zero")
-                .addStaticImport(ClassName.get("jdk.incubator.vector", "VectorOperators"), "EXP", "LOG", "TANH", "GT")
+                .addStaticImport(ClassName.get("jdk.incubator.vector", "VectorOperators"), "EXP", "LOG", "TANH", "GT", "GE", "LT", "LE", "EQ", "NE")
                 .build();
     }
 

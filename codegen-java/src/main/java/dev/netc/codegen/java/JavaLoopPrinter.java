@@ -115,7 +115,11 @@ final class JavaLoopPrinter extends CStylePrinter {
                 case UNIFORM -> Optional.of(vectors.broadcast(ld.buf().name() + "[" + expr(ld.index()) + "]"));
                 case GATHER -> Optional.empty();
             };
-            case Expr.Unary u -> vector(u.x(), index, locals).map(x -> vectors.unary(u.fn(), x));
+            case Expr.Neg n -> vector(n.x(), index, locals).map(x -> x + ".neg()");
+            case Expr.Select sel when sel.cond() instanceof Expr.Arith cmp -> vectors.comparison(cmp.op()).flatMap(test ->
+                    vector(cmp.a(), index, locals).flatMap(a -> vector(cmp.b(), index, locals).flatMap(b ->
+                            vector(sel.a(), index, locals).flatMap(yes -> vector(sel.b(), index, locals).map(no ->
+                                    no + ".blend(" + yes + ", " + a + ".compare(" + test + ", " + b + "))")))));
             case Expr.Binary b when b.isFloat() -> vector(b.a(), index, locals).flatMap(x ->
                     vector(b.b(), index, locals).map(y -> vectors.binary(b.fn(), x, y)));
             case Expr.Arith a -> vectors.arith(a.op()).flatMap(method -> vector(a.a(), index, locals).flatMap(x ->

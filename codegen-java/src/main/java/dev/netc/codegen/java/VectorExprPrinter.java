@@ -3,7 +3,6 @@ package dev.netc.codegen.java;
 import dev.netc.codegen.core.ScalarExprPrinter;
 
 import dev.netc.ir.BinaryFn;
-import dev.netc.ir.UnaryFn;
 
 /**
  * Prints the Vector API expression of one elementwise op over FloatVector operand expressions: the
@@ -15,23 +14,6 @@ import dev.netc.ir.UnaryFn;
 final class VectorExprPrinter {
     /** The species every generated vector loop uses ({@code FloatVector.SPECIES_PREFERRED}). */
     static final String SPECIES = "SPECIES";
-
-    String unary(UnaryFn fn, String x) {
-        return switch (fn) {
-            case NEG -> x + ".neg()";
-            case RELU -> x + ".max(0f)";
-            case SIGMOID -> broadcast("1f") + ".div(" + x + ".neg().lanewise(EXP).add(1f))";
-            case TANH -> x + ".lanewise(TANH)";
-            case EXP -> x + ".lanewise(EXP)";
-            case LOG -> x + ".lanewise(LOG)";
-            case SQRT -> x + ".sqrt()";
-            case SQUARE -> x + ".mul(" + x + ")";
-            case RECIPROCAL -> broadcast("1f") + ".div(" + x + ")";
-            case ABS -> x + ".abs()";
-            case STEP -> select(x + ".compare(GT, 0f)");
-            case SOFTPLUS -> x + ".max(0f).add(" + x + ".abs().neg().lanewise(EXP).add(1f).lanewise(LOG))";
-        };
-    }
 
     String binary(BinaryFn fn, String a, String b) {
         return switch (fn) {
@@ -61,7 +43,10 @@ final class VectorExprPrinter {
         return switch (fn) {
             case SQRT -> java.util.Optional.of(x -> x + ".sqrt()");
             case ABS -> java.util.Optional.of(x -> x + ".abs()");
-            case EXP, LOG, TANH, ERF -> java.util.Optional.empty();
+            case EXP -> java.util.Optional.of(x -> x + ".lanewise(EXP)");
+            case LOG -> java.util.Optional.of(x -> x + ".lanewise(LOG)");
+            case TANH -> java.util.Optional.of(x -> x + ".lanewise(TANH)");
+            case ERF -> java.util.Optional.empty();
         };
     }
 
@@ -73,4 +58,17 @@ final class VectorExprPrinter {
 
     /** 1 where the mask is set, else 0. */
     private String select(String mask) { return "zero(" + SPECIES + ").blend(1f, " + mask + ")"; }
+
+    /** The VectorOperators comparison of a C comparison operator, or empty. */
+    java.util.Optional<String> comparison(String op) {
+        return switch (op) {
+            case ">" -> java.util.Optional.of("GT");
+            case ">=" -> java.util.Optional.of("GE");
+            case "<" -> java.util.Optional.of("LT");
+            case "<=" -> java.util.Optional.of("LE");
+            case "==" -> java.util.Optional.of("EQ");
+            case "!=" -> java.util.Optional.of("NE");
+            default -> java.util.Optional.empty();
+        };
+    }
 }

@@ -110,7 +110,7 @@ public abstract class CStylePrinter {
             case Expr.Size s -> s.size().toString();
             case Expr.Scalar s -> scalar(s.which());
             case Expr.Load l -> l.buf().name() + "[" + expr(l.index()) + "]";
-            case Expr.Unary u -> scalars.unary(u.fn(), atom(u.x()));
+            case Expr.Neg n -> "-" + atom(n.x());
             case Expr.Binary b -> scalars.binary(b.fn(), atom(b.a()), atom(b.b()), b.isFloat());
             case Expr.Arith a -> atom(a.a()) + " " + a.op() + " " + atom(a.b());
             case Expr.Call c -> c.type() == Type.DOUBLE ? doubleCall(c.fn(), expr(c.x())) : dialect.call(fn(c.fn()), expr(c.x()));
@@ -135,7 +135,7 @@ public abstract class CStylePrinter {
             case Expr.Call c -> true;
             case Expr.Pow p -> true;
             case Expr.Select s2 -> true;
-            case Expr.Unary u -> false;
+            case Expr.Neg n -> false;
             case Expr.Binary b -> false;
             case Expr.Arith a -> false;
             case Expr.Cast c -> false;

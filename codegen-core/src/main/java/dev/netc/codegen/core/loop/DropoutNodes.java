@@ -43,7 +43,7 @@ public final class DropoutNodes {
                 expr(d.index(), out);
             }
             case Expr.Load l -> expr(l.index(), out);
-            case Expr.Unary u -> expr(u.x(), out);
+            case Expr.Neg n -> expr(n.x(), out);
             case Expr.Binary b -> {
                 expr(b.a(), out);
                 expr(b.b(), out);

@@ -79,7 +79,7 @@ public final class Elementwise {
         boolean isFloat = n.type().dtype() != DType.I32;
         return switch (n.op()) {
             case Op.Elementwise e -> switch (e) {
-                case Op.Unary u -> new Expr.Unary(u.fn(), operand(n.input(0), loop, local, i));
+                case Op.Unary u -> UnaryDefinitions.expand(u.fn(), operand(n.input(0), loop, local, i));
                 case Op.Binary b -> new Expr.Binary(b.fn(), operand(n.input(0), loop, local, i), operand(n.input(1), loop, local, i), isFloat);
                 case Op.BroadcastTo bt -> operand(n.input(0), loop, local, i);
                 case Op.TrainSelect t -> new Expr.Select(new Expr.Scalar(Expr.ModelScalar.TRAINING),

@@ -2,12 +2,11 @@ package dev.netc.codegen.core.loop;
 
 import dev.netc.codegen.core.SizeExpr;
 import dev.netc.ir.BinaryFn;
-import dev.netc.ir.UnaryFn;
 
 /**
- * Scalar expressions of a loop kernel. Elementwise ops keep their IR function ({@link UnaryFn},
- * {@link BinaryFn}), so each target spells an op in one place; the rest is index and accumulator
- * arithmetic.
+ * Scalar expressions of a loop kernel: a few primitives every target spells (arithmetic, min/max,
+ * selects, math functions, loads). Functions of one operand are defined on them in
+ * {@link UnaryDefinitions}; two-operand ones keep their IR function ({@link BinaryFn}).
  */
 public sealed interface Expr {
 
@@ -28,8 +27,8 @@ public sealed interface Expr {
 
     record Load(Buf buf, Expr index, Lanes lanes) implements Expr {}
 
-    /** An elementwise IR function of one operand. */
-    record Unary(UnaryFn fn, Expr x) implements Expr {}
+    /** Negation. */
+    record Neg(Expr x) implements Expr {}
 
     /** An elementwise IR function of two operands. */
     record Binary(BinaryFn fn, Expr a, Expr b, boolean isFloat) implements Expr {}
