@@ -5,6 +5,7 @@ import dev.netc.codegen.core.SizeExpr;
 import com.palantir.javapoet.CodeBlock;
 import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
+import dev.netc.ir.Op;
 import dev.netc.ir.train.OptimizerSpec;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,7 +18,7 @@ import java.util.Map;
  * RMSprop, "adadelta_grad/p" and "adadelta_delta/p" for Adadelta). The step's rate is
  * {@code learningRate} times the schedule (SGD's time decay, step decay) and, per parameter, its group's
  * factor. Before the parameters move, the new moving statistics computed by the training forward pass
- * ({@link Graph#UPDATE_PREFIX} outputs) are copied into their non-trainable parameters.
+ * ({@link Graph#parameterUpdates()}) are copied into their non-trainable parameters.
  */
 final class OptimizerRenderer {
     private final OptimizerSpec spec;
@@ -101,14 +102,12 @@ final class OptimizerRenderer {
         return b.build();
     }
 
-    /** Copies each "update/NAME" output into parameter NAME (batch norm's moving mean and variance). */
+    /** Copies each parameter update (batch norm's moving mean and variance) into its parameter. */
     private void movingStatistics(CodeBlock.Builder b) {
         Graph g = buffers.graph();
-        for (var e : g.outputs().entrySet()) {
-            if (!e.getKey().startsWith(Graph.UPDATE_PREFIX)) continue;
-            String name = e.getKey().substring(Graph.UPDATE_PREFIX.length());
-            Node param = g.parameterNamed(name).orElseThrow(() ->
-                    new IllegalArgumentException("output " + e.getKey() + " updates no parameter named '" + name + "'"));
+        for (var e : g.parameterUpdates().entrySet()) {
+            Node param = g.node(e.getKey());
+            String name = ((Op.Parameter) param.op()).name();
             if (!buffers.hasField(e.getValue())) continue;
             b.add("// moving statistic $L, computed by the last forward(true)\n", name);
             b.addStatement("System.arraycopy(this.$L, 0, this.$L, 0, $L)", buffers.field(e.getValue()), buffers.field(param.id()),
