@@ -13,14 +13,16 @@ import java.util.Optional;
  * "grad/conv1/kernel", ...). Build one with {@link GraphBuilder}.
  *
  * <p>What an output <em>is</em> is recorded structurally, never read from its name: the gradient
- * of each trainable parameter ({@link #gradients()}, set by autodiff) and the new value of each
+ * of each trainable parameter ({@link #gradients()}, set by autodiff; a hand-built graph may also
+ * mark the gradient of an input) and the new value of each
  * non-trainable parameter after a training step ({@link #parameterUpdates()}, batch norm's moving
  * statistics, set by the frontend). The names "grad/NAME" and "update/NAME" are only the
  * conventional names under which callers read those buffers.
  *
  * @param nodes           the nodes, node {@code i} at index {@code i}
  * @param outputs         output name -> node id, in declaration order
- * @param gradientOutputs trainable parameter node id -> the name of the output holding its gradient
+ * @param gradientOutputs leaf node id (a trainable parameter; or an input) -> the name of the output holding
+ *                        its gradient
  * @param updateOutputs   non-trainable parameter node id -> the name of the output holding its value
  *                        after a training step
  */
@@ -58,8 +60,8 @@ public record Graph(List<Node> nodes, Map<String, Integer> outputs, Map<Integer,
         }
         for (var e : outputs.entrySet())
             if (e.getValue() < 0 || e.getValue() >= nodes.size()) throw new IllegalArgumentException("output " + e.getKey() + " out of range");
-        checkRoles(nodes, outputs, gradientOutputs, true, "gradient");
-        checkRoles(nodes, outputs, updateOutputs, false, "update");
+        checkRoles(nodes, outputs, gradientOutputs, true);
+        checkRoles(nodes, outputs, updateOutputs, false);
         for (String name : gradientOutputs.values())
             if (updateOutputs.containsValue(name)) throw new IllegalArgumentException("output " + name + " is both a gradient and an update");
     }
@@ -69,13 +71,17 @@ public record Graph(List<Node> nodes, Map<String, Integer> outputs, Map<Integer,
         this(nodes, outputs, Map.of(), Map.of());
     }
 
-    private static void checkRoles(List<Node> nodes, Map<String, Integer> outputs, Map<Integer, String> roles,
-                                   boolean trainable, String what) {
+    /** Gradients belong to trainable parameters (or inputs), updates to non-trainable parameters; types match. */
+    private static void checkRoles(List<Node> nodes, Map<String, Integer> outputs, Map<Integer, String> roles, boolean gradients) {
+        String what = gradients ? "gradient" : "update";
         for (var e : roles.entrySet()) {
             int param = e.getKey();
-            if (param < 0 || param >= nodes.size() || !(nodes.get(param).op() instanceof Op.Parameter p) || p.trainable() != trainable)
+            Op op = param < 0 || param >= nodes.size() ? null : nodes.get(param).op();
+            boolean fits = gradients ? op instanceof Op.Input || op instanceof Op.Parameter p && p.trainable()
+                    : op instanceof Op.Parameter p && !p.trainable();
+            if (!fits)
                 throw new IllegalArgumentException(what + " output " + e.getValue() + " belongs to node " + param
-                        + ", which is no " + (trainable ? "trainable" : "non-trainable") + " parameter");
+                        + ", which is no " + (gradients ? "trainable parameter or input" : "non-trainable parameter"));
             Integer node = outputs.get(e.getValue());
             if (node == null) throw new IllegalArgumentException(what + " output " + e.getValue() + " is not an output of the graph");
             if (!nodes.get(node).type().equals(nodes.get(param).type()))
@@ -84,7 +90,7 @@ public record Graph(List<Node> nodes, Map<String, Integer> outputs, Map<Integer,
         }
     }
 
-    /** Trainable parameter node id -> node id of its gradient, in parameter order (set by autodiff). */
+    /** Trainable parameter (or input) node id -> node id of its gradient, in parameter order (set by autodiff). */
     public Map<Integer, Integer> gradients() { return resolve(gradientOutputs); }
 
     /** Non-trainable parameter node id -> node id of its value after a training step (batch norm's moving statistics). */

@@ -82,8 +82,8 @@ public final class GraphBuilder {
     }
 
     /**
-     * Records node {@code id} as the gradient of trainable parameter node {@code parameter}, readable
-     * as output {@code name} (see {@link Graph#gradients()}).
+     * Records node {@code id} as the gradient of trainable parameter node {@code parameter} (or of an
+     * input), readable as output {@code name} (see {@link Graph#gradients()}).
      */
     public void gradient(int parameter, String name, int id) {
         claim(name, id);
