@@ -13,8 +13,9 @@ import java.util.Map;
 
 /**
  * Reverse-mode symbolic differentiation: the gradient of the loss is more IR. The result is the
- * forward graph with the backward nodes appended and one output {@code grad/<param>} per trainable
- * parameter. Each op's rule lives in {@link Gradients}.
+ * forward graph with the backward nodes appended, one output {@code grad/<param>} per trainable
+ * parameter, and each of those recorded as that parameter's gradient ({@link Graph#gradients()}).
+ * Each op's rule lives in {@link Gradients}.
  */
 public final class Autodiff {
     private Autodiff() {}
@@ -23,7 +24,9 @@ public final class Autodiff {
      * Appends the backward pass of the graph's {@link Graph#LOSS} output.
      *
      * @return g's nodes and outputs, plus the backward nodes and an output {@code grad/<name>} for every
-     *     trainable parameter (a zeros constant for a parameter the loss does not depend on)
+     *     trainable parameter (a zeros constant for a parameter the loss does not depend on), recorded in
+     *     {@link Graph#gradients()}; should {@code grad/<name>} already name an input, parameter or output,
+     *     the output is {@code grad/<name>#2} (or #3, ...) instead, so a name never hides another buffer
      * @throws IllegalArgumentException when g has no loss output or the loss is not a float scalar
      * @throws UnsupportedOperationException for a second-order gradient that has no rule
      */
@@ -69,7 +72,7 @@ public final class Autodiff {
                 e.label(backwardName(p));
                 grad = e.constant(0.0, p.type());
             }
-            builder.output(Graph.GRAD_PREFIX + param.name(), grad);
+            builder.gradient(p.id(), builder.freshOutputName(Graph.GRAD_PREFIX + param.name()), grad);
         }
         return builder.build();
     }

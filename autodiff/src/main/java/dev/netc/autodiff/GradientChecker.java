@@ -34,14 +34,13 @@ public final class GradientChecker {
     /**
      * Checks every entry of every trainable parameter's gradient.
      *
-     * @param g     a graph with a scalar {@code loss}; differentiated here unless it already has {@code grad/} outputs
+     * @param g     a graph with a scalar {@code loss}; differentiated here unless it already records gradients
      * @param feeds values for every input and parameter, by name
      * @param dims  sizes of the shape symbols
      * @param eps   the finite-difference step
      */
     public static Result check(Graph g, Map<String, DTensor> feeds, Map<String, Integer> dims, double eps) {
-        boolean hasGrads = g.outputs().keySet().stream().anyMatch(k -> k.startsWith(Graph.GRAD_PREFIX));
-        Graph withGrads = hasGrads ? g : Autodiff.differentiate(g);
+        Graph withGrads = g.gradients().isEmpty() ? Autodiff.differentiate(g) : g;
         Map<String, DTensor> symbolic = Interpreter.runOutputs(withGrads, feeds, dims, true, DROPOUT_SEED);
         double maxError = 0;
         String worst = "no entries";
@@ -49,7 +48,7 @@ public final class GradientChecker {
         Graph forward = forwardPart(g);
         for (Node p : g.trainableParameters()) {
             String name = ((Op.Parameter) p.op()).name();
-            DTensor grad = symbolic.get(Graph.GRAD_PREFIX + name);
+            DTensor grad = withGrads.gradientOutput(p.id()).map(symbolic::get).orElse(null);
             if (grad == null) throw new IllegalArgumentException("graph has no gradient output for parameter '" + name + "'");
             DTensor value = feeds.get(name);
             if (value == null) throw new IllegalArgumentException("no value fed for parameter '" + name + "'");

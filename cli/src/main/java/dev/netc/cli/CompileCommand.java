@@ -1,10 +1,10 @@
 package dev.netc.cli;
 
 import dev.netc.codegen.cuda.CudaProgram;
+import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.Pipeline;
 import dev.netc.frontend.CheckedModel;
-import dev.netc.ir.Graph;
-import dev.netc.ir.train.OptimizerSpec;
-import dev.netc.ir.train.TrainSpec;
+import dev.netc.ir.plan.Compilation;
 import dev.netc.runtime.backend.JavaBackend;
 import dev.netc.runtime.cuda.CudaBackend;
 import dev.netc.runtime.cuda.CudaUnavailableException;
@@ -32,19 +32,19 @@ final class CompileCommand implements Callable<Integer> {
         CheckedModel m = ModelLoader.load(file, model);
         if (!target.equals("java") && !target.equals("cuda"))
             throw new UserError("error: unknown target '" + target + "' (available: java, cuda)");
-        OptimizerSpec optimizer = m.train().map(TrainSpec::optimizer).orElse(null);
-        Graph g = optimizer == null ? m.graph() : Graphs.withGradients(m);
-        if (target.equals("cuda")) return cuda(g, optimizer, m.name());
-        Map<String, String> sources = JavaBackend.sources(g, optimizer, !noFuse, m.name());
+        CompileOptions options = m.train().isPresent() ? CompileOptions.training() : CompileOptions.inferenceOnly();
+        Compilation c = Pipeline.compile(m, options.fused(!noFuse));
+        if (target.equals("cuda")) return cuda(c, m.name());
+        Map<String, String> sources = JavaBackend.sources(c, m.name());
         for (var e : sources.entrySet()) AtomicFiles.writeString(outDir.resolve(e.getKey()), e.getValue());
         System.out.println("wrote " + sources.size() + " file(s) to " + outDir);
         return 0;
     }
 
     /** The .cu source and manifest.json; PTX or CUBIN too when NVRTC is installed. */
-    private int cuda(Graph g, OptimizerSpec optimizer, String name) {
+    private int cuda(Compilation c, String name) {
         if (!arch.matches("(compute|sm)_\\d+[a-z]?")) throw new UserError("error: --arch must look like compute_80 or sm_90, got '" + arch + "'");
-        CudaProgram program = CudaBackend.generate(g, optimizer, !noFuse, name);
+        CudaProgram program = CudaBackend.generate(c, name);
         Map<String, String> files = new LinkedHashMap<>();
         files.put(program.sourceName(), program.source());
         files.put("manifest.json", program.manifest().toJson());

@@ -1,6 +1,8 @@
 package dev.netc.cli;
 
 import dev.netc.api.GeneratedModel;
+import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.Pipeline;
 import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.Graph;
 import dev.netc.ir.train.TrainSpec;
@@ -45,7 +47,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new UserError(file + ": error: the train block of '" + m.name() + "' names no dataset (add `dataset = ...`)");
         Checkpoint checkpoint = TrainCommand.loadCheckpoint(weights);
         Graph graph = m.graph();
-        GeneratedModel compiled = JavaBackend.compile(graph, null, !noFuse, m.name());
+        GeneratedModel compiled = JavaBackend.compile(Pipeline.compile(m, CompileOptions.inferenceOnly().fused(!noFuse)), m.name());
         TrainCommand.guard(() -> {
             Checkpoints.restore(checkpoint, compiled, graph, false);
             return checkpoint;

@@ -1,14 +1,12 @@
 package dev.netc.cli;
 
+import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.Pipeline;
 import dev.netc.frontend.CheckedModel;
-import dev.netc.ir.Graph;
-import dev.netc.ir.plan.FuseOps;
+import dev.netc.ir.plan.Compilation;
 import dev.netc.ir.plan.FusionReport;
-import dev.netc.ir.plan.FusionResult;
-import dev.netc.ir.plan.PlanKernels;
 import dev.netc.ir.train.TrainSpec;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,9 +29,9 @@ final class FusionCommand implements Callable<Integer> {
         CheckedModel m = ModelLoader.load(file, model);
         int n = batch != null ? batch : m.train().map(TrainSpec::batch).orElse(1);
         if (n < 1) throw new UserError("error: --batch must be at least 1");
-        Graph g = m.graph().output(Graph.LOSS).isPresent() ? Graphs.withGradients(m) : m.graph();
-        FusionResult result = noFuse ? new FusionResult(PlanKernels.unfused(g), List.of()) : FuseOps.analyze(g);
-        System.out.print(FusionReport.render(m.name() + (noFuse ? " (unfused)" : " (fused)"), result, n));
+        CompileOptions options = m.train().isPresent() ? CompileOptions.training() : CompileOptions.inferenceOnly();
+        Compilation c = Pipeline.compile(m, options.fused(!noFuse).atBatch(n));
+        System.out.print(FusionReport.render(m.name() + (noFuse ? " (unfused)" : " (fused)"), c));
         return 0;
     }
 }

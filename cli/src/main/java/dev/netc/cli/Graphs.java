@@ -1,10 +1,11 @@
 package dev.netc.cli;
 
-import dev.netc.autodiff.Autodiff;
+import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.Pipeline;
 import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.Graph;
 
-/** Shared steps of the pipeline used by several commands. */
+/** Shared steps of the pipeline used by several commands ({@code ir --grad}, {@code graph --grad}). */
 final class Graphs {
     private Graphs() {}
 
@@ -12,6 +13,6 @@ final class Graphs {
     static Graph withGradients(CheckedModel m) {
         if (m.graph().output(Graph.LOSS).isEmpty())
             throw new UserError("error: model '" + m.name() + "' has no loss: add a train block with `loss = ...`");
-        return Autodiff.differentiate(m.graph());
+        return Pipeline.graph(m, CompileOptions.training());
     }
 }

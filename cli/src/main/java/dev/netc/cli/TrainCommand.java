@@ -1,8 +1,11 @@
 package dev.netc.cli;
 
 import dev.netc.api.GeneratedModel;
+import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.Pipeline;
 import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.Graph;
+import dev.netc.ir.plan.Compilation;
 import dev.netc.ir.train.TrainSpec;
 import dev.netc.runtime.backend.JavaBackend;
 import dev.netc.runtime.checkpoint.Checkpoint;
@@ -74,8 +77,9 @@ final class TrainCommand implements Callable<Integer> {
         if (spec.dataset().isEmpty())
             throw new UserError(file + ": error: the train block of '" + m.name() + "' names no dataset (add `dataset = ...`)");
         DatasetSplits data = loadData(spec, file, dataDir);
-        Graph graph = Graphs.withGradients(m);
-        GeneratedModel compiled = compileFor(backend, graph, spec, m.name());
+        Compilation compilation = Pipeline.compile(m, CompileOptions.training().fused(!noFuse));
+        Graph graph = compilation.graph();
+        GeneratedModel compiled = compileFor(backend, compilation, m.name());
         ParameterInitializer.initialize(compiled, graph, options.seed());
         try {
             Trainer.train(compiled, graph, spec, data, options, System.out);
@@ -88,10 +92,10 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** The model compiled for the chosen backend; a machine that cannot run CUDA is a user error, not a crash. */
-    private GeneratedModel compileFor(String backend, Graph graph, TrainSpec spec, String name) {
-        if (!backend.equals("cuda")) return JavaBackend.compile(graph, spec.optimizer(), !noFuse, name);
+    private static GeneratedModel compileFor(String backend, Compilation compilation, String name) {
+        if (!backend.equals("cuda")) return JavaBackend.compile(compilation, name);
         try {
-            return CudaBackend.compile(graph, spec.optimizer(), !noFuse, name);
+            return CudaBackend.compile(compilation, name);
         } catch (CudaUnavailableException e) {
             throw new UserError("error: --backend cuda: " + e.getMessage());
         }

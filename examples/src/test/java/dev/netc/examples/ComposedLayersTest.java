@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.netc.autodiff.Autodiff;
+import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.Pipeline;
 import dev.netc.autodiff.GradientChecker;
 import dev.netc.api.GeneratedModel;
 import dev.netc.frontend.CheckResult;
@@ -97,12 +98,13 @@ class ComposedLayersTest {
     @Test
     void generatedCodeMatchesTheInterpreterInBothModes() {
         CheckedModel m = check("f32");
-        Graph g = Autodiff.differentiate(m.graph());
-        assertTrue(g.outputs().keySet().stream().filter(k -> k.startsWith(Graph.UPDATE_PREFIX)).count() == 4, "moving statistics");
+        OptimizerSpec sgd = new OptimizerSpec.Sgd(0.1, 0, false, 0);
+        Graph g = Pipeline.graph(m, CompileOptions.training().withOptimizer(sgd));
+        assertEquals(4, g.parameterUpdates().size(), "moving statistics");
         int batch = 4;
         Map<String, DTensor> feeds = feeds(g, batch, 5);
         for (boolean fuse : new boolean[] {false, true}) {
-            GeneratedModel net = JavaBackend.compile(g, new OptimizerSpec.Sgd(0.1, 0, false, 0), fuse, "composed");
+            GeneratedModel net = JavaBackend.compile(Pipeline.compile(g, sgd, CompileOptions.training().fused(fuse)), "composed");
             net.setBatch(batch);
             load(net, g, feeds);
             net.forward(true);

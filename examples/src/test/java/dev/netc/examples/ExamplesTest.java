@@ -14,7 +14,9 @@ import dev.netc.runtime.train.ParameterInitializer;
 import dev.netc.runtime.train.TrainOptions;
 import dev.netc.runtime.train.TrainResult;
 import dev.netc.runtime.train.Trainer;
-import dev.netc.autodiff.Autodiff;
+import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.Pipeline;
+import dev.netc.ir.plan.Compilation;
 import java.io.PrintStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -75,8 +77,9 @@ class ExamplesTest {
     void mnistCnnLossHalvesIn300Steps() throws Exception {
         assumeTrue(Examples.hasMnist(), Examples.NO_MNIST);
         CheckedModel model = Examples.model("mnist_cnn.net");
-        Graph g = Autodiff.differentiate(model.graph());
-        GeneratedModel net = JavaBackend.compile(g, model.train().orElseThrow().optimizer(), true, model.name());
+        Compilation c = Pipeline.compile(model, CompileOptions.training());
+        Graph g = c.graph();
+        GeneratedModel net = JavaBackend.compile(c, model.name());
         ParameterInitializer.initialize(net, g, 0);
         TrainOptions options = TrainOptions.from(model.train().orElseThrow()).withSteps(300).withProgressBar(false);
         TrainResult r = Trainer.train(net, g, model.train().orElseThrow(), MnistLoader.load(Examples.mnist()), options,

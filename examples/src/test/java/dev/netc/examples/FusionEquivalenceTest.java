@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.netc.autodiff.Autodiff;
+import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.Pipeline;
+import dev.netc.ir.plan.Compilation;
 import dev.netc.api.GeneratedModel;
 import dev.netc.frontend.CheckResult;
 import dev.netc.frontend.CheckedModel;
@@ -65,14 +67,15 @@ class FusionEquivalenceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("modelsWithLoss")
     void fusedAndUnfusedAgreeAndMatchTheInterpreter(String name, CheckedModel model) {
-        Graph g = Autodiff.differentiate(model.graph());
-        assertTrue(g.outputs().keySet().stream().anyMatch(k -> k.startsWith(Graph.GRAD_PREFIX)), name + " has gradients");
+        Compilation fusedPlan = Pipeline.compile(model, CompileOptions.training());
+        Graph g = fusedPlan.graph();
+        assertFalse(g.gradients().isEmpty(), name + " has gradients");
         OptimizerSpec optimizer = model.train().map(TrainSpec::optimizer).orElse(null);
+        Compilation unfusedPlan = Pipeline.compile(g, optimizer, CompileOptions.training().fused(false));
         Map<String, DTensor> feeds = randomFeeds(g, 2024);
-        assertTrue(JavaBackend.plan(g, optimizer, true).kernels().size() < JavaBackend.plan(g, optimizer, false).kernels().size(),
-                name + ": fusion merged some kernels");
-        GeneratedModel fused = JavaBackend.compile(g, optimizer, true, model.name());
-        GeneratedModel unfused = JavaBackend.compile(g, optimizer, false, model.name());
+        assertTrue(fusedPlan.plan().kernels().size() < unfusedPlan.plan().kernels().size(), name + ": fusion merged some kernels");
+        GeneratedModel fused = JavaBackend.compile(fusedPlan, model.name());
+        GeneratedModel unfused = JavaBackend.compile(unfusedPlan, model.name());
 
         // dropout on, same seed: fused and unfused draw the same masks
         Map<String, double[]> trainFused = run(fused, g, feeds, true), trainUnfused = run(unfused, g, feeds, true);

@@ -3,7 +3,9 @@ package dev.netc.examples;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.netc.autodiff.Autodiff;
+import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.Pipeline;
+import dev.netc.ir.plan.Compilation;
 import dev.netc.api.GeneratedModel;
 import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.Graph;
@@ -18,7 +20,7 @@ class OracleTest {
     @Test
     void sigmoid332ForwardMatchesHandComputation() {
         CheckedModel m = Examples.model("oracle_332.net");
-        GeneratedModel net = JavaBackend.compile(m.graph(), null, true, m.name());
+        GeneratedModel net = JavaBackend.compile(Pipeline.compile(m, CompileOptions.inferenceOnly()), m.name());
         ParameterInitializer.initialize(net, m.graph(), 0);
         net.setBatch(1);
         System.arraycopy(new float[] {0.5f, 0.9f, -0.3f}, 0, net.floatBuffer("x"), 0, 3);
@@ -30,8 +32,9 @@ class OracleTest {
     @Test
     void mazur222BackpropagationMatchesPublishedNumbers() {
         CheckedModel m = Examples.model("oracle_222.net");
-        Graph g = Autodiff.differentiate(m.graph());
-        GeneratedModel net = JavaBackend.compile(g, m.train().orElseThrow().optimizer(), true, m.name());
+        Compilation c = Pipeline.compile(m, CompileOptions.training());
+        Graph g = c.graph();
+        GeneratedModel net = JavaBackend.compile(c, m.name());
         ParameterInitializer.initialize(net, g, 0);
         net.setBatch(1);
         System.arraycopy(new float[] {0.05f, 0.10f}, 0, net.floatBuffer("x"), 0, 2);
@@ -61,7 +64,7 @@ class OracleTest {
     @Test
     void strideTwoPaddedConvolutionMatchesDirectReference() {
         CheckedModel m = Examples.model("oracle_conv.net");
-        GeneratedModel net = JavaBackend.compile(m.graph(), null, true, m.name());
+        GeneratedModel net = JavaBackend.compile(Pipeline.compile(m, CompileOptions.inferenceOnly()), m.name());
         net.setBatch(1);
         SplittableRandom rng = new SplittableRandom(42);
         float[] x = net.floatBuffer("x"), w = net.floatBuffer("w"), b = net.floatBuffer("b");

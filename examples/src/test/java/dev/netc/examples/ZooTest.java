@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.netc.autodiff.Autodiff;
+import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.Pipeline;
+import dev.netc.ir.plan.Compilation;
 import dev.netc.api.GeneratedModel;
 import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.Graph;
@@ -78,8 +80,7 @@ class ZooTest {
     void batchNormMovesItsStatisticsWhileTraining() throws Exception {
         assumeTrue(Examples.hasMnist(), Examples.NO_MNIST);
         CheckedModel model = Examples.model("keras_cnn_d.net");
-        Graph g = Autodiff.differentiate(model.graph());
-        GeneratedModel net = compileAndTrain(model, g, mnistData(), 5);
+        GeneratedModel net = compileAndTrain(model, mnistData(), 5);
         float[] mean = net.floatBuffer("batch_normalization/moving_mean");
         float[] variance = net.floatBuffer("batch_normalization/moving_variance");
         // initialised to 0 and 1; ReLU outputs have a positive mean, so five steps move both
@@ -103,17 +104,20 @@ class ZooTest {
 
     private static TrainResult train(String example, DatasetSplits data, int steps) {
         CheckedModel model = Examples.model(example + ".net");
-        Graph g = Autodiff.differentiate(model.graph());
+        Compilation c = Pipeline.compile(model, CompileOptions.training());
+        Graph g = c.graph();
         TrainSpec spec = model.train().orElseThrow();
-        GeneratedModel net = JavaBackend.compile(g, spec.optimizer(), true, model.name());
+        GeneratedModel net = JavaBackend.compile(c, model.name());
         ParameterInitializer.initialize(net, g, 1);
         TrainOptions options = TrainOptions.from(spec).withSteps(steps).withLogEvery(steps / 3).withProgressBar(false);
         return Trainer.train(net, g, spec, noTest(data), options, new PrintStream(OutputStream.nullOutputStream()));
     }
 
-    private static GeneratedModel compileAndTrain(CheckedModel model, Graph g, DatasetSplits data, int steps) {
+    private static GeneratedModel compileAndTrain(CheckedModel model, DatasetSplits data, int steps) {
         TrainSpec spec = model.train().orElseThrow();
-        GeneratedModel net = JavaBackend.compile(g, spec.optimizer(), true, model.name());
+        Compilation c = Pipeline.compile(model, CompileOptions.training());
+        Graph g = c.graph();
+        GeneratedModel net = JavaBackend.compile(c, model.name());
         ParameterInitializer.initialize(net, g, 1);
         TrainOptions options = TrainOptions.from(spec).withSteps(steps).withProgressBar(false);
         Trainer.train(net, g, spec, noTest(data), options, new PrintStream(OutputStream.nullOutputStream()));

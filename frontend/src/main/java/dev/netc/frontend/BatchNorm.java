@@ -66,8 +66,8 @@ final class BatchNorm {
                 e.add(new Op.Binary(BinaryFn.SUB), null, at, x, mean), factor);
         if (center) y = e.add(new Op.Binary(BinaryFn.ADD), name, at, y, reshape(e, beta, kept, at));
 
-        e.movingUpdate(layer + "/moving_mean", movingAverage(e, movingMean, batchMean, momentum, at));
-        e.movingUpdate(layer + "/moving_variance", movingAverage(e, movingVar, batchVar, momentum, at));
+        e.movingUpdate(movingMean, movingAverage(e, movingMean, batchMean, momentum, at));
+        e.movingUpdate(movingVar, movingAverage(e, movingVar, batchVar, momentum, at));
         long trainable = (scale ? c : 0) + (center ? c : 0);
         e.row(layer, "BatchNormalization", y.type().shape(), trainable, 2L * c);
         return y;

@@ -19,16 +19,18 @@ final class Emitter {
     private final List<LayerSummary> rows = new ArrayList<>();
     private final Map<String, SourceSpan> parameters = new HashMap<>();
     private final List<Integer> penalties = new ArrayList<>();
-    private final Map<String, Integer> updates = new LinkedHashMap<>();
+    private final Map<Integer, Integer> updates = new LinkedHashMap<>();
 
     GraphBuilder graph() { return graph; }
 
     /**
      * The graph, with an {@code update/NAME} output for every moving statistic registered by
-     * {@link #movingUpdate} (after the model's outputs and the loss, so those come first).
+     * {@link #movingUpdate} (after the model's outputs and the loss, so those come first), each
+     * recorded as its parameter's update ({@link Graph#parameterUpdates()}).
      */
     Graph build() {
-        updates.forEach((param, id) -> graph.output(Graph.UPDATE_PREFIX + param, id));
+        updates.forEach((param, id) -> graph.parameterUpdate(param,
+                graph.freshOutputName(Graph.UPDATE_PREFIX + ((Op.Parameter) graph.node(param).op()).name()), id));
         return graph.build();
     }
 
@@ -39,7 +41,7 @@ final class Emitter {
     List<Integer> penalties() { return List.copyOf(penalties); }
 
     /** Registers the value a non-trainable parameter takes after each training step. */
-    void movingUpdate(String parameter, Value.Tensor newValue) { updates.put(parameter, newValue.id()); }
+    void movingUpdate(Value.Tensor parameter, Value.Tensor newValue) { updates.put(parameter.id(), newValue.id()); }
 
     List<LayerSummary> rows() { return rows; }
 

@@ -13,12 +13,17 @@ import java.util.Map;
 public final class GraphBuilder {
     private final List<Node> nodes = new ArrayList<>();
     private final Map<String, Integer> outputs = new LinkedHashMap<>();
+    private final Map<Integer, String> gradientOutputs = new LinkedHashMap<>();
+    private final Map<Integer, String> updateOutputs = new LinkedHashMap<>();
 
     public GraphBuilder() {}
 
+    /** Starts from a graph: its nodes, outputs and output roles. */
     public GraphBuilder(Graph start) {
         nodes.addAll(start.nodes());
         outputs.putAll(start.outputs());
+        gradientOutputs.putAll(start.gradientOutputs());
+        updateOutputs.putAll(start.updateOutputs());
     }
 
     public int input(String name, TensorType type) { return leaf(new Op.Input(name), type, name); }
@@ -60,5 +65,44 @@ public final class GraphBuilder {
 
     public void output(String name, int id) { outputs.put(name, id); }
 
-    public Graph build() { return new Graph(nodes, outputs); }
+    /**
+     * {@code name} when no output, input or parameter is called that yet, else {@code name#2},
+     * {@code name#3}, ...: an output name that hides no other buffer of the model (a parameter the
+     * user named "grad/kernel" next to the gradient of parameter "kernel").
+     */
+    public String freshOutputName(String name) {
+        java.util.Set<String> taken = new java.util.HashSet<>(outputs.keySet());
+        for (Node n : nodes) {
+            if (n.op() instanceof Op.Input in) taken.add(in.name());
+            if (n.op() instanceof Op.Parameter p) taken.add(p.name());
+        }
+        String candidate = name;
+        for (int k = 2; taken.contains(candidate); k++) candidate = name + "#" + k;
+        return candidate;
+    }
+
+    /**
+     * Records node {@code id} as the gradient of trainable parameter node {@code parameter} (or of an
+     * input), readable as output {@code name} (see {@link Graph#gradients()}).
+     */
+    public void gradient(int parameter, String name, int id) {
+        claim(name, id);
+        gradientOutputs.put(parameter, name);
+    }
+
+    /**
+     * Records node {@code id} as the value non-trainable parameter node {@code parameter} takes after
+     * each training step, readable as output {@code name} (see {@link Graph#parameterUpdates()}).
+     */
+    public void parameterUpdate(int parameter, String name, int id) {
+        claim(name, id);
+        updateOutputs.put(parameter, name);
+    }
+
+    private void claim(String name, int id) {
+        Integer old = outputs.putIfAbsent(name, id);
+        if (old != null && old != id) throw new IllegalArgumentException("output name '" + name + "' is already taken");
+    }
+
+    public Graph build() { return new Graph(nodes, outputs, gradientOutputs, updateOutputs); }
 }

@@ -12,6 +12,7 @@ import dev.netc.ir.IrPrinter;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;
 import dev.netc.ir.plan.BufferRole;
+import dev.netc.ir.plan.Compilation;
 import dev.netc.ir.plan.Kernel;
 import dev.netc.ir.plan.KernelPlan;
 import dev.netc.ir.train.OptimizerSpec;
@@ -52,6 +53,11 @@ public final class CudaCodegen {
      */
     public static CudaProgram generate(KernelPlan plan, OptimizerSpec optimizer, String modelName) {
         return new CudaCodegen(plan).program(optimizer, modelName);
+    }
+
+    /** The program of the compile pipeline's result: its kernel plan and optimizer (null: inference only). */
+    public static CudaProgram generate(Compilation compilation, String modelName) {
+        return generate(compilation.plan(), compilation.optimizer(), modelName);
     }
 
     private CudaProgram program(OptimizerSpec optimizer, String modelName) {
@@ -152,11 +158,9 @@ public final class CudaCodegen {
     private List<KernelWriter.GeneratedKernel> updates(OptimizerSpec optimizer, List<BufferSpec> specs) {
         OptimizerLowering opt = new OptimizerLowering(optimizer);
         List<KernelWriter.GeneratedKernel> out = new ArrayList<>();
-        for (var e : graph.outputs().entrySet()) {
-            if (!e.getKey().startsWith(Graph.UPDATE_PREFIX) || !buffers.has(e.getValue())) continue;
-            String name = e.getKey().substring(Graph.UPDATE_PREFIX.length());
-            Node param = graph.parameterNamed(name).orElseThrow(() ->
-                    new IllegalArgumentException("output " + e.getKey() + " updates no parameter named '" + name + "'"));
+        for (var e : graph.parameterUpdates().entrySet()) {
+            if (!buffers.has(e.getValue())) continue;
+            Node param = graph.node(e.getKey());
             KernelWriter w = new KernelWriter("moving_" + buffers.name(param.id()));
             String grid = emit(w, List.of(OptimizerLowering.copy(buffers.buf(e.getValue()), buffers.buf(param.id()),
                     SizeExpr.count(param.type().shape()).known())));
@@ -165,7 +169,7 @@ public final class CudaCodegen {
         }
         for (Node n : graph.trainableParameters()) {
             String name = ((Op.Parameter) n.op()).name();
-            Integer grad = graph.outputs().get(Graph.GRAD_PREFIX + name);
+            Integer grad = graph.gradients().get(n.id());
             if (grad == null || !buffers.has(grad)) continue;
             long count = SizeExpr.count(n.type().shape()).known();
             List<Buf> states = new ArrayList<>();

@@ -17,8 +17,11 @@ import dev.netc.ir.Graph;
 import dev.netc.ir.IrPrinter;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;
+import dev.netc.ir.plan.Compilation;
 import dev.netc.ir.plan.Kernel;
 import dev.netc.ir.plan.KernelPlan;
+import dev.netc.ir.plan.MemoryPlan;
+import dev.netc.ir.plan.MemoryPlanner;
 import dev.netc.ir.train.OptimizerSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,22 +47,31 @@ public final class JavaCodegen {
     private final OptimizerSpec optimizer;
     private final SharedStorage storage;
 
-    private JavaCodegen(KernelPlan plan, OptimizerSpec optimizer) {
+    private JavaCodegen(KernelPlan plan, OptimizerSpec optimizer, MemoryPlan memory) {
         this.plan = plan;
         this.graph = plan.graph();
         this.buffers = new Buffers(plan);
         this.kernels = new KernelRenderer(plan, buffers);
         this.optimizer = optimizer;
-        this.storage = new SharedStorage(plan);
+        this.storage = new SharedStorage(plan, memory);
     }
 
     /**
-     * A whole compilation unit.
+     * A whole compilation unit from the compile pipeline's result: its kernel plan, optimizer (null:
+     * inference only, update() throws) and memory plan (which buffers share an array).
+     */
+    public static String generate(Compilation compilation, String packageName, String className) {
+        return new JavaCodegen(compilation.plan(), compilation.optimizer(), compilation.memory()).file(packageName, className).toString();
+    }
+
+    /**
+     * A whole compilation unit from a bare kernel plan (codegen unit tests); the memory plan is made
+     * here at a representative batch. Backends use {@link #generate(Compilation, String, String)}.
      *
      * @param optimizer the update rule, or null for an inference-only model whose update() throws
      */
     public static String generate(KernelPlan plan, OptimizerSpec optimizer, String packageName, String className) {
-        return new JavaCodegen(plan, optimizer).file(packageName, className).toString();
+        return new JavaCodegen(plan, optimizer, MemoryPlanner.plan(plan, SharedStorage.PLANNING_BATCH)).file(packageName, className).toString();
     }
 
     private JavaFile file(String packageName, String className) {
@@ -242,7 +254,7 @@ public final class JavaCodegen {
         List<OptimizerRenderer.Trainable> out = new ArrayList<>();
         for (Node n : graph.trainableParameters()) {
             String name = ((Op.Parameter) n.op()).name();
-            Integer grad = graph.outputs().get(Graph.GRAD_PREFIX + name);
+            Integer grad = graph.gradients().get(n.id());
             if (grad == null || !buffers.hasField(grad)) continue;
             out.add(new OptimizerRenderer.Trainable(name, buffers.field(n.id()), buffers.field(grad), SizeExpr.count(n.type().shape()).known()));
         }

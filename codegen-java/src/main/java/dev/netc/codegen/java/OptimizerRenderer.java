@@ -7,6 +7,7 @@ import dev.netc.codegen.core.loop.OptimizerLowering;
 import dev.netc.codegen.core.loop.Stmt;
 import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
+import dev.netc.ir.Op;
 import dev.netc.ir.train.OptimizerSpec;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -63,11 +64,9 @@ final class OptimizerRenderer {
     private List<Stmt> movingStatistics() {
         Graph g = buffers.graph();
         List<Stmt> out = new ArrayList<>();
-        for (var e : g.outputs().entrySet()) {
-            if (!e.getKey().startsWith(Graph.UPDATE_PREFIX)) continue;
-            String name = e.getKey().substring(Graph.UPDATE_PREFIX.length());
-            Node param = g.parameterNamed(name).orElseThrow(() ->
-                    new IllegalArgumentException("output " + e.getKey() + " updates no parameter named '" + name + "'"));
+        for (var e : g.parameterUpdates().entrySet()) {
+            Node param = g.node(e.getKey());
+            String name = ((Op.Parameter) param.op()).name();
             if (!buffers.hasField(e.getValue())) continue;
             out.add(new Stmt.Comment("moving statistic " + name + ", computed by the last forward(true)"));
             out.add(OptimizerLowering.copy(buffers.buf(e.getValue()), buffers.buf(param.id()), SizeExpr.count(param.type().shape()).known()));

@@ -5,13 +5,12 @@ import dev.netc.codegen.core.SizeExpr;
 import dev.netc.ir.Graph;
 import dev.netc.ir.plan.KernelPlan;
 import dev.netc.ir.plan.MemoryPlan;
-import dev.netc.ir.plan.MemoryPlanner;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Applies the {@link MemoryPlanner}'s slots to the generated class: computed buffers whose lifetimes
+ * Applies the memory planner's slots to the generated class: computed buffers whose lifetimes
  * do not overlap share one array, allocated by the first member and as large as the largest. The
  * slot assignment does not depend on the batch (liveness does not), so it is planned once at a
  * representative batch and sized symbolically; graph outputs never share (the planner keeps them
@@ -19,14 +18,15 @@ import java.util.Set;
  */
 final class SharedStorage {
     /** Any positive batch gives the same slots; this one only breaks ties between sizes. */
-    private static final int PLANNING_BATCH = 64;
+    static final int PLANNING_BATCH = 64;
 
     private final Graph graph;
     private final MemoryPlan memory;
 
-    SharedStorage(KernelPlan plan) {
+    /** @param memory the memory plan of {@code plan} (at any batch: the slots do not depend on it) */
+    SharedStorage(KernelPlan plan, MemoryPlan memory) {
         this.graph = plan.graph();
-        this.memory = MemoryPlanner.plan(plan, PLANNING_BATCH);
+        this.memory = memory;
     }
 
     /** The slot members of node {@code id} when it shares storage with others, else an empty list. */

@@ -40,7 +40,7 @@ class OptimizerZooTest {
                 b.addChecked(new Op.Binary(BinaryFn.MUL), q, x));
         b.output(Graph.LOSS, b.addChecked(new Op.Reduce(ReduceFn.SUM, List.of(0), false), sum));
         int next = b.addChecked(new Op.Binary(BinaryFn.ADD), b.addChecked(new Op.Binary(BinaryFn.MUL), p, x), m);
-        b.output(Graph.UPDATE_PREFIX + "bn/moving_mean", next);
+        b.parameterUpdate(m, Graph.UPDATE_PREFIX + "bn/moving_mean", next);
         Graph g = Autodiff.differentiate(b.build());
         GeneratedModel model = Harness.compile(PlanKernels.unfused(g), optimizer);
         model.setBatch(1);

@@ -14,13 +14,15 @@ public final class FusionReport {
     private FusionReport() {}
 
     /**
-     * Renders a plan report.
+     * Renders a plan report at the compilation's planning batch.
      *
-     * @param title    first line, e.g. "mnist_cnn (fused)"
-     * @param result   the plan and its rejected candidates (none for an unfused plan)
-     * @param batch    the batch size the byte counts are for
+     * @param title       first line, e.g. "mnist_cnn (fused)"
+     * @param compilation the plan, its rejected candidates (none for an unfused plan) and its memory plan
      */
-    public static String render(String title, FusionResult result, int batch) {
+    public static String render(String title, Compilation compilation) {
+        FusionResult result = compilation.fusion();
+        MemoryPlan m = compilation.memory();
+        int batch = m.batch();
         KernelPlan plan = result.plan();
         Graph g = plan.graph();
         List<Traffic.KernelTraffic> traffic = Traffic.of(plan, batch);
@@ -47,7 +49,6 @@ public final class FusionReport {
             Node n = g.node(d.node());
             sb.append("    ").append(n.label()).append(' ').append(n.op().mnemonic()).append(": ").append(d.reason()).append('\n');
         }
-        MemoryPlan m = MemoryPlanner.plan(plan, batch);
         sb.append(String.format(Locale.ROOT,
                 "%nmemory at batch %d: peak %s = leaves %s + activations %s (%d buffers in %d slots by liveness;"
                         + " %s without reuse; live lower bound %s)%n",

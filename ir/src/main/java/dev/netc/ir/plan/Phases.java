@@ -12,9 +12,11 @@ final class Phases {
     static Kernel.Phase[] of(Graph g) {
         List<Integer> model = new ArrayList<>(), loss = new ArrayList<>(), grads = new ArrayList<>();
         for (var e : g.outputs().entrySet()) {
-            if (e.getKey().equals(Graph.LOSS)) loss.add(e.getValue());
-            else if (e.getKey().startsWith(Graph.GRAD_PREFIX)) grads.add(e.getValue());
-            else model.add(e.getValue());
+            switch (g.role(e.getKey())) {
+                case LOSS -> loss.add(e.getValue());
+                case GRADIENT -> grads.add(e.getValue());
+                case MODEL, PARAMETER_UPDATE -> model.add(e.getValue());
+            }
         }
         boolean[] predictLive = g.ancestors(model), lossLive = g.ancestors(loss), gradLive = g.ancestors(grads);
         Kernel.Phase[] phase = new Kernel.Phase[g.size()];

@@ -44,7 +44,7 @@ class FusionPassTest {
         int backData = g.add(new Op.Conv2dBackwardData(1, Padding.uniform(1), 6, 6), null, mask, w);
         g.output("h", relu);
         g.output("loss", loss);
-        g.output("grad/x", backData);
+        g.gradient(x, "grad/x", backData);
         return new ConvGraph(FuseOps.analyze(g.build()), conv, add, relu, step, mask, backData);
     }
 
@@ -93,7 +93,7 @@ class FusionPassTest {
         int unused = g.add(new Op.Binary(BinaryFn.MUL), null, dh, h); // a gradient nobody needs
         int step = g.add(new Op.Unary(UnaryFn.STEP), null, h);
         int da = g.add(new Op.Binary(BinaryFn.MUL), null, dh, step);
-        g.output("grad/a", da);
+        g.gradient(g.input("a", f32(B, Dim.of(3))), "grad/a", da); // a: the activation, an input here
         FusionResult r = FuseOps.analyze(g.build());
         assertEquals(1, r.plan().kernels().size(), r.plan().toString());
         Kernel k = r.plan().kernels().getFirst();
@@ -138,14 +138,15 @@ class FusionPassTest {
         GraphBuilder g = new GraphBuilder();
         int x = g.input("x", f32(B, Dim.of(3)));
         int dz = g.input("dz", f32(B, Dim.of(4)));
-        int w = g.parameter("w", TensorType.f32(5, 4), new Init.Ones(), true);
+        int w = g.parameter("w", TensorType.f32(3, 4), new Init.Ones(), true);
+        int b = g.parameter("b", TensorType.f32(4), new Init.Zeros(), true);
         int dy = g.add(new Op.Unary(UnaryFn.NEG), null, dz);
         int db = g.add(new Op.SumTo(Shape.of(4)), null, dy);       // before both anchors in id order
         int dx = g.add(new Op.MatMul(false, true), null, dy, w);   // reads dy too: not the last reader
         int dw = g.add(new Op.MatMul(true, false), null, x, dy);
-        g.output("grad/x", dx);
-        g.output("grad/w", dw);
-        g.output("grad/b", db);
+        g.gradient(x, "grad/x", dx);
+        g.gradient(w, "grad/w", dw);
+        g.gradient(b, "grad/b", db);
         FusionResult r = FuseOps.analyze(g.build());
         List<Kernel> kernels = r.plan().kernels();
         assertEquals(3, kernels.size(), kernels.toString());

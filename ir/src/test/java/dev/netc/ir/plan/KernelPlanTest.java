@@ -47,7 +47,7 @@ class KernelPlanTest {
         int grad = g.add(new Op.MatMul(true, false), null, x, scaled);
         g.output("logits", relu);
         g.output("loss", loss);
-        g.output("grad/w", grad);
+        g.gradient(w, "grad/w", grad);
         ids = new Ids(mm, add, relu, exp, neg, loss, dead, scaled, grad);
         return g.build();
     }

@@ -114,7 +114,7 @@ class MemoryPlannerTest {
         int dw = g.add(new Op.MatMul(true, false), null, x, t);
         g.output("logits", t);
         g.output("loss", loss);
-        g.output("grad/w", dw);
+        g.gradient(w, "grad/w", dw);
         for (KernelPlan plan : List.of(PlanKernels.unfused(g.build()), FuseOps.fuse(g.build()))) {
             MemoryPlan m = MemoryPlanner.plan(plan, 3);
             List<Kernel.Phase> phases = m.order().stream().map(Kernel::phase).toList();

@@ -1,9 +1,10 @@
 package dev.netc.runtime.bench;
 
 import dev.netc.api.GeneratedModel;
+import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.Pipeline;
 import dev.netc.ir.Graph;
-import dev.netc.ir.plan.KernelPlan;
-import dev.netc.ir.plan.MemoryPlanner;
+import dev.netc.ir.plan.Compilation;
 import dev.netc.ir.train.OptimizerSpec;
 import dev.netc.runtime.backend.JavaBackend;
 import dev.netc.runtime.train.ParameterInitializer;
@@ -51,7 +52,7 @@ public final class ModelBench {
     /** One compiled variant and its running totals. */
     private static final class Run {
         private final GeneratedModel model;
-        private final KernelPlan plan;
+        private final Compilation compilation;
         private final BenchOptions options;
         private final float learningRate;
         private int step;
@@ -60,8 +61,8 @@ public final class ModelBench {
 
         Run(Graph graph, OptimizerSpec optimizer, boolean fuse, String name, BenchOptions options) {
             this.options = options;
-            this.plan = JavaBackend.plan(graph, optimizer, fuse);
-            this.model = JavaBackend.compile(graph, optimizer, fuse, name);
+            this.compilation = Pipeline.compile(graph, optimizer, CompileOptions.training().fused(fuse).atBatch(options.batch()));
+            this.model = JavaBackend.compile(compilation, name);
             this.learningRate = (float) optimizer.learningRate();
             model.setBatch(options.batch());
             ParameterInitializer.initialize(model, graph, options.seed());
@@ -97,8 +98,8 @@ public final class ModelBench {
         }
 
         BenchResult.Variant result() {
-            return new BenchResult.Variant(plan.kernels().size(), imagesPerSecond(trainNanos),
-                    imagesPerSecond(inferNanos), MemoryPlanner.plan(plan, options.batch()).peakBytes(),
+            return new BenchResult.Variant(compilation.plan().kernels().size(), imagesPerSecond(trainNanos),
+                    imagesPerSecond(inferNanos), compilation.memory().peakBytes(),
                     firstLoss, lastLoss);
         }
 

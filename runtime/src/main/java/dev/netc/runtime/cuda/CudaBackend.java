@@ -2,22 +2,20 @@ package dev.netc.runtime.cuda;
 
 import dev.netc.codegen.cuda.CudaCodegen;
 import dev.netc.codegen.cuda.CudaProgram;
-import dev.netc.ir.Graph;
-import dev.netc.ir.train.OptimizerSpec;
-import dev.netc.runtime.backend.JavaBackend;
+import dev.netc.ir.plan.Compilation;
 import java.util.List;
 
 /**
- * The CUDA backend: the same kernel plan as the Java backend, printed as CUDA C, compiled by NVRTC
+ * The CUDA backend: the same {@link Compilation} as the Java backend, printed as CUDA C, compiled by NVRTC
  * for the GPU at hand and run through the driver API. Without a driver, NVRTC or GPU every entry
  * point fails with a {@link CudaUnavailableException} that names what is missing.
  */
 public final class CudaBackend {
     private CudaBackend() {}
 
-    /** The CUDA program for a model (gradients added when it trains), as {@code netc compile --target cuda} writes it. */
-    public static CudaProgram generate(Graph trainGraph, OptimizerSpec optimizer, boolean fuse, String modelName) {
-        return CudaCodegen.generate(JavaBackend.plan(trainGraph, optimizer, fuse), optimizer, modelName);
+    /** The CUDA program of a compilation, as {@code netc compile --target cuda} writes it. */
+    public static CudaProgram generate(Compilation compilation, String modelName) {
+        return CudaCodegen.generate(compilation, modelName);
     }
 
     /** NVRTC options for one architecture, e.g. "sm_90" (CUBIN) or "compute_80" (PTX). */
@@ -33,12 +31,12 @@ public final class CudaBackend {
     }
 
     /** A model ready to train on GPU 0 (driver, NVRTC and a GPU required). */
-    public static CudaModel compile(Graph trainGraph, OptimizerSpec optimizer, boolean fuse, String modelName) {
+    public static CudaModel compile(Compilation compilation, String modelName) {
         CudaDriver cu = CudaDriver.load();
         Nvrtc nvrtc = Nvrtc.load();
         CudaDriver.Device device = cu.device(0);
         cu.useDevice(device);
-        CudaProgram program = generate(trainGraph, optimizer, fuse, modelName);
+        CudaProgram program = generate(compilation, modelName);
         return new CudaModel(cu, program.manifest(), compile(nvrtc, program, device.arch()));
     }
 }

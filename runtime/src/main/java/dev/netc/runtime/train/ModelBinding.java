@@ -19,7 +19,8 @@ import java.util.Optional;
  * @param exampleSize      values per example that input takes (product of its non-batch dimensions)
  * @param labelsInput      the input the labels go into
  * @param oneHotClasses    0 when the labels input is i32 [B] (class indices); K when it is f32 [B, K] (one-hot)
- * @param scoresOutput     the first model output of shape f32 [B, K] (not the loss, not a gradient), if any
+ * @param scoresOutput     the first model output ({@link Graph.OutputRole#MODEL}: not the loss, a gradient or an update),
+ *                         if it has shape f32 [B, K]
  * @param scoreClasses     K of {@code scoresOutput}, or 0 when there is none
  */
 public record ModelBinding(String featuresInput, int exampleSize, String labelsInput, int oneHotClasses,
@@ -51,7 +52,7 @@ public record ModelBinding(String featuresInput, int exampleSize, String labelsI
         Optional<String> scores = Optional.empty();
         int scoreClasses = 0;
         for (var e : graph.outputs().entrySet()) {
-            if (e.getKey().equals(Graph.LOSS) || e.getKey().startsWith(Graph.GRAD_PREFIX)) continue;
+            if (graph.role(e.getKey()) != Graph.OutputRole.MODEL) continue;
             Node out = graph.node(e.getValue());
             Shape s = out.type().shape();
             if (out.type().dtype() == DType.F32 && s.rank() == 2 && !s.dim(0).isKnown() && s.dim(1) instanceof Dim.Known k) {

@@ -2,16 +2,16 @@ package dev.netc.codegen.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.netc.autodiff.Autodiff;
+import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.Pipeline;
 import dev.netc.frontend.CheckResult;
 import dev.netc.frontend.CheckedModel;
 import dev.netc.frontend.DiagnosticRenderer;
 import dev.netc.frontend.Frontend;
 import dev.netc.frontend.SourceFile;
 import dev.netc.ir.Graph;
-import dev.netc.ir.plan.FuseOps;
+import dev.netc.ir.plan.Compilation;
 import dev.netc.ir.plan.KernelPlan;
-import dev.netc.ir.plan.PlanKernels;
 import dev.netc.ir.train.OptimizerSpec;
 import dev.netc.ir.train.TrainSpec;
 import java.io.IOException;
@@ -27,9 +27,11 @@ final class ExampleModels {
 
     /** A model ready for a backend: its training graph (with gradients when it trains) and optimizer. */
     record Prepared(String name, Graph graph, OptimizerSpec optimizer) {
-        KernelPlan plan(boolean fuse) { return fuse ? FuseOps.fuse(graph) : PlanKernels.unfused(graph); }
+        Compilation compilation(boolean fuse) { return Pipeline.compile(graph, optimizer, CompileOptions.training().fused(fuse)); }
 
-        CudaProgram cuda(boolean fuse) { return CudaCodegen.generate(plan(fuse), optimizer, name + (fuse ? "" : "_unfused")); }
+        KernelPlan plan(boolean fuse) { return compilation(fuse).plan(); }
+
+        CudaProgram cuda(boolean fuse) { return CudaCodegen.generate(compilation(fuse), name + (fuse ? "" : "_unfused")); }
     }
 
     static Path root() {
@@ -59,7 +61,8 @@ final class ExampleModels {
     static Prepared prepare(CheckedModel m) {
         OptimizerSpec optimizer = m.train().map(TrainSpec::optimizer).orElse(null);
         boolean trains = optimizer != null && m.graph().output(Graph.LOSS).isPresent();
-        return new Prepared(m.name(), trains ? Autodiff.differentiate(m.graph()) : m.graph(), trains ? optimizer : null);
+        return new Prepared(m.name(), Pipeline.graph(m, trains ? CompileOptions.training() : CompileOptions.inferenceOnly()),
+                trains ? optimizer : null);
     }
 
     /** The example models that have a train block (the ones the issue asks to compile for the GPU). */

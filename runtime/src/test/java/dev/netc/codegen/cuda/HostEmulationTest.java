@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
@@ -69,7 +70,7 @@ class HostEmulationTest {
         HostCompiler.compile(dir, "driver.cpp", "model");
 
         GeneratedModel java = JavaModelCompiler.compile("dev.netc.generated.cudatest", "Reference",
-                JavaCodegen.generate(model.plan(fuse), model.optimizer(), "dev.netc.generated.cudatest", "Reference"));
+                JavaCodegen.generate(model.compilation(fuse), "dev.netc.generated.cudatest", "Reference"));
         java.setBatch(BATCH);
         feed(model.graph(), program.manifest(), java, dir, new SplittableRandom(42));
         java.forward(true);
@@ -119,9 +120,9 @@ class HostEmulationTest {
                 if (state.containsKey(name)) expected = toDoubles(state.get(name));
                 else if (b.dtype().equals("i32")) expected = toDoubles(java.intBuffer(name));
                 else expected = toDoubles(java.floatBuffer(name));
+                Optional<String> gradOutput = model.graph().parameterNamed(name).flatMap(p -> model.graph().gradientOutput(p.id()));
                 double[] grad = b.kind() == BufferSpec.Kind.PARAMETER && model.optimizer() instanceof OptimizerSpec.Adam
-                        && model.graph().outputs().containsKey(Graph.GRAD_PREFIX + name)
-                        ? toDoubles(java.floatBuffer(Graph.GRAD_PREFIX + name)) : null;
+                        && gradOutput.isPresent() ? toDoubles(java.floatBuffer(gradOutput.get())) : null;
                 report.add(name + ": " + Closeness.check(expected, actual, RTOL, grad, name));
                 compared++;
             }

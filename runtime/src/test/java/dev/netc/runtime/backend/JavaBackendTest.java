@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netc.api.GeneratedModel;
+import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.Pipeline;
 import dev.netc.ir.BinaryFn;
 import dev.netc.ir.DType;
 import dev.netc.ir.Dim;
@@ -71,14 +73,16 @@ class JavaBackendTest {
     @Test
     void compilesDifferentiatesAndTrainsFusedAndUnfused() throws Exception {
         Graph g = classifier();
-        float fused = train(JavaBackend.compile(g, new OptimizerSpec.Adam(0.05, 0.9, 0.999, 1e-7), true, "toy"), 60);
-        float unfused = train(JavaBackend.compile(g, new OptimizerSpec.Adam(0.05, 0.9, 0.999, 1e-7), false, "toy"), 60);
+        OptimizerSpec adam = new OptimizerSpec.Adam(0.05, 0.9, 0.999, 1e-7);
+        float fused = train(JavaBackend.compile(Pipeline.compile(g, adam, CompileOptions.training()), "toy"), 60);
+        float unfused = train(JavaBackend.compile(Pipeline.compile(g, adam, CompileOptions.training().fused(false)), "toy"), 60);
         assertEquals(unfused, fused, 1e-4 * Math.max(1, Math.abs(unfused)), "fusion does not change training");
     }
 
     @Test
     void sourcesAreOneFilePerClassNamedAfterTheModel() throws Exception {
-        Map<String, String> files = JavaBackend.sources(classifier(), new OptimizerSpec.Sgd(0.1, 0.9, true, 0), true, "mnist-cnn");
+        Map<String, String> files = JavaBackend.sources(
+                Pipeline.compile(classifier(), new OptimizerSpec.Sgd(0.1, 0.9, true, 0), CompileOptions.training()), "mnist-cnn");
         assertEquals(List.of("dev/netc/generated/MnistCnn.java"), List.copyOf(files.keySet()));
         String src = files.get("dev/netc/generated/MnistCnn.java");
         assertTrue(src.contains("package dev.netc.generated;") && src.contains("class MnistCnn implements GeneratedModel"));

@@ -12,8 +12,8 @@ import dev.netc.ir.Shape;
 import dev.netc.ir.TensorType;
 import dev.netc.ir.UnaryFn;
 import dev.netc.ir.BinaryFn;
-import dev.netc.ir.plan.FuseOps;
-import dev.netc.ir.plan.PlanKernels;
+import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.Pipeline;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -33,8 +33,8 @@ final class ConvLayerBench {
     static Timing run(CudaDriver cu, Nvrtc nvrtc, Cudnn dnn, String arch, String layer, int batch, int c, int hw, int f, int k,
                       int warmup, int reps) {
         Graph g = graph(batch, c, hw, f, k);
-        double fused = ours(cu, nvrtc, arch, CudaCodegen.generate(FuseOps.fuse(g), null, "conv_fused"), warmup, reps);
-        double unfused = ours(cu, nvrtc, arch, CudaCodegen.generate(PlanKernels.unfused(g), null, "conv_unfused"), warmup, reps);
+        double fused = ours(cu, nvrtc, arch, CudaCodegen.generate(Pipeline.compile(g, null, CompileOptions.inferenceOnly()), "conv_fused"), warmup, reps);
+        double unfused = ours(cu, nvrtc, arch, CudaCodegen.generate(Pipeline.compile(g, null, CompileOptions.inferenceOnly().fused(false)), "conv_unfused"), warmup, reps);
         double[] cudnn = cudnn(cu, dnn, batch, c, hw, f, k, warmup, reps);
         return new Timing(layer, batch, fused, unfused, cudnn[0], cudnn[1]);
     }

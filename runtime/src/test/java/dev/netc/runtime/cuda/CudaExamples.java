@@ -2,7 +2,8 @@ package dev.netc.runtime.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.netc.autodiff.Autodiff;
+import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.Pipeline;
 import dev.netc.codegen.cuda.CudaCodegen;
 import dev.netc.codegen.cuda.CudaProgram;
 import dev.netc.frontend.CheckResult;
@@ -11,8 +12,7 @@ import dev.netc.frontend.DiagnosticRenderer;
 import dev.netc.frontend.Frontend;
 import dev.netc.frontend.SourceFile;
 import dev.netc.ir.Graph;
-import dev.netc.ir.plan.FuseOps;
-import dev.netc.ir.plan.PlanKernels;
+import dev.netc.ir.plan.Compilation;
 import dev.netc.ir.train.OptimizerSpec;
 import dev.netc.ir.train.TrainSpec;
 import java.io.IOException;
@@ -28,9 +28,9 @@ final class CudaExamples {
 
     /** A model with gradients and its optimizer. */
     record Trained(String name, Graph graph, OptimizerSpec optimizer) {
-        CudaProgram program(boolean fuse) {
-            return CudaCodegen.generate(fuse ? FuseOps.fuse(graph) : PlanKernels.unfused(graph), optimizer, name + (fuse ? "" : "_unfused"));
-        }
+        Compilation compilation(boolean fuse) { return Pipeline.compile(graph, optimizer, CompileOptions.training().fused(fuse)); }
+
+        CudaProgram program(boolean fuse) { return CudaCodegen.generate(compilation(fuse), name + (fuse ? "" : "_unfused")); }
     }
 
     static Path root() { return Path.of(System.getProperty("netc.projectRoot", "..")).toAbsolutePath().normalize(); }
@@ -39,7 +39,7 @@ final class CudaExamples {
         try (Stream<Path> s = Files.list(root().resolve("examples"))) {
             return s.filter(p -> p.toString().endsWith(".net")).sorted().flatMap(p -> models(p).stream())
                     .filter(m -> m.train().isPresent() && m.graph().output(Graph.LOSS).isPresent())
-                    .map(m -> new Trained(m.name(), Autodiff.differentiate(m.graph()), m.train().map(TrainSpec::optimizer).orElseThrow()))
+                    .map(m -> new Trained(m.name(), Pipeline.graph(m, CompileOptions.training()), m.train().map(TrainSpec::optimizer).orElseThrow()))
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -38,8 +38,8 @@ class GpuTest {
     void everyExampleMatchesTheJavaBackendForOneStep() {
         for (CudaExamples.Trained t : CudaExamples.all()) {
             int batch = 7; // odd: no tile divides it
-            GeneratedModel cpu = JavaBackend.compile(t.graph(), t.optimizer(), true, t.name());
-            try (CudaModel gpu = CudaBackend.compile(t.graph(), t.optimizer(), true, t.name())) {
+            GeneratedModel cpu = JavaBackend.compile(t.compilation(true), t.name());
+            try (CudaModel gpu = CudaBackend.compile(t.compilation(true), t.name())) {
                 for (GeneratedModel m : List.of(cpu, gpu)) {
                     m.setBatch(batch);
                     m.setSeed(11);
@@ -64,8 +64,8 @@ class GpuTest {
     @Test
     void mnistCnnTrainsLikeTheJavaBackend() {
         CudaExamples.Trained t = CudaExamples.named("mnist_cnn");
-        GeneratedModel cpu = JavaBackend.compile(t.graph(), t.optimizer(), true, t.name());
-        try (CudaModel gpu = CudaBackend.compile(t.graph(), t.optimizer(), true, t.name())) {
+        GeneratedModel cpu = JavaBackend.compile(t.compilation(true), t.name());
+        try (CudaModel gpu = CudaBackend.compile(t.compilation(true), t.name())) {
             for (GeneratedModel m : List.of(cpu, gpu)) {
                 m.setBatch(50);
                 m.setSeed(3);
