@@ -4,13 +4,17 @@ import dev.netc.ir.BinaryFn;
 import dev.netc.ir.Op;
 import dev.netc.ir.UnaryFn;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
- * Activation functions, shared by the builtin calls ({@code leaky_relu(x, 0.2)}) and the layers'
- * {@code activation=} argument. Those with a parameter are composed from primitive ops, as
- * TensorFlow does, so fusion and autodiff need nothing new: {@code leaky_relu = max(x, alpha x)}
- * (for alpha in [0, 1]; otherwise {@code relu(x) - alpha relu(-x)}), {@code elu = relu(x) + alpha
- * (exp(min(x, 0)) - 1)}.
+ * The one table of activation functions: each entry names itself, its parameters, where it may be
+ * used (as a function {@code gelu(x)}, as a layer's {@code activation=gelu}, or both) and how it
+ * lowers to IR. Functions with a parameter are composed from primitive ops, as TensorFlow does:
+ * {@code leaky_relu = max(x, alpha x)} (for alpha in [0, 1]; otherwise {@code relu(x) - alpha relu(-x)}),
+ * {@code elu = relu(x) + alpha (exp(min(x, 0)) - 1)}. A new activation is one entry here plus its
+ * {@link UnaryFn} (reference semantics), gradient and definition in the shared kernel layer.
  */
 final class Activations {
     private Activations() {}
@@ -19,46 +23,82 @@ final class Activations {
     static final double LEAKY_ALPHA = 0.3;
     static final double ELU_ALPHA = 1.0;
 
-    /** The names a layer's {@code activation=} accepts; parameterised ones take their default alpha. */
-    static final List<String> LAYER_NAMES =
-            List.of("none", "linear", "relu", "sigmoid", "tanh", "softmax", "softplus", "leaky_relu", "elu");
-
-    /** The builtin function names handled here. */
-    static final List<String> FUNCTIONS = List.of("softplus", "leaky_relu", "elu", "linear");
-
-    /** A layer's activation by name; "none" and "linear" return h unchanged (but named). */
-    static Value.Tensor apply(Emitter e, String activation, Value.Tensor h, String name, SourceSpan span) {
-        return switch (activation) {
-            case "relu" -> e.add(new Op.Unary(UnaryFn.RELU), name, span, h);
-            case "sigmoid" -> e.add(new Op.Unary(UnaryFn.SIGMOID), name, span, h);
-            case "tanh" -> e.add(new Op.Unary(UnaryFn.TANH), name, span, h);
-            case "softplus" -> e.add(new Op.Unary(UnaryFn.SOFTPLUS), name, span, h);
-            case "softmax" -> e.add(new Op.Softmax(h.type().rank() - 1), name, span, h);
-            case "leaky_relu" -> leakyRelu(e, h, LEAKY_ALPHA, name, span);
-            case "elu" -> elu(e, h, ELU_ALPHA, name, span);
-            default -> h;
-        };
+    /** How an entry becomes IR: x, the call's arguments (null when used as activation=, so defaults apply). */
+    interface Lowering {
+        Value.Tensor apply(Emitter e, Value.Tensor x, Args args, String name, SourceSpan span);
     }
 
-    /** A builtin call: softplus(x), linear(x), leaky_relu(x, alpha=0.3), elu(x, alpha=1). */
+    /**
+     * One activation.
+     *
+     * @param name       its spelling
+     * @param parameters the call's parameters after x, in {@link Args} spec form ("alpha?")
+     * @param function   usable as a builtin function
+     * @param layer      usable as a layer's {@code activation=}
+     */
+    record Entry(String name, List<String> parameters, boolean function, boolean layer, Lowering lowering) {}
+
+    static final List<Entry> TABLE = List.of(
+            unary("relu", UnaryFn.RELU, true),
+            unary("sigmoid", UnaryFn.SIGMOID, true),
+            unary("tanh", UnaryFn.TANH, true),
+            unary("softplus", UnaryFn.SOFTPLUS, true),
+            unary("silu", UnaryFn.SILU, true),
+            unary("swish", UnaryFn.SILU, true),
+            unary("hard_sigmoid", UnaryFn.HARD_SIGMOID, true),
+            unary("exp", UnaryFn.EXP, false),
+            unary("log", UnaryFn.LOG, false),
+            unary("sqrt", UnaryFn.SQRT, false),
+            unary("square", UnaryFn.SQUARE, false),
+            unary("abs", UnaryFn.ABS, false),
+            unary("erf", UnaryFn.ERF, false),
+            new Entry("gelu", List.of("approximate?"), true, true, (e, x, a, name, span) -> {
+                String approximate = a == null ? "none" : a.word("approximate", "none", "none", "tanh");
+                return e.add(new Op.Unary(approximate.equals("tanh") ? UnaryFn.GELU_TANH : UnaryFn.GELU), name, span, x);
+            }),
+            new Entry("leaky_relu", List.of("alpha?"), true, true,
+                    (e, x, a, name, span) -> leakyRelu(e, x, alpha(a, LEAKY_ALPHA), name, span)),
+            new Entry("elu", List.of("alpha?"), true, true, (e, x, a, name, span) -> elu(e, x, alpha(a, ELU_ALPHA), name, span)),
+            new Entry("softmax", List.of(), false, true, (e, x, a, name, span) -> e.add(new Op.Softmax(x.type().rank() - 1), name, span, x)),
+            new Entry("linear", List.of(), true, true, (e, x, a, name, span) -> x),
+            new Entry("none", List.of(), false, true, (e, x, a, name, span) -> x));
+
+    private static final Map<String, Entry> BY_NAME = TABLE.stream().collect(Collectors.toMap(Entry::name, Function.identity()));
+
+    /** The names a layer's {@code activation=} accepts; parameterised ones take their defaults. */
+    static final List<String> LAYER_NAMES = TABLE.stream().filter(Entry::layer).map(Entry::name).toList();
+
+    /** The builtin function names handled here. */
+    static final List<String> FUNCTIONS = TABLE.stream().filter(Entry::function).map(Entry::name).toList();
+
+    /** A layer's activation by name; "none" and "linear" return h unchanged. */
+    static Value.Tensor apply(Emitter e, String activation, Value.Tensor h, String name, SourceSpan span) {
+        return BY_NAME.get(activation).lowering().apply(e, h, null, name, span);
+    }
+
+    /** The parameter specs of a function call: x, then the entry's own. */
+    static String[] parameters(String fn) {
+        List<String> all = new java.util.ArrayList<>(List.of("x"));
+        all.addAll(BY_NAME.get(fn).parameters());
+        return all.toArray(String[]::new);
+    }
+
+    /** A builtin call such as gelu(x, approximate=tanh) or leaky_relu(x, alpha=0.3). */
     static Value call(Emitter e, String fn, Args a, String name) {
         Value.Tensor x = a.tensor("x");
         if (!x.type().dtype().isFloat()) throw a.error("x", "argument 'x' must be a float tensor, got " + x.type());
-        return switch (fn) {
-            case "softplus" -> e.add(new Op.Unary(UnaryFn.SOFTPLUS), name, a.span(), x);
-            case "linear" -> x;
-            case "leaky_relu" -> {
-                double alpha = a.number("alpha", LEAKY_ALPHA);
-                if (!(alpha >= 0)) throw a.error("alpha", "alpha must not be negative, got " + Value.format(alpha));
-                yield leakyRelu(e, x, alpha, name, a.span());
-            }
-            case "elu" -> {
-                double alpha = a.number("alpha", ELU_ALPHA);
-                if (!(alpha >= 0)) throw a.error("alpha", "alpha must not be negative, got " + Value.format(alpha));
-                yield elu(e, x, alpha, name, a.span());
-            }
-            default -> throw new IllegalStateException("not an activation: " + fn);
-        };
+        return BY_NAME.get(fn).lowering().apply(e, x, a, name, a.span());
+    }
+
+    private static Entry unary(String name, UnaryFn fn, boolean layer) {
+        return new Entry(name, List.of(), true, layer, (e, x, a, n, span) -> e.add(new Op.Unary(fn), n, span, x));
+    }
+
+    private static double alpha(Args a, double fallback) {
+        if (a == null) return fallback;
+        double alpha = a.number("alpha", fallback);
+        if (!(alpha >= 0)) throw a.error("alpha", "alpha must not be negative, got " + Value.format(alpha));
+        return alpha;
     }
 
     /** x for x > 0, alpha x otherwise. */

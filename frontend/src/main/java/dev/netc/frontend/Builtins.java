@@ -18,12 +18,7 @@ import java.util.stream.IntStream;
 final class Builtins {
     private Builtins() {}
 
-    private static final Map<String, UnaryFn> UNARY = Map.of("relu", UnaryFn.RELU, "sigmoid", UnaryFn.SIGMOID,
-            "tanh", UnaryFn.TANH, "exp", UnaryFn.EXP, "log", UnaryFn.LOG, "sqrt", UnaryFn.SQRT,
-            "square", UnaryFn.SQUARE, "abs", UnaryFn.ABS);
-
-    private static final Set<String> OPS = Set.of("matmul", "conv2d", "max_pool", "relu", "sigmoid", "tanh", "exp", "log",
-            "sqrt", "square", "abs", "maximum", "minimum", "softmax", "log_softmax", "mean", "sum", "argmax", "reshape",
+    private static final Set<String> OPS = Set.of("matmul", "conv2d", "max_pool", "maximum", "minimum", "softmax", "log_softmax", "mean", "sum", "argmax", "reshape",
             "flatten", "transpose", "one_hot", "dropout", "dense", "batch_norm", "avg_pool", "concat", "add", "slice");
 
     /** Every builtin function name: ops, layers, activations, losses and regularizers. */
@@ -42,13 +37,7 @@ final class Builtins {
         var unknown = el.unknownName(f);
         String fn = call.callee().name();
         SourceSpan span = call.span();
-        if (UNARY.containsKey(fn)) {
-            Args a = Args.bind(call, values, unknown, "x");
-            return e.add(new Op.Unary(UNARY.get(fn)), name, span, a.tensor("x"));
-        }
-        if (Activations.FUNCTIONS.contains(fn))
-            return Activations.call(e, fn, Args.bind(call, values, unknown, fn.equals("leaky_relu") || fn.equals("elu")
-                    ? new String[] {"x", "alpha?"} : new String[] {"x"}), name);
+        if (Activations.FUNCTIONS.contains(fn)) return Activations.call(e, fn, Args.bind(call, values, unknown, Activations.parameters(fn)), name);
         if (Losses.NAMES.contains(fn)) return Losses.call(e, fn, Args.bind(call, values, unknown, Losses.parameters(fn)), name);
         if (Regularizers.NAMES.contains(fn)) return Regularizers.call(e, call, values, unknown, name);
         return switch (fn) {
