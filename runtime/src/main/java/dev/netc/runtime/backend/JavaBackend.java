@@ -46,9 +46,12 @@ public final class JavaBackend {
         return files;
     }
 
-    /** The kernel plan the backend would render (for {@code netc fusion}). */
+    /**
+     * The kernel plan the backend would render (for {@code netc fusion}); every output is reachable
+     * by the name {@link OutputBuffers#bufferName} gives.
+     */
     public static KernelPlan plan(Graph trainGraph, OptimizerSpec optimizer, boolean fuse) {
-        Graph g = withGradients(trainGraph, optimizer);
+        Graph g = OutputBuffers.expose(withGradients(trainGraph, optimizer));
         return fuse ? FuseOps.fuse(g) : PlanKernels.unfused(g);
     }
 
