@@ -32,6 +32,8 @@ public final class Main implements Runnable {
                 System.err.println(ex.getMessage());
                 return USER_ERROR;
             }
+            for (Throwable cause = ex; cause != null; cause = cause.getCause())
+                if (cause instanceof OutOfMemoryError) return outOfMemory();
             System.err.println("netc: internal error (this is a bug in netc, please report it): " + ex);
             ex.printStackTrace(System.err);
             return INTERNAL_ERROR;
@@ -39,10 +41,14 @@ public final class Main implements Runnable {
         try {
             return cli.execute(args);
         } catch (OutOfMemoryError e) {
-            // A model (or batch) too large for the heap is the user's to change, not a bug in netc.
-            System.err.println("error: out of memory: the model's tensors do not fit in the Java heap (at most "
-                    + (Runtime.getRuntime().maxMemory() >> 20) + " MiB); use a smaller model or batch size");
-            return USER_ERROR;
+            return outOfMemory();
         }
+    }
+
+    /** A model (or batch) too large for the heap is the user's to change, not a bug in netc. */
+    private static int outOfMemory() {
+        System.err.println("error: out of memory: the model's tensors do not fit in the Java heap (at most "
+                + (Runtime.getRuntime().maxMemory() >> 20) + " MiB); use a smaller model or batch size");
+        return USER_ERROR;
     }
 }

@@ -122,6 +122,22 @@ class CliAdversarialTest {
         userError(Examples.netc("summary", file.toString()), message);
     }
 
+    /** 40000x40000 failed with an OutOfMemoryError stack trace: a model too large for the heap is the user's to shrink. */
+    @Test
+    void aModelTooLargeForTheHeapIsAUserError() throws IOException, InterruptedException {
+        Path file = spirals("oom.net", "  param v: f32[2, 40000000] = zeros\n  logits = dense(matmul(x, v), 2)\n  output logits", "logits");
+        // a JVM with a small heap, so that 320 MB of parameter (and as much again for each optimizer buffer) do not fit
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "--add-modules=jdk.incubator.vector", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                "dev.netc.cli.Main", "train", file.toString(), "--no-progress").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), err);
+        assertTrue(err.matches("(?s).*error: out of memory: the model's tensors do not fit in the Java heap \\(at most \\d+ MiB\\); "
+                + "use a smaller model or batch size.*"), err);
+        assertFalse(err.contains("\tat "), err);
+    }
+
     /** netc check /dev/zero ran out of memory after a minute. */
     @Test
     void devicesAndHugeFilesAreRefusedAtOnce() throws IOException {
