@@ -25,15 +25,15 @@ import java.util.regex.Pattern;
  * A model output may reuse the name of an input or parameter it rebinds ({@code x = dense(x, 2); output x}):
  * the runtime finds output buffers by node, not by name.
  */
-final class ReservedNames {
+public final class ReservedNames {
     /** The train block's loss: a graph output of this name. */
-    static final String LOSS = Graph.LOSS;
+    public static final String LOSS = Graph.LOSS;
 
     /**
      * First path segments of the buffers netc generates next to the user's: gradients, moving-statistic
      * updates and the optimizer state (the Java and CUDA backends name it "momentum/p", "adam_m/p", ...).
      */
-    static final List<String> GENERATED_PREFIXES = List.of(
+    public static final List<String> GENERATED_PREFIXES = List.of(
             Graph.GRAD_PREFIX.substring(0, Graph.GRAD_PREFIX.length() - 1),
             Graph.UPDATE_PREFIX.substring(0, Graph.UPDATE_PREFIX.length() - 1),
             "momentum", "adam_m", "adam_v", "rmsprop_v", "adadelta_grad", "adadelta_delta");
