@@ -1,7 +1,6 @@
 package dev.netc.cli;
 
 import dev.netc.frontend.CheckResult;
-import dev.netc.frontend.DiagnosticRenderer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -23,7 +22,7 @@ final class CheckCommand implements Callable<Integer> {
                 status = Main.USER_ERROR;
                 continue;
             }
-            if (!r.diagnostics().isEmpty()) System.err.print(DiagnosticRenderer.renderAll(r.diagnostics()));
+            if (!r.diagnostics().isEmpty()) System.err.print(r.render());
             if (r.hasErrors()) status = Main.USER_ERROR;
             else System.out.println(f + ": ok (" + r.models().size() + (r.models().size() == 1 ? " model)" : " models)"));
         }

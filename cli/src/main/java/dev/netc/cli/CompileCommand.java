@@ -26,12 +26,13 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--model") String model;
     @Option(names = "--no-fuse", description = "Every op its own kernel (the unfused baseline).") boolean noFuse;
     @Option(names = "--arch", defaultValue = "compute_80",
-            description = "CUDA target: compute_XX writes PTX, sm_XX a CUBIN (default compute_80; needs NVRTC).") String arch;
+            description = "CUDA target: compute_XY writes PTX, sm_XY a CUBIN, XY >= 50 (default compute_80; needs NVRTC).") String arch;
 
     @Override public Integer call() {
-        CheckedModel m = ModelLoader.load(file, model);
         if (!target.equals("java") && !target.equals("cuda"))
             throw new UserError("error: unknown target '" + target + "' (available: java, cuda)");
+        if (target.equals("cuda")) checkArch(arch);
+        CheckedModel m = ModelLoader.load(file, model);
         CompileOptions options = m.train().isPresent() ? CompileOptions.training() : CompileOptions.inferenceOnly();
         Compilation c = Pipeline.compile(m, options.fused(!noFuse));
         if (target.equals("cuda")) return cuda(c, m.name());
@@ -43,7 +44,6 @@ final class CompileCommand implements Callable<Integer> {
 
     /** The .cu source and manifest.json; PTX or CUBIN too when NVRTC is installed. */
     private int cuda(Compilation c, String name) {
-        if (!arch.matches("(compute|sm)_\\d+[a-z]?")) throw new UserError("error: --arch must look like compute_80 or sm_90, got '" + arch + "'");
         CudaProgram program = CudaBackend.generate(c, name);
         Map<String, String> files = new LinkedHashMap<>();
         files.put(program.sourceName(), program.source());
@@ -61,6 +61,17 @@ final class CompileCommand implements Callable<Integer> {
         }
         System.out.println("wrote " + written + " file(s) to " + outDir + " (" + program.manifest().launches().size() + " kernel launches)");
         return 0;
+    }
+
+    /** The oldest architecture accepted: compute capability 5.0 (Maxwell), the oldest current CUDA toolkits compile for. */
+    static final int MIN_ARCH = 50;
+
+    /** {@code --arch}: compute_XY (PTX) or sm_XY (CUBIN), XY a compute capability of at least {@value #MIN_ARCH}, optionally a/f. */
+    static void checkArch(String arch) {
+        var m = java.util.regex.Pattern.compile("(compute|sm)_(\\d{2,3})([af]?)").matcher(arch);
+        if (!m.matches() || Integer.parseInt(m.group(2)) < MIN_ARCH)
+            throw new UserError("error: --arch '" + arch + "' is not a CUDA architecture netc compiles for: expected compute_XY (PTX) "
+                    + "or sm_XY (CUBIN) with XY a compute capability of at least " + MIN_ARCH + ", e.g. sm_80 or compute_90");
     }
 
     private static void writeBytes(Path target, byte[] bytes) {

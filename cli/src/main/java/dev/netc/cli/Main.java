@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /**
  * The {@code netc} command. Exit codes: 0 success, 2 user error (file, flags, data), 1 internal error.
  */
-@Command(name = "netc", mixinStandardHelpOptions = true, version = "netc 0.1.0",
+// scope INHERIT: every subcommand has -h/--help (exit 0, even with its required arguments missing) and -V/--version.
+@Command(name = "netc", mixinStandardHelpOptions = true, version = "netc 0.1.0", scope = CommandLine.ScopeType.INHERIT,
         description = "A compiler for neural networks written as .net files.",
         subcommands = {CheckCommand.class, SummaryCommand.class, IrCommand.class, GraphCommand.class,
                 CompileCommand.class, TrainCommand.class, FusionCommand.class, BenchCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
@@ -31,10 +32,23 @@ public final class Main implements Runnable {
                 System.err.println(ex.getMessage());
                 return USER_ERROR;
             }
+            for (Throwable cause = ex; cause != null; cause = cause.getCause())
+                if (cause instanceof OutOfMemoryError) return outOfMemory();
             System.err.println("netc: internal error (this is a bug in netc, please report it): " + ex);
             ex.printStackTrace(System.err);
             return INTERNAL_ERROR;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            return outOfMemory();
+        }
+    }
+
+    /** A model (or batch) too large for the heap is the user's to change, not a bug in netc. */
+    private static int outOfMemory() {
+        System.err.println("error: out of memory: the model's tensors do not fit in the Java heap (at most "
+                + (Runtime.getRuntime().maxMemory() >> 20) + " MiB); use a smaller model or batch size");
+        return USER_ERROR;
     }
 }

@@ -2,10 +2,10 @@ package dev.netc.cli;
 
 import dev.netc.frontend.CheckResult;
 import dev.netc.frontend.CheckedModel;
-import dev.netc.frontend.DiagnosticRenderer;
 import dev.netc.frontend.Frontend;
 import dev.netc.frontend.SourceFile;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -22,6 +22,8 @@ final class ModelLoader {
             source = SourceFile.read(file);
         } catch (NoSuchFileException e) {
             throw new UserError(file + ": error: no such file");
+        } catch (AccessDeniedException e) {
+            throw new UserError(file + ": error: cannot read: permission denied");
         } catch (IOException e) {
             throw new UserError(file + ": error: cannot read: " + e.getMessage());
         }
@@ -31,7 +33,7 @@ final class ModelLoader {
     /** The named model, or the file's only model, or its first model with a train block. */
     static CheckedModel load(Path file, String modelName) {
         CheckResult result = check(file);
-        if (result.hasErrors()) throw new UserError(DiagnosticRenderer.renderAll(result.diagnostics()).stripTrailing());
+        if (result.hasErrors()) throw new UserError(result.render().stripTrailing());
         if (modelName != null) {
             return result.models().stream().filter(m -> m.name().equals(modelName)).findFirst()
                     .orElseThrow(() -> new UserError(file + ": error: no model named '" + modelName + "' (models: "

@@ -55,7 +55,8 @@ final class TrainCommand implements Callable<Integer> {
             + "atomically; a diverging run keeps the last good one.") Path save;
     @Option(names = "--resume", paramLabel = "FILE", description = "Continue the run a checkpoint was saved from; --epochs/--steps "
             + "count the whole run.") Path resume;
-    @Option(names = "--log-every", paramLabel = "N", description = "With --steps: steps between log lines (and checkpoints).")
+    @Option(names = "--log-every", paramLabel = "N", description = "With --steps: steps between log lines (and checkpoints); "
+            + "an error in epoch mode, which logs once per epoch.")
     Integer logEvery;
     @Option(names = "--no-fuse", description = "Compile every op as its own kernel.") boolean noFuse;
     @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
@@ -158,6 +159,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (logEvery != null) {
             if (logEvery < 1) throw new UserError("error: --log-every must be at least 1");
+            if (o.epochs().isPresent())
+                throw new UserError("error: --log-every applies to runs counted in steps (--steps N, or steps = N in the train block); "
+                        + "this run counts epochs" + (length != null && length.epochs != null ? " (--epochs)" : spec.epochs().isPresent()
+                        ? " (epochs = " + spec.epochs().getAsInt() + " in the train block)" : "") + " and logs once per epoch");
             o = o.withLogEvery(logEvery);
         }
         if (metrics != null) o = o.withMetricsJson(metrics);

@@ -53,7 +53,8 @@ public final class Pipeline {
      *                  {@link CompileOptions#optimizer()} are for checked models and not read here)
      */
     public static Compilation compile(Graph graph, OptimizerSpec optimizer, CompileOptions options) {
-        Graph g = withGradients(graph, optimizer);
+        // every output reachable by a name of its own, even one an input or parameter also has
+        Graph g = OutputBuffers.expose(withGradients(graph, optimizer));
         FusionResult fusion = options.fuse() ? FuseOps.analyze(g) : new FusionResult(PlanKernels.unfused(g), List.of());
         KernelPlan plan = fusion.plan();
         return new Compilation(plan, optimizer, options.fuse(), fusion.rejected(), MemoryPlanner.plan(plan, options.planningBatch()));

@@ -45,15 +45,23 @@ public final class DiagnosticRenderer {
     }
 
     /** All diagnostics (at most {@value #MAX_SHOWN}), each followed by a blank line, then the error count. */
-    public static String renderAll(List<Diagnostic> diagnostics) {
+    public static String renderAll(List<Diagnostic> diagnostics) { return renderAll(diagnostics, ErrorCount.NONE); }
+
+    /**
+     * The same, with {@code omitted} errors that were found but not kept (counted by the parser): the
+     * count says how many errors there are in all and how many were not shown, "at least" when the
+     * count itself stopped.
+     */
+    public static String renderAll(List<Diagnostic> diagnostics, ErrorCount omitted) {
         StringBuilder out = new StringBuilder();
         diagnostics.stream().limit(MAX_SHOWN).forEach(d -> out.append(render(d)).append('\n'));
-        if (diagnostics.size() > MAX_SHOWN) {
-            int more = diagnostics.size() - MAX_SHOWN;
-            out.append(more).append(more == 1 ? " more error not shown\n" : " more errors not shown\n");
-        }
-        long errors = diagnostics.stream().filter(d -> d.severity() == Diagnostic.Severity.ERROR).count();
-        if (errors > 0) out.append(errors).append(errors == 1 ? " error\n" : " errors\n");
+        long notShown = Math.max(0, diagnostics.size() - MAX_SHOWN) + omitted.count();
+        String atLeast = omitted.exact() ? "" : "at least ";
+        if (notShown > 0)
+            out.append(atLeast).append(notShown).append(notShown == 1 ? " more error not shown" : " more errors not shown")
+                    .append(omitted.exact() ? "" : " (netc stopped counting there)").append('\n');
+        long errors = diagnostics.stream().filter(d -> d.severity() == Diagnostic.Severity.ERROR).count() + omitted.count();
+        if (errors > 0) out.append(atLeast).append(errors).append(errors == 1 ? " error\n" : " errors\n");
         return out.toString();
     }
 }

@@ -29,13 +29,17 @@ final class Diagnostics {
 
     boolean hasErrors() { return !list.isEmpty(); }
 
-    /** Replaces the last diagnostic by one with an extra note. */
-    void noteOnLast(String note) {
-        Diagnostic d = list.removeLast();
-        List<String> notes = new ArrayList<>(d.notes());
-        notes.add(note);
-        list.add(new Diagnostic(d.severity(), d.file(), d.span(), d.message(), notes));
+    private int omitted;
+    private boolean omittedCountComplete = true;
+
+    /** Records errors found but not kept (the parser reports the first few); {@code complete}: no more were left uncounted. */
+    void omitted(int count, boolean complete) {
+        omitted += count;
+        omittedCountComplete &= complete;
     }
+
+    /** Errors found but not kept, and whether that count is exact (else it is a lower bound). */
+    ErrorCount omittedErrors() { return new ErrorCount(omitted, omittedCountComplete); }
 
     /** In source order; diagnostics at the same position keep the order they were found in. */
     List<Diagnostic> sorted() {

@@ -98,10 +98,11 @@ final class Elaborator {
     Value.Tensor declareInput(Frame f, Ast.Name name, Ast.Type type) {
         if (f.inBlock) throw new UserError(name.span(), "'input' is not allowed in a block; pass tensors as block arguments");
         TensorType t = type(f, type, true);
-        SourceSpan first = inputs.putIfAbsent(name.name(), name.span());
+        SourceSpan first = inputs.get(name.name());
         if (first != null) throw new UserError(name.span(), "input '" + name.name() + "' is already declared",
                 List.of("first declared at " + Spans.at(first)));
-        Value.Tensor v = emitter.input(name.name(), t);
+        Value.Tensor v = emitter.input(name.name(), t, name.span());
+        inputs.put(name.name(), name.span());
         f.scope.put(name.name(), v);
         return v;
     }

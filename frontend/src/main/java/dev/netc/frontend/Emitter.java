@@ -17,7 +17,8 @@ import java.util.Map;
 final class Emitter {
     private final GraphBuilder graph = new GraphBuilder();
     private final List<LayerSummary> rows = new ArrayList<>();
-    private final Map<String, SourceSpan> parameters = new HashMap<>();
+    /** Inputs and parameters by name: one namespace, the buffer names of the compiled model (see {@link ReservedNames}). */
+    private final Map<String, Declared> declared = new HashMap<>();
     private final List<Integer> penalties = new ArrayList<>();
     private final Map<Integer, Integer> updates = new LinkedHashMap<>();
 
@@ -50,6 +51,8 @@ final class Emitter {
     Value.Tensor add(Op op, String name, SourceSpan span, int... inputs) {
         try {
             int id = graph.add(op, name, inputs);
+            TensorSizes.check(name != null ? "'" + name + "' (" + op.mnemonic() + ")" : "the result of " + op.mnemonic(),
+                    graph.type(id).shape(), span);
             return new Value.Tensor(id, graph.type(id));
         } catch (ShapeError e) {
             throw new UserError(span, e.getMessage());
@@ -68,23 +71,41 @@ final class Emitter {
         return new Value.Tensor(id, graph.type(id));
     }
 
-    Value.Tensor input(String name, TensorType type) {
+    /** A model or train-block input, whose name no other input or parameter has. */
+    Value.Tensor input(String name, TensorType type, SourceSpan span) {
+        declare("input", name, span);
+        TensorSizes.check("input '" + name + "'", type.shape(), span);
         int id = graph.input(name, type);
         return new Value.Tensor(id, type);
     }
 
     /** A parameter with a unique name; records nothing in the summary (callers do). */
     Value.Tensor parameter(String name, TensorType type, Init init, boolean trainable, SourceSpan span) {
-        SourceSpan first = parameters.putIfAbsent(name, span);
-        if (first != null)
-            throw new UserError(span, "parameter '" + name + "' is already defined", List.of("first defined at " + Spans.at(first)));
+        declare("parameter", name, span);
         if (!type.dtype().isFloat()) throw new UserError(span, "parameter '" + name + "' must have a float type, got " + type);
         if (!type.shape().isFullyKnown())
             throw new UserError(span, "parameter '" + name + "' must have a shape known at compile time, got " + type.shape(),
                     List.of("parameters cannot depend on the batch size"));
+        TensorSizes.check("parameter '" + name + "'", type.shape(), span);
         Initializers.checkFits(init, "parameter '" + name + "'", type.shape(), span);
         int id = graph.parameter(name, type, init, trainable);
         return new Value.Tensor(id, type);
+    }
+
+    private record Declared(String kind, SourceSpan span) {}
+
+    /** Claims a buffer name for an input or parameter: reserved names and names already taken are errors. */
+    private void declare(String kind, String name, SourceSpan span) {
+        ReservedNames.forTensor(kind, name).ifPresent(problem -> { throw new UserError(span, problem, List.of("rename it")); });
+        Declared first = declared.get(name);
+        if (first == null) {
+            declared.put(name, new Declared(kind, span));
+            return;
+        }
+        String message = first.kind().equals(kind) ? kind + " '" + name + "' is already defined"
+                : kind + " '" + name + "' has the same name as " + first.kind() + " '" + name + "'";
+        throw new UserError(span, message, List.of("first defined at " + Spans.at(first.span()),
+                "inputs and parameters share one namespace (they are the compiled model's named buffers); rename one of them"));
     }
 
     void row(String name, String kind, Shape shape, long trainable, long frozen) {

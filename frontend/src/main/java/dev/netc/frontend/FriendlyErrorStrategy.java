@@ -52,15 +52,19 @@ final class FriendlyErrorStrategy extends DefaultErrorStrategy {
     static String describe(Token t) {
         return switch (t.getType()) {
             case Token.EOF -> "end of file";
-            case NetLexer.ERROR_CHAR -> {
-                String s = t.getText();
-                int c = s.isEmpty() ? 0 : s.codePointAt(0);
-                yield c < 0x20 || c == 0x7f || Character.isWhitespace(c) || Character.isISOControl(c)
-                        ? "character U+%04X".formatted(c) : "character '" + s + "'";
-            }
+            case NetLexer.ERROR_CHAR -> describeChar(t.getText().isEmpty() ? 0 : t.getText().codePointAt(0));
             case NetLexer.STRING -> "string " + shorten(t.getText());
             default -> "'" + shorten(t.getText()) + "'";
         };
+    }
+
+    /** A character as a message shows it: invisible ones by code point only, other non-ASCII ones with it. */
+    static String describeChar(int c) {
+        boolean invisible = c < 0x20 || c == 0x7f || Character.isWhitespace(c) || Character.isISOControl(c)
+                || Character.isSpaceChar(c) || Character.getType(c) == Character.FORMAT || !Character.isDefined(c);
+        if (invisible) return "character U+%04X".formatted(c);
+        String shown = Character.toString(c);
+        return c < 0x80 ? "character '" + shown + "'" : "character '%s' (U+%04X)".formatted(shown, c);
     }
 
     /**

@@ -14,7 +14,7 @@ public final class Frontend {
         Diagnostics diags = new Diagnostics(file);
         try {
             var tree = Parsing.parse(file, diags);
-            if (tree.isEmpty()) return new CheckResult(file, List.of(), diags.sorted());
+            if (tree.isEmpty()) return new CheckResult(file, List.of(), diags.sorted(), diags.omittedErrors());
             Ast.Program program = AstBuilder.program(tree.get());
             List<CheckedModel> models = new ProgramChecker(diags).check(program);
             return new CheckResult(file, models, diags.sorted());

@@ -127,8 +127,12 @@ final class Layers {
         return out;
     }
 
+    /** The layer's name: {@code name="..."} (an identifier, not a reserved prefix) or Keras's "dense", "dense_1", ... */
     static String layerName(Frame f, Args a, String kind) {
-        return a.has("name") ? f.prefix + a.string("name", kind) : f.uniqueName(kind);
+        if (!a.has("name")) return f.uniqueName(kind);
+        String name = a.string("name", kind);
+        ReservedNames.forPrefix("layer name", name).ifPresent(problem -> { throw a.error("name", problem); });
+        return f.prefix + name;
     }
 
     private static boolean isLinear(String activation) { return activation.equals("none") || activation.equals("linear"); }

@@ -2,6 +2,7 @@ package dev.netc.frontend;
 
 import dev.netc.grammar.NetLexer;
 import dev.netc.grammar.NetParser;
+import java.util.List;
 import java.util.Optional;
 import org.antlr.v4.runtime.BailErrorStrategy;
 import org.antlr.v4.runtime.BaseErrorListener;
@@ -15,11 +16,13 @@ import org.antlr.v4.runtime.misc.ParseCancellationException;
 
 /**
  * Text to parse tree. Fast path: SLL prediction that bails at the first error; only a file with an
- * error (or one SLL cannot decide) is parsed again in full LL mode with recovery, and that pass stops
- * after {@link #MAX_SYNTAX_ERRORS} errors so that garbage input stays cheap.
+ * error (or one SLL cannot decide) is parsed again in full LL mode with recovery. That pass reports the
+ * first {@link #MAX_SYNTAX_ERRORS} errors, counts the rest without reporting them, and stops counting
+ * at {@link #MAX_COUNTED_ERRORS} so that garbage input stays cheap.
  */
 final class Parsing {
     static final int MAX_SYNTAX_ERRORS = 20;
+    static final int MAX_COUNTED_ERRORS = 1000;
 
     private Parsing() {}
 
@@ -29,6 +32,7 @@ final class Parsing {
         NetLexer lexer = new NetLexer(CharStreams.fromString(file.text(), file.name()));
         lexer.removeErrorListeners();
         CommonTokenStream tokens = new CommonTokenStream(lexer);
+        if (!rejectNonAsciiNames(tokens, diags)) return Optional.empty();
         NetParser parser = new NetParser(tokens);
         parser.removeErrorListeners();
         parser.getInterpreter().setPredictionMode(PredictionMode.SLL);
@@ -40,14 +44,16 @@ final class Parsing {
             parser.reset();
             parser.getInterpreter().setPredictionMode(PredictionMode.LL);
             parser.setErrorHandler(new FriendlyErrorStrategy());
-            parser.addErrorListener(new Collector(diags));
+            Collector collector = new Collector(diags);
+            parser.addErrorListener(collector);
             NetParser.ProgramContext tree;
             try {
                 tree = parser.program();
             } catch (TooManyErrors e) {
-                diags.noteOnLast("stopped after " + MAX_SYNTAX_ERRORS + " syntax errors");
+                diags.omitted(MAX_COUNTED_ERRORS - MAX_SYNTAX_ERRORS, false);
                 return Optional.empty();
             }
+            if (collector.count > MAX_SYNTAX_ERRORS) diags.omitted(collector.count - MAX_SYNTAX_ERRORS, true);
             return parser.getNumberOfSyntaxErrors() == 0 && !diags.hasErrors() ? Optional.of(tree) : Optional.empty();
         }
     }
@@ -70,6 +76,47 @@ final class Parsing {
         return true;
     }
 
+    /**
+     * One clear error per word with a non-ASCII letter or digit in it ("héllo"), instead of the syntax
+     * errors its pieces would cause. Comments and strings may hold any text.
+     */
+    private static boolean rejectNonAsciiNames(CommonTokenStream tokens, Diagnostics diags) {
+        tokens.fill();
+        List<Token> all = tokens.getTokens();
+        boolean clean = true;
+        for (int i = 0; i < all.size(); i++) {
+            if (!isNonAsciiLetter(all.get(i))) continue;
+            // the whole word: the name and bad-character tokens that touch this one
+            int from = i, to = i;
+            while (from > 0 && isWordPart(all.get(from - 1)) && touches(all.get(from - 1), all.get(from))) from--;
+            while (to + 1 < all.size() && isWordPart(all.get(to + 1)) && touches(all.get(to), all.get(to + 1))) to++;
+            Token first = all.get(from), last = all.get(to);
+            StringBuilder word = new StringBuilder();
+            for (int j = from; j <= to; j++) word.append(all.get(j).getText());
+            int c = all.get(i).getText().codePointAt(0);
+            diags.error(new SourceSpan(first.getLine(), first.getCharPositionInLine() + 1, last.getStopIndex() - first.getStartIndex() + 1),
+                    "names must be ASCII letters, digits and '_': '" + word + "' contains " + FriendlyErrorStrategy.describeChar(c),
+                    List.of("non-ASCII text may appear in comments and strings only"));
+            clean = false;
+            i = to;
+        }
+        return clean;
+    }
+
+    private static boolean isNonAsciiLetter(Token t) {
+        if (t.getType() != NetLexer.ERROR_CHAR || t.getText().isEmpty()) return false;
+        int c = t.getText().codePointAt(0);
+        return c >= 0x80 && (Character.isLetterOrDigit(c) || Character.getType(c) == Character.NON_SPACING_MARK
+                || Character.getType(c) == Character.COMBINING_SPACING_MARK);
+    }
+
+    private static boolean isWordPart(Token t) {
+        return t.getType() == NetLexer.ID || t.getType() == NetLexer.NUMBER || isNonAsciiLetter(t)
+                || t.getType() >= 0 && t.getText().matches("[A-Za-z_]+");  // keywords (model, input, ...) too
+    }
+
+    private static boolean touches(Token a, Token b) { return a.getStopIndex() + 1 == b.getStartIndex(); }
+
     private static final class TooManyErrors extends RuntimeException {
         TooManyErrors() { super("too many syntax errors", null, false, false); }
     }
@@ -87,8 +134,8 @@ final class Parsing {
             int index = offending instanceof Token t ? t.getTokenIndex() : -1;
             if (index >= 0 && index == lastTokenIndex) return; // one error per offending token
             lastTokenIndex = index;
-            diags.error(span, message);
-            if (++count >= MAX_SYNTAX_ERRORS) throw new TooManyErrors();
+            if (++count <= MAX_SYNTAX_ERRORS) diags.error(span, message);
+            if (count >= MAX_COUNTED_ERRORS) throw new TooManyErrors();
         }
     }
 }

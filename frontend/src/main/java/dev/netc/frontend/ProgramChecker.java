@@ -52,6 +52,8 @@ final class ProgramChecker {
             diags.error(b.nameSpan(), "block '" + b.name() + "' has the name of a builtin function", List.of("rename the block"));
             return;
         }
+        // Reported, but declared all the same so that its calls are checked as usual.
+        ReservedNames.forPrefix("block name", b.name()).ifPresent(problem -> diags.error(b.nameSpan(), problem, List.of("rename the block")));
         Ast.Block first = blocks.putIfAbsent(b.name(), b);
         if (first != null) {
             diags.error(b.nameSpan(), "block '" + b.name() + "' is already defined", List.of("first defined at " + Spans.at(first.nameSpan())));

@@ -11,7 +11,7 @@ final class Check {
 
     static CheckResult check(String text) { return Frontend.check(new SourceFile("t.net", text)); }
 
-    static String errors(String text) { return DiagnosticRenderer.renderAll(check(text).diagnostics()); }
+    static String errors(String text) { return check(text).render(); }
 
     static CheckedModel clean(String text) {
         CheckResult r = check(text);

@@ -124,9 +124,24 @@ class DiagnosticsTest {
         String bad = "model a { input x: f32[B, 4] y = ) output x }\n";
         List<Diagnostic> two = check(bad + bad.replace("model a", "model b")).diagnostics();
         assertEquals(2, two.size(), () -> DiagnosticRenderer.renderAll(two));
-        List<Diagnostic> many = check(bad.repeat(200)).diagnostics();
-        assertEquals(Parsing.MAX_SYNTAX_ERRORS, many.size());
-        assertEquals(List.of("stopped after " + Parsing.MAX_SYNTAX_ERRORS + " syntax errors"), many.getLast().notes());
+        CheckResult many = check(bad.repeat(200));
+        assertEquals(Parsing.MAX_SYNTAX_ERRORS, many.diagnostics().size());
+        assertEquals(new ErrorCount(180, true), many.omitted());
+    }
+
+    /** Issue 10: 30 syntax errors ended with "20 errors"; the count is the true one and says how many were not shown. */
+    @Test
+    void syntaxErrorsBeyondTheShownOnesAreCountedTruthfully() {
+        String bad = "model a { input x: f32[B, 4] y = ) output x }\n";
+        String thirty = check(bad.repeat(30)).render();
+        assertEquals(20, thirty.split(": error: ", -1).length - 1, thirty);
+        assertTrue(thirty.endsWith("\n10 more errors not shown\n30 errors\n"), thirty);
+        String few = check(bad.repeat(3)).render();
+        assertTrue(few.endsWith("\n3 errors\n") && !few.contains("not shown"), few);
+        // counting stops somewhere: then the count is a lower bound and says so
+        String thousands = check(bad.repeat(3 * Parsing.MAX_COUNTED_ERRORS)).render();
+        assertTrue(thousands.endsWith("\nat least " + (Parsing.MAX_COUNTED_ERRORS - Parsing.MAX_SYNTAX_ERRORS)
+                + " more errors not shown (netc stopped counting there)\nat least " + Parsing.MAX_COUNTED_ERRORS + " errors\n"), thousands);
     }
 
     @Test

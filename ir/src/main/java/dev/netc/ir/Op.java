@@ -173,7 +173,7 @@ public sealed interface Op permits Op.Leaf, Op.Elementwise, Op.Anchor, Op.Reduct
             int oh = Padding.outSize(h, kh, stride, padding.top(), padding.bottom());
             int ow = Padding.outSize(wd, kw, stride, padding.left(), padding.right());
             if (oh <= 0 || ow <= 0)
-                throw new ShapeError("conv2d: a " + kh + "x" + kw + " window does not fit input " + x.shape());
+                throw new ShapeError(Padding.windowDoesNotFit("conv2d", kh, kw, h, wd, x.shape(), padding));
             return new TensorType(x.dtype(), Shape.of(x.shape().dim(0), w.shape().dim(0), Dim.of(oh), Dim.of(ow)));
         }
     }
@@ -213,7 +213,7 @@ public sealed interface Op permits Op.Leaf, Op.Elementwise, Op.Anchor, Op.Reduct
             int h = Rules.known(this, x.shape(), 2), w = Rules.known(this, x.shape(), 3);
             int oh = Padding.outSize(h, size, stride, padding.top(), padding.bottom());
             int ow = Padding.outSize(w, size, stride, padding.left(), padding.right());
-            if (oh <= 0 || ow <= 0) throw new ShapeError("max_pool: a " + size + "x" + size + " window does not fit input " + x.shape());
+            if (oh <= 0 || ow <= 0) throw new ShapeError(Padding.windowDoesNotFit("max_pool", size, size, h, w, x.shape(), padding));
             return x.withShape(Shape.of(x.shape().dim(0), x.shape().dim(1), Dim.of(oh), Dim.of(ow)));
         }
     }

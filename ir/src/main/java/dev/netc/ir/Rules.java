@@ -40,7 +40,7 @@ final class Rules {
         int h = known(op, x.shape(), 2), w = known(op, x.shape(), 3);
         int oh = Padding.outSize(h, size, stride, padding.top(), padding.bottom());
         int ow = Padding.outSize(w, size, stride, padding.left(), padding.right());
-        if (oh <= 0 || ow <= 0) throw new ShapeError(op.mnemonic() + ": a " + size + "x" + size + " window does not fit input " + x.shape());
+        if (oh <= 0 || ow <= 0) throw new ShapeError(Padding.windowDoesNotFit(op.mnemonic(), size, size, h, w, x.shape(), padding));
         return x.withShape(Shape.of(x.shape().dim(0), x.shape().dim(1), Dim.of(oh), Dim.of(ow)));
     }
 }

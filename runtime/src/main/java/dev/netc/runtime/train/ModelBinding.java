@@ -6,6 +6,7 @@ import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
 import dev.netc.ir.Shape;
 import dev.netc.ir.train.TrainSpec;
+import dev.netc.compiler.OutputBuffers;
 import dev.netc.runtime.data.Dataset;
 import java.util.Arrays;
 import java.util.Map;
@@ -19,8 +20,8 @@ import java.util.Optional;
  * @param exampleSize      values per example that input takes (product of its non-batch dimensions)
  * @param labelsInput      the input the labels go into
  * @param oneHotClasses    0 when the labels input is i32 [B] (class indices); K when it is f32 [B, K] (one-hot)
- * @param scoresOutput     the first model output ({@link Graph.OutputRole#MODEL}: not the loss, a gradient or an update),
- *                         if it has shape f32 [B, K]
+ * @param scoresOutput     the buffer name of the first model output (not the loss, a gradient or an update) when
+ *                         it has shape f32 [B, K] ({@link OutputBuffers#bufferName}: the output's own node)
  * @param scoreClasses     K of {@code scoresOutput}, or 0 when there is none
  */
 public record ModelBinding(String featuresInput, int exampleSize, String labelsInput, int oneHotClasses,
@@ -49,17 +50,19 @@ public record ModelBinding(String featuresInput, int exampleSize, String labelsI
         else throw new TrainingSetupException("labels input '" + spec.labelsInput() + "' must be i32 [B] (class indices) or f32 [B, K] "
                     + "(one-hot), got " + labels.type());
 
+        // The prediction is the model's first output, found as a node: its name may also be an input's
+        // or parameter's (x = dense(x, 2); output x), so the buffer is read by OutputBuffers' name for it.
         Optional<String> scores = Optional.empty();
         int scoreClasses = 0;
-        for (var e : graph.outputs().entrySet()) {
-            if (graph.role(e.getKey()) != Graph.OutputRole.MODEL) continue;
-            Node out = graph.node(e.getValue());
+        var outputs = OutputBuffers.modelOutputs(graph);
+        if (!outputs.isEmpty()) {
+            var first = outputs.getFirst();
+            Node out = graph.node(first.getValue());
             Shape s = out.type().shape();
             if (out.type().dtype() == DType.F32 && s.rank() == 2 && !s.dim(0).isKnown() && s.dim(1) instanceof Dim.Known k) {
-                scores = Optional.of(e.getKey());
+                scores = Optional.of(OutputBuffers.bufferName(graph, first.getKey()));
                 scoreClasses = k.size();
             }
-            break; // only the first model output counts: it is the prediction
         }
         for (String metric : spec.metrics()) {
             if (!metric.equals("accuracy"))
@@ -83,6 +86,7 @@ public record ModelBinding(String featuresInput, int exampleSize, String labelsI
                     + labelsInput + "' is one-hot over " + oneHotClasses);
         if (scoresOutput.isPresent() && data.classes() > scoreClasses)
             throw new TrainingSetupException("dataset " + data.name() + " has " + data.classes() + " classes but output '"
-                    + scoresOutput.get() + "' scores only " + scoreClasses);
+                    + scoresOutput.get().substring(scoresOutput.get().startsWith(OutputBuffers.ALIAS_PREFIX)
+                    ? OutputBuffers.ALIAS_PREFIX.length() : 0) + "' scores only " + scoreClasses);
     }
 }

@@ -50,7 +50,7 @@ public final class Trainer {
         data.test().ifPresent(binding::check);
         int stepsPerEpoch = sampler.stepsPerEpoch();
         boolean epochMode = options.epochs().isPresent();
-        int totalSteps = epochMode ? Math.multiplyExact(options.epochs().getAsInt(), stepsPerEpoch) : options.steps().getAsInt();
+        int totalSteps = epochMode ? totalSteps(options.epochs().getAsInt(), stepsPerEpoch) : totalSteps(options.steps().getAsInt());
         int epochs = Math.ceilDiv(totalSteps, stepsPerEpoch);
         int logEvery = epochMode ? stepsPerEpoch
                 : Math.min(totalSteps, options.logEvery().orElse(Math.max(1, Math.ceilDiv(totalSteps, DEFAULT_LOG_LINES))));
@@ -128,6 +128,25 @@ public final class Trainer {
         out.println(finalLine(result));
         out.flush();
         return result;
+    }
+
+    /** The most optimizer steps one run can count (the step is an int in the generated update). */
+    static final int MAX_STEPS = Integer.MAX_VALUE - 1;
+
+    /** Epochs times steps per epoch, when that is a step count netc can run. */
+    static int totalSteps(int epochs, int stepsPerEpoch) {
+        long total = (long) epochs * stepsPerEpoch;
+        if (total > MAX_STEPS)
+            throw new TrainingSetupException(String.format(Locale.US,
+                    "%,d epochs of %,d steps each are %,d steps, more than a run can count (%,d); train for fewer epochs",
+                    epochs, stepsPerEpoch, total, MAX_STEPS));
+        return (int) total;
+    }
+
+    private static int totalSteps(int steps) {
+        if (steps > MAX_STEPS)
+            throw new TrainingSetupException(String.format(Locale.US, "%,d steps are more than a run can count (%,d)", steps, MAX_STEPS));
+        return steps;
     }
 
     /** E.g. {@code epoch 2/3  loss=0.2931  accuracy=0.9170  test_loss=0.2812 test_accuracy=0.9212  (12.3 s, 4,870 img/s)}. */

@@ -195,4 +195,18 @@ class TrainerTest {
                 () -> Trainer.train(new SoftmaxRegressionModel(2, 2, false), twoClasses, SPEC, DATA, options(1), new Console().out));
         assertEquals("dataset blobs-train has 3 classes but output 'logits' scores only 2", classes.getMessage());
     }
+
+    /** Issue 10: --epochs 50000000 overflowed the step count (an ArithmeticException, an internal error). */
+    @Test
+    void aRunLongerThanAStepCountCanHoldIsASetupError() {
+        TrainingSetupException epochs = assertThrows(TrainingSetupException.class,
+                () -> Trainer.train(initialised(1), GRAPH, SPEC, DATA, options(100_000_000), new Console().out));
+        assertEquals("100,000,000 epochs of 31 steps each are 3,100,000,000 steps, more than a run can count (2,147,483,646); "
+                + "train for fewer epochs", epochs.getMessage());
+        assertThrows(TrainingSetupException.class,
+                () -> Trainer.train(initialised(1), GRAPH, SPEC, DATA, options(2_000_000_000), new Console().out));
+        assertThrows(TrainingSetupException.class, () -> Trainer.train(initialised(1), GRAPH, SPEC, DATA,
+                TrainOptions.from(SPEC).withSteps(Integer.MAX_VALUE).withProgressBar(false), new Console().out));
+        assertEquals(Trainer.MAX_STEPS, Trainer.totalSteps(Trainer.MAX_STEPS / 2, 2));
+    }
 }
