@@ -36,7 +36,7 @@ final class CompileCommand implements Callable<Integer> {
         Graph g = optimizer == null ? m.graph() : Graphs.withGradients(m);
         if (target.equals("cuda")) return cuda(g, optimizer, m.name());
         Map<String, String> sources = JavaBackend.sources(g, optimizer, !noFuse, m.name());
-        for (var e : sources.entrySet()) AtomicFiles.writeString(outDir.resolve(e.getKey()), e.getValue());
+        for (var e : sources.entrySet()) Outputs.writeString(outDir.resolve(e.getKey()), e.getValue());
         System.out.println("wrote " + sources.size() + " file(s) to " + outDir);
         return 0;
     }
@@ -48,26 +48,18 @@ final class CompileCommand implements Callable<Integer> {
         Map<String, String> files = new LinkedHashMap<>();
         files.put(program.sourceName(), program.source());
         files.put("manifest.json", program.manifest().toJson());
-        for (var e : files.entrySet()) AtomicFiles.writeString(outDir.resolve(e.getKey()), e.getValue());
+        for (var e : files.entrySet()) Outputs.writeString(outDir.resolve(e.getKey()), e.getValue());
         int written = files.size();
         try {
             byte[] code = CudaBackend.compile(Nvrtc.load(), program, arch);
             String binary = program.sourceName().replace(".cu", "." + arch + (arch.startsWith("sm_") ? ".cubin" : ".ptx"));
-            if (arch.startsWith("sm_")) writeBytes(outDir.resolve(binary), code);
-            else AtomicFiles.writeString(outDir.resolve(binary), new String(code, StandardCharsets.UTF_8).replace("\0", ""));
+            if (arch.startsWith("sm_")) Outputs.write(outDir.resolve(binary), code);
+            else Outputs.writeString(outDir.resolve(binary), new String(code, StandardCharsets.UTF_8).replace("\0", ""));
             written++;
         } catch (CudaUnavailableException e) {
             System.err.println("note: " + e.getMessage() + " Wrote the CUDA source without " + (arch.startsWith("sm_") ? "a CUBIN." : "PTX."));
         }
         System.out.println("wrote " + written + " file(s) to " + outDir + " (" + program.manifest().launches().size() + " kernel launches)");
         return 0;
-    }
-
-    private static void writeBytes(Path target, byte[] bytes) {
-        try {
-            dev.netc.runtime.io.AtomicFiles.write(target, bytes);
-        } catch (java.io.IOException e) {
-            throw new UserError(target + ": error: cannot write: " + e.getMessage());
-        }
     }
 }
