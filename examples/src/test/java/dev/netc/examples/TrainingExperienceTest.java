@@ -522,7 +522,7 @@ class TrainingExperienceTest {
         Path wide = Files.writeString(dir.resolve("wide.net"), SPIRALS.replace("HIDDEN", "4096").replace("points=200", "points=" + 2 * batch));
         String heapErr = userError("train", wide.toString(), "--batch", Long.toString(batch), "--steps", "1");
         assertTrue(heapErr.startsWith("error: batch " + batch + " needs about "), heapErr);
-        assertTrue(heapErr.contains("more than this JVM may use (") && heapErr.contains("its maximum heap)"), heapErr);
+        assertTrue(heapErr.contains("more than this JVM can hold (its maximum heap is "), heapErr);
         assertTrue(heapErr.contains("NETC_JAVA_OPTS=-Xmx"), heapErr);
     }
 

@@ -9,6 +9,9 @@ import dev.netc.ir.train.OptimizerSpec;
 import dev.netc.runtime.backend.JavaBackend;
 import dev.netc.runtime.data.Dataset;
 import dev.netc.runtime.data.DatasetSplits;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntToLongFunction;
@@ -25,12 +28,31 @@ import java.util.function.IntToLongFunction;
 public final class MemoryBudget {
     /** The largest Java array (HotSpot refuses a few elements below Integer.MAX_VALUE). */
     static final long MAX_ARRAY_ELEMENTS = Integer.MAX_VALUE - 8;
-    /** Share of the heap the estimate may take: the JVM, the compiled model and the collector need the rest. */
-    static final double HEAP_SHARE = 0.85;
+    /** Share of the long-lived space the estimate may take: the JVM, the compiled model and the collector need the rest. */
+    static final double HEAP_SHARE = 0.9;
     /** How the ./netc launcher is told to use more heap. */
     public static final String HEAP_ADVICE = "NETC_JAVA_OPTS=-Xmx<size> (./netc runs the JVM with -Xmx8g unless NETC_JAVA_OPTS sets another)";
 
     private MemoryBudget() {}
+
+    /**
+     * The heap: its maximum and how much of it can hold long-lived data. The model's buffers live as long
+     * as the run, so they end up in the old generation; with the parallel collector (./netc's) that is
+     * two thirds of the heap, and a batch whose buffers fit the heap but not the old generation runs out
+     * of memory all the same.
+     */
+    record Heap(long max, long longLived) {
+        static Heap current() {
+            long max = Runtime.getRuntime().maxMemory();
+            long old = -1;
+            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                String name = pool.getName();
+                if (pool.getType() == MemoryType.HEAP && (name.contains("Old Gen") || name.contains("Tenured")))
+                    old = Math.max(old, pool.getUsage().getMax());
+            }
+            return new Heap(max, old > 0 && old < max ? old : max);
+        }
+    }
 
     /**
      * Checks a training run: the model compiled for training at {@code batch}, and again at the test
@@ -40,19 +62,18 @@ public final class MemoryBudget {
      */
     public static void checkTraining(Graph trainGraph, OptimizerSpec optimizer, boolean fuse, int batch, DatasetSplits data) {
         int evalBatch = data.test().map(t -> Math.min(Evaluator.MAX_BATCH, t.size())).orElse(0);
-        check(List.of(JavaBackend.plan(trainGraph, optimizer, fuse)), optimizer, batch, evalBatch, dataBytes(data), "--batch",
-                Runtime.getRuntime().maxMemory());
+        check(List.of(JavaBackend.plan(trainGraph, optimizer, fuse)), optimizer, batch, evalBatch, dataBytes(data), "--batch", Heap.current());
     }
 
     /** Checks inference (netc eval) at {@code batch} examples per forward pass. */
     public static void checkInference(Graph graph, boolean fuse, int batch, DatasetSplits data) {
-        check(List.of(JavaBackend.plan(graph, null, fuse)), null, batch, 0, dataBytes(data), "--batch", Runtime.getRuntime().maxMemory());
+        check(List.of(JavaBackend.plan(graph, null, fuse)), null, batch, 0, dataBytes(data), "--batch", Heap.current());
     }
 
     /** Checks netc bench: the model compiled fused and unfused, both held at {@code batch} at once. */
     public static void checkBench(Graph graph, OptimizerSpec optimizer, int batch) {
         check(List.of(JavaBackend.plan(graph, optimizer, true), JavaBackend.plan(graph, optimizer, false)), optimizer, batch, 0, 0, "--batch",
-                Runtime.getRuntime().maxMemory());
+                Heap.current());
     }
 
     /** The message for an {@link OutOfMemoryError} that got past the estimate. */
@@ -64,9 +85,9 @@ public final class MemoryBudget {
     /**
      * The check itself, for tests: {@code plans} are held at once, each at {@code batch} (and at
      * {@code otherBatch}, e.g. the test pass's, when larger), beside {@code dataBytes} of data, within
-     * {@code maxHeap} bytes.
+     * the heap's long-lived space.
      */
-    static void check(List<KernelPlan> plans, OptimizerSpec optimizer, int batch, int otherBatch, long dataBytes, String flag, long maxHeap) {
+    static void check(List<KernelPlan> plans, OptimizerSpec optimizer, int batch, int otherBatch, long dataBytes, String flag, Heap heap) {
         int peakBatch = Math.max(batch, otherBatch);
         for (KernelPlan plan : plans) checkArraySizes(plan.graph(), batch, peakBatch, flag);
         long state = 0;
@@ -77,16 +98,17 @@ public final class MemoryBudget {
             for (KernelPlan plan : plans) sum += MemoryPlanner.plan(plan, b).peakBytes();
             return sum;
         };
-        if (maxHeap == Long.MAX_VALUE) return;
+        if (heap.max() == Long.MAX_VALUE) return;
         long needed = need.applyAsLong(peakBatch);
-        long budget = (long) ((maxHeap - dataBytes) * HEAP_SHARE);
+        long budget = (long) (heap.longLived() * HEAP_SHARE) - dataBytes;
         if (needed <= budget) return;
         int fits = largestFitting(need, budget, peakBatch);
         String data = dataBytes > 0 ? " beside the " + bytes(dataBytes) + " the loaded data takes" : "";
         throw new TrainingSetupException("batch " + batch + " needs about " + bytes(needed) + " of memory for the model's buffers"
                 + (stateBytes > 0 || optimizer != null ? ", parameters and optimizer state" : " and parameters")
-                + (peakBatch > batch ? " (the test pass runs at batch " + peakBatch + ")" : "") + data + ", more than this JVM may use ("
-                + bytes(maxHeap) + ", its maximum heap); "
+                + (peakBatch > batch ? " (the test pass runs at batch " + peakBatch + ")" : "") + data + ", more than this JVM can hold"
+                + " (its maximum heap is " + bytes(heap.max()) + (heap.longLived() < heap.max() ? ", of which " + bytes(heap.longLived())
+                + " can hold long-lived data" : "") + "); "
                 + (fits >= 1 ? "use a smaller " + flag + " (about " + String.format(Locale.US, "%,d", fits) + " fits), or " : "")
                 + "raise the limit with " + HEAP_ADVICE);
     }
