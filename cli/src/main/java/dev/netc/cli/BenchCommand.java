@@ -1,5 +1,7 @@
 package dev.netc.cli;
 
+import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.Pipeline;
 import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.Graph;
 import dev.netc.ir.train.TrainSpec;
@@ -7,8 +9,13 @@ import dev.netc.runtime.bench.BenchOptions;
 import dev.netc.runtime.bench.BenchReport;
 import dev.netc.runtime.bench.BenchResult;
 import dev.netc.runtime.bench.ModelBench;
+import dev.netc.runtime.io.IoErrors;
+import dev.netc.runtime.io.OutputFiles;
+import dev.netc.runtime.train.MemoryBudget;
+import dev.netc.runtime.train.TrainingSetupException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,13 +48,24 @@ final class BenchCommand implements Callable<Integer> {
         if (n < 1) throw new UserError("error: --batch must be at least 1");
         if (steps < 1) throw new UserError("error: --steps must be at least 1");
         if (warmup < 0) throw new UserError("error: --warmup must be at least 0");
-        BenchResult result = ModelBench.run(m.graph(), spec.optimizer(), m.name(), new BenchOptions(n, warmup, steps, seed));
+        if (json != null)
+            Outputs.check(List.of(new OutputFiles.Output("--json", json)), List.of(new OutputFiles.Input("the model source", file)));
+        BenchResult result;
+        try {
+            MemoryBudget.checkBench(Pipeline.compile(m, CompileOptions.training()),
+                    Pipeline.compile(m, CompileOptions.training().fused(false)), n);
+            result = ModelBench.run(m.graph(), spec.optimizer(), m.name(), new BenchOptions(n, warmup, steps, seed));
+        } catch (TrainingSetupException e) {
+            throw new UserError("error: " + e.getMessage());
+        } catch (OutOfMemoryError e) {
+            throw new UserError("error: " + MemoryBudget.outOfMemory(n));
+        }
         System.out.print(BenchReport.table(result));
         if (json != null) {
             try {
                 BenchReport.writeJson(json, result);
             } catch (IOException e) {
-                throw new UserError(json + ": error: cannot write: " + e.getMessage());
+                throw new UserError("error: cannot write " + json + ": " + IoErrors.describe(e, json));
             }
             System.out.println("\nwrote " + json);
         }

@@ -37,7 +37,7 @@ final class CompileCommand implements Callable<Integer> {
         Compilation c = Pipeline.compile(m, options.fused(!noFuse));
         if (target.equals("cuda")) return cuda(c, m.name());
         Map<String, String> sources = JavaBackend.sources(c, m.name());
-        for (var e : sources.entrySet()) AtomicFiles.writeString(outDir.resolve(e.getKey()), e.getValue());
+        for (var e : sources.entrySet()) Outputs.writeString(outDir.resolve(e.getKey()), e.getValue());
         System.out.println("wrote " + sources.size() + " file(s) to " + outDir);
         return 0;
     }
@@ -48,13 +48,13 @@ final class CompileCommand implements Callable<Integer> {
         Map<String, String> files = new LinkedHashMap<>();
         files.put(program.sourceName(), program.source());
         files.put("manifest.json", program.manifest().toJson());
-        for (var e : files.entrySet()) AtomicFiles.writeString(outDir.resolve(e.getKey()), e.getValue());
+        for (var e : files.entrySet()) Outputs.writeString(outDir.resolve(e.getKey()), e.getValue());
         int written = files.size();
         try {
             byte[] code = CudaBackend.compile(Nvrtc.load(), program, arch);
             String binary = program.sourceName().replace(".cu", "." + arch + (arch.startsWith("sm_") ? ".cubin" : ".ptx"));
-            if (arch.startsWith("sm_")) writeBytes(outDir.resolve(binary), code);
-            else AtomicFiles.writeString(outDir.resolve(binary), new String(code, StandardCharsets.UTF_8).replace("\0", ""));
+            if (arch.startsWith("sm_")) Outputs.write(outDir.resolve(binary), code);
+            else Outputs.writeString(outDir.resolve(binary), new String(code, StandardCharsets.UTF_8).replace("\0", ""));
             written++;
         } catch (CudaUnavailableException e) {
             System.err.println("note: " + e.getMessage() + " Wrote the CUDA source without " + (arch.startsWith("sm_") ? "a CUBIN." : "PTX."));

@@ -3,6 +3,7 @@ package dev.netc.cli;
 import dev.netc.api.GeneratedModel;
 import dev.netc.compiler.CompileOptions;
 import dev.netc.compiler.Pipeline;
+import dev.netc.ir.plan.Compilation;
 import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.Graph;
 import dev.netc.ir.train.TrainSpec;
@@ -13,6 +14,7 @@ import dev.netc.runtime.data.Dataset;
 import dev.netc.runtime.data.DatasetSplits;
 import dev.netc.runtime.train.Evaluation;
 import dev.netc.runtime.train.Evaluator;
+import dev.netc.runtime.train.MemoryBudget;
 import dev.netc.runtime.train.TrainingSetupException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -46,20 +48,24 @@ final class EvalCommand implements Callable<Integer> {
         if (spec.dataset().isEmpty())
             throw new UserError(file + ": error: the train block of '" + m.name() + "' names no dataset (add `dataset = ...`)");
         Checkpoint checkpoint = TrainCommand.loadCheckpoint(weights);
-        Graph graph = m.graph();
-        GeneratedModel compiled = JavaBackend.compile(Pipeline.compile(m, CompileOptions.inferenceOnly().fused(!noFuse)), m.name());
-        TrainCommand.guard(() -> {
-            Checkpoints.restore(checkpoint, compiled, graph, false);
-            return checkpoint;
-        });
         DatasetSplits data = TrainCommand.loadData(spec, file, dataDir);
         Dataset test = data.test().orElseThrow(() -> new UserError("error: dataset " + data.train().name()
                 + " has no test split to evaluate on (for csv, give test=\"FILE.csv\" or test_fraction)"));
+        Graph graph = m.graph();
         Evaluation result;
         try {
+            Compilation compilation = Pipeline.compile(m, CompileOptions.inferenceOnly().fused(!noFuse));
+            MemoryBudget.checkInference(compilation, Math.min(batch, test.size()), data);
+            GeneratedModel compiled = JavaBackend.compile(compilation, m.name());
+            TrainCommand.guard(() -> {
+                Checkpoints.restore(checkpoint, compiled, graph, false);
+                return checkpoint;
+            });
             result = Evaluator.evaluate(compiled, graph, spec, test, batch);
         } catch (TrainingSetupException e) {
             throw new UserError("error: " + e.getMessage());
+        } catch (OutOfMemoryError e) {
+            throw new UserError("error: " + MemoryBudget.outOfMemory(Math.min(batch, test.size())));
         }
         System.out.println(result.line("test"));
         if (!Double.isFinite(result.loss()))

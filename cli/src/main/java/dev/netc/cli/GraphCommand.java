@@ -3,7 +3,9 @@ package dev.netc.cli;
 import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.DotPrinter;
 import dev.netc.ir.Graph;
+import dev.netc.runtime.io.OutputFiles;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,8 +20,9 @@ final class GraphCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         CheckedModel m = ModelLoader.load(file, model);
+        Outputs.check(List.of(new OutputFiles.Output("-o", output)), List.of(new OutputFiles.Input("the model source", file)));
         Graph g = grad ? Graphs.withGradients(m) : m.graph();
-        AtomicFiles.writeString(output, DotPrinter.print(g, m.name()));
+        Outputs.writeString(output, DotPrinter.print(g, m.name()));
         System.out.println("wrote " + output + " (" + g.size() + " nodes)");
         return 0;
     }

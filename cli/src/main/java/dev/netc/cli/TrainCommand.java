@@ -18,6 +18,8 @@ import dev.netc.runtime.cuda.CudaUnavailableException;
 import dev.netc.runtime.data.DataException;
 import dev.netc.runtime.data.DatasetRegistry;
 import dev.netc.runtime.data.DatasetSplits;
+import dev.netc.runtime.io.OutputFiles;
+import dev.netc.runtime.train.MemoryBudget;
 import dev.netc.runtime.train.ParameterInitializer;
 import dev.netc.runtime.train.TrainOptions;
 import dev.netc.runtime.train.Trainer;
@@ -25,7 +27,10 @@ import dev.netc.runtime.train.TrainingDivergedException;
 import dev.netc.runtime.train.TrainingSetupException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -60,6 +65,9 @@ final class TrainCommand implements Callable<Integer> {
     Integer logEvery;
     @Option(names = "--no-fuse", description = "Compile every op as its own kernel.") boolean noFuse;
     @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
+    @Option(names = "--allow-changed-run", description = "With --resume: continue even though the model, optimizer, learning rate, "
+            + "dataset, data, seed, batch or backend differ from the checkpoint's (each change is reported); without it such a "
+            + "resume is refused.") boolean allowChangedRun;
 
     static final class Length {
         @Option(names = "--epochs", paramLabel = "N") Integer epochs;
@@ -71,26 +79,59 @@ final class TrainCommand implements Callable<Integer> {
         TrainSpec spec = m.train().orElseThrow(() ->
                 new UserError(file + ": error: model '" + m.name() + "' has no train block"));
         checkBackend(backend);
-        Optional<Checkpoint> from = Optional.ofNullable(resume).map(TrainCommand::loadCheckpoint);
-        Optional<TrainingState> state = from.map(c -> guard(c::requireState));
-        TrainOptions options = options(spec, state, m.name());
-        if (from.isPresent()) options = options.withResume(from.get());
         if (spec.dataset().isEmpty())
             throw new UserError(file + ": error: the train block of '" + m.name() + "' names no dataset (add `dataset = ...`)");
+        checkOutputs(spec);
+        Optional<Checkpoint> from = Optional.ofNullable(resume).map(TrainCommand::loadCheckpoint);
+        Optional<TrainingState> state = from.map(c -> guard(c::requireState));
+        TrainOptions options = options(spec, state, m.name()).withSetting("backend", backend).withSetting("fusion", noFuse ? "off" : "on")
+                .withAllowChangedRun(allowChangedRun);
+        if (from.isPresent()) options = options.withResume(from.get());
         DatasetSplits data = loadData(spec, file, dataDir);
         Compilation compilation = Pipeline.compile(m, CompileOptions.training().fused(!noFuse));
         Graph graph = compilation.graph();
-        GeneratedModel compiled = compileFor(backend, compilation, m.name());
-        ParameterInitializer.initialize(compiled, graph, options.seed());
+        if (backend.equals("java")) {
+            try {
+                MemoryBudget.checkTraining(compilation, options.batch(), data);
+            } catch (TrainingSetupException e) {
+                throw new UserError("error: " + e.getMessage());
+            }
+        }
         try {
+            GeneratedModel compiled = compileFor(backend, compilation, m.name());
+            ParameterInitializer.initialize(compiled, graph, options.seed());
             Trainer.train(compiled, graph, spec, data, options, System.out);
         } catch (TrainingDivergedException | TrainingSetupException | CheckpointException e) {
             throw new UserError("error: " + e.getMessage());
         } catch (UncheckedIOException e) {
             throw new UserError("error: " + e.getMessage());
+        } catch (OutOfMemoryError e) {
+            throw new UserError("error: " + MemoryBudget.outOfMemory(options.batch()));
         }
         return 0;
     }
+
+    /**
+     * Before any work: every output can be written, no two outputs are one file, and none overwrites
+     * the model source, a data file or the checkpoint resumed from (except --save, which may continue
+     * the --resume checkpoint).
+     */
+    private void checkOutputs(TrainSpec spec) {
+        List<OutputFiles.Output> outputs = new ArrayList<>();
+        if (save != null) outputs.add(new OutputFiles.Output("--save", save, Set.of(RESUMED)));
+        if (metrics != null) outputs.add(new OutputFiles.Output("--metrics", metrics));
+        if (plot != null) outputs.add(new OutputFiles.Output("--plot", plot));
+        if (outputs.isEmpty()) return;
+        List<OutputFiles.Input> inputs = new ArrayList<>();
+        inputs.add(new OutputFiles.Input("the model source", file));
+        if (resume != null) inputs.add(new OutputFiles.Input(RESUMED, resume));
+        Path base = Optional.ofNullable(file.toAbsolutePath().getParent()).orElse(Path.of(""));
+        for (Path p : DatasetRegistry.inputFiles(spec.dataset().orElseThrow(), Optional.ofNullable(dataDir), base))
+            inputs.add(new OutputFiles.Input("the data file", p));
+        Outputs.check(outputs, inputs);
+    }
+
+    private static final String RESUMED = "the --resume checkpoint";
 
     /** The model compiled for the chosen backend; a machine that cannot run CUDA is a user error, not a crash. */
     private static GeneratedModel compileFor(String backend, Compilation compilation, String name) {

@@ -90,6 +90,22 @@ class CliContractTest {
         assertFalse(noData.err().contains("at dev.netc"), noData.err());
     }
 
+    /** Issue 10, item 15: netc bench --batch 100000000 was a raw OutOfMemoryError. */
+    @Test
+    void benchRefusesABatchTooLargeForMemoryAndAJsonOverTheModel() throws IOException {
+        Examples.Run huge = Examples.netc("bench", ex("spirals.net"), "--batch", "100000000");
+        assertEquals(2, huge.exit(), huge.err());
+        assertTrue(huge.err().startsWith("error: batch 100000000 is too large: "), huge.err());
+        assertTrue(huge.err().contains("more than a Java array can"), huge.err());
+        assertFalse(huge.err().contains("Exception") || huge.err().contains("OutOfMemoryError"), huge.err());
+
+        Path model = Files.writeString(tmp.resolve("s.net"), Files.readString(Examples.example("spirals.net")));
+        Examples.Run over = Examples.netc("bench", model.toString(), "--steps", "1", "--warmup", "0", "--json", model.toString());
+        assertEquals(2, over.exit(), over.err());
+        assertTrue(over.err().contains("--json " + model + " would overwrite the model source"), over.err());
+        assertEquals(Files.readString(Examples.example("spirals.net")), Files.readString(model));
+    }
+
     @Test
     void irShowsTypedNodesAndTheGradientGraph() {
         Examples.Run plain = Examples.netc("ir", ex("oracle_332.net"));

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -87,7 +88,7 @@ class TrainingExperienceTest {
         assertEquals(a.tensors().keySet(), b.tensors().keySet());
         assertTrue(a.tensors().keySet().containsAll(java.util.List.of("dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias")),
                 a.tensors().keySet().toString());
-        assertTrue(a.tensors().keySet().stream().anyMatch(k -> k.startsWith("adam_")), "optimizer state is saved too");
+        assertTrue(a.tensors().keySet().stream().anyMatch(k -> k.startsWith("optimizer::adam_")), "optimizer state is saved too");
         for (var e : a.tensors().entrySet()) {
             float[] x = e.getValue().values(), y = b.tensors().get(e.getKey()).values();
             assertEquals(x.length, y.length, e.getKey());
@@ -185,7 +186,7 @@ class TrainingExperienceTest {
         flipped[flipped.length - 6] ^= 0x40;
         Path corrupt = Files.write(dir.resolve("corrupt.st"), flipped);
         assertTrue(userError("eval", net.toString(), "--weights", corrupt.toString())
-                .startsWith("error: " + corrupt + ": corrupt: the tensor data does not match its checksum"));
+                .startsWith("error: " + corrupt + ": corrupt: the file does not match its checksum"));
 
         Path text = Files.writeString(dir.resolve("text.st"), "these are not weights at all");
         assertTrue(userError("eval", net.toString(), "--weights", text.toString()).contains("is impossible for a file of 28 bytes"));
@@ -341,6 +342,224 @@ class TrainingExperienceTest {
                 userError("train", net.toString(), "--steps", "8", "--seed", "4", "--resume", save.toString()));
         assertTrue(userError("train", net.toString(), "--steps", "4", "--resume", save.toString())
                 .contains("is already at step 4 of a run of 4 steps"));
+    }
+
+    // ---- issue 10: wrong answers, lost files and stack traces ----
+
+    /** Item 5: a block named momentum (SGD momentum) and a layer named adam_m/dense (Adam) share names with optimizer state. */
+    @Test
+    void optimizerStateNeverOverwritesAParameterWithItsName() throws IOException {
+        for (String optimizer : new String[] {"sgd(lr=0.05, momentum=0.9)", "adam(lr=0.01)"}) {
+            Path net = Files.writeString(dir.resolve("clash.net"), """
+                    block momentum(x) {
+                      return dense(x, 8, activation=relu)
+                    }
+                    model clash {
+                      input x: f32[B, 2]
+                      h = dense(x, 4, activation=relu)
+                      h = momentum(h)
+                      h = dense(h, 6, name="adam_m/dense")
+                      logits = dense(h, 2)
+                      output logits
+                    }
+                    train clash {
+                      input y: i32[B]
+                      loss = softmax_cross_entropy(logits, y)
+                      optimizer = OPTIMIZER
+                      batch = 16
+                      dataset = spirals(points=200)
+                    }
+                    """.replace("OPTIMIZER", optimizer));
+            Path save = dir.resolve("clash.st");
+            ok("train", net.toString(), "--steps", "3", "--save", save.toString(), "--no-progress");
+            Checkpoint c = Checkpoints.load(save);
+            assertEquals("[4, 8]", Arrays.toString(c.tensors().get("momentum/dense/kernel").shape()), optimizer);
+            assertEquals("[8, 6]", Arrays.toString(c.tensors().get("adam_m/dense/kernel").shape()), optimizer);
+            ok("train", net.toString(), "--steps", "6", "--resume", save.toString(), "--save", save.toString(), "--no-progress");
+            ok("eval", net.toString(), "--weights", save.toString());
+        }
+    }
+
+    /** Item 6: outputs are checked against each other and the inputs before training; nothing is written. */
+    @Test
+    void outputsThatWouldOverwriteEachOtherOrAnInputAreRefusedBeforeTraining() throws IOException {
+        Path net = spirals("sp.net", 8);
+        String source = Files.readString(net);
+        Path x = dir.resolve("x.out");
+        Examples.Run both = Examples.netc("train", net.toString(), "--steps", "3", "--save", x.toString(), "--metrics", x.toString());
+        assertEquals(2, both.exit());
+        assertEquals("error: --save and --metrics name the same file " + x + "; give each output its own file", both.err().strip());
+        assertEquals("", both.out(), "refused before training");
+        assertTrue(Files.notExists(x));
+        assertTrue(userError("train", net.toString(), "--steps", "3", "--save", x.toString(), "--plot", x.toString())
+                .startsWith("error: --save and --plot name the same file"));
+        assertEquals("error: --save " + net + " would overwrite the model source " + net + "; write it to another file",
+                userError("train", net.toString(), "--steps", "3", "--save", net.toString()));
+        assertEquals(source, Files.readString(net), "the model source is untouched");
+
+        Path run = dir.resolve("run.st");
+        ok("train", net.toString(), "--steps", "3", "--save", run.toString(), "--no-progress");
+        byte[] saved = Files.readAllBytes(run);
+        assertTrue(userError("train", net.toString(), "--steps", "6", "--resume", run.toString(), "--plot", run.toString())
+                .startsWith("error: --plot " + run + " would overwrite the --resume checkpoint"));
+        assertArrayEquals(saved, Files.readAllBytes(run));
+        ok("train", net.toString(), "--steps", "6", "--resume", run.toString(), "--save", run.toString(), "--no-progress");
+
+        Path csvNet = Files.writeString(dir.resolve("flowers.net"), CSV);
+        Path data = Files.writeString(dir.resolve("flowers.csv"), flowers(60, 0));
+        Files.writeString(dir.resolve("flowers-test.csv"), flowers(15, 1));
+        assertEquals("error: --metrics " + data + " would overwrite the data file " + data + "; write it to another file",
+                userError("train", csvNet.toString(), "--metrics", data.toString()));
+        Path dot = dir.resolve("g.dot");
+        assertTrue(userError("graph", net.toString(), "-o", net.toString()).contains("would overwrite the model source"));
+        ok("graph", net.toString(), "-o", dot.toString());
+    }
+
+    /** Item 7: a save through a symbolic link updates the file it points to; a device or FIFO is never replaced. */
+    @Test
+    void savesWriteThroughSymbolicLinksAndNeverReplaceADevice() throws Exception {
+        Path net = spirals("sp.net", 8);
+        Path real = Files.createDirectory(dir.resolve("runs")).resolve("real.st");
+        Path link = Files.createSymbolicLink(dir.resolve("latest.st"), Path.of("runs/real.st"));
+        ok("train", net.toString(), "--steps", "3", "--save", link.toString(), "--no-progress");
+        assertTrue(Files.isSymbolicLink(link), "the link stays a link");
+        assertEquals(3, Checkpoints.load(real).requireState().step(), "its target holds the checkpoint");
+        ok("train", net.toString(), "--steps", "5", "--resume", link.toString(), "--save", link.toString(), "--no-progress");
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals(5, Checkpoints.load(real).requireState().step(), "and is updated, not left stale");
+
+        Path fifo = dir.resolve("pipe");
+        Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo is not available");
+        Examples.Run r = Examples.netc("train", net.toString(), "--steps", "3", "--save", fifo.toString());
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains("--save " + fifo + ": cannot be written: it is not a regular file"), r.err());
+        assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo), "still a FIFO");
+    }
+
+    /** Item 8: the temp files of an interrupted save are deleted by the next save. */
+    @Test
+    void theNextSaveDeletesTheTempFilesOfAnInterruptedOne() throws Exception {
+        Path net = spirals("sp.net", 8);
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path stale = Files.write(dir.resolve(".run.st.netc-" + gone.pid() + "-5eed.tmp"), new byte[4096]);
+        Path older = Files.write(dir.resolve(".run.st.0123456789abcdef.tmp"), new byte[4096]);
+        ok("train", net.toString(), "--steps", "3", "--save", dir.resolve("run.st").toString(), "--no-progress");
+        assertTrue(Files.notExists(stale) && Files.notExists(older));
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("run.st", "sp.net"), files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+    }
+
+    /** Item 9: a resume with another model, optimizer, learning rate or dataset is refused, naming what changed. */
+    @Test
+    void resumeRefusesAnotherRunAndNamesWhatChanged() throws IOException {
+        Path net = spirals("sp.net", 8);
+        Path save = dir.resolve("run.st");
+        ok("train", net.toString(), "--steps", "4", "--save", save.toString(), "--no-progress");
+        String resume = save.toString();
+
+        assertEquals("error: " + save + ": was trained with learning rate 0.02, this run has learning rate 0.05; resume with the same"
+                + " settings to continue the same run, or pass --allow-changed-run to continue it with this change",
+                userError("train", net.toString(), "--steps", "8", "--resume", resume, "--lr", "0.05"));
+        Path tanh = Files.writeString(dir.resolve("tanh.net"), Files.readString(net).replace("activation=relu", "activation=tanh"));
+        assertTrue(userError("train", tanh.toString(), "--steps", "8", "--resume", resume)
+                .startsWith("error: " + save + ": was trained with model sha256:"));
+        Path beta = Files.writeString(dir.resolve("beta.net"), Files.readString(net).replace("adam(lr=0.02)", "adam(lr=0.02, beta1=0.8)"));
+        assertTrue(userError("train", beta.toString(), "--steps", "8", "--resume", resume)
+                .startsWith("error: " + save + ": was trained with optimizer adam(beta1=0.9, beta2=0.999, epsilon=0.0000001), this run has"
+                        + " optimizer adam(beta1=0.8,"));
+        Path points = Files.writeString(dir.resolve("points.net"), Files.readString(net).replace("points=200", "points=300"));
+        assertTrue(userError("train", points.toString(), "--steps", "8", "--resume", resume)
+                .startsWith("error: " + save + ": was trained with dataset spirals(points=200), this run has dataset spirals(points=300)"));
+        assertTrue(userError("train", net.toString(), "--steps", "8", "--resume", resume, "--no-fuse")
+                .startsWith("error: " + save + ": was trained with fusion on, this run has fusion off"));
+
+        Examples.Run changed = ok("train", net.toString(), "--steps", "8", "--resume", resume, "--lr", "0.05", "--allow-changed-run",
+                "--no-progress");
+        assertEquals("note: the run continues with another learning rate: 0.05 (the checkpoint's: 0.02), as --allow-changed-run allows",
+                changed.out().lines().toList().get(1));
+    }
+
+    /** Item 10: the checksum covers the header; a netc checkpoint without it is refused by resume and eval. */
+    @Test
+    void anEditedHeaderOrARemovedChecksumIsRefused() throws IOException {
+        Path net = spirals("sp.net", 8);
+        Path save = dir.resolve("run.st");
+        ok("train", net.toString(), "--steps", "12", "--save", save.toString(), "--no-progress");
+        byte[] bytes = Files.readAllBytes(save);
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        assertTrue(text.contains("\"step\":\"12\""), text.substring(0, 200));
+
+        Path edited = Files.write(dir.resolve("edited.st"), text.replace("\"step\":\"12\"", "\"step\":\"05\"")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        assertTrue(userError("train", net.toString(), "--steps", "24", "--resume", edited.toString())
+                .startsWith("error: " + edited + ": corrupt: the file does not match its checksum"));
+        assertTrue(userError("eval", net.toString(), "--weights", edited.toString()).contains("corrupt"));
+
+        long n = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        String header = new String(bytes, 8, (int) n, StandardCharsets.UTF_8).strip().replaceAll(",\"checksum\":\"crc32:[0-9a-f]{8}\"", "");
+        byte[] json = header.getBytes(StandardCharsets.UTF_8);
+        byte[] data = Arrays.copyOfRange(bytes, (int) (8 + n), bytes.length);
+        Path stripped = Files.write(dir.resolve("stripped.st"), ByteBuffer.allocate(8 + json.length + data.length)
+                .order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).put(json).put(data).array());
+        assertTrue(userError("train", net.toString(), "--steps", "24", "--resume", stripped.toString()).contains("has no 'checksum'"));
+        assertTrue(userError("eval", net.toString(), "--weights", stripped.toString()).contains("has no 'checksum'"));
+    }
+
+    /** Item 15: a batch too large for the heap, or for one Java array, is a user error with the figures, not an OutOfMemoryError. */
+    @Test
+    void aBatchTooLargeForMemoryIsAUserError() throws IOException {
+        Path net = spirals("sp.net", 64);
+        String err = userError("train", net.toString(), "--batch", "100000000", "--steps", "1");
+        assertTrue(err.matches("error: batch 100000000 is too large: .* would hold 6,400,000,000 elements, more than a Java array can"
+                + " \\(2,147,483,639\\); use a smaller --batch \\(at most [\\d,]+\\)"), err);
+
+        // a layer wide enough that the buffers at this batch need several times the test JVM's heap, yet fit in arrays
+        long heap = Runtime.getRuntime().maxMemory();
+        long batch = Math.min(500_000, Math.max(1000, 3 * heap / (4096L * 4 * 3)));
+        Assumptions.assumeTrue(batch * 4096 * 4 * 3 > 2 * heap, "the heap is too large for this test");
+        Path wide = Files.writeString(dir.resolve("wide.net"), SPIRALS.replace("HIDDEN", "4096").replace("points=200", "points=" + 2 * batch));
+        String heapErr = userError("train", wide.toString(), "--batch", Long.toString(batch), "--steps", "1");
+        assertTrue(heapErr.startsWith("error: batch " + batch + " needs about "), heapErr);
+        assertTrue(heapErr.contains("more than this JVM can hold (its maximum heap is "), heapErr);
+        assertTrue(heapErr.contains("NETC_JAVA_OPTS=-Xmx"), heapErr);
+    }
+
+    /** Smaller items: bad output paths are refused before training with the reason; --data FILE says it is a file. */
+    @Test
+    void badOutputPathsAndADataFileAreRefusedUpFrontWithTheReason() throws IOException {
+        Path net = spirals("sp.net", 8);
+        Path notes = Files.writeString(dir.resolve("notes.txt"), "a file");
+        Examples.Run r = Examples.netc("train", net.toString(), "--save", notes.resolve("w.st").toString());
+        assertEquals(2, r.exit());
+        assertEquals("error: --save " + notes.resolve("w.st") + ": cannot be written: " + notes + " is not a directory", r.err().strip());
+        assertEquals("", r.out(), "before the first epoch");
+        assertEquals("error: --metrics " + dir + ": cannot be written: it is a directory",
+                userError("train", net.toString(), "--metrics", dir.toString()));
+
+        Path mnistNet = Examples.example("mnist_softmax.net");
+        String err = userError("train", mnistNet.toString(), "--data", notes.toString(), "--steps", "1");
+        assertTrue(err.startsWith("error: MNIST directory " + notes + " is a file, not a directory"), err);
+    }
+
+    @Test
+    void csvLabelsThatAreNotClassIndicesNameTheirLineOrAreReadAsNames() throws IOException {
+        Path net = Files.writeString(dir.resolve("flowers.net"), CSV);
+        Files.writeString(dir.resolve("flowers.csv"), numbered(flowers(60, 0)) + "12,-1,1.0,70\n");
+        Files.writeString(dir.resolve("flowers-test.csv"), numbered(flowers(15, 1)));
+        assertEquals("error: flowers.csv:62: label '-1' is not a class index (0, 1, ...): labels that are numbers must be whole numbers from 0"
+                + " (to read every label as a class name instead, add labels=names to the dataset)", userError("train", net.toString()));
+
+        Files.writeString(net, CSV.replace("label=\"species\", ", "label=\"species\", labels=names, "));
+        Files.writeString(dir.resolve("flowers.csv"), numbered(flowers(60, 0)).replace(",2,", ",-1,"));
+        Files.writeString(dir.resolve("flowers-test.csv"), numbered(flowers(15, 1)).replace(",2,", ",-1,"));
+        ok("train", net.toString(), "--no-progress");
+    }
+
+    /** The flowers with numbers for labels: daisy 0, rose 1, tulip 2. */
+    static String numbered(String csv) {
+        return csv.replace(",daisy,", ",0,").replace(",rose,", ",1,").replace(",tulip,", ",2,");
     }
 
     /** A safetensors file written by hand: every tensor of {@code tensors} under {@code dtype} (F16 keeps half the bytes). */

@@ -14,7 +14,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32;
 
 /**
  * The safetensors format (as read by PyTorch's {@code safetensors.torch.load_file}): an 8-byte
@@ -36,11 +35,8 @@ public final class SafeTensors {
             Map.entry("I64", 8), Map.entry("U64", 8), Map.entry("F64", 8));
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
-    /**
-     * The decoded content of a file: tensors in file order, the metadata strings, and the CRC-32 of the
-     * data section (what {@link #dataCrc32} computes for the tensors that were written).
-     */
-    public record Content(Map<String, TensorData> tensors, Map<String, String> metadata, long dataCrc32) {
+    /** The decoded content of a file: tensors in file order and the metadata strings. */
+    public record Content(Map<String, TensorData> tensors, Map<String, String> metadata) {
         public Content {
             tensors = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
             metadata = Map.copyOf(metadata);
@@ -130,20 +126,7 @@ public final class SafeTensors {
             }
             tensors.put(s.name, new TensorData(s.dtype, s.shape, values));
         }
-        CRC32 crc = new CRC32();
-        crc.update(bytes, (int) dataStart, (int) dataLength);
-        return new Content(tensors, metadata, crc.getValue());
-    }
-
-    /** The CRC-32 of the data section {@link #encode} writes for these tensors (their F32 values in order). */
-    public static long dataCrc32(Map<String, TensorData> tensors) {
-        CRC32 crc = new CRC32();
-        for (TensorData t : tensors.values()) {
-            ByteBuffer b = ByteBuffer.allocate(4 * t.values().length).order(ByteOrder.LITTLE_ENDIAN);
-            b.asFloatBuffer().put(t.values());
-            crc.update(b.array());
-        }
-        return crc.getValue();
+        return new Content(tensors, metadata);
     }
 
     /** A tensor's header entry, validated on its own. */

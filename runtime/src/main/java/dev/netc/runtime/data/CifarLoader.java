@@ -1,5 +1,6 @@
 package dev.netc.runtime.data;
 
+import dev.netc.runtime.io.IoErrors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +32,8 @@ public final class CifarLoader {
     /** Loads the training split (the five data batches) and the test split from {@code dir}. */
     public static DatasetSplits load(Path dir) throws DataException {
         if (!Files.isDirectory(dir))
-            throw new DataException("CIFAR-10 directory " + dir + " does not exist (expected it to hold data_batch_1.bin .. data_batch_5.bin "
-                    + "and test_batch.bin, the binary version of CIFAR-10)");
+            throw new DataException("CIFAR-10 directory " + dir + (Files.exists(dir) ? " is a file, not a directory" : " does not exist")
+                    + " (expected a directory holding data_batch_1.bin .. data_batch_5.bin and test_batch.bin, the binary version of CIFAR-10)");
         Path root = !Files.isRegularFile(dir.resolve(TRAIN_FILES.getFirst())) && Files.isDirectory(dir.resolve(SUBDIRECTORY))
                 ? dir.resolve(SUBDIRECTORY) : dir;
         List<Path> train = new ArrayList<>();
@@ -67,7 +68,7 @@ public final class CifarLoader {
             try {
                 bytes = Files.readAllBytes(f);
             } catch (IOException e) {
-                throw new DataException(fileName(f) + ": cannot read: " + e.getMessage(), e);
+                throw new DataException(fileName(f) + ": cannot read: " + IoErrors.describe(e, f), e);
             }
             if (bytes.length != sizes.get(k)) throw new DataException(fileName(f) + ": changed size while being read");
             for (int offset = 0; offset < bytes.length; offset += RECORD, example++) {
@@ -95,7 +96,7 @@ public final class CifarLoader {
         try {
             return Files.size(f);
         } catch (IOException e) {
-            throw new DataException(fileName(f) + ": cannot read: " + e.getMessage(), e);
+            throw new DataException(fileName(f) + ": cannot read: " + IoErrors.describe(e, f), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.netc.runtime.data;
 
+import dev.netc.runtime.io.IoErrors;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -18,8 +19,10 @@ import java.util.TreeSet;
 /**
  * Reads a classification dataset from CSV: comma-separated numeric feature columns and one label
  * column, one example per line; blank lines and lines starting with {@code #} are skipped. Labels are
- * class indices (0, 1, ...; "2.0" counts as 2) or, when any training label is not one, names, numbered in
- * sorted order. Every problem is a {@link DataException} naming the file and line, e.g.
+ * class indices (0, 1, ...; "2.0" counts as 2) or names, numbered in sorted order ({@link Labels}): by
+ * default indices when any training label is a number, names when none is, so a stray {@code -1} or
+ * {@code 1.5} among class indices is an error naming its line rather than a silent switch to names that
+ * would renumber every class. Every problem is a {@link DataException} naming the file and line, e.g.
  * {@code iris.csv:17: has 4 columns, expected 5 (as in line 1)}.
  */
 public final class CsvLoader {
@@ -35,14 +38,29 @@ public final class CsvLoader {
         record Last() implements LabelColumn {}
     }
 
+    /** How label texts become class indices. */
+    public enum Labels {
+        /** Indices when any training label is a number (then every label must be a class index), else names. */
+        AUTO,
+        /** Every label is a class name, numbered in sorted order, even "0" or "-1". */
+        NAMES,
+        /** Every label must be a class index: 0, 1, ... */
+        INDICES
+    }
+
     /**
      * @param label   the label column
      * @param header  whether the first line names the columns; empty: yes when the label is named or a
      *                non-label cell of the first line is not a number
      * @param classes the number of classes; empty: the largest label + 1 (or the number of label names)
+     * @param labels  class indices or names
      */
-    public record Options(LabelColumn label, Optional<Boolean> header, OptionalInt classes) {
-        public static final Options DEFAULT = new Options(new LabelColumn.Last(), Optional.empty(), OptionalInt.empty());
+    public record Options(LabelColumn label, Optional<Boolean> header, OptionalInt classes, Labels labels) {
+        public static final Options DEFAULT = new Options(new LabelColumn.Last(), Optional.empty(), OptionalInt.empty(), Labels.AUTO);
+
+        public Options(LabelColumn label, Optional<Boolean> header, OptionalInt classes) {
+            this(label, header, classes, Labels.AUTO);
+        }
     }
 
     /** One parsed file: features row-major, the raw label text and the line number of every row. */
@@ -57,7 +75,12 @@ public final class CsvLoader {
         if (test.isPresent() && test.get().features != train.features)
             throw new DataException(test.get().file + ": has " + test.get().features + " feature columns, " + train.file + " has "
                     + train.features);
-        boolean numeric = train.labels.stream().allMatch(l -> classIndex(l) >= 0);
+        boolean numeric = switch (options.labels()) {
+            case NAMES -> false;
+            case INDICES -> true;
+            case AUTO -> train.labels.stream().anyMatch(CsvLoader::isNumber);
+        };
+        if (numeric) checkIndices(train, options.labels());
         List<String> names = numeric ? List.of() : List.copyOf(new TreeSet<>(train.labels));
         int[] trainLabels = labels(train, numeric, names, train.file);
         Optional<int[]> testLabels = test.isPresent() ? Optional.of(labels(test.get(), numeric, names, train.file)) : Optional.empty();
@@ -108,7 +131,7 @@ public final class CsvLoader {
         } catch (CharacterCodingException e) {
             throw new DataException(name + ": not a text file (invalid UTF-8)");
         } catch (IOException e) {
-            throw new DataException(name + ": cannot read: " + e.getMessage(), e);
+            throw new DataException(name + ": cannot read: " + IoErrors.describe(e, file), e);
         }
     }
 
@@ -191,6 +214,28 @@ public final class CsvLoader {
     private static int classIndex(String label) {
         float v = number(label);
         return v >= 0 && v == Math.rint(v) && v < Integer.MAX_VALUE ? (int) v : -1;
+    }
+
+    /** Every training label is a class index, or the error names the first line whose label is not. */
+    private static void checkIndices(Table t, Labels mode) throws DataException {
+        int numberRow = -1;
+        for (int r = 0; r < t.labels.size() && numberRow < 0; r++) if (isNumber(t.labels.get(r))) numberRow = r;
+        for (int r = 0; r < t.labels.size(); r++) {
+            String label = t.labels.get(r);
+            if (classIndex(label) >= 0) continue;
+            String where = t.file + ":" + t.lines[r] + ": label '" + label + "'";
+            if (mode == Labels.INDICES)
+                throw new DataException(where + " is not a class index (0, 1, ...), as labels=indices requires");
+            if (!isNumber(label))
+                throw new DataException(where + " is a name, but line " + t.lines[numberRow] + " has the number '" + t.labels.get(numberRow)
+                        + "' as its label: labels must be all class indices (0, 1, ...) or, with labels=names in the dataset, all names");
+            throw new DataException(where + " is not a class index (0, 1, ...): labels that are numbers must be whole numbers from 0"
+                    + " (to read every label as a class name instead, add labels=names to the dataset)");
+        }
+    }
+
+    private static boolean isNumber(String label) {
+        return !Float.isNaN(number(label));
     }
 
     private static int[] labels(Table t, boolean numeric, List<String> names, String trainFile) throws DataException {

@@ -15,7 +15,9 @@ import java.util.Set;
  *   <li>{@code mnist}, {@code cifar10}: idx files / binary batches in {@code --data DIR} (or {@code path="DIR"});</li>
  *   <li>{@code csv(path="train.csv", test="test.csv", label=species, header=true, classes=3)}: see
  *       {@link CsvLoader}; {@code test_fraction=0.2} (with {@code seed}) holds out rows instead of a test file;
- *       {@code label} is a column name or a 0-based index (default: the last column);</li>
+ *       {@code label} is a column name or a 0-based index (default: the last column); {@code labels=names}
+ *       reads the labels as class names even when some look like numbers, {@code labels=indices} insists
+ *       on class indices (default {@code auto}: indices when any label is a number, else names);</li>
  *   <li>{@code spirals(points, noise, turns, seed)}: generated.</li>
  * </ul>
  * Every file dataset takes {@code normalize=none|standard|minmax} ({@link Normalization}). One-hot labels
@@ -32,7 +34,7 @@ public final class DatasetRegistry {
     static final long SPIRALS_SEED = 0;
     private static final Set<String> SPIRALS_ARGUMENTS = Set.of("points", "noise", "turns", "seed");
     private static final List<String> IMAGE_ARGUMENTS = List.of("path", "normalize");
-    private static final List<String> CSV_ARGUMENTS = List.of("path", "test", "test_fraction", "seed", "label", "header", "classes",
+    private static final List<String> CSV_ARGUMENTS = List.of("path", "test", "test_fraction", "seed", "label", "labels", "header", "classes",
             "normalize");
 
     private DatasetRegistry() {}
@@ -66,6 +68,57 @@ public final class DatasetRegistry {
         };
     }
 
+    /**
+     * The dataset as a train block would write it, arguments sorted by name: {@code csv(label="species", path="iris.csv")}.
+     * Equal specs give equal text in every run (the argument map itself has no stable order).
+     */
+    public static String describe(DatasetSpec spec) {
+        if (spec.arguments().isEmpty()) return spec.name();
+        StringBuilder sb = new StringBuilder(spec.name()).append('(');
+        new java.util.TreeMap<>(spec.arguments()).forEach((k, v) -> {
+            if (sb.charAt(sb.length() - 1) != '(') sb.append(", ");
+            sb.append(k).append('=');
+            if (v instanceof Number n) sb.append(new java.math.BigDecimal(Double.toString(n.doubleValue())).stripTrailingZeros().toPlainString());
+            else sb.append('"').append(v).append('"');
+        });
+        return sb.append(')').toString();
+    }
+
+    /**
+     * The files {@link #load} would read for {@code spec} that exist now (none for generated datasets):
+     * callers make sure no output overwrites one of them.
+     */
+    public static List<Path> inputFiles(DatasetSpec spec, Optional<Path> dataDir, Path baseDir) {
+        List<Path> candidates = new java.util.ArrayList<>();
+        switch (spec.name()) {
+            case "mnist" -> imageDirectoryIfAny(spec, dataDir, baseDir).ifPresent(dir -> {
+                for (String split : List.of("train", "t10k"))
+                    for (String kind : List.of("-images-idx3-ubyte", "-labels-idx1-ubyte")) {
+                        candidates.add(dir.resolve(split + kind));
+                        candidates.add(dir.resolve(split + kind + ".gz"));
+                    }
+            });
+            case "cifar10" -> imageDirectoryIfAny(spec, dataDir, baseDir).ifPresent(dir -> {
+                for (Path root : List.of(dir, dir.resolve(CifarLoader.SUBDIRECTORY))) {
+                    for (String name : CifarLoader.TRAIN_FILES) candidates.add(root.resolve(name));
+                    candidates.add(root.resolve(CifarLoader.TEST_FILE));
+                }
+            });
+            case "csv" -> {
+                Path dir = dataDir.orElse(baseDir);
+                for (String key : List.of("path", "test"))
+                    if (spec.arguments().get(key) instanceof String p) candidates.add(dir.resolve(p));
+            }
+            default -> { }
+        }
+        return candidates.stream().filter(java.nio.file.Files::isRegularFile).toList();
+    }
+
+    private static Optional<Path> imageDirectoryIfAny(DatasetSpec spec, Optional<Path> dataDir, Path baseDir) {
+        if (dataDir.isPresent()) return dataDir;
+        return spec.arguments().get("path") instanceof String p ? Optional.of(baseDir.resolve(p)) : Optional.empty();
+    }
+
     private static Path imageDirectory(DatasetSpec spec, Optional<Path> dataDir, Path baseDir, String holding) throws DataException {
         if (dataDir.isPresent()) return dataDir.get();
         if (spec.arguments().get("path") instanceof String p) return baseDir.resolve(p);
@@ -91,7 +144,14 @@ public final class DatasetRegistry {
         };
         OptionalInt classes = spec.arguments().containsKey("classes")
                 ? OptionalInt.of(wholeNumber(spec, "classes", number(spec, "classes"), 1)) : OptionalInt.empty();
-        DatasetSplits splits = CsvLoader.load(train, test, new CsvLoader.Options(label, header, classes));
+        CsvLoader.Labels labels = switch (spec.arguments().get("labels")) {
+            case null -> CsvLoader.Labels.AUTO;
+            case String s when s.equalsIgnoreCase("names") -> CsvLoader.Labels.NAMES;
+            case String s when s.equalsIgnoreCase("indices") -> CsvLoader.Labels.INDICES;
+            case String s when s.equalsIgnoreCase("auto") -> CsvLoader.Labels.AUTO;
+            default -> throw new DataException("dataset csv: labels must be names, indices or auto, got '" + spec.arguments().get("labels") + "'");
+        };
+        DatasetSplits splits = CsvLoader.load(train, test, new CsvLoader.Options(label, header, classes, labels));
         if (!spec.arguments().containsKey("test_fraction")) return splits;
         if (test.isPresent()) throw new DataException("dataset csv: give either test=\"FILE.csv\" or test_fraction, not both");
         double fraction = number(spec, "test_fraction");

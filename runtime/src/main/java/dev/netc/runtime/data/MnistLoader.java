@@ -1,5 +1,6 @@
 package dev.netc.runtime.data;
 
+import dev.netc.runtime.io.IoErrors;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -34,7 +35,8 @@ public final class MnistLoader {
     /** Loads the training and test splits from {@code dir}. */
     public static DatasetSplits load(Path dir) throws DataException {
         if (!Files.isDirectory(dir))
-            throw new DataException("MNIST directory " + dir + " does not exist (expected it to hold train-images-idx3-ubyte[.gz], "
+            throw new DataException("MNIST directory " + dir + (Files.exists(dir) ? " is a file, not a directory" : " does not exist")
+                    + " (expected a directory holding train-images-idx3-ubyte[.gz], "
                     + "train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz])");
         Dataset train = loadSplit(dir, "train", "mnist-train");
         Dataset test = loadSplit(dir, "t10k", "mnist-test");
@@ -82,7 +84,10 @@ public final class MnistLoader {
         throw new DataException("MNIST file missing: looked for " + raw + " and " + gz);
     }
 
-    private static DataInputStream open(Path file) throws IOException {
+    private static DataInputStream open(Path file) throws IOException, DataException {
+        if (Files.size(file) == 0)
+            throw new DataException(fileName(file) + ": the file is empty (0 bytes); expected an idx" + (fileName(file).endsWith(".gz")
+                    ? " file compressed with gzip" : " file") + " (an interrupted download?)");
         InputStream in = new BufferedInputStream(Files.newInputStream(file), BUFFER);
         try {
             if (file.getFileName().toString().endsWith(".gz")) in = new GZIPInputStream(in, BUFFER);
@@ -153,11 +158,21 @@ public final class MnistLoader {
 
     private static DataException unreadable(Path file, IOException e) {
         String what = switch (e) {
-            case ZipException z -> "corrupt gzip data";
-            case EOFException eof when fileName(file).endsWith(".gz") -> "truncated gzip data";
-            default -> "cannot read";
+            case ZipException z -> "corrupt gzip data: " + IoErrors.reason(e);
+            case EOFException eof when fileName(file).endsWith(".gz") ->
+                    "truncated gzip data: the compressed stream ends early, at the end of the file" + size(file) + "; an interrupted download?";
+            default -> "cannot read: " + IoErrors.describe(e, file);
         };
-        return new DataException(fileName(file) + ": " + what + ": " + e.getMessage(), e);
+        return new DataException(fileName(file) + ": " + what, e);
+    }
+
+    /** " (N bytes)", or nothing when the size cannot be read. */
+    private static String size(Path file) {
+        try {
+            return " (" + Files.size(file) + " bytes)";
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private static String fileName(Path file) {

@@ -1,6 +1,7 @@
 package dev.netc.runtime.plot;
 
 import dev.netc.runtime.io.AtomicFiles;
+import dev.netc.runtime.io.IoErrors;
 import dev.netc.runtime.train.Evaluation;
 import dev.netc.runtime.train.HistoryEntry;
 import java.awt.Color;
@@ -37,7 +38,7 @@ public final class TrainingPlot {
             if (!ImageIO.write(image, "png", bytes)) throw new IOException("no PNG writer available");
             AtomicFiles.write(png, bytes.toByteArray());
         } catch (IOException e) {
-            throw new UncheckedIOException(png + ": cannot write plot: " + e.getMessage(), e);
+            throw new UncheckedIOException(png + ": cannot write plot: " + IoErrors.describe(e, png), e);
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.netc.runtime.io.AtomicFiles;
+import dev.netc.runtime.io.IoErrors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ final class MetricsJson {
         try {
             AtomicFiles.write(file, MAPPER.writeValueAsBytes(render(run, history, result, error)));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write metrics file " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write metrics file " + file + ": " + IoErrors.describe(e, file), e);
         }
     }
 

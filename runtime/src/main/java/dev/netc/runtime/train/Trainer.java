@@ -57,8 +57,10 @@ public final class Trainer {
         MetricsJson.Run run = new MetricsJson.Run(epochMode ? "epochs" : "steps", options.batch(), options.learningRate(),
                 options.seed(), stepsPerEpoch, totalSteps, train.name(), train.size(), data.test().map(Dataset::name));
 
-        RunCheckpoints.Start resumed = RunCheckpoints.resume(model, graph, options, totalSteps);
-        Optional<RunCheckpoints> checkpoints = RunCheckpoints.of(options, spec, graph);
+        RunCheckpoints.Identity identity = options.checkpoint().isPresent() || options.resume().isPresent()
+                ? RunCheckpoints.Identity.of(graph, spec, train, options) : null;
+        Optional<RunCheckpoints> checkpoints = RunCheckpoints.of(options, graph, identity);
+        RunCheckpoints.Start resumed = RunCheckpoints.resume(model, graph, options, totalSteps, identity);
         long dropoutSeed = Seeds.derive(options.seed(), "dropout");
         model.setBatch(options.batch());
         long start = System.nanoTime();
@@ -69,6 +71,7 @@ public final class Trainer {
         int firstStep = resumed.completedSteps() + 1;
         if (firstStep > 1)
             out.println("resumed from " + options.resume().get().label() + " at step " + resumed.completedSteps() + " of " + totalSteps);
+        resumed.notes().forEach(out::println);
         Optional<Evaluation> finalTest = Optional.empty();
         try (ProgressDisplay progress = ProgressDisplay.create(options.progressBar())) {
             for (int step = firstStep; step <= totalSteps; step++) {

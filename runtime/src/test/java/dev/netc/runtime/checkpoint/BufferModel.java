@@ -44,6 +44,23 @@ final class BufferModel implements GeneratedModel {
         }
     }
 
+    /** Parameters of shape [2, 3] with exactly these names (e.g. a block named "momentum": "momentum/dense/kernel"). */
+    static Graph parameters(String... names) {
+        try {
+            GraphBuilder g = new GraphBuilder();
+            int x = g.input("x", new TensorType(DType.F32, Shape.of(Dim.sym("B"), Dim.of(2))));
+            int y = x;
+            for (String name : names) {
+                int p = g.parameter(name, TensorType.f32(2, 3), new Init.Zeros(), true);
+                y = g.add(new Op.MatMul(false, false), null, x, p);
+            }
+            g.output("logits", y);
+            return g.build();
+        } catch (ShapeError e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @Override public void setBatch(int batch) {}
     @Override public int batch() { return 0; }
     @Override public float[] floatBuffer(String name) {

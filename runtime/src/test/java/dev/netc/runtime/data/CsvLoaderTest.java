@@ -86,6 +86,31 @@ class CsvLoaderTest {
         assertEquals("train.csv:1: no column named 'y' in the header (columns: 1, 2, 0)", failure(train, Optional.empty(), missing));
     }
 
+    /** Issue 10: one label such as -1 or 1.5 silently switched the whole file to label names and renumbered every class. */
+    @Test
+    void aStrayNumberAmongClassIndicesNamesItsLine() throws Exception {
+        for (String bad : new String[] {"-1", "1.5"}) {
+            Path train = write("train.csv", "x,label\n1,0\n2,1\n3," + bad + "\n4,2\n");
+            assertEquals("train.csv:4: label '" + bad + "' is not a class index (0, 1, ...): labels that are numbers must be whole numbers"
+                    + " from 0 (to read every label as a class name instead, add labels=names to the dataset)",
+                    failure(train, Optional.empty(), CsvLoader.Options.DEFAULT));
+        }
+        Path mixed = write("mixed.csv", "x,label\n1,0\n2,cat\n");
+        assertEquals("mixed.csv:3: label 'cat' is a name, but line 2 has the number '0' as its label: labels must be all class indices"
+                + " (0, 1, ...) or, with labels=names in the dataset, all names", failure(mixed, Optional.empty(), CsvLoader.Options.DEFAULT));
+
+        CsvLoader.Options names = new CsvLoader.Options(new CsvLoader.LabelColumn.Last(), Optional.empty(), OptionalInt.empty(),
+                CsvLoader.Labels.NAMES);
+        Dataset d = CsvLoader.load(write("n.csv", "1,-1\n2,1.5\n3,-1\n4,cat\n"), Optional.empty(), names).train();
+        assertArrayEquals(new int[] {0, 1, 0, 2}, d.labels(), "asked for names: sorted -1, 1.5, cat");
+        CsvLoader.Options indices = new CsvLoader.Options(new CsvLoader.LabelColumn.Last(), Optional.empty(), OptionalInt.empty(),
+                CsvLoader.Labels.INDICES);
+        assertEquals("i.csv:1: label 'cat' is not a class index (0, 1, ...), as labels=indices requires",
+                failure(write("i.csv", "1,cat\n2,dog\n"), Optional.empty(), indices));
+        assertArrayEquals(new int[] {1, 0}, CsvLoader.load(write("w.csv", "1,dog\n2,cat\n"), Optional.empty(), CsvLoader.Options.DEFAULT)
+                .train().labels(), "names without any number stay names");
+    }
+
     @Test
     void holdOutSplitsDeterministically() throws Exception {
         StringBuilder rows = new StringBuilder();

@@ -40,7 +40,7 @@ class DatasetRegistryTest {
     void unknownNamesAndArguments() {
         assertEquals("unknown dataset 'imagenet' (known: mnist, cifar10, csv, spirals)",
                 failure(new DatasetSpec("imagenet", Map.of()), Optional.empty()));
-        assertEquals("dataset csv: unknown argument 'sep' (known: path, test, test_fraction, seed, label, header, classes, normalize)",
+        assertEquals("dataset csv: unknown argument 'sep' (known: path, test, test_fraction, seed, label, labels, header, classes, normalize)",
                 failure(new DatasetSpec("csv", Map.of("path", "a.csv", "sep", ";")), Optional.empty()));
         assertEquals("dataset csv needs path=\"FILE.csv\" (the training rows)", failure(new DatasetSpec("csv", Map.of()), Optional.empty()));
         assertEquals("dataset mnist: unknown argument 'points' (known: path, normalize)",
@@ -80,5 +80,29 @@ class DatasetRegistryTest {
                 failure(new DatasetSpec("csv", Map.of("path", "train.csv", "test_fraction", 1.5)), Optional.of(dir)));
         assertEquals("dataset csv: header must be true or false, got 'maybe'",
                 failure(new DatasetSpec("csv", Map.of("path", "train.csv", "header", "maybe")), Optional.of(dir)));
+    }
+
+    @Test
+    void csvLabelsOption(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("t.csv"), "x,label\n1,-1\n2,1\n3,-1\n");
+        assertTrue(failure(new DatasetSpec("csv", Map.of("path", "t.csv")), Optional.of(dir))
+                .startsWith("t.csv:2: label '-1' is not a class index"));
+        DatasetSplits named = DatasetRegistry.load(new DatasetSpec("csv", Map.of("path", "t.csv", "labels", "names")), Optional.of(dir));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 1, 0}, named.train().labels());
+        assertEquals("dataset csv: labels must be names, indices or auto, got 'words'",
+                failure(new DatasetSpec("csv", Map.of("path", "t.csv", "labels", "words")), Optional.of(dir)));
+    }
+
+    @Test
+    void describeIsStableAndInputFilesAreTheFilesRead(@TempDir Path dir) throws Exception {
+        assertEquals("spirals(noise=0.2, points=500)", DatasetRegistry.describe(new DatasetSpec("spirals", Map.of("points", 500, "noise", 0.2))));
+        assertEquals("csv(label=\"y\", path=\"a.csv\")", DatasetRegistry.describe(new DatasetSpec("csv", Map.of("path", "a.csv", "label", "y"))));
+        assertEquals("mnist", DatasetRegistry.describe(new DatasetSpec("mnist", Map.of())));
+        MnistLoaderTest.writeValid(dir);
+        assertEquals(4, DatasetRegistry.inputFiles(new DatasetSpec("mnist", Map.of()), Optional.of(dir), Path.of("")).size());
+        java.nio.file.Files.writeString(dir.resolve("a.csv"), "1,0\n");
+        assertEquals(java.util.List.of(dir.resolve("a.csv")),
+                DatasetRegistry.inputFiles(new DatasetSpec("csv", Map.of("path", "a.csv", "test", "missing.csv")), Optional.empty(), dir));
+        assertEquals(java.util.List.of(), DatasetRegistry.inputFiles(new DatasetSpec("spirals", Map.of()), Optional.empty(), dir));
     }
 }

@@ -182,7 +182,28 @@ class MnistLoaderTest {
         writeValid(dir);
         byte[] whole = gzip(images(5));
         Files.write(dir.resolve("train-images-idx3-ubyte.gz"), Arrays.copyOf(whole, whole.length / 2));
-        assertEquals("train-images-idx3-ubyte.gz: truncated gzip data: Unexpected end of ZLIB input stream", failure(dir));
+        assertEquals("train-images-idx3-ubyte.gz: truncated gzip data: the compressed stream ends early, at the end of the file ("
+                + whole.length / 2 + " bytes); an interrupted download?", failure(dir));
+    }
+
+    /** Issue 10: an empty .gz said "truncated gzip data: null". */
+    @Test
+    void emptyFilesSaySo(@TempDir Path dir) throws IOException {
+        writeValid(dir);
+        Files.write(dir.resolve("train-labels-idx1-ubyte.gz"), new byte[0]);
+        assertEquals("train-labels-idx1-ubyte.gz: the file is empty (0 bytes); expected an idx file compressed with gzip"
+                + " (an interrupted download?)", failure(dir));
+        Files.write(dir.resolve("train-labels-idx1-ubyte.gz"), Arrays.copyOf(gzip(new byte[] {1, 2, 3}), 5)); // inside the gzip header
+        String message = failure(dir);
+        assertEquals(true, message.startsWith("train-labels-idx1-ubyte.gz: truncated gzip data: the compressed stream ends early"), message);
+        assertEquals(false, message.contains("null"), message);
+    }
+
+    /** Issue 10: {@code --data FILE} said the directory does not exist. */
+    @Test
+    void aFileWhereTheDirectoryShouldBe(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("mnist.tar"), "not a directory");
+        assertEquals(true, failure(file).startsWith("MNIST directory " + file + " is a file, not a directory"), failure(file));
     }
 
     @Test
