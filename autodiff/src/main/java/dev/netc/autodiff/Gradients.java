@@ -84,6 +84,9 @@ final class Gradients {
             case Op.AvgPoolGrad p -> grads[0] = e.add(new Op.AvgPool(p.size(), p.stride(), p.padding()), dy);
             case Op.Concat c -> LayoutGradients.concat(c, in, dy, wants, grads, e);
             case Op.Slice s -> grads[0] = LayoutGradients.slice(s, in[0], dy, e);
+            case Op.LayerNorm l -> grads[0] = e.add(new Op.LayerNormGrad(l.epsilon()), in[0], dy);
+            case Op.LayerNormGrad l -> throw new UnsupportedOperationException(
+                    "the second derivative of layer_norm is not implemented (netc differentiates once, for training)");
         }
         for (int i = 0; i < grads.length; i++) if (!wants[i]) grads[i] = NONE;
         return grads;

@@ -25,11 +25,13 @@ import dev.netc.runtime.backend.JavaBackend;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The layers, activations and losses the frontend composes from primitive ops (batch_norm,
- * leaky_relu, elu, softplus, avg_pool, concat, slice, the losses, weight penalties): float64 finite
+ * leaky_relu, elu, softplus, avg_pool, concat, slice, the losses, weight penalties), and the newer
+ * ones (gelu, silu, hard_sigmoid, erf, layer_norm): float64 finite
  * differences of the whole composition, and generated Java code against the interpreter in both the
  * training and the inference mode.
  */
@@ -59,8 +61,35 @@ class ComposedLayersTest {
             }
             """;
 
-    private static CheckedModel check(String dtype) {
-        CheckResult r = Frontend.check(new SourceFile("composed.net", MODEL.replace("DT", dtype)));
+    /**
+     * The activations and the layer added on the shared kernel layer (gelu exact and tanh, silu/swish,
+     * hard_sigmoid, erf, layer_norm over the last axis of a rank-2 and a rank-3 value), on odd sizes.
+     */
+    private static final String MODERN = """
+            model m {
+              input x: DT[B, 7]
+              h = dense(x, 9, activation=gelu, kernel_init=normal(0.7), bias_init=normal(0.5))
+              h = layer_norm(h)
+              a = dense(h, 6, activation=silu, kernel_init=normal(0.7), bias_init=normal(0.5))
+              b = dense(h, 6, activation=hard_sigmoid, kernel_init=normal(2.0), bias_init=normal(0.5))
+              c = gelu(a * b + swish(erf(a)), approximate=tanh)
+              r = reshape(concat([c, a, b], axis=1), [-1, 3, 6])
+              r = layer_norm(r, epsilon=0.001)
+              logits = dense(flatten(r), 3)
+              output logits
+            }
+            train m {
+              input y: DT[B, 3]
+              loss = mse(logits, y)
+              optimizer = sgd(lr=0.1)
+              batch = 5
+            }
+            """;
+
+    private static final Map<String, String> MODELS = Map.of("composed", MODEL, "modern", MODERN);
+
+    private static CheckedModel check(String model, String dtype) {
+        CheckResult r = Frontend.check(new SourceFile(model + ".net", MODELS.get(model).replace("DT", dtype)));
         assertFalse(r.hasErrors(), () -> DiagnosticRenderer.renderAll(r.diagnostics()));
         return r.models().getFirst();
     }
@@ -86,22 +115,25 @@ class ComposedLayersTest {
         return feeds;
     }
 
-    @Test
-    void gradientsMatchFiniteDifferencesInFloat64() {
-        CheckedModel m = check("f64");
+    @ParameterizedTest
+    @ValueSource(strings = {"composed", "modern"})
+    void gradientsMatchFiniteDifferencesInFloat64(String model) {
+        CheckedModel m = check(model, "f64");
         Graph g = m.graph();
-        GradientChecker.Result r = GradientChecker.check(g, feeds(g, 4, 3), Map.of("B", 4), GradientChecker.DEFAULT_EPS);
+        int batch = model.equals("modern") ? 5 : 4;
+        GradientChecker.Result r = GradientChecker.check(g, feeds(g, batch, 3), Map.of("B", batch), GradientChecker.DEFAULT_EPS);
         assertTrue(r.entries() > 100, "entries compared: " + r.entries());
         assertTrue(r.maxError() < 1e-6, "gradient mismatch " + r.maxError() + " at " + r.worst());
     }
 
-    @Test
-    void generatedCodeMatchesTheInterpreterInBothModes() {
-        CheckedModel m = check("f32");
+    @ParameterizedTest
+    @ValueSource(strings = {"composed", "modern"})
+    void generatedCodeMatchesTheInterpreterInBothModes(String model) {
+        CheckedModel m = check(model, "f32");
         OptimizerSpec sgd = new OptimizerSpec.Sgd(0.1, 0, false, 0);
         Graph g = Pipeline.graph(m, CompileOptions.training().withOptimizer(sgd));
-        assertEquals(4, g.parameterUpdates().size(), "moving statistics");
-        int batch = 4;
+        assertEquals(model.equals("composed") ? 4 : 0, g.parameterUpdates().size(), "moving statistics");
+        int batch = model.equals("modern") ? 5 : 4;
         Map<String, DTensor> feeds = feeds(g, batch, 5);
         for (boolean fuse : new boolean[] {false, true}) {
             GeneratedModel net = JavaBackend.compile(Pipeline.compile(g, sgd, CompileOptions.training().fused(fuse)), "composed");

@@ -39,10 +39,20 @@ final class Activations {
     record Entry(String name, List<String> parameters, boolean function, boolean layer, Lowering lowering) {}
 
     static final List<Entry> TABLE = List.of(
+            new Entry("none", List.of(), false, true, (e, x, a, name, span) -> x),
+            new Entry("linear", List.of(), true, true, (e, x, a, name, span) -> x),
             unary("relu", UnaryFn.RELU, true),
             unary("sigmoid", UnaryFn.SIGMOID, true),
             unary("tanh", UnaryFn.TANH, true),
+            new Entry("softmax", List.of(), false, true, (e, x, a, name, span) -> e.add(new Op.Softmax(x.type().rank() - 1), name, span, x)),
             unary("softplus", UnaryFn.SOFTPLUS, true),
+            new Entry("leaky_relu", List.of("alpha?"), true, true,
+                    (e, x, a, name, span) -> leakyRelu(e, x, alpha(a, LEAKY_ALPHA), name, span)),
+            new Entry("elu", List.of("alpha?"), true, true, (e, x, a, name, span) -> elu(e, x, alpha(a, ELU_ALPHA), name, span)),
+            new Entry("gelu", List.of("approximate?"), true, true, (e, x, a, name, span) -> {
+                String approximate = a == null ? "none" : a.word("approximate", "none", "none", "tanh");
+                return e.add(new Op.Unary(approximate.equals("tanh") ? UnaryFn.GELU_TANH : UnaryFn.GELU), name, span, x);
+            }),
             unary("silu", UnaryFn.SILU, true),
             unary("swish", UnaryFn.SILU, true),
             unary("hard_sigmoid", UnaryFn.HARD_SIGMOID, true),
@@ -51,17 +61,7 @@ final class Activations {
             unary("sqrt", UnaryFn.SQRT, false),
             unary("square", UnaryFn.SQUARE, false),
             unary("abs", UnaryFn.ABS, false),
-            unary("erf", UnaryFn.ERF, false),
-            new Entry("gelu", List.of("approximate?"), true, true, (e, x, a, name, span) -> {
-                String approximate = a == null ? "none" : a.word("approximate", "none", "none", "tanh");
-                return e.add(new Op.Unary(approximate.equals("tanh") ? UnaryFn.GELU_TANH : UnaryFn.GELU), name, span, x);
-            }),
-            new Entry("leaky_relu", List.of("alpha?"), true, true,
-                    (e, x, a, name, span) -> leakyRelu(e, x, alpha(a, LEAKY_ALPHA), name, span)),
-            new Entry("elu", List.of("alpha?"), true, true, (e, x, a, name, span) -> elu(e, x, alpha(a, ELU_ALPHA), name, span)),
-            new Entry("softmax", List.of(), false, true, (e, x, a, name, span) -> e.add(new Op.Softmax(x.type().rank() - 1), name, span, x)),
-            new Entry("linear", List.of(), true, true, (e, x, a, name, span) -> x),
-            new Entry("none", List.of(), false, true, (e, x, a, name, span) -> x));
+            unary("erf", UnaryFn.ERF, false));
 
     private static final Map<String, Entry> BY_NAME = TABLE.stream().collect(Collectors.toMap(Entry::name, Function.identity()));
 

@@ -19,7 +19,7 @@ final class Builtins {
     private Builtins() {}
 
     private static final Set<String> OPS = Set.of("matmul", "conv2d", "max_pool", "maximum", "minimum", "softmax", "log_softmax", "mean", "sum", "argmax", "reshape",
-            "flatten", "transpose", "one_hot", "dropout", "dense", "batch_norm", "avg_pool", "concat", "add", "slice");
+            "flatten", "transpose", "one_hot", "dropout", "dense", "batch_norm", "layer_norm", "avg_pool", "concat", "add", "slice");
 
     /** Every builtin function name: ops, layers, activations, losses and regularizers. */
     static final Set<String> NAMES = union(OPS, Activations.FUNCTIONS, Losses.NAMES, Regularizers.NAMES);
@@ -42,6 +42,7 @@ final class Builtins {
         if (Regularizers.NAMES.contains(fn)) return Regularizers.call(e, call, values, unknown, name);
         return switch (fn) {
             case "batch_norm" -> BatchNorm.layer(e, f, Args.bind(call, values, unknown, BatchNorm.PARAMS), name);
+            case "layer_norm" -> LayerNorm.layer(e, f, Args.bind(call, values, unknown, LayerNorm.PARAMS), name);
             case "avg_pool" -> LayoutLayers.avgPool(e, f, Args.bind(call, values, unknown, "x", "size?", "stride?", "padding?", "name?"), name);
             case "concat" -> LayoutLayers.concat(e, f, Args.bind(call, values, unknown, "values", "axis?", "name?"), name);
             case "add" -> LayoutLayers.add(e, f, Args.bind(call, values, unknown, "a", "b", "name?"), name);

@@ -35,7 +35,7 @@ public sealed interface Op permits Op.Leaf, Op.Elementwise, Op.Anchor, Op.Reduct
     }
 
     /** Many input elements combine into one output element (sums, softmax rows, pooling windows). */
-    sealed interface Reduction extends Op permits MaxPool, AvgPool, Reduce, SumTo, Softmax, LogSoftmax, Argmax {
+    sealed interface Reduction extends Op permits MaxPool, AvgPool, Reduce, SumTo, Softmax, LogSoftmax, Argmax, LayerNorm, LayerNormGrad {
         default OpPattern pattern() { return OpPattern.REDUCTION; }
     }
 
@@ -309,6 +309,40 @@ public sealed interface Op permits Op.Leaf, Op.Elementwise, Op.Anchor, Op.Reduct
         public String mnemonic() { return "log_softmax"; }
         public String attributes() { return "axis=" + axis; }
         public TensorType infer(List<TensorType> in) throws ShapeError { return Rules.axisOp(this, in, axis); }
+    }
+
+    /**
+     * Layer normalisation without its affine part: each row along the last axis becomes
+     * (x - mean) / sqrt(variance + epsilon) (the biased variance, as Keras and PyTorch use). The layer
+     * multiplies by gamma and adds beta as elementwise ops, which fuse after it.
+     */
+    record LayerNorm(double epsilon) implements Reduction {
+        public String mnemonic() { return "layer_norm"; }
+        public String attributes() { return "epsilon=" + epsilon; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 1);
+            TensorType x = in.get(0);
+            Rules.requireFloat(this, x, "operand");
+            if (x.rank() < 1) throw new ShapeError("layer_norm: needs at least one axis to normalise, got a scalar");
+            Rules.known(this, x.shape(), x.rank() - 1);
+            return x;
+        }
+    }
+
+    /**
+     * Gradient of {@link LayerNorm}: operands (x, dy), output dx = rstd (dy - mean(dy) - xhat mean(dy xhat))
+     * along the last axis, the statistics recomputed from x.
+     */
+    record LayerNormGrad(double epsilon) implements Reduction {
+        public String mnemonic() { return "layer_norm_grad"; }
+        public String attributes() { return "epsilon=" + epsilon; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 2);
+            Rules.sameFloat(this, in.get(0), in.get(1));
+            if (!in.get(0).equals(in.get(1)))
+                throw new ShapeError("layer_norm_grad: x and dy differ: " + in.get(0) + " and " + in.get(1));
+            return in.get(0);
+        }
     }
 
     /** Index of the largest element along an axis (first on ties); i32, not differentiable. */

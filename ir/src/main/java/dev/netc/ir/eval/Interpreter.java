@@ -86,6 +86,8 @@ public final class Interpreter {
             case Op.AvgPoolGrad p -> PoolKernels.avgPoolGrad(v[n.input(0)], p.size(), p.stride(), p.padding(), shape);
             case Op.Concat c -> LayoutKernels.concat(n.inputs().stream().map(i -> v[i]).toList(), c.axis(), shape);
             case Op.Slice s -> LayoutKernels.slice(v[n.input(0)], s.axis(), s.start(), shape);
+            case Op.LayerNorm l -> ReduceKernels.layerNorm(v[n.input(0)], l.epsilon());
+            case Op.LayerNormGrad l -> ReduceKernels.layerNormGrad(v[n.input(0)], v[n.input(1)], l.epsilon());
         };
     }
 

@@ -66,4 +66,46 @@ final class ReduceKernels {
             }
         return new DTensor(outShape, out);
     }
+
+    /** (x - mean) / sqrt(var + eps) along the last axis, the variance biased. */
+    static DTensor layerNorm(DTensor x, double eps) {
+        int d = x.shape()[x.rank() - 1];
+        double[] out = new double[x.size()];
+        for (int base = 0; base < x.size(); base += d) {
+            double[] stats = rowStats(x.data(), base, d, eps);
+            for (int k = 0; k < d; k++) out[base + k] = (x.data()[base + k] - stats[0]) * stats[1];
+        }
+        return new DTensor(x.shape().clone(), out);
+    }
+
+    /** dx = rstd (dy - mean(dy) - xhat mean(dy xhat)) along the last axis. */
+    static DTensor layerNormGrad(DTensor x, DTensor dy, double eps) {
+        int d = x.shape()[x.rank() - 1];
+        double[] out = new double[x.size()];
+        for (int base = 0; base < x.size(); base += d) {
+            double[] stats = rowStats(x.data(), base, d, eps);
+            double dsum = 0, dxsum = 0;
+            for (int k = 0; k < d; k++) {
+                double xhat = (x.data()[base + k] - stats[0]) * stats[1];
+                dsum += dy.data()[base + k];
+                dxsum += dy.data()[base + k] * xhat;
+            }
+            for (int k = 0; k < d; k++) {
+                double xhat = (x.data()[base + k] - stats[0]) * stats[1];
+                out[base + k] = stats[1] * (dy.data()[base + k] - dsum / d - xhat * dxsum / d);
+            }
+        }
+        return new DTensor(x.shape().clone(), out);
+    }
+
+    /** The mean and 1 / sqrt(variance + eps) of one row. */
+    private static double[] rowStats(double[] x, int base, int d, double eps) {
+        double mean = 0;
+        for (int k = 0; k < d; k++) mean += x[base + k];
+        mean /= d;
+        double var = 0;
+        for (int k = 0; k < d; k++) var += (x[base + k] - mean) * (x[base + k] - mean);
+        var /= d;
+        return new double[] {mean, 1 / Math.sqrt(var + eps)};
+    }
 }

@@ -36,6 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * gradient, dropout, matmul epilogues, log-softmax, reductions, conv backward data and filter, Adam),
  * mnist_softmax (SGD, sum_to), oracle_222 (transposed matmuls, sigmoid), odd_shapes (strided padded
  * convolution, overlapping padded pooling, transpose, softmax on a non-last axis, nesterov momentum),
+ * spirals_modern (gelu exact and tanh, silu, hard_sigmoid, layer_norm and its gradient), fused and unfused,
  * and mnist_softmax and odd_shapes unfused (every op its own kernel, GEMMs without epilogue).
  */
 class HostEmulationTest {
@@ -50,6 +51,8 @@ class HostEmulationTest {
                 Arguments.of(examples.resolve("mnist_softmax.net"), true),
                 Arguments.of(examples.resolve("oracle_222.net"), true),
                 Arguments.of(odd, true),
+                Arguments.of(examples.resolve("spirals_modern.net"), true),
+                Arguments.of(examples.resolve("spirals_modern.net"), false),
                 Arguments.of(examples.resolve("mnist_softmax.net"), false),
                 Arguments.of(odd, false));
     }

@@ -51,6 +51,8 @@ public final class OpLowering {
                 case Op.LogSoftmax s -> Optional.of(alongAxis(AxisOp.LOG_SOFTMAX, shape(n, 0), s.axis(), in(n, 0), out));
                 case Op.Argmax a -> Optional.of(alongAxis(AxisOp.ARGMAX, shape(n, 0), a.axis(), in(n, 0), out));
                 case Op.AvgPool p -> Optional.of(avgPool(shape(n, 0), y, p.size(), p.stride(), p.padding(), in(n, 0), out));
+                case Op.LayerNorm l -> Optional.of(layerNorm(y, l.epsilon(), in(n, 0), null, out));
+                case Op.LayerNormGrad l -> Optional.of(layerNorm(y, l.epsilon(), in(n, 0), in(n, 1), out));
             };
             case Op.Anchor a -> switch (a) {
                 case Op.MatMul m -> Optional.empty();
@@ -137,6 +139,41 @@ public final class OpLowering {
             }
         }
         return List.of(Stmt.parallel("row", size(rows), body));
+    }
+
+    /**
+     * Layer normalisation along the last axis, one parallel iteration per row: the mean and the
+     * biased variance in two passes (fixed order), then xhat = (x - mean) rstd. Forward (dy null)
+     * writes xhat; backward writes rstd (dy - mean(dy) - xhat mean(dy xhat)).
+     */
+    private static List<Stmt> layerNorm(Shape x, double epsilon, Buf in, Buf dy, Buf out) {
+        int d = x.size(x.rank() - 1);
+        Expr at = add(var("base"), var("k"));
+        Expr xhat = op(op(load(in, at), "-", var("mean")), "*", var("rstd"));
+        Expr width = new Expr.Cast(Type.FLOAT, i(d));
+        List<Stmt> body = new ArrayList<>();
+        body.add(new Stmt.Let("base", Type.INT, mul(var("row"), i(d))));
+        body.add(new Stmt.Let("mean", Type.FLOAT, f(0)));
+        body.add(Stmt.serial("k", i(d), List.of(new Stmt.Assign("mean", op(var("mean"), "+", load(in, at))))));
+        body.add(new Stmt.Assign("mean", op(var("mean"), "/", width)));
+        body.add(new Stmt.Let("var", Type.FLOAT, f(0)));
+        body.add(Stmt.serial("k", i(d), List.of(new Stmt.Let("e", Type.FLOAT, op(load(in, at), "-", var("mean"))),
+                new Stmt.Assign("var", op(var("var"), "+", op(var("e"), "*", var("e")))))));
+        body.add(new Stmt.Let("rstd", Type.FLOAT, op(f(1), "/", new Expr.Call(Expr.MathFn.SQRT,
+                op(op(var("var"), "/", width), "+", f(epsilon)), Type.FLOAT))));
+        if (dy == null) {
+            body.add(Stmt.serial("k", i(d), List.of(new Stmt.Store(out, at, xhat, false))));
+        } else {
+            body.add(new Stmt.Let("dsum", Type.FLOAT, f(0)));
+            body.add(new Stmt.Let("dxsum", Type.FLOAT, f(0)));
+            body.add(Stmt.serial("k", i(d), List.of(new Stmt.Let("xhat", Type.FLOAT, xhat),
+                    new Stmt.Assign("dsum", op(var("dsum"), "+", load(dy, at))),
+                    new Stmt.Assign("dxsum", op(var("dxsum"), "+", op(load(dy, at), "*", var("xhat")))))));
+            body.add(Stmt.serial("k", i(d), List.of(new Stmt.Let("xhat", Type.FLOAT, xhat),
+                    new Stmt.Store(out, at, op(var("rstd"), "*", op(op(load(dy, at), "-", op(var("dsum"), "/", width)), "-",
+                            op(var("xhat"), "*", op(var("dxsum"), "/", width)))), false))));
+        }
+        return List.of(Stmt.parallel("row", size(SizeExpr.count(x.drop(x.rank() - 1))), body));
     }
 
     /** out[..., c] = 1 where c is the class index, else 0; an out-of-range index gives a zero row. */
