@@ -1,5 +1,7 @@
 package dev.netc.ir;
 
+import dev.netc.kernels.SpecialFunctions;
+
 /** Elementwise functions of one operand. Their derivatives live in autodiff, their code in codegen. */
 public enum UnaryFn {
     NEG, RELU, SIGMOID, TANH, EXP, LOG, SQRT, SQUARE, RECIPROCAL, ABS,

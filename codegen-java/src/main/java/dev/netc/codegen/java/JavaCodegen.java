@@ -130,7 +130,7 @@ public final class JavaCodegen {
                 // the names vector loops use unqualified (see VectorExprPrinter)
                 .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "Vectors"), "SPECIES", "LANES")
                 .addStaticImport(LibraryCalls.PARALLEL, "forChunks")
-                .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "SpecialMath"), "erf")
+                .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "SpecialFunctions"), "erf")
                 .addStaticImport(ClassName.get("jdk.incubator.vector", "FloatVector"), "broadcast", "fromArray", "zero")
                 .addStaticImport(ClassName.get("jdk.incubator.vector", "VectorOperators"), "EXP", "LOG", "TANH", "GT", "GE", "LT", "LE", "EQ", "NE")
                 .build();

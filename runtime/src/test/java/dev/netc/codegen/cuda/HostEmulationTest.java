@@ -36,7 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * gradient, dropout, matmul epilogues, log-softmax, reductions, conv backward data and filter, Adam),
  * mnist_softmax (SGD, sum_to), oracle_222 (transposed matmuls, sigmoid), odd_shapes (strided padded
  * convolution, overlapping padded pooling, transpose, softmax on a non-last axis, nesterov momentum),
- * spirals_modern (gelu exact and tanh, silu, hard_sigmoid, layer_norm and its gradient), fused and unfused,
+ * modern_ops (gelu exact and tanh, silu, hard_sigmoid, erf, layer_norm and its gradient), fused and unfused,
  * and mnist_softmax and odd_shapes unfused (every op its own kernel, GEMMs without epilogue).
  */
 class HostEmulationTest {
@@ -46,13 +46,14 @@ class HostEmulationTest {
     static Stream<Arguments> models() {
         Path examples = ExampleModels.root().resolve("examples");
         Path odd = Path.of("src/test/resources/models/odd_shapes.net");
+        Path modern = Path.of("src/test/resources/models/modern_ops.net");
         return Stream.of(
                 Arguments.of(examples.resolve("mnist_cnn.net"), true),
                 Arguments.of(examples.resolve("mnist_softmax.net"), true),
                 Arguments.of(examples.resolve("oracle_222.net"), true),
                 Arguments.of(odd, true),
-                Arguments.of(examples.resolve("spirals_modern.net"), true),
-                Arguments.of(examples.resolve("spirals_modern.net"), false),
+                Arguments.of(modern, true),
+                Arguments.of(modern, false),
                 Arguments.of(examples.resolve("mnist_softmax.net"), false),
                 Arguments.of(odd, false));
     }

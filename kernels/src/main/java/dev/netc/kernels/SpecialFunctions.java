@@ -1,6 +1,9 @@
-package dev.netc.ir;
+package dev.netc.kernels;
 
-/** Special functions the reference semantics need in double precision and {@link Math} lacks. */
+/**
+ * Special functions {@link Math} lacks, in double precision. The float64 reference interpreter and
+ * generated float code both call these, so the two differ only by the final rounding to float.
+ */
 public final class SpecialFunctions {
     private SpecialFunctions() {}
 
@@ -42,4 +45,7 @@ public final class SpecialFunctions {
         }
         return Math.exp(-a * a) / Math.sqrt(Math.PI) / f;
     }
+
+    /** erf in float: the double result, rounded once (generated Java calls this). */
+    public static float erf(float x) { return (float) erf((double) x); }
 }
