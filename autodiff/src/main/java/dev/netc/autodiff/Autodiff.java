@@ -38,7 +38,7 @@ public final class Autodiff {
 
         boolean[] needs = needsGradient(g, g.ancestors(List.of(loss)));
         GraphBuilder builder = new GraphBuilder(g);
-        Emitter e = new Emitter(builder);
+        GradientBuilder e = new GradientBuilder(builder);
         List<List<Integer>> contributions = new ArrayList<>();
         for (int i = 0; i < g.size(); i++) contributions.add(new ArrayList<>());
         int[] total = new int[g.size()];
@@ -88,7 +88,7 @@ public final class Autodiff {
         return needs;
     }
 
-    private static int sum(List<Integer> terms, Emitter e) {
+    private static int sum(List<Integer> terms, GradientBuilder e) {
         int acc = terms.getFirst();
         for (int i = 1; i < terms.size(); i++) acc = e.binary(BinaryFn.ADD, acc, terms.get(i));
         return acc;

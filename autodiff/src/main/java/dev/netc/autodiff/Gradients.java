@@ -25,7 +25,7 @@ final class Gradients {
     /** No gradient for this operand (not wanted, not differentiable, or zero almost everywhere). */
     static final int NONE = -1;
 
-    static int[] of(Node node, int dy, boolean[] wants, Emitter e) {
+    static int[] of(Node node, int dy, boolean[] wants, GradientBuilder e) {
         int[] in = node.inputs().stream().mapToInt(Integer::intValue).toArray();
         int y = node.id();
         DType dt = node.type().dtype();
@@ -92,7 +92,7 @@ final class Gradients {
         return grads;
     }
 
-    private static int unary(UnaryFn fn, int x, int y, int dy, DType dt, Emitter e) {
+    private static int unary(UnaryFn fn, int x, int y, int dy, DType dt, GradientBuilder e) {
         return switch (fn) {
             case NEG -> e.neg(dy);
             // from the output y = relu(x) (y > 0 exactly where x > 0), so x keeps one user and fuses into its producer
@@ -146,7 +146,7 @@ final class Gradients {
     }
 
     /** Contributions shaped like the output, then summed down to each operand's shape. */
-    private static void binary(BinaryFn fn, int[] in, int y, int dy, boolean[] wants, DType dt, int[] grads, Emitter e) {
+    private static void binary(BinaryFn fn, int[] in, int y, int dy, boolean[] wants, DType dt, int[] grads, GradientBuilder e) {
         int a = in[0], b = in[1];
         int da = NONE, db = NONE;
         switch (fn) {
@@ -169,7 +169,7 @@ final class Gradients {
     }
 
     /** For C = op(A) op(B): dA and dB as matmuls of dy and the other operand with transpose flags. */
-    private static void matMul(Op.MatMul m, int[] in, int dy, boolean[] wants, int[] grads, Emitter e) {
+    private static void matMul(Op.MatMul m, int[] in, int dy, boolean[] wants, int[] grads, GradientBuilder e) {
         int a = in[0], b = in[1];
         boolean ta = m.transposeA(), tb = m.transposeB();
         if (wants[0]) grads[0] = !ta
@@ -181,8 +181,8 @@ final class Gradients {
     }
 
     /** Sum and mean broadcast dy back over the reduced axes; max sends it to every maximal element. */
-    private static int reduce(Op.Reduce r, int x, int y, int dy, DType dt, Emitter e) {
-        Shape xs = e.shape(x), kept = Emitter.keptShape(xs, r.axes());
+    private static int reduce(Op.Reduce r, int x, int y, int dy, DType dt, GradientBuilder e) {
+        Shape xs = e.shape(x), kept = GradientBuilder.keptShape(xs, r.axes());
         int spread = e.broadcastTo(e.reshape(dy, kept), xs);
         return switch (r.fn()) {
             case SUM -> spread;
@@ -199,7 +199,7 @@ final class Gradients {
      * The number of reduced elements: a scalar constant when known; for a symbolic (batch) axis, the
      * sum of a ones tensor over the axes, so the value is bound at run time.
      */
-    private static int count(List<Integer> axes, Shape xs, DType dt, Emitter e) {
+    private static int count(List<Integer> axes, Shape xs, DType dt, GradientBuilder e) {
         long n = 1;
         boolean known = true;
         for (int a : axes) {

@@ -14,13 +14,13 @@ import java.util.List;
 final class LayoutGradients {
     private LayoutGradients() {}
 
-    static int avgPool(Op.AvgPool p, int x, int dy, Emitter e) {
+    static int avgPool(Op.AvgPool p, int x, int dy, GradientBuilder e) {
         Shape xs = e.shape(x);
         return e.add(new Op.AvgPoolGrad(p.size(), p.stride(), p.padding(), xs.size(2), xs.size(3)), dy);
     }
 
     /** Operand k receives dy[..., offset_k : offset_k + len_k, ...] along the axis. */
-    static void concat(Op.Concat c, int[] in, int dy, boolean[] wants, int[] grads, Emitter e) {
+    static void concat(Op.Concat c, int[] in, int dy, boolean[] wants, int[] grads, GradientBuilder e) {
         int offset = 0;
         for (int k = 0; k < in.length; k++) {
             int len = e.shape(in[k]).size(c.axis());
@@ -30,7 +30,7 @@ final class LayoutGradients {
     }
 
     /** dy placed back at [start, end) of the axis, with zeros before and after. */
-    static int slice(Op.Slice s, int x, int dy, Emitter e) {
+    static int slice(Op.Slice s, int x, int dy, GradientBuilder e) {
         Shape xs = e.shape(x);
         int full = xs.size(s.axis());
         List<Integer> parts = new ArrayList<>();

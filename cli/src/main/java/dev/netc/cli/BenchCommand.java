@@ -41,13 +41,13 @@ final class BenchCommand implements Callable<Integer> {
     @Override public Integer call() {
         CheckedModel m = ModelLoader.load(file, model);
         TrainSpec spec = m.train().orElseThrow(() ->
-                new UserError(file + ": error: model '" + m.name() + "' has no train block to benchmark"));
+                new CommandError(file + ": error: model '" + m.name() + "' has no train block to benchmark"));
         if (m.graph().output(Graph.LOSS).isEmpty())
-            throw new UserError("error: model '" + m.name() + "' has no loss: add `loss = ...` to its train block");
+            throw new CommandError("error: model '" + m.name() + "' has no loss: add `loss = ...` to its train block");
         int n = batch != null ? batch : spec.batch();
-        if (n < 1) throw new UserError("error: --batch must be at least 1");
-        if (steps < 1) throw new UserError("error: --steps must be at least 1");
-        if (warmup < 0) throw new UserError("error: --warmup must be at least 0");
+        if (n < 1) throw new CommandError("error: --batch must be at least 1");
+        if (steps < 1) throw new CommandError("error: --steps must be at least 1");
+        if (warmup < 0) throw new CommandError("error: --warmup must be at least 0");
         if (json != null)
             Outputs.check(List.of(new OutputFiles.Output("--json", json)), List.of(new OutputFiles.Input("the model source", file)));
         BenchResult result;
@@ -56,16 +56,16 @@ final class BenchCommand implements Callable<Integer> {
                     Pipeline.compile(m, CompileOptions.training().fused(false)), n);
             result = ModelBench.run(m.graph(), spec.optimizer(), m.name(), new BenchOptions(n, warmup, steps, seed));
         } catch (TrainingSetupException e) {
-            throw new UserError("error: " + e.getMessage());
+            throw new CommandError("error: " + e.getMessage());
         } catch (OutOfMemoryError e) {
-            throw new UserError("error: " + MemoryBudget.outOfMemory(n));
+            throw new CommandError("error: " + MemoryBudget.outOfMemory(n));
         }
         System.out.print(BenchReport.table(result));
         if (json != null) {
             try {
                 BenchReport.writeJson(json, result);
             } catch (IOException e) {
-                throw new UserError("error: cannot write " + json + ": " + IoErrors.describe(e, json));
+                throw new CommandError("error: cannot write " + json + ": " + IoErrors.describe(e, json));
             }
             System.out.println("\nwrote " + json);
         }

@@ -17,7 +17,7 @@ final class CheckCommand implements Callable<Integer> {
             CheckResult r;
             try {
                 r = ModelLoader.check(f);
-            } catch (UserError e) {
+            } catch (CommandError e) {
                 System.err.println(e.getMessage());
                 status = Main.USER_ERROR;
                 continue;

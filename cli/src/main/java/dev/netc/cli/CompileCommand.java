@@ -30,7 +30,7 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         if (!target.equals("java") && !target.equals("cuda"))
-            throw new UserError("error: unknown target '" + target + "' (available: java, cuda)");
+            throw new CommandError("error: unknown target '" + target + "' (available: java, cuda)");
         if (target.equals("cuda")) checkArch(arch);
         CheckedModel m = ModelLoader.load(file, model);
         CompileOptions options = m.train().isPresent() ? CompileOptions.training() : CompileOptions.inferenceOnly();
@@ -70,7 +70,7 @@ final class CompileCommand implements Callable<Integer> {
     static void checkArch(String arch) {
         var m = java.util.regex.Pattern.compile("(compute|sm)_(\\d{2,3})([af]?)").matcher(arch);
         if (!m.matches() || Integer.parseInt(m.group(2)) < MIN_ARCH)
-            throw new UserError("error: --arch '" + arch + "' is not a CUDA architecture netc compiles for: expected compute_XY (PTX) "
+            throw new CommandError("error: --arch '" + arch + "' is not a CUDA architecture netc compiles for: expected compute_XY (PTX) "
                     + "or sm_XY (CUBIN) with XY a compute capability of at least " + MIN_ARCH + ", e.g. sm_80 or compute_90");
     }
 
@@ -78,7 +78,7 @@ final class CompileCommand implements Callable<Integer> {
         try {
             dev.netc.runtime.io.AtomicFiles.write(target, bytes);
         } catch (java.io.IOException e) {
-            throw new UserError(target + ": error: cannot write: " + e.getMessage());
+            throw new CommandError(target + ": error: cannot write: " + e.getMessage());
         }
     }
 }

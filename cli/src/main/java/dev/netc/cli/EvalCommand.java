@@ -41,15 +41,15 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--no-fuse", description = "Compile every op as its own kernel.") boolean noFuse;
 
     @Override public Integer call() {
-        if (batch < 1) throw new UserError("error: --batch must be at least 1");
+        if (batch < 1) throw new CommandError("error: --batch must be at least 1");
         CheckedModel m = ModelLoader.load(file, model);
-        TrainSpec spec = m.train().orElseThrow(() -> new UserError(file + ": error: model '" + m.name()
+        TrainSpec spec = m.train().orElseThrow(() -> new CommandError(file + ": error: model '" + m.name()
                 + "' has no train block, so netc does not know its loss, labels or dataset"));
         if (spec.dataset().isEmpty())
-            throw new UserError(file + ": error: the train block of '" + m.name() + "' names no dataset (add `dataset = ...`)");
+            throw new CommandError(file + ": error: the train block of '" + m.name() + "' names no dataset (add `dataset = ...`)");
         Checkpoint checkpoint = TrainCommand.loadCheckpoint(weights);
         DatasetSplits data = TrainCommand.loadData(spec, file, dataDir);
-        Dataset test = data.test().orElseThrow(() -> new UserError("error: dataset " + data.train().name()
+        Dataset test = data.test().orElseThrow(() -> new CommandError("error: dataset " + data.train().name()
                 + " has no test split to evaluate on (for csv, give test=\"FILE.csv\" or test_fraction)"));
         Graph graph = m.graph();
         Evaluation result;
@@ -63,13 +63,13 @@ final class EvalCommand implements Callable<Integer> {
             });
             result = Evaluator.evaluate(compiled, graph, spec, test, batch);
         } catch (TrainingSetupException e) {
-            throw new UserError("error: " + e.getMessage());
+            throw new CommandError("error: " + e.getMessage());
         } catch (OutOfMemoryError e) {
-            throw new UserError("error: " + MemoryBudget.outOfMemory(Math.min(batch, test.size())));
+            throw new CommandError("error: " + MemoryBudget.outOfMemory(Math.min(batch, test.size())));
         }
         System.out.println(result.line("test"));
         if (!Double.isFinite(result.loss()))
-            throw new UserError("error: " + weights + ": the test loss is " + result.loss()
+            throw new CommandError("error: " + weights + ": the test loss is " + result.loss()
                     + " with these weights (a diverged run's parameters?)");
         return 0;
     }

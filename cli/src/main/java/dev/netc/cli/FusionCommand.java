@@ -28,7 +28,7 @@ final class FusionCommand implements Callable<Integer> {
     @Override public Integer call() {
         CheckedModel m = ModelLoader.load(file, model);
         int n = batch != null ? batch : m.train().map(TrainSpec::batch).orElse(1);
-        if (n < 1) throw new UserError("error: --batch must be at least 1");
+        if (n < 1) throw new CommandError("error: --batch must be at least 1");
         CompileOptions options = m.train().isPresent() ? CompileOptions.training() : CompileOptions.inferenceOnly();
         Compilation c = Pipeline.compile(m, options.fused(!noFuse).atBatch(n));
         System.out.print(FusionReport.render(m.name() + (noFuse ? " (unfused)" : " (fused)"), c));

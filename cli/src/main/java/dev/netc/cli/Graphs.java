@@ -12,7 +12,7 @@ final class Graphs {
     /** Forward graph plus the gradient graph; a model without a loss is a user error. */
     static Graph withGradients(CheckedModel m) {
         if (m.graph().output(Graph.LOSS).isEmpty())
-            throw new UserError("error: model '" + m.name() + "' has no loss: add a train block with `loss = ...`");
+            throw new CommandError("error: model '" + m.name() + "' has no loss: add a train block with `loss = ...`");
         return Pipeline.graph(m, CompileOptions.training());
     }
 }

@@ -28,7 +28,7 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         // picocli already exits with 2 (ExitCode.USAGE) on invalid flags, matching USER_ERROR.
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            if (ex instanceof UserError) {
+            if (ex instanceof CommandError) {
                 System.err.println(ex.getMessage());
                 return USER_ERROR;
             }

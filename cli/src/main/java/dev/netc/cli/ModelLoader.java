@@ -11,21 +11,21 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.stream.Collectors;
 
-/** Reads and checks .net files for the commands, turning every failure into a {@link UserError}. */
+/** Reads and checks .net files for the commands, turning every failure into a {@link CommandError}. */
 final class ModelLoader {
     private ModelLoader() {}
 
     static CheckResult check(Path file) {
         SourceFile source;
         try {
-            if (Files.isDirectory(file)) throw new UserError(file + ": error: is a directory, not a .net file");
+            if (Files.isDirectory(file)) throw new CommandError(file + ": error: is a directory, not a .net file");
             source = SourceFile.read(file);
         } catch (NoSuchFileException e) {
-            throw new UserError(file + ": error: no such file");
+            throw new CommandError(file + ": error: no such file");
         } catch (AccessDeniedException e) {
-            throw new UserError(file + ": error: cannot read: permission denied");
+            throw new CommandError(file + ": error: cannot read: permission denied");
         } catch (IOException e) {
-            throw new UserError(file + ": error: cannot read: " + e.getMessage());
+            throw new CommandError(file + ": error: cannot read: " + e.getMessage());
         }
         return Frontend.check(source);
     }
@@ -33,10 +33,10 @@ final class ModelLoader {
     /** The named model, or the file's only model, or its first model with a train block. */
     static CheckedModel load(Path file, String modelName) {
         CheckResult result = check(file);
-        if (result.hasErrors()) throw new UserError(result.render().stripTrailing());
+        if (result.hasErrors()) throw new CommandError(result.render().stripTrailing());
         if (modelName != null) {
             return result.models().stream().filter(m -> m.name().equals(modelName)).findFirst()
-                    .orElseThrow(() -> new UserError(file + ": error: no model named '" + modelName + "' (models: "
+                    .orElseThrow(() -> new CommandError(file + ": error: no model named '" + modelName + "' (models: "
                             + result.models().stream().map(CheckedModel::name).collect(Collectors.joining(", ")) + ")"));
         }
         if (result.models().size() == 1) return result.models().getFirst();

@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * The commands' files: written whole or not at all through the runtime's {@link AtomicFiles} (temp
  * file, fsync, rename; links written through; stale temp files cleaned up), and checked before a
- * command starts work with {@link OutputFiles}. Every failure is a {@link UserError} with the reason.
+ * command starts work with {@link OutputFiles}. Every failure is a {@link CommandError} with the reason.
  */
 final class Outputs {
     private Outputs() {}
@@ -24,7 +24,7 @@ final class Outputs {
         try {
             AtomicFiles.write(target, bytes);
         } catch (IOException e) {
-            throw new UserError("error: cannot write " + target + ": " + IoErrors.describe(e, target));
+            throw new CommandError("error: cannot write " + target + ": " + IoErrors.describe(e, target));
         }
     }
 
@@ -33,7 +33,7 @@ final class Outputs {
         try {
             OutputFiles.check(outputs, inputs);
         } catch (OutputFiles.OutputFileException e) {
-            throw new UserError("error: " + e.getMessage());
+            throw new CommandError("error: " + e.getMessage());
         }
     }
 }

@@ -77,10 +77,10 @@ final class TrainCommand implements Callable<Integer> {
     @Override public Integer call() {
         CheckedModel m = ModelLoader.load(file, model);
         TrainSpec spec = m.train().orElseThrow(() ->
-                new UserError(file + ": error: model '" + m.name() + "' has no train block"));
+                new CommandError(file + ": error: model '" + m.name() + "' has no train block"));
         checkBackend(backend);
         if (spec.dataset().isEmpty())
-            throw new UserError(file + ": error: the train block of '" + m.name() + "' names no dataset (add `dataset = ...`)");
+            throw new CommandError(file + ": error: the train block of '" + m.name() + "' names no dataset (add `dataset = ...`)");
         checkOutputs(spec);
         Optional<Checkpoint> from = Optional.ofNullable(resume).map(TrainCommand::loadCheckpoint);
         Optional<TrainingState> state = from.map(c -> guard(c::requireState));
@@ -94,7 +94,7 @@ final class TrainCommand implements Callable<Integer> {
             try {
                 MemoryBudget.checkTraining(compilation, options.batch(), data);
             } catch (TrainingSetupException e) {
-                throw new UserError("error: " + e.getMessage());
+                throw new CommandError("error: " + e.getMessage());
             }
         }
         try {
@@ -102,11 +102,11 @@ final class TrainCommand implements Callable<Integer> {
             ParameterInitializer.initialize(compiled, graph, options.seed());
             Trainer.train(compiled, graph, spec, data, options, System.out);
         } catch (TrainingDivergedException | TrainingSetupException | CheckpointException e) {
-            throw new UserError("error: " + e.getMessage());
+            throw new CommandError("error: " + e.getMessage());
         } catch (UncheckedIOException e) {
-            throw new UserError("error: " + e.getMessage());
+            throw new CommandError("error: " + e.getMessage());
         } catch (OutOfMemoryError e) {
-            throw new UserError("error: " + MemoryBudget.outOfMemory(options.batch()));
+            throw new CommandError("error: " + MemoryBudget.outOfMemory(options.batch()));
         }
         return 0;
     }
@@ -139,7 +139,7 @@ final class TrainCommand implements Callable<Integer> {
         try {
             return CudaBackend.compile(compilation, name);
         } catch (CudaUnavailableException e) {
-            throw new UserError("error: --backend cuda: " + e.getMessage());
+            throw new CommandError("error: --backend cuda: " + e.getMessage());
         }
     }
 
@@ -149,9 +149,9 @@ final class TrainCommand implements Callable<Integer> {
             case "java" -> { }
             case "cuda" -> {
                 Optional<String> problem = CudaAvailability.problem();
-                if (problem.isPresent()) throw new UserError("error: --backend cuda: " + problem.get());
+                if (problem.isPresent()) throw new CommandError("error: --backend cuda: " + problem.get());
             }
-            default -> throw new UserError("error: unknown backend '" + backend + "' (available: java, cuda)");
+            default -> throw new CommandError("error: unknown backend '" + backend + "' (available: java, cuda)");
         }
     }
 
@@ -161,7 +161,7 @@ final class TrainCommand implements Callable<Integer> {
         try {
             return DatasetRegistry.load(spec.dataset().orElseThrow(), Optional.ofNullable(dataDir), base);
         } catch (DataException e) {
-            throw new UserError("error: " + e.getMessage());
+            throw new CommandError("error: " + e.getMessage());
         }
     }
 
@@ -174,7 +174,7 @@ final class TrainCommand implements Callable<Integer> {
         try {
             return action.get();
         } catch (CheckpointException e) {
-            throw new UserError("error: " + e.getMessage());
+            throw new CommandError("error: " + e.getMessage());
         }
     }
 
@@ -183,25 +183,25 @@ final class TrainCommand implements Callable<Integer> {
                 .withProgressBar(!noProgress);
         if (batch == null && state.isPresent()) o = o.withBatch(state.get().batch());
         if (batch != null) {
-            if (batch < 1) throw new UserError("error: --batch must be at least 1");
+            if (batch < 1) throw new CommandError("error: --batch must be at least 1");
             o = o.withBatch(batch);
         }
         if (length != null && length.epochs != null) {
-            if (length.epochs < 1) throw new UserError("error: --epochs must be at least 1");
+            if (length.epochs < 1) throw new CommandError("error: --epochs must be at least 1");
             o = o.withEpochs(length.epochs);
         }
         if (length != null && length.steps != null) {
-            if (length.steps < 1) throw new UserError("error: --steps must be at least 1");
+            if (length.steps < 1) throw new CommandError("error: --steps must be at least 1");
             o = o.withSteps(length.steps);
         }
         if (lr != null) {
-            if (!(lr > 0) || !Double.isFinite(lr)) throw new UserError("error: --lr must be a positive number");
+            if (!(lr > 0) || !Double.isFinite(lr)) throw new CommandError("error: --lr must be a positive number");
             o = o.withLearningRate(lr);
         }
         if (logEvery != null) {
-            if (logEvery < 1) throw new UserError("error: --log-every must be at least 1");
+            if (logEvery < 1) throw new CommandError("error: --log-every must be at least 1");
             if (o.epochs().isPresent())
-                throw new UserError("error: --log-every applies to runs counted in steps (--steps N, or steps = N in the train block); "
+                throw new CommandError("error: --log-every applies to runs counted in steps (--steps N, or steps = N in the train block); "
                         + "this run counts epochs" + (length != null && length.epochs != null ? " (--epochs)" : spec.epochs().isPresent()
                         ? " (epochs = " + spec.epochs().getAsInt() + " in the train block)" : "") + " and logs once per epoch");
             o = o.withLogEvery(logEvery);

@@ -144,7 +144,7 @@ final class Args {
     Init init(String name, Init fallback) {
         if (!has(name)) return fallback;
         Value v = value(name);
-        return Initializers.of(v, span(name)).orElseThrow(() -> {
+        return InitializerSyntax.of(v, span(name)).orElseThrow(() -> {
             List<String> notes = v instanceof Value.Num n ? List.of("write constant(" + Value.format(n.value()) + ")") : List.of();
             return new UserError(span(name), function + ": argument '" + name
                     + "' must be an initialiser (zeros, ones, constant(v), normal(stddev), truncated_normal(stddev), "

@@ -113,7 +113,7 @@ final class Elaborator {
         if (s.init() != null) {
             Value v = eval(f, s.init(), null);
             if (v instanceof Value.Poison) throw Poisoned.INSTANCE;
-            init = Initializers.of(v, s.init().span()).orElseThrow(() -> new UserError(s.init().span(),
+            init = InitializerSyntax.of(v, s.init().span()).orElseThrow(() -> new UserError(s.init().span(),
                     "param " + s.name().name() + ": expected an initialiser such as zeros, constant(0.1) or normal(0.01), got "
                             + Value.describe(v), v instanceof Value.Num n ? List.of("write constant(" + Value.format(n.value()) + ")") : List.of()));
         }
@@ -208,7 +208,7 @@ final class Elaborator {
     }
 
     private boolean isFunction(String name) {
-        return blocks.containsKey(name) || Builtins.NAMES.contains(name) || Initializers.FUNCTIONS.contains(name);
+        return blocks.containsKey(name) || Builtins.NAMES.contains(name) || InitializerSyntax.FUNCTIONS.contains(name);
     }
 
     /** Evaluates, reporting an error here and yielding poison, so sibling expressions are still checked. */
@@ -279,10 +279,10 @@ final class Elaborator {
         String fn = c.callee().name();
         Ast.Block block = blocks.get(fn);
         if (block != null) return callBlock(f, block, c, values);
-        if (Initializers.FUNCTIONS.contains(fn)) return Initializers.call(c, values, unknownName(f));
+        if (InitializerSyntax.FUNCTIONS.contains(fn)) return InitializerSyntax.call(c, values, unknownName(f));
         if (Builtins.NAMES.contains(fn)) return Builtins.call(this, f, c, values, name);
         TreeSet<String> known = new TreeSet<>(Builtins.NAMES);
-        known.addAll(Initializers.FUNCTIONS);
+        known.addAll(InitializerSyntax.FUNCTIONS);
         known.addAll(blocks.keySet());
         throw new UserError(c.callee().span(), "unknown function '" + fn + "'", Names.suggest(fn, known));
     }

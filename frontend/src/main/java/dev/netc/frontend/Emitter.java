@@ -87,7 +87,7 @@ final class Emitter {
             throw new UserError(span, "parameter '" + name + "' must have a shape known at compile time, got " + type.shape(),
                     List.of("parameters cannot depend on the batch size"));
         TensorSizes.check("parameter '" + name + "'", type.shape(), span);
-        Initializers.checkFits(init, "parameter '" + name + "'", type.shape(), span);
+        InitializerSyntax.checkFits(init, "parameter '" + name + "'", type.shape(), span);
         int id = graph.parameter(name, type, init, trainable);
         return new Value.Tensor(id, type);
     }

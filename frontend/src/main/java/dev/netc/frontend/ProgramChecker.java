@@ -48,7 +48,7 @@ final class ProgramChecker {
     }
 
     private void declareBlock(Map<String, Ast.Block> blocks, Ast.Block b) {
-        if (Builtins.NAMES.contains(b.name()) || Initializers.FUNCTIONS.contains(b.name())) {
+        if (Builtins.NAMES.contains(b.name()) || InitializerSyntax.FUNCTIONS.contains(b.name())) {
             diags.error(b.nameSpan(), "block '" + b.name() + "' has the name of a builtin function", List.of("rename the block"));
             return;
         }

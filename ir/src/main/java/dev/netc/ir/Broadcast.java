@@ -14,8 +14,8 @@ public final class Broadcast {
         for (int i = 0; i < rank; i++) {
             Dim da = i < rank - a.rank() ? Dim.of(1) : a.dims().get(i - (rank - a.rank()));
             Dim db = i < rank - b.rank() ? Dim.of(1) : b.dims().get(i - (rank - b.rank()));
-            if (da.equals(db) || isOne(db)) out.add(da);
-            else if (isOne(da)) out.add(db);
+            if (da.equals(db) || db.isOne()) out.add(da);
+            else if (da.isOne()) out.add(db);
             else return null;
         }
         return new Shape(out);
@@ -27,5 +27,4 @@ public final class Broadcast {
         return s != null && s.equals(to);
     }
 
-    private static boolean isOne(Dim d) { return d instanceof Dim.Known k && k.size() == 1; }
 }

@@ -18,6 +18,9 @@ public sealed interface Dim permits Dim.Known, Dim.Sym {
 
     static Dim of(int size) { return new Known(size); }
 
+    /** True for a dimension known to be 1 (it broadcasts and never varies). */
+    default boolean isOne() { return this instanceof Known k && k.size() == 1; }
+
     static Dim sym(String name) { return new Sym(name); }
 
     default boolean isKnown() { return this instanceof Known; }

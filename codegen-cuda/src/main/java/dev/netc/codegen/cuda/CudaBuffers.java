@@ -49,7 +49,13 @@ final class CudaBuffers {
             if (n.type().dtype() == DType.F64)
                 throw new IllegalArgumentException("the CUDA backend supports f32 and i32 tensors only; " + n.label() + " is " + n.type());
             BufferRole role = roles[n.id()];
-            BufferSpec.Kind k = role == null ? null : BufferSpec.Kind.valueOf(role.name());
+            BufferSpec.Kind k = role == null ? null : switch (role) {
+                case INPUT -> BufferSpec.Kind.INPUT;
+                case PARAMETER -> BufferSpec.Kind.PARAMETER;
+                case CONSTANT -> BufferSpec.Kind.CONSTANT;
+                case COMPUTED -> BufferSpec.Kind.COMPUTED;
+                case ALIAS -> BufferSpec.Kind.ALIAS;
+            };
             if (k == null) continue;
             kind[n.id()] = k;
             name[n.id()] = unique(n.name() == null ? "t" + n.id() : sanitize(n.name()), n.id());

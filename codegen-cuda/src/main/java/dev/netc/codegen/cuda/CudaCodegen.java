@@ -62,7 +62,7 @@ public final class CudaCodegen {
 
     private CudaProgram program(OptimizerSpec optimizer, String modelName) {
         List<KernelWriter.GeneratedKernel> kernels = new ArrayList<>();
-        for (Kernel k : plan.kernels()) if (!isAlias(k)) kernels.addAll(render(k));
+        for (Kernel k : plan.kernels()) if (!plan.isAlias(k)) kernels.addAll(render(k));
         List<BufferSpec> bufferSpecs = new ArrayList<>(buffers.specs());
         if (optimizer != null) kernels.addAll(updates(optimizer, bufferSpecs));
 
@@ -78,10 +78,6 @@ public final class CudaCodegen {
         return new CudaProgram(sourceName, src.toString(), manifest);
     }
 
-    /** A lone reshape needs no code: its buffer aliases its operand's. */
-    private boolean isAlias(Kernel k) {
-        return k.nodes().size() == 1 && graph.node(k.root()).op() instanceof Op.Reshape;
-    }
 
     /** The launches of one plan kernel: its own, then one per sibling reduction (each writes its own buffer). */
     private List<KernelWriter.GeneratedKernel> render(Kernel k) {
@@ -135,9 +131,9 @@ public final class CudaCodegen {
     /** The library kernels of the ops the shared lowering leaves to the backend; returns the grid x size. */
     private String library(Op.LibraryKernel op, KernelWriter w, Node n, String out) {
         return switch (op) {
-            case Op.MaxPool p -> PoolKernels.maxPool(w, shape(n, 0), p.size(), p.stride(), p.padding(), n.type().shape(),
+            case Op.MaxPool p -> CudaPooling.maxPool(w, shape(n, 0), p.size(), p.stride(), p.padding(), n.type().shape(),
                     in(w, n, 0), w.out(out, CudaBuffers.elementType(n)));
-            case Op.MaxPoolGrad p -> PoolKernels.maxPoolGrad(w, shape(n, 0), p.size(), p.stride(), p.padding(), shape(n, 1),
+            case Op.MaxPoolGrad p -> CudaPooling.maxPoolGrad(w, shape(n, 0), p.size(), p.stride(), p.padding(), shape(n, 1),
                     in(w, n, 0), in(w, n, 1), w.out(out, CudaBuffers.elementType(n)));
             case Op.MatMul m -> throw new IllegalStateException(n.label() + " runs through the GEMM template");
             case Op.Conv2d c -> throw new IllegalStateException(n.label() + " runs through the GEMM template");

@@ -1,7 +1,6 @@
 package dev.netc.codegen.java;
 
 import dev.netc.codegen.core.ScalarExprPrinter;
-import dev.netc.codegen.core.IndexExpr;
 import dev.netc.codegen.core.SizeExpr;
 
 import com.palantir.javapoet.CodeBlock;
@@ -34,6 +33,7 @@ import javax.lang.model.element.Modifier;
  * and by its sibling reductions (outputs of their own, e.g. a bias gradient beside a weight gradient).
  */
 final class KernelRenderer {
+    private final KernelPlan plan;
     private final Graph graph;
     private final Buffers buffers;
     private final boolean[] materialized;
@@ -41,6 +41,7 @@ final class KernelRenderer {
     private final OpLowering ops;
 
     KernelRenderer(KernelPlan plan, Buffers buffers) {
+        this.plan = plan;
         this.graph = plan.graph();
         this.buffers = buffers;
         this.materialized = plan.materialized();
@@ -50,7 +51,7 @@ final class KernelRenderer {
 
     /** True when the kernel needs no code: a lone reshape, which aliases its operand's buffer. */
     boolean isAlias(Kernel k) {
-        return k.nodes().size() == 1 && graph.node(k.root()).op() instanceof Op.Reshape;
+        return plan.isAlias(k);
     }
 
     MethodSpec render(Kernel k) {

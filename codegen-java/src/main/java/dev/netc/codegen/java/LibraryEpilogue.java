@@ -131,16 +131,15 @@ final class LibraryEpilogue {
         Shape y = head.type().shape();
         List<Dim> dims = bias.dims();
         int lead = 0;
-        while (lead < dims.size() && isOne(dims.get(lead)) && dims.size() - lead > (head.op() instanceof Op.Conv2d ? 3 : 1)) lead++;
+        while (lead < dims.size() && dims.get(lead).isOne() && dims.size() - lead > (head.op() instanceof Op.Conv2d ? 3 : 1)) lead++;
         List<Dim> rest = dims.subList(lead, dims.size());
         return switch (head.op()) {
             case Op.MatMul mm -> rest.size() == 1 && rest.getFirst().equals(y.dim(1)) && y.dim(1).isKnown();
-            case Op.Conv2d c -> rest.size() == 3 && rest.get(0).equals(y.dim(1)) && isOne(rest.get(1)) && isOne(rest.get(2));
+            case Op.Conv2d c -> rest.size() == 3 && rest.get(0).equals(y.dim(1)) && rest.get(1).isOne() && rest.get(2).isOne();
             default -> false;
         };
     }
 
     private static String field(Buffers buffers, Node n, int operand) { return buffers.field(n.input(operand)); }
 
-    private static boolean isOne(Dim d) { return d instanceof Dim.Known k && k.size() == 1; }
 }

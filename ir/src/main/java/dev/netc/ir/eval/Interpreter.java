@@ -60,34 +60,34 @@ public final class Interpreter {
             case Op.Input in -> feed(feeds, in.name(), "input", shape);
             case Op.Parameter p -> feed(feeds, p.name(), "parameter", shape);
             case Op.Constant c -> DTensor.filled(c.value(), shape);
-            case Op.Unary u -> ElementwiseKernels.unary(u.fn(), v[n.input(0)]);
-            case Op.Binary b -> ElementwiseKernels.binary(b.fn(), v[n.input(0)], v[n.input(1)], shape);
-            case Op.DropoutMask d -> ElementwiseKernels.dropoutMask(d.rate(), shape, training, dropoutRng(seed, n.id()));
-            case Op.MatMul m -> LinalgKernels.matMul(v[n.input(0)], v[n.input(1)], m.transposeA(), m.transposeB());
-            case Op.Conv2d c -> LinalgKernels.conv2d(v[n.input(0)], v[n.input(1)], c.stride(), c.padding(), shape);
+            case Op.Unary u -> ElementwiseReference.unary(u.fn(), v[n.input(0)]);
+            case Op.Binary b -> ElementwiseReference.binary(b.fn(), v[n.input(0)], v[n.input(1)], shape);
+            case Op.DropoutMask d -> ElementwiseReference.dropoutMask(d.rate(), shape, training, dropoutRng(seed, n.id()));
+            case Op.MatMul m -> LinalgReference.matMul(v[n.input(0)], v[n.input(1)], m.transposeA(), m.transposeB());
+            case Op.Conv2d c -> LinalgReference.conv2d(v[n.input(0)], v[n.input(1)], c.stride(), c.padding(), shape);
             case Op.Conv2dBackwardData c ->
-                    LinalgKernels.conv2dBackwardData(v[n.input(0)], v[n.input(1)], c.stride(), c.padding(), shape);
+                    LinalgReference.conv2dBackwardData(v[n.input(0)], v[n.input(1)], c.stride(), c.padding(), shape);
             case Op.Conv2dBackwardFilter c ->
-                    LinalgKernels.conv2dBackwardFilter(v[n.input(0)], v[n.input(1)], c.stride(), c.padding(), shape);
-            case Op.MaxPool p -> PoolKernels.maxPool(v[n.input(0)], p.size(), p.stride(), p.padding(), shape);
+                    LinalgReference.conv2dBackwardFilter(v[n.input(0)], v[n.input(1)], c.stride(), c.padding(), shape);
+            case Op.MaxPool p -> PoolReference.maxPool(v[n.input(0)], p.size(), p.stride(), p.padding(), shape);
             case Op.MaxPoolGrad p ->
-                    PoolKernels.maxPoolGrad(v[n.input(0)], v[n.input(1)], p.size(), p.stride(), p.padding());
-            case Op.Reduce r -> ReduceKernels.reduce(r.fn(), v[n.input(0)], r.axes(), shape);
-            case Op.SumTo s -> ElementwiseKernels.sumTo(v[n.input(0)], shape);
-            case Op.BroadcastTo b -> ElementwiseKernels.broadcastTo(v[n.input(0)], shape);
-            case Op.Softmax s -> ReduceKernels.softmax(v[n.input(0)], s.axis(), false);
-            case Op.LogSoftmax s -> ReduceKernels.softmax(v[n.input(0)], s.axis(), true);
-            case Op.Argmax a -> ReduceKernels.argmax(v[n.input(0)], a.axis(), shape);
+                    PoolReference.maxPoolGrad(v[n.input(0)], v[n.input(1)], p.size(), p.stride(), p.padding());
+            case Op.Reduce r -> ReduceReference.reduce(r.fn(), v[n.input(0)], r.axes(), shape);
+            case Op.SumTo s -> ElementwiseReference.sumTo(v[n.input(0)], shape);
+            case Op.BroadcastTo b -> ElementwiseReference.broadcastTo(v[n.input(0)], shape);
+            case Op.Softmax s -> ReduceReference.softmax(v[n.input(0)], s.axis(), false);
+            case Op.LogSoftmax s -> ReduceReference.softmax(v[n.input(0)], s.axis(), true);
+            case Op.Argmax a -> ReduceReference.argmax(v[n.input(0)], a.axis(), shape);
             case Op.Reshape r -> new DTensor(shape, v[n.input(0)].data());
-            case Op.Transpose t -> LayoutKernels.transpose(v[n.input(0)], t.permutation());
-            case Op.OneHot o -> LayoutKernels.oneHot(v[n.input(0)], o.depth(), shape);
+            case Op.Transpose t -> LayoutReference.transpose(v[n.input(0)], t.permutation());
+            case Op.OneHot o -> LayoutReference.oneHot(v[n.input(0)], o.depth(), shape);
             case Op.TrainSelect t -> training ? v[n.input(0)] : v[n.input(1)];
-            case Op.AvgPool p -> PoolKernels.avgPool(v[n.input(0)], p.size(), p.stride(), p.padding(), shape);
-            case Op.AvgPoolGrad p -> PoolKernels.avgPoolGrad(v[n.input(0)], p.size(), p.stride(), p.padding(), shape);
-            case Op.Concat c -> LayoutKernels.concat(n.inputs().stream().map(i -> v[i]).toList(), c.axis(), shape);
-            case Op.Slice s -> LayoutKernels.slice(v[n.input(0)], s.axis(), s.start(), shape);
-            case Op.LayerNorm l -> ReduceKernels.layerNorm(v[n.input(0)], l.epsilon());
-            case Op.LayerNormGrad l -> ReduceKernels.layerNormGrad(v[n.input(0)], v[n.input(1)], l.epsilon());
+            case Op.AvgPool p -> PoolReference.avgPool(v[n.input(0)], p.size(), p.stride(), p.padding(), shape);
+            case Op.AvgPoolGrad p -> PoolReference.avgPoolGrad(v[n.input(0)], p.size(), p.stride(), p.padding(), shape);
+            case Op.Concat c -> LayoutReference.concat(n.inputs().stream().map(i -> v[i]).toList(), c.axis(), shape);
+            case Op.Slice s -> LayoutReference.slice(v[n.input(0)], s.axis(), s.start(), shape);
+            case Op.LayerNorm l -> ReduceReference.layerNorm(v[n.input(0)], l.epsilon());
+            case Op.LayerNormGrad l -> ReduceReference.layerNormGrad(v[n.input(0)], v[n.input(1)], l.epsilon());
         };
     }
 

@@ -49,5 +49,10 @@ public record KernelPlan(Graph graph, List<Kernel> kernels) {
         return kernels.stream().filter(k -> k.phase() == phase).toList();
     }
 
+    /** True when the kernel needs no code: a lone reshape, whose buffer aliases its operand's ({@link BufferRole#ALIAS}). */
+    public boolean isAlias(Kernel k) {
+        return k.nodes().size() == 1 && graph.node(k.root()).op() instanceof dev.netc.ir.Op.Reshape;
+    }
+
     @Override public String toString() { return PlanPrinter.print(this); }
 }

@@ -24,7 +24,7 @@ public final class Indexing {
         boolean[] varies = varying(from, loop);
         boolean all = true, none = true;
         for (int k = 0; k < loop.rank(); k++) {
-            all &= varies[k] || isOne(loop.dim(k));
+            all &= varies[k] || loop.dim(k).isOne();
             none &= !varies[k];
         }
         if (none) return Expr.i(0);
@@ -48,7 +48,7 @@ public final class Indexing {
     public static Expr transpose(Shape in, Shape out, List<Integer> perm, Expr i) {
         Expr sum = Expr.i(0);
         for (int k = 0; k < out.rank(); k++) {
-            if (isOne(out.dim(k))) continue;
+            if (out.dim(k).isOne()) continue;
             SizeExpr outStride = SizeExpr.of(out, k + 1, out.rank());
             SizeExpr inStride = SizeExpr.of(in, perm.get(k) + 1, in.rank());
             sum = Expr.add(sum, term(i, outStride, SizeExpr.of(out.dim(k)), k == 0 || allOnes(out, 0, k), inStride));
@@ -89,7 +89,7 @@ public final class Indexing {
     public static int[] keptBlock(Shape x, Shape reducedShape) {
         int first = -1, last = -1;
         for (int k = 0; k < x.rank(); k++) {
-            if (isOne(x.dim(k))) continue;
+            if (x.dim(k).isOne()) continue;
             if (reducedShape.dim(k).equals(x.dim(k))) {
                 if (first < 0) first = k;
                 last = k;
@@ -97,7 +97,7 @@ public final class Indexing {
         }
         if (first < 0) return new int[] {0, 0};
         for (int k = first; k <= last; k++)
-            if (!isOne(x.dim(k)) && !reducedShape.dim(k).equals(x.dim(k))) return null;
+            if (!x.dim(k).isOne() && !reducedShape.dim(k).equals(x.dim(k))) return null;
         return new int[] {first, last + 1};
     }
 
@@ -105,7 +105,7 @@ public final class Indexing {
         int lead = loop.rank() - from.rank();
         boolean[] varies = new boolean[loop.rank()];
         for (int k = 0; k < loop.rank(); k++)
-            varies[k] = k >= lead && !isOne(from.dim(k - lead)) && !isOne(loop.dim(k));
+            varies[k] = k >= lead && !from.dim(k - lead).isOne() && !loop.dim(k).isOne();
         return varies;
     }
 
@@ -114,10 +114,8 @@ public final class Indexing {
     }
 
     private static boolean allOnes(Shape s, int from, int to) {
-        for (int k = from; k < to; k++) if (!isOne(s.dim(k))) return false;
+        for (int k = from; k < to; k++) if (!s.dim(k).isOne()) return false;
         return true;
     }
 
-    /** True for a dimension known to be 1. */
-    public static boolean isOne(Dim d) { return d instanceof Dim.Known k && k.size() == 1; }
 }

@@ -82,7 +82,7 @@ public final class OpLowering {
     static List<Stmt> reduce(ReduceFn fn, Shape x, Shape reducedShape, Buf in, Buf out) {
         List<Integer> kept = new ArrayList<>(), reduced = new ArrayList<>();
         for (int k = 0; k < x.rank(); k++) {
-            if (Indexing.isOne(x.dim(k))) continue;
+            if (x.dim(k).isOne()) continue;
             (x.dim(k).equals(reducedShape.dim(k)) ? kept : reduced).add(k);
         }
         SizeExpr reducedCount = product(x, reduced);

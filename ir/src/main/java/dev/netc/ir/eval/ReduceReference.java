@@ -5,8 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Reductions over axes and along one axis (softmax, log_softmax, argmax). */
-final class ReduceKernels {
-    private ReduceKernels() {}
+final class ReduceReference {
+    private ReduceReference() {}
 
     /** Reduces x over axes; outShape is the node's shape (with or without kept size-1 dims: same data order). */
     static DTensor reduce(ReduceFn fn, DTensor x, List<Integer> axes, int[] outShape) {

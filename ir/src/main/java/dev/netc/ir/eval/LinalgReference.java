@@ -3,8 +3,8 @@ package dev.netc.ir.eval;
 import dev.netc.ir.Padding;
 
 /** Matrix product and 2-D convolution (NCHW, weights [F, C, KH, KW]) with their adjoints. */
-final class LinalgKernels {
-    private LinalgKernels() {}
+final class LinalgReference {
+    private LinalgReference() {}
 
     static DTensor matMul(DTensor a, DTensor b, boolean ta, boolean tb) {
         int ar = a.shape()[0], ac = a.shape()[1], br = b.shape()[0], bc = b.shape()[1];

@@ -8,8 +8,8 @@ import java.util.Set;
 import java.util.function.Function;
 
 /** Parameter initialisers: the names (zeros, glorot_uniform) and calls (constant(0.1), values([...])). */
-final class Initializers {
-    private Initializers() {}
+final class InitializerSyntax {
+    private InitializerSyntax() {}
 
     static final Set<String> FUNCTIONS =
             Set.of("zeros", "ones", "constant", "normal", "truncated_normal", "uniform", "glorot_uniform", "he_normal", "values");

@@ -5,8 +5,8 @@ import dev.netc.ir.UnaryFn;
 import java.util.SplittableRandom;
 
 /** Elementwise and broadcasting kernels of the reference interpreter. */
-final class ElementwiseKernels {
-    private ElementwiseKernels() {}
+final class ElementwiseReference {
+    private ElementwiseReference() {}
 
     static DTensor unary(UnaryFn fn, DTensor x) {
         double[] out = new double[x.size()];

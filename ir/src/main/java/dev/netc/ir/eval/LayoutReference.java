@@ -3,8 +3,8 @@ package dev.netc.ir.eval;
 import java.util.List;
 
 /** Layout kernels: transpose, one-hot, concat and slice (reshape only relabels the shape). */
-final class LayoutKernels {
-    private LayoutKernels() {}
+final class LayoutReference {
+    private LayoutReference() {}
 
     /** out[i_0, ..., i_r] = x[j] with j[perm[k]] = i_k. */
     static DTensor transpose(DTensor x, List<Integer> perm) {

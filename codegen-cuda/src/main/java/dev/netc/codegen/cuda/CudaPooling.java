@@ -9,8 +9,8 @@ import dev.netc.ir.Shape;
  * element (forward) or per input cell (gradient: it gathers from the windows that cover it, in the
  * Java backend's order, so no atomics are needed and sums match bit for bit).
  */
-final class PoolKernels {
-    private PoolKernels() {}
+final class CudaPooling {
+    private CudaPooling() {}
 
     /** y = max over each window; padded cells count as -infinity, the first strict maximum wins. */
     static String maxPool(KernelWriter w, Shape x, int size, int stride, Padding pad, Shape y, String in, String out) {

@@ -17,11 +17,11 @@ import java.util.List;
  * node&gt;") so dumps show which forward node a backward node belongs to. Shape errors here are
  * compiler bugs, not user errors.
  */
-final class Emitter {
+final class GradientBuilder {
     private final GraphBuilder builder;
     private String label;
 
-    Emitter(GraphBuilder builder) { this.builder = builder; }
+    GradientBuilder(GraphBuilder builder) { this.builder = builder; }
 
     /** Names the nodes emitted from now on. */
     void label(String label) { this.label = label; }

@@ -6,8 +6,8 @@ import dev.netc.ir.Padding;
  * Max and average pooling over square windows (NCHW). For max pooling padded cells count as negative
  * infinity; average pooling divides by the number of in-bounds cells of each window.
  */
-final class PoolKernels {
-    private PoolKernels() {}
+final class PoolReference {
+    private PoolReference() {}
 
     static DTensor maxPool(DTensor x, int size, int stride, Padding pad, int[] outShape) {
         double[] y = new double[DTensor.count(outShape)];

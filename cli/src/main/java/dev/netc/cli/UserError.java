@@ -1,6 +1,0 @@
-package dev.netc.cli;
-
-/** A problem with the user's files, flags or data: printed without a stack trace, exit code 2. */
-final class UserError extends RuntimeException {
-    UserError(String message) { super(message, null, false, false); }
-}
