@@ -56,7 +56,7 @@ class NameRulesTest {
 
     @Test
     void namesThatPrefixParametersMayNotBeGeneratedOnes() {
-        for (String prefix : ReservedNames.GENERATED_PREFIXES) {
+        for (String prefix : ReservedNames.RESERVED_PREFIXES) {
             String block = "block " + prefix + "(x) { param w: f32[2] \n return x + w }\nmodel m { input x: f32[B, 2]\n y = " + prefix + "(x)\n output y }";
             Diagnostic d = single(block);
             assertTrue(d.message().startsWith("block name '" + prefix + "' is reserved: its parameters would be named '" + prefix + "/...'"),
@@ -66,8 +66,10 @@ class NameRulesTest {
         }
         hasMessage("model m { input x: f32[B, 2]\n y = dense(x, 2, name=\"a/b\")\n output y }",
                 "dense: layer name 'a/b' must be an identifier: ASCII letters, digits and '_', not starting with a digit");
-        // a gradient buffer is grad/<parameter>; "grad" alone, or inside a name, is fine
+        // a gradient buffer is grad/<parameter>; "grad" alone, inside a name, or as a layer name is fine
+        // (the compiler names a colliding gradient output grad/P#2)
         clean("model m { input x: f32[B, 2]\n param grad: f32[2]\n y = dense(x, 2, name=\"my_grad\") + grad\n output y }");
+        clean("model m { input x: f32[B, 2]\n y = dense(x, 2, name=\"grad\")\n z = batch_norm(y, name=\"update\")\n output z }");
     }
 
     /** x = dense(x, 2); output x (which the docs allow) and param logits rebound as the output stay legal. */
