@@ -1,6 +1,7 @@
 package dev.netc.codegen.cuda;
 
 import dev.netc.codegen.core.SizeExpr;
+import dev.netc.codegen.core.StorageSlots;
 import dev.netc.codegen.core.loop.Buf;
 import dev.netc.codegen.core.loop.LoopLocals;
 import dev.netc.ir.DType;
@@ -9,6 +10,7 @@ import dev.netc.ir.Node;
 import dev.netc.ir.Op;
 import dev.netc.ir.plan.BufferRole;
 import dev.netc.ir.plan.KernelPlan;
+import dev.netc.ir.plan.MemoryPlan;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -39,7 +41,12 @@ final class CudaBuffers {
     private final BufferSpec.Kind[] kind;
     private final Set<String> taken = new HashSet<>();
 
-    CudaBuffers(KernelPlan plan) {
+    /** Slot members that use another buffer's memory: node id -> the slot's holder node. */
+    private final Map<Integer, Integer> sharedWith = new java.util.HashMap<>();
+    /** Holders of a shared slot: node id -> the element count of the slot's largest member. */
+    private final Map<Integer, SizeExpr> slotSize = new java.util.HashMap<>();
+
+    CudaBuffers(KernelPlan plan, MemoryPlan memory) {
         this.graph = plan.graph();
         int size = graph.size();
         name = new String[size];
@@ -60,8 +67,29 @@ final class CudaBuffers {
             kind[n.id()] = k;
             name[n.id()] = unique(n.name() == null ? "t" + n.id() : sanitize(n.name()), n.id());
         }
+        shareSlots(new StorageSlots(plan, memory));
     }
 
+    /**
+     * Applies the memory plan: the first computed member of a slot allocates as much as the largest
+     * member, the others use its memory. A slot whose members grow with different powers of the batch
+     * has no largest member at every batch size and is left unshared.
+     */
+    private void shareSlots(StorageSlots slots) {
+        for (Node n : graph.nodes()) {
+            if (kind[n.id()] != BufferSpec.Kind.COMPUTED || sharedWith.containsKey(n.id()) || slotSize.containsKey(n.id())) continue;
+            List<Integer> members = slots.sharing(n.id()).stream().filter(id -> kind[id] == BufferSpec.Kind.COMPUTED).toList();
+            if (members.size() < 2) continue;
+            var largest = slots.largest(members);
+            if (largest.isEmpty()) continue;
+            int holder = members.getFirst();
+            slotSize.put(holder, largest.get());
+            for (int id : members) if (id != holder) {
+                sharedWith.put(id, holder);
+                kind[id] = BufferSpec.Kind.SHARED;
+            }
+        }
+    }
 
     private String unique(String base, int id) {
         if (RESERVED.contains(base) || LoopLocals.NAMES.contains(base) || LOCAL.matcher(base).matches() || taken.contains(base)) base = base + "_" + id;
@@ -108,10 +136,11 @@ final class CudaBuffers {
             if (n.op() instanceof Op.Input in) known.add(in.name());
             if (n.op() instanceof Op.Parameter p) known.add(p.name());
             for (Map.Entry<String, Integer> e : graph.outputs().entrySet()) if (e.getValue() == n.id()) known.add(e.getKey());
-            String alias = kind[n.id()] == BufferSpec.Kind.ALIAS ? name(n.input(0)) : null;
+            String alias = kind[n.id()] == BufferSpec.Kind.ALIAS ? name(n.input(0))
+                    : kind[n.id()] == BufferSpec.Kind.SHARED ? name(sharedWith.get(n.id())) : null;
             double fill = n.op() instanceof Op.Constant c ? c.value() : 0;
-            out.add(new BufferSpec(name[n.id()], known, n.type().dtype().spelling(), SizeExpr.count(n.type().shape()).toString(),
-                    kind[n.id()], alias, fill));
+            SizeExpr count = slotSize.getOrDefault(n.id(), SizeExpr.count(n.type().shape()));
+            out.add(new BufferSpec(name[n.id()], known, n.type().dtype().spelling(), count.toString(), kind[n.id()], alias, fill));
         }
         return out;
     }

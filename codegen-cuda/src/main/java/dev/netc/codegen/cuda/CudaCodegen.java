@@ -1,6 +1,7 @@
 package dev.netc.codegen.cuda;
 
 import dev.netc.codegen.core.SizeExpr;
+import dev.netc.codegen.core.StorageSlots;
 import dev.netc.codegen.core.loop.Buf;
 import dev.netc.codegen.core.loop.Elementwise;
 import dev.netc.codegen.core.loop.OpLowering;
@@ -15,6 +16,8 @@ import dev.netc.ir.plan.BufferRole;
 import dev.netc.ir.plan.Compilation;
 import dev.netc.ir.plan.Kernel;
 import dev.netc.ir.plan.KernelPlan;
+import dev.netc.ir.plan.MemoryPlan;
+import dev.netc.ir.plan.MemoryPlanner;
 import dev.netc.ir.train.OptimizerSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,10 +39,10 @@ public final class CudaCodegen {
     private final GemmKernels gemm;
     private final OpLowering ops;
 
-    private CudaCodegen(KernelPlan plan) {
+    private CudaCodegen(KernelPlan plan, MemoryPlan memory) {
         this.plan = plan;
         this.graph = plan.graph();
-        this.buffers = new CudaBuffers(plan);
+        this.buffers = new CudaBuffers(plan, memory);
         this.elementwise = new Elementwise(graph, plan.materialized(), buffers::bufOrNull);
         this.gemm = new GemmKernels(graph, buffers, elementwise);
         this.ops = new OpLowering(graph, buffers::bufOrNull);
@@ -52,12 +55,12 @@ public final class CudaCodegen {
      * @param modelName names the source file ({@code <modelName>.cu}) and the manifest
      */
     public static CudaProgram generate(KernelPlan plan, OptimizerSpec optimizer, String modelName) {
-        return new CudaCodegen(plan).program(optimizer, modelName);
+        return new CudaCodegen(plan, MemoryPlanner.plan(plan, StorageSlots.PLANNING_BATCH)).program(optimizer, modelName);
     }
 
-    /** The program of the compile pipeline's result: its kernel plan and optimizer (null: inference only). */
+    /** The program of the compile pipeline's result: its kernel plan, memory plan and optimizer (null: inference only). */
     public static CudaProgram generate(Compilation compilation, String modelName) {
-        return generate(compilation.plan(), compilation.optimizer(), modelName);
+        return new CudaCodegen(compilation.plan(), compilation.memory()).program(compilation.optimizer(), modelName);
     }
 
     private CudaProgram program(OptimizerSpec optimizer, String modelName) {

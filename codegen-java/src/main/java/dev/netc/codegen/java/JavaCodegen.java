@@ -1,6 +1,7 @@
 package dev.netc.codegen.java;
 
 import dev.netc.codegen.core.SizeExpr;
+import dev.netc.codegen.core.StorageSlots;
 import dev.netc.api.GeneratedModel;
 
 import com.palantir.javapoet.ArrayTypeName;
@@ -45,7 +46,7 @@ public final class JavaCodegen {
     private final Buffers buffers;
     private final KernelRenderer kernels;
     private final OptimizerSpec optimizer;
-    private final SharedStorage storage;
+    private final StorageSlots storage;
 
     private JavaCodegen(KernelPlan plan, OptimizerSpec optimizer, MemoryPlan memory) {
         this.plan = plan;
@@ -53,7 +54,7 @@ public final class JavaCodegen {
         this.buffers = new Buffers(plan);
         this.kernels = new KernelRenderer(plan, buffers);
         this.optimizer = optimizer;
-        this.storage = new SharedStorage(plan, memory);
+        this.storage = new StorageSlots(plan, memory);
     }
 
     /**
@@ -71,7 +72,7 @@ public final class JavaCodegen {
      * @param optimizer the update rule, or null for an inference-only model whose update() throws
      */
     public static String generate(KernelPlan plan, OptimizerSpec optimizer, String packageName, String className) {
-        return new JavaCodegen(plan, optimizer, MemoryPlanner.plan(plan, SharedStorage.PLANNING_BATCH)).file(packageName, className).toString();
+        return new JavaCodegen(plan, optimizer, MemoryPlanner.plan(plan, StorageSlots.PLANNING_BATCH)).file(packageName, className).toString();
     }
 
     private JavaFile file(String packageName, String className) {
@@ -173,7 +174,7 @@ public final class JavaCodegen {
                         m.addStatement("$L = new $L[$L]", f, buffers.elementType(n.id()), SizeExpr.count(n.type().shape()));
                     } else if (holder == null) {
                         slotHolders.put(members, f);
-                        m.addStatement("$L = new $L[$L]", f, buffers.elementType(n.id()), storage.size(members));
+                        m.addStatement("$L = new $L[$L]", f, buffers.elementType(n.id()), storage.size(members, JavaDialect.INSTANCE));
                     } else {
                         m.addComment("$L: the same array as $L (the memory planner found their lifetimes disjoint)", f, holder)
                                 .addStatement("$L = $L", f, holder);

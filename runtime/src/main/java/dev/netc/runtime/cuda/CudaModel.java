@@ -62,7 +62,7 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
         rateSlot = arena.allocate(JAVA_FLOAT);
         stepSlot = arena.allocate(JAVA_INT);
         for (BufferSpec b : manifest.buffers()) {
-            if (b.kind() == BufferSpec.Kind.ALIAS || !b.isFixedSize()) continue;
+            if (b.usesOthersMemory() || !b.isFixedSize()) continue;
             allocate(b, 1);
             if (b.kind() == BufferSpec.Kind.PARAMETER || b.kind() == BufferSpec.Kind.STATE) hostDirty.add(b.name());
         }
@@ -74,11 +74,14 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
         if (batch <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batch);
         if (batch == this.batch) return;
         for (BufferSpec b : manifest.buffers()) {
-            if (b.kind() == BufferSpec.Kind.ALIAS || b.isFixedSize()) continue;
+            if (b.usesOthersMemory() || b.isFixedSize()) continue;
             Long old = device.remove(b.name());
             if (old != null) cu.free(old);
             allocate(b, batch);
         }
+        // slot members first (their holders are allocated), then reshapes (which may view a slot member)
+        for (BufferSpec b : manifest.buffers())
+            if (b.kind() == BufferSpec.Kind.SHARED) device.put(b.name(), device.get(b.aliasOf()));
         for (BufferSpec b : manifest.buffers())
             if (b.kind() == BufferSpec.Kind.ALIAS) device.put(b.name(), device.get(b.aliasOf()));
         this.batch = batch;
@@ -130,7 +133,7 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
         if (b.kind() == BufferSpec.Kind.ALIAS) b = manifest.buffer(b.aliasOf());
         if (!device.containsKey(b.name())) throw new IllegalStateException("call setBatch(batch) before using buffer " + name);
         if (deviceNewer.remove(b.name())) download(b);
-        if (b.kind() != BufferSpec.Kind.COMPUTED) hostDirty.add(b.name());
+        if (b.kind() != BufferSpec.Kind.COMPUTED && b.kind() != BufferSpec.Kind.SHARED) hostDirty.add(b.name());
         return mirror.get(b.name());
     }
 
@@ -168,7 +171,8 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
         }
         // anything a pass may have written is refreshed on the next host access
         for (BufferSpec b : manifest.buffers())
-            if (b.kind() == BufferSpec.Kind.COMPUTED || b.kind() == BufferSpec.Kind.PARAMETER || b.kind() == BufferSpec.Kind.STATE)
+            if (b.kind() == BufferSpec.Kind.COMPUTED || b.kind() == BufferSpec.Kind.SHARED || b.kind() == BufferSpec.Kind.PARAMETER
+                    || b.kind() == BufferSpec.Kind.STATE)
                 if (mirror.containsKey(b.name())) deviceNewer.add(b.name());
     }
 
@@ -209,7 +213,7 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
     }
 
     @Override public void close() {
-        for (var e : device.entrySet()) if (manifest.buffer(e.getKey()).kind() != BufferSpec.Kind.ALIAS) cu.free(e.getValue());
+        for (var e : device.entrySet()) if (!manifest.buffer(e.getKey()).usesOthersMemory()) cu.free(e.getValue());
         device.clear();
         cu.unload(module);
         arena.close();

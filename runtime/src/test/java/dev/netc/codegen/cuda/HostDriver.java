@@ -39,7 +39,7 @@ final class HostDriver {
         sb.append("    const int step = 1;\n");
         for (BufferSpec b : m.buffers()) {
             String type = b.dtype().equals("i32") ? "int" : "float";
-            if (b.kind() == BufferSpec.Kind.ALIAS) continue;
+            if (b.usesOthersMemory()) continue;
             sb.append("    std::vector<").append(type).append("> store_").append(b.name()).append("((long) (").append(b.count()).append("), 0);\n");
             sb.append("    ").append(type).append("* ").append(b.name()).append(" = store_").append(b.name()).append(".data();\n");
             switch (b.kind()) {
@@ -49,6 +49,10 @@ final class HostDriver {
                         .append(b.fill()).append(";\n");
                 default -> { }
             }
+        }
+        for (BufferSpec b : m.buffers()) {
+            if (b.kind() != BufferSpec.Kind.SHARED) continue;
+            sb.append("    auto* ").append(b.name()).append(" = ").append(b.aliasOf()).append(";  // memory plan: shares a slot\n");
         }
         for (BufferSpec b : m.buffers()) {
             if (b.kind() != BufferSpec.Kind.ALIAS) continue;
