@@ -135,6 +135,11 @@ final class Gradients {
                 yield e.mul(dy, e.mul(sig, e.plus(e.scalar(1, dt),
                         e.mul(x, e.sub(e.scalar(1, dt), sig)))));
             }
+            // d mish = t + x (1 - t^2) sigmoid(x), t = tanh(softplus(x))
+            case MISH -> {
+                int t = e.unary(UnaryFn.TANH, e.unary(UnaryFn.SOFTPLUS, x));
+                yield e.mul(dy, e.plus(t, e.mul(x, e.mul(e.sub(e.scalar(1, dt), e.unary(UnaryFn.SQUARE, t)), e.unary(UnaryFn.SIGMOID, x)))));
+            }
             // slope 0.2 inside (-2.5, 2.5), where the clip is not active
             case HARD_SIGMOID -> {
                 double edge = UnaryFn.HARD_SIGMOID_OFFSET / UnaryFn.HARD_SIGMOID_SLOPE;

@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The layers, activations and losses the frontend composes from primitive ops (batch_norm,
  * leaky_relu, elu, softplus, avg_pool, concat, slice, the losses, weight penalties), and the newer
- * ones (gelu, silu, hard_sigmoid, erf, layer_norm): float64 finite
+ * ones (gelu, silu, hard_sigmoid, mish, erf, layer_norm): float64 finite
  * differences of the whole composition, and generated Java code against the interpreter in both the
  * training and the inference mode.
  */
@@ -75,7 +75,7 @@ class ComposedLayersTest {
               c = gelu(a * b + swish(erf(a)), approximate=tanh)
               r = reshape(concat([c, a, b], axis=1), [-1, 3, 6])
               r = layer_norm(r, epsilon=0.001)
-              logits = dense(flatten(r), 3)
+              logits = dense(mish(flatten(r)), 3)
               output logits
             }
             train m {

@@ -56,6 +56,7 @@ final class Activations {
             unary("silu", UnaryFn.SILU, true),
             unary("swish", UnaryFn.SILU, true),
             unary("hard_sigmoid", UnaryFn.HARD_SIGMOID, true),
+            unary("mish", UnaryFn.MISH, true),
             unary("exp", UnaryFn.EXP, false),
             unary("log", UnaryFn.LOG, false),
             unary("sqrt", UnaryFn.SQRT, false),

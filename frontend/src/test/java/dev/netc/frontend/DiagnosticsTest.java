@@ -65,7 +65,7 @@ class DiagnosticsTest {
         hasMessage(HEAD + "  y = dense(3, 10)\n  output y\n}", "dense: argument 'x' must be a tensor, got the number 3");
         hasMessage(HEAD + "  y = dense(h, 10, kernel_init=0.1)\n  output y\n}", "dense: argument 'kernel_init' must be an initialiser");
         hasMessage(HEAD + "  y = dense(h, 10, activation=rellu)\n  output y\n}",
-                "dense: argument 'activation' must be one of none, linear, relu, sigmoid, tanh, softmax, softplus, leaky_relu, elu, gelu, silu, swish, hard_sigmoid, got 'rellu'");
+                "dense: argument 'activation' must be one of none, linear, relu, sigmoid, tanh, softmax, softplus, leaky_relu, elu, gelu, silu, swish, hard_sigmoid, mish, got 'rellu'");
         hasMessage(HEAD + "  y = dense(h)\n  output y\n}", "dense: missing required argument 'units'");
         hasMessage(HEAD + "  y = dense(h, 10, units=3)\n  output y\n}", "dense: argument 'units' given twice");
         hasMessage(HEAD + "  y = dense(h, 10, 3, 4, 5, 6, 7, 8, 9, 10)\n  output y\n}", "dense: too many arguments");
@@ -102,7 +102,7 @@ class DiagnosticsTest {
                 }
                 """;
         List<Diagnostic> ds = check(src).diagnostics();
-        assertEquals(List.of("dense: argument 'activation' must be one of none, linear, relu, sigmoid, tanh, softmax, softplus, leaky_relu, elu, gelu, silu, swish, hard_sigmoid, got 'rellu'",
+        assertEquals(List.of("dense: argument 'activation' must be one of none, linear, relu, sigmoid, tanh, softmax, softplus, leaky_relu, elu, gelu, silu, swish, hard_sigmoid, mish, got 'rellu'",
                 "matmul: inner dimensions differ: [B, 784] x [B, 784]", "unknown name 'nope'"),
                 ds.stream().map(Diagnostic::message).toList());
         assertEquals(List.of(4, 6, 7), ds.stream().map(x -> x.span().line()).toList());

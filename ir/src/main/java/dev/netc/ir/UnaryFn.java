@@ -18,7 +18,9 @@ public enum UnaryFn {
     /** SiLU (swish): x * sigmoid(x). */
     SILU,
     /** Keras 2's hard sigmoid: clip(0.2 x + 0.5, 0, 1). */
-    HARD_SIGMOID;
+    HARD_SIGMOID,
+    /** Mish: x * tanh(softplus(x)). */
+    MISH;
 
     /** sqrt(2 / pi), GELU_TANH's inner scale. */
     public static final double GELU_TANH_SCALE = Math.sqrt(2 / Math.PI);
@@ -49,6 +51,7 @@ public enum UnaryFn {
             case GELU_TANH -> 0.5 * x * (1 + Math.tanh(GELU_TANH_SCALE * (x + GELU_TANH_CUBIC * x * x * x)));
             case SILU -> x * SIGMOID.apply(x);
             case HARD_SIGMOID -> Math.max(0, Math.min(1, HARD_SIGMOID_SLOPE * x + HARD_SIGMOID_OFFSET));
+            case MISH -> x * Math.tanh(SOFTPLUS.apply(x));
         };
     }
 }

@@ -38,6 +38,7 @@ public final class UnaryDefinitions {
             case SILU -> op(x, "/", op(f(1), "+", call(Expr.MathFn.EXP, new Expr.Neg(x))));
             case HARD_SIGMOID -> max(f(0), new Expr.Binary(BinaryFn.MIN, f(1),
                     op(op(f(UnaryFn.HARD_SIGMOID_SLOPE), "*", x), "+", f(UnaryFn.HARD_SIGMOID_OFFSET)), true));
+            case MISH -> op(x, "*", call(Expr.MathFn.TANH, expand(UnaryFn.SOFTPLUS, x)));
         };
     }
 
