@@ -354,11 +354,14 @@ class TrainingExperienceTest {
                     block momentum(x) {
                       return dense(x, 8, activation=relu)
                     }
+                    block adam_m(x) {
+                      return dense(x, 6)
+                    }
                     model clash {
                       input x: f32[B, 2]
                       h = dense(x, 4, activation=relu)
                       h = momentum(h)
-                      h = dense(h, 6, name="adam_m/dense")
+                      h = adam_m(h)
                       logits = dense(h, 2)
                       output logits
                     }

@@ -16,14 +16,15 @@ import java.util.regex.Pattern;
  *   <li>inputs and parameters share one namespace: no two of them may have the same name
  *       ({@link Emitter} enforces it as they are declared);</li>
  *   <li>no input or parameter may be called {@code loss};</li>
- *   <li>a name that becomes a prefix of parameter names (a block's name, a layer's {@code name="..."})
- *       may not be an optimizer state prefix ({@link #RESERVED_PREFIXES}), and a layer name must be an
- *       identifier, so that every name a user can form is {@code identifier('/' identifier)*}.</li>
+ *   <li>a layer name must be an identifier, so that every name a user can form is
+ *       {@code identifier('/' identifier)*}.</li>
  * </ul>
  *
- * A layer may be named {@code grad} or {@code update}: the compiler records which output is whose
- * gradient or moving statistic structurally, and gives such an output a name of its own
- * ({@code grad/kernel#2}) when a parameter already has the conventional one.
+ * A block or layer may be named like what netc generates ({@code grad}, {@code update}, {@code momentum},
+ * {@code adam_m}, ...): the compiler records which output is whose gradient or moving statistic
+ * structurally and gives such an output a name of its own ({@code grad/kernel#2}) when a parameter
+ * already has the conventional one, and checkpoints keep optimizer state in a namespace of its own
+ * ({@code optimizer::adam_m/...}).
  *
  * A model output may reuse the name of an input or parameter it rebinds ({@code x = dense(x, 2); output x}):
  * the runtime finds output buffers by node, not by name.
@@ -41,9 +42,6 @@ public final class ReservedNames {
             Graph.UPDATE_PREFIX.substring(0, Graph.UPDATE_PREFIX.length() - 1),
             "momentum", "adam_m", "adam_v", "rmsprop_v", "adadelta_grad", "adadelta_delta");
 
-    /** The prefixes a block or layer may not take: the optimizer state's. */
-    public static final List<String> RESERVED_PREFIXES = GENERATED_PREFIXES.subList(2, GENERATED_PREFIXES.size());
-
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private ReservedNames() {}
@@ -60,13 +58,6 @@ public final class ReservedNames {
     static Optional<String> forPrefix(String kind, String name) {
         if (!IDENTIFIER.matcher(name).matches())
             return Optional.of(kind + " '" + name + "' must be an identifier: ASCII letters, digits and '_', not starting with a digit");
-        if (RESERVED_PREFIXES.contains(name))
-            return Optional.of(kind + " '" + name + "' is reserved: its parameters would be named '" + name + "/...', like the "
-                    + describe(name) + " netc generates");
         return Optional.empty();
-    }
-
-    private static String describe(String prefix) {
-        return "optimizer state buffers";
     }
 }
