@@ -98,9 +98,12 @@ final class KernelRenderer {
 
     /** The library call for the head and the first two of more epilogue nodes, when it has one. */
     private java.util.Optional<CodeBlock> libraryPrefix(Node head, List<Integer> epilogue, String rootField) {
-        if (epilogue.size() <= 2 || buffers.hasField(head.id()) || buffers.hasField(epilogue.get(1)))
-            return java.util.Optional.empty();
-        return LibraryEpilogue.match(graph, buffers, materialized, head, epilogue.subList(0, 2), rootField);
+        if (epilogue.size() <= 2 || buffers.hasField(head.id())) return java.util.Optional.empty();
+        // the library writes the second node's value where the rest of the epilogue reads it: its own
+        // buffer when another kernel reads it too, else the kernel's root buffer
+        int second = epilogue.get(1);
+        String target = buffers.hasField(second) ? buffers.field(second) : rootField;
+        return LibraryEpilogue.match(graph, buffers, materialized, head, epilogue.subList(0, 2), target);
     }
 
     /** One loop over the root's shape, from the shared lowering; every node becomes a local, stored when others read it. */

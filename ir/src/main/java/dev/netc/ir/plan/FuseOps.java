@@ -14,10 +14,11 @@ import java.util.Set;
 /**
  * Operator fusion in the spirit of TVM's FuseOps, deciding only by {@link OpPattern}, never by named
  * op pairs: an ELEMWISE/BROADCAST node absorbs the kernel of an operand when that operand is
- * elementwise or an anchor (OUT_ELEMWISE_FUSABLE: matmul, conv2d, conv2d_backward_data, ...), has
- * this node as its only live user, is no graph output, runs in the same phase and has exactly the
- * same type. Absorbed values stay inside the kernel and need no buffer. A kernel holds at most one
- * anchor, which runs first; the rest is its elementwise epilogue.
+ * elementwise or an anchor (OUT_ELEMWISE_FUSABLE: matmul, conv2d, conv2d_backward_data, ...), runs in
+ * the same phase, has exactly the same type, and no other live node reads the group before this node
+ * does. Absorbed values nobody else reads stay inside the kernel; values read later (a graph output, a
+ * pre-activation its gradient reads) are stored by the kernel as extra outputs. A kernel holds at most
+ * one anchor, which runs first; the rest is its elementwise epilogue.
  *
  * <p>Then {@link SiblingReductions} lets a reduction join the kernel of an anchor reading the same
  * value (the bias gradient beside the weight gradient), as a second output.
@@ -50,7 +51,7 @@ public final class FuseOps {
                     Node operand = g.node(p);
                     // a reshape is a view of its operand's buffer: no pass to fuse away, no candidate
                     if (operand.isLeaf() || groupOf.get(p) == null || operand.op() instanceof Op.Reshape) continue;
-                    String why = rejection(g, operand, n, users, outputs, phase, anchor && hasAnchor(g, groupOf.get(p)));
+                    String why = rejection(g, operand, n, users, outputs, phase, anchor && hasAnchor(g, groupOf.get(p)), groupOf.get(p));
                     if (why != null) {
                         rejected.add(new FusionDecision(n.id(), why));
                         continue;
@@ -91,18 +92,33 @@ public final class FuseOps {
     }
 
     private static String rejection(Graph g, Node operand, Node n, List<List<Integer>> users, Set<Integer> outputs,
-                                    Kernel.Phase[] phase, boolean twoAnchors) {
+                                    Kernel.Phase[] phase, boolean twoAnchors, List<Integer> group) {
         String what = "operand " + operand.label() + " (" + operand.op().mnemonic() + ")";
         if (!isElementwise(operand) && !isAnchor(operand))
             return what + " is " + operand.op().pattern() + ", which takes no elementwise epilogue";
-        if (outputs.contains(operand.id())) return what + " is a graph output and keeps its own buffer";
-        int count = users.get(operand.id()).size();
-        if (count > 1) return what + " has " + count + " users and keeps its own buffer";
+        int earlier = earlierReader(group, n, users);
+        if (earlier >= 0)
+            return what + " is also read by " + g.node(earlier).label() + " (" + g.node(earlier).op().mnemonic()
+                    + "), which runs before this node could: it keeps its own kernel";
         if (!operand.type().equals(n.type()))
             return what + " has type " + operand.type() + " but the result has " + n.type();
         if (phase[operand.id()] != phase[n.id()]) return what + " runs in another phase";
         if (twoAnchors) return what + " would put a second anchor into the kernel";
         return null;
+    }
+
+    /**
+     * A reader outside the group, other than n, that comes before n: it would have to run between the
+     * group and n, so the group cannot wait to run with n. Readers after n are fine: the fused kernel
+     * stores the value they read (multi-output), so a value with several users still fuses into one
+     * of them (an activation into its layer, though its gradient reads the layer's output later).
+     * Returns the first such reader, or -1.
+     */
+    private static int earlierReader(List<Integer> group, Node n, List<List<Integer>> users) {
+        for (int member : group)
+            for (int u : users.get(member))
+                if (u != n.id() && u < n.id() && !group.contains(u)) return u;
+        return -1;
     }
 
     private static boolean hasAnchor(Graph g, List<Integer> group) {

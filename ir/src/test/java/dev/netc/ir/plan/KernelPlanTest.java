@@ -73,13 +73,14 @@ class KernelPlanTest {
         Kernel first = plan.kernels().getFirst();
         assertEquals(List.of(ids.matmul(), ids.add(), ids.relu()), first.nodes(), plan.toString());
         assertEquals("k00_matmul_add_relu", first.name());
-        // exp has two users (neg and the backward mul), so neg and mul stay apart from it
-        assertTrue(plan.kernels().stream().anyMatch(k -> k.nodes().equals(List.of(ids.exp()))), plan.toString());
-        assertTrue(result.rejected().stream().anyMatch(d -> d.node() == ids.neg() && d.reason().contains("2 users")), result.rejected().toString());
-        assertTrue(result.rejected().stream().anyMatch(d -> d.node() == ids.exp() && d.reason().contains("graph output")), result.rejected().toString());
+        // exp is read again by the backward pass, after neg: neg still fuses with it, and the kernel stores exp
+        assertTrue(plan.kernels().stream().anyMatch(k -> k.nodes().equals(List.of(ids.exp(), ids.neg()))), plan.toString());
+        // the loss terms run in another phase than the model output they read
+        assertTrue(result.rejected().stream().anyMatch(d -> d.node() == ids.exp() && d.reason().contains("another phase")),
+                result.rejected().toString());
         boolean[] buffers = plan.materialized();
         assertFalse(buffers[ids.matmul()] || buffers[ids.add()], "values inside a kernel need no buffer");
-        assertTrue(buffers[ids.relu()] && buffers[ids.exp()]);
+        assertTrue(buffers[ids.relu()] && buffers[ids.exp()], "values read after the kernel are stored by it");
         assertTrue(plan.toString().contains("kernel k00_matmul_add_relu (predict)\n    %" + ids.matmul() + " = matmul("), plan.toString());
     }
 
