@@ -39,24 +39,15 @@ class PipelineTest {
      * parameters "grad/kernel" and "grad/bias" (so the parameter "kernel" cannot have its gradient output
      * called "grad/kernel"), and a batch norm named "update" makes parameters "update/...".
      */
-    static final String TRICKY = """
-            model tricky {
-              input grad: f32[B, 4]
-              param kernel: f32[4, 3] = glorot_uniform
-              h = dense(grad, 4, activation=tanh, name="grad")
-              h = batch_norm(h, name="update")
-              logits = matmul(h, kernel)
-              output logits
-            }
+    static final String TRICKY = read("/confusing_names.net");
 
-            train tricky {
-              input y: i32[B]
-              loss = softmax_cross_entropy(logits, y)
-              optimizer = sgd(lr=0.5)
-              batch = 8
-              steps = 20
-            }
-            """;
+    private static String read(String resource) {
+        try (var in = PipelineTest.class.getResourceAsStream(resource)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     static CheckedModel parse(String name, String text) {
         CheckResult r = Frontend.check(new SourceFile(name, text));

@@ -27,27 +27,16 @@ import org.junit.jupiter.api.Test;
  * "update") compiles, trains and updates its moving statistics: roles are structural, not names.
  */
 class ConfusingNamesTest {
-    private static final String TRICKY = """
-            model tricky {
-              input grad: f32[B, 4]
-              param kernel: f32[4, 3] = glorot_uniform
-              h = dense(grad, 4, activation=tanh, name="grad")
-              h = batch_norm(h, name="update")
-              logits = matmul(h, kernel)
-              output logits
-            }
-
-            train tricky {
-              input y: i32[B]
-              loss = softmax_cross_entropy(logits, y)
-              optimizer = sgd(lr=0.5)
-              batch = 8
-              steps = 50
-            }
-            """;
+    /** The model the compiler's PipelineTest checks structurally; here it trains end to end. */
+    private static final java.nio.file.Path TRICKY = Examples.root().resolve("compiler/src/test/resources/confusing_names.net");
 
     private static CheckedModel model() {
-        CheckResult r = Frontend.check(new SourceFile("tricky.net", TRICKY));
+        CheckResult r;
+        try {
+            r = Frontend.check(SourceFile.read(TRICKY));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         assertFalse(r.hasErrors(), () -> DiagnosticRenderer.renderAll(r.diagnostics()));
         return r.models().getFirst();
     }

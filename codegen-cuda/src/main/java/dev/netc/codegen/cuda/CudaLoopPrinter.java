@@ -6,6 +6,7 @@ import dev.netc.codegen.core.loop.DropoutNodes;
 import dev.netc.codegen.core.loop.Expr;
 import dev.netc.codegen.core.loop.Stmt;
 import dev.netc.codegen.core.loop.Type;
+import dev.netc.codegen.core.loop.Walk;
 import java.util.List;
 
 /**
@@ -99,68 +100,15 @@ final class CudaLoopPrinter extends CStylePrinter {
 
     @Override protected String doubleLiteral(double value) { return CudaDialect.INSTANCE.doubleLiteral(value); }
 
-    /** Declares every buffer the statements read (const) or write as a kernel parameter. */
+    /** Declares every buffer the statements read (const) or write, and every scalar they use, as kernel parameters. */
     private void registerBuffers(List<Stmt> body) {
-        for (Stmt s : body) stmt(s, true);
-    }
-
-    private void stmt(Stmt s, boolean unused) {
-        switch (s) {
-            case Stmt.Loop l -> {
-                expr(l.start(), true);
-                expr(l.extent(), true);
-                for (Stmt b : l.body()) stmt(b, true);
-            }
-            case Stmt.Let l -> expr(l.value(), true);
-            case Stmt.Assign a -> expr(a.value(), true);
-            case Stmt.Store st -> {
-                expr(st.index(), true);
-                expr(st.value(), true);
-                writer.out(st.buf().name(), elementType(st.buf()));
-            }
-            case Stmt.If f -> {
-                expr(f.cond(), true);
-                for (Stmt b : f.then()) stmt(b, true);
-                for (Stmt b : f.otherwise()) stmt(b, true);
-            }
-            case Stmt.Comment c -> { }
-        }
-    }
-
-    private void expr(Expr e, boolean unused) {
-        switch (e) {
-            case Expr.Load l -> {
-                writer.in(l.buf().name(), elementType(l.buf()));
-                expr(l.index(), true);
-            }
-            case Expr.DropoutFactor d -> expr(d.index(), true);
-            case Expr.Neg n -> expr(n.x(), true);
-            case Expr.Binary b -> {
-                expr(b.a(), true);
-                expr(b.b(), true);
-            }
-            case Expr.Arith a -> {
-                expr(a.a(), true);
-                expr(a.b(), true);
-            }
-            case Expr.Call c -> expr(c.x(), true);
-            case Expr.Pow p -> {
-                expr(p.base(), true);
-                expr(p.exponent(), true);
-            }
-            case Expr.Cast c -> expr(c.x(), true);
-            case Expr.Select s -> {
-                expr(s.cond(), true);
-                expr(s.a(), true);
-                expr(s.b(), true);
-            }
-            case Expr.Scalar s -> scalar(s.which());
-            case Expr.Var v -> { }
-            case Expr.IntConst c -> { }
-            case Expr.FloatConst c -> { }
-            case Expr.DoubleConst c -> { }
-            case Expr.Size s -> { }
-        }
+        Walk.expressions(body, e -> {
+            if (e instanceof Expr.Load l) writer.in(l.buf().name(), elementType(l.buf()));
+            if (e instanceof Expr.Scalar s) scalar(s.which());
+        });
+        Walk.statements(body, s -> {
+            if (s instanceof Stmt.Store st) writer.out(st.buf().name(), elementType(st.buf()));
+        });
     }
 
     static String elementType(Buf b) { return b.isInt() ? "int" : "float"; }
