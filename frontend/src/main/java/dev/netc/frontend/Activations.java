@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
  * used (as a function {@code gelu(x)}, as a layer's {@code activation=gelu}, or both) and how it
  * lowers to IR. Functions with a parameter are composed from primitive ops, as TensorFlow does:
  * {@code leaky_relu = max(x, alpha x)} (for alpha in [0, 1]; otherwise {@code relu(x) - alpha relu(-x)}),
- * {@code elu = relu(x) + alpha (exp(min(x, 0)) - 1)}. A new activation is one entry here plus its
+ * {@code elu = relu(x) + alpha (exp(min(x, 0)) - 1)}. The function entries join the table of builtin
+ * functions ({@link Builtins#TABLE}). A new activation is one entry here plus its
  * {@link UnaryFn} (reference semantics), gradient and definition in the shared kernel layer.
  */
 final class Activations {
@@ -69,26 +70,19 @@ final class Activations {
     /** The names a layer's {@code activation=} accepts; parameterised ones take their defaults. */
     static final List<String> LAYER_NAMES = TABLE.stream().filter(Entry::layer).map(Entry::name).toList();
 
-    /** The builtin function names handled here. */
-    static final List<String> FUNCTIONS = TABLE.stream().filter(Entry::function).map(Entry::name).toList();
-
     /** A layer's activation by name; "none" and "linear" return h unchanged. */
     static Value.Tensor apply(Emitter e, String activation, Value.Tensor h, String name, SourceSpan span) {
         return BY_NAME.get(activation).lowering().apply(e, h, null, name, span);
     }
 
-    /** The parameter specs of a function call: x, then the entry's own. */
-    static String[] parameters(String fn) {
-        List<String> all = new java.util.ArrayList<>(List.of("x"));
-        all.addAll(BY_NAME.get(fn).parameters());
-        return all.toArray(String[]::new);
-    }
-
-    /** A builtin call such as gelu(x, approximate=tanh) or leaky_relu(x, alpha=0.3). */
-    static Value call(Emitter e, String fn, Args a, String name) {
+    /**
+     * A builtin call such as gelu(x, approximate=tanh) or leaky_relu(x, alpha=0.3); {@link Builtins}
+     * lists each function entry with x and then the entry's own parameters.
+     */
+    static Value call(Emitter e, Entry entry, Args a, String name) {
         Value.Tensor x = a.tensor("x");
         if (!x.type().dtype().isFloat()) throw a.error("x", "argument 'x' must be a float tensor, got " + x.type());
-        return BY_NAME.get(fn).lowering().apply(e, x, a, name, a.span());
+        return entry.lowering().apply(e, x, a, name, a.span());
     }
 
     private static Entry unary(String name, UnaryFn fn, boolean layer) {

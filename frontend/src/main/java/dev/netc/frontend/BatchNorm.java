@@ -22,8 +22,6 @@ import java.util.List;
 final class BatchNorm {
     private BatchNorm() {}
 
-    static final String[] PARAMS = {"x", "momentum?", "epsilon?", "center?", "scale?", "name?"};
-
     static Value layer(Emitter e, Frame f, Args a, String name) {
         Value.Tensor x = a.tensor("x");
         double momentum = a.number("momentum", 0.99), epsilon = a.number("epsilon", 1e-3);

@@ -15,8 +15,6 @@ import dev.netc.ir.TensorType;
 final class LayerNorm {
     private LayerNorm() {}
 
-    static final String[] PARAMS = {"x", "epsilon?", "name?"};
-
     static Value layer(Emitter e, Frame f, Args a, String name) {
         Value.Tensor x = a.tensor("x");
         double epsilon = a.number("epsilon", 1e-5);

@@ -10,15 +10,12 @@ import java.util.List;
 
 /**
  * Keras-style layers: they create their own parameters ("dense/kernel", "conv2d_1/bias", Keras
- * default initialisers) and add a row to the model summary.
+ * default initialisers) and add a row to the model summary. Their names and parameters are entries of
+ * {@link Builtins#TABLE}.
  */
 final class Layers {
     private Layers() {}
 
-    static final String[] DENSE = {"x", "units", "activation?", "use_bias?", "kernel_init?", "bias_init?", "name?",
-            "kernel_regularizer?", "bias_regularizer?"};
-    static final String[] CONV2D = {"x", "filters", "size", "stride?", "padding?", "activation?", "use_bias?",
-            "kernel_init?", "bias_init?", "name?", "kernel_regularizer?", "bias_regularizer?"};
     private static final String[] ACTIVATIONS = Activations.LAYER_NAMES.toArray(String[]::new);
 
     static Value dense(Emitter e, Frame f, Args a, String name) {

@@ -13,38 +13,23 @@ import java.util.stream.IntStream;
 /**
  * Loss functions, built from primitive ops so that autodiff needs no special cases. Each computes a
  * per-example loss over dimension 0 (the batch) and then reduces it: {@code reduction=mean} (the
- * default), {@code sum} or {@code none} (the per-example vector).
+ * default), {@code sum} or {@code none} (the per-example vector). Their names and parameters are
+ * entries of {@link Builtins#TABLE}.
  */
 final class Losses {
     private Losses() {}
 
-    static final List<String> NAMES = List.of("softmax_cross_entropy", "categorical_cross_entropy", "nll",
-            "sigmoid_cross_entropy", "mse", "mean_squared_error");
-
     /** Keras' clipping of probabilities before the log (backend.epsilon()). */
     private static final double PROBABILITY_EPSILON = 1e-7;
 
-    static Value call(Emitter e, String fn, Args a, String name) {
-        return switch (fn) {
-            case "softmax_cross_entropy" -> softmaxCrossEntropy(e, a, name, "logits");
-            case "categorical_cross_entropy" -> a.bool("from_logits", false)
-                    ? softmaxCrossEntropy(e, a, name, "probs") : categorical(e, a, name, false);
-            case "nll" -> categorical(e, a, name, true);
-            case "sigmoid_cross_entropy" -> sigmoidCrossEntropy(e, a, name);
-            case "mse", "mean_squared_error" -> meanSquaredError(e, a, name);
-            default -> throw new IllegalStateException("not a loss: " + fn);
-        };
+    /** categorical_cross_entropy(probs, labels, from_logits=false): from_logits makes it softmax_cross_entropy. */
+    static Value categoricalCrossEntropy(Emitter e, Args a, String name) {
+        return a.bool("from_logits", false) ? softmaxCrossEntropy(e, a, name, "probs") : categorical(e, a, name, false);
     }
 
-    /** The argument names of each loss (the first is the prediction). */
-    static String[] parameters(String fn) {
-        return switch (fn) {
-            case "softmax_cross_entropy" -> new String[] {"logits", "labels", "reduction?"};
-            case "categorical_cross_entropy" -> new String[] {"probs", "labels", "from_logits?", "reduction?"};
-            case "nll" -> new String[] {"log_probs", "labels", "reduction?"};
-            case "sigmoid_cross_entropy" -> new String[] {"logits", "labels", "reduction?"};
-            default -> new String[] {"predictions", "targets", "reduction?"};
-        };
+    /** nll(log_probs, labels). */
+    static Value nll(Emitter e, Args a, String name) {
+        return categorical(e, a, name, true);
     }
 
     /** -sum(onehot(labels) * log_softmax(logits), axis=-1), then reduced over the batch. */
@@ -71,7 +56,7 @@ final class Losses {
     }
 
     /** Per element softplus(x) - x z (= -z log sigmoid(x) - (1 - z) log(1 - sigmoid(x)), stably); mean per example. */
-    private static Value sigmoidCrossEntropy(Emitter e, Args a, String name) {
+    static Value sigmoidCrossEntropy(Emitter e, Args a, String name) {
         Value.Tensor logits = a.tensor("logits"), labels = a.tensor("labels");
         sameFloatShape(a, "sigmoid_cross_entropy", logits, labels, "logits", "labels");
         Value.Tensor soft = e.add(new Op.Unary(UnaryFn.SOFTPLUS), null, a.span(), logits);
@@ -81,7 +66,7 @@ final class Losses {
     }
 
     /** Mean over each example of (predictions - targets)^2, then reduced over the batch (Keras' MSE). */
-    private static Value meanSquaredError(Emitter e, Args a, String name) {
+    static Value meanSquaredError(Emitter e, Args a, String name) {
         Value.Tensor p = a.tensor("predictions"), t = a.tensor("targets");
         sameFloatShape(a, a.function(), p, t, "predictions", "targets");
         Value.Tensor diff = e.add(new Op.Binary(BinaryFn.SUB), null, a.span(), p, t);

@@ -5,43 +5,41 @@ import dev.netc.ir.Op;
 import dev.netc.ir.ReduceFn;
 import dev.netc.ir.UnaryFn;
 import java.util.List;
-import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
  * L1/L2 weight penalties. Called on a tensor, {@code l2(w, 1e-4)} is the penalty itself (a scalar to
  * add to a loss: per parameter). Called with numbers only, {@code l2(1e-4)} is a regularizer value that a
  * layer takes as {@code kernel_regularizer=} or {@code bias_regularizer=}; the layer's penalty is then
- * added to the train block's loss automatically (per layer), as Keras does.
+ * added to the train block's loss automatically (per layer), as Keras does. Both forms are one entry
+ * each in {@link Builtins#TABLE}.
  */
 final class Regularizers {
     private Regularizers() {}
 
-    static final List<String> NAMES = List.of("l1", "l2", "l1_l2");
-
     /** Keras' default factor for l1(), l2() and l1_l2(). */
     private static final double DEFAULT = 0.01;
 
-    static Value call(Emitter e, Ast.Call call, List<Value> values, Function<Value.Word, UserError> unknown, String name) {
-        String fn = call.callee().name();
-        boolean onTensor = !values.isEmpty() && call.args().getFirst().name() == null && values.getFirst() instanceof Value.Tensor
+    /** l1(scale=0.01). */
+    static Value.RegularizerV l1(Args a) { return new Value.RegularizerV(factor(a, "scale"), 0); }
+
+    /** l2(scale=0.01). */
+    static Value.RegularizerV l2(Args a) { return new Value.RegularizerV(0, factor(a, "scale")); }
+
+    /** l1_l2(l1=0.01, l2=0.01). */
+    static Value.RegularizerV l1l2(Args a) {
+        double l1 = factor(a, "l1");
+        return new Value.RegularizerV(l1, factor(a, "l2"));
+    }
+
+    /** Whether a call is the penalty on a tensor: a tensor first positional argument, or a named x. */
+    static boolean onTensor(Ast.Call call, List<Value> values) {
+        return !values.isEmpty() && call.args().getFirst().name() == null && values.getFirst() instanceof Value.Tensor
                 || call.args().stream().anyMatch(a -> a.name() != null && a.name().name().equals("x"));
-        Args a = switch (fn) {
-            case "l1_l2" -> onTensor ? Args.bind(call, values, unknown, "x", "l1?", "l2?") : Args.bind(call, values, unknown, "l1?", "l2?");
-            default -> onTensor ? Args.bind(call, values, unknown, "x", "scale?") : Args.bind(call, values, unknown, "scale?");
-        };
-        double l1 = switch (fn) {
-            case "l1" -> factor(a, "scale");
-            case "l1_l2" -> factor(a, "l1");
-            default -> 0;
-        };
-        double l2 = switch (fn) {
-            case "l2" -> factor(a, "scale");
-            case "l1_l2" -> factor(a, "l2");
-            default -> 0;
-        };
-        Value.RegularizerV r = new Value.RegularizerV(l1, l2);
-        if (!onTensor) return r;
+    }
+
+    /** The penalty of r on the call's argument x, a scalar. */
+    static Value.Tensor penalty(Emitter e, Value.RegularizerV r, Args a, String name) {
         Value.Tensor x = a.tensor("x");
         if (!x.type().dtype().isFloat()) throw a.error("x", "argument 'x' must be a float tensor, got " + x.type());
         return penalty(e, r, x, a.span(), name);
