@@ -31,8 +31,9 @@ import jdk.incubator.vector.VectorOperators;
  *       above |x| = 0.625 where the formula changes; odd, tanh(-0) = -0, exactly +-1 beyond |x| of
  *       about 9.01.</li>
  * </ul>
- * NaN in gives NaN out for all three. Against the SVML intrinsics these cost roughly twice the time per vector of exp (about 5 ns vs 2.4 ns
- * per 16 lanes on AVX-512), small beside the GEMM whose epilogue applies them.
+ * NaN in gives NaN out for all three. Against the SVML intrinsics these cost roughly twice the time
+ * per vector of exp (about 5 ns vs 2.4 ns per 16 lanes on AVX-512), small beside the GEMM whose
+ * epilogue applies them.
  */
 public final class VectorMath {
     private VectorMath() {}
