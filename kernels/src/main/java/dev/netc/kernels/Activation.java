@@ -2,7 +2,6 @@ package dev.netc.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,6 +10,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The vector forms work on arrays, not on FloatVector arguments: a vector passed to a method the
  * JIT declines to inline (a large compiled callee) is boxed on the heap, one allocation per call,
  * which once cost the GEMM store path several percent of a training step.
+ *
+ * <p>sigmoid and tanh use {@link VectorMath}, in the vector and the scalar forms alike, with the same
+ * formulas as generated loops (sigmoid = 1 / (1 + exp(-x))): a fused library epilogue, a generated
+ * loop, a vector lane and a scalar tail all give the same bits, in every JIT tier.
  */
 public enum Activation {
     NONE, RELU, SIGMOID, TANH;
@@ -22,8 +25,8 @@ public enum Activation {
         return switch (this) {
             case NONE -> x;
             case RELU -> Math.max(x, 0f);
-            case SIGMOID -> 1f / (1f + (float) Math.exp(-x));
-            case TANH -> (float) Math.tanh(x);
+            case SIGMOID -> 1f / (1f + VectorMath.exp(-x));
+            case TANH -> VectorMath.tanh(x);
         };
     }
 
@@ -37,8 +40,8 @@ public enum Activation {
         v = switch (this) {
             case NONE -> v;
             case RELU -> v.max(0f);
-            case SIGMOID -> v.broadcast(1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
-            case TANH -> v.lanewise(VectorOperators.TANH);
+            case SIGMOID -> v.broadcast(1f).div(VectorMath.exp(v.neg()).add(1f));
+            case TANH -> VectorMath.tanh(v);
         };
         v.intoArray(data, index);
     }
@@ -52,8 +55,8 @@ public enum Activation {
         v = switch (this) {
             case NONE -> v;
             case RELU -> v.max(0f);
-            case SIGMOID -> v.broadcast(1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
-            case TANH -> v.lanewise(VectorOperators.TANH);
+            case SIGMOID -> v.broadcast(1f).div(VectorMath.exp(v.neg()).add(1f));
+            case TANH -> VectorMath.tanh(v);
         };
         v.intoArray(data, index, live);
     }

@@ -24,7 +24,7 @@ public interface Dialect {
         return f < 0 || (f == 0 && 1 / f < 0) ? "(" + s + ")" : s;
     }
 
-    /** A library function of one float argument, e.g. {@code (float) Math.exp(x)} or {@code expf(x)}. */
+    /** A library function of one float argument, e.g. {@code exp(x)} (Java: {@code VectorMath.exp}) or {@code expf(x)} (CUDA). */
     String call(Fn fn, String arg);
 
     /** The larger (or smaller) of two values of the given kind. */

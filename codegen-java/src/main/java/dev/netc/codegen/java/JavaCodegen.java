@@ -132,8 +132,9 @@ public final class JavaCodegen {
                 .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "Vectors"), "SPECIES", "LANES")
                 .addStaticImport(LibraryCalls.PARALLEL, "forChunks")
                 .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "SpecialFunctions"), "erf")
+                .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "VectorMath"), "exp", "log", "tanh")
                 .addStaticImport(ClassName.get("jdk.incubator.vector", "FloatVector"), "broadcast", "fromArray", "zero")
-                .addStaticImport(ClassName.get("jdk.incubator.vector", "VectorOperators"), "EXP", "LOG", "TANH", "GT", "GE", "LT", "LE", "EQ", "NE")
+                .addStaticImport(ClassName.get("jdk.incubator.vector", "VectorOperators"), "GT", "GE", "LT", "LE", "EQ", "NE")
                 .build();
     }
 

@@ -2,7 +2,12 @@ package dev.netc.codegen.java;
 
 import dev.netc.codegen.core.Dialect;
 
-/** Scalar arithmetic spelled in Java: float math goes through {@link Math} in double and back. */
+/**
+ * Scalar arithmetic spelled in Java. exp, log and tanh are {@code dev.netc.kernels.VectorMath}'s float
+ * functions (statically imported by the generated class), which give the same bits as the vector
+ * forms the vectorised loops call and the same bits in every JIT tier; sqrt and abs go through
+ * {@link Math} (exactly rounded everywhere), erf through {@code SpecialFunctions.erf} in double.
+ */
 public final class JavaDialect implements Dialect {
 
     public static final JavaDialect INSTANCE = new JavaDialect();
@@ -18,9 +23,9 @@ public final class JavaDialect implements Dialect {
 
     @Override public String call(Fn fn, String arg) {
         return switch (fn) {
-            case EXP -> "(float) Math.exp(" + arg + ")";
-            case LOG -> "(float) Math.log(" + arg + ")";
-            case TANH -> "(float) Math.tanh(" + arg + ")";
+            case EXP -> "exp(" + arg + ")";
+            case LOG -> "log(" + arg + ")";
+            case TANH -> "tanh(" + arg + ")";
             case SQRT -> "(float) Math.sqrt(" + arg + ")";
             case ABS -> "Math.abs(" + arg + ")";
             case ERF -> "erf(" + arg + ")";

@@ -6,10 +6,13 @@ import dev.netc.ir.BinaryFn;
 
 /**
  * Prints the Vector API expression of one elementwise op over FloatVector operand expressions: the
- * vector twin of {@link ScalarExprPrinter}. The generated file imports {@code Vectors.SPECIES} and the
- * {@code VectorOperators} it names statically, so expressions read like {@code x.lanewise(EXP)}. Transcendentals use {@code VectorOperators} (SVML
- * intrinsics on x86), comparisons a mask and a blend, so a fused elementwise loop runs one vector
- * of lanes per iteration.
+ * vector twin of {@link ScalarExprPrinter}. The generated file imports {@code Vectors.SPECIES}, the
+ * {@code VectorOperators} comparisons and {@code VectorMath}'s functions statically, so expressions
+ * read like {@code exp(x.neg())}. Transcendentals are {@code dev.netc.kernels.VectorMath}'s, the same
+ * functions the scalar loops call ({@link JavaDialect}), never {@code lanewise(EXP)} and friends:
+ * those are SVML intrinsics under C2 but {@code Math} calls in the interpreter and C1, so a run's bits
+ * would depend on when the JIT compiled it. Comparisons are a mask and a blend, so a fused elementwise
+ * loop runs one vector of lanes per iteration.
  */
 final class VectorExprPrinter {
     /** The species every generated vector loop uses ({@code FloatVector.SPECIES_PREFERRED}). */
@@ -43,9 +46,9 @@ final class VectorExprPrinter {
         return switch (fn) {
             case SQRT -> java.util.Optional.of(x -> x + ".sqrt()");
             case ABS -> java.util.Optional.of(x -> x + ".abs()");
-            case EXP -> java.util.Optional.of(x -> x + ".lanewise(EXP)");
-            case LOG -> java.util.Optional.of(x -> x + ".lanewise(LOG)");
-            case TANH -> java.util.Optional.of(x -> x + ".lanewise(TANH)");
+            case EXP -> java.util.Optional.of(x -> "exp(" + x + ")");
+            case LOG -> java.util.Optional.of(x -> "log(" + x + ")");
+            case TANH -> java.util.Optional.of(x -> "tanh(" + x + ")");
             case ERF -> java.util.Optional.empty();
         };
     }
