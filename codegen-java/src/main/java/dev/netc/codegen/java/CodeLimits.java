@@ -23,7 +23,7 @@ record CodeLimits(int oneClassKernels, int oneClassBuffers, int oneClassChars, i
                   int statementsPerMethod) {
 
     /** What the backend uses. */
-    static final CodeLimits DEFAULT = new CodeLimits(400, 1200, 600_000, 200, 200_000, 200);
+    static final CodeLimits DEFAULT = new CodeLimits(400, 1000, 600_000, 200, 200_000, 200);
 
     /** Splits every model, into parts of a few members each: small models exercise the split layout in tests. */
     static final CodeLimits ALWAYS_SPLIT = new CodeLimits(0, 0, 0, 3, 2_000, 4);
