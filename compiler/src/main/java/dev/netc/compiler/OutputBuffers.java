@@ -28,35 +28,47 @@ public final class OutputBuffers {
     public static List<Map.Entry<String, Integer>> modelOutputs(Graph graph) {
         List<Map.Entry<String, Integer>> out = new ArrayList<>();
         java.util.Set<Integer> seen = new java.util.HashSet<>();
+        Map<String, Graph.OutputRole> roles = graph.roles();
         for (var e : graph.outputs().entrySet())
-            if (graph.role(e.getKey()) == Graph.OutputRole.MODEL && seen.add(e.getValue())) out.add(Map.entry(e.getKey(), e.getValue()));
+            if (roles.get(e.getKey()) == Graph.OutputRole.MODEL && seen.add(e.getValue())) out.add(Map.entry(e.getKey(), e.getValue()));
         return out;
     }
 
     /** The name under which a compiled model's buffer holds output {@code name} of {@code graph}. */
     public static String bufferName(Graph graph, String name) {
         int id = graph.output(name).orElseThrow(() -> new IllegalArgumentException("no output named '" + name + "'"));
-        return shadowed(graph, name, id) ? ALIAS_PREFIX + name : name;
+        return shadowed(leafNodes(graph), name, id) ? ALIAS_PREFIX + name : name;
     }
 
     /** The graph with an {@code output:NAME} alias for each output whose name an input or parameter (another node) has. */
     public static Graph expose(Graph graph) {
-        Graph g = graph;
+        Map<String, List<Integer>> leaves = leafNodes(graph);
+        Map<String, Integer> aliases = new java.util.LinkedHashMap<>();
         for (var e : graph.outputs().entrySet())
-            if (shadowed(graph, e.getKey(), e.getValue()) && g.output(ALIAS_PREFIX + e.getKey()).isEmpty())
-                g = g.withOutput(ALIAS_PREFIX + e.getKey(), e.getValue());
-        return g;
+            if (shadowed(leaves, e.getKey(), e.getValue()) && !graph.outputs().containsKey(ALIAS_PREFIX + e.getKey()))
+                aliases.putIfAbsent(ALIAS_PREFIX + e.getKey(), e.getValue());
+        if (aliases.isEmpty()) return graph;
+        Map<String, Integer> outputs = new java.util.LinkedHashMap<>(graph.outputs());
+        outputs.putAll(aliases);
+        return new Graph(graph.nodes(), outputs, graph.gradientOutputs(), graph.updateOutputs());
     }
 
-    private static boolean shadowed(Graph graph, String name, int id) {
+    /** Input and parameter names -> the nodes carrying them (one pass over the graph). */
+    private static Map<String, List<Integer>> leafNodes(Graph graph) {
+        Map<String, List<Integer>> leaves = new java.util.HashMap<>();
         for (Node n : graph.nodes()) {
             String leaf = switch (n.op()) {
                 case Op.Input in -> in.name();
                 case Op.Parameter p -> p.name();
                 default -> null;
             };
-            if (name.equals(leaf) && n.id() != id) return true;
+            if (leaf != null) leaves.computeIfAbsent(leaf, k -> new ArrayList<>()).add(n.id());
         }
+        return leaves;
+    }
+
+    private static boolean shadowed(Map<String, List<Integer>> leaves, String name, int id) {
+        for (int node : leaves.getOrDefault(name, List.of())) if (node != id) return true;
         return false;
     }
 }

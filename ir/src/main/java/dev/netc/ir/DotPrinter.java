@@ -6,12 +6,13 @@ public final class DotPrinter {
 
     public static String print(Graph g, String title) {
         StringBuilder sb = new StringBuilder("digraph \"" + escape(title) + "\" {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n");
+        java.util.Set<Integer> outputs = new java.util.HashSet<>(g.outputs().values());
         for (Node n : g.nodes()) {
             String shape = switch (n.op()) {
                 case Op.Parameter p -> "box, style=filled, fillcolor=\"#e8e8ff\"";
                 case Op.Input in -> "box, style=filled, fillcolor=\"#e8ffe8\"";
                 case Op.Constant c -> "box";
-                default -> g.outputs().containsValue(n.id()) ? "doubleoctagon" : "ellipse";
+                default -> outputs.contains(n.id()) ? "doubleoctagon" : "ellipse";
             };
             String label = n.label() + "\\n" + n.op().mnemonic()
                     + (n.op().attributes().isEmpty() ? "" : "(" + n.op().attributes() + ")") + "\\n" + n.type();

@@ -62,8 +62,9 @@ public record Graph(List<Node> nodes, Map<String, Integer> outputs, Map<Integer,
             if (e.getValue() < 0 || e.getValue() >= nodes.size()) throw new IllegalArgumentException("output " + e.getKey() + " out of range");
         checkRoles(nodes, outputs, gradientOutputs, true);
         checkRoles(nodes, outputs, updateOutputs, false);
+        java.util.Set<String> updateNames = new java.util.HashSet<>(updateOutputs.values());
         for (String name : gradientOutputs.values())
-            if (updateOutputs.containsValue(name)) throw new IllegalArgumentException("output " + name + " is both a gradient and an update");
+            if (updateNames.contains(name)) throw new IllegalArgumentException("output " + name + " is both a gradient and an update");
     }
 
     /** A graph whose outputs have no gradient or update roles (a forward graph without batch norm, a test graph). */
@@ -110,13 +111,22 @@ public record Graph(List<Node> nodes, Map<String, Integer> outputs, Map<Integer,
     /** The name of the output holding parameter node {@code parameter}'s gradient ("grad/dense/kernel"), if any. */
     public Optional<String> gradientOutput(int parameter) { return Optional.ofNullable(gradientOutputs.get(parameter)); }
 
-    /** What output {@code name} is; an unknown name is an error. */
+    /** What output {@code name} is; an unknown name is an error. For every output at once, use {@link #roles()}. */
     public OutputRole role(String name) {
         if (!outputs.containsKey(name)) throw new IllegalArgumentException("no output named '" + name + "'");
         if (gradientOutputs.containsValue(name)) return OutputRole.GRADIENT;
         if (updateOutputs.containsValue(name)) return OutputRole.PARAMETER_UPDATE;
         if (name.equals(LOSS)) return OutputRole.LOSS;
         return OutputRole.MODEL;
+    }
+
+    /** Every output's role ({@link #role}), in output order, in time linear in the number of outputs. */
+    public Map<String, OutputRole> roles() {
+        Map<String, OutputRole> out = new LinkedHashMap<>();
+        for (String name : outputs.keySet()) out.put(name, name.equals(LOSS) ? OutputRole.LOSS : OutputRole.MODEL);
+        for (String name : updateOutputs.values()) out.put(name, OutputRole.PARAMETER_UPDATE);
+        for (String name : gradientOutputs.values()) out.put(name, OutputRole.GRADIENT);
+        return Collections.unmodifiableMap(out);
     }
 
     public Node node(int id) { return nodes.get(id); }
@@ -145,7 +155,13 @@ public record Graph(List<Node> nodes, Map<String, Integer> outputs, Map<Integer,
     public List<List<Integer>> users() {
         List<List<Integer>> users = new ArrayList<>(nodes.size());
         for (int i = 0; i < nodes.size(); i++) users.add(new ArrayList<>());
-        for (Node n : nodes) for (int in : n.inputs()) if (!users.get(in).contains(n.id())) users.get(in).add(n.id());
+        for (Node n : nodes) {
+            for (int in : n.inputs()) {
+                List<Integer> u = users.get(in);
+                // readers arrive in id order, so a node reading a value twice is its last reader so far
+                if (u.isEmpty() || u.getLast() != n.id()) u.add(n.id());
+            }
+        }
         return users;
     }
 

@@ -71,15 +71,19 @@ public final class GraphBuilder {
      * user named "grad/kernel" next to the gradient of parameter "kernel").
      */
     public String freshOutputName(String name) {
-        java.util.Set<String> taken = new java.util.HashSet<>(outputs.keySet());
-        for (Node n : nodes) {
-            if (n.op() instanceof Op.Input in) taken.add(in.name());
-            if (n.op() instanceof Op.Parameter p) taken.add(p.name());
+        // input and parameter names, collected once: autodiff asks once per parameter
+        for (; leafNamesSeen < nodes.size(); leafNamesSeen++) {
+            Node n = nodes.get(leafNamesSeen);
+            if (n.op() instanceof Op.Input in) leafNames.add(in.name());
+            if (n.op() instanceof Op.Parameter p) leafNames.add(p.name());
         }
         String candidate = name;
-        for (int k = 2; taken.contains(candidate); k++) candidate = name + "#" + k;
+        for (int k = 2; outputs.containsKey(candidate) || leafNames.contains(candidate); k++) candidate = name + "#" + k;
         return candidate;
     }
+
+    private final java.util.Set<String> leafNames = new java.util.HashSet<>();
+    private int leafNamesSeen;
 
     /**
      * Records node {@code id} as the gradient of trainable parameter node {@code parameter} (or of an

@@ -21,16 +21,21 @@ public final class StorageSlots {
 
     private final Graph graph;
     private final MemoryPlan memory;
+    private final int[] slotOf;
 
     /** @param memory the memory plan of {@code plan} (at any batch: the slots do not depend on it) */
     public StorageSlots(KernelPlan plan, MemoryPlan memory) {
         this.graph = plan.graph();
         this.memory = memory;
+        this.slotOf = memory.slotsByNode(graph.size());
     }
+
+    /** The slot of node {@code id}'s buffer, or -1 when it has none. */
+    public int slot(int id) { return slotOf[id]; }
 
     /** The slot members of node {@code id} when it shares storage with others, else an empty list. */
     public List<Integer> sharing(int id) {
-        int slot = memory.slotOf(id);
+        int slot = slotOf[id];
         if (slot < 0) return List.of();
         List<Integer> nodes = memory.slots().get(slot).nodes();
         return nodes.size() > 1 ? nodes : List.of();

@@ -25,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Prints a {@link KernelPlan} (the same plan the Java backend prints) as CUDA C: one
@@ -166,9 +167,10 @@ public final class CudaCodegen {
             out.add(w.finish("// moving statistic " + buffers.name(param.id()) + " <- " + buffers.name(e.getValue()) + "\n",
                     "update", "update", List.of(grid, "1", "1"), CudaLoopPrinter.THREADS));
         }
+        Map<Integer, Integer> gradients = graph.gradients();
         for (Node n : graph.trainableParameters()) {
             String name = ((Op.Parameter) n.op()).name();
-            Integer grad = graph.gradients().get(n.id());
+            Integer grad = gradients.get(n.id());
             if (grad == null || !buffers.has(grad)) continue;
             long count = SizeExpr.count(n.type().shape()).known();
             List<Buf> states = new ArrayList<>();

@@ -31,8 +31,11 @@ final class Buffers {
     private static final Set<String> RESERVED = Set.of(
             "batch", "seed", "training", "dropoutCounter", "optimizerState", "name", "node", "z", "i", "j", "k",
             "o", "c", "v", "g", "mu", "mi", "vi", "lrT", "base", "best", "max", "sum", "inv", "lse", "e", "scale",
-            "stream", "learningRate", "step", "state");
-    private static final Pattern LOCAL = Pattern.compile("(v|stream)[0-9]+");
+            "stream", "learningRate", "step", "state",
+            // the buffer arrays of a split model (SplitLayout), whose kernels name buffers as locals
+            "floats", "ints");
+    /** Loop locals, and the fields holding the parts of a split model. */
+    private static final Pattern LOCAL = Pattern.compile("(v|stream)[0-9]+|(kernels|shapes|storage|updates)_?[0-9]+");
 
     private final Graph graph;
     private final String[] field;

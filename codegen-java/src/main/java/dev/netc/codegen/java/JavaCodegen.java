@@ -30,31 +30,37 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import javax.lang.model.element.Modifier;
 
 /**
  * Renders a {@link KernelPlan} (and optionally an optimizer) as the Java source of a class that
  * implements {@link GeneratedModel}: one field per buffer, one method per kernel, and
- * {@code predict}/{@code forward}/{@code backward}/{@code update} calling them in order.
+ * {@code predict}/{@code forward}/{@code backward}/{@code update} calling them in order. A model
+ * beyond {@link CodeLimits}' one-class limits is split instead ({@link SplitLayout}): buffers in
+ * arrays, kernels in nested classes, long statement lists in chained methods, so that every method
+ * and class stays within the JVM's limits and compile time grows linearly with the model.
  */
 public final class JavaCodegen {
-    private static final TypeName FLOATS = ArrayTypeName.of(TypeName.FLOAT);
-    private static final TypeName INTS = ArrayTypeName.of(TypeName.INT);
+    static final TypeName FLOATS = ArrayTypeName.of(TypeName.FLOAT);
+    static final TypeName INTS = ArrayTypeName.of(TypeName.INT);
 
-    private final KernelPlan plan;
-    private final Graph graph;
-    private final Buffers buffers;
-    private final KernelRenderer kernels;
-    private final OptimizerSpec optimizer;
-    private final StorageSlots storage;
+    final KernelPlan plan;
+    final Graph graph;
+    final Buffers buffers;
+    final KernelRenderer kernels;
+    final OptimizerSpec optimizer;
+    final StorageSlots storage;
+    final CodeLimits limits;
 
-    private JavaCodegen(KernelPlan plan, OptimizerSpec optimizer, MemoryPlan memory) {
+    private JavaCodegen(KernelPlan plan, OptimizerSpec optimizer, MemoryPlan memory, CodeLimits limits) {
         this.plan = plan;
         this.graph = plan.graph();
         this.buffers = new Buffers(plan);
         this.kernels = new KernelRenderer(plan, buffers);
         this.optimizer = optimizer;
         this.storage = new StorageSlots(plan, memory);
+        this.limits = limits;
     }
 
     /**
@@ -62,7 +68,8 @@ public final class JavaCodegen {
      * inference only, update() throws) and memory plan (which buffers share an array).
      */
     public static String generate(Compilation compilation, String packageName, String className) {
-        return new JavaCodegen(compilation.plan(), compilation.optimizer(), compilation.memory()).file(packageName, className).toString();
+        return new JavaCodegen(compilation.plan(), compilation.optimizer(), compilation.memory(), CodeLimits.DEFAULT)
+                .file(packageName, className).toString();
     }
 
     /**
@@ -72,24 +79,62 @@ public final class JavaCodegen {
      * @param optimizer the update rule, or null for an inference-only model whose update() throws
      */
     public static String generate(KernelPlan plan, OptimizerSpec optimizer, String packageName, String className) {
-        return new JavaCodegen(plan, optimizer, MemoryPlanner.plan(plan, StorageSlots.PLANNING_BATCH)).file(packageName, className).toString();
+        return generate(plan, optimizer, packageName, className, CodeLimits.DEFAULT);
+    }
+
+    /** {@link #generate(KernelPlan, OptimizerSpec, String, String)} under other limits (tests split small models). */
+    static String generate(KernelPlan plan, OptimizerSpec optimizer, String packageName, String className, CodeLimits limits) {
+        return new JavaCodegen(plan, optimizer, MemoryPlanner.plan(plan, StorageSlots.PLANNING_BATCH), limits)
+                .file(packageName, className).toString();
     }
 
     private JavaFile file(String packageName, String className) {
+        List<OptimizerRenderer.Trainable> trainables = trainables();
+        OptimizerRenderer opt = optimizer == null ? null : new OptimizerRenderer(optimizer, buffers);
+        List<Kernel> coded = plan.kernels().stream().filter(k -> !kernels.isAlias(k)).toList();
+        List<MethodSpec> methods = new ArrayList<>(coded.size());
+        List<String> texts = new ArrayList<>(coded.size());
+        long chars = 0;
+        for (Kernel k : coded) {
+            MethodSpec m = kernels.render(k);
+            methods.add(m);
+            texts.add(m.code().toString());
+            chars += texts.getLast().length();
+        }
+        int states = opt == null ? 0 : trainables.stream().mapToInt(p -> opt.states(p).size()).sum();
+        int bufferCount = states;
+        for (Node n : graph.nodes()) if (buffers.hasField(n.id())) bufferCount++;
+        CodeBlock update = null;
+        if (limits.fitsOneClass(coded.size(), bufferCount, chars)) {
+            update = opt == null ? null : opt.update(trainables);
+            if (update != null) chars += update.toString().length();
+        }
+        TypeSpec.Builder type = limits.fitsOneClass(coded.size(), bufferCount, chars)
+                ? oneClass(className, trainables, opt, methods, update)
+                : new SplitLayout(this, packageName, className, trainables, opt, coded, methods, texts).type();
+        if (graph.nodes().stream().anyMatch(n -> n.op() instanceof Op.DropoutMask)) DropoutHelpers.add(type);
+        return JavaFile.builder(packageName, type.build()).skipJavaLangImports(true).indent("    ")
+                // the names vector loops use unqualified (see VectorExprPrinter)
+                .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "Vectors"), "SPECIES", "LANES")
+                .addStaticImport(LibraryCalls.PARALLEL, "forChunks")
+                .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "SpecialFunctions"), "erf")
+                .addStaticImport(ClassName.get("jdk.incubator.vector", "FloatVector"), "broadcast", "fromArray", "zero")
+                .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "VectorMath"), "exp", "log", "tanh")
+                .addStaticImport(ClassName.get("jdk.incubator.vector", "VectorOperators"), "GT", "GE", "LT", "LE", "EQ", "NE")
+                .build();
+    }
+
+    /** The whole model as one class: a field per buffer, every method in it. */
+    private TypeSpec.Builder oneClass(String className, List<OptimizerRenderer.Trainable> trainables, OptimizerRenderer opt,
+                                      List<MethodSpec> kernelMethods, CodeBlock updateCode) {
         TypeSpec.Builder type = TypeSpec.classBuilder(className)
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
                 .addSuperinterface(GeneratedModel.class)
                 .addJavadoc("Generated by netc from a graph of $L nodes in $L kernels. Do not edit: regenerate.\n",
                         graph.size(), plan.kernels().size());
-        type.addField(FieldSpec.builder(TypeName.INT, "batch", Modifier.PRIVATE).build());
-        type.addField(FieldSpec.builder(TypeName.LONG, "seed", Modifier.PRIVATE).build());
-        type.addField(FieldSpec.builder(TypeName.LONG, "dropoutCounter", Modifier.PRIVATE)
-                .addJavadoc("Counts training forward passes, so each draws a fresh dropout mask.\n").build());
-        type.addField(FieldSpec.builder(TypeName.BOOLEAN, "training", Modifier.PRIVATE).build());
+        addScalarFields(type);
         addBufferFields(type);
 
-        List<OptimizerRenderer.Trainable> trainables = trainables();
-        OptimizerRenderer opt = optimizer == null ? null : new OptimizerRenderer(optimizer, buffers);
         MethodSpec.Builder ctor = MethodSpec.constructorBuilder().addModifiers(Modifier.PUBLIC);
         ctor.addStatement("$T<String, float[]> state = new $T<>()", Map.class, LinkedHashMap.class);
         if (opt != null) {
@@ -103,39 +148,100 @@ public final class JavaCodegen {
             }
         }
         ctor.addStatement("optimizerState = $T.unmodifiableMap(state)", Collections.class);
-        type.addField(FieldSpec.builder(ParameterizedTypeName.get(ClassName.get(Map.class), ClassName.get(String.class), FLOATS),
-                "optimizerState", Modifier.PRIVATE, Modifier.FINAL).build());
+        type.addField(FieldSpec.builder(STATE_MAP, "optimizerState", Modifier.PRIVATE, Modifier.FINAL).build());
         type.addMethod(ctor.build());
 
-        type.addMethod(setBatch());
-        type.addMethod(MethodSpec.methodBuilder("batch").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                .returns(TypeName.INT).addStatement("return batch").build());
+        type.addMethod(setBatchHeader().addCode(CodeBlock.join(allocation(f -> f, false), "")).build());
+        type.addMethod(batchGetter());
         type.addMethod(bufferLookup("floatBuffer", FLOATS, DType.F32, "f32"));
         type.addMethod(bufferLookup("intBuffer", INTS, DType.I32, "i32"));
-        type.addMethod(pass("predict", List.of(Kernel.Phase.PREDICT), "Inference: dropout off, no loss.", false));
-        type.addMethod(pass("forward", List.of(Kernel.Phase.PREDICT, Kernel.Phase.LOSS), "Model outputs and the loss.", true));
-        type.addMethod(pass("backward", List.of(Kernel.Phase.BACKWARD), "Every gradient output; run after forward(true).", false));
-        type.addMethod(update(opt, trainables));
-        type.addMethod(MethodSpec.methodBuilder("setSeed").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                .addParameter(TypeName.LONG, "seed").addStatement("this.seed = seed").addStatement("this.dropoutCounter = 0").build());
-        type.addMethod(MethodSpec.methodBuilder("optimizerState").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                .returns(ParameterizedTypeName.get(ClassName.get(Map.class), ClassName.get(String.class), FLOATS))
-                .addStatement("return optimizerState").build());
-        type.addMethod(MethodSpec.methodBuilder("requireBatch").addModifiers(Modifier.PRIVATE)
+        for (Pass pass : Pass.values()) {
+            MethodSpec.Builder m = passHeader(pass);
+            for (Kernel.Phase phase : pass.phases) {
+                for (Kernel k : plan.kernels(phase)) {
+                    if (kernels.isAlias(k)) m.addCode(aliasComment(k));
+                    else m.addStatement("$L()", k.name());
+                }
+            }
+            type.addMethod(m.build());
+        }
+        type.addMethod(update(opt, updateCode));
+        type.addMethod(setSeed());
+        type.addMethod(optimizerStateGetter());
+        type.addMethod(requireBatch());
+        type.addMethods(kernelMethods);
+        return type;
+    }
+
+    static final TypeName STATE_MAP = ParameterizedTypeName.get(ClassName.get(Map.class), ClassName.get(String.class), FLOATS);
+
+    /** The model's scalars: the bound batch, the dropout seed and pass counter, the training flag. */
+    static void addScalarFields(TypeSpec.Builder type) {
+        type.addField(FieldSpec.builder(TypeName.INT, "batch", Modifier.PRIVATE).build());
+        type.addField(FieldSpec.builder(TypeName.LONG, "seed", Modifier.PRIVATE).build());
+        type.addField(FieldSpec.builder(TypeName.LONG, "dropoutCounter", Modifier.PRIVATE)
+                .addJavadoc("Counts training forward passes, so each draws a fresh dropout mask.\n").build());
+        type.addField(FieldSpec.builder(TypeName.BOOLEAN, "training", Modifier.PRIVATE).build());
+    }
+
+    static MethodSpec batchGetter() {
+        return MethodSpec.methodBuilder("batch").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(TypeName.INT).addStatement("return batch").build();
+    }
+
+    static MethodSpec setSeed() {
+        return MethodSpec.methodBuilder("setSeed").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .addParameter(TypeName.LONG, "seed").addStatement("this.seed = seed").addStatement("this.dropoutCounter = 0").build();
+    }
+
+    static MethodSpec optimizerStateGetter() {
+        return MethodSpec.methodBuilder("optimizerState").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(STATE_MAP).addStatement("return optimizerState").build();
+    }
+
+    static MethodSpec requireBatch() {
+        return MethodSpec.methodBuilder("requireBatch").addModifiers(Modifier.PRIVATE)
                 .beginControlFlow("if (batch == 0)")
                 .addStatement("throw new $T($S)", IllegalStateException.class, "call setBatch(batch) before running the model")
-                .endControlFlow().build());
-        for (Kernel k : plan.kernels()) if (!kernels.isAlias(k)) type.addMethod(kernels.render(k));
-        if (graph.nodes().stream().anyMatch(n -> n.op() instanceof Op.DropoutMask)) DropoutHelpers.add(type);
-        return JavaFile.builder(packageName, type.build()).skipJavaLangImports(true).indent("    ")
-                // the names vector loops use unqualified (see VectorExprPrinter)
-                .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "Vectors"), "SPECIES", "LANES")
-                .addStaticImport(LibraryCalls.PARALLEL, "forChunks")
-                .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "SpecialFunctions"), "erf")
-                .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "VectorMath"), "exp", "log", "tanh")
-                .addStaticImport(ClassName.get("jdk.incubator.vector", "FloatVector"), "broadcast", "fromArray", "zero")
-                .addStaticImport(ClassName.get("jdk.incubator.vector", "VectorOperators"), "GT", "GE", "LT", "LE", "EQ", "NE")
-                .build();
+                .endControlFlow().build();
+    }
+
+    /** The passes of {@link GeneratedModel} that run kernels, and the phases each runs. */
+    enum Pass {
+        PREDICT("predict", "Inference: dropout off, no loss.", Kernel.Phase.PREDICT),
+        FORWARD("forward", "Model outputs and the loss.", Kernel.Phase.PREDICT, Kernel.Phase.LOSS),
+        BACKWARD("backward", "Every gradient output; run after forward(true).", Kernel.Phase.BACKWARD);
+
+        final String method;
+        final String doc;
+        final List<Kernel.Phase> phases;
+
+        Pass(String method, String doc, Kernel.Phase... phases) {
+            this.method = method;
+            this.doc = doc;
+            this.phases = List.of(phases);
+        }
+    }
+
+    /** A pass method up to its kernel calls: the batch check and the training flag. */
+    static MethodSpec.Builder passHeader(Pass pass) {
+        MethodSpec.Builder m = MethodSpec.methodBuilder(pass.method).addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .addJavadoc("$L\n", pass.doc);
+        if (pass != Pass.BACKWARD) m.addStatement("requireBatch()");
+        if (pass == Pass.FORWARD) {
+            m.addParameter(TypeName.BOOLEAN, "training");
+            m.addStatement("this.training = training");
+            m.beginControlFlow("if (training)").addStatement("dropoutCounter++").endControlFlow();
+        } else if (pass == Pass.PREDICT) {
+            m.addStatement("this.training = false");
+        }
+        return m;
+    }
+
+    /** The comment standing for a lone reshape's kernel, which is no code: its buffer is its operand's. */
+    CodeBlock aliasComment(Kernel k) {
+        return CodeBlock.builder().add("// $L: $L aliases $L\n", k.name(), buffers.field(k.root()),
+                buffers.field(graph.node(k.root()).input(0))).build();
     }
 
     private void addBufferFields(TypeSpec.Builder type) {
@@ -154,31 +260,44 @@ public final class JavaCodegen {
         }
     }
 
-    private MethodSpec setBatch() {
-        MethodSpec.Builder m = MethodSpec.methodBuilder("setBatch").addAnnotation(Override.class)
+    /** setBatch(batch) up to the allocations: the checks and the new batch. */
+    MethodSpec.Builder setBatchHeader() {
+        return MethodSpec.methodBuilder("setBatch").addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC).addParameter(TypeName.INT, "batch")
                 .beginControlFlow("if (batch <= 0)")
                 .addStatement("throw new $T($S + batch)", IllegalArgumentException.class, "batch size must be positive, got ")
                 .endControlFlow()
                 .beginControlFlow("if (batch == this.batch)").addStatement("return").endControlFlow()
                 .addStatement("this.batch = batch");
-        Map<List<Integer>, String> slotHolders = new java.util.HashMap<>();
+    }
+
+    /**
+     * The per-batch allocations, one code block per buffer in graph order: inputs, computed values
+     * (slot members after the first take its array), constants, reshapes (their operand's array).
+     *
+     * @param ref   a buffer's field name -> the expression naming its array in the generated code
+     * @param named whether each allocation ends in a comment naming its buffer (when ref does not)
+     */
+    List<CodeBlock> allocation(UnaryOperator<String> ref, boolean named) {
+        List<CodeBlock> out = new ArrayList<>();
+        Map<Integer, String> slotHolders = new java.util.HashMap<>();
         for (Node n : graph.nodes()) {
             if (!buffers.hasField(n.id())) continue;
-            String f = buffers.field(n.id());
+            String field = buffers.field(n.id()), f = ref.apply(field);
+            CodeBlock.Builder m = CodeBlock.builder();
             switch (buffers.kind(n.id())) {
                 case INPUT -> m.addStatement("$L = new $L[$L]", f, buffers.elementType(n.id()), SizeExpr.count(n.type().shape()));
                 case COMPUTED -> {
                     List<Integer> members = storage.sharing(n.id());
-                    String holder = members.isEmpty() ? null : slotHolders.get(members);
+                    String holder = members.isEmpty() ? null : slotHolders.get(storage.slot(n.id()));
                     if (members.isEmpty()) {
                         m.addStatement("$L = new $L[$L]", f, buffers.elementType(n.id()), SizeExpr.count(n.type().shape()));
                     } else if (holder == null) {
-                        slotHolders.put(members, f);
+                        slotHolders.put(storage.slot(n.id()), field);
                         m.addStatement("$L = new $L[$L]", f, buffers.elementType(n.id()), storage.size(members, JavaDialect.INSTANCE));
                     } else {
-                        m.addComment("$L: the same array as $L (the memory planner found their lifetimes disjoint)", f, holder)
-                                .addStatement("$L = $L", f, holder);
+                        m.add("// $L: the same array as $L (the memory planner found their lifetimes disjoint)\n", field, holder)
+                                .addStatement("$L = $L", f, ref.apply(holder));
                     }
                 }
                 case CONSTANT -> {
@@ -187,15 +306,22 @@ public final class JavaCodegen {
                     m.addStatement("$T.fill($L, $L)", Arrays.class, f, n.type().dtype() == DType.I32
                             ? JavaDialect.INSTANCE.intLiteral((long) v) : JavaDialect.INSTANCE.floatLiteral(v));
                 }
-                case ALIAS -> m.addComment("reshape: the same elements, no copy").addStatement("$L = $L", f, buffers.field(n.input(0)));
+                case ALIAS -> m.add("// reshape: the same elements, no copy\n").addStatement("$L = $L", f, ref.apply(buffers.field(n.input(0))));
                 case PARAMETER -> { }
             }
+            if (m.isEmpty()) continue;
+            CodeBlock unit = m.build();
+            if (named) { // "x = new float[n];\n" -> "x = new float[n]; // name\n"
+                String text = unit.toString();
+                unit = CodeBlock.of("$L", text.substring(0, text.length() - 1) + " // " + field + "\n");
+            }
+            out.add(unit);
         }
-        return m.build();
+        return out;
     }
 
-    /** The name -> buffer switch for one element type: inputs, parameters, then graph outputs. */
-    private MethodSpec bufferLookup(String method, TypeName returns, DType dtype, String spelling) {
+    /** The names a caller reads buffers of one element type by -> their fields: inputs, parameters, then graph outputs. */
+    Map<String, String> lookupCases(DType dtype) {
         Map<String, String> cases = new LinkedHashMap<>();
         for (Node n : graph.nodes()) {
             if (n.type().dtype() != dtype) continue;
@@ -204,8 +330,27 @@ public final class JavaCodegen {
         }
         for (var e : graph.outputs().entrySet())
             if (graph.node(e.getValue()).type().dtype() == dtype) cases.putIfAbsent(e.getKey(), buffers.field(e.getValue()));
+        return cases;
+    }
+
+    /** The known names for an unknown-buffer message: all of them, or the first few of a long list (a string constant holds 64 KiB). */
+    static String known(java.util.Collection<String> names) {
+        if (names.isEmpty()) return "(none)";
+        String all = String.join(", ", names);
+        if (all.length() <= 2000) return all;
+        StringBuilder sb = new StringBuilder();
+        for (String name : names) {
+            if (sb.length() + name.length() > 1000) break;
+            sb.append(name).append(", ");
+        }
+        return sb.append("... (").append(names.size()).append(" in all)").toString();
+    }
+
+    /** The name -> buffer switch for one element type: inputs, parameters, then graph outputs. */
+    private MethodSpec bufferLookup(String method, TypeName returns, DType dtype, String spelling) {
+        Map<String, String> cases = lookupCases(dtype);
         CodeBlock.Builder b = CodeBlock.builder();
-        String known = cases.isEmpty() ? "(none)" : String.join(", ", cases.keySet());
+        String known = known(cases.keySet());
         if (cases.isEmpty()) {
             b.addStatement("throw new $T($S + name + $S)", IllegalArgumentException.class, "unknown " + spelling + " buffer '", "'; known: " + known);
         } else {
@@ -218,45 +363,28 @@ public final class JavaCodegen {
                 .returns(returns).addParameter(String.class, "name").addCode(b.build()).build();
     }
 
-    private MethodSpec pass(String name, List<Kernel.Phase> phases, String doc, boolean trainingParameter) {
-        MethodSpec.Builder m = MethodSpec.methodBuilder(name).addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
-                .addJavadoc("$L\n", doc);
-        if (!name.equals("backward")) m.addStatement("requireBatch()");
-        if (trainingParameter) {
-            m.addParameter(TypeName.BOOLEAN, "training");
-            m.addStatement("this.training = training");
-            m.beginControlFlow("if (training)").addStatement("dropoutCounter++").endControlFlow();
-        } else if (name.equals("predict")) {
-            m.addStatement("this.training = false");
-        }
-        for (Kernel.Phase phase : phases) {
-            for (Kernel k : plan.kernels(phase)) {
-                if (kernels.isAlias(k)) {
-                    m.addComment("$L: $L aliases $L", k.name(), buffers.field(k.root()), buffers.field(graph.node(k.root()).input(0)));
-                } else {
-                    m.addStatement("$L()", k.name());
-                }
-            }
-        }
-        return m.build();
+    private MethodSpec update(OptimizerRenderer opt, CodeBlock code) {
+        MethodSpec.Builder m = updateHeader();
+        if (opt == null) return m.build();
+        return m.addCode(code).build();
     }
 
-    private MethodSpec update(OptimizerRenderer opt, List<OptimizerRenderer.Trainable> trainables) {
+    /** update(learningRate, step): its signature and, for an inference-only model, its whole body. */
+    MethodSpec.Builder updateHeader() {
         MethodSpec.Builder m = MethodSpec.methodBuilder("update").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .addParameter(TypeName.FLOAT, "learningRate").addParameter(TypeName.INT, "step");
-        if (opt == null) {
-            return m.addStatement("throw new $T($S)", UnsupportedOperationException.class, "this model was compiled for inference only").build();
-        }
-        m.addJavadoc("$L\n", optimizer.toString());
-        return m.addCode(opt.update(trainables)).build();
+        if (optimizer == null)
+            return m.addStatement("throw new $T($S)", UnsupportedOperationException.class, "this model was compiled for inference only");
+        return m.addJavadoc("$L\n", optimizer.toString());
     }
 
     /** Trainable parameters with a gradient output, in graph order. */
     private List<OptimizerRenderer.Trainable> trainables() {
         List<OptimizerRenderer.Trainable> out = new ArrayList<>();
+        Map<Integer, Integer> gradients = graph.gradients();
         for (Node n : graph.trainableParameters()) {
             String name = ((Op.Parameter) n.op()).name();
-            Integer grad = graph.gradients().get(n.id());
+            Integer grad = gradients.get(n.id());
             if (grad == null || !buffers.hasField(grad)) continue;
             out.add(new OptimizerRenderer.Trainable(name, buffers.field(n.id()), buffers.field(grad), SizeExpr.count(n.type().shape()).known()));
         }

@@ -21,8 +21,15 @@ import java.util.SplittableRandom;
 final class Harness {
     private Harness() {}
 
+    /** The limits {@link #compile} generates code under: {@link SplitLayoutTest} runs other tests' models split. */
+    static volatile CodeLimits limits = CodeLimits.DEFAULT;
+
     static GeneratedModel compile(KernelPlan plan, OptimizerSpec optimizer) {
-        String source = JavaCodegen.generate(plan, optimizer, "dev.netc.generated.test", "TestModel");
+        return compile(plan, optimizer, limits);
+    }
+
+    static GeneratedModel compile(KernelPlan plan, OptimizerSpec optimizer, CodeLimits limits) {
+        String source = JavaCodegen.generate(plan, optimizer, "dev.netc.generated.test", "TestModel", limits);
         return JavaModelCompiler.compile("dev.netc.generated.test", "TestModel", source);
     }
 

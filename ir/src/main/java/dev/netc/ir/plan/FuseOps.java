@@ -20,6 +20,11 @@ import java.util.Set;
  * pre-activation its gradient reads) are stored by the kernel as extra outputs. A kernel holds at most
  * one anchor, which runs first; the rest is its elementwise epilogue.
  *
+ * <p>A kernel holds at most {@link #MAX_KERNEL_NODES} nodes: a longer elementwise chain is cut into
+ * several kernels (the cut is listed among the rejected candidates with its reason). Every generated
+ * kernel then stays a method of bounded size: small enough for the JVM's 64 KiB method limit and for
+ * the JIT, which leaves methods over 8,000 bytes of bytecode interpreted, and quick for javac.
+ *
  * <p>Then {@link SiblingReductions} lets a reduction join the kernel of an anchor reading the same
  * value (the bias gradient beside the weight gradient), as a second output.
  *
@@ -29,6 +34,13 @@ import java.util.Set;
  */
 public final class FuseOps {
     private FuseOps() {}
+
+    /**
+     * The most nodes one kernel may hold. Each elementwise node is one statement in the kernel's
+     * vector loop and one in its scalar tail (Java) or one line of device code (CUDA); 64 of them
+     * stay well under the JIT's 8,000-byte limit for compiling a method.
+     */
+    public static final int MAX_KERNEL_NODES = 64;
 
     /** The fused plan. */
     public static KernelPlan fuse(Graph g) { return analyze(g).plan(); }
@@ -40,7 +52,6 @@ public final class FuseOps {
         Set<Integer> outputs = new HashSet<>(g.outputs().values());
         List<List<Integer>> groupOf = new ArrayList<>(Collections.nCopies(g.size(), null)); // open groups by root id
         List<FusionDecision> rejected = new ArrayList<>();
-        List<Integer> roots = new ArrayList<>();
 
         for (Node n : g.nodes()) {
             if (n.isLeaf() || phase[n.id()] == null) continue;
@@ -52,13 +63,17 @@ public final class FuseOps {
                     // a reshape is a view of its operand's buffer: no pass to fuse away, no candidate
                     if (operand.isLeaf() || groupOf.get(p) == null || operand.op() instanceof Op.Reshape) continue;
                     String why = rejection(g, operand, n, users, outputs, phase, anchor && hasAnchor(g, groupOf.get(p)), groupOf.get(p));
+                    int size = members.size() + groupOf.get(p).size() + 1;
+                    if (why == null && size > MAX_KERNEL_NODES)
+                        why = "operand " + operand.label() + " (" + operand.op().mnemonic() + ") would make a kernel of "
+                                + size + " nodes, over the limit of " + MAX_KERNEL_NODES
+                                + " (keeps each generated kernel a method the compilers handle quickly)";
                     if (why != null) {
                         rejected.add(new FusionDecision(n.id(), why));
                         continue;
                     }
                     anchor |= hasAnchor(g, groupOf.get(p));
                     members.addAll(groupOf.get(p));
-                    roots.remove(Integer.valueOf(p));
                     groupOf.set(p, null);
                 }
             }
@@ -66,11 +81,12 @@ public final class FuseOps {
             // the anchor runs first, then the epilogue in id order
             members.sort(Comparator.comparing((Integer id) -> !isAnchor(g.node(id))).thenComparing(id -> id));
             groupOf.set(n.id(), members);
-            roots.add(n.id());
         }
 
-        List<SiblingReductions.Group> groups = new ArrayList<>(roots.size());
-        for (int root : roots) groups.add(new SiblingReductions.Group(groupOf.get(root), phase[root]));
+        // the groups still open, in the order of their roots
+        List<SiblingReductions.Group> groups = new ArrayList<>();
+        for (int root = 0; root < g.size(); root++)
+            if (groupOf.get(root) != null) groups.add(new SiblingReductions.Group(groupOf.get(root), phase[root]));
         SiblingReductions.merge(g, groups, users, rejected);
 
         List<Kernel> kernels = new ArrayList<>(groups.size());

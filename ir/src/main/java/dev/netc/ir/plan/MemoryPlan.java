@@ -73,4 +73,16 @@ public record MemoryPlan(int batch, List<Kernel> order, List<Buffer> buffers, Li
         for (Buffer b : buffers) if (b.node() == id || b.views().contains(id)) return b.slot();
         return -1;
     }
+
+    /** {@link #slotOf} for every node id below {@code nodeCount} at once, in one pass over the buffers. */
+    public int[] slotsByNode(int nodeCount) {
+        int[] slot = new int[nodeCount];
+        java.util.Arrays.fill(slot, -1);
+        for (int i = buffers.size() - 1; i >= 0; i--) { // the first buffer naming a node wins, as in slotOf
+            Buffer b = buffers.get(i);
+            for (int v : b.views()) slot[v] = b.slot();
+            slot[b.node()] = b.slot();
+        }
+        return slot;
+    }
 }

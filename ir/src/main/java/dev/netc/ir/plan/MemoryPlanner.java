@@ -61,28 +61,34 @@ public final class MemoryPlanner {
         List<Integer> owners = new ArrayList<>();
         for (Kernel k : order) for (int id : k.allNodes()) if (storage[id] == id) owners.add(id);
 
+        List<List<Integer>> viewsOf = new ArrayList<>(java.util.Collections.nCopies(g.size(), null));
+        for (int v = 0; v < g.size(); v++) {
+            if (storage[v] < 0 || storage[v] == v) continue;
+            if (viewsOf.get(storage[v]) == null) viewsOf.set(storage[v], new ArrayList<>());
+            viewsOf.get(storage[v]).add(v);
+        }
+
         List<long[]> slotBytes = new ArrayList<>();  // mutable sizes while assigning
         List<DType> slotType = new ArrayList<>();
         List<List<Integer>> slotNodes = new ArrayList<>();
-        List<Integer> freeAfter = new ArrayList<>(); // a slot is free for a buffer defined after this index
+        FreeSlots free = new FreeSlots(slotBytes);
         List<MemoryPlan.Buffer> buffers = new ArrayList<>();
         for (int id : owners) {
             Node n = g.node(id);
             long bytes = Traffic.bytes(n, bindings);
             int first = at[id], lastUse = Math.max(last[id], first);
-            int slot = outputs.contains(id) ? -1 : chooseSlot(n.type().dtype(), bytes, first, slotBytes, slotType, freeAfter);
+            free.releaseBefore(first);
+            int slot = outputs.contains(id) ? -1 : free.take(n.type().dtype(), bytes);
             if (slot < 0) {
                 slot = slotBytes.size();
                 slotBytes.add(new long[] {0});
                 slotType.add(n.type().dtype());
                 slotNodes.add(new ArrayList<>());
-                freeAfter.add(-1);
             }
             slotBytes.get(slot)[0] = Math.max(slotBytes.get(slot)[0], bytes);
             slotNodes.get(slot).add(id);
-            freeAfter.set(slot, lastUse);
-            List<Integer> views = new ArrayList<>();
-            for (int v = 0; v < g.size(); v++) if (storage[v] == id && v != id) views.add(v);
+            free.busyUntil(slot, n.type().dtype(), lastUse);
+            List<Integer> views = viewsOf.get(id) == null ? List.of() : viewsOf.get(id);
             buffers.add(new MemoryPlan.Buffer(id, n.type().dtype(), bytes, first, lastUse, slot, views));
         }
 
@@ -97,16 +103,45 @@ public final class MemoryPlanner {
         return plan.kernels().stream().sorted(Comparator.comparing(Kernel::phase)).toList();
     }
 
-    private static int chooseSlot(DType type, long bytes, int first, List<long[]> slotBytes, List<DType> slotType,
-                                  List<Integer> freeAfter) {
-        int tightest = -1, largest = -1;
-        for (int s = 0; s < slotBytes.size(); s++) {
-            if (slotType.get(s) != type || freeAfter.get(s) >= first) continue;
-            long size = slotBytes.get(s)[0];
-            if (size >= bytes && (tightest < 0 || size < slotBytes.get(tightest)[0])) tightest = s;
-            if (largest < 0 || size > slotBytes.get(largest)[0]) largest = s;
+    /**
+     * The slots not in use, by element type, ordered by size (then index): a buffer takes the free slot
+     * that fits it most tightly, else grows the largest (the lowest index among equals, either way).
+     * A slot is busy until the kernel of its last use has run. Buffers arrive in order of definition,
+     * so slots are released in order of their last use: each buffer costs a logarithmic number of steps.
+     */
+    private static final class FreeSlots {
+        private static final Comparator<long[]> BY_SIZE = Comparator.<long[]>comparingLong(e -> e[0]).thenComparingLong(e -> e[1]);
+        private final List<long[]> slotBytes;
+        private final Map<DType, java.util.TreeSet<long[]>> free = new java.util.EnumMap<>(DType.class); // {bytes, slot}
+        private final java.util.PriorityQueue<long[]> busy = new java.util.PriorityQueue<>(Comparator.comparingLong(b -> b[0])); // {last use, slot, dtype}
+
+        FreeSlots(List<long[]> slotBytes) { this.slotBytes = slotBytes; }
+
+        private java.util.TreeSet<long[]> of(DType t) { return free.computeIfAbsent(t, k -> new java.util.TreeSet<>(BY_SIZE)); }
+
+        /** Frees every slot whose last use ran before kernel {@code first}. */
+        void releaseBefore(int first) {
+            while (!busy.isEmpty() && busy.peek()[0] < first) {
+                long[] b = busy.poll();
+                int slot = (int) b[1];
+                of(DType.values()[(int) b[2]]).add(new long[] {slotBytes.get(slot)[0], slot});
+            }
         }
-        return tightest >= 0 ? tightest : largest;
+
+        /** Takes the tightest free slot of this type holding {@code bytes}, else the largest; -1 when none is free. */
+        int take(DType type, long bytes) {
+            java.util.TreeSet<long[]> set = of(type);
+            if (set.isEmpty()) return -1;
+            long[] chosen = set.ceiling(new long[] {bytes, -1});
+            if (chosen == null) chosen = set.ceiling(new long[] {set.last()[0], -1});
+            set.remove(chosen);
+            return (int) chosen[1];
+        }
+
+        /** Marks {@code slot} in use until kernel {@code lastUse}. */
+        void busyUntil(int slot, DType type, int lastUse) {
+            busy.add(new long[] {lastUse, slot, type.ordinal()});
+        }
     }
 
     private static long leafBytes(Graph g, Map<String, Integer> bindings) {
@@ -117,10 +152,14 @@ public final class MemoryPlanner {
     }
 
     private static long peakLive(List<MemoryPlan.Buffer> buffers, int end) {
-        long peak = 0;
+        long[] delta = new long[end + 2];  // a sweep over kernel indices: + at the first use, - after the last
+        for (MemoryPlan.Buffer b : buffers) {
+            delta[b.first()] += b.bytes();
+            delta[b.last() + 1] -= b.bytes();
+        }
+        long peak = 0, live = 0;
         for (int t = 0; t <= end; t++) {
-            long live = 0;
-            for (MemoryPlan.Buffer b : buffers) if (b.first() <= t && t <= b.last()) live += b.bytes();
+            live += delta[t];
             peak = Math.max(peak, live);
         }
         return peak;

@@ -3,6 +3,7 @@ package dev.netc.ir.plan;
 import dev.netc.ir.Graph;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Assigns every live node the phase that first needs it, by reachability from the graph outputs. */
 final class Phases {
@@ -11,8 +12,9 @@ final class Phases {
     /** Phase of each node id, or null for nodes no output depends on. */
     static Kernel.Phase[] of(Graph g) {
         List<Integer> model = new ArrayList<>(), loss = new ArrayList<>(), grads = new ArrayList<>();
+        Map<String, Graph.OutputRole> roles = g.roles();
         for (var e : g.outputs().entrySet()) {
-            switch (g.role(e.getKey())) {
+            switch (roles.get(e.getKey())) {
                 case LOSS -> loss.add(e.getValue());
                 case GRADIENT -> grads.add(e.getValue());
                 case MODEL, PARAMETER_UPDATE -> model.add(e.getValue());

@@ -4,6 +4,7 @@ import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
 import dev.netc.ir.OpPattern;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -28,33 +29,52 @@ final class SiblingReductions {
     /**
      * Moves every lone reduction into the last anchor group of the same phase that reads its operand,
      * when all of its readers run after that group; otherwise records why not in {@code rejected}.
+     * Candidates are taken in plan order, each once. A merge only removes the reduction's own group and
+     * moves its views (reshapes of its result, which no other candidate reads) behind the anchor, so it
+     * never changes another candidate's answer, and every question is answered from indices made in one
+     * pass: linear in the size of the plan.
      *
      * @param groups kernels in plan order; modified in place
      */
     static void merge(Graph g, List<Group> groups, List<List<Integer>> liveUsers, List<FusionDecision> rejected) {
-        for (int r = 0; r < groups.size(); r++) {
+        int count = groups.size();
+        int phases = Kernel.Phase.values().length;
+        int[] groupAt = new int[g.size()];               // node -> index (in the original order) of its group
+        Arrays.fill(groupAt, -1);
+        int[] lastAnchor = new int[g.size() * phases];   // node and phase -> last anchor group reading the node
+        Arrays.fill(lastAnchor, -1);
+        for (int i = 0; i < count; i++) {
+            Group group = groups.get(i);
+            for (int id : group.nodes()) groupAt[id] = i;
+            for (int id : group.siblings()) groupAt[id] = i;
+            Node head = g.node(group.nodes().getFirst());
+            if (FuseOps.isAnchor(head))
+                for (int in : head.inputs()) lastAnchor[in * phases + group.phase().ordinal()] = i;
+        }
+        boolean[] gone = new boolean[count];             // merged away, or a view moved behind an anchor
+        List<List<Group>> movedBehind = new ArrayList<>(java.util.Collections.nCopies(count, null));
+        for (int r = 0; r < count; r++) {
             Group candidate = groups.get(r);
             if (candidate.nodes().size() != 1 || !candidate.siblings().isEmpty()) continue;
             Node reduction = g.node(candidate.nodes().getFirst());
             if (reduction.op().pattern() != OpPattern.REDUCTION || reduction.inputs().size() != 1) continue;
             int operand = reduction.input(0);
-            int anchor = lastAnchorReading(g, groups, operand, candidate.phase(), r);
-            if (anchor < 0) continue;
+            int anchor = lastAnchor[operand * phases + candidate.phase().ordinal()];
+            if (anchor < 0 || anchor == r) continue;
             Group target = groups.get(anchor);
             String anchorLabel = g.node(target.nodes().getFirst()).label();
             // views of the result (reshapes, no code) move along with it; their readers must wait too
-            List<Group> views = new ArrayList<>();
+            List<Integer> views = new ArrayList<>();
             List<Integer> readers = new ArrayList<>();
             for (int reader : liveUsers.get(reduction.id())) {
-                Group view = loneView(g, groups, reader);
-                if (view != null) {
-                    views.add(view);
+                if (isLoneView(g, groups, groupAt, reader)) {
+                    views.add(groupAt[reader]);
                     readers.addAll(liveUsers.get(reader));
                 } else {
                     readers.add(reader);
                 }
             }
-            int early = firstReaderBefore(groups, readers, anchor, r);
+            int early = firstReaderBefore(groups, groupAt, readers, anchor, r);
             if (early >= 0) {
                 rejected.add(new FusionDecision(reduction.id(), reduction.op().mnemonic() + " reads "
                         + g.node(operand).label() + " like anchor " + anchorLabel + ", but its reader "
@@ -62,44 +82,47 @@ final class SiblingReductions {
                 continue;
             }
             target.siblings().add(reduction.id());
-            groups.remove(candidate);
-            groups.removeAll(views);
-            groups.addAll(groups.indexOf(target) + 1, views);
-            r = -1; // indices moved: start over (each merge removes a lone reduction, so this ends)
+            groupAt[reduction.id()] = anchor;
+            gone[r] = true;
+            // each merge puts its views right behind the anchor, ahead of views an earlier merge put there
+            List<Group> behind = new ArrayList<>();
+            for (int v : views) {
+                gone[v] = true;
+                behind.add(groups.get(v));
+            }
+            if (movedBehind.get(anchor) != null) behind.addAll(movedBehind.get(anchor));
+            movedBehind.set(anchor, behind);
         }
+        List<Group> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            if (!gone[i]) out.add(groups.get(i));
+            if (movedBehind.get(i) != null) out.addAll(movedBehind.get(i));
+        }
+        groups.clear();
+        groups.addAll(out);
     }
 
-    /** The group that is nothing but a reshape of node id (a view: no code), or null. */
-    private static Group loneView(Graph g, List<Group> groups, int id) {
-        if (!(g.node(id).op() instanceof dev.netc.ir.Op.Reshape)) return null;
-        for (Group group : groups) if (group.nodes().equals(List.of(id)) && group.siblings().isEmpty()) return group;
-        return null;
-    }
-
-    /** Index of the last group (other than skip) of this phase whose anchor reads operand; -1 if none. */
-    private static int lastAnchorReading(Graph g, List<Group> groups, int operand, Kernel.Phase phase, int skip) {
-        for (int i = groups.size() - 1; i >= 0; i--) {
-            Group group = groups.get(i);
-            if (i == skip || group.phase() != phase) continue;
-            Node head = g.node(group.nodes().getFirst());
-            if (FuseOps.isAnchor(head) && head.inputs().contains(operand)) return i;
-        }
-        return -1;
+    /** True when node id is a reshape computed by a group of its own (a view: no code). */
+    private static boolean isLoneView(Graph g, List<Group> groups, int[] groupAt, int id) {
+        if (!(g.node(id).op() instanceof dev.netc.ir.Op.Reshape) || groupAt[id] < 0) return false;
+        Group group = groups.get(groupAt[id]);
+        return group.nodes().size() == 1 && group.siblings().isEmpty();
     }
 
     /**
      * A reader of the reduction that would run no later than the anchor group once the reduction moves
      * there (plan order within one phase; phases run in order), or -1 when every reader runs after it.
+     * No reader's group has moved (only views move, and a reader of a view is no view of another
+     * reduction), so original indices give the plan order.
      */
-    private static int firstReaderBefore(List<Group> groups, List<Integer> readers, int anchor, int reduction) {
+    private static int firstReaderBefore(List<Group> groups, int[] groupAt, List<Integer> readers, int anchor, int reduction) {
         Kernel.Phase anchorPhase = groups.get(anchor).phase();
         for (int reader : readers) {
-            for (int i = 0; i < groups.size(); i++) {
-                Group group = groups.get(i);
-                if (i == reduction || !(group.nodes().contains(reader) || group.siblings().contains(reader))) continue;
-                boolean before = group.phase().compareTo(anchorPhase) < 0 || group.phase() == anchorPhase && i <= anchor;
-                if (before) return reader;
-            }
+            int i = groupAt[reader];
+            if (i < 0 || i == reduction) continue;
+            Kernel.Phase phase = groups.get(i).phase();
+            boolean before = phase.compareTo(anchorPhase) < 0 || phase == anchorPhase && i <= anchor;
+            if (before) return reader;
         }
         return -1;
     }

@@ -69,9 +69,12 @@ public final class Checkpoints {
                 throw new CheckpointException(file + ": not written: parameter '" + name + "' holds " + values[bad] + " at index " + bad);
             put(tensors, name, TensorData.f32(shape(node), values));
         }
-        if (withOptimizerState)
+        if (withOptimizerState) {
+            Map<String, Node> parameters = new java.util.HashMap<>();
+            for (Node node : graph.parameters()) parameters.putIfAbsent(((Op.Parameter) node.op()).name(), node);
             for (var e : new TreeMap<>(model.optimizerState()).entrySet())
-                put(tensors, OPTIMIZER_PREFIX + e.getKey(), TensorData.f32(optimizerShape(e.getKey(), e.getValue().length, graph), e.getValue()));
+                put(tensors, OPTIMIZER_PREFIX + e.getKey(), TensorData.f32(optimizerShape(e.getKey(), e.getValue().length, parameters), e.getValue()));
+        }
         Map<String, String> metadata = new LinkedHashMap<>(state.map(TrainingState::toMetadata).orElse(Map.of()));
         metadata.put(CHECKSUM, CHECKSUM_PLACEHOLDER);
         byte[] bytes = SafeTensors.encode(tensors, metadata);
@@ -258,10 +261,10 @@ public final class Checkpoints {
     }
 
     /** Optimizer buffers shadow a parameter (buffer "adam_m/dense/kernel" of "dense/kernel"); they take its shape, else stay flat. */
-    private static int[] optimizerShape(String name, int length, Graph graph) {
+    private static int[] optimizerShape(String name, int length, Map<String, Node> parameters) {
         int slash = name.indexOf('/');
         if (slash >= 0) {
-            Optional<Node> p = graph.parameterNamed(name.substring(slash + 1));
+            Optional<Node> p = Optional.ofNullable(parameters.get(name.substring(slash + 1)));
             if (p.isPresent() && TensorData.elementCount(shape(p.get())) == length) return shape(p.get());
         }
         return new int[] {length};

@@ -71,22 +71,39 @@ public final class OptimizerLowering {
 
     /** One parallel pass over a parameter's elements; {@code states} in {@link #stateNames} order. */
     public Stmt update(Trainable p, List<Buf> states) {
-        double factor = spec.policy().rateFactor(p.name(), spec.learningRate());
+        double factor = rateFactor(p.name());
         Expr lr = factor == 1 ? var("stepRate") : op(var("stepRate"), "*", f(factor));
+        return Stmt.parallel("i", i(p.count()), body(p.param(), p.grad(), states, lr));
+    }
+
+    /** The parameter's step size relative to {@code stepRate}: its group's rate over the optimizer's, else 1. */
+    public double rateFactor(String parameter) { return spec.policy().rateFactor(parameter, spec.learningRate()); }
+
+    /**
+     * The update of any one parameter, for a routine that takes the buffers, the element count (the
+     * int variable {@code count}) and the step size (the float variable {@code rate}: {@code stepRate}
+     * times the parameter's {@link #rateFactor}) as its arguments: a model with thousands of parameters
+     * prints the loop once and calls it per parameter, with the same arithmetic as {@link #update}.
+     */
+    public Stmt routine(Buf param, Buf grad, List<Buf> states, String count, String rate) {
+        return Stmt.parallel("i", var(count), body(param, grad, states, var(rate)));
+    }
+
+    private List<Stmt> body(Buf paramBuf, Buf grad, List<Buf> states, Expr lr) {
         Expr at = var("i");
-        Expr param = new Expr.Load(p.param(), at, Lanes.CONTIGUOUS);
+        Expr param = new Expr.Load(paramBuf, at, Lanes.CONTIGUOUS);
         List<Stmt> b = new ArrayList<>();
-        b.add(new Stmt.Let("g", Type.FLOAT, new Expr.Load(p.grad(), at, Lanes.CONTIGUOUS)));
+        b.add(new Stmt.Let("g", Type.FLOAT, new Expr.Load(grad, at, Lanes.CONTIGUOUS)));
         switch (spec) {
             case OptimizerSpec.Sgd sgd -> {
                 if (sgd.momentum() == 0) {
-                    b.add(store(p.param(), op(param, "-", op(lr, "*", var("g")))));
+                    b.add(store(paramBuf, op(param, "-", op(lr, "*", var("g")))));
                 } else {
                     Buf vel = states.getFirst();
                     b.add(new Stmt.Let("mu", Type.FLOAT, f(sgd.momentum())));
                     b.add(new Stmt.Let("v", Type.FLOAT, op(op(var("mu"), "*", load(vel)), "-", op(lr, "*", var("g")))));
                     b.add(store(vel, var("v")));
-                    b.add(store(p.param(), op(param, "+", sgd.nesterov()
+                    b.add(store(paramBuf, op(param, "+", sgd.nesterov()
                             ? op(op(var("mu"), "*", var("v")), "-", op(lr, "*", var("g"))) : var("v"))));
                 }
             }
@@ -97,7 +114,7 @@ public final class OptimizerLowering {
                         op(op(f(1 - adam.beta2()), "*", var("g")), "*", var("g")))));
                 b.add(store(m, var("mi")));
                 b.add(store(v, var("vi")));
-                b.add(store(p.param(), op(param, "-", op(op(lr, "*", var("mi")), "/",
+                b.add(store(paramBuf, op(param, "-", op(op(lr, "*", var("mi")), "/",
                         op(sqrt(var("vi")), "+", f(adam.epsilon()))))));
             }
             case OptimizerSpec.RmsProp rms -> {
@@ -105,7 +122,7 @@ public final class OptimizerLowering {
                 b.add(new Stmt.Let("vi", Type.FLOAT, op(op(f(rms.rho()), "*", load(v)), "+",
                         op(op(f(1 - rms.rho()), "*", var("g")), "*", var("g")))));
                 b.add(store(v, var("vi")));
-                b.add(store(p.param(), op(param, "-", op(op(lr, "*", var("g")), "/", op(sqrt(var("vi")), "+", f(rms.epsilon()))))));
+                b.add(store(paramBuf, op(param, "-", op(op(lr, "*", var("g")), "/", op(sqrt(var("vi")), "+", f(rms.epsilon()))))));
             }
             case OptimizerSpec.Adadelta ada -> {
                 Buf accGrad = states.get(0), accDelta = states.get(1);
@@ -114,10 +131,10 @@ public final class OptimizerLowering {
                 b.add(store(accGrad, var("vi")));
                 b.add(new Stmt.Let("scale", Type.FLOAT, op(op(sqrt(op(load(accDelta), "+", eps)), "/", sqrt(op(var("vi"), "+", eps))), "*", var("g"))));
                 b.add(store(accDelta, op(op(rho, "*", load(accDelta)), "+", op(op(rest, "*", var("scale")), "*", var("scale")))));
-                b.add(store(p.param(), op(param, "-", op(lr, "*", var("scale")))));
+                b.add(store(paramBuf, op(param, "-", op(lr, "*", var("scale")))));
             }
         }
-        return Stmt.parallel("i", i(p.count()), b);
+        return b;
     }
 
     /** Copies a moving statistic computed by the training forward pass into its parameter. */
