@@ -18,15 +18,6 @@ import javax.lang.model.SourceVersion;
  */
 final class Buffers {
 
-    /** How a field gets its array. */
-    enum Kind {
-        /** Allocated per batch; written by the caller. */ INPUT,
-        /** Allocated once in the constructor. */ PARAMETER,
-        /** Allocated per batch and filled with the constant. */ CONSTANT,
-        /** Allocated per batch; written by a kernel. */ COMPUTED,
-        /** A reshape: the same array as its operand. */ ALIAS
-    }
-
     /** Locals and members of the generated class that fields must not shadow or clash with. */
     private static final Set<String> RESERVED = Set.of(
             "batch", "seed", "training", "dropoutCounter", "optimizerState", "name", "node", "z", "i", "j", "k",
@@ -39,23 +30,21 @@ final class Buffers {
 
     private final Graph graph;
     private final String[] field;
-    private final Kind[] kind;
+    private final BufferRole[] role;
     private final Set<String> taken = new HashSet<>();
 
     Buffers(KernelPlan plan) {
         this.graph = plan.graph();
         int size = graph.size();
         field = new String[size];
-        kind = new Kind[size];
+        role = new BufferRole[size];
         BufferRole[] roles = BufferRole.of(plan);
         for (Node n : graph.nodes()) {
             if (n.type().dtype() == DType.F64)
                 throw new IllegalArgumentException("the Java backend supports f32 and i32 tensors only; "
                         + n.label() + " is " + n.type() + " (f64 graphs run on the interpreter)");
-            BufferRole role = roles[n.id()];
-            Kind k = role == null ? null : Kind.valueOf(role.name());
-            if (k == null) continue;
-            kind[n.id()] = k;
+            if (roles[n.id()] == null) continue;
+            role[n.id()] = roles[n.id()];
             field[n.id()] = uniqueName(n.name() == null ? "t" + n.id() : sanitize(n.name()), n.id());
         }
     }
@@ -88,7 +77,8 @@ final class Buffers {
     /** The field holding node {@code id}, or null when the value has none (inlined or dead). */
     String field(int id) { return field[id]; }
 
-    Kind kind(int id) { return kind[id]; }
+    /** How node {@code id}'s field gets its array (the plan's buffer role). */
+    BufferRole role(int id) { return role[id]; }
 
     /** The graph whose values these buffers hold. */
     Graph graph() { return graph; }

@@ -19,6 +19,7 @@ import dev.netc.ir.IrPrinter;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;
 import dev.netc.ir.plan.Compilation;
+import dev.netc.ir.plan.BufferRole;
 import dev.netc.ir.plan.Kernel;
 import dev.netc.ir.plan.KernelPlan;
 import dev.netc.ir.plan.MemoryPlan;
@@ -250,8 +251,8 @@ public final class JavaCodegen {
             TypeName t = n.type().dtype() == DType.I32 ? INTS : FLOATS;
             FieldSpec.Builder f = FieldSpec.builder(t, buffers.field(n.id()), Modifier.PRIVATE)
                     .addJavadoc("$L ($L)\n", IrPrinter.line(n).replace("<", "&lt;").replace(">", "&gt;"),
-                            buffers.kind(n.id()).name().toLowerCase());
-            if (buffers.kind(n.id()) == Buffers.Kind.PARAMETER) {
+                            buffers.role(n.id()).name().toLowerCase());
+            if (buffers.role(n.id()) == BufferRole.PARAMETER) {
                 if (!n.type().shape().isFullyKnown())
                     throw new IllegalArgumentException("parameter " + n.label() + " has a symbolic shape " + n.type().shape());
                 f.addModifiers(Modifier.FINAL).initializer("new $L[$L]", buffers.elementType(n.id()), SizeExpr.count(n.type().shape()));
@@ -285,7 +286,7 @@ public final class JavaCodegen {
             if (!buffers.hasField(n.id())) continue;
             String field = buffers.field(n.id()), f = ref.apply(field);
             CodeBlock.Builder m = CodeBlock.builder();
-            switch (buffers.kind(n.id())) {
+            switch (buffers.role(n.id())) {
                 case INPUT -> m.addStatement("$L = new $L[$L]", f, buffers.elementType(n.id()), SizeExpr.count(n.type().shape()));
                 case COMPUTED -> {
                     List<Integer> members = storage.sharing(n.id());

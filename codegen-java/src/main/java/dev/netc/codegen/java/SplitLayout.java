@@ -15,6 +15,7 @@ import dev.netc.codegen.core.loop.Stmt;
 import dev.netc.ir.DType;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;
+import dev.netc.ir.plan.BufferRole;
 import dev.netc.ir.plan.Kernel;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -386,7 +387,7 @@ final class SplitLayout {
     private Storage storage() {
         List<CodeBlock> parameters = new ArrayList<>();
         for (Node n : c.graph.nodes()) {
-            if (!c.buffers.hasField(n.id()) || c.buffers.kind(n.id()) != Buffers.Kind.PARAMETER) continue;
+            if (!c.buffers.hasField(n.id()) || c.buffers.role(n.id()) != BufferRole.PARAMETER) continue;
             if (!n.type().shape().isFullyKnown())
                 throw new IllegalArgumentException("parameter " + n.label() + " has a symbolic shape " + n.type().shape());
             parameters.add(CodeBlock.builder().add("$L = new $L[$L]; // $L\n", ref.get(c.buffers.field(n.id())),
