@@ -122,8 +122,39 @@ final class KernelRenderer {
 
     /** The code of a non-elementwise op writing its whole result to {@code out}. */
     private CodeBlock head(Node n, String out) {
+        java.util.Optional<CodeBlock> sum = librarySum(n, out);
+        if (sum.isPresent()) return sum.get();
         Buf outBuf = buffers.bufNamed(out, n);
         return ops.lower(n, outBuf).map(this::print).orElseGet(() -> library((Op.LibraryKernel) n.op(), n, out));
+    }
+
+    /**
+     * A sum or mean whose kept axes are one contiguous block runs in the library's vectorised,
+     * multi-core {@code Reductions.sum} (fixed summation order) rather than the shared lowering's
+     * one-output-per-iteration loop: the bias gradients of the unfused baseline reduce over the
+     * whole batch and image.
+     */
+    private java.util.Optional<CodeBlock> librarySum(Node n, String out) {
+        Shape x = shape(n, 0);
+        Shape reduced;
+        boolean mean;
+        if (n.op() instanceof Op.SumTo s) {
+            reduced = s.target().padToRank(x.rank());
+            mean = false;
+        } else if (n.op() instanceof Op.Reduce r && r.fn() != dev.netc.ir.ReduceFn.MAX) {
+            reduced = x.withUnitAxes(r.axes());
+            mean = r.fn() == dev.netc.ir.ReduceFn.MEAN;
+        } else {
+            return java.util.Optional.empty();
+        }
+        int[] block = dev.netc.codegen.core.loop.Indexing.keptBlock(x, reduced);
+        if (block == null) return java.util.Optional.empty();
+        SizeExpr count = SizeExpr.ONE;
+        for (int k = 0; k < x.rank(); k++) if (!x.dim(k).equals(reduced.dim(k))) count = count.times(SizeExpr.of(x.dim(k)));
+        String scale = !mean || count.isOne() ? "1f" : "1f / (" + count + ")";
+        return java.util.Optional.of(CodeBlock.builder().addStatement("$T.sum($L, $L, $L, $L, $L, $L)", LibraryCalls.REDUCTIONS,
+                in(n, 0), SizeExpr.of(x, 0, block[0]), SizeExpr.of(x, block[0], block[1]), SizeExpr.of(x, block[1], x.rank()),
+                scale, out).build());
     }
 
     /** The kernel-library call of an op the shared lowering leaves to each backend's library. */
