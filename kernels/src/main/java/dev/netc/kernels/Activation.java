@@ -32,33 +32,43 @@ public enum Activation {
 
     /** Applies the activation in place to the vector of lanes at data[index]. */
     public void applyVector(float[] data, int index) {
-        if (this == NONE) {
-            return;
+        // kept small so the JIT inlines it into every store loop; sigmoid and tanh, which are large,
+        // load and store their vector inside a method of their own (a vector passed to a method the
+        // JIT does not inline would be boxed)
+        switch (this) {
+            case NONE -> { }
+            case RELU -> FloatVector.fromArray(S, data, index).max(0f).intoArray(data, index);
+            case SIGMOID -> sigmoidAt(data, index);
+            case TANH -> tanhAt(data, index);
         }
+    }
+
+    private static void sigmoidAt(float[] data, int index) {
         FloatVector v = FloatVector.fromArray(S, data, index);
-        // the switch is written out in both forms: a helper taking the vector would box it when not inlined
-        v = switch (this) {
-            case NONE -> v;
-            case RELU -> v.max(0f);
-            case SIGMOID -> v.broadcast(1f).div(VectorMath.exp(v.neg()).add(1f));
-            case TANH -> VectorMath.tanh(v);
-        };
-        v.intoArray(data, index);
+        v.broadcast(1f).div(VectorMath.exp(v.neg()).add(1f)).intoArray(data, index);
+    }
+
+    private static void tanhAt(float[] data, int index) {
+        VectorMath.tanh(FloatVector.fromArray(S, data, index)).intoArray(data, index);
     }
 
     /** Like {@link #applyVector(float[], int)} for the live lanes only. */
     void applyVector(float[] data, int index, VectorMask<Float> live) {
-        if (this == NONE) {
-            return;
+        switch (this) {
+            case NONE -> { }
+            case RELU -> FloatVector.fromArray(S, data, index, live).max(0f).intoArray(data, index, live);
+            case SIGMOID -> sigmoidAt(data, index, live);
+            case TANH -> tanhAt(data, index, live);
         }
+    }
+
+    private static void sigmoidAt(float[] data, int index, VectorMask<Float> live) {
         FloatVector v = FloatVector.fromArray(S, data, index, live);
-        v = switch (this) {
-            case NONE -> v;
-            case RELU -> v.max(0f);
-            case SIGMOID -> v.broadcast(1f).div(VectorMath.exp(v.neg()).add(1f));
-            case TANH -> VectorMath.tanh(v);
-        };
-        v.intoArray(data, index, live);
+        v.broadcast(1f).div(VectorMath.exp(v.neg()).add(1f)).intoArray(data, index, live);
+    }
+
+    private static void tanhAt(float[] data, int index, VectorMask<Float> live) {
+        VectorMath.tanh(FloatVector.fromArray(S, data, index, live)).intoArray(data, index, live);
     }
 
     /** Applies the activation in place to data[offset, offset + length). */

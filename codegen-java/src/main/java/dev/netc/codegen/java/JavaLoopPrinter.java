@@ -17,13 +17,23 @@ import java.util.Set;
  */
 final class JavaLoopPrinter extends CStylePrinter {
     private final VectorExprPrinter vectors = new VectorExprPrinter();
+    /** The loop-invariant scalars the vector body broadcasts, and the local holding each broadcast. */
+    private final java.util.Map<String, String> invariants = new java.util.LinkedHashMap<>();
+
+    /** A broadcast of a loop-invariant scalar, hoisted out of the loop ('$' keeps it apart from any buffer name). */
+    private String invariant(String scalar) {
+        return invariants.computeIfAbsent(scalar, k -> "bcast$" + invariants.size());
+    }
 
     JavaLoopPrinter() { super(JavaDialect.INSTANCE); }
 
     @Override protected void parallelLoop(Stmt.Loop l) {
         open("forChunks(" + expr(l.extent()) + ", (from, to) -> ");
+        invariants.clear();
         Optional<List<String>> vector = vectorBody(l);
         if (vector.isPresent()) {
+            // loop-invariant broadcasts once per chunk, not once per vector
+            for (var e : invariants.entrySet()) line("var " + e.getValue() + " = " + vectors.broadcast(e.getKey()) + ";");
             line("int " + l.var() + " = from;");
             open("for (int upper = from + SPECIES.loopBound(to - from); " + l.var() + " < upper; " + l.var() + " += LANES)");
             for (String s : vector.get()) line(s);
@@ -107,8 +117,8 @@ final class JavaLoopPrinter extends CStylePrinter {
         return switch (e) {
             case Expr.Var v when locals.contains(v.name()) -> Optional.of(v.name());
             case Expr.Var v when v.name().equals(index) -> Optional.empty();
-            case Expr.Var v -> Optional.of(vectors.broadcast(v.name()));
-            case Expr.FloatConst c -> Optional.of(vectors.broadcast(dialect.floatLiteral(c.value())));
+            case Expr.Var v -> Optional.of(invariant(v.name()));
+            case Expr.FloatConst c -> Optional.of(invariant(dialect.floatLiteral(c.value())));
             case Expr.Load ld when ld.buf().isInt() -> Optional.empty();
             case Expr.Load ld -> switch (ld.lanes()) {
                 case CONTIGUOUS -> Optional.of(vectors.load(ld.buf().name(), expr(ld.index())));
