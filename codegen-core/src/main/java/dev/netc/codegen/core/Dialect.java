@@ -32,6 +32,15 @@ public interface Dialect {
 
     String min(String a, String b, boolean isFloat);
 
+    /** The name of a double-precision library function (step-size arithmetic), called as {@code name(arg)}. */
+    String doubleFunction(Fn fn);
+
+    /** {@code base} to the power {@code exponent}, both double. */
+    String pow(String base, String exponent);
+
+    /** A double literal (dropout rates, step-size constants); parenthesised when negative. */
+    default String doubleLiteral(double value) { return value < 0 ? "(" + value + ")" : Double.toString(value); }
+
     /** A conditional expression {@code (cond ? a : b)}. */
     default String select(String cond, String a, String b) { return "(" + cond + " ? " + a + " : " + b + ")"; }
 }

@@ -38,9 +38,8 @@ public final class CudaDialect implements Dialect {
         return (isFloat ? "fminf(" : "min(") + a + ", " + b + ")";
     }
 
-    /** A double literal (dropout rates, optimizer constants computed in double like the Java backend). */
-    public String doubleLiteral(double value) {
-        String s = Double.toString(value);
-        return value < 0 ? "(" + s + ")" : s;
-    }
+    /** C's double functions: the same names, but fabs for abs. */
+    @Override public String doubleFunction(Fn fn) { return fn == Fn.ABS ? "fabs" : fn.name().toLowerCase(java.util.Locale.ROOT); }
+
+    @Override public String pow(String base, String exponent) { return "pow(" + base + ", " + exponent + ")"; }
 }

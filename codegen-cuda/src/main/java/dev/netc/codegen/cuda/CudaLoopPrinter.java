@@ -85,20 +85,6 @@ final class CudaLoopPrinter extends CStylePrinter {
 
     private static String dropoutStream(int node) { return "stream" + node; }
 
-    @Override protected String doubleCall(Expr.MathFn fn, String arg) {
-        return switch (fn) {
-            case EXP -> "exp(" + arg + ")";
-            case LOG -> "log(" + arg + ")";
-            case TANH -> "tanh(" + arg + ")";
-            case SQRT -> "sqrt(" + arg + ")";
-            case ABS -> "fabs(" + arg + ")";
-            case ERF -> "erf(" + arg + ")";
-        };
-    }
-
-    @Override protected String pow(String base, String exponent) { return "pow(" + base + ", " + exponent + ")"; }
-
-    @Override protected String doubleLiteral(double value) { return CudaDialect.INSTANCE.doubleLiteral(value); }
 
     /** Declares every buffer the statements read (const) or write, and every scalar they use, as kernel parameters. */
     private void registerBuffers(List<Stmt> body) {

@@ -32,6 +32,11 @@ public final class JavaDialect implements Dialect {
         };
     }
 
+    /** Math's double functions; erf is SpecialFunctions.erf(double), statically imported like its float twin. */
+    @Override public String doubleFunction(Fn fn) { return fn == Fn.ERF ? "erf" : "Math." + fn.name().toLowerCase(java.util.Locale.ROOT); }
+
+    @Override public String pow(String base, String exponent) { return "Math.pow(" + base + ", " + exponent + ")"; }
+
     @Override public String max(String a, String b, boolean isFloat) { return "Math.max(" + a + ", " + b + ")"; }
 
     @Override public String min(String a, String b, boolean isFloat) { return "Math.min(" + a + ", " + b + ")"; }

@@ -72,21 +72,6 @@ final class JavaLoopPrinter extends CStylePrinter {
     /** The local holding one dropout node's random stream, declared at the top of its kernel. */
     static String dropoutStream(int node) { return "stream" + node; }
 
-    @Override protected String doubleCall(Expr.MathFn fn, String arg) {
-        return switch (fn) {
-            case EXP -> "Math.exp(" + arg + ")";
-            case LOG -> "Math.log(" + arg + ")";
-            case TANH -> "Math.tanh(" + arg + ")";
-            case SQRT -> "Math.sqrt(" + arg + ")";
-            case ABS -> "Math.abs(" + arg + ")";
-            case ERF -> "erf((float) " + arg + ")";
-        };
-    }
-
-    @Override protected String pow(String base, String exponent) { return "Math.pow(" + base + ", " + exponent + ")"; }
-
-    @Override protected String doubleLiteral(double value) { return value < 0 ? "(" + value + ")" : Double.toString(value); }
-
     // ---- vectorisation ----
 
     /** The body as Vector API statements, or empty when some statement or operand has no vector form. */

@@ -1,5 +1,6 @@
 package dev.netc.codegen.java;
 
+import dev.netc.codegen.core.Dialect;
 import dev.netc.codegen.core.ScalarExprPrinter;
 
 import dev.netc.ir.BinaryFn;
@@ -42,7 +43,7 @@ final class VectorExprPrinter {
     }
 
     /** The vector form of a float math function, or empty when it has none here. */
-    java.util.Optional<java.util.function.UnaryOperator<String>> call(dev.netc.codegen.core.loop.Expr.MathFn fn) {
+    java.util.Optional<java.util.function.UnaryOperator<String>> call(Dialect.Fn fn) {
         return switch (fn) {
             case SQRT -> java.util.Optional.of(x -> x + ".sqrt()");
             case ABS -> java.util.Optional.of(x -> x + ".abs()");

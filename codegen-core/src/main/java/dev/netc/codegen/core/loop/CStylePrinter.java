@@ -94,27 +94,21 @@ public abstract class CStylePrinter {
     /** Inverted dropout's factor: 0 with probability rate, else 1/(1 - rate); 1 outside training. */
     protected abstract String dropoutFactor(Expr.DropoutFactor d, String index);
 
-    /** A math function of a double argument (step-size arithmetic). */
-    protected abstract String doubleCall(Expr.MathFn fn, String arg);
-
-    protected abstract String pow(String base, String exponent);
-
-    protected abstract String doubleLiteral(double value);
 
     public String expr(Expr e) {
         return switch (e) {
             case Expr.Var v -> v.name();
             case Expr.IntConst c -> dialect.intLiteral(c.value());
             case Expr.FloatConst c -> dialect.floatLiteral(c.value());
-            case Expr.DoubleConst c -> doubleLiteral(c.value());
+            case Expr.DoubleConst c -> dialect.doubleLiteral(c.value());
             case Expr.Size s -> s.size().toString();
             case Expr.Scalar s -> scalar(s.which());
             case Expr.Load l -> l.buf().name() + "[" + expr(l.index()) + "]";
             case Expr.Neg n -> "-" + atom(n.x());
             case Expr.Binary b -> scalars.binary(b.fn(), atom(b.a()), atom(b.b()), b.isFloat());
             case Expr.Arith a -> atom(a.a()) + " " + a.op() + " " + atom(a.b());
-            case Expr.Call c -> c.type() == Type.DOUBLE ? doubleCall(c.fn(), expr(c.x())) : dialect.call(fn(c.fn()), expr(c.x()));
-            case Expr.Pow p -> pow(expr(p.base()), expr(p.exponent()));
+            case Expr.Call c -> c.type() == Type.DOUBLE ? dialect.doubleFunction(c.fn()) + "(" + expr(c.x()) + ")" : dialect.call(c.fn(), expr(c.x()));
+            case Expr.Pow p -> dialect.pow(expr(p.base()), expr(p.exponent()));
             case Expr.Cast c -> "(" + typeName(c.to()) + ") " + atom(c.x());
             case Expr.Select s -> dialect.select(expr(s.cond()), expr(s.a()), expr(s.b()));
             case Expr.DropoutFactor d -> dropoutFactor(d, expr(d.index()));
@@ -152,16 +146,5 @@ public abstract class CStylePrinter {
             else if (c == ')' && --level == 0 && k < s.length() - 1) return false;
         }
         return s.endsWith(")");
-    }
-
-    private static Dialect.Fn fn(Expr.MathFn f) {
-        return switch (f) {
-            case EXP -> Dialect.Fn.EXP;
-            case LOG -> Dialect.Fn.LOG;
-            case TANH -> Dialect.Fn.TANH;
-            case SQRT -> Dialect.Fn.SQRT;
-            case ABS -> Dialect.Fn.ABS;
-            case ERF -> Dialect.Fn.ERF;
-        };
     }
 }

@@ -1,5 +1,6 @@
 package dev.netc.codegen.core.loop;
 
+import dev.netc.codegen.core.Dialect;
 import dev.netc.codegen.core.SizeExpr;
 import dev.netc.ir.BinaryFn;
 
@@ -37,7 +38,7 @@ public sealed interface Expr {
     record Arith(String op, Expr a, Expr b) implements Expr {}
 
     /** A library math function of a FLOAT or DOUBLE argument. */
-    record Call(MathFn fn, Expr x, Type type) implements Expr {}
+    record Call(Dialect.Fn fn, Expr x, Type type) implements Expr {}
 
     record Pow(Expr base, Expr exponent) implements Expr {}
 
@@ -52,8 +53,6 @@ public sealed interface Expr {
     /** Scalars kernels read besides buffers. */
     enum ModelScalar { TRAINING, LEARNING_RATE, STEP }
 
-    /** Library functions of one argument; float, or double where the argument is double. */
-    enum MathFn { EXP, LOG, TANH, SQRT, ABS, ERF }
 
     // ---- small constructors that keep builders readable ----
 

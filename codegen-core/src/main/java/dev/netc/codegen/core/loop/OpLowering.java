@@ -1,5 +1,6 @@
 package dev.netc.codegen.core.loop;
 
+import dev.netc.codegen.core.Dialect;
 import static dev.netc.codegen.core.loop.Expr.add;
 import static dev.netc.codegen.core.loop.Expr.f;
 import static dev.netc.codegen.core.loop.Expr.i;
@@ -124,7 +125,7 @@ public final class OpLowering {
                 body.add(Stmt.serial("k", size(len), List.of(
                         new Stmt.Assign("max", new Expr.Binary(BinaryFn.MAX, var("max"), load(in, at), true)))));
                 body.add(new Stmt.Let("sum", Type.FLOAT, f(0)));
-                Expr e = new Expr.Call(Expr.MathFn.EXP, op(load(in, at), "-", var("max")), Type.FLOAT);
+                Expr e = new Expr.Call(Dialect.Fn.EXP, op(load(in, at), "-", var("max")), Type.FLOAT);
                 if (kind == AxisOp.SOFTMAX) {
                     body.add(Stmt.serial("k", size(len), List.of(new Stmt.Let("e", Type.FLOAT, e),
                             new Stmt.Store(out, at, var("e"), false), new Stmt.Assign("sum", op(var("sum"), "+", var("e"))))));
@@ -133,7 +134,7 @@ public final class OpLowering {
                 } else {
                     body.add(Stmt.serial("k", size(len), List.of(new Stmt.Assign("sum", op(var("sum"), "+", e)))));
                     body.add(new Stmt.Let("lse", Type.FLOAT, op(var("max"), "+",
-                            new Expr.Call(Expr.MathFn.LOG, var("sum"), Type.FLOAT))));
+                            new Expr.Call(Dialect.Fn.LOG, var("sum"), Type.FLOAT))));
                     body.add(Stmt.serial("k", size(len), List.of(new Stmt.Store(out, at, op(load(in, at), "-", var("lse")), false))));
                 }
             }
@@ -159,7 +160,7 @@ public final class OpLowering {
         body.add(new Stmt.Let("var", Type.FLOAT, f(0)));
         body.add(Stmt.serial("k", i(d), List.of(new Stmt.Let("e", Type.FLOAT, op(load(in, at), "-", var("mean"))),
                 new Stmt.Assign("var", op(var("var"), "+", op(var("e"), "*", var("e")))))));
-        body.add(new Stmt.Let("rstd", Type.FLOAT, op(f(1), "/", new Expr.Call(Expr.MathFn.SQRT,
+        body.add(new Stmt.Let("rstd", Type.FLOAT, op(f(1), "/", new Expr.Call(Dialect.Fn.SQRT,
                 op(op(var("var"), "/", width), "+", f(epsilon)), Type.FLOAT))));
         if (dy == null) {
             body.add(Stmt.serial("k", i(d), List.of(new Stmt.Store(out, at, xhat, false))));

@@ -1,5 +1,6 @@
 package dev.netc.codegen.core.loop;
 
+import dev.netc.codegen.core.Dialect;
 import static dev.netc.codegen.core.loop.Expr.f;
 import static dev.netc.codegen.core.loop.Expr.i;
 import static dev.netc.codegen.core.loop.Expr.op;
@@ -62,7 +63,7 @@ public final class OptimizerLowering {
             Expr b1 = new Expr.Pow(new Expr.DoubleConst(adam.beta1()), new Expr.Cast(Type.DOUBLE, step));
             Expr b2 = new Expr.Pow(new Expr.DoubleConst(adam.beta2()), new Expr.Cast(Type.DOUBLE, step));
             out.add(new Stmt.Assign("lrT", new Expr.Cast(Type.FLOAT, op(op(var("lrT"), "*",
-                    new Expr.Call(Expr.MathFn.SQRT, op(new Expr.DoubleConst(1.0), "-", b2), Type.DOUBLE)), "/",
+                    new Expr.Call(Dialect.Fn.SQRT, op(new Expr.DoubleConst(1.0), "-", b2), Type.DOUBLE)), "/",
                     op(new Expr.DoubleConst(1.0), "-", b1)))));
         }
         out.add(new Stmt.Let("stepRate", Type.FLOAT, var("lrT")));
@@ -142,7 +143,7 @@ public final class OptimizerLowering {
         return Stmt.parallel("i", i(count), List.of(store(to, new Expr.Load(from, var("i"), Lanes.CONTIGUOUS))));
     }
 
-    private static Expr sqrt(Expr x) { return new Expr.Call(Expr.MathFn.SQRT, x, Type.FLOAT); }
+    private static Expr sqrt(Expr x) { return new Expr.Call(Dialect.Fn.SQRT, x, Type.FLOAT); }
 
     private static Expr load(Buf b) { return new Expr.Load(b, var("i"), Lanes.CONTIGUOUS); }
 
