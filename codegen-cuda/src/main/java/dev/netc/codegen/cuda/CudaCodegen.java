@@ -4,6 +4,7 @@ import dev.netc.codegen.core.SizeExpr;
 import dev.netc.codegen.core.StorageSlots;
 import dev.netc.codegen.core.loop.Buf;
 import dev.netc.codegen.core.loop.Elementwise;
+import dev.netc.codegen.core.loop.ReductionKernel;
 import dev.netc.codegen.core.loop.OpLowering;
 import dev.netc.codegen.core.loop.OptimizerLowering;
 import dev.netc.codegen.core.loop.Stmt;
@@ -106,13 +107,17 @@ public final class CudaCodegen {
         Node head = graph.node(k.nodes().getFirst());
         KernelWriter w = new KernelWriter(k.name());
         Buf rootBuf = buffers.buf(k.root());
+        if (ReductionKernel.applies(graph, k)) {
+            String grid = emit(w, ReductionKernel.lower(graph, k, plan.materialized(), buffers::bufOrNull));
+            return List.of(w.finish(doc.toString(), k.name(), phase, List.of(grid, "1", "1"), CudaLoopPrinter.THREADS));
+        }
         if (BufferRole.inlinesOperands(head)) {
-            String grid = emit(w, List.of(elementwise.loop(k.nodes(), null, null, rootBuf)));
+            String grid = emit(w, List.of(elementwise.loop(k.recomputed(), k.nodes(), null, null, rootBuf)));
             return List.of(w.finish(doc.toString(), k.name(), phase, List.of(grid, "1", "1"), CudaLoopPrinter.THREADS));
         }
         List<Integer> epilogue = k.nodes().subList(1, k.nodes().size());
         if (head.op() instanceof Op.LibraryKernel lib && GemmKernels.handles(lib)) {
-            gemm.render(w, head, epilogue, rootBuf);
+            gemm.render(w, head, k.recomputed(), epilogue, rootBuf);
             return List.of(w.finish(doc.toString(), k.name(), phase, gemm.grid(w, head), 256));
         }
         // a head without a register epilogue writes memory; the epilogue (if any) runs as a second launch
@@ -126,7 +131,7 @@ public final class CudaCodegen {
         out.add(w.finish(doc.toString(), k.name(), phase, List.of(grid, "1", "1"), CudaLoopPrinter.THREADS));
         if (!epilogue.isEmpty()) {
             KernelWriter e = new KernelWriter(k.name() + "_epilogue");
-            String g = emit(e, List.of(elementwise.loop(epilogue, head, headOut, rootBuf)));
+            String g = emit(e, List.of(elementwise.loop(k.recomputed(), epilogue, head, headOut, rootBuf)));
             out.add(e.finish("// epilogue of " + k.name() + "\n", k.name(), phase, List.of(g, "1", "1"), CudaLoopPrinter.THREADS));
         }
         return out;
@@ -168,22 +173,32 @@ public final class CudaCodegen {
                     "update", "update", List.of(grid, "1", "1"), CudaLoopPrinter.THREADS));
         }
         Map<Integer, Integer> gradients = graph.gradients();
+        List<OptimizerLowering.Trainable> params = new ArrayList<>();
+        List<List<Buf>> states = new ArrayList<>();
         for (Node n : graph.trainableParameters()) {
             String name = ((Op.Parameter) n.op()).name();
             Integer grad = gradients.get(n.id());
             if (grad == null || !buffers.has(grad)) continue;
             long count = SizeExpr.count(n.type().shape()).known();
-            List<Buf> states = new ArrayList<>();
+            List<Buf> own = new ArrayList<>();
             for (String stateName : opt.stateNames(name)) {
                 String buffer = buffers.newName(stateName.replace('/', '_'));
-                states.add(new Buf(buffer, false));
+                own.add(new Buf(buffer, false));
                 specs.add(new BufferSpec(buffer, List.of(stateName), "f32", Long.toString(count), BufferSpec.Kind.STATE, null, 0));
             }
-            KernelWriter w = new KernelWriter("update_" + buffers.name(n.id()));
+            params.add(new OptimizerLowering.Trainable(name, buffers.buf(n.id()), buffers.buf(grad), count));
+            states.add(own);
+        }
+        // multi-tensor updates: one launch per group of parameters instead of one per parameter
+        for (int from = 0; from < params.size(); from += OptimizerLowering.MULTI_TENSOR_GROUP) {
+            int to = Math.min(params.size(), from + OptimizerLowering.MULTI_TENSOR_GROUP);
+            List<OptimizerLowering.Trainable> group = params.subList(from, to);
+            KernelWriter w = new KernelWriter("update_" + from / OptimizerLowering.MULTI_TENSOR_GROUP);
             List<Stmt> body = new ArrayList<>(opt.stepSize());
-            body.add(opt.update(new OptimizerLowering.Trainable(name, buffers.buf(n.id()), buffers.buf(grad), count), states));
+            body.add(opt.updateAll(group, states.subList(from, to)));
             String grid = emit(w, body);
-            out.add(w.finish("// update of " + name + ": " + optimizer + "\n", "update", "update", List.of(grid, "1", "1"),
+            String names = String.join(", ", group.stream().map(OptimizerLowering.Trainable::name).toList());
+            out.add(w.finish("// update of " + names + ": " + optimizer + "\n", "update", "update", List.of(grid, "1", "1"),
                     CudaLoopPrinter.THREADS));
         }
         return out;

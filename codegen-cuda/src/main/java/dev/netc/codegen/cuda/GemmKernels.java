@@ -43,10 +43,10 @@ final class GemmKernels {
     private record View(String m, String n, String k, boolean aKFast, boolean bNFast, String loadA, String loadB, String outIndex) {}
 
     /** Renders head plus epilogue as one kernel. */
-    void render(KernelWriter w, Node head, List<Integer> epilogue, Buf rootBuf) {
+    void render(KernelWriter w, Node head, List<Integer> recomputed, List<Integer> epilogue, Buf rootBuf) {
         View v = view(w, head);
         w.line("const int M = " + v.m() + ", N = " + v.n() + ", K = " + v.k() + ";");
-        List<Stmt> element = elementwise.element(epilogue, head, Expr.var("acc"), head.type().shape(), rootBuf);
+        List<Stmt> element = elementwise.element(recomputed, epilogue, head, Expr.var("acc"), head.type().shape(), rootBuf);
         CudaLoopPrinter.declareDropoutStreams(w, element);
         w.line("netc::gemm<" + v.aKFast() + ", " + v.bNFast() + ">(M, N, K,");
         w.line("    [&](int m, int k) { " + v.loadA() + " },");

@@ -7,6 +7,7 @@ import com.palantir.javapoet.CodeBlock;
 import dev.netc.codegen.core.loop.Buf;
 import dev.netc.codegen.core.loop.DropoutNodes;
 import dev.netc.codegen.core.loop.Elementwise;
+import dev.netc.codegen.core.loop.ReductionKernel;
 import dev.netc.codegen.core.loop.OpLowering;
 import dev.netc.codegen.core.loop.Stmt;
 import com.palantir.javapoet.MethodSpec;
@@ -62,8 +63,10 @@ final class KernelRenderer {
         m.addJavadoc("$L</pre>\n", doc);
         Node head = graph.node(k.nodes().getFirst());
         String rootField = buffers.field(k.root());
-        if (BufferRole.inlinesOperands(head)) {
-            m.addCode(elementwiseLoop(k.nodes(), null, rootField));
+        if (ReductionKernel.applies(graph, k)) {
+            m.addCode(print(ReductionKernel.lower(graph, k, materialized, buffers::buf)));
+        } else if (BufferRole.inlinesOperands(head)) {
+            m.addCode(elementwiseLoop(k.recomputed(), k.nodes(), null, rootField));
         } else {
             String headOut = buffers.hasField(head.id()) ? buffers.field(head.id()) : rootField;
             if (!buffers.hasField(head.id()) && !head.type().equals(graph.node(k.root()).type()))
@@ -84,10 +87,10 @@ final class KernelRenderer {
             } else if (prefix.isPresent()) {
                 // the library takes the first two epilogue nodes (e.g. a ReLU mask), a loop the rest
                 m.addCode(prefix.get());
-                m.addCode(elementwiseLoop(epilogue.subList(2, epilogue.size()), graph.node(epilogue.get(1)), rootField));
+                m.addCode(elementwiseLoop(k.recomputed(), epilogue.subList(2, epilogue.size()), graph.node(epilogue.get(1)), rootField));
             } else {
                 m.addCode(head(head, headOut));
-                if (!epilogue.isEmpty()) m.addCode(elementwiseLoop(epilogue, head, rootField));
+                if (!epilogue.isEmpty()) m.addCode(elementwiseLoop(k.recomputed(), epilogue, head, rootField));
             }
             if (!siblings.isEmpty())
                 m.addComment("sibling outputs: their operand was just read by the head and is still in cache");
@@ -107,9 +110,9 @@ final class KernelRenderer {
     }
 
     /** One loop over the root's shape, from the shared lowering; every node becomes a local, stored when others read it. */
-    private CodeBlock elementwiseLoop(List<Integer> nodes, Node head, String rootField) {
+    private CodeBlock elementwiseLoop(List<Integer> recomputed, List<Integer> nodes, Node head, String rootField) {
         Buf headBuf = head == null ? null : buffers.hasField(head.id()) ? buffers.buf(head.id()) : buffers.bufNamed(rootField, head);
-        return print(List.of(elementwise.loop(nodes, head, headBuf, buffers.buf(nodes.getLast()))));
+        return print(List.of(elementwise.loop(recomputed, nodes, head, headBuf, buffers.buf(nodes.getLast()))));
     }
 
     /** The statements as Java, after the random stream of each dropout node they draw from. */

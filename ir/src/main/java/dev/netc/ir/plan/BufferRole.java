@@ -41,8 +41,12 @@ public enum BufferRole {
         return roles;
     }
 
-    /** True for ops printed as scalar expressions, which read constants as literals. */
+    /**
+     * True for ops printed as scalar expressions of one element, which read constants as literals:
+     * elementwise ops, and one-hot (an injective op whose element is a comparison of one loaded index).
+     */
     public static boolean inlinesOperands(Node n) {
-        return n.op().pattern() == OpPattern.ELEMWISE || n.op().pattern() == OpPattern.BROADCAST;
+        return n.op().pattern() == OpPattern.ELEMWISE || n.op().pattern() == OpPattern.BROADCAST
+                || n.op() instanceof Op.OneHot;
     }
 }

@@ -7,9 +7,7 @@ import dev.netc.ir.OpPattern;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Operator fusion in the spirit of TVM's FuseOps, deciding only by {@link OpPattern}, never by named
@@ -45,56 +43,101 @@ public final class FuseOps {
     /** The fused plan. */
     public static KernelPlan fuse(Graph g) { return analyze(g).plan(); }
 
+    /** A group under construction: its prologue (a reduction head's), its nodes (head first), what it recomputes. */
+    private record Open(List<Integer> prologue, List<Integer> nodes, List<Integer> recomputed) {
+        Open() { this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>()); }
+
+        int size() { return prologue.size() + nodes.size() + recomputed.size(); }
+
+        List<Integer> owned() {
+            List<Integer> all = new ArrayList<>(prologue);
+            all.addAll(nodes);
+            return all;
+        }
+
+        void absorb(Open other) {
+            prologue.addAll(other.prologue);
+            nodes.addAll(other.nodes);
+            for (int r : other.recomputed) if (!recomputed.contains(r)) recomputed.add(r);
+        }
+    }
+
     /** The fused plan plus every rejected candidate with its reason. */
     public static FusionResult analyze(Graph g) {
         Kernel.Phase[] phase = Phases.of(g);
         List<List<Integer>> users = liveUsers(g, phase);
-        Set<Integer> outputs = new HashSet<>(g.outputs().values());
-        List<List<Integer>> groupOf = new ArrayList<>(Collections.nCopies(g.size(), null)); // open groups by root id
+        Open[] open = new Open[g.size()]; // open groups by root id; null once absorbed
         List<FusionDecision> rejected = new ArrayList<>();
 
         for (Node n : g.nodes()) {
             if (n.isLeaf() || phase[n.id()] == null) continue;
-            List<Integer> members = new ArrayList<>();
-            boolean anchor = isAnchor(n);
-            if (isElementwise(n)) {
+            Open group = new Open();
+            boolean headed = takesEpilogue(n);
+            if (perElement(n)) {
                 for (int p : n.inputs().stream().distinct().toList()) {
                     Node operand = g.node(p);
                     // a reshape is a view of its operand's buffer: no pass to fuse away, no candidate
-                    if (operand.isLeaf() || groupOf.get(p) == null || operand.op() instanceof Op.Reshape) continue;
-                    String why = rejection(g, operand, n, users, outputs, phase, anchor && hasAnchor(g, groupOf.get(p)), groupOf.get(p));
-                    int size = members.size() + groupOf.get(p).size() + 1;
+                    if (operand.isLeaf() || operand.op() instanceof Op.Reshape) continue;
+                    String why = open[p] == null ? "operand " + operand.label() + " (" + operand.op().mnemonic()
+                            + ") is computed inside another kernel"
+                            : rejection(g, operand, n, users, phase, headed && hasHead(g, open[p]), open[p].owned());
+                    int size = group.size() + (open[p] == null ? 0 : open[p].size()) + 1;
                     if (why == null && size > MAX_KERNEL_NODES)
                         why = "operand " + operand.label() + " (" + operand.op().mnemonic() + ") would make a kernel of "
                                 + size + " nodes, over the limit of " + MAX_KERNEL_NODES
                                 + " (keeps each generated kernel a method the compilers handle quickly)";
                     if (why != null) {
-                        rejected.add(new FusionDecision(n.id(), why));
+                        if (recomputable(g, operand, n)) {
+                            if (!group.recomputed().contains(p)) group.recomputed().add(p);
+                        } else if (open[p] != null) {
+                            rejected.add(new FusionDecision(n.id(), why));
+                        }
                         continue;
                     }
-                    anchor |= hasAnchor(g, groupOf.get(p));
-                    members.addAll(groupOf.get(p));
-                    groupOf.set(p, null);
+                    headed |= hasHead(g, open[p]);
+                    group.absorb(open[p]);
+                    open[p] = null;
+                }
+                group.recomputed().removeAll(group.owned()); // absorbed after all through another operand
+            } else if (isPlainReduction(n) && reducesTrailingAxes(g, n)) {
+                int p = n.input(0);
+                Node operand = g.node(p);
+                if (!operand.isLeaf() && !(operand.op() instanceof Op.Reshape) && open[p] != null) {
+                    String why = prologueRejection(g, operand, n, users, phase, open[p]);
+                    if (why == null && open[p].size() + 1 > MAX_KERNEL_NODES)
+                        why = "operand " + operand.label() + " would make a kernel over the limit of " + MAX_KERNEL_NODES + " nodes";
+                    if (why != null) {
+                        rejected.add(new FusionDecision(n.id(), why));
+                    } else {
+                        group.prologue().addAll(open[p].nodes());
+                        group.recomputed().addAll(open[p].recomputed());
+                        open[p] = null;
+                    }
                 }
             }
-            members.add(n.id());
-            // the anchor runs first, then the epilogue in id order
-            members.sort(Comparator.comparing((Integer id) -> !isAnchor(g.node(id))).thenComparing(id -> id));
-            groupOf.set(n.id(), members);
+            group.nodes().add(n.id());
+            // the head runs first, then the epilogue in id order
+            group.nodes().sort(Comparator.comparing((Integer id) -> !takesEpilogue(g.node(id))).thenComparing(id -> id));
+            group.prologue().sort(Comparator.naturalOrder());
+            group.recomputed().sort(Comparator.naturalOrder());
+            open[n.id()] = group;
         }
 
         // the groups still open, in the order of their roots
         List<SiblingReductions.Group> groups = new ArrayList<>();
         for (int root = 0; root < g.size(); root++)
-            if (groupOf.get(root) != null) groups.add(new SiblingReductions.Group(groupOf.get(root), phase[root]));
+            if (open[root] != null)
+                groups.add(new SiblingReductions.Group(open[root].nodes(), new ArrayList<>(), phase[root],
+                        open[root].prologue(), open[root].recomputed()));
         SiblingReductions.merge(g, groups, users, rejected);
 
         List<Kernel> kernels = new ArrayList<>(groups.size());
         for (SiblingReductions.Group group : groups) {
-            List<Integer> named = new ArrayList<>(group.nodes());
+            List<Integer> named = new ArrayList<>(group.prologue());
+            named.addAll(group.nodes());
             named.addAll(group.siblings());
             kernels.add(new Kernel(Phases.kernelName(g, kernels.size(), groups.size(), named), group.nodes(),
-                    group.phase(), group.siblings()));
+                    group.phase(), group.siblings(), group.prologue(), group.recomputed()));
         }
         return new FusionResult(new KernelPlan(g, kernels), rejected);
     }
@@ -107,10 +150,10 @@ public final class FuseOps {
         return live;
     }
 
-    private static String rejection(Graph g, Node operand, Node n, List<List<Integer>> users, Set<Integer> outputs,
-                                    Kernel.Phase[] phase, boolean twoAnchors, List<Integer> group) {
+    private static String rejection(Graph g, Node operand, Node n, List<List<Integer>> users,
+                                    Kernel.Phase[] phase, boolean twoHeads, List<Integer> group) {
         String what = "operand " + operand.label() + " (" + operand.op().mnemonic() + ")";
-        if (!isElementwise(operand) && !isAnchor(operand))
+        if (!perElement(operand) && !takesEpilogue(operand))
             return what + " is " + operand.op().pattern() + ", which takes no elementwise epilogue";
         int earlier = earlierReader(group, n, users);
         if (earlier >= 0)
@@ -119,8 +162,45 @@ public final class FuseOps {
         if (!operand.type().equals(n.type()))
             return what + " has type " + operand.type() + " but the result has " + n.type();
         if (phase[operand.id()] != phase[n.id()]) return what + " runs in another phase";
-        if (twoAnchors) return what + " would put a second anchor into the kernel";
+        if (twoHeads) return what + " would put a second anchor or reduction into the kernel";
         return null;
+    }
+
+    /** Why reduction n cannot read its operand's group as a prologue, or null when it can. */
+    private static String prologueRejection(Graph g, Node operand, Node n, List<List<Integer>> users,
+                                            Kernel.Phase[] phase, Open group) {
+        String what = "operand " + operand.label() + " (" + operand.op().mnemonic() + ")";
+        if (hasHead(g, group) || !group.prologue().isEmpty())
+            return what + " is computed by a kernel with an anchor or a reduction, which cannot run inside this reduction's loop";
+        if (phase[operand.id()] != phase[n.id()]) return what + " runs in another phase";
+        int earlier = earlierReader(group.owned(), n, users);
+        if (earlier >= 0)
+            return what + " is also read by " + g.node(earlier).label() + " (" + g.node(earlier).op().mnemonic()
+                    + "), which runs before this reduction could: it keeps its own kernel";
+        return null;
+    }
+
+    /**
+     * The recomputation rule: a value computed by another kernel is evaluated again where it is read,
+     * instead of being loaded, when that costs less memory traffic than the load: it is elementwise
+     * (or one-hot), has the reader's type, and what it loads are leaves (inputs, parameters,
+     * constants) of no more bytes than the value itself. A dropout mask loads nothing (its elements
+     * come from a counter-based generator); a one-hot row loads one class index.
+     */
+    static boolean recomputable(Graph g, Node value, Node reader) {
+        if (!perElement(value) || !value.type().equals(reader.type())) return false;
+        long loaded = 0;
+        for (int in : loadedOperands(value)) {
+            Node operand = g.node(in);
+            if (!operand.isLeaf()) return false;
+            if (!(operand.op() instanceof Op.Constant)) loaded += Traffic.bytes(operand, 1);
+        }
+        return loaded <= Traffic.bytes(value, 1);
+    }
+
+    /** The operands whose values an op reads: all of them, except for a dropout mask (shape only). */
+    static List<Integer> loadedOperands(Node n) {
+        return n.op() instanceof Op.DropoutMask ? List.of() : n.inputs();
     }
 
     /**
@@ -137,13 +217,46 @@ public final class FuseOps {
         return -1;
     }
 
-    private static boolean hasAnchor(Graph g, List<Integer> group) {
-        return group.stream().anyMatch(id -> isAnchor(g.node(id)));
+    private static boolean hasHead(Graph g, Open group) {
+        return group.nodes().stream().anyMatch(id -> takesEpilogue(g.node(id)));
     }
 
-    static boolean isElementwise(Node n) {
-        return n.op().pattern() == OpPattern.ELEMWISE || n.op().pattern() == OpPattern.BROADCAST;
+    /** Ops evaluated per element inside a loop (elementwise ops and one-hot). */
+    static boolean perElement(Node n) { return BufferRole.inlinesOperands(n); }
+
+    /** A reduction computing each output from a serial pass over its reduced elements: a sum, mean or max. */
+    static boolean isPlainReduction(Node n) {
+        return n.op() instanceof Op.Reduce || n.op() instanceof Op.SumTo;
     }
+
+    /**
+     * True when some axis is kept and every reduced axis comes after every kept one (size-1 axes aside): each output reduces
+     * one contiguous row, so a loop with one output per parallel iteration has as many iterations as
+     * rows. The cost rule for a prologue: a reduction over leading axes (a bias gradient over the
+     * batch) has few outputs and long strided columns, and runs better as its own blocked pass (or as a
+     * sibling output of the anchor reading the same operand) than with a prologue in that loop.
+     */
+    static boolean reducesTrailingAxes(Graph g, Node n) {
+        dev.netc.ir.Shape x = g.node(n.input(0)).type().shape();
+        dev.netc.ir.Shape reduced = switch (n.op()) {
+            case Op.Reduce r -> x.withUnitAxes(r.axes());
+            case Op.SumTo s -> s.target().padToRank(x.rank());
+            default -> null;
+        };
+        if (reduced == null) return false;
+        boolean seenReduced = false, seenKept = false;
+        for (int a = 0; a < x.rank(); a++) {
+            if (x.dim(a).isOne()) continue;
+            boolean kept = x.dim(a).equals(reduced.dim(a));
+            if (kept && seenReduced) return false;
+            seenReduced |= !kept;
+            seenKept |= kept;
+        }
+        return seenKept; // a reduction to one value would run as one serial loop
+    }
+
+    /** An op that takes an elementwise epilogue: an anchor, or a plain reduction (applied once per output). */
+    static boolean takesEpilogue(Node n) { return isAnchor(n) || isPlainReduction(n); }
 
     static boolean isAnchor(Node n) { return n.op().pattern() == OpPattern.OUT_ELEMWISE_FUSABLE; }
 }

@@ -28,13 +28,19 @@ public final class FusionReport {
         List<Traffic.KernelTraffic> traffic = Traffic.of(plan, batch);
         StringBuilder sb = new StringBuilder();
         long computed = plan.kernels().stream().mapToLong(k -> k.allNodes().size()).sum();
-        sb.append("plan ").append(title).append(": ").append(plan.kernels().size()).append(" kernels covering ")
-                .append(computed).append(" nodes; bytes per step at batch ").append(batch).append("\n\n");
+        long views = plan.kernels().stream().filter(k -> Traffic.isView(g, k)).count();
+        sb.append("plan ").append(title).append(": ").append(plan.kernels().size() - views).append(" kernels");
+        if (views > 0) sb.append(" and ").append(views).append(views == 1 ? " view" : " views").append(" (reshapes: no code)");
+        sb.append(" covering ").append(computed).append(" nodes; bytes per step at batch ").append(batch).append("\n\n");
         long read = 0, written = 0;
         for (Traffic.KernelTraffic t : traffic) {
             Kernel k = t.kernel();
             sb.append(String.format(Locale.ROOT, "kernel %-34s %-8s read %10s  write %10s%n", k.name(),
                     k.phase().name().toLowerCase(Locale.ROOT), bytes(t.bytesRead()), bytes(t.bytesWritten())));
+            for (int id : k.recomputed())
+                sb.append("  ~ ").append(IrPrinter.line(g.node(id))).append("   (recomputed from its operands, not loaded)\n");
+            for (int id : k.prologue())
+                sb.append("  > ").append(IrPrinter.line(g.node(id))).append("   (prologue: evaluated inside the reduction's loop)\n");
             for (int id : k.nodes()) sb.append("    ").append(IrPrinter.line(g.node(id))).append('\n');
             for (int id : k.siblings())
                 sb.append("  + ").append(IrPrinter.line(g.node(id))).append("   (sibling output: same pass over its operand)\n");

@@ -38,8 +38,9 @@ public record KernelPlan(Graph graph, List<Kernel> kernels) {
         for (int id : graph.outputs().values()) if (kernelOf[id] >= 0) needs[id] = true;
         for (Node n : graph.nodes()) {
             if (kernelOf[n.id()] < 0) continue; // leaves read nothing; dead nodes are never computed
+            Kernel reader = kernels.get(kernelOf[n.id()]);
             for (int in : n.inputs())
-                if (kernelOf[in] >= 0 && kernelOf[n.id()] != kernelOf[in]) needs[in] = true;
+                if (kernelOf[in] >= 0 && kernelOf[n.id()] != kernelOf[in] && !reader.recomputed().contains(in)) needs[in] = true;
         }
         return needs;
     }

@@ -9,7 +9,8 @@ import dev.netc.ir.IrPrinter;
  *     %11 = add(%10, %3) : f32[B, 128]
  *     %12:h1 = relu(%11) : f32[B, 128]
  * </pre>
- * Sibling reductions, computed by the same kernel into buffers of their own, are marked {@code +}.
+ * Sibling reductions, computed by the same kernel into buffers of their own, are marked {@code +};
+ * a reduction's prologue {@code >}; values recomputed from their operands instead of loaded {@code ~}.
  */
 public final class PlanPrinter {
     private PlanPrinter() {}
@@ -18,6 +19,8 @@ public final class PlanPrinter {
         StringBuilder sb = new StringBuilder();
         for (Kernel k : plan.kernels()) {
             sb.append("kernel ").append(k.name()).append(" (").append(k.phase().name().toLowerCase()).append(")\n");
+            for (int id : k.recomputed()) sb.append("  ~ ").append(IrPrinter.line(plan.graph().node(id))).append('\n');
+            for (int id : k.prologue()) sb.append("  > ").append(IrPrinter.line(plan.graph().node(id))).append('\n');
             for (int id : k.nodes()) sb.append("    ").append(IrPrinter.line(plan.graph().node(id))).append('\n');
             for (int id : k.siblings()) sb.append("  + ").append(IrPrinter.line(plan.graph().node(id))).append('\n');
         }

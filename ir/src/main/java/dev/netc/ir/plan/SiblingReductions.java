@@ -21,10 +21,9 @@ import java.util.List;
 final class SiblingReductions {
     private SiblingReductions() {}
 
-    /** A kernel under construction: its nodes (anchor first) and its sibling reductions. */
-    record Group(List<Integer> nodes, List<Integer> siblings, Kernel.Phase phase) {
-        Group(List<Integer> nodes, Kernel.Phase phase) { this(nodes, new ArrayList<>(), phase); }
-    }
+    /** A kernel under construction: its nodes (head first), sibling reductions, prologue and recomputed values. */
+    record Group(List<Integer> nodes, List<Integer> siblings, Kernel.Phase phase, List<Integer> prologue,
+                 List<Integer> recomputed) {}
 
     /**
      * Moves every lone reduction into the last anchor group of the same phase that reads its operand,
@@ -46,6 +45,7 @@ final class SiblingReductions {
         for (int i = 0; i < count; i++) {
             Group group = groups.get(i);
             for (int id : group.nodes()) groupAt[id] = i;
+            for (int id : group.prologue()) groupAt[id] = i;
             for (int id : group.siblings()) groupAt[id] = i;
             Node head = g.node(group.nodes().getFirst());
             if (FuseOps.isAnchor(head))
@@ -55,7 +55,8 @@ final class SiblingReductions {
         List<List<Group>> movedBehind = new ArrayList<>(java.util.Collections.nCopies(count, null));
         for (int r = 0; r < count; r++) {
             Group candidate = groups.get(r);
-            if (candidate.nodes().size() != 1 || !candidate.siblings().isEmpty()) continue;
+            if (candidate.nodes().size() != 1 || !candidate.siblings().isEmpty() || !candidate.prologue().isEmpty()
+                    || !candidate.recomputed().isEmpty()) continue;
             Node reduction = g.node(candidate.nodes().getFirst());
             if (reduction.op().pattern() != OpPattern.REDUCTION || reduction.inputs().size() != 1) continue;
             int operand = reduction.input(0);

@@ -41,13 +41,17 @@ public final class Traffic {
                 continue;
             }
             // an operand read by the anchor and by a sibling reduction is read once: counted once
-            Set<Integer> inside = Set.copyOf(k.allNodes());
+            // recomputed values are evaluated from their operands: those are read, not the values
+            Set<Integer> inside = new java.util.HashSet<>(k.allNodes());
+            inside.addAll(k.recomputed());
             Set<Integer> external = new LinkedHashSet<>();
-            for (int id : k.allNodes()) {
+            List<Integer> evaluated = new ArrayList<>(k.recomputed());
+            evaluated.addAll(k.allNodes());
+            for (int id : evaluated) {
                 Node n = g.node(id);
-                for (int in : n.inputs()) {
+                for (int in : FuseOps.loadedOperands(n)) {
                     if (inside.contains(in)) continue;
-                    if (g.node(in).op() instanceof Op.Constant && FuseOps.isElementwise(n)) continue;
+                    if (g.node(in).op() instanceof Op.Constant && FuseOps.perElement(n)) continue;
                     external.add(in);
                 }
             }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netc.codegen.core.loop.OptimizerLowering;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +37,14 @@ class CudaSourceDumpTest {
                     }
                 }
                 assertFalse(p.manifest().launches("backward").isEmpty(), model.name() + " has no backward launches");
-                assertEquals(model.graph().trainableParameters().size(), p.manifest().launches("update").stream()
-                        .filter(l -> l.function().startsWith("update_")).count(), "one update kernel per trainable parameter");
+                int trainable = model.graph().trainableParameters().size();
+                int groups = (trainable + OptimizerLowering.MULTI_TENSOR_GROUP - 1) / OptimizerLowering.MULTI_TENSOR_GROUP;
+                assertEquals(groups, p.manifest().launches("update").stream()
+                        .filter(l -> l.function().startsWith("update_")).count(), "one multi-tensor update per group of parameters");
+                for (var param : model.graph().trainableParameters()) {
+                    String name = ((dev.netc.ir.Op.Parameter) param.op()).name();
+                    assertTrue(p.source().contains("// " + name + "\n"), name + " has no branch in the multi-tensor update");
+                }
             }
         }
     }

@@ -46,9 +46,24 @@ public final class Elementwise {
      * are none) is stored to {@code rootBuf}.
      */
     public List<Stmt> element(List<Integer> nodes, Node head, Expr headValue, Shape loop, Buf rootBuf) {
+        return element(List.of(), nodes, head, headValue, loop, rootBuf);
+    }
+
+    /**
+     * As {@link #element(List, Node, Expr, Shape, Buf)}, first evaluating {@code recomputed} (values
+     * another kernel owns, evaluated here from their operands and never stored here). A null
+     * {@code rootBuf} leaves the root in its local (a reduction's prologue accumulates it).
+     */
+    public List<Stmt> element(List<Integer> recomputed, List<Integer> nodes, Node head, Expr headValue, Shape loop, Buf rootBuf) {
         List<Stmt> out = new ArrayList<>();
         Set<Integer> local = new HashSet<>();
         Expr i = var(INDEX);
+        for (int id : recomputed) {
+            Node n = graph.node(id);
+            if (!n.type().shape().equals(loop)) continue; // read by the other loop of a reduction kernel
+            out.add(new Stmt.Let(local(id), type(n), value(n, loop, local, i)));
+            local.add(id);
+        }
         if (head != null) {
             out.add(new Stmt.Let(local(head.id()), type(head), headValue));
             local.add(head.id());
@@ -60,19 +75,24 @@ public final class Elementwise {
                 throw new IllegalStateException("fused node " + n.label() + " has shape " + n.type().shape() + ", not the kernel's " + loop);
             out.add(new Stmt.Let(local(id), type(n), value(n, loop, local, i)));
             local.add(id);
-            if (id != root && materialized[id]) out.add(new Stmt.Store(buffer(id), i, var(local(id)), false));
+            if ((id != root || rootBuf == null) && materialized[id]) out.add(new Stmt.Store(buffer(id), i, var(local(id)), false));
         }
-        out.add(new Stmt.Store(rootBuf, i, var(local(root)), false));
+        if (rootBuf != null) out.add(new Stmt.Store(rootBuf, i, var(local(root)), false));
         return out;
     }
 
     /** A parallel loop over the root's shape; the head (if any) is read from {@code headBuf}. */
     public Stmt loop(List<Integer> nodes, Node head, Buf headBuf, Buf rootBuf) {
+        return loop(List.of(), nodes, head, headBuf, rootBuf);
+    }
+
+    /** As {@link #loop(List, Node, Buf, Buf)}, evaluating {@code recomputed} first in each element. */
+    public Stmt loop(List<Integer> recomputed, List<Integer> nodes, Node head, Buf headBuf, Buf rootBuf) {
         int root = nodes.getLast();
         Shape shape = graph.node(root).type().shape();
         Expr headValue = head == null ? null
                 : new Expr.Load(headBuf, var(INDEX), Lanes.CONTIGUOUS);
-        return Stmt.parallel(INDEX, Expr.size(SizeExpr.count(shape)), element(nodes, head, headValue, shape, rootBuf));
+        return Stmt.parallel(INDEX, Expr.size(SizeExpr.count(shape)), element(recomputed, nodes, head, headValue, shape, rootBuf));
     }
 
     private Expr value(Node n, Shape loop, Set<Integer> local, Expr i) {
@@ -86,6 +106,9 @@ public final class Elementwise {
                         operand(n.input(0), loop, local, i), operand(n.input(1), loop, local, i));
                 case Op.DropoutMask d -> new Expr.DropoutFactor(n.id(), i, d.rate());
             };
+            // element i of a one-hot row: 1 where the class index of its row equals i's position in the row
+            case Op.OneHot oh -> new Expr.Select(Expr.op(new Expr.Load(buffer(n.input(0)), Expr.op(i, "/", Expr.i(oh.depth())),
+                    Lanes.GATHER), "==", Expr.op(i, "%", Expr.i(oh.depth()))), Expr.f(1), Expr.f(0));
             default -> throw new IllegalStateException(n.label() + " (" + n.op().mnemonic() + ") is not elementwise");
         };
     }

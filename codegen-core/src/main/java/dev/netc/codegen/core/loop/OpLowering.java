@@ -67,7 +67,7 @@ public final class OpLowering {
                 case Op.Reshape r -> throw new IllegalStateException(n.label() + ": a reshape aliases its operand; it has no code");
                 case Op.Transpose t -> Optional.of(List.of(Stmt.parallel("i", count(y), List.of(new Stmt.Store(out, var("i"),
                         load(in(n, 0), Indexing.transpose(shape(n, 0), y, t.permutation(), var("i"))), false)))));
-                case Op.OneHot oh -> Optional.of(oneHot(oh.depth(), y, in(n, 0), out));
+                case Op.OneHot oh -> throw new IllegalStateException(n.label() + ": one-hot is evaluated per element (Elementwise)");
                 case Op.Concat c -> Optional.of(concat(n, c.axis(), out));
                 case Op.Slice s -> Optional.of(slice(shape(n, 0), y, s.axis(), s.start(), in(n, 0), out));
             };
@@ -177,12 +177,6 @@ public final class OpLowering {
         return List.of(Stmt.parallel("row", size(SizeExpr.count(x.drop(x.rank() - 1))), body));
     }
 
-    /** out[..., c] = 1 where c is the class index, else 0; an out-of-range index gives a zero row. */
-    private static List<Stmt> oneHot(int depth, Shape y, Buf in, Buf out) {
-        Expr hit = op(load(in, op(var("i"), "/", i(depth))), "==", op(var("i"), "%", i(depth)));
-        return List.of(Stmt.parallel("i", count(y), List.of(new Stmt.Store(out, var("i"), new Expr.Select(hit, f(1), f(0)), false))));
-    }
-
     /** One parallel iteration per output element; the coordinate along the axis picks the operand. */
     private List<Stmt> concat(Node n, int axis, Buf out) {
         Shape y = n.type().shape();
@@ -272,7 +266,7 @@ public final class OpLowering {
     private static Stmt rows(String v, String lo, String hi, List<Stmt> body) { return Stmt.range(v, var(lo), var(hi), body); }
 
     /** Sum over the given axes of x of coordinate * stride, the coordinates being those of linear index var. */
-    private static Expr decompose(Shape x, List<Integer> axes, Expr index) {
+    static Expr decompose(Shape x, List<Integer> axes, Expr index) {
         Expr sum = i(0);
         for (int j = 0; j < axes.size(); j++) {
             int a = axes.get(j);
@@ -284,7 +278,7 @@ public final class OpLowering {
         return sum;
     }
 
-    private static SizeExpr product(Shape x, List<Integer> axes) {
+    static SizeExpr product(Shape x, List<Integer> axes) {
         SizeExpr p = SizeExpr.ONE;
         for (int a : axes) p = p.times(SizeExpr.of(x.dim(a)));
         return p;

@@ -77,6 +77,37 @@ public final class OptimizerLowering {
         return Stmt.parallel("i", i(p.count()), body(p.param(), p.grad(), states, lr));
     }
 
+    /** Parameters one multi-tensor update covers at most: its branch chain stays short. */
+    public static final int MULTI_TENSOR_GROUP = 16;
+
+    /**
+     * One parallel pass updating several parameters (a multi-tensor update, one launch on a GPU):
+     * the loop runs over their element counts laid end to end, and a chain of range tests picks the
+     * parameter of each index. Each element gets exactly the arithmetic of {@link #update}.
+     *
+     * @param states each parameter's state buffers, in {@link #stateNames} order
+     */
+    public Stmt updateAll(List<Trainable> params, List<List<Buf>> states) {
+        if (params.isEmpty()) throw new IllegalArgumentException("no parameters to update");
+        List<Stmt> chain = null;
+        long total = 0;
+        for (Trainable p : params) total += p.count();
+        long end = total;
+        for (int k = params.size() - 1; k >= 0; k--) {
+            Trainable p = params.get(k);
+            long start = end - p.count();
+            double factor = rateFactor(p.name());
+            Expr lr = factor == 1 ? var("stepRate") : op(var("stepRate"), "*", f(factor));
+            List<Stmt> branch = new ArrayList<>();
+            branch.add(new Stmt.Comment(p.name()));
+            branch.add(new Stmt.Let("i", Type.INT, start == 0 ? var("t") : op(var("t"), "-", i(start))));
+            branch.addAll(body(p.param(), p.grad(), states.get(k), lr));
+            chain = chain == null ? branch : List.of(new Stmt.If(op(var("t"), "<", i(end)), branch, chain));
+            end = start;
+        }
+        return Stmt.parallel("t", i(total), chain); // if (t < end0) {...} else if (t < end1) {...} ... else {...}
+    }
+
     /** The parameter's step size relative to {@code stepRate}: its group's rate over the optimizer's, else 1. */
     public double rateFactor(String parameter) { return spec.policy().rateFactor(parameter, spec.learningRate()); }
 
