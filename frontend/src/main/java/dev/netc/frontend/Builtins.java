@@ -114,6 +114,10 @@ final class Builtins {
             new Builtin("layer_norm", Kind.LAYER, List.of("x", "epsilon?", "name?"), layer(LayerNorm::layer)),
             new Builtin("concat", Kind.LAYER, List.of("values", "axis?", "name?"), layer(LayoutLayers::concat)),
             new Builtin("add", Kind.LAYER, List.of("a", "b", "name?"), layer(LayoutLayers::add)),
+            new Builtin("simple_rnn", Kind.LAYER, Recurrent.PARAMETERS, layer(Recurrent::simpleRnn)),
+            new Builtin("lstm", Kind.LAYER, Recurrent.PARAMETERS, layer(Recurrent::lstm)),
+            new Builtin("gru", Kind.LAYER, Recurrent.PARAMETERS, layer(Recurrent::gru)),
+            new Builtin("bidirectional", Kind.LAYER, Recurrent.BIDIRECTIONAL_PARAMETERS, layer(Recurrent::bidirectional)),
             // losses (the first parameter is the prediction)
             new Builtin("softmax_cross_entropy", Kind.LOSS, List.of("logits", "labels", "reduction?"),
                     (s, a) -> Losses.softmaxCrossEntropy(s.emitter(), a, s.name(), "logits")),

@@ -12,7 +12,7 @@ final class InitializerSyntax {
     private InitializerSyntax() {}
 
     static final Set<String> FUNCTIONS =
-            Set.of("zeros", "ones", "constant", "normal", "truncated_normal", "uniform", "glorot_uniform", "he_normal", "values");
+            Set.of("zeros", "ones", "constant", "normal", "truncated_normal", "uniform", "glorot_uniform", "he_normal", "orthogonal", "values");
 
     /** The initialiser a value denotes, if any. */
     static Optional<Init> of(Value v, SourceSpan span) {
@@ -23,6 +23,7 @@ final class InitializerSyntax {
                 case "ones" -> Optional.of(new Init.Ones());
                 case "glorot_uniform" -> Optional.of(new Init.GlorotUniform());
                 case "he_normal" -> Optional.of(new Init.HeNormal());
+                case "orthogonal" -> Optional.of(new Init.Orthogonal());
                 default -> Optional.empty();
             };
             default -> Optional.empty();
@@ -37,6 +38,7 @@ final class InitializerSyntax {
             case "ones" -> { Args.bind(call, values, unknownName); yield new Init.Ones(); }
             case "glorot_uniform" -> { Args.bind(call, values, unknownName); yield new Init.GlorotUniform(); }
             case "he_normal" -> { Args.bind(call, values, unknownName); yield new Init.HeNormal(); }
+            case "orthogonal" -> { Args.bind(call, values, unknownName); yield new Init.Orthogonal(); }
             case "constant" -> new Init.Constant(Args.bind(call, values, unknownName, "value").number("value", 0));
             case "normal" -> {
                 Args a = Args.bind(call, values, unknownName, "stddev?", "mean?");

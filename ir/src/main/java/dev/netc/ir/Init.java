@@ -16,6 +16,11 @@ public sealed interface Init {
     record Uniform(double low, double high) implements Init { @Override public String toString() { return "uniform(" + low + ", " + high + ")"; } }
     record GlorotUniform() implements Init { @Override public String toString() { return "glorot_uniform"; } }
     record HeNormal() implements Init { @Override public String toString() { return "he_normal"; } }
+    /**
+     * Keras's Orthogonal (gain 1), the default of recurrent kernels: the shape flattened to a matrix
+     * [prod(all but last), last] whose rows (or columns, whichever are fewer) are orthonormal.
+     */
+    record Orthogonal() implements Init { @Override public String toString() { return "orthogonal"; } }
     /** Literal values in row-major order; the count must equal the parameter's element count. */
     record Values(double[] values) implements Init {
         @Override public boolean equals(Object o) { return o instanceof Values v && Arrays.equals(values, v.values); }

@@ -43,6 +43,7 @@ public final class Initializers {
                 double stddev = Math.sqrt(2.0 / Init.fans(shape)[0]) / TRUNCATED_STD;
                 fill(out, () -> stddev * truncatedGaussian(rng));
             }
+            case Init.Orthogonal o -> Orthogonal.fill(out, shape, rng);
             case Init.Values v -> {
                 if (v.values().length != n)
                     throw new IllegalArgumentException("initial values: " + v.values().length + " numbers given for a parameter of shape "
