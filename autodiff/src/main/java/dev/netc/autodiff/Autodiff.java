@@ -41,17 +41,24 @@ public final class Autodiff {
         GradientBuilder e = new GradientBuilder(builder);
         List<List<Integer>> contributions = new ArrayList<>();
         for (int i = 0; i < g.size(); i++) contributions.add(new ArrayList<>());
+        List<List<SliceGradients.Piece>> slices = new ArrayList<>(); // joined in one concat per operand, see SliceGradients
+        for (int i = 0; i < g.size(); i++) slices.add(new ArrayList<>());
         int[] total = new int[g.size()];
         Arrays.fill(total, Gradients.NONE);
 
         e.label(backwardName(g.node(loss)));
         contributions.get(loss).add(e.constant(1.0, lossType));
         for (int id = loss; id >= 0; id--) {
-            if (!needs[id] || contributions.get(id).isEmpty()) continue;
+            if (!needs[id] || contributions.get(id).isEmpty() && slices.get(id).isEmpty()) continue;
             Node n = g.node(id);
             e.label(backwardName(n));
+            contributions.get(id).addAll(SliceGradients.terms(id, slices.get(id), e));
             total[id] = sum(contributions.get(id), e);
             if (n.isLeaf()) continue;
+            if (n.op() instanceof Op.Slice s) {
+                if (needs[n.input(0)]) slices.get(n.input(0)).add(new SliceGradients.Piece(s, total[id]));
+                continue;
+            }
             boolean[] wants = new boolean[n.inputs().size()];
             for (int k = 0; k < wants.length; k++) wants[k] = needs[n.input(k)];
             int[] grads = Gradients.of(n, total[id], wants, e);
