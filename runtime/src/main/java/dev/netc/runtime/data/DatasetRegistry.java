@@ -26,7 +26,7 @@ import java.util.Set;
  */
 public final class DatasetRegistry {
     /** The dataset names {@link #load} understands. */
-    public static final List<String> KNOWN = List.of("mnist", "cifar10", "csv", "spirals");
+    public static final List<String> KNOWN = List.of("mnist", "cifar10", "csv", "spirals", "adding_problem");
 
     static final int SPIRALS_POINTS = 1000;
     static final double SPIRALS_NOISE = 0.05;
@@ -34,6 +34,8 @@ public final class DatasetRegistry {
     static final long SPIRALS_SEED = 0;
     private static final Set<String> SPIRALS_ARGUMENTS = Set.of("points", "noise", "turns", "seed");
     private static final List<String> IMAGE_ARGUMENTS = List.of("path", "normalize");
+    private static final List<String> MNIST_ARGUMENTS = List.of("path", "normalize", "sequence");
+    private static final List<String> ADDING_ARGUMENTS = List.of("length", "size", "test_size", "seed");
     private static final List<String> CSV_ARGUMENTS = List.of("path", "test", "test_fraction", "seed", "label", "labels", "header", "classes",
             "normalize");
 
@@ -53,10 +55,12 @@ public final class DatasetRegistry {
     public static DatasetSplits load(DatasetSpec spec, Optional<Path> dataDir, Path baseDir) throws DataException {
         return switch (spec.name()) {
             case "mnist" -> {
-                checkArguments(spec, IMAGE_ARGUMENTS);
-                yield normalization(spec).apply(MnistLoader.load(imageDirectory(spec, dataDir, baseDir,
+                checkArguments(spec, MNIST_ARGUMENTS);
+                DatasetSplits images = normalization(spec).apply(MnistLoader.load(imageDirectory(spec, dataDir, baseDir,
                         "train-images-idx3-ubyte[.gz] and the other idx files")));
+                yield string(spec, "sequence").isEmpty() ? images : asSequences(images, string(spec, "sequence").get());
             }
+            case "adding_problem" -> addingProblem(spec);
             case "cifar10" -> {
                 checkArguments(spec, IMAGE_ARGUMENTS);
                 yield normalization(spec).apply(CifarLoader.load(imageDirectory(spec, dataDir, baseDir,
@@ -158,6 +162,25 @@ public final class DatasetRegistry {
         if (!(fraction > 0 && fraction < 1)) throw new DataException("dataset csv: test_fraction must be between 0 and 1, got " + fraction);
         long seed = spec.arguments().containsKey("seed") ? wholeNumber(spec, "seed", number(spec, "seed"), 0) : 0;
         return CsvLoader.holdOut(splits.train(), fraction, seed);
+    }
+
+    /** mnist(sequence=rows|columns): each image a sequence [28, 28] of rows or of columns. */
+    private static DatasetSplits asSequences(DatasetSplits images, String order) throws DataException {
+        Optional<Dataset> test = Optional.empty();
+        if (images.test().isPresent()) test = Optional.of(SequenceData.imagesAsSequences(images.test().get(), order));
+        return new DatasetSplits(SequenceData.imagesAsSequences(images.train(), order), test);
+    }
+
+    /** adding_problem(length=50, size=10000, test_size=1000, seed=0). */
+    private static DatasetSplits addingProblem(DatasetSpec spec) throws DataException {
+        checkArguments(spec, ADDING_ARGUMENTS);
+        int length = spec.arguments().containsKey("length") ? wholeNumber(spec, "length", number(spec, "length"), 2) : 50;
+        int train = spec.arguments().containsKey("size") ? wholeNumber(spec, "size", number(spec, "size"), 1) : 10_000;
+        int test = spec.arguments().containsKey("test_size") ? wholeNumber(spec, "test_size", number(spec, "test_size"), 1) : 1_000;
+        long seed = spec.arguments().containsKey("seed") ? wholeNumber(spec, "seed", number(spec, "seed"), 0) : 0;
+        if ((long) length * 2 * Math.max(train, test) > Integer.MAX_VALUE)
+            throw new DataException("dataset adding_problem: length x examples is too large");
+        return SequenceData.addingProblem(length, train, test, seed);
     }
 
     private static Normalization normalization(DatasetSpec spec) throws DataException {

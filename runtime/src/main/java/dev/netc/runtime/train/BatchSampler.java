@@ -70,7 +70,13 @@ public final class BatchSampler {
         float[] source = data.features();
         for (int i = 0; i < n; i++) System.arraycopy(source, examples[i] * size, features, i * size, size);
         int[] labels = data.labels();
-        if (binding.oneHotClasses() == 0) {
+        if (data.hasTargets()) {
+            int k = binding.oneHotClasses();
+            float[] target = model.floatBuffer(binding.labelsInput());
+            if (target.length != n * k) throw new IllegalStateException("labels input '" + binding.labelsInput() + "' holds "
+                    + target.length + " floats, expected " + n + " x " + k);
+            for (int i = 0; i < n; i++) System.arraycopy(data.targets(), examples[i] * k, target, i * k, k);
+        } else if (binding.oneHotClasses() == 0) {
             int[] target = model.intBuffer(binding.labelsInput());
             if (target.length != n) throw new IllegalStateException("labels input '" + binding.labelsInput() + "' holds "
                     + target.length + " ints, expected " + n);

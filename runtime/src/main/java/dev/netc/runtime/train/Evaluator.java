@@ -49,11 +49,11 @@ public final class Evaluator {
             BatchSampler.copy(model, binding, data, examples);
             model.forward(false);
             lossSum += (double) model.floatBuffer(Graph.LOSS)[0] * count;
-            if (binding.measuresAccuracy())
+            if (binding.measuresAccuracy(data))
                 correct += correct(model.floatBuffer(binding.scoresOutput().get()), binding.scoreClasses(), data.labels(), from, count);
         }
         if (original > 0 && model.batch() != original) model.setBatch(original);
-        OptionalDouble accuracy = binding.measuresAccuracy() ? OptionalDouble.of((double) correct / n) : OptionalDouble.empty();
+        OptionalDouble accuracy = binding.measuresAccuracy(data) ? OptionalDouble.of((double) correct / n) : OptionalDouble.empty();
         return new Evaluation(lossSum / n, accuracy, n);
     }
 

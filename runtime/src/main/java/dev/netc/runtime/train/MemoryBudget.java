@@ -158,7 +158,7 @@ public final class MemoryBudget {
     }
 
     private static long dataBytes(Dataset d) {
-        return 4L * d.features().length + 4L * d.labels().length;
+        return 4L * d.features().length + 4L * d.labels().length + (d.hasTargets() ? 4L * d.targets().length : 0);
     }
 
     /** 1.5 GiB, 230.0 MiB, 12.0 KiB. */

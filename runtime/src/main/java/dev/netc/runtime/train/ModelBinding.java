@@ -76,11 +76,18 @@ public record ModelBinding(String featuresInput, int exampleSize, String labelsI
     /** Whether accuracy can be measured (the model has class scores). */
     public boolean measuresAccuracy() { return scoresOutput.isPresent(); }
 
+    /** Whether accuracy is measured on this dataset: class scores, and class labels rather than regression targets. */
+    public boolean measuresAccuracy(Dataset data) { return measuresAccuracy() && !data.hasTargets(); }
+
     /** Checks that the dataset's examples and labels fit the model's inputs and outputs. */
     public void check(Dataset data) {
         if (data.exampleSize() != exampleSize)
             throw new TrainingSetupException("dataset " + data.name() + " has examples of shape " + Arrays.toString(data.exampleShape())
                     + " (" + data.exampleSize() + " values) but input '" + featuresInput + "' takes " + exampleSize + " values per example");
+        if (data.hasTargets() && data.targetSize() != oneHotClasses)
+            throw new TrainingSetupException("dataset " + data.name() + " has regression targets of " + data.targetSize()
+                    + " value(s) per example, so labels input '" + labelsInput + "' must be f32 [B, " + data.targetSize() + "]");
+        if (data.hasTargets()) return;
         if (oneHotClasses > 0 && data.classes() > oneHotClasses)
             throw new TrainingSetupException("dataset " + data.name() + " has " + data.classes() + " classes but labels input '"
                     + labelsInput + "' is one-hot over " + oneHotClasses);

@@ -105,6 +105,14 @@ final class RunFacts {
             crc.update(chunk.array(), 0, 4 * n);
             from += n;
         }
+        float[] targets = data.hasTargets() ? data.targets() : new float[0];
+        for (int from = 0; from < targets.length; ) {
+            int n = Math.min(chunk.capacity() / 4, targets.length - from);
+            chunk.clear();
+            chunk.asFloatBuffer().put(targets, from, n);
+            crc.update(chunk.array(), 0, 4 * n);
+            from += n;
+        }
         return String.format("%d examples of %s, %d classes, crc32:%08x", data.size(), Arrays.toString(data.exampleShape()), data.classes(),
                 crc.getValue());
     }

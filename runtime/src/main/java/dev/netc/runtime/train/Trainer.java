@@ -91,7 +91,7 @@ public final class Trainer {
                     options.metricsJson().ifPresent(f -> MetricsJson.write(f, run, history, Optional.empty(), Optional.of(diverged.getMessage())));
                     throw diverged;
                 }
-                if (binding.measuresAccuracy())
+                if (binding.measuresAccuracy(data.train()))
                     interval.correct += Evaluator.correct(model.floatBuffer(binding.scoresOutput().get()), binding.scoreClasses(),
                             labels, 0, labels.length);
                 model.backward();
@@ -109,7 +109,7 @@ public final class Trainer {
                 Optional<Evaluation> test = Optional.empty();
                 if (data.test().isPresent() && (epochMode || step == totalSteps))
                     test = Optional.of(Evaluator.evaluate(model, binding, data.test().get()));
-                OptionalDouble accuracy = binding.measuresAccuracy()
+                OptionalDouble accuracy = binding.measuresAccuracy(data.train())
                         ? OptionalDouble.of((double) interval.correct / ((long) interval.steps * options.batch())) : OptionalDouble.empty();
                 HistoryEntry entry = new HistoryEntry(epochIndex + 1, step, interval.meanLoss(), accuracy, test,
                         interval.nanos / 1e9, interval.imagesPerSecond(options.batch()));
