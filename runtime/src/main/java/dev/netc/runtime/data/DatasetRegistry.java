@@ -34,7 +34,7 @@ public final class DatasetRegistry {
     static final long SPIRALS_SEED = 0;
     private static final Set<String> SPIRALS_ARGUMENTS = Set.of("points", "noise", "turns", "seed");
     private static final List<String> IMAGE_ARGUMENTS = List.of("path", "normalize");
-    private static final List<String> MNIST_ARGUMENTS = List.of("path", "normalize", "sequence");
+    private static final List<String> MNIST_ARGUMENTS = List.of("path", "normalize", "sequence", "subset");
     private static final List<String> ADDING_ARGUMENTS = List.of("length", "size", "test_size", "seed");
     private static final List<String> CSV_ARGUMENTS = List.of("path", "test", "test_fraction", "seed", "label", "labels", "header", "classes",
             "normalize");
@@ -58,6 +58,9 @@ public final class DatasetRegistry {
                 checkArguments(spec, MNIST_ARGUMENTS);
                 DatasetSplits images = normalization(spec).apply(MnistLoader.load(imageDirectory(spec, dataDir, baseDir,
                         "train-images-idx3-ubyte[.gz] and the other idx files")));
+                if (spec.arguments().containsKey("subset"))
+                    images = new DatasetSplits(SequenceData.first(images.train(), wholeNumber(spec, "subset", number(spec, "subset"), 1)),
+                            images.test());
                 yield string(spec, "sequence").isEmpty() ? images : asSequences(images, string(spec, "sequence").get());
             }
             case "adding_problem" -> addingProblem(spec);

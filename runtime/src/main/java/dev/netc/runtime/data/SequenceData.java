@@ -32,6 +32,13 @@ public final class SequenceData {
         };
     }
 
+    /** The first {@code count} examples (all of them when there are fewer): mnist(subset=20000), a smaller training set. */
+    public static Dataset first(Dataset data, int count) {
+        int n = Math.min(count, data.size());
+        return new Dataset(data.name(), data.exampleShape(), java.util.Arrays.copyOf(data.features(), n * data.exampleSize()),
+                java.util.Arrays.copyOf(data.labels(), n), data.classes());
+    }
+
     /**
      * The adding problem: each example is {@code length} steps of (value, marker), values uniform in
      * [0, 1), markers 0 except at one step in each half of the sequence; the target is the sum of

@@ -47,6 +47,7 @@ class HostEmulationTest {
         Path examples = ExampleModels.root().resolve("examples");
         Path odd = Path.of("src/test/resources/models/odd_shapes.net");
         Path modern = Path.of("src/test/resources/models/modern_ops.net");
+        Path recurrent = Path.of("src/test/resources/models/recurrent.net");
         return Stream.of(
                 Arguments.of(examples.resolve("mnist_cnn.net"), true),
                 Arguments.of(examples.resolve("mnist_softmax.net"), true),
@@ -54,6 +55,7 @@ class HostEmulationTest {
                 Arguments.of(odd, true),
                 Arguments.of(modern, true),
                 Arguments.of(modern, false),
+                Arguments.of(recurrent, true),
                 Arguments.of(examples.resolve("mnist_softmax.net"), false),
                 Arguments.of(odd, false));
     }
