@@ -4,6 +4,7 @@ import dev.netc.ir.BinaryFn;
 import dev.netc.ir.DType;
 import dev.netc.ir.Dim;
 import dev.netc.ir.Node;
+import dev.netc.ir.Gather;
 import dev.netc.ir.Op;
 import dev.netc.ir.ReduceFn;
 import dev.netc.ir.Shape;
@@ -85,6 +86,10 @@ final class Gradients {
             case Op.Concat c -> LayoutGradients.concat(c, in, dy, wants, grads, e);
             case Op.Slice s -> grads[0] = LayoutGradients.slice(s, in[0], dy, e);
             case Op.LayerNorm l -> grads[0] = e.add(new Op.LayerNormGrad(l.epsilon()), in[0], dy);
+            // the table's gradient is a scatter-add of dy into its rows; the ids are integers
+            case Gather g -> grads[0] = e.add(new Gather.Grad(e.shape(in[0]).size(0)), in[1], dy);
+            // linear in dy: each dy row's gradient is the output gradient's row of its id
+            case Gather.Grad g -> grads[1] = e.add(new Gather(), dy, in[0]);
             case Op.LayerNormGrad l -> throw new UnsupportedOperationException(
                     "the second derivative of layer_norm is not implemented (netc differentiates once, for training)");
         }

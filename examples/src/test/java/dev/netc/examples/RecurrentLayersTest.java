@@ -53,8 +53,27 @@ class RecurrentLayersTest {
             """;
     private static final int BATCH = 3;
 
-    static CheckedModel check(String dtype) {
-        CheckResult r = Frontend.check(new SourceFile("recurrent.net", MODEL.replace("DT", dtype)));
+    /** An embedding whose 4 ids over 3 x 6 positions repeat (the scatter-add accumulates) and include 7 and 8, outside the table (zero rows). */
+    static final String EMBEDDING = """
+            model m {
+              input ids: i32[B, 6]
+              h = embedding(ids, 7, 3)
+              h = lstm(h, 4, return_sequences=true)
+              logits = dense(flatten(h), 3)
+              output logits
+            }
+            train m {
+              input y: f32[B, 3]
+              loss = mse(logits, y)
+              optimizer = sgd(lr=0.1)
+              batch = 3
+            }
+            """;
+
+    static CheckedModel check(String dtype) { return checkSource(MODEL.replace("DT", dtype)); }
+
+    static CheckedModel checkSource(String source) {
+        CheckResult r = Frontend.check(new SourceFile("recurrent.net", source));
         assertFalse(r.hasErrors(), () -> DiagnosticRenderer.renderAll(r.diagnostics()));
         return r.models().getFirst();
     }
@@ -66,6 +85,11 @@ class RecurrentLayersTest {
         for (Node n : g.nodes()) {
             int[] shape = n.type().shape().bind(Map.of("B", BATCH));
             switch (n.op()) {
+                case Op.Input in when in.name().equals("ids") -> {
+                    double[] d = new double[DTensor.count(shape)];
+                    for (int i = 0; i < d.length; i++) d[i] = i % 5 == 4 ? 7 + i % 2 : rng.nextInt(4);
+                    feeds.put("ids", new DTensor(shape, d));
+                }
                 case Op.Input in -> feeds.put(in.name(), DTensor.random(shape, rng, -1, 1));
                 case Op.Parameter p -> feeds.put(p.name(), DTensor.random(shape, rng, -0.9, 0.9));
                 default -> { }
@@ -83,8 +107,23 @@ class RecurrentLayersTest {
     }
 
     @Test
+    void embeddingGradientIsAScatterAddMatchingFiniteDifferences() {
+        Graph g = checkSource(EMBEDDING).graph();
+        assertTrue(g.nodes().stream().anyMatch(n -> n.op() instanceof dev.netc.ir.Gather));
+        GradientChecker.Result r = GradientChecker.check(g, feeds(g, 5), Map.of("B", BATCH), GradientChecker.DEFAULT_EPS);
+        assertTrue(r.entries() > 100, "entries compared: " + r.entries());
+        assertTrue(r.maxError() < 1e-6, "gradient mismatch " + r.maxError() + " at " + r.worst());
+        Graph withGrads = Pipeline.graph(checkSource(EMBEDDING), CompileOptions.training().withOptimizer(new OptimizerSpec.Sgd(0.1, 0, false, 0)));
+        assertTrue(withGrads.nodes().stream().anyMatch(n -> n.op() instanceof dev.netc.ir.Gather.Grad), "the table's gradient is a scatter-add");
+    }
+
+    @Test
     void generatedJavaMatchesTheReferenceFusedAndUnfused() {
-        CheckedModel m = check("f32");
+        javaMatchesReference(check("f32"));
+        javaMatchesReference(checkSource(EMBEDDING));
+    }
+
+    private static void javaMatchesReference(CheckedModel m) {
         OptimizerSpec sgd = new OptimizerSpec.Sgd(0.1, 0, false, 0);
         Graph g = Pipeline.graph(m, CompileOptions.training().withOptimizer(sgd));
         Map<String, DTensor> feeds = feeds(g, 9);
@@ -93,8 +132,13 @@ class RecurrentLayersTest {
             GeneratedModel net = JavaBackend.compile(Pipeline.compile(g, sgd, CompileOptions.training().fused(fuse)), "recurrent");
             net.setBatch(BATCH);
             for (var f : feeds.entrySet()) {
-                float[] dst = net.floatBuffer(f.getKey());
                 double[] src = f.getValue().data();
+                if (f.getKey().equals("ids")) {
+                    int[] dst = net.intBuffer("ids");
+                    for (int i = 0; i < src.length; i++) dst[i] = (int) src[i];
+                    continue;
+                }
+                float[] dst = net.floatBuffer(f.getKey());
                 for (int i = 0; i < src.length; i++) dst[i] = (float) src[i];
             }
             net.forward(true);

@@ -114,6 +114,7 @@ final class Builtins {
             new Builtin("layer_norm", Kind.LAYER, List.of("x", "epsilon?", "name?"), layer(LayerNorm::layer)),
             new Builtin("concat", Kind.LAYER, List.of("values", "axis?", "name?"), layer(LayoutLayers::concat)),
             new Builtin("add", Kind.LAYER, List.of("a", "b", "name?"), layer(LayoutLayers::add)),
+            new Builtin("embedding", Kind.LAYER, List.of("ids", "vocab", "dim", "embeddings_init?", "name?"), layer(Embedding::layer)),
             new Builtin("simple_rnn", Kind.LAYER, Recurrent.PARAMETERS, layer(Recurrent::simpleRnn)),
             new Builtin("lstm", Kind.LAYER, Recurrent.PARAMETERS, layer(Recurrent::lstm)),
             new Builtin("gru", Kind.LAYER, Recurrent.PARAMETERS, layer(Recurrent::gru)),

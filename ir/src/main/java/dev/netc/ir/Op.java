@@ -35,12 +35,13 @@ public sealed interface Op permits Op.Leaf, Op.Elementwise, Op.Anchor, Op.Reduct
     }
 
     /** Many input elements combine into one output element (sums, softmax rows, pooling windows). */
-    sealed interface Reduction extends Op permits MaxPool, AvgPool, Reduce, SumTo, Softmax, LogSoftmax, Argmax, LayerNorm, LayerNormGrad {
+    sealed interface Reduction extends Op permits MaxPool, AvgPool, Reduce, SumTo, Softmax, LogSoftmax, Argmax, LayerNorm, LayerNormGrad,
+            Gather.Grad {
         default OpPattern pattern() { return OpPattern.REDUCTION; }
     }
 
     /** Each output element is one input element at a computed index (reshape, transpose, concat, slice, one_hot). */
-    sealed interface Layout extends Op permits Reshape, Transpose, OneHot, Concat, Slice {
+    sealed interface Layout extends Op permits Reshape, Transpose, OneHot, Concat, Slice, Gather {
         default OpPattern pattern() { return OpPattern.INJECTIVE; }
     }
 

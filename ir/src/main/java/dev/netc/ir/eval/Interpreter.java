@@ -1,6 +1,7 @@
 package dev.netc.ir.eval;
 
 import dev.netc.ir.Dim;
+import dev.netc.ir.Gather;
 import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;
@@ -88,6 +89,8 @@ public final class Interpreter {
             case Op.Slice s -> LayoutReference.slice(v[n.input(0)], s.axis(), s.start(), shape);
             case Op.LayerNorm l -> ReduceReference.layerNorm(v[n.input(0)], l.epsilon());
             case Op.LayerNormGrad l -> ReduceReference.layerNormGrad(v[n.input(0)], v[n.input(1)], l.epsilon());
+            case Gather g -> LayoutReference.gather(v[n.input(0)], v[n.input(1)], shape);
+            case Gather.Grad g -> LayoutReference.gatherGrad(v[n.input(0)], v[n.input(1)], shape);
         };
     }
 

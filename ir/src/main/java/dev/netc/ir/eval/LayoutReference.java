@@ -65,4 +65,27 @@ final class LayoutReference {
             System.arraycopy(x.data(), (o * full + start) * inner, out, o * len * inner, len * inner);
         return new DTensor(outShape, out);
     }
+
+    /** Row ids[p] of the table [V, D] for each position p; a zero row for an id outside 0..V-1. */
+    static DTensor gather(DTensor table, DTensor ids, int[] outShape) {
+        int rows = table.shape()[0], d = table.shape()[1];
+        double[] out = new double[DTensor.count(outShape)];
+        for (int p = 0; p < ids.size(); p++) {
+            double id = ids.data()[p];
+            if (id >= 0 && id < rows) System.arraycopy(table.data(), (int) id * d, out, p * d, d);
+        }
+        return new DTensor(outShape, out);
+    }
+
+    /** Row v sums dy[p] over the positions p whose id is v, in increasing p (ids out of range add nothing). */
+    static DTensor gatherGrad(DTensor ids, DTensor dy, int[] outShape) {
+        int rows = outShape[0], d = outShape[1];
+        double[] out = new double[rows * d];
+        for (int p = 0; p < ids.size(); p++) {
+            double id = ids.data()[p];
+            if (id >= 0 && id < rows)
+                for (int k = 0; k < d; k++) out[(int) id * d + k] += dy.data()[p * d + k];
+        }
+        return new DTensor(outShape, out);
+    }
 }

@@ -11,6 +11,7 @@ import static dev.netc.codegen.core.loop.Expr.var;
 
 import dev.netc.codegen.core.SizeExpr;
 import dev.netc.ir.BinaryFn;
+import dev.netc.ir.Gather;
 import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;
@@ -54,6 +55,7 @@ public final class OpLowering {
                 case Op.AvgPool p -> Optional.of(avgPool(shape(n, 0), y, p.size(), p.stride(), p.padding(), in(n, 0), out));
                 case Op.LayerNorm l -> Optional.of(layerNorm(y, l.epsilon(), in(n, 0), null, out));
                 case Op.LayerNormGrad l -> Optional.of(layerNorm(y, l.epsilon(), in(n, 0), in(n, 1), out));
+                case Gather.Grad g -> Optional.of(GatherLowering.gatherGrad(shape(n, 0), y, in(n, 0), in(n, 1), out));
             };
             case Op.Anchor a -> switch (a) {
                 case Op.MatMul m -> Optional.empty();
@@ -70,6 +72,7 @@ public final class OpLowering {
                 case Op.OneHot oh -> throw new IllegalStateException(n.label() + ": one-hot is evaluated per element (Elementwise)");
                 case Op.Concat c -> Optional.of(concat(n, c.axis(), out));
                 case Op.Slice s -> Optional.of(slice(shape(n, 0), y, s.axis(), s.start(), in(n, 0), out));
+                case Gather g -> Optional.of(GatherLowering.gather(shape(n, 0), y, in(n, 0), in(n, 1), out));
             };
             case Op.Leaf leaf -> throw new IllegalStateException(n.label() + " is a leaf, not a kernel");
             case Op.Elementwise e -> throw new IllegalStateException(n.label() + " is elementwise and belongs in an element loop");
