@@ -37,13 +37,37 @@ class DatasetRegistryTest {
     }
 
     @Test
+    void addingProblemIsSeededAndItsTargetIsTheSumOfTheMarkedValues() throws Exception {
+        DatasetSpec spec = new DatasetSpec("adding_problem", Map.of("length", 7.0, "size", 40.0, "test_size", 5.0, "seed", 3.0));
+        DatasetSplits a = DatasetRegistry.load(spec, Optional.empty()), b = DatasetRegistry.load(spec, Optional.empty());
+        assertEquals(a.train(), b.train());
+        assertEquals(40, a.train().size());
+        assertEquals(5, a.test().orElseThrow().size());
+        assertEquals(1, a.train().targetSize());
+        float[] f = a.train().features();
+        for (int n = 0; n < 40; n++) {
+            double sum = 0;
+            int markersFirstHalf = 0, markers = 0;
+            for (int t = 0; t < 7; t++) {
+                float value = f[n * 14 + 2 * t], marker = f[n * 14 + 2 * t + 1];
+                assertTrue(value >= 0 && value < 1 && (marker == 0 || marker == 1));
+                if (marker == 1) { sum += value; markers++; if (t < 3) markersFirstHalf++; }
+            }
+            assertEquals(2, markers);
+            assertEquals(1, markersFirstHalf, "one marker in each half");
+            assertEquals(sum, a.train().targets()[n], 1e-6);
+        }
+        assertTrue(failure(new DatasetSpec("adding_problem", Map.of("length", 1.0)), Optional.empty()).contains("length must be a whole number >= 2"));
+    }
+
+    @Test
     void unknownNamesAndArguments() {
-        assertEquals("unknown dataset 'imagenet' (known: mnist, cifar10, csv, spirals)",
+        assertEquals("unknown dataset 'imagenet' (known: mnist, cifar10, csv, spirals, adding_problem)",
                 failure(new DatasetSpec("imagenet", Map.of()), Optional.empty()));
         assertEquals("dataset csv: unknown argument 'sep' (known: path, test, test_fraction, seed, label, labels, header, classes, normalize)",
                 failure(new DatasetSpec("csv", Map.of("path", "a.csv", "sep", ";")), Optional.empty()));
         assertEquals("dataset csv needs path=\"FILE.csv\" (the training rows)", failure(new DatasetSpec("csv", Map.of()), Optional.empty()));
-        assertEquals("dataset mnist: unknown argument 'points' (known: path, normalize)",
+        assertEquals("dataset mnist: unknown argument 'points' (known: path, normalize, sequence, subset)",
                 failure(new DatasetSpec("mnist", Map.of("points", 3.0)), Optional.empty()));
         assertEquals("dataset spirals: unknown argument 'arms' (known: points, noise, turns, seed)",
                 failure(new DatasetSpec("spirals", Map.of("arms", 3)), Optional.empty()));
