@@ -49,13 +49,13 @@ final class RecurrentCell {
 
     /** Creates the parameters {@code layer/kernel}, {@code layer/recurrent_kernel} and {@code layer/bias}. */
     static RecurrentCell create(Emitter e, SourceSpan at, Recurrent.Cell cell, String layer, Recurrent.Sequence s, int units,
-                                Recurrent.Inits inits, TensorType f) {
+                                Recurrent.Inits inits, TensorType like) {
         int gu = cell.gates * units;
-        Value.Tensor kernel = e.parameter(layer + "/kernel", f.withShape(Shape.of(s.features(), gu)), inits.kernel(), true, at);
-        Value.Tensor recurrent = e.parameter(layer + "/recurrent_kernel", f.withShape(Shape.of(units, gu)), inits.recurrent(), true, at);
+        Value.Tensor kernel = e.parameter(layer + "/kernel", like.withShape(Shape.of(s.features(), gu)), inits.kernel(), true, at);
+        Value.Tensor recurrent = e.parameter(layer + "/recurrent_kernel", like.withShape(Shape.of(units, gu)), inits.recurrent(), true, at);
         Shape biasShape = cell == Recurrent.Cell.GRU ? Shape.of(2, gu) : Shape.of(gu);
         Init biasInit = inits.bias() != null ? inits.bias() : defaultBias(cell, units);
-        Value.Tensor bias = e.parameter(layer + "/bias", f.withShape(biasShape), biasInit, true, at);
+        Value.Tensor bias = e.parameter(layer + "/bias", like.withShape(biasShape), biasInit, true, at);
         return new RecurrentCell(e, at, cell, s, units, kernel, recurrent, bias);
     }
 
