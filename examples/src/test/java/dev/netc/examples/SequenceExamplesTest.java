@@ -79,6 +79,16 @@ class SequenceExamplesTest {
     }
 
     @Test
+    void kerasAdadeltaSeedModelLearnsInAFewSteps() throws Exception {
+        assumeTrue(Examples.hasMnist(), Examples.NO_MNIST);
+        CheckedModel model = Examples.model("keras_cnn_adadelta.net");
+        DatasetSplits data = DatasetRegistry.load(model.train().orElseThrow().dataset().orElseThrow(), Optional.of(Examples.mnist()));
+        TrainResult r = train(model, new DatasetSplits(data.train(), Optional.empty()), 30, 32, 0);
+        double first = r.history().getFirst().trainLoss(), last = r.history().getLast().trainLoss();
+        assertTrue(last < first, "first interval loss " + first + ", last " + last);
+    }
+
+    @Test
     void addingProblemGoesBelowOneHundredthMeanSquaredError() throws Exception {
         String source = Files.readString(Examples.example("adding_problem.net"))
                 .replace("f32[B, 50, 2]", "f32[B, 12, 2]").replace("length=50", "length=12").replace("size=10000", "size=4000");
@@ -98,8 +108,8 @@ class SequenceExamplesTest {
         Compilation c = Pipeline.compile(model, CompileOptions.training());
         GeneratedModel net = JavaBackend.compile(c, model.name());
         ParameterInitializer.initialize(net, c.graph(), 1);
-        TrainOptions options = TrainOptions.from(spec).withSteps(steps).withBatch(batch).withLearningRate(lr).withLogEvery(steps / 3)
-                .withProgressBar(false);
+        TrainOptions options = TrainOptions.from(spec).withSteps(steps).withBatch(batch).withLogEvery(steps / 3).withProgressBar(false);
+        if (lr > 0) options = options.withLearningRate(lr); // 0: the train block's rate
         return Trainer.train(net, c.graph(), spec, data, options, new PrintStream(OutputStream.nullOutputStream()));
     }
 }
