@@ -17,8 +17,8 @@ import java.util.Map;
  * paths into it:
  * <pre>
  * {"model": "mnist_cnn", "batch": 50, "warmup_steps": 5, "steps": 20,
- *  "fused":   {"train_images_per_s": 812.4, "infer_images_per_s": 2510.0, "peak_bytes": 61234567, "kernels": 31},
- *  "unfused": {"train_images_per_s": 640.2, "infer_images_per_s": 1890.5, "peak_bytes": 71234567, "kernels": 46},
+ *  "fused":   {"train_images_per_s": 812.4, "infer_images_per_s": 2510.0, "peak_bytes": 61234567, "kernels": 31, "bytes_per_step": 91000000, "cuda_launches_per_step": 33, ...},
+ *  "unfused": {"train_images_per_s": 640.2, "infer_images_per_s": 1890.5, "peak_bytes": 71234567, "kernels": 46, ...},
  *  "ratio":   {"train": 1.27, "infer": 1.33, "peak_bytes": 0.86}}
  * </pre>
  */
@@ -33,6 +33,10 @@ public final class BenchReport {
                 r.model(), r.options().batch(), r.options().warmup(), r.options().steps(), Runtime.getRuntime().availableProcessors()));
         sb.append(String.format(Locale.ROOT, "%-22s %14s %14s %14s%n", "", "fused", "unfused", "fused/unfused"));
         sb.append(String.format(Locale.ROOT, "%-22s %14d %14d %14.2f%n", "kernels", f.kernels(), u.kernels(), (double) f.kernels() / u.kernels()));
+        sb.append(String.format(Locale.ROOT, "%-22s %14s %14s %14.2f%n", "bytes per train step", FusionReport.bytes(f.bytesPerStep()),
+                FusionReport.bytes(u.bytesPerStep()), (double) f.bytesPerStep() / u.bytesPerStep()));
+        sb.append(String.format(Locale.ROOT, "%-22s %14d %14d %14.2f%n", "CUDA launches/step", f.cudaLaunches(), u.cudaLaunches(),
+                (double) f.cudaLaunches() / u.cudaLaunches()));
         sb.append(String.format(Locale.ROOT, "%-22s %14.1f %14.1f %14.2f%n", "train images/s", f.trainImagesPerS(), u.trainImagesPerS(), r.trainRatio()));
         sb.append(String.format(Locale.ROOT, "%-22s %14.1f %14.1f %14.2f%n", "inference images/s", f.inferImagesPerS(), u.inferImagesPerS(), r.inferRatio()));
         sb.append(String.format(Locale.ROOT, "%-22s %14s %14s %14.2f%n", "peak memory", FusionReport.bytes(f.peakBytes()),
@@ -74,6 +78,8 @@ public final class BenchReport {
         m.put("infer_images_per_s", finite(v.inferImagesPerS()));
         m.put("peak_bytes", v.peakBytes());
         m.put("kernels", v.kernels());
+        m.put("bytes_per_step", v.bytesPerStep());
+        m.put("cuda_launches_per_step", v.cudaLaunches());
         m.put("first_loss", finite(v.firstLoss()));
         m.put("last_loss", finite(v.lastLoss()));
         return m;

@@ -13,14 +13,17 @@ public record BenchResult(String model, BenchOptions options, Variant fused, Var
     /**
      * One build's figures.
      *
-     * @param kernels          kernels in its plan
+     * @param kernels          kernels in its plan that run code (views of another buffer aside)
+     * @param bytesPerStep     bytes its kernels read and write in one training step, by the plan's traffic model
+     * @param cudaLaunches     kernel launches of one training step of the same plan on the CUDA backend
+     *                         (forward, loss, backward and update), from its generated manifest
      * @param trainImagesPerS  training throughput (forward, backward and update per step)
      * @param inferImagesPerS  inference throughput ({@code predict})
      * @param peakBytes        peak memory from the memory planner: leaves plus activation slots
      * @param firstLoss        the loss of the first training step (fused and unfused should agree)
      * @param lastLoss         the loss of the last timed step
      */
-    public record Variant(int kernels, double trainImagesPerS, double inferImagesPerS, long peakBytes, double firstLoss,
+    public record Variant(int kernels, long bytesPerStep, int cudaLaunches, double trainImagesPerS, double inferImagesPerS, long peakBytes, double firstLoss,
                           double lastLoss) {}
 
     /** Fused over unfused training throughput. */

@@ -1,5 +1,8 @@
 package dev.netc.runtime.bench;
 
+import dev.netc.codegen.cuda.CudaCodegen;
+import dev.netc.ir.plan.Traffic;
+
 import dev.netc.api.GeneratedModel;
 import dev.netc.compiler.CompileOptions;
 import dev.netc.compiler.Pipeline;
@@ -58,9 +61,11 @@ public final class ModelBench {
         private int step;
         private final List<Long> trainNanos = new ArrayList<>(), inferNanos = new ArrayList<>();
         private double firstLoss = Double.NaN, lastLoss = Double.NaN;
+        private final String name;
 
         Run(Graph graph, OptimizerSpec optimizer, boolean fuse, String name, BenchOptions options) {
             this.options = options;
+            this.name = name;
             this.compilation = Pipeline.compile(graph, optimizer, CompileOptions.training().fused(fuse).atBatch(options.batch()));
             this.model = JavaBackend.compile(compilation, name);
             this.learningRate = (float) optimizer.learningRate();
@@ -98,7 +103,11 @@ public final class ModelBench {
         }
 
         BenchResult.Variant result() {
-            return new BenchResult.Variant(compilation.plan().kernels().size(), imagesPerSecond(trainNanos),
+            var plan = compilation.plan();
+            int kernels = (int) plan.kernels().stream().filter(k -> !plan.isAlias(k)).count();
+            long bytes = Traffic.of(plan, options.batch()).stream().mapToLong(Traffic.KernelTraffic::total).sum();
+            int launches = CudaCodegen.generate(compilation, name).manifest().launches().size();
+            return new BenchResult.Variant(kernels, bytes, launches, imagesPerSecond(trainNanos),
                     imagesPerSecond(inferNanos), compilation.memory().peakBytes(),
                     firstLoss, lastLoss);
         }
