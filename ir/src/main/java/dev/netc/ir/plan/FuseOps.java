@@ -72,7 +72,7 @@ public final class FuseOps {
         for (Node n : g.nodes()) {
             if (n.isLeaf() || phase[n.id()] == null) continue;
             Open group = new Open();
-            boolean headed = takesEpilogue(n);
+            boolean headed = takesEpilogue(g, n);
             if (perElement(n)) {
                 for (int p : n.inputs().stream().distinct().toList()) {
                     Node operand = g.node(p);
@@ -118,7 +118,7 @@ public final class FuseOps {
             }
             group.nodes().add(n.id());
             // the head runs first, then the epilogue in id order
-            group.nodes().sort(Comparator.comparing((Integer id) -> !takesEpilogue(g.node(id))).thenComparing(id -> id));
+            group.nodes().sort(Comparator.comparing((Integer id) -> !takesEpilogue(g, g.node(id))).thenComparing(id -> id));
             group.prologue().sort(Comparator.naturalOrder());
             group.recomputed().sort(Comparator.naturalOrder());
             open[n.id()] = group;
@@ -155,7 +155,7 @@ public final class FuseOps {
                                     Kernel.Phase[] phase, boolean twoHeads, Open open) {
         List<Integer> group = open.owned();
         String what = "operand " + operand.label() + " (" + operand.op().mnemonic() + ")";
-        if (!perElement(operand) && !takesEpilogue(operand))
+        if (!perElement(operand) && !takesEpilogue(g, operand))
             return what + " is " + operand.op().pattern() + ", which takes no elementwise epilogue";
         int earlier = earlierReader(group, n, users);
         if (earlier >= 0)
@@ -282,7 +282,7 @@ public final class FuseOps {
     }
 
     private static boolean hasHead(Graph g, Open group) {
-        return group.nodes().stream().anyMatch(id -> takesEpilogue(g.node(id)));
+        return group.nodes().stream().anyMatch(id -> takesEpilogue(g, g.node(id)));
     }
 
     /** Ops evaluated per element inside a loop (elementwise ops and one-hot). */
@@ -315,8 +315,14 @@ public final class FuseOps {
         return seenKept && seenReduced; // a reduction to one value would run as one serial loop
     }
 
-    /** An op that takes an elementwise epilogue: an anchor, or a plain reduction (applied once per output). */
-    static boolean takesEpilogue(Node n) { return isAnchor(n) || isPlainReduction(n); }
+    /**
+     * An op that takes an elementwise epilogue: an anchor, or a plain reduction over trailing axes
+     * (applied once per output). A reduction over leading axes (batch-norm statistics, a bias
+     * gradient) keeps its blocked pass, whose order the unfused plan shares, and no epilogue.
+     */
+    static boolean takesEpilogue(Graph g, Node n) {
+        return isAnchor(n) || isPlainReduction(n) && reducesTrailingAxes(g, n);
+    }
 
     static boolean isAnchor(Node n) { return n.op().pattern() == OpPattern.OUT_ELEMWISE_FUSABLE; }
 }
