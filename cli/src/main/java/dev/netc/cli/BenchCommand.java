@@ -35,6 +35,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Timed steps per build (default 20).") int steps;
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "10", description = "Untimed warm-up steps per build (default 10).") int warmup;
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0") long seed;
+    @Option(names = "--profile", description = "Then time the fused build kernel by kernel: time, FLOPs, bytes, GFLOP/s and GB/s"
+            + " of each kernel next to the machine's FMA peak and memory bandwidth.") boolean profile;
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON (nested: fused.train_images_per_s, ...).")
     Path json;
 
@@ -54,7 +56,7 @@ final class BenchCommand implements Callable<Integer> {
         try {
             MemoryBudget.checkBench(Pipeline.compile(m, CompileOptions.training()),
                     Pipeline.compile(m, CompileOptions.training().fused(false)), n);
-            result = ModelBench.run(m.graph(), spec.optimizer(), m.name(), new BenchOptions(n, warmup, steps, seed));
+            result = ModelBench.run(m.graph(), spec.optimizer(), m.name(), new BenchOptions(n, warmup, steps, seed, profile));
         } catch (TrainingSetupException e) {
             throw new CommandError("error: " + e.getMessage());
         } catch (OutOfMemoryError e) {

@@ -41,8 +41,15 @@ public final class BenchReport {
         sb.append(String.format(Locale.ROOT, "%-22s %14.1f %14.1f %14.2f%n", "inference images/s", f.inferImagesPerS(), u.inferImagesPerS(), r.inferRatio()));
         sb.append(String.format(Locale.ROOT, "%-22s %14s %14s %14.2f%n", "peak memory", FusionReport.bytes(f.peakBytes()),
                 FusionReport.bytes(u.peakBytes()), r.peakRatio()));
+        sb.append(String.format(Locale.ROOT, "%-22s %14.1f %14.1f %14.2f%n", "train GFLOP/s", r.trainGflops(f), r.trainGflops(u),
+                r.trainGflops(f) / r.trainGflops(u)));
         sb.append(String.format(Locale.ROOT, "%-22s %14.6f %14.6f%n", "first loss", f.firstLoss(), u.firstLoss()));
         sb.append(String.format(Locale.ROOT, "%-22s %14.6f %14.6f%n", "last loss", f.lastLoss(), u.lastLoss()));
+        sb.append(String.format(Locale.ROOT, "%nmachine: FMA peak %.0f GFLOP/s, memory read %.1f GB/s (measured now, %d threads);"
+                        + " fused training runs %.1f MFLOP per example at %.0f%% of the FMA peak%n",
+                r.machine().fmaGflops(), r.machine().memGbps(), Runtime.getRuntime().availableProcessors(),
+                r.flopsPerImage(f) / 1e6, 100 * r.trainGflops(f) / r.machine().fmaGflops()));
+        if (r.profile() != null) sb.append('\n').append(ProfileReport.table(r.profile(), r.machine()));
         return sb.toString();
     }
 
@@ -53,13 +60,19 @@ public final class BenchReport {
         root.put("batch", r.options().batch());
         root.put("warmup_steps", r.options().warmup());
         root.put("steps", r.options().steps());
-        root.put("fused", variant(r.fused()));
-        root.put("unfused", variant(r.unfused()));
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("fma_peak_gflops", finite(r.machine().fmaGflops()));
+        machine.put("mem_gbps", finite(r.machine().memGbps()));
+        machine.put("threads", Runtime.getRuntime().availableProcessors());
+        root.put("machine", machine);
+        root.put("fused", variant(r, r.fused()));
+        root.put("unfused", variant(r, r.unfused()));
         Map<String, Object> ratio = new LinkedHashMap<>();
         ratio.put("train", finite(r.trainRatio()));
         ratio.put("infer", finite(r.inferRatio()));
         ratio.put("peak_bytes", finite(r.peakRatio()));
         root.put("ratio", ratio);
+        if (r.profile() != null) root.put("profile", ProfileReport.json(r.profile()));
         try {
             return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root) + "\n";
         } catch (IOException e) {
@@ -72,8 +85,10 @@ public final class BenchReport {
         AtomicFiles.write(target, json(r).getBytes(StandardCharsets.UTF_8));
     }
 
-    private static Map<String, Object> variant(BenchResult.Variant v) {
+    private static Map<String, Object> variant(BenchResult r, BenchResult.Variant v) {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("train_gflops", finite(r.trainGflops(v)));
+        m.put("flops_per_image", finite(r.flopsPerImage(v)));
         m.put("train_images_per_s", finite(v.trainImagesPerS()));
         m.put("infer_images_per_s", finite(v.inferImagesPerS()));
         m.put("peak_bytes", v.peakBytes());
@@ -86,5 +101,5 @@ public final class BenchReport {
     }
 
     /** JSON has no NaN or infinity: those become null. */
-    private static Double finite(double v) { return Double.isFinite(v) ? v : null; }
+    static Double finite(double v) { return Double.isFinite(v) ? v : null; }
 }

@@ -2,6 +2,7 @@ package dev.netc.runtime.bench;
 
 import dev.netc.codegen.cuda.CudaCodegen;
 import dev.netc.ir.plan.Traffic;
+import dev.netc.kernels.MachinePeaks;
 
 import dev.netc.api.GeneratedModel;
 import dev.netc.compiler.CompileOptions;
@@ -35,6 +36,7 @@ public final class ModelBench {
         if (graph.output(Graph.LOSS).isEmpty())
             throw new IllegalArgumentException("model '" + modelName + "' has no loss to train: add a train block with `loss = ...`");
         if (optimizer == null) throw new IllegalArgumentException("model '" + modelName + "' has no optimizer");
+        MachinePeaks machine = MachinePeaks.measure();
         Run fused = new Run(graph, optimizer, true, modelName, options);
         Run unfused = new Run(graph, optimizer, false, modelName, options);
         fused.train(options.warmup());
@@ -49,7 +51,8 @@ public final class ModelBench {
             fused.timeInference();
             unfused.timeInference();
         }
-        return new BenchResult(modelName, options, fused.result(), unfused.result());
+        KernelProfile profile = options.profile() ? fused.profile(options.steps()) : null;
+        return new BenchResult(modelName, options, fused.result(), unfused.result(), machine, profile);
     }
 
     /** One compiled variant and its running totals. */
@@ -86,6 +89,12 @@ public final class ModelBench {
             }
         }
 
+        KernelProfile profile(int steps) {
+            KernelProfile p = KernelProfile.measure(compilation, model, options.batch(), steps, learningRate, step + 1);
+            step += steps;
+            return p;
+        }
+
         void timeTraining() {
             long t0 = System.nanoTime();
             train(1);
@@ -106,8 +115,9 @@ public final class ModelBench {
             var plan = compilation.plan();
             int kernels = (int) plan.kernels().stream().filter(k -> !plan.isAlias(k)).count();
             long bytes = Traffic.of(plan, options.batch()).stream().mapToLong(Traffic.KernelTraffic::total).sum();
+            long flops = dev.netc.ir.plan.Flops.of(plan, options.batch()).stream().mapToLong(Long::longValue).sum();
             int launches = CudaCodegen.generate(compilation, name).manifest().launches().size();
-            return new BenchResult.Variant(kernels, bytes, launches, imagesPerSecond(trainNanos),
+            return new BenchResult.Variant(kernels, bytes, flops, launches, imagesPerSecond(trainNanos),
                     imagesPerSecond(inferNanos), compilation.memory().peakBytes(),
                     firstLoss, lastLoss);
         }
