@@ -98,7 +98,6 @@ final class TrainCommand implements Callable<Integer> {
         if (batch != null && globalBatch != null) throw new CommandError("error: give --batch (per rank) or --global-batch, not both");
         if (scaleLr != null && !scaleLr.equals("none") && !scaleLr.equals("linear"))
             throw new CommandError("error: unknown --scale-lr rule '" + scaleLr + "' (available: none, linear)");
-        checkBackend(backend);
         DataParallel group = Distributed.join(backend, bucketMb == null ? DataParallel.DEFAULT_BUCKET_BYTES / (double) (1 << 20) : bucketMb);
         int code;
         try {
