@@ -5,7 +5,6 @@ import dev.netc.runtime.distributed.DistributedUnavailableException;
 import dev.netc.runtime.distributed.LaunchEnvironment;
 import dev.netc.runtime.distributed.MpiCommunicator;
 import dev.netc.runtime.distributed.Nccl;
-import java.util.Optional;
 
 /**
  * {@code netc train --distributed}: joins the job mpirun started (one process per rank) over Open MPI.
@@ -25,11 +24,25 @@ final class Distributed {
         try {
             LaunchEnvironment launch = LaunchEnvironment.current();
             if (backend.equals("cuda")) {
-                // NCCL first: without it there is nothing to reduce device gradients with, whatever the GPU
-                Optional<String> nccl = Nccl.problem();
-                if (nccl.isPresent()) throw new CommandError("error: --backend cuda --distributed: " + nccl.get());
+                // NCCL first: without it there is nothing to average device gradients with, whatever the GPU
+                Nccl nccl;
+                try {
+                    nccl = Nccl.load();
+                } catch (DistributedUnavailableException e) {
+                    throw new CommandError("error: --backend cuda --distributed: " + e.getMessage());
+                }
+                return DataParallel.overNccl(MpiCommunicator.start(launch), nccl);
             }
             return DataParallel.over(MpiCommunicator.start(launch), bucketBytes);
+        } catch (DistributedUnavailableException e) {
+            throw new CommandError("error: " + e.getMessage());
+        }
+    }
+
+    /** The GPU a rank trains on: one process per GPU, numbered by its rank on its host. */
+    static int gpu() {
+        try {
+            return LaunchEnvironment.current().localRank();
         } catch (DistributedUnavailableException e) {
             throw new CommandError("error: " + e.getMessage());
         }

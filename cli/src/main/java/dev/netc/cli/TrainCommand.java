@@ -106,8 +106,8 @@ final class TrainCommand implements Callable<Integer> {
             throw Distributed.onRank(group.rank(), e);
         }
         // only after success: a rank that fails exits without finalising, and mpirun ends the others
-        group.communicator().close();
         group.close();
+        group.communicator().close();
         return code;
     }
 
@@ -135,7 +135,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         try {
-            GeneratedModel compiled = compileFor(backend, compilation, m.name());
+            GeneratedModel compiled = compileFor(backend, compilation, m.name(), group.size() > 1 ? Distributed.gpu() : 0);
             ParameterInitializer.initialize(compiled, graph, options.seed());
             // ranks other than 0 print nothing (mpirun would interleave every rank's lines)
             Trainer.train(compiled, graph, spec, data, options, group.leader() ? System.out
@@ -173,10 +173,10 @@ final class TrainCommand implements Callable<Integer> {
     private static final String RESUMED = "the --resume checkpoint";
 
     /** The model compiled for the chosen backend; a machine that cannot run CUDA is a user error, not a crash. */
-    private static GeneratedModel compileFor(String backend, Compilation compilation, String name) {
+    private static GeneratedModel compileFor(String backend, Compilation compilation, String name, int gpu) {
         if (!backend.equals("cuda")) return JavaBackend.compile(compilation, name);
         try {
-            return CudaBackend.compile(compilation, name);
+            return CudaBackend.compile(compilation, name, gpu);
         } catch (CudaUnavailableException e) {
             throw new CommandError("error: --backend cuda: " + e.getMessage());
         }

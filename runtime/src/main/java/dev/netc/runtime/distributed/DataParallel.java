@@ -36,23 +36,38 @@ public final class DataParallel implements AutoCloseable {
 
     private final Communicator comm;
     private final long bucketBytes;
+    /** With --backend cuda: NCCL, set up by {@link #start} once the model's GPU context is current. */
+    private final java.util.Optional<Nccl> nccl;
+    private NcclCommunicator device;
+    private List<NcclCommunicator.DeviceBuffer> deviceGradients = List.of();
     private final Arena arena = Arena.ofConfined();
     private List<String> gradients = List.of();
     private List<GradientBuckets.Bucket> buckets = List.of();
     private MemorySegment staging = MemorySegment.NULL;
     private long allreduces, bytes, nanos, steps;
 
-    private DataParallel(Communicator comm, long bucketBytes) {
+    private DataParallel(Communicator comm, long bucketBytes, java.util.Optional<Nccl> nccl) {
+        this.nccl = nccl;
         if (bucketBytes < Float.BYTES) throw new IllegalArgumentException("bucket of " + bucketBytes + " bytes holds no float");
         this.comm = comm;
         this.bucketBytes = bucketBytes;
     }
 
     /** One process: every operation is the identity and nothing is loaded. */
-    public static DataParallel single() { return new DataParallel(new Communicator.Single(), DEFAULT_BUCKET_BYTES); }
+    public static DataParallel single() { return new DataParallel(new Communicator.Single(), DEFAULT_BUCKET_BYTES, java.util.Optional.empty()); }
 
     /** Training over {@code comm} with gradient buckets of at most {@code bucketBytes}. */
-    public static DataParallel over(Communicator comm, long bucketBytes) { return new DataParallel(comm, bucketBytes); }
+    public static DataParallel over(Communicator comm, long bucketBytes) {
+        return new DataParallel(comm, bucketBytes, java.util.Optional.empty());
+    }
+
+    /**
+     * Training a CUDA model over {@code comm}: gradients are averaged in GPU memory by {@code nccl} (one NCCL group per
+     * step, NCCL fusing the tensors), the parameters' first broadcast and the metrics go through {@code comm}.
+     */
+    public static DataParallel overNccl(Communicator comm, Nccl nccl) {
+        return new DataParallel(comm, DEFAULT_BUCKET_BYTES, java.util.Optional.of(nccl));
+    }
 
     public int rank() { return comm.rank(); }
 
@@ -114,6 +129,14 @@ public final class DataParallel implements AutoCloseable {
             comm.broadcast(staging.asSlice(0, (long) b.floats() * Float.BYTES), 0);
             unpack(stateArrays, b, 1);
         }
+        if (nccl.isPresent()) {
+            if (!(model instanceof dev.netc.runtime.cuda.CudaModel cuda))
+                throw new IllegalStateException("NCCL averages the gradients of a CUDA model, got " + model.getClass().getSimpleName());
+            device = NcclCommunicator.create(nccl.get(), comm);
+            deviceGradients = grads.stream().map(t -> new NcclCommunicator.DeviceBuffer(cuda.devicePointer(t.name()), t.length())).toList();
+            // the metrics alone go through MPI: one bucket of two floats
+            buckets = GradientBuckets.plan(List.of(), 2, 2);
+        }
     }
 
     /** Every rank's facts must equal rank 0's: one broadcast of rank 0's values, compared on each rank. */
@@ -139,8 +162,13 @@ public final class DataParallel implements AutoCloseable {
         if (comm.size() == 1) return new StepTotals(loss, correct);
         long t0 = System.nanoTime();
         float lossSum = 0, correctSum = 0;
+        if (device != null) {
+            device.allreduceAverage(deviceGradients);
+            allreduces++;
+            bytes += deviceGradients.stream().mapToLong(NcclCommunicator.DeviceBuffer::floats).sum() * Float.BYTES;
+        }
         List<float[]> arrays = new ArrayList<>(gradients.size());
-        for (String name : gradients) arrays.add(model.floatBuffer(name));
+        if (device == null) for (String name : gradients) arrays.add(model.floatBuffer(name));
         for (int k = 0; k < buckets.size(); k++) {
             GradientBuckets.Bucket b = buckets.get(k);
             pack(arrays, b);
@@ -182,10 +210,17 @@ public final class DataParallel implements AutoCloseable {
 
     /** What communication cost so far, with {@code trainSeconds} the time of the training steps it was part of. */
     public CommunicationReport report(int globalBatch, double trainSeconds) {
-        return new CommunicationReport(comm.size(), globalBatch, globalBatch / comm.size(), bucketBytes, buckets.size(),
-                GradientBuckets.total(buckets) * Float.BYTES, steps, allreduces, bytes, nanos / 1e9, trainSeconds, NO_OVERLAP,
-                comm.describe());
+        long deviceBytes = deviceGradients.stream().mapToLong(NcclCommunicator.DeviceBuffer::floats).sum() * Float.BYTES;
+        String library = device == null ? comm.describe() : "NCCL " + Nccl.describeVersion(nccl.get().version()) + " ("
+                + nccl.get().libraryName() + ") for gradients, " + comm.describe() + " for metrics";
+        return new CommunicationReport(comm.size(), globalBatch, globalBatch / comm.size(), bucketBytes,
+                buckets.size() + (device == null ? 0 : 1), GradientBuckets.total(buckets) * Float.BYTES + deviceBytes, steps,
+                allreduces, bytes, nanos / 1e9, trainSeconds, NO_OVERLAP, library);
     }
 
-    @Override public void close() { arena.close(); }
+    /** Releases the staging buffer and the NCCL communicator; the MPI communicator stays open (its owner closes it). */
+    @Override public void close() {
+        if (device != null) device.close();
+        arena.close();
+    }
 }
