@@ -114,6 +114,25 @@ class DistributedTrainTest {
     }
 
     @Test
+    void benchDistributedReportsComputeAllreduceBytesAndASweepFromTheSlowestRank() throws Exception {
+        MpiRun.assumeMpirun();
+        MpiRun.Result r = MpiRun.run(MpiRun.mpirun(2, List.of("bench", SPIRALS, "--distributed", "--batch", "16", "--steps", "3",
+                "--warmup", "1", "--json", "bench.json")), dir, Map.of(), 300);
+        assertEquals(0, r.exit(), r.output());
+        assertEquals(1, r.lines().stream().filter(l -> l.startsWith("spirals, 2 ranks x batch 16")).count(), "rank 0 alone prints");
+        JsonNode b = JSON.readTree(dir.resolve("bench.json").toFile());
+        assertEquals(2, b.get("ranks").asInt());
+        long floats = b.get("bytesPerStep").asLong() / Float.BYTES;
+        assertEquals(1, b.get("allreducesPerStep").asInt(), "spirals' gradients fit one 4 MiB bucket");
+        assertTrue(floats > 2 && b.get("bytesPerStep").asLong() % Float.BYTES == 0, "gradients plus loss and correct count");
+        assertTrue(b.get("computeSeconds").asDouble() > 0 && b.get("allreduceSeconds").asDouble() > 0, b.toString());
+        JsonNode sweep = b.get("sweep");
+        assertEquals(5, sweep.size());
+        for (int i = 0; i < sweep.size(); i++) assertTrue(sweep.get(i).get("seconds").asDouble() > 0);
+        assertTrue(b.get("overlap").asText().startsWith("none"), "no overlap with the backward pass, and it says so");
+    }
+
+    @Test
     void withoutMpirunDistributedIsAUserErrorThatSaysWhatIsMissing() throws Exception {
         MpiRun.Result r = MpiRun.run(MpiRun.netc(List.of("train", SPIRALS, "--distributed", "--steps", "1")), dir, Map.of(), 120);
         assertEquals(2, r.exit(), r.output());

@@ -29,6 +29,16 @@ public sealed interface Communicator extends AutoCloseable permits Communicator.
     /** Copies {@code bytes} of rank {@code root} into every other rank's {@code bytes} (same size everywhere). */
     void broadcast(MemorySegment bytes, int root);
 
+    /** Every rank's {@code value}, indexed by rank (a gather of scalars for metrics: one allreduce of N doubles). */
+    default double[] allGather(double value) {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment all = arena.allocate(java.lang.foreign.ValueLayout.JAVA_DOUBLE, size());
+            all.setAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, rank(), value);  // zeros elsewhere: the sum gathers
+            allreduceSumDoubles(all, size());
+            return all.toArray(java.lang.foreign.ValueLayout.JAVA_DOUBLE);
+        }
+    }
+
     /** Returns once every rank has called it. */
     void barrier();
 

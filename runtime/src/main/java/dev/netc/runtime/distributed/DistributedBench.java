@@ -1,7 +1,5 @@
 package dev.netc.runtime.distributed;
 
-import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
-
 import dev.netc.api.GeneratedModel;
 import dev.netc.compiler.CompileOptions;
 import dev.netc.compiler.Pipeline;
@@ -122,16 +120,9 @@ public final class DistributedBench {
 
     /** The largest of each value over the ranks (every rank gets them). */
     private static double[] slowest(Communicator comm, double... values) {
-        try (Arena arena = Arena.ofConfined()) {
-            int n = values.length, ranks = comm.size();
-            MemorySegment all = arena.allocate(JAVA_DOUBLE, (long) n * ranks);
-            for (int i = 0; i < n; i++) all.setAtIndex(JAVA_DOUBLE, (long) comm.rank() * n + i, values[i]);
-            comm.allreduceSumDoubles(all, n * ranks);  // each rank fills its own slots: the sum gathers
-            double[] max = new double[n];
-            for (int r = 0; r < ranks; r++)
-                for (int i = 0; i < n; i++) max[i] = Math.max(max[i], all.getAtIndex(JAVA_DOUBLE, (long) r * n + i));
-            return max;
-        }
+        double[] max = new double[values.length];
+        for (int i = 0; i < values.length; i++) max[i] = Arrays.stream(comm.allGather(values[i])).max().orElseThrow();
+        return max;
     }
 
     static double median(double[] values) {

@@ -33,7 +33,7 @@ final class Mpi {
     final MemorySegment commWorld, floatType, doubleType, byteType, sum, errorsReturn;
     private final SharedLibrary lib;
     private final MethodHandle initThread, initialized, finalized, finalize, commRank, commSize, allreduce, bcast, barrier,
-            abort, setErrhandler, errorString, libraryVersion;
+            setErrhandler, errorString, libraryVersion;
 
     private Mpi(SharedLibrary lib) {
         this.lib = lib;
@@ -57,8 +57,6 @@ final class Mpi {
         // int MPI_Bcast(void *buffer, int count, MPI_Datatype, int root, MPI_Comm)
         bcast = lib.function("MPI_Bcast", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS));
         barrier = lib.function("MPI_Barrier", pointer);
-        // int MPI_Abort(MPI_Comm comm, int errorcode)
-        abort = lib.function("MPI_Abort", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         // int MPI_Comm_set_errhandler(MPI_Comm comm, MPI_Errhandler errhandler)
         setErrhandler = lib.function("MPI_Comm_set_errhandler", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         // int MPI_Error_string(int errorcode, char *string, int *resultlen)
@@ -162,15 +160,6 @@ final class Mpi {
     void barrier() {
         try {
             check("MPI_Barrier", (int) barrier.invokeExact(commWorld));
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** MPI_Abort on MPI_COMM_WORLD: mpirun ends every process of the job. */
-    void abort(int code) {
-        try {
-            int ignored = (int) abort.invokeExact(commWorld, code);
         } catch (Throwable t) {
             throw rethrow(t);
         }

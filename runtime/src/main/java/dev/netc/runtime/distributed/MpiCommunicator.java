@@ -65,9 +65,6 @@ public final class MpiCommunicator implements Communicator {
 
     @Override public String describe() { return version + " (" + mpi.libraryName() + ")"; }
 
-    /** Ends the whole job with exit code {@code code} (for a failure only this rank saw). */
-    public void abort(int code) { mpi.abort(code); }
-
     @Override public void close() {
         if (closed) return;
         closed = true;
