@@ -81,6 +81,25 @@ class DistributedTrainTest {
             assertArrayEquals(a.tensors().get(name).values(), resumed.tensors().get(name).values(), name);
     }
 
+    /** The acceptance run: MNIST softmax, 2 ranks x 100 against one process x 200, 3 epochs. */
+    @Test
+    void mnistSoftmaxOnTwoRanksEndsWhereOneProcessWithTheGlobalBatchEnds() throws Exception {
+        MpiRun.assumeMpirun();
+        Path mnist = MpiRun.ROOT.resolve("../shared/data/mnist").normalize();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(mnist.resolve("t10k-labels-idx1-ubyte.gz"))
+                || Files.isRegularFile(mnist.resolve("t10k-labels-idx1-ubyte")), "MNIST not found at " + mnist + ": skipping");
+        String model = MpiRun.example("mnist_softmax.net").toString();
+        MpiRun.Result two = MpiRun.run(MpiRun.mpirun(2, List.of("train", model, "--distributed", "--data", mnist.toString(),
+                "--epochs", "3", "--no-progress")), dir, Map.of(), 300);
+        assertEquals(0, two.exit(), two.output());
+        MpiRun.Result one = MpiRun.run(MpiRun.netc(List.of("train", model, "--data", mnist.toString(), "--epochs", "3", "--batch", "200",
+                "--no-progress")), dir, Map.of(), 300);
+        assertEquals(0, one.exit(), one.output());
+        String last = two.lines().getLast();
+        assertTrue(last.startsWith("test_accuracy="), two.output());
+        assertEquals(accuracy(one.lines().getLast()), accuracy(last), 0.003);
+    }
+
     @Test
     void aDeadRankEndsTheJobNamingItAndTheLastCheckpointStaysIntact() throws Exception {
         MpiRun.assumeMpirun();

@@ -35,8 +35,8 @@ final class MpiRun {
     /** The JVM command of {@code netc ARGS} for this build's classes. */
     static List<String> netc(List<String> args) {
         List<String> c = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xss16m", "-Xmx512m",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "dev.netc.cli.Main"));
+                "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xss16m", "-Xmx1g",
+                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "dev.netc.cli.Main"));
         c.addAll(args);
         return c;
     }
