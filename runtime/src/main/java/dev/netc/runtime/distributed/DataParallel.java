@@ -1,6 +1,6 @@
 package dev.netc.runtime.distributed;
 
-import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 import dev.netc.api.GeneratedModel;
@@ -141,13 +141,13 @@ public final class DataParallel implements AutoCloseable {
 
     /** Every rank's facts must equal rank 0's: one broadcast of rank 0's values, compared on each rank. */
     private void agree(Map<String, Long> facts) {
-        MemorySegment values = arena.allocate(JAVA_DOUBLE, facts.size());
+        MemorySegment values = arena.allocate(JAVA_LONG, facts.size());
         int i = 0;
-        for (long v : facts.values()) values.setAtIndex(JAVA_DOUBLE, i++, v);
+        for (long v : facts.values()) values.setAtIndex(JAVA_LONG, i++, v);
         comm.broadcast(values, 0);
         i = 0;
         for (var e : facts.entrySet()) {
-            long root = (long) values.getAtIndex(JAVA_DOUBLE, i++);
+            long root = values.getAtIndex(JAVA_LONG, i++);
             if (root != e.getValue())
                 throw new DistributedUnavailableException("this rank does not run the training rank 0 runs: its "
                         + e.getKey() + " is " + e.getValue() + ", rank 0's " + root + " (the same model, data and flags on every host?)");
