@@ -17,6 +17,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.netc.runtime.distributed.DataParallel;
+import dev.netc.runtime.distributed.DistributedBench;
+import dev.netc.runtime.distributed.DistributedUnavailableException;
+import dev.netc.runtime.io.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -39,6 +44,9 @@ final class BenchCommand implements Callable<Integer> {
             + " of each kernel next to the machine's FMA peak and memory bandwidth.") boolean profile;
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON (nested: fused.train_images_per_s, ...).")
     Path json;
+    @Option(names = "--distributed", description = "Under mpirun: time each step's computation and gradient allreduce on every rank "
+            + "(--batch per rank), then an allreduce sweep over payload sizes; rank 0 prints them.") boolean distributed;
+    @Option(names = "--bucket-mb", paramLabel = "MiB", description = "With --distributed: gradient bucket size (default 4).") Double bucketMb;
 
     @Override public Integer call() {
         CheckedModel m = ModelLoader.load(file, model);
@@ -50,6 +58,8 @@ final class BenchCommand implements Callable<Integer> {
         if (n < 1) throw new CommandError("error: --batch must be at least 1");
         if (steps < 1) throw new CommandError("error: --steps must be at least 1");
         if (warmup < 0) throw new CommandError("error: --warmup must be at least 0");
+        if (distributed) return distributed(m, spec, n);
+        if (bucketMb != null) throw new CommandError("error: --bucket-mb applies to --distributed runs only");
         if (json != null)
             Outputs.check(List.of(new OutputFiles.Output("--json", json)), List.of(new OutputFiles.Input("the model source", file)));
         BenchResult result;
@@ -71,6 +81,32 @@ final class BenchCommand implements Callable<Integer> {
             }
             System.out.println("\nwrote " + json);
         }
+        return 0;
+    }
+
+    /** {@code mpirun -np N netc bench FILE --distributed}: compute and allreduce per step, and the allreduce sweep. */
+    private int distributed(CheckedModel m, TrainSpec spec, int n) {
+        DataParallel group = Distributed.join("java", bucketMb == null ? DataParallel.DEFAULT_BUCKET_BYTES / (double) (1 << 20) : bucketMb);
+        try {
+            if (json != null && group.leader())
+                Outputs.check(List.of(new OutputFiles.Output("--json", json)), List.of(new OutputFiles.Input("the model source", file)));
+            DistributedBench.Result r = DistributedBench.run(m.graph(), spec.optimizer(), m.name(), new BenchOptions(n, warmup, steps, seed), group);
+            if (group.leader()) {
+                System.out.print(r.table());
+                if (json != null) {
+                    AtomicFiles.write(json, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(r));
+                    System.out.println("wrote " + json);
+                }
+            }
+        } catch (TrainingSetupException | DistributedUnavailableException e) {
+            throw Distributed.onRank(group.rank(), new CommandError("error: " + e.getMessage()));
+        } catch (CommandError e) {
+            throw Distributed.onRank(group.rank(), e);
+        } catch (IOException e) {
+            throw new CommandError("error: cannot write " + json + ": " + IoErrors.describe(e, json));
+        }
+        group.close();
+        group.communicator().close();
         return 0;
     }
 }
