@@ -234,7 +234,7 @@ public final class FuseOps {
     private static String prologueRejection(Graph g, Node operand, Node n, List<List<Integer>> users,
                                             Kernel.Phase[] phase, Open group) {
         String what = "operand " + operand.label() + " (" + operand.op().mnemonic() + ")";
-        if (hasHead(g, group) || !group.prologue().isEmpty())
+        if (hasHead(g, group) || !group.prologue().isEmpty() || !group.nodes().stream().allMatch(id -> perElement(g.node(id))))
             return what + " is computed by a kernel with an anchor or a reduction, which cannot run inside this reduction's loop";
         if (phase[operand.id()] != phase[n.id()]) return what + " runs in another phase";
         int earlier = earlierReader(group.owned(), n, users);
