@@ -94,7 +94,7 @@ final class GraphEmitter {
                 String scale = initializer(OnnxProtos.floats(temp("layer_norm_scale"), new int[] {features}, one));
                 add("LayerNormalization", List.of(in.getFirst(), scale), out, integer("axis", -1), real("epsilon", l.epsilon()));
             }
-            case Op.Reshape r -> add("Reshape", List.of(in.getFirst(), shapeTensor(r.target())), out);
+            case Op.Reshape r -> add("Reshape", List.of(in.getFirst(), reshapeTarget(r.target())), out);
             case Op.Transpose t -> add("Transpose", in, out, ints("perm", t.permutation().stream().mapToInt(Integer::intValue).toArray()));
             case Op.OneHot o -> {
                 String depth = initializer(OnnxProtos.longs(temp("depth"), new int[0], o.depth()));
@@ -220,6 +220,13 @@ final class GraphEmitter {
             return;
         }
         add("ConstantOfShape", List.of(shapeTensor(s)), out, OnnxProtos.tensor("value", one.toBuilder().setName("").build()));
+    }
+
+    /** Reshape's target: a constant, with -1 (inferred by ONNX) for a lone batch dimension, which keeps the graph static. */
+    private String reshapeTarget(Shape s) {
+        if (s.dims().stream().filter(d -> d instanceof Dim.Sym).count() != 1) return shapeTensor(s);
+        long[] dims = s.dims().stream().mapToLong(d -> d instanceof Dim.Known k ? k.size() : -1).toArray();
+        return initializer(OnnxProtos.longs(temp("shape"), new int[] {dims.length}, dims));
     }
 
     /** The shape as an int64[rank] tensor: an initializer when known, else pieces concatenated around the batch size. */
