@@ -32,9 +32,10 @@ final class LayerTranslator {
         int[] k = w.dims();
         Padding padding = padding(a, x, k[2], k[3], stride);
         OnnxTensors.Constant bias = a.node().getInputCount() > 2 && !a.node().getInput(2).isEmpty() ? floats(a, 2, 1, "bias [F]") : null;
-        String layer = out.layer(layerHint(a, 1));
+        String layer = out.layer(layerHint(a, 1, "conv"));
         TensorType type = NodeTranslator.type(a, new Op.Conv2d(stride, padding), x.type(), new TensorType(x.type().dtype(), Shape.of(k)));
-        String pad = padding.equals(Padding.NONE) ? "" : ", padding=[" + padding.top() + ", " + padding.bottom() + ", " + padding.left() + ", " + padding.right() + "]";
+        String pad = padding.equals(Padding.NONE) ? "" : padding.equals(Padding.uniform(padding.top())) ? ", padding=" + padding.top()
+                : ", padding=[" + padding.top() + ", " + padding.bottom() + ", " + padding.left() + ", " + padding.right() + "]";
         nodes.bindValue(result, layer, "conv2d(" + x.name() + ", filters=" + k[0] + ", size=[" + k[2] + ", " + k[3] + "]"
                 + (stride == 1 ? "" : ", stride=" + stride) + pad + (activation == null ? "" : ", activation=" + activation)
                 + (bias == null ? ", use_bias=false" : "") + ", name=\"" + layer + "\")", type);
@@ -71,7 +72,7 @@ final class LayerTranslator {
 
     private void dense(NodeAttributes a, Var x, int in, int units, float[] kernel, float[] bias, String result, String activation) {
         TensorType type = NodeTranslator.type(a, new Op.MatMul(false, false), x.type(), new TensorType(x.type().dtype(), Shape.of(in, units)));
-        String layer = out.layer(layerHint(a, 1));
+        String layer = out.layer(layerHint(a, 1, "dense"));
         nodes.bindValue(result, layer, "dense(" + x.name() + ", " + units + (activation == null ? "" : ", activation=" + activation)
                 + (bias == null ? ", use_bias=false" : "") + ", name=\"" + layer + "\")", type);
         out.weight(layer + "/kernel", new int[] {in, units}, kernel);
@@ -90,9 +91,9 @@ final class LayerTranslator {
             params[i] = floats(a, i + 1, 1, roles[i] + " [C]");
             if (params[i].count() != channels) throw a.error(roles[i] + " holds " + params[i].count() + " values for " + channels + " channels");
         }
-        String layer = out.layer(layerHint(a, 1));
+        String layer = out.layer(layerHint(a, 1, "bn"));
         double epsilon = a.real("epsilon", 1e-5), momentum = a.real("momentum", 0.9);
-        nodes.bind(a, 0, "batch_norm(" + x.name() + ", momentum=" + NetWriter.number(momentum) + ", epsilon=" + NetWriter.number(epsilon)
+        nodes.bindValue(a.node().getOutput(0), layer, "batch_norm(" + x.name() + ", momentum=" + NetWriter.number(momentum) + ", epsilon=" + NetWriter.number(epsilon)
                 + ", name=\"" + layer + "\")", x.type());
         for (int i = 0; i < 4; i++) out.weight(layer + "/" + roles[i], new int[] {channels}, params[i].floats());
     }
@@ -109,8 +110,8 @@ final class LayerTranslator {
         OnnxTensors.Constant scale = floats(a, 1, 1, "scale [features]");
         float[] bias = a.node().getInputCount() > 2 && !a.node().getInput(2).isEmpty() ? floats(a, 2, 1, "bias [features]").floats() : new float[features];
         if (scale.count() != features || bias.length != features) throw a.error("scale and bias must hold " + features + " values");
-        String layer = out.layer(layerHint(a, 1));
-        nodes.bind(a, 0, "layer_norm(" + x.name() + ", epsilon=" + NetWriter.number(a.real("epsilon", 1e-5)) + ", name=\"" + layer + "\")", x.type());
+        String layer = out.layer(layerHint(a, 1, "layer_norm"));
+        nodes.bindValue(a.node().getOutput(0), layer, "layer_norm(" + x.name() + ", epsilon=" + NetWriter.number(a.real("epsilon", 1e-5)) + ", name=\"" + layer + "\")", x.type());
         out.weight(layer + "/gamma", new int[] {features}, scale.floats());
         out.weight(layer + "/beta", new int[] {features}, bias);
     }
@@ -167,12 +168,17 @@ final class LayerTranslator {
     }
 
     /** The layer's name: its weight's initializer name without a trailing ".weight" ("layer1.0.conv1.weight" -> layer1_0_conv1), else the node's. */
-    private static String layerHint(NodeAttributes a, int weightInput) {
-        String w = a.node().getInput(weightInput);
-        for (String suffix : new String[] {".weight", "_weight", ".W", "/kernel"})
-            if (w.endsWith(suffix) && w.length() > suffix.length() && !w.startsWith("onnx::")) return w.substring(0, w.length() - suffix.length());
-        String node = a.node().getName();
-        return node.isBlank() ? a.node().getOpType().toLowerCase() : node;
+    private static String layerHint(NodeAttributes a, int weightInput, String kind) {
+        String w = a.node().getInput(weightInput), hint = null;
+        for (String suffix : new String[] {".weight", "_weight", ".W", "/kernel", "/gamma"})
+            if (hint == null && w.endsWith(suffix) && w.length() > suffix.length() && !w.startsWith("onnx::"))
+                hint = w.substring(0, w.length() - suffix.length());
+        if (hint == null) {
+            // PyTorch names nodes by module path and op: "/block/conv1/Conv" -> "block/conv1"
+            hint = a.node().getName().replaceFirst("^/", "").replaceFirst("/" + a.node().getOpType() + "(_\\d+)?$", "");
+        }
+        // an unnamed module of a Sequential is a number ("0.weight"): call it by its kind, conv_0
+        return hint.chars().anyMatch(Character::isLetter) ? hint : kind + "_" + hint;
     }
 
     private static float[] transpose(float[] m, int rows, int cols) {

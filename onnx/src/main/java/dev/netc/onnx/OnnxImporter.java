@@ -41,7 +41,7 @@ public final class OnnxImporter {
 
     private OnnxImporter() {}
 
-    /** Imports an ONNX file's bytes; {@code label} names the file in messages, {@code fallbackName} names an unnamed graph. */
+    /** Imports an ONNX file's bytes; {@code label} names the file in messages, {@code fallbackName} (the file's stem) names the model. */
     public static Imported importModel(byte[] bytes, String label, String fallbackName) {
         OnnxMl.ModelProto model;
         try {
@@ -82,7 +82,8 @@ public final class OnnxImporter {
             outputs.add(name);
         }
         out.statement("output " + String.join(", ", outputs));
-        String modelName = NetWriter.sanitize(g.getName().isBlank() ? fallbackName : g.getName());
+        // the file's name says more than exporters' graph names ("torch_jit", "main_graph")
+        String modelName = NetWriter.sanitize(fallbackName.isBlank() ? g.getName() : fallbackName);
         String header = "# Imported by netc import from " + label + " (" + describeProducer(model) + ", opset " + opset + ").\n"
                 + "# Weights: " + modelName + ".safetensors (netc predict/eval/train --weights).\n";
         return new Imported(modelName, out.source(header, modelName), out.weights());
