@@ -49,6 +49,11 @@ final class PredictCommand implements Callable<Integer> {
         InferenceModel inference = InferenceLoader.open(m, weights, seed);
         NpyArray out;
         try {
+            inference.input();
+        } catch (InteropException e) {
+            throw new CommandError(file + ": error: " + e.getMessage());
+        }
+        try {
             out = inference.predict(in);
         } catch (InteropException e) {
             throw new CommandError("error: " + input + ": " + e.getMessage());

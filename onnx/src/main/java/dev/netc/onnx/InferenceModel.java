@@ -30,31 +30,28 @@ import java.util.Optional;
  *
  * @param graph  the model's forward graph
  * @param model  the compiled model (Java backend)
- * @param input  the model's one input node
+ * @param inputs the inputs the model outputs depend on (the train block's labels are not among them)
  * @param output the name of the output {@link #predict} returns: the model's first output
  */
-public record InferenceModel(Graph graph, GeneratedModel model, Node input, String output) {
+public record InferenceModel(Graph graph, GeneratedModel model, List<Node> inputs, String output) {
+    public InferenceModel { inputs = List.copyOf(inputs); }
 
     /** Rows per forward pass: bounds the activations' memory for a large input. */
     public static final int MAX_BATCH = 256;
 
     /**
      * Compiles {@code m} for inference and fills its parameters from {@code weights}, or from the seeded
-     * initialisation when absent. A model without exactly one input, or with no model output, is an
-     * {@link InteropException}; weights that do not fit are the checkpoint's own exception.
+     * initialisation when absent. A model with no output besides its loss is an {@link InteropException};
+     * weights that do not fit are the checkpoint's own exception.
      */
     public static InferenceModel open(CheckedModel m, Optional<Checkpoint> weights, long seed) {
         Graph graph = m.graph();
-        List<Node> inputs = inferenceInputs(graph);
-        if (inputs.size() != 1)
-            throw new InteropException("model '" + m.name() + "' has " + inputs.size() + " inputs at inference ("
-                    + inputs.stream().map(n -> ((Op.Input) n.op()).name()).toList() + "); netc predict feeds exactly one");
         String output = modelOutputs(graph).stream().findFirst()
                 .orElseThrow(() -> new InteropException("model '" + m.name() + "' has no output besides its loss"));
         GeneratedModel compiled = JavaBackend.compile(Pipeline.compile(m, CompileOptions.inferenceOnly()), m.name());
         ParameterInitializer.initialize(compiled, graph, seed);
         weights.ifPresent(w -> Checkpoints.restore(w, compiled, graph, false));
-        return new InferenceModel(graph, compiled, inputs.getFirst(), output);
+        return new InferenceModel(graph, compiled, inferenceInputs(graph), output);
     }
 
     /** The outputs that are what the model computes (not the loss, gradients or moving-statistic updates), in order. */
@@ -68,6 +65,14 @@ public record InferenceModel(Graph graph, GeneratedModel model, Node input, Stri
     public static List<Node> inferenceInputs(Graph graph) {
         boolean[] live = graph.ancestors(modelOutputs(graph).stream().map(n -> graph.outputs().get(n)).toList());
         return graph.inputs().stream().filter(n -> live[n.id()]).toList();
+    }
+
+    /** The one input {@link #predict} feeds; a model with several is an {@link InteropException} naming them. */
+    public Node input() {
+        if (inputs.size() != 1)
+            throw new InteropException("the model has " + inputs.size() + " inputs at inference ("
+                    + inputs.stream().map(n -> ((Op.Input) n.op()).name()).toList() + "); netc predict feeds exactly one");
+        return inputs.getFirst();
     }
 
     /** Every parameter's current value by name (row-major f32), in graph order. */
@@ -86,6 +91,7 @@ public record InferenceModel(Graph graph, GeneratedModel model, Node input, Stri
      * {@link InteropException} naming both.
      */
     public NpyArray predict(NpyArray in) {
+        Node input = input();
         Shape declared = input.type().shape();
         String inputName = ((Op.Input) input.op()).name();
         DType dtype = input.type().dtype();
