@@ -109,4 +109,17 @@ class InteropCommandsTest {
         assertUserError(netc("import", tmp.resolve("absent.onnx").toString(), "-o", tmp.resolve("g").toString()), "absent.onnx", "no such file");
         assertFalse(Files.exists(tmp.resolve("g")), "no output directory for a failed import");
     }
+
+    @Test
+    void benchTimesOnnxRuntimeBesideNetc() throws Exception {
+        Path json = tmp.resolve("bench.json");
+        Run run = netc("bench", example("spirals.net"), "--batch", "16", "--steps", "2", "--warmup", "1", "--peer", "onnxruntime",
+                "--json", json.toString());
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("onnxruntime images/s"), run.out());
+        var peer = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile()).path("peer").path("onnxruntime");
+        assertTrue(peer.path("infer_images_per_s").asDouble() > 0, peer.toString());
+        assertEquals("1.23.2", peer.path("version").asText());
+        assertUserError(netc("bench", example("spirals.net"), "--peer", "tensorrt"), "--peer tensorrt", "unknown peer");
+    }
 }
