@@ -46,10 +46,17 @@ final class GraphEmitter {
         };
     }
 
+    /**
+     * Names the model output {@code name} (an Identity of its value). ONNX names every value once, so an
+     * output named like an input or parameter ({@code x = dense(x, 2); output x}) is written as {@code NAME_out}.
+     */
     void output(String name, int id) {
         Node n = graph.node(id);
-        add("Identity", List.of(value(id)), name);
-        g.addOutput(OnnxProtos.valueInfo(name, n.type().dtype(), n.type().shape()));
+        boolean taken = graph.nodes().stream().anyMatch(leaf -> leaf.op() instanceof Op.Input in && in.name().equals(name)
+                || leaf.op() instanceof Op.Parameter p && p.name().equals(name));
+        String onnxName = taken ? name + "_out" : name;
+        add("Identity", List.of(value(id)), onnxName);
+        g.addOutput(OnnxProtos.valueInfo(onnxName, n.type().dtype(), n.type().shape()));
     }
 
     void node(Node n, Map<String, float[]> parameters) {
@@ -97,9 +104,12 @@ final class GraphEmitter {
             case Op.Reshape r -> add("Reshape", List.of(in.getFirst(), reshapeTarget(r.target())), out);
             case Op.Transpose t -> add("Transpose", in, out, ints("perm", t.permutation().stream().mapToInt(Integer::intValue).toArray()));
             case Op.OneHot o -> {
+                // int64 indices: the type combination every ONNX Runtime build implements (int32 indices have no kernel there)
+                String indices = temp("indices");
+                add("Cast", List.of(in.getFirst()), indices, integer("to", OnnxMl.TensorProto.DataType.INT64_VALUE));
                 String depth = initializer(OnnxProtos.longs(temp("depth"), new int[0], o.depth()));
                 String values = initializer(OnnxProtos.floats(temp("one_hot_values"), new int[] {2}, new float[] {0, 1}));
-                add("OneHot", List.of(in.getFirst(), depth, values), out, integer("axis", -1));
+                add("OneHot", List.of(indices, depth, values), out, integer("axis", -1));
             }
             case Op.Concat c -> add("Concat", in, out, integer("axis", c.axis()));
             case Op.Slice s -> add("Slice", List.of(in.getFirst(), longs("starts", s.start()), longs("ends", s.end()), longs("axes", s.axis())), out);

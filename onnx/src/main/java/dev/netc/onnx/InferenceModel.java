@@ -2,6 +2,7 @@ package dev.netc.onnx;
 
 import dev.netc.api.GeneratedModel;
 import dev.netc.compiler.CompileOptions;
+import dev.netc.compiler.OutputBuffers;
 import dev.netc.compiler.Pipeline;
 import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.DType;
@@ -125,8 +126,10 @@ public record InferenceModel(Graph graph, GeneratedModel model, List<Node> input
                 case NpyArray.I32 i -> System.arraycopy(i.values(), start * inRow, model.intBuffer(inputName), 0, rows * inRow);
             }
             model.predict();
-            if (floatOut) System.arraycopy(model.floatBuffer(output), 0, outF, start * outRow, rows * outRow);
-            else System.arraycopy(model.intBuffer(output), 0, outI, start * outRow, rows * outRow);
+            // an output named like the input it rebinds (x = dense(x, 2); output x) is read under its alias
+            String buffer = OutputBuffers.bufferName(graph, output);
+            if (floatOut) System.arraycopy(model.floatBuffer(buffer), 0, outF, start * outRow, rows * outRow);
+            else System.arraycopy(model.intBuffer(buffer), 0, outI, start * outRow, rows * outRow);
         }
         int[] dims = new int[outShape.rank()];
         for (int i = 0; i < dims.length; i++) dims[i] = outShape.dim(i) instanceof Dim.Known k ? k.size() : batch;

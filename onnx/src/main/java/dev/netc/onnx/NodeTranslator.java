@@ -31,7 +31,7 @@ final class NodeTranslator {
     static final Set<String> SUPPORTED = Set.of("Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Max", "Min", "Relu", "Sigmoid",
             "Tanh", "Exp", "Log", "Sqrt", "Abs", "Erf", "Softplus", "Mish", "Neg", "LeakyRelu", "Elu", "Gelu", "HardSigmoid", "Softmax",
             "LogSoftmax", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "BatchNormalization", "LayerNormalization", "Dropout",
-            "Identity", "Concat", "Transpose", "Constant", "ReduceMean", "ReduceSum");
+            "Identity", "Concat", "Transpose", "Constant", "ReduceMean", "ReduceSum", "ReduceMax", "Slice", "ArgMax", "Cast", "OneHot");
 
     private final NetWriter out;
     private final Map<String, Value> values;
@@ -85,11 +85,7 @@ final class NodeTranslator {
             case "MatMul" -> layers.matmul(a);
             case "MaxPool", "AveragePool" -> layers.pool(a);
             case "Add", "Sub", "Mul", "Div" -> binary(a);
-            case "Max", "Min" -> {
-                Var x = var(a, 0), y = var(a, 1);
-                bind(a, 0, (n.getOpType().equals("Max") ? "maximum(" : "minimum(") + x.name() + ", " + y.name() + ")",
-                        type(a, new Op.Binary(n.getOpType().equals("Max") ? dev.netc.ir.BinaryFn.MAX : dev.netc.ir.BinaryFn.MIN), x.type(), y.type()));
-            }
+            case "Max", "Min" -> binary(a);
             case "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Abs", "Erf", "Softplus", "Mish" -> {
                 Var x = var(a, 0);
                 bind(a, 0, UNARY.get(n.getOpType()) + "(" + x.name() + ")", x.type());
@@ -118,7 +114,36 @@ final class NodeTranslator {
                 if (x.type().rank() != 4) throw a.error("input must be [N, C, H, W], got " + x.type());
                 bind(a, 0, "mean(" + x.name() + ", axis=[2, 3], keep_dims=true)", type(a, new Op.Reduce(ReduceFn.MEAN, List.of(2, 3), true), x.type()));
             }
-            case "ReduceMean", "ReduceSum" -> reduce(a);
+            case "ReduceMean", "ReduceSum", "ReduceMax" -> reduce(a);
+            case "Slice" -> slice(a);
+            case "ArgMax" -> {
+                Var x = var(a, 0);
+                int axis = axis(a, (int) a.integer("axis", 0), x.type().rank());
+                a.require("keepdims", 0, "netc's argmax drops the axis");
+                a.require("select_last_index", 0, "netc's argmax takes the first maximum");
+                bind(a, 0, "argmax(" + x.name() + ", axis=" + axis + ")", type(a, new Op.Argmax(axis), x.type()));
+            }
+            case "Cast" -> {
+                // netc has one float type and one integer type: a cast within a kind is the identity, across kinds it is not netc's
+                Var x = var(a, 0);
+                long to = a.integer("to", 0);
+                boolean toFloat = to == OnnxMl.TensorProto.DataType.FLOAT_VALUE;
+                boolean toInt = to == OnnxMl.TensorProto.DataType.INT32_VALUE || to == OnnxMl.TensorProto.DataType.INT64_VALUE;
+                if (!(toFloat && x.type().dtype() == DType.F32 || toInt && x.type().dtype() == DType.I32))
+                    throw a.error("a cast of " + x.type() + " to " + OnnxTensors.dataTypeName((int) to) + " is not supported");
+                values.put(a.node().getOutput(0), x);
+            }
+            case "OneHot" -> {
+                Var indices = var(a, 0);
+                OnnxTensors.Constant depth = constant(a, 1), onOff = constant(a, 2);
+                if (depth.longs() == null || depth.count() != 1) throw a.error("depth must be one integer constant");
+                if (!onOff.isFloat() || onOff.count() != 2 || onOff.floats()[0] != 0 || onOff.floats()[1] != 1)
+                    throw a.error("values must be the floats [0, 1]");
+                if (axis(a, (int) a.integer("axis", -1), indices.type().rank() + 1) != indices.type().rank())
+                    throw a.error("only the last axis (axis=-1) is supported");
+                int d = (int) depth.longs()[0];
+                bind(a, 0, "one_hot(" + indices.name() + ", " + d + ")", type(a, new Op.OneHot(d), indices.type()));
+            }
             case "Flatten" -> {
                 Var x = var(a, 0);
                 long axis = a.integer("axis", 1);
@@ -178,21 +203,49 @@ final class NodeTranslator {
         TensorType tx = operandType(a, x), ty = operandType(a, y);
         DType dtype = (x instanceof Var v ? v : (Var) y).type().dtype();
         TensorType t = type(a, new Op.Binary(dev.netc.ir.BinaryFn.ADD), tx.withDType(dtype), ty.withDType(dtype));
-        bind(a, 0, operand(a, x) + " " + BINARY.get(a.node().getOpType()) + " " + operand(a, y), t);
+        String op = a.node().getOpType();
+        bind(a, 0, switch (op) {
+            case "Max" -> "maximum(" + operand(a, x) + ", " + operand(a, y) + ")";
+            case "Min" -> "minimum(" + operand(a, x) + ", " + operand(a, y) + ")";
+            default -> operand(a, x) + " " + BINARY.get(op) + " " + operand(a, y);
+        }, t);
     }
 
     private void reduce(NodeAttributes a) {
         Var x = var(a, 0);
         List<Long> axes = a.ints("axes", null);
-        boolean axesAsInput = a.node().getOpType().equals("ReduceSum") || opset >= 18;
+        String op = a.node().getOpType();
+        boolean axesAsInput = op.equals("ReduceSum") || opset >= 18;
         if (axesAsInput && a.node().getInputCount() > 1 && !a.node().getInput(1).isEmpty()) axes = java.util.Arrays.stream(constant(a, 1).longs()).boxed().toList();
         if (axes == null || axes.isEmpty()) throw a.error("reducing over all axes (no 'axes') is not supported");
         if (a.integer("noop_with_empty_axes", 0) != 0) throw a.error("noop_with_empty_axes=1 is not supported");
         List<Integer> ax = axes.stream().map(v -> axis(a, v.intValue(), x.type().rank())).sorted().toList();
         boolean keep = a.integer("keepdims", 1) != 0;
-        boolean mean = a.node().getOpType().equals("ReduceMean");
-        bind(a, 0, (mean ? "mean(" : "sum(") + x.name() + ", axis=" + NetWriter.ints(ax) + ", keep_dims=" + keep + ")",
-                type(a, new Op.Reduce(mean ? ReduceFn.MEAN : ReduceFn.SUM, ax, keep), x.type()));
+        ReduceFn fn = switch (op) {
+            case "ReduceMean" -> ReduceFn.MEAN;
+            case "ReduceSum" -> ReduceFn.SUM;
+            default -> ReduceFn.MAX;
+        };
+        if (fn == ReduceFn.MAX) throw a.error("netc's language has no max reduction (its IR has one)");
+        bind(a, 0, fn.mnemonic() + "(" + x.name() + ", axis=" + NetWriter.ints(ax) + ", keep_dims=" + keep + ")",
+                type(a, new Op.Reduce(fn, ax, keep), x.type()));
+    }
+
+    /** Slice with constant bounds along one axis, step 1: netc's slice. */
+    private void slice(NodeAttributes a) {
+        Var x = var(a, 0);
+        long[] starts = constant(a, 1).longs(), ends = constant(a, 2).longs();
+        long[] axes = a.node().getInputCount() > 3 && !a.node().getInput(3).isEmpty() ? constant(a, 3).longs() : new long[] {0};
+        if (a.node().getInputCount() > 4 && !a.node().getInput(4).isEmpty()
+                && java.util.Arrays.stream(constant(a, 4).longs()).anyMatch(step -> step != 1))
+            throw a.error("steps other than 1 are not supported");
+        if (starts == null || ends == null || axes == null || starts.length != 1 || ends.length != 1 || axes.length != 1)
+            throw a.error("only a slice along one axis with integer constant bounds is supported");
+        int axis = axis(a, (int) axes[0], x.type().rank());
+        int size = x.type().shape().size(axis);
+        int start = (int) Math.max(0, Math.min(size, starts[0] < 0 ? starts[0] + size : starts[0]));
+        int end = (int) Math.max(0, Math.min(size, ends[0] < 0 ? ends[0] + size : ends[0]));
+        bind(a, 0, "slice(" + x.name() + ", axis=" + axis + ", start=" + start + ", end=" + end + ")", type(a, new Op.Slice(axis, start, end), x.type()));
     }
 
     /** Reshape to a constant target: 0 copies the input's dimension, -1 is inferred; the batch must stay a dimension of its own. */
