@@ -8,6 +8,7 @@ It writes, next to itself, NAME.onnx, NAME_input.npy and NAME_output.npy for
   cnn            Conv-ReLU-MaxPool, Conv-ReLU, Flatten, Linear (the import test also trains it), opset 17
   resnet_bn      a residual CNN whose BatchNormalization nodes are kept, GlobalAveragePool head, opset 17
   resnet_folded  the same weights with batch norm folded into the convolutions (PyTorch's default export)
+  cnn_view       a CNN flattened with x.view(x.size(0), -1): Shape, Gather, Unsqueeze, Concat feeding Reshape
 Everything is seeded, so running it again gives the same files.
 """
 import os
@@ -44,6 +45,17 @@ class ResNet(nn.Module):
         h = torch.relu(self.bn(self.stem(x)))
         h = self.block(h)
         return self.fc(torch.flatten(self.pool(h), 1))
+
+
+class CnnView(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 3, 3, stride=2)
+        self.fc = nn.Linear(3 * 5 * 5, 2)
+
+    def forward(self, x):
+        h = torch.sigmoid(self.conv(x))
+        return self.fc(h.view(h.size(0), -1))
 
 
 def mlp():
@@ -90,3 +102,5 @@ if __name__ == "__main__":
     net = resnet()
     export("resnet_bn", net, (4, 1, 12, 12), 17, keep_batch_norm=True)
     export("resnet_folded", net, (4, 1, 12, 12), 17)
+    torch.manual_seed(3)
+    export("cnn_view", CnnView(), (3, 1, 12, 12), 14)

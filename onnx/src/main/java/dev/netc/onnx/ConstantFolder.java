@@ -12,6 +12,13 @@ import java.util.function.DoubleUnaryOperator;
  * so the .net source holds the result as one parameter.
  */
 final class ConstantFolder {
+    /**
+     * The batch size in an integer constant computed from a shape ({@code Shape(x)} of an input
+     * [batch, ...]): PyTorch's {@code x.view(x.size(0), -1)} exports Shape, Gather, Unsqueeze and
+     * Concat feeding a Reshape, which then reads this value as the batch symbol.
+     */
+    static final long BATCH = Long.MIN_VALUE;
+
     private ConstantFolder() {}
 
     /** The node's result, or null when it is not an op the folder computes. */
@@ -27,8 +34,60 @@ final class ConstantFolder {
             case "Sqrt" -> unary(a, in[0], name, Math::sqrt);
             case "Reciprocal" -> unary(a, in[0], name, x -> 1 / x);
             case "Neg" -> unary(a, in[0], name, x -> -x);
+            case "Gather" -> gather(a, in, name);
+            case "Unsqueeze", "Squeeze" -> squeeze(a, in, name);
+            case "Concat" -> concat(a, in, name);
+            case "Cast" -> {
+                long to = a.integer("to", 0);
+                boolean toInt = to == ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64_VALUE || to == ai.onnx.proto.OnnxMl.TensorProto.DataType.INT32_VALUE;
+                yield toInt == !in[0].isFloat() ? rename(in[0], name) : null;
+            }
             default -> null;
         };
+    }
+
+    /** The shape of a tensor as an int64 constant, the batch as {@link #BATCH}. */
+    static OnnxTensors.Constant shapeOf(String name, Shape s) {
+        long[] dims = s.dims().stream().mapToLong(d -> d instanceof dev.netc.ir.Dim.Known k ? k.size() : BATCH).toArray();
+        return new OnnxTensors.Constant(name, new int[] {dims.length}, null, dims);
+    }
+
+    /** Elements of a rank-1 integer constant picked by constant indices (along axis 0). */
+    private static OnnxTensors.Constant gather(NodeAttributes a, OnnxTensors.Constant[] in, String name) {
+        if (in[0].longs() == null || in[1].longs() == null || in[0].dims().length != 1 || a.integer("axis", 0) != 0) return null;
+        long[] data = in[0].longs(), idx = in[1].longs(), out = new long[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            long k = idx[i] < 0 ? idx[i] + data.length : idx[i];
+            if (k < 0 || k >= data.length) throw a.error("index " + idx[i] + " is out of range for " + data.length + " values");
+            out[i] = data[(int) k];
+        }
+        return new OnnxTensors.Constant(name, in[1].dims(), null, out);
+    }
+
+    /** Unsqueeze or Squeeze of an integer constant: the same values, other dimensions (axes from the input, or the attribute before opset 13). */
+    private static OnnxTensors.Constant squeeze(NodeAttributes a, OnnxTensors.Constant[] in, String name) {
+        if (in[0].longs() == null) return null;
+        java.util.List<Long> axes = in.length > 1 && in[1].longs() != null ? Arrays.stream(in[1].longs()).boxed().toList() : a.ints("axes", java.util.List.of());
+        java.util.List<Integer> dims = new java.util.ArrayList<>(Arrays.stream(in[0].dims()).boxed().toList());
+        if (a.node().getOpType().equals("Unsqueeze")) {
+            int rank = dims.size() + axes.size();
+            axes.stream().map(x -> (int) (x < 0 ? x + rank : x)).sorted().forEach(x -> dims.add(x, 1));
+        } else {
+            if (axes.isEmpty()) dims.removeIf(d -> d == 1);
+            else axes.stream().map(x -> (int) (x < 0 ? x + in[0].dims().length : x)).sorted(java.util.Comparator.reverseOrder())
+                    .forEach(x -> dims.remove((int) x));
+        }
+        return new OnnxTensors.Constant(name, dims.stream().mapToInt(Integer::intValue).toArray(), null, in[0].longs());
+    }
+
+    /** Rank-1 integer constants joined (a shape assembled from pieces). */
+    private static OnnxTensors.Constant concat(NodeAttributes a, OnnxTensors.Constant[] in, String name) {
+        java.util.List<Long> out = new java.util.ArrayList<>();
+        for (OnnxTensors.Constant c : in) {
+            if (c.longs() == null || c.dims().length != 1) return null;
+            for (long v : c.longs()) out.add(v);
+        }
+        return new OnnxTensors.Constant(name, new int[] {out.size()}, null, out.stream().mapToLong(Long::longValue).toArray());
     }
 
     private static OnnxTensors.Constant rename(OnnxTensors.Constant c, String name) {

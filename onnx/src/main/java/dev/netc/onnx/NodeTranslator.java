@@ -31,7 +31,8 @@ final class NodeTranslator {
     static final Set<String> SUPPORTED = Set.of("Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Max", "Min", "Relu", "Sigmoid",
             "Tanh", "Exp", "Log", "Sqrt", "Abs", "Erf", "Softplus", "Mish", "Neg", "LeakyRelu", "Elu", "Gelu", "HardSigmoid", "Softmax",
             "LogSoftmax", "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "BatchNormalization", "LayerNormalization", "Dropout",
-            "Identity", "Concat", "Transpose", "Constant", "ReduceMean", "ReduceSum", "ReduceMax", "Slice", "ArgMax", "Cast", "OneHot");
+            "Identity", "Concat", "Transpose", "Constant", "ReduceMean", "ReduceSum", "ReduceMax", "Slice", "ArgMax", "Cast", "OneHot",
+            "Shape", "Gather", "Unsqueeze", "Squeeze");
 
     private final NetWriter out;
     private final Map<String, Value> values;
@@ -116,6 +117,11 @@ final class NodeTranslator {
             }
             case "ReduceMean", "ReduceSum", "ReduceMax" -> reduce(a);
             case "Slice" -> slice(a);
+            case "Gather", "Unsqueeze", "Squeeze" -> throw a.error("supported on integer constants (shape arithmetic) only; this input is a computed tensor");
+            case "Shape" -> {
+                if (a.integer("start", 0) != 0 || a.has("end")) throw a.error("start and end attributes are not supported");
+                values.put(a.node().getOutput(0), new Const(ConstantFolder.shapeOf(a.node().getOutput(0), var(a, 0).type().shape())));
+            }
             case "ArgMax" -> {
                 Var x = var(a, 0);
                 int axis = axis(a, (int) a.integer("axis", 0), x.type().rank());
@@ -265,6 +271,7 @@ final class NodeTranslator {
         for (int i = 0; i < target.length; i++) {
             Dim d;
             if (target[i] == 0 && i < in.rank()) d = in.dim(i);
+            else if (target[i] == ConstantFolder.BATCH) d = Dim.sym(OnnxImporter.BATCH);
             else if (target[i] == -1 && inferred < 0) { inferred = i; dims.add(null); continue; }
             else if (target[i] > 0 && target[i] <= Integer.MAX_VALUE) d = Dim.of((int) target[i]);
             else throw a.error("target shape " + java.util.Arrays.toString(target) + " is not supported");

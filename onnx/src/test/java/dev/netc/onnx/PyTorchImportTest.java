@@ -48,6 +48,7 @@ class PyTorchImportTest {
             "cnn, 'activation=relu', 2, 'relu('",
             "resnet_bn, 'batch_norm(', 3, 'activation='",
             "resnet_folded, 'conv2d(', 3, 'batch_norm('",
+            "cnn_view, 'reshape(conv, [B, 75])', 1, 'param '",
     })
     void importMatchesPyTorch(String name, String layer, int count, String absent) throws Exception {
         OnnxImporter.Imported imported = importFixture(name);
