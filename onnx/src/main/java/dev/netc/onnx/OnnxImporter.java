@@ -82,11 +82,16 @@ public final class OnnxImporter {
             outputs.add(name);
         }
         out.statement("output " + String.join(", ", outputs));
+        String trainHint = "";
+        if (outputs.size() == 1 && values.get(g.getOutput(0).getName()) instanceof Var v && v.type().rank() == 2 && v.type().dtype().isFloat())
+            trainHint = "\n# To train or bench it (netc train, netc bench), add a train block, e.g. for class scores:\n"
+                    + "# train MODEL {\n#   input y: i32[B]\n#   loss = softmax_cross_entropy(" + outputs.getFirst() + ", y)\n"
+                    + "#   optimizer = adam(lr=0.001)\n#   batch = 32\n#   epochs = 1\n#   dataset = mnist\n# }\n";
         // the file's name says more than exporters' graph names ("torch_jit", "main_graph")
         String modelName = NetWriter.sanitize(fallbackName.isBlank() ? g.getName() : fallbackName);
         String header = "# Imported by netc import from " + label + " (" + describeProducer(model) + ", opset " + opset + ").\n"
                 + "# Weights: " + modelName + ".safetensors (netc predict/eval/train --weights).\n";
-        return new Imported(modelName, out.source(header, modelName), out.weights());
+        return new Imported(modelName, out.source(header, modelName) + trainHint.replace("MODEL", modelName), out.weights());
     }
 
     private static String describeProducer(OnnxMl.ModelProto m) {
