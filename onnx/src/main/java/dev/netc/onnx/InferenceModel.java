@@ -104,7 +104,7 @@ public record InferenceModel(Graph graph, GeneratedModel model, List<Node> input
         int batch = bindBatch(declared, shape);
         if (!dtypeFits || batch < 0)
             throw new InteropException("the input array is " + in.dtypeName() + Arrays.toString(shape) + " but model input '" + inputName
-                    + "' is " + input.type() + (batch == 0 ? " (the batch may not be empty)" : ""));
+                    + "' is " + input.type());
         Node outNode = graph.node(graph.outputs().get(output));
         Shape outShape = outNode.type().shape();
         boolean rowsSplit = declared.rank() > 0 && !declared.dim(0).isKnown() && outShape.rank() > 0 && !outShape.dim(0).isKnown()

@@ -23,6 +23,7 @@ import java.util.Map;
 public final class OnnxExporter {
     /** The opset written by default: LayerNormalization's first; read by ONNX Runtime, TensorRT and PyTorch 1.13+. */
     public static final int DEFAULT_OPSET = 17;
+    /** The opsets netc writes: from LayerNormalization's first to the newest ONNX Runtime 1.23 reads fully. */
     public static final int MIN_OPSET = 17, MAX_OPSET = 21;
     static final String PRODUCER = "netc";
 
