@@ -122,4 +122,42 @@ class InteropCommandsTest {
         assertEquals("1.23.2", peer.path("version").asText());
         assertUserError(netc("bench", example("spirals.net"), "--peer", "tensorrt"), "--peer tensorrt", "unknown peer");
     }
+
+    /** An imported model trains from its imported weights: netc train --weights. */
+    @Test
+    void importedModelTrainsFromItsWeights() throws Exception {
+        Path onnx = Path.of(System.getProperty("netc.projectRoot", "..")).resolve("onnx/src/test/resources/pytorch/mlp.onnx");
+        Run imported = netc("import", onnx.toString(), "-o", tmp.toString());
+        assertEquals(0, imported.exit(), imported.err());
+        StringBuilder csv = new StringBuilder();
+        SplittableRandom r = new SplittableRandom(2);
+        for (int i = 0; i < 64; i++) {
+            for (int j = 0; j < 20; j++) csv.append(String.format(java.util.Locale.ROOT, "%.4f,", r.nextDouble()));
+            csv.append(i % 5).append('\n');
+        }
+        Files.writeString(tmp.resolve("train.csv"), csv);
+        Path net = tmp.resolve("mlp.net");
+        Files.writeString(net, Files.readString(net) + """
+                train mlp {
+                  input y: i32[B]
+                  loss = softmax_cross_entropy(logits, y)
+                  optimizer = sgd(lr=1e-9)
+                  batch = 16
+                  dataset = csv(path="train.csv", header=false, classes=5)
+                }
+                """);
+        Path saved = tmp.resolve("trained.safetensors");
+        Run train = netc("train", net.toString(), "--weights", tmp.resolve("mlp.safetensors").toString(), "--steps", "2",
+                "--save", saved.toString(), "--no-progress");
+        assertEquals(0, train.exit(), train.err());
+        // at a learning rate of 1e-9 the saved parameters are the imported ones: training started from them
+        var start = dev.netc.runtime.checkpoint.Checkpoints.load(tmp.resolve("mlp.safetensors")).tensors();
+        var end = dev.netc.runtime.checkpoint.Checkpoints.load(saved).tensors();
+        for (var e : start.entrySet()) {
+            float[] a = e.getValue().values(), b = end.get(e.getKey()).values();
+            for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], 1e-6, e.getKey() + "[" + i + "]");
+        }
+        assertUserError(netc("train", net.toString(), "--weights", tmp.resolve("mlp.safetensors").toString(), "--resume", saved.toString()),
+                "--weights and --resume");
+    }
 }
