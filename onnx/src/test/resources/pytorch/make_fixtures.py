@@ -9,6 +9,7 @@ It writes, next to itself, NAME.onnx, NAME_input.npy and NAME_output.npy for
   resnet_bn      a residual CNN whose BatchNormalization nodes are kept, GlobalAveragePool head, opset 17
   resnet_folded  the same weights with batch norm folded into the convolutions (PyTorch's default export)
   cnn_view       a CNN flattened with x.view(x.size(0), -1): Shape, Gather, Unsqueeze, Concat feeding Reshape
+  stem           ResNet's stem (7x7/2 conv, batch norm, max pool 3x3/2 padded by 1), a GELU and a softmax head
 Everything is seeded, so running it again gives the same files.
 """
 import os
@@ -58,6 +59,22 @@ class CnnView(nn.Module):
         return self.fc(h.view(h.size(0), -1))
 
 
+class Stem(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        self.conv2 = nn.Conv2d(8, 16, 3, stride=2, padding=1)
+        self.pool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.maxpool(torch.relu(self.bn1(self.conv1(x))))
+        x = nn.functional.gelu(self.conv2(x))
+        return torch.softmax(self.fc(torch.flatten(self.pool(x), 1)), dim=1)
+
+
 def mlp():
     return nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 16), nn.Tanh(), nn.Linear(16, 5))
 
@@ -104,3 +121,9 @@ if __name__ == "__main__":
     export("resnet_folded", net, (4, 1, 12, 12), 17)
     torch.manual_seed(3)
     export("cnn_view", CnnView(), (3, 1, 12, 12), 14)
+    torch.manual_seed(4)
+    stem = Stem()
+    with torch.no_grad():
+        stem.bn1.running_mean.uniform_(-0.5, 0.5)
+        stem.bn1.running_var.uniform_(0.5, 2.0)
+    export("stem", stem, (2, 3, 16, 16), 17)

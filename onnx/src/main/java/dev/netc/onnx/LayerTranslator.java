@@ -133,10 +133,15 @@ final class LayerTranslator {
         Padding padding = padding(a, x, size, size, stride);
         if (!max && !padding.equals(Padding.NONE)) a.require("count_include_pad", 0, "netc's avg_pool divides by the cells inside the input");
         String pad = "";
-        if (!padding.equals(Padding.NONE)) {
-            if (!padding.equals(Padding.same(x.type().shape().size(2), x.type().shape().size(3), size, size, stride)))
-                throw a.error("padding " + padding + " is not supported for pooling (netc pools with no padding or 'same' padding)");
+        if (padding.equals(Padding.same(x.type().shape().size(2), x.type().shape().size(3), size, size, stride)) && !padding.equals(Padding.NONE))
             pad = ", padding=same";
+        else if (!padding.equals(Padding.NONE)) {
+            // netc's avg_pool pads only as 'same'; max_pool takes any padding smaller than its window
+            if (!max) throw a.error("padding " + padding + " is not supported for average pooling (netc pools with no padding or 'same' padding)");
+            if (Math.max(Math.max(padding.top(), padding.bottom()), Math.max(padding.left(), padding.right())) >= size)
+                throw a.error("padding " + padding + " is not smaller than the window " + size);
+            pad = padding.equals(Padding.uniform(padding.top())) ? ", padding=" + padding.top()
+                    : ", padding=[" + padding.top() + ", " + padding.bottom() + ", " + padding.left() + ", " + padding.right() + "]";
         }
         Op op = max ? new Op.MaxPool(size, stride, padding) : new Op.AvgPool(size, stride, padding);
         nodes.bind(a, 0, (max ? "max_pool(" : "avg_pool(") + x.name() + ", size=" + size + (stride == size ? "" : ", stride=" + stride) + pad + ")",

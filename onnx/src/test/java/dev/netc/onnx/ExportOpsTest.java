@@ -20,7 +20,8 @@ class ExportOpsTest {
               input x: f32[B, 2, 6, 6]
               a = avg_pool(x, size=2, stride=2, padding=same)
               m = max_pool(x, size=3, stride=2, padding=same)
-              c = concat([a, m], axis=1)
+              p = max_pool(x, size=3, stride=2, padding=1)
+              c = concat([a, m, p], axis=1)
               t = transpose(c, perm=[0, 2, 3, 1])
               s = slice(t, axis=3, start=1, end=4)
               r = reshape(s, [B, 27])

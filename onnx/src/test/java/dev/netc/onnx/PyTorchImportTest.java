@@ -49,6 +49,7 @@ class PyTorchImportTest {
             "resnet_bn, 'batch_norm(', 3, 'activation='",
             "resnet_folded, 'conv2d(', 3, 'batch_norm('",
             "cnn_view, 'reshape(conv, [B, 75])', 1, 'param '",
+            "stem, 'max_pool(conv1, size=3, stride=2, padding=1)', 1, 'batch_norm('",
     })
     void importMatchesPyTorch(String name, String layer, int count, String absent) throws Exception {
         OnnxImporter.Imported imported = importFixture(name);
