@@ -65,6 +65,12 @@ final class NodeTranslator {
                 activation = LAYER_ACTIVATIONS.get(next.getOpType());
         }
         String result = activation == null ? n.getOutput(0) : nodes.get(i + 1).getOutput(0);
+        int gelu = Patterns.gelu(nodes, i, values, uses, graphOutputs);
+        if (gelu > 0) {
+            Var x = var(a, 0);
+            bindValue(nodes.get(i + gelu).getOutput(0), "gelu", "gelu(" + x.name() + ")", x.type());
+            return gelu;
+        }
         if (n.getOpType().equals("Sigmoid") && i + 1 < nodes.size() && isSilu(n, nodes.get(i + 1))) {
             Var x = var(a, 0);
             bindValue(nodes.get(i + 1).getOutput(0), "silu", "silu(" + x.name() + ")", x.type());

@@ -69,7 +69,10 @@ public final class OnnxImporter {
         Set<String> graphOutputs = new HashSet<>();
         for (OnnxMl.ValueInfoProto o : g.getOutputList()) graphOutputs.add(o.getName());
         NodeTranslator translator = new NodeTranslator(out, values, uses, graphOutputs, opset);
-        List<OnnxMl.NodeProto> nodes = g.getNodeList();
+        // Constant nodes first (they read nothing), so that patterns see the runs of computing nodes exporters interleave them with
+        List<OnnxMl.NodeProto> constants = g.getNodeList().stream().filter(n -> n.getOpType().equals("Constant")).toList();
+        for (int i = 0; i < constants.size(); i++) translator.translate(constants, i);
+        List<OnnxMl.NodeProto> nodes = g.getNodeList().stream().filter(n -> !n.getOpType().equals("Constant")).toList();
         for (int i = 0; i < nodes.size(); i++) i += translator.translate(nodes, i);
         List<String> outputs = new ArrayList<>();
         for (OnnxMl.ValueInfoProto o : g.getOutputList()) {

@@ -49,7 +49,7 @@ class PyTorchImportTest {
             "resnet_bn, 'batch_norm(', 3, 'activation='",
             "resnet_folded, 'conv2d(', 3, 'batch_norm('",
             "cnn_view, 'reshape(conv, [B, 75])', 1, 'param '",
-            "stem, 'max_pool(conv1, size=3, stride=2, padding=1)', 1, 'batch_norm('",
+            "stem, 'max_pool(conv1, size=3, stride=2, padding=1)', 1, 'erf('",
     })
     void importMatchesPyTorch(String name, String layer, int count, String absent) throws Exception {
         OnnxImporter.Imported imported = importFixture(name);
@@ -71,6 +71,13 @@ class PyTorchImportTest {
         assertTrue(imported.weights().containsKey("block_bn2/moving_variance"), imported.weights().keySet().toString());
         assertTrue(imported.source().contains("batch_norm(block_conv2, momentum=0.9, epsilon=1.0e-5, name=\"block_bn2\")"), imported.source());
         assertTrue(imported.source().contains("relu_1 + block_bn2"), "the residual connection: " + imported.source());
+    }
+
+    @Test
+    void pyTorchsExactGeluReadsAsGelu() throws Exception {
+        String source = importFixture("stem").source();
+        assertTrue(source.contains("gelu_1 = gelu(conv2)"), source);
+        assertTrue(source.contains("conv1 = conv2d(x, filters=8, size=[7, 7], stride=2, padding=3, activation=relu, name=\"conv1\")"), source);
     }
 
     /** The imported CNN with a train block appended learns a synthetic task: its loss falls well below chance. */
