@@ -5,6 +5,7 @@ import dev.netc.compiler.Pipeline;
 import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.Graph;
 import dev.netc.ir.train.TrainSpec;
+import dev.netc.onnx.peer.OnnxRuntimeBench;
 import dev.netc.runtime.bench.BenchOptions;
 import dev.netc.runtime.bench.BenchReport;
 import dev.netc.runtime.bench.BenchResult;
@@ -47,6 +48,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--distributed", description = "Under mpirun: time each step's computation and gradient allreduce on every rank "
             + "(--batch per rank), then an allreduce sweep over payload sizes; rank 0 prints them.") boolean distributed;
     @Option(names = "--bucket-mb", paramLabel = "MiB", description = "With --distributed: gradient bucket size (default 4).") Double bucketMb;
+    @Option(names = "--peer", paramLabel = "NAME", description = "Also time inference of the model exported to ONNX in a peer"
+            + " runtime, in this process with the same threads: onnxruntime.") String peer;
 
     @Override public Integer call() {
         CheckedModel m = ModelLoader.load(file, model);
@@ -60,6 +63,8 @@ final class BenchCommand implements Callable<Integer> {
         if (warmup < 0) throw new CommandError("error: --warmup must be at least 0");
         if (distributed) return distributed(m, spec, n);
         if (bucketMb != null) throw new CommandError("error: --bucket-mb applies to --distributed runs only");
+        if (peer != null && !peer.equals(PeerBench.ONNXRUNTIME))
+            throw new CommandError("error: --peer " + peer + ": unknown peer (netc knows " + PeerBench.ONNXRUNTIME + ")");
         if (json != null)
             Outputs.check(List.of(new OutputFiles.Output("--json", json)), List.of(new OutputFiles.Input("the model source", file)));
         BenchResult result;
@@ -73,9 +78,15 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandError("error: " + MemoryBudget.outOfMemory(n));
         }
         System.out.print(BenchReport.table(result));
+        OnnxRuntimeBench.Result peerResult = peer == null ? null : PeerBench.onnxRuntime(m, n, warmup, steps, seed);
+        if (peerResult != null)
+            System.out.printf(java.util.Locale.ROOT, "%-22s %14.1f %14s %14.2f   (onnxruntime %s, %d threads; column 3: netc fused/onnxruntime)%n",
+                    "onnxruntime images/s", peerResult.inferImagesPerS(), "", result.fused().inferImagesPerS() / peerResult.inferImagesPerS(),
+                    peerResult.version(), peerResult.threads());
         if (json != null) {
             try {
-                BenchReport.writeJson(json, result);
+                if (peerResult == null) BenchReport.writeJson(json, result);
+                else Outputs.writeString(json, withPeer(BenchReport.json(result), peerResult));
             } catch (IOException e) {
                 throw new CommandError("error: cannot write " + json + ": " + IoErrors.describe(e, json));
             }
@@ -108,5 +119,17 @@ final class BenchCommand implements Callable<Integer> {
         group.close();
         group.communicator().close();
         return 0;
+    }
+
+    /** The bench JSON with {@code "peer": {"onnxruntime": {"infer_images_per_s": ..., "version": ..., "threads": ...}}}. */
+    private static String withPeer(String json, OnnxRuntimeBench.Result peer) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper()
+                .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+        com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(json);
+        com.fasterxml.jackson.databind.node.ObjectNode ort = root.putObject("peer").putObject(PeerBench.ONNXRUNTIME);
+        ort.put("infer_images_per_s", peer.inferImagesPerS());
+        ort.put("version", peer.version());
+        ort.put("threads", peer.threads());
+        return mapper.writeValueAsString(root) + "\n";
     }
 }

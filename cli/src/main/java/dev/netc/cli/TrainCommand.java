@@ -62,6 +62,8 @@ final class TrainCommand implements Callable<Integer> {
             + "atomically; a diverging run keeps the last good one.") Path save;
     @Option(names = "--resume", paramLabel = "FILE", description = "Continue the run a checkpoint was saved from; --epochs/--steps "
             + "count the whole run.") Path resume;
+    @Option(names = "--weights", paramLabel = "CKPT", description = "Start from these weights (a safetensors file: netc import, "
+            + "netc train --save) instead of the seeded initialisation; not with --resume.") Path weights;
     @Option(names = "--log-every", paramLabel = "N", description = "With --steps: steps between log lines (and checkpoints); "
             + "an error in epoch mode, which logs once per epoch.")
     Integer logEvery;
@@ -118,7 +120,10 @@ final class TrainCommand implements Callable<Integer> {
         checkBackend(backend);
         if (spec.dataset().isEmpty())
             throw new CommandError(file + ": error: the train block of '" + m.name() + "' names no dataset (add `dataset = ...`)");
+        if (weights != null && resume != null)
+            throw new CommandError("error: --weights and --resume both give the starting point; use one (--resume continues a run)");
         if (group.leader()) checkOutputs(spec);
+        Optional<Checkpoint> initial = Optional.ofNullable(weights).map(TrainCommand::loadCheckpoint);
         Optional<Checkpoint> from = Optional.ofNullable(resume).map(TrainCommand::loadCheckpoint);
         Optional<TrainingState> state = from.map(c -> guard(c::requireState));
         TrainOptions options = options(spec, state, m.name(), group).withSetting("backend", backend).withSetting("fusion", noFuse ? "off" : "on")
@@ -137,6 +142,7 @@ final class TrainCommand implements Callable<Integer> {
         try {
             GeneratedModel compiled = compileFor(backend, compilation, m.name(), group.size() > 1 ? Distributed.gpu() : 0);
             ParameterInitializer.initialize(compiled, graph, options.seed());
+            if (initial.isPresent()) Checkpoints.restore(initial.get(), compiled, graph, false);
             // ranks other than 0 print nothing (mpirun would interleave every rank's lines)
             Trainer.train(compiled, graph, spec, data, options, group.leader() ? System.out
                     : new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), group);
@@ -164,6 +170,7 @@ final class TrainCommand implements Callable<Integer> {
         List<OutputFiles.Input> inputs = new ArrayList<>();
         inputs.add(new OutputFiles.Input("the model source", file));
         if (resume != null) inputs.add(new OutputFiles.Input(RESUMED, resume));
+        if (weights != null) inputs.add(new OutputFiles.Input("the --weights file", weights));
         Path base = Optional.ofNullable(file.toAbsolutePath().getParent()).orElse(Path.of(""));
         for (Path p : DatasetRegistry.inputFiles(spec.dataset().orElseThrow(), Optional.ofNullable(dataDir), base))
             inputs.add(new OutputFiles.Input("the data file", p));
