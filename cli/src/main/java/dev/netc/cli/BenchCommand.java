@@ -5,6 +5,7 @@ import dev.netc.compiler.Pipeline;
 import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.Graph;
 import dev.netc.ir.train.TrainSpec;
+import dev.netc.onnx.peer.OnnxRuntimeBench;
 import dev.netc.runtime.bench.BenchOptions;
 import dev.netc.runtime.bench.BenchReport;
 import dev.netc.runtime.bench.BenchResult;
@@ -17,6 +18,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.netc.runtime.distributed.DataParallel;
+import dev.netc.runtime.distributed.DistributedBench;
+import dev.netc.runtime.distributed.DistributedUnavailableException;
+import dev.netc.runtime.io.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,8 +41,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Timed steps per build (default 20).") int steps;
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "10", description = "Untimed warm-up steps per build (default 10).") int warmup;
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0") long seed;
+    @Option(names = "--profile", description = "Then time the fused build kernel by kernel: time, FLOPs, bytes, GFLOP/s and GB/s"
+            + " of each kernel next to the machine's FMA peak and memory bandwidth.") boolean profile;
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON (nested: fused.train_images_per_s, ...).")
     Path json;
+    @Option(names = "--distributed", description = "Under mpirun: time each step's computation and gradient allreduce on every rank "
+            + "(--batch per rank), then an allreduce sweep over payload sizes; rank 0 prints them.") boolean distributed;
+    @Option(names = "--bucket-mb", paramLabel = "MiB", description = "With --distributed: gradient bucket size (default 4).") Double bucketMb;
+    @Option(names = "--peer", paramLabel = "NAME", description = "Also time inference of the model exported to ONNX in a peer"
+            + " runtime, in this process with the same threads: onnxruntime.") String peer;
 
     @Override public Integer call() {
         CheckedModel m = ModelLoader.load(file, model);
@@ -48,27 +61,75 @@ final class BenchCommand implements Callable<Integer> {
         if (n < 1) throw new CommandError("error: --batch must be at least 1");
         if (steps < 1) throw new CommandError("error: --steps must be at least 1");
         if (warmup < 0) throw new CommandError("error: --warmup must be at least 0");
+        if (distributed) return distributed(m, spec, n);
+        if (bucketMb != null) throw new CommandError("error: --bucket-mb applies to --distributed runs only");
+        if (peer != null && !peer.equals(PeerBench.ONNXRUNTIME))
+            throw new CommandError("error: --peer " + peer + ": unknown peer (netc knows " + PeerBench.ONNXRUNTIME + ")");
         if (json != null)
             Outputs.check(List.of(new OutputFiles.Output("--json", json)), List.of(new OutputFiles.Input("the model source", file)));
         BenchResult result;
         try {
             MemoryBudget.checkBench(Pipeline.compile(m, CompileOptions.training()),
                     Pipeline.compile(m, CompileOptions.training().fused(false)), n);
-            result = ModelBench.run(m.graph(), spec.optimizer(), m.name(), new BenchOptions(n, warmup, steps, seed));
+            result = ModelBench.run(m.graph(), spec.optimizer(), m.name(), new BenchOptions(n, warmup, steps, seed, profile));
         } catch (TrainingSetupException e) {
             throw new CommandError("error: " + e.getMessage());
         } catch (OutOfMemoryError e) {
             throw new CommandError("error: " + MemoryBudget.outOfMemory(n));
         }
         System.out.print(BenchReport.table(result));
+        OnnxRuntimeBench.Result peerResult = peer == null ? null : PeerBench.onnxRuntime(m, n, warmup, steps, seed);
+        if (peerResult != null)
+            System.out.printf(java.util.Locale.ROOT, "%-22s %14.1f %14s %14.2f   (onnxruntime %s, %d threads; column 3: netc fused/onnxruntime)%n",
+                    "onnxruntime images/s", peerResult.inferImagesPerS(), "", result.fused().inferImagesPerS() / peerResult.inferImagesPerS(),
+                    peerResult.version(), peerResult.threads());
         if (json != null) {
             try {
-                BenchReport.writeJson(json, result);
+                if (peerResult == null) BenchReport.writeJson(json, result);
+                else Outputs.writeString(json, withPeer(BenchReport.json(result), peerResult));
             } catch (IOException e) {
                 throw new CommandError("error: cannot write " + json + ": " + IoErrors.describe(e, json));
             }
             System.out.println("\nwrote " + json);
         }
         return 0;
+    }
+
+    /** {@code mpirun -np N netc bench FILE --distributed}: compute and allreduce per step, and the allreduce sweep. */
+    private int distributed(CheckedModel m, TrainSpec spec, int n) {
+        DataParallel group = Distributed.join("java", bucketMb == null ? DataParallel.DEFAULT_BUCKET_BYTES / (double) (1 << 20) : bucketMb);
+        try {
+            if (json != null && group.leader())
+                Outputs.check(List.of(new OutputFiles.Output("--json", json)), List.of(new OutputFiles.Input("the model source", file)));
+            DistributedBench.Result r = DistributedBench.run(m.graph(), spec.optimizer(), m.name(), new BenchOptions(n, warmup, steps, seed), group);
+            if (group.leader()) {
+                System.out.print(r.table());
+                if (json != null) {
+                    AtomicFiles.write(json, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(r));
+                    System.out.println("wrote " + json);
+                }
+            }
+        } catch (TrainingSetupException | DistributedUnavailableException e) {
+            throw Distributed.onRank(group.rank(), new CommandError("error: " + e.getMessage()));
+        } catch (CommandError e) {
+            throw Distributed.onRank(group.rank(), e);
+        } catch (IOException e) {
+            throw new CommandError("error: cannot write " + json + ": " + IoErrors.describe(e, json));
+        }
+        group.close();
+        group.communicator().close();
+        return 0;
+    }
+
+    /** The bench JSON with {@code "peer": {"onnxruntime": {"infer_images_per_s": ..., "version": ..., "threads": ...}}}. */
+    private static String withPeer(String json, OnnxRuntimeBench.Result peer) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper()
+                .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+        com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(json);
+        com.fasterxml.jackson.databind.node.ObjectNode ort = root.putObject("peer").putObject(PeerBench.ONNXRUNTIME);
+        ort.put("infer_images_per_s", peer.inferImagesPerS());
+        ort.put("version", peer.version());
+        ort.put("threads", peer.threads());
+        return mapper.writeValueAsString(root) + "\n";
     }
 }

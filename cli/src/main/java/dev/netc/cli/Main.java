@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "netc", mixinStandardHelpOptions = true, version = "netc 0.1.0", scope = CommandLine.ScopeType.INHERIT,
         description = "A compiler for neural networks written as .net files.",
         subcommands = {CheckCommand.class, SummaryCommand.class, IrCommand.class, GraphCommand.class,
-                CompileCommand.class, TrainCommand.class, FusionCommand.class, BenchCommand.class, EvalCommand.class, CommandLine.HelpCommand.class})
+                CompileCommand.class, TrainCommand.class, FusionCommand.class, BenchCommand.class, EvalCommand.class,
+                PredictCommand.class, ExportCommand.class, ImportCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int USER_ERROR = 2;
     public static final int INTERNAL_ERROR = 1;

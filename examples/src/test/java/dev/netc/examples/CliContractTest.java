@@ -33,14 +33,26 @@ class CliContractTest {
     void benchComparesFusedWithUnfusedAndWritesTheDocumentedJsonKeys() throws IOException {
         Path json = tmp.resolve("bench.json");
         Examples.Run run = Examples.netc("bench", ex("spirals.net"), "--batch", "32", "--steps", "3", "--warmup", "1",
-                "--json", json.toString());
+                "--profile", "--json", json.toString());
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("fused/unfused"), run.out());
+        assertTrue(run.out().contains("profile of the fused build"), run.out());
         String text = Files.readString(json);
+        for (String key : List.of("fma_peak_gflops", "mem_gbps", "step_ms")) {
+            var m = java.util.regex.Pattern.compile("\"" + key + "\"\\s*:\\s*([0-9.eE+]+)").matcher(text);
+            assertTrue(m.find(), key + " in " + text);
+            assertTrue(Double.parseDouble(m.group(1)) > 0, key + " = " + m.group(1));
+        }
+        // the profile names every kernel of the fused plan that runs code, and the update
+        Examples.Run fusion = Examples.netc("fusion", ex("spirals.net"), "--batch", "32");
+        for (String line : fusion.out().lines().filter(l -> l.startsWith("kernel ") && !l.contains("_reshape ")).toList())
+            assertTrue(text.contains("\"kernel\" : \"" + line.split("\\s+")[1] + "\""), line + " missing from " + text);
+        assertTrue(text.contains("\"kernel\" : \"update\""), text);
         for (String variant : List.of("fused", "unfused")) {
             int at = text.indexOf("\"" + variant + "\"");
             assertTrue(at >= 0, text);
-            for (String key : List.of("train_images_per_s", "infer_images_per_s", "peak_bytes")) {
+            for (String key : List.of("train_images_per_s", "infer_images_per_s", "peak_bytes", "train_gflops", "flops_per_image",
+                    "bytes_per_step", "cuda_launches_per_step")) {
                 var m = java.util.regex.Pattern.compile("\"" + key + "\"\\s*:\\s*([0-9.eE+]+)").matcher(text);
                 assertTrue(m.find(at), variant + "." + key + " in " + text);
                 assertTrue(Double.parseDouble(m.group(1)) > 0, variant + "." + key + " = " + m.group(1));

@@ -87,7 +87,10 @@ final class Layers {
         Value.Tensor x = a.tensor("x");
         int size = a.positiveInt("size", 2);
         int stride = a.positiveInt("stride", size);
-        Padding padding = Builtins.padding(a, x.type().shape(), Dim.of(size), Dim.of(size), stride, false);
+        Padding padding = Builtins.padding(a, x.type().shape(), Dim.of(size), Dim.of(size), stride, true);
+        // explicit padding as PyTorch and ONNX pool (ResNet's 3x3/2 pad 1); a window wholly in the padding would have no maximum
+        if (Math.max(Math.max(padding.top(), padding.bottom()), Math.max(padding.left(), padding.right())) >= size)
+            throw a.error("padding", "max_pool: padding " + padding + " must be smaller than the window size " + size);
         String layer = layerName(f, a, "max_pooling2d");
         Value.Tensor out = e.add(new Op.MaxPool(size, stride, padding), name, a.span(), x);
         e.row(layer, "MaxPooling2D", out.type().shape(), 0, 0);

@@ -36,4 +36,11 @@ public interface GeneratedModel {
 
     /** Optimizer state buffers by name ("adam_m/dense/kernel", ...), for checkpoints. */
     java.util.Map<String, float[]> optimizerState();
+
+    /**
+     * Times every kernel of the following passes into {@code timer} (null: stop timing). Returns
+     * false when this model cannot time its kernels (a model split over several classes), true
+     * when it will.
+     */
+    default boolean timeKernels(KernelTimer timer) { return false; }
 }

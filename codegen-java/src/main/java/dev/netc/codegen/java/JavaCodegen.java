@@ -158,15 +158,18 @@ public final class JavaCodegen {
         type.addMethod(bufferLookup("intBuffer", INTS, DType.I32, "i32"));
         for (Pass pass : Pass.values()) {
             MethodSpec.Builder m = passHeader(pass);
+            List<KernelTiming.Call> calls = new ArrayList<>();
             for (Kernel.Phase phase : pass.phases) {
                 for (Kernel k : plan.kernels(phase)) {
                     if (kernels.isAlias(k)) m.addCode(aliasComment(k));
-                    else m.addStatement("$L()", k.name());
+                    else calls.add(new KernelTiming.Call(plan.kernels().indexOf(k), k.name()));
                 }
             }
-            type.addMethod(m.build());
+            type.addMethod(m.addCode(KernelTiming.calls(calls)).build());
         }
-        type.addMethod(update(opt, updateCode));
+        type.addField(KernelTiming.field());
+        type.addMethod(KernelTiming.setter());
+        type.addMethod(update(opt, updateCode == null ? null : KernelTiming.update(updateCode)));
         type.addMethod(setSeed());
         type.addMethod(optimizerStateGetter());
         type.addMethod(requireBatch());

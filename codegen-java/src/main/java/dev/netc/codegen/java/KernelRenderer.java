@@ -102,6 +102,11 @@ final class KernelRenderer {
     /** The library call for the head and the first two of more epilogue nodes, when it has one. */
     private java.util.Optional<CodeBlock> libraryPrefix(Node head, List<Integer> epilogue, String rootField) {
         if (epilogue.size() <= 2 || buffers.hasField(head.id())) return java.util.Optional.empty();
+        // the rest of the epilogue may read only the second node's value: the head's and the first
+        // node's stay inside the library call (a * sigmoid(a) reads a again: no split)
+        for (int id : epilogue.subList(2, epilogue.size()))
+            for (int in : graph.node(id).inputs())
+                if ((in == head.id() || in == epilogue.getFirst()) && !buffers.hasField(in)) return java.util.Optional.empty();
         // the library writes the second node's value where the rest of the epilogue reads it: its own
         // buffer when another kernel reads it too, else the kernel's root buffer
         int second = epilogue.get(1);

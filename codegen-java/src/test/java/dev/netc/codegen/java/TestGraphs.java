@@ -168,7 +168,11 @@ final class TestGraphs {
         h = un(b, UnaryFn.SIGMOID, bin(b, BinaryFn.ADD, bias, h));
         int e = un(b, UnaryFn.NEG, un(b, UnaryFn.EXP, b.add(new Op.MatMul(false, false), null, x, u)));
         b.output("h", h);
-        int y = bin(b, BinaryFn.MUL, h, e);
+        // a * sigmoid(a) after a matmul and bias: the epilogue reads the pre-activation twice
+        int a = bin(b, BinaryFn.ADD, bias, b.add(new Op.MatMul(false, true), null, x, w));
+        int silu = bin(b, BinaryFn.MUL, a, un(b, UnaryFn.SIGMOID, a));
+        b.output("silu", silu);
+        int y = bin(b, BinaryFn.MUL, bin(b, BinaryFn.ADD, h, silu), e);
         b.output("y", y);
         b.output("loss", b.add(new Op.Reduce(ReduceFn.SUM, List.of(0, 1), false), "loss", y));
         return b.build();

@@ -72,15 +72,15 @@ public final class FuseOps {
         for (Node n : g.nodes()) {
             if (n.isLeaf() || phase[n.id()] == null) continue;
             Open group = new Open();
-            boolean headed = takesEpilogue(n);
+            boolean headed = takesEpilogue(g, n);
             if (perElement(n)) {
                 for (int p : n.inputs().stream().distinct().toList()) {
                     Node operand = g.node(p);
                     // a reshape is a view of its operand's buffer: no pass to fuse away, no candidate
-                    if (operand.isLeaf() || operand.op() instanceof Op.Reshape) continue;
+                    if (operand.isLeaf() || operand.op() instanceof Op.Reshape || group.owned().contains(p)) continue;
                     String why = open[p] == null ? "operand " + operand.label() + " (" + operand.op().mnemonic()
                             + ") is computed inside another kernel"
-                            : rejection(g, operand, n, users, phase, headed && hasHead(g, open[p]), open[p].owned());
+                            : rejection(g, operand, n, users, phase, headed && hasHead(g, open[p]), open[p]);
                     int size = group.size() + (open[p] == null ? 0 : open[p].size()) + 1;
                     if (why == null && size > MAX_KERNEL_NODES)
                         why = "operand " + operand.label() + " (" + operand.op().mnemonic() + ") would make a kernel of "
@@ -114,10 +114,11 @@ public final class FuseOps {
                         open[p] = null;
                     }
                 }
+                rowOpPrologue(g, n, group, open, users, phase, rejected);
             }
             group.nodes().add(n.id());
             // the head runs first, then the epilogue in id order
-            group.nodes().sort(Comparator.comparing((Integer id) -> !takesEpilogue(g.node(id))).thenComparing(id -> id));
+            group.nodes().sort(Comparator.comparing((Integer id) -> !takesEpilogue(g, g.node(id))).thenComparing(id -> id));
             group.prologue().sort(Comparator.naturalOrder());
             group.recomputed().sort(Comparator.naturalOrder());
             open[n.id()] = group;
@@ -151,26 +152,89 @@ public final class FuseOps {
     }
 
     private static String rejection(Graph g, Node operand, Node n, List<List<Integer>> users,
-                                    Kernel.Phase[] phase, boolean twoHeads, List<Integer> group) {
+                                    Kernel.Phase[] phase, boolean twoHeads, Open open) {
+        List<Integer> group = open.owned();
         String what = "operand " + operand.label() + " (" + operand.op().mnemonic() + ")";
-        if (!perElement(operand) && !takesEpilogue(operand))
+        if (!perElement(operand) && !takesEpilogue(g, operand))
             return what + " is " + operand.op().pattern() + ", which takes no elementwise epilogue";
         int earlier = earlierReader(group, n, users);
         if (earlier >= 0)
             return what + " is also read by " + g.node(earlier).label() + " (" + g.node(earlier).op().mnemonic()
                     + "), which runs before this node could: it keeps its own kernel";
-        if (!operand.type().equals(n.type()))
+        if (!operand.type().equals(n.type()) && !secondPass(g, n, open))
             return what + " has type " + operand.type() + " but the result has " + n.type();
         if (phase[operand.id()] != phase[n.id()]) return what + " runs in another phase";
         if (twoHeads) return what + " would put a second anchor or reduction into the kernel";
         return null;
     }
 
+    /**
+     * A softmax or log-softmax along the last axis that the reduction's prologue reads, over the same
+     * rows the reduction reduces, runs first in the same parallel iteration: the row it writes is still
+     * in cache when the reduction reads it (cross-entropy: log_softmax, then sum of one_hot * log_p,
+     * one kernel). The row op always stores its result (the reduction's loop reads it from there).
+     */
+    private static void rowOpPrologue(Graph g, Node n, Open group, Open[] open, List<List<Integer>> users,
+                                      Kernel.Phase[] phase, List<FusionDecision> rejected) {
+        dev.netc.ir.Shape x = g.node(n.input(0)).type().shape();
+        if (!reducesOnlyLastAxis(g, n)) return;
+        List<Integer> readers = group.prologue().isEmpty() ? List.of(n.id()) : group.prologue();
+        for (int member : readers)
+            for (int q : loadedOperands(g.node(member))) {
+                Node row = g.node(q);
+                boolean rowOp = row.op() instanceof Op.Softmax s && s.axis() == x.rank() - 1
+                        || row.op() instanceof Op.LogSoftmax l && l.axis() == x.rank() - 1;
+                if (!rowOp || open[q] == null || open[q].size() != 1 || phase[q] != phase[n.id()]
+                        || !row.type().shape().equals(x)) continue;
+                List<Integer> owned = group.owned();
+                if (!users.get(q).stream().filter(u -> u < n.id()).allMatch(owned::contains)) continue;
+                group.prologue().addFirst(q);
+                open[q] = null;
+                // a prologue node's earlier refusal to take the row op as its operand is moot now
+                String refused = "operand " + row.label() + " (";
+                rejected.removeIf(d -> owned.contains(d.node()) && d.reason().startsWith(refused));
+                return;
+            }
+    }
+
+    /** True when reduction n reduces exactly its operand's last axis (rows of a softmax along it). */
+    private static boolean reducesOnlyLastAxis(Graph g, Node n) {
+        dev.netc.ir.Shape x = g.node(n.input(0)).type().shape();
+        dev.netc.ir.Shape reduced = reducedShape(g, n);
+        if (reduced == null || x.dim(x.rank() - 1).isOne()) return false;
+        for (int a = 0; a < x.rank(); a++)
+            if (x.dim(a).equals(reduced.dim(a)) == (a == x.rank() - 1)) return false;
+        return true;
+    }
+
+    /** The operand shape with the reduced axes set to 1, or null for anything but a sum, mean or max. */
+    private static dev.netc.ir.Shape reducedShape(Graph g, Node n) {
+        dev.netc.ir.Shape x = g.node(n.input(0)).type().shape();
+        return switch (n.op()) {
+            case Op.Reduce r -> x.withUnitAxes(r.axes());
+            case Op.SumTo s -> s.target().padToRank(x.rank());
+            default -> null;
+        };
+    }
+
+    /**
+     * True when elementwise n can run as a second pass over the rows of the reduction heading
+     * {@code group}: n has the reduction's operand shape and reads its result broadcast along the
+     * reduced (trailing) axes, e.g. the softmax gradient {@code g - exp(log_p) * sum(g, keep_dims)}.
+     */
+    private static boolean secondPass(Graph g, Node n, Open group) {
+        Node head = g.node(group.nodes().getFirst());
+        if (!isPlainReduction(head) || !reducesTrailingAxes(g, head)) return false;
+        dev.netc.ir.Shape x = g.node(head.input(0)).type().shape();
+        return n.type().shape().equals(x) && head.type().shape().rank() == x.rank()
+                && n.type().dtype() == head.type().dtype();
+    }
+
     /** Why reduction n cannot read its operand's group as a prologue, or null when it can. */
     private static String prologueRejection(Graph g, Node operand, Node n, List<List<Integer>> users,
                                             Kernel.Phase[] phase, Open group) {
         String what = "operand " + operand.label() + " (" + operand.op().mnemonic() + ")";
-        if (hasHead(g, group) || !group.prologue().isEmpty())
+        if (hasHead(g, group) || !group.prologue().isEmpty() || !group.nodes().stream().allMatch(id -> perElement(g.node(id))))
             return what + " is computed by a kernel with an anchor or a reduction, which cannot run inside this reduction's loop";
         if (phase[operand.id()] != phase[n.id()]) return what + " runs in another phase";
         int earlier = earlierReader(group.owned(), n, users);
@@ -218,7 +282,7 @@ public final class FuseOps {
     }
 
     private static boolean hasHead(Graph g, Open group) {
-        return group.nodes().stream().anyMatch(id -> takesEpilogue(g.node(id)));
+        return group.nodes().stream().anyMatch(id -> takesEpilogue(g, g.node(id)));
     }
 
     /** Ops evaluated per element inside a loop (elementwise ops and one-hot). */
@@ -238,11 +302,7 @@ public final class FuseOps {
      */
     static boolean reducesTrailingAxes(Graph g, Node n) {
         dev.netc.ir.Shape x = g.node(n.input(0)).type().shape();
-        dev.netc.ir.Shape reduced = switch (n.op()) {
-            case Op.Reduce r -> x.withUnitAxes(r.axes());
-            case Op.SumTo s -> s.target().padToRank(x.rank());
-            default -> null;
-        };
+        dev.netc.ir.Shape reduced = reducedShape(g, n);
         if (reduced == null) return false;
         boolean seenReduced = false, seenKept = false;
         for (int a = 0; a < x.rank(); a++) {
@@ -252,11 +312,17 @@ public final class FuseOps {
             seenReduced |= !kept;
             seenKept |= kept;
         }
-        return seenKept; // a reduction to one value would run as one serial loop
+        return seenKept && seenReduced; // a reduction to one value would run as one serial loop
     }
 
-    /** An op that takes an elementwise epilogue: an anchor, or a plain reduction (applied once per output). */
-    static boolean takesEpilogue(Node n) { return isAnchor(n) || isPlainReduction(n); }
+    /**
+     * An op that takes an elementwise epilogue: an anchor, or a plain reduction over trailing axes
+     * (applied once per output). A reduction over leading axes (batch-norm statistics, a bias
+     * gradient) keeps its blocked pass, whose order the unfused plan shares, and no epilogue.
+     */
+    static boolean takesEpilogue(Graph g, Node n) {
+        return isAnchor(n) || isPlainReduction(n) && reducesTrailingAxes(g, n);
+    }
 
     static boolean isAnchor(Node n) { return n.op().pattern() == OpPattern.OUT_ELEMWISE_FUSABLE; }
 }

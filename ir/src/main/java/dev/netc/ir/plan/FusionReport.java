@@ -38,7 +38,8 @@ public final class FusionReport {
             sb.append(String.format(Locale.ROOT, "kernel %-34s %-8s read %10s  write %10s%n", k.name(),
                     k.phase().name().toLowerCase(Locale.ROOT), bytes(t.bytesRead()), bytes(t.bytesWritten())));
             for (int id : k.recomputed())
-                sb.append("  ~ ").append(IrPrinter.line(g.node(id))).append("   (recomputed from its operands, not loaded)\n");
+                sb.append("  ~ ").append(IrPrinter.line(g.node(id))).append("   (recomputed from its operands instead of loaded: ")
+                        .append(bytes(recomputationSaves(g, id, batch))).append(" less to read)\n");
             for (int id : k.prologue())
                 sb.append("  > ").append(IrPrinter.line(g.node(id))).append("   (prologue: evaluated inside the reduction's loop)\n");
             for (int id : k.nodes()) sb.append("    ").append(IrPrinter.line(g.node(id))).append('\n');
@@ -61,6 +62,14 @@ public final class FusionReport {
                 batch, bytes(m.peakBytes()), bytes(m.leafBytes()), bytes(m.arenaBytes()), m.buffers().size(),
                 m.slots().size(), bytes(m.peakBytesWithoutReuse()), bytes(m.leafBytes() + m.peakLiveBytes())));
         return sb.toString();
+    }
+
+    /** Bytes a recomputation saves against loading the value: its size less what it loads instead. */
+    private static long recomputationSaves(Graph g, int id, int batch) {
+        long loads = 0;
+        for (int in : FuseOps.loadedOperands(g.node(id)))
+            if (!(g.node(in).op() instanceof dev.netc.ir.Op.Constant)) loads += Traffic.bytes(g.node(in), batch);
+        return Traffic.bytes(g.node(id), batch) - loads;
     }
 
     /** "812 B", "3.1 KiB", "12.25 MiB". */

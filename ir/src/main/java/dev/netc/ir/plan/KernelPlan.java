@@ -34,6 +34,8 @@ public record KernelPlan(Graph graph, List<Kernel> kernels) {
         for (Kernel k : kernels) {
             needs[k.root()] = true;
             for (int s : k.siblings()) needs[s] = true;
+            // a row op in a reduction's prologue (a softmax) writes its row, which the reduction then reads
+            for (int p : k.prologue()) if (!BufferRole.inlinesOperands(graph.node(p))) needs[p] = true;
         }
         for (int id : graph.outputs().values()) if (kernelOf[id] >= 0) needs[id] = true;
         for (Node n : graph.nodes()) {

@@ -44,18 +44,43 @@ class ReductionFusionTest {
         Graph graph = g.build();
         FusionResult r = FuseOps.analyze(graph);
         Kernel rows = kernelOf(r.plan(), sum);
-        assertEquals(List.of(hot, prod), rows.prologue(), r.plan().toString());
+        // the log-softmax of each row runs first in the same iteration, then the sum reads that row
+        assertEquals(List.of(logp, hot, prod), rows.prologue(), r.plan().toString());
         assertEquals(List.of(sum, neg), rows.nodes(), r.plan().toString());
         boolean[] stored = r.plan().materialized();
         assertFalse(stored[hot] || stored[prod] || stored[sum], "the product and the row sums stay in the loop");
+        assertTrue(stored[logp], "a softmax row is written where the sum then reads it");
         assertTrue(stored[neg], "the per-example loss is read by the mean");
         // the mean over the batch reduces everything to one value: no prologue (it would be one serial loop)
         assertTrue(kernelOf(r.plan(), loss).prologue().isEmpty());
-        assertEquals(3, r.plan().kernels().size(), r.plan().toString()); // log_softmax, the rows, the mean
-        // the rows kernel reads z's log-probabilities and y, and writes B floats
+        assertEquals(2, r.plan().kernels().size(), r.plan().toString()); // the rows, the mean
+        assertTrue(r.rejected().stream().noneMatch(d -> d.node() == prod), "no stale refusal: " + r.rejected());
+        // the rows kernel reads z and y, and writes the log-probabilities and B losses
         Traffic.KernelTraffic t = Traffic.of(r.plan(), 8).get(r.plan().kernelIndexByNode()[sum]);
         assertEquals(8 * 10 * 4 + 8 * 4, t.bytesRead());
-        assertEquals(8 * 4, t.bytesWritten());
+        assertEquals(8 * 10 * 4 + 8 * 4, t.bytesWritten());
+    }
+
+    /** The softmax gradient g - exp(log_p) * sum(g): the sum, then a second pass over the same row. */
+    @Test
+    void theSoftmaxGradientIsOneKernelWithASecondPassOverEachRow() throws Exception {
+        GraphBuilder g = new GraphBuilder();
+        int z = g.input("z", f32(B, Dim.of(10)));
+        int dz = g.input("dz", f32(B, Dim.of(10)));
+        int logp = g.add(new Op.LogSoftmax(1), "logp", z);
+        int scaled = g.add(new Op.Unary(UnaryFn.NEG), null, dz);
+        int sum = g.add(new Op.Reduce(ReduceFn.SUM, List.of(1), true), null, scaled);
+        int e = g.add(new Op.Unary(UnaryFn.EXP), null, logp);
+        int m = g.add(new Op.Binary(BinaryFn.MUL), null, e, sum);
+        int d = g.add(new Op.Binary(BinaryFn.SUB), "d", scaled, m);
+        g.output("logp", logp);
+        g.output("d", d);
+        FusionResult r = FuseOps.analyze(g.build());
+        Kernel k = kernelOf(r.plan(), sum);
+        assertEquals(List.of(scaled), k.prologue(), r.plan().toString());
+        assertEquals(List.of(sum, e, m, d), k.nodes(), r.plan().toString());
+        assertFalse(r.plan().materialized()[scaled] || r.plan().materialized()[sum], "both stay inside the kernel");
+        assertEquals(2, r.plan().kernels().size(), r.plan().toString());
     }
 
     @Test
@@ -94,19 +119,24 @@ class ReductionFusionTest {
         assertEquals(8 * 5 * 4, Traffic.of(r.plan(), 8).get(r.plan().kernelIndexByNode()[dRelu]).bytesRead());
     }
 
-    /** exp(x) of an input x: evaluating it again reads x, no more bytes than loading exp(x) would. */
+    /**
+     * exp(x) of an input x, read by a matmul and, after it, by a multiply: evaluating it again reads
+     * x, no more bytes than loading exp(x) would, so the multiply recomputes it.
+     */
     @Test
-    void aFunctionOfAnInputIsRecomputedRatherThanStored() throws Exception {
+    void aFunctionOfAnInputIsRecomputedWhereItIsReadAgain() throws Exception {
         GraphBuilder g = new GraphBuilder();
         int x = g.input("x", f32(B, Dim.of(3)));
+        int w = g.parameter("w", TensorType.f32(3, 3), new Init.Ones(), true);
         int e = g.add(new Op.Unary(UnaryFn.EXP), null, x);
-        int s = g.add(new Op.Reduce(ReduceFn.SUM, List.of(1), true), null, e);
-        int scaled = g.add(new Op.Binary(BinaryFn.DIV), "out", e, s);   // reads e after the sum
-        g.output("out", scaled);
+        int h = g.add(new Op.MatMul(false, false), null, e, w);
+        int d = g.add(new Op.Binary(BinaryFn.MUL), "d", e, h);
+        g.output("d", d);
         FusionResult r = FuseOps.analyze(g.build());
-        assertEquals(List.of(e), kernelOf(r.plan(), s).prologue(), r.plan().toString());
-        assertEquals(List.of(e), kernelOf(r.plan(), scaled).recomputed(), r.plan().toString());
-        assertFalse(r.plan().materialized()[e]);
+        Kernel k = kernelOf(r.plan(), d);
+        assertEquals(List.of(h, d), k.nodes(), r.plan().toString());
+        assertEquals(List.of(e), k.recomputed(), r.plan().toString());
+        assertTrue(r.plan().materialized()[e], "the matmul still reads exp(x) from its buffer");
     }
 
     /** A value computed from another kernel's values is loaded: recomputing it would read those. */

@@ -17,8 +17,8 @@ import java.util.Map;
  * paths into it:
  * <pre>
  * {"model": "mnist_cnn", "batch": 50, "warmup_steps": 5, "steps": 20,
- *  "fused":   {"train_images_per_s": 812.4, "infer_images_per_s": 2510.0, "peak_bytes": 61234567, "kernels": 31},
- *  "unfused": {"train_images_per_s": 640.2, "infer_images_per_s": 1890.5, "peak_bytes": 71234567, "kernels": 46},
+ *  "fused":   {"train_images_per_s": 812.4, "infer_images_per_s": 2510.0, "peak_bytes": 61234567, "kernels": 31, "bytes_per_step": 91000000, "cuda_launches_per_step": 33, ...},
+ *  "unfused": {"train_images_per_s": 640.2, "infer_images_per_s": 1890.5, "peak_bytes": 71234567, "kernels": 46, ...},
  *  "ratio":   {"train": 1.27, "infer": 1.33, "peak_bytes": 0.86}}
  * </pre>
  */
@@ -33,12 +33,23 @@ public final class BenchReport {
                 r.model(), r.options().batch(), r.options().warmup(), r.options().steps(), Runtime.getRuntime().availableProcessors()));
         sb.append(String.format(Locale.ROOT, "%-22s %14s %14s %14s%n", "", "fused", "unfused", "fused/unfused"));
         sb.append(String.format(Locale.ROOT, "%-22s %14d %14d %14.2f%n", "kernels", f.kernels(), u.kernels(), (double) f.kernels() / u.kernels()));
+        sb.append(String.format(Locale.ROOT, "%-22s %14s %14s %14.2f%n", "bytes per train step", FusionReport.bytes(f.bytesPerStep()),
+                FusionReport.bytes(u.bytesPerStep()), (double) f.bytesPerStep() / u.bytesPerStep()));
+        sb.append(String.format(Locale.ROOT, "%-22s %14d %14d %14.2f%n", "CUDA launches/step", f.cudaLaunches(), u.cudaLaunches(),
+                (double) f.cudaLaunches() / u.cudaLaunches()));
         sb.append(String.format(Locale.ROOT, "%-22s %14.1f %14.1f %14.2f%n", "train images/s", f.trainImagesPerS(), u.trainImagesPerS(), r.trainRatio()));
         sb.append(String.format(Locale.ROOT, "%-22s %14.1f %14.1f %14.2f%n", "inference images/s", f.inferImagesPerS(), u.inferImagesPerS(), r.inferRatio()));
         sb.append(String.format(Locale.ROOT, "%-22s %14s %14s %14.2f%n", "peak memory", FusionReport.bytes(f.peakBytes()),
                 FusionReport.bytes(u.peakBytes()), r.peakRatio()));
+        sb.append(String.format(Locale.ROOT, "%-22s %14.1f %14.1f %14.2f%n", "train GFLOP/s", r.trainGflops(f), r.trainGflops(u),
+                r.trainGflops(f) / r.trainGflops(u)));
         sb.append(String.format(Locale.ROOT, "%-22s %14.6f %14.6f%n", "first loss", f.firstLoss(), u.firstLoss()));
         sb.append(String.format(Locale.ROOT, "%-22s %14.6f %14.6f%n", "last loss", f.lastLoss(), u.lastLoss()));
+        sb.append(String.format(Locale.ROOT, "%nmachine: FMA peak %.0f GFLOP/s, memory read %.1f GB/s (measured now, %d threads);"
+                        + " fused training runs %.1f MFLOP per example at %.0f%% of the FMA peak%n",
+                r.machine().fmaGflops(), r.machine().memGbps(), Runtime.getRuntime().availableProcessors(),
+                r.flopsPerImage(f) / 1e6, 100 * r.trainGflops(f) / r.machine().fmaGflops()));
+        if (r.profile() != null) sb.append('\n').append(ProfileReport.table(r.profile(), r.machine()));
         return sb.toString();
     }
 
@@ -49,13 +60,19 @@ public final class BenchReport {
         root.put("batch", r.options().batch());
         root.put("warmup_steps", r.options().warmup());
         root.put("steps", r.options().steps());
-        root.put("fused", variant(r.fused()));
-        root.put("unfused", variant(r.unfused()));
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("fma_peak_gflops", finite(r.machine().fmaGflops()));
+        machine.put("mem_gbps", finite(r.machine().memGbps()));
+        machine.put("threads", Runtime.getRuntime().availableProcessors());
+        root.put("machine", machine);
+        root.put("fused", variant(r, r.fused()));
+        root.put("unfused", variant(r, r.unfused()));
         Map<String, Object> ratio = new LinkedHashMap<>();
         ratio.put("train", finite(r.trainRatio()));
         ratio.put("infer", finite(r.inferRatio()));
         ratio.put("peak_bytes", finite(r.peakRatio()));
         root.put("ratio", ratio);
+        if (r.profile() != null) root.put("profile", ProfileReport.json(r.profile()));
         try {
             return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root) + "\n";
         } catch (IOException e) {
@@ -68,17 +85,21 @@ public final class BenchReport {
         AtomicFiles.write(target, json(r).getBytes(StandardCharsets.UTF_8));
     }
 
-    private static Map<String, Object> variant(BenchResult.Variant v) {
+    private static Map<String, Object> variant(BenchResult r, BenchResult.Variant v) {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("train_gflops", finite(r.trainGflops(v)));
+        m.put("flops_per_image", finite(r.flopsPerImage(v)));
         m.put("train_images_per_s", finite(v.trainImagesPerS()));
         m.put("infer_images_per_s", finite(v.inferImagesPerS()));
         m.put("peak_bytes", v.peakBytes());
         m.put("kernels", v.kernels());
+        m.put("bytes_per_step", v.bytesPerStep());
+        m.put("cuda_launches_per_step", v.cudaLaunches());
         m.put("first_loss", finite(v.firstLoss()));
         m.put("last_loss", finite(v.lastLoss()));
         return m;
     }
 
     /** JSON has no NaN or infinity: those become null. */
-    private static Double finite(double v) { return Double.isFinite(v) ? v : null; }
+    static Double finite(double v) { return Double.isFinite(v) ? v : null; }
 }

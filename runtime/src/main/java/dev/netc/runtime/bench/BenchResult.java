@@ -1,5 +1,7 @@
 package dev.netc.runtime.bench;
 
+import dev.netc.kernels.MachinePeaks;
+
 /**
  * What {@link ModelBench#run} measured: the same model compiled fused and unfused.
  *
@@ -7,21 +9,34 @@ package dev.netc.runtime.bench;
  * @param options how it was measured
  * @param fused   the fused build
  * @param unfused the unfused build (every op its own kernel)
+ * @param machine the machine's FMA peak and memory bandwidth, measured at the start of the run
+ * @param profile the fused build kernel by kernel, or null when not asked for (or the model cannot time its kernels)
  */
-public record BenchResult(String model, BenchOptions options, Variant fused, Variant unfused) {
+public record BenchResult(String model, BenchOptions options, Variant fused, Variant unfused, MachinePeaks machine,
+                          KernelProfile profile) {
 
     /**
      * One build's figures.
      *
-     * @param kernels          kernels in its plan
+     * @param kernels          kernels in its plan that run code (views of another buffer aside)
+     * @param bytesPerStep     bytes its kernels read and write in one training step, by the plan's traffic model
+     * @param flopsPerStep     floating-point operations of one training step, by the plan's model ({@code Flops})
+     * @param cudaLaunches     kernel launches of one training step of the same plan on the CUDA backend
+     *                         (forward, loss, backward and update), from its generated manifest
      * @param trainImagesPerS  training throughput (forward, backward and update per step)
      * @param inferImagesPerS  inference throughput ({@code predict})
      * @param peakBytes        peak memory from the memory planner: leaves plus activation slots
      * @param firstLoss        the loss of the first training step (fused and unfused should agree)
      * @param lastLoss         the loss of the last timed step
      */
-    public record Variant(int kernels, double trainImagesPerS, double inferImagesPerS, long peakBytes, double firstLoss,
+    public record Variant(int kernels, long bytesPerStep, long flopsPerStep, int cudaLaunches, double trainImagesPerS, double inferImagesPerS, long peakBytes, double firstLoss,
                           double lastLoss) {}
+
+    /** FLOPs per training example of a variant. */
+    public double flopsPerImage(Variant v) { return (double) v.flopsPerStep() / options.batch(); }
+
+    /** Achieved training GFLOP/s of a variant: its FLOPs per example times examples per second. */
+    public double trainGflops(Variant v) { return flopsPerImage(v) * v.trainImagesPerS() / 1e9; }
 
     /** Fused over unfused training throughput. */
     public double trainRatio() { return fused.trainImagesPerS() / unfused.trainImagesPerS(); }

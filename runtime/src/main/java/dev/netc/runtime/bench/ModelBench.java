@@ -1,5 +1,9 @@
 package dev.netc.runtime.bench;
 
+import dev.netc.codegen.cuda.CudaCodegen;
+import dev.netc.ir.plan.Traffic;
+import dev.netc.kernels.MachinePeaks;
+
 import dev.netc.api.GeneratedModel;
 import dev.netc.compiler.CompileOptions;
 import dev.netc.compiler.Pipeline;
@@ -32,6 +36,7 @@ public final class ModelBench {
         if (graph.output(Graph.LOSS).isEmpty())
             throw new IllegalArgumentException("model '" + modelName + "' has no loss to train: add a train block with `loss = ...`");
         if (optimizer == null) throw new IllegalArgumentException("model '" + modelName + "' has no optimizer");
+        MachinePeaks machine = MachinePeaks.measure();
         Run fused = new Run(graph, optimizer, true, modelName, options);
         Run unfused = new Run(graph, optimizer, false, modelName, options);
         fused.train(options.warmup());
@@ -46,7 +51,8 @@ public final class ModelBench {
             fused.timeInference();
             unfused.timeInference();
         }
-        return new BenchResult(modelName, options, fused.result(), unfused.result());
+        KernelProfile profile = options.profile() ? fused.profile(options.steps()) : null;
+        return new BenchResult(modelName, options, fused.result(), unfused.result(), machine, profile);
     }
 
     /** One compiled variant and its running totals. */
@@ -58,9 +64,11 @@ public final class ModelBench {
         private int step;
         private final List<Long> trainNanos = new ArrayList<>(), inferNanos = new ArrayList<>();
         private double firstLoss = Double.NaN, lastLoss = Double.NaN;
+        private final String name;
 
         Run(Graph graph, OptimizerSpec optimizer, boolean fuse, String name, BenchOptions options) {
             this.options = options;
+            this.name = name;
             this.compilation = Pipeline.compile(graph, optimizer, CompileOptions.training().fused(fuse).atBatch(options.batch()));
             this.model = JavaBackend.compile(compilation, name);
             this.learningRate = (float) optimizer.learningRate();
@@ -81,6 +89,12 @@ public final class ModelBench {
             }
         }
 
+        KernelProfile profile(int steps) {
+            KernelProfile p = KernelProfile.measure(compilation, model, options.batch(), steps, learningRate, step + 1);
+            step += steps;
+            return p;
+        }
+
         void timeTraining() {
             long t0 = System.nanoTime();
             train(1);
@@ -98,7 +112,12 @@ public final class ModelBench {
         }
 
         BenchResult.Variant result() {
-            return new BenchResult.Variant(compilation.plan().kernels().size(), imagesPerSecond(trainNanos),
+            var plan = compilation.plan();
+            int kernels = (int) plan.kernels().stream().filter(k -> !plan.isAlias(k)).count();
+            long bytes = Traffic.of(plan, options.batch()).stream().mapToLong(Traffic.KernelTraffic::total).sum();
+            long flops = dev.netc.ir.plan.Flops.of(plan, options.batch()).stream().mapToLong(Long::longValue).sum();
+            int launches = CudaCodegen.generate(compilation, name).manifest().launches().size();
+            return new BenchResult.Variant(kernels, bytes, flops, launches, imagesPerSecond(trainNanos),
                     imagesPerSecond(inferNanos), compilation.memory().peakBytes(),
                     firstLoss, lastLoss);
         }

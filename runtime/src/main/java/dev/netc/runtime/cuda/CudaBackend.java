@@ -32,9 +32,17 @@ public final class CudaBackend {
 
     /** A model ready to train on GPU 0 (driver, NVRTC and a GPU required). */
     public static CudaModel compile(Compilation compilation, String modelName) {
+        return compile(compilation, modelName, 0);
+    }
+
+    /** A model ready to train on GPU {@code ordinal} (a data-parallel rank takes the GPU of its local rank). */
+    public static CudaModel compile(Compilation compilation, String modelName, int ordinal) {
         CudaDriver cu = CudaDriver.load();
         Nvrtc nvrtc = Nvrtc.load();
-        CudaDriver.Device device = cu.device(0);
+        if (ordinal >= cu.deviceCount())
+            throw new CudaUnavailableException("GPU " + ordinal + " asked for, but the driver reports " + cu.deviceCount()
+                    + " (one process per GPU: start at most that many ranks per host)");
+        CudaDriver.Device device = cu.device(ordinal);
         cu.useDevice(device);
         CudaProgram program = generate(compilation, modelName);
         return new CudaModel(cu, program.manifest(), compile(nvrtc, program, device.arch()));

@@ -202,6 +202,19 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
         seedSlot.set(JAVA_LONG, 0, seed);
     }
 
+    /**
+     * The device address of buffer {@code name} (after {@code setBatch}), for collectives that work in device memory
+     * (NCCL averaging gradients between {@code backward} and {@code update}, on the stream the kernels run on).
+     */
+    public long devicePointer(String name) {
+        BufferSpec b = byName.get(name);
+        if (b == null) throw new IllegalArgumentException("unknown buffer '" + name + "'; known: " + byName.keySet());
+        if (b.kind() == BufferSpec.Kind.ALIAS) b = manifest.buffer(b.aliasOf());
+        Long ptr = device.get(b.name());
+        if (ptr == null) throw new IllegalStateException("call setBatch(batch) before using buffer " + name);
+        return ptr;
+    }
+
     /** Waits for every launched kernel (for timing). */
     public void synchronize() { cu.synchronize(); }
 

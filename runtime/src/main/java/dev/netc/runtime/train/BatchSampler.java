@@ -47,16 +47,28 @@ public final class BatchSampler {
      * batch must already be {@link #batchSize()}, and returns the labels of that batch.
      */
     public int[] fill(GeneratedModel model, int epoch, int index) {
+        return fill(model, epoch, index, 0, 1);
+    }
+
+    /**
+     * Writes shard {@code shard} of {@code shards} equal, consecutive slices of batch {@code index} of epoch
+     * {@code epoch} into the model's inputs (whose batch must be {@code batchSize() / shards}) and returns its labels.
+     * The shards of a batch together are the batch, in order: data-parallel ranks see what one process would.
+     */
+    public int[] fill(GeneratedModel model, int epoch, int index, int shard, int shards) {
+        if (shards < 1 || shard < 0 || shard >= shards || batchSize % shards != 0)
+            throw new IllegalArgumentException("shard " + shard + " of " + shards + " of a batch of " + batchSize);
         if (index < 0 || index >= stepsPerEpoch())
             throw new IllegalArgumentException("batch index " + index + " outside 0.." + (stepsPerEpoch() - 1));
         if (epoch != cachedEpoch) {
             cachedOrder = epochOrder(epoch);
             cachedEpoch = epoch;
         }
-        int[] examples = Arrays.copyOfRange(cachedOrder, index * batchSize, (index + 1) * batchSize);
+        int size = batchSize / shards, first = index * batchSize + shard * size;
+        int[] examples = Arrays.copyOfRange(cachedOrder, first, first + size);
         copy(model, binding, data, examples);
-        int[] labels = new int[batchSize];
-        for (int i = 0; i < batchSize; i++) labels[i] = data.labels()[examples[i]];
+        int[] labels = new int[size];
+        for (int i = 0; i < size; i++) labels[i] = data.labels()[examples[i]];
         return labels;
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.netc.runtime.distributed.CommunicationReport;
 import dev.netc.runtime.io.AtomicFiles;
 import dev.netc.runtime.io.IoErrors;
 import java.io.IOException;
@@ -28,8 +29,16 @@ final class MetricsJson {
     private MetricsJson() {}
 
     static void write(Path file, Run run, List<HistoryEntry> history, Optional<TrainResult> result, Optional<String> error) {
+        write(file, run, history, result, error, Optional.empty());
+    }
+
+    /** Same, with a data-parallel run's communication figures under {@code "distributed"}. */
+    static void write(Path file, Run run, List<HistoryEntry> history, Optional<TrainResult> result, Optional<String> error,
+                      Optional<CommunicationReport> communication) {
         try {
-            AtomicFiles.write(file, MAPPER.writeValueAsBytes(render(run, history, result, error)));
+            ObjectNode root = render(run, history, result, error);
+            communication.ifPresent(c -> putCommunication(root.putObject("distributed"), c));
+            AtomicFiles.write(file, MAPPER.writeValueAsBytes(root));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write metrics file " + file + ": " + IoErrors.describe(e, file), e);
         }
@@ -75,6 +84,25 @@ final class MetricsJson {
             f.put("images_per_second", r.imagesPerSecond());
         });
         return root;
+    }
+
+    private static void putCommunication(ObjectNode d, CommunicationReport c) {
+        d.put("ranks", c.ranks());
+        d.put("global_batch", c.globalBatch());
+        d.put("rank_batch", c.rankBatch());
+        d.put("bucket_bytes", c.bucketBytes());
+        d.put("allreduces_per_step", c.allreducesPerStep());
+        d.put("bytes_per_step", c.bytesPerStep());
+        d.put("ring_bytes_per_step", c.ringBytesPerStep());
+        d.put("steps", c.steps());
+        d.put("allreduces", c.allreduces());
+        d.put("bytes", c.bytes());
+        d.put("allreduce_seconds", c.allreduceSeconds());
+        d.put("train_seconds", c.trainSeconds());
+        d.put("compute_seconds_per_step", c.computeSecondsPerStep());
+        d.put("allreduce_seconds_per_step", c.allreduceSecondsPerStep());
+        d.put("overlap", c.overlap());
+        d.put("library", c.library());
     }
 
     private static void putEvaluation(ObjectNode node, String prefix, Evaluation e) {

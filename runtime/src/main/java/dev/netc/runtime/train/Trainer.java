@@ -5,6 +5,8 @@ import dev.netc.ir.Graph;
 import dev.netc.ir.train.TrainSpec;
 import dev.netc.runtime.data.Dataset;
 import dev.netc.runtime.data.DatasetSplits;
+import dev.netc.runtime.distributed.CommunicationReport;
+import dev.netc.runtime.distributed.DataParallel;
 import dev.netc.runtime.plot.TrainingPlot;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -26,6 +28,12 @@ import java.util.OptionalDouble;
  * it. So a run resumed from a checkpoint ({@link TrainOptions#resume}) ends bit-for-bit where the
  * uninterrupted run would. With {@link TrainOptions#checkpoint} a checkpoint is saved at every log
  * line (never with non-finite parameters); with {@link TrainOptions#plot} the curves are redrawn there.
+ *
+ * <p>Data-parallel ({@link DataParallel} over several ranks): the options' batch is the global batch; rank r
+ * takes the r-th of its equal slices, so the ranks together see exactly the batches one process would,
+ * in the same order. Gradients are averaged over the ranks between {@code backward()} and
+ * {@code update()}; loss and accuracy are the global batch's. Rank 0 alone evaluates on the test split;
+ * what it prints and writes is up to the caller's options and stream.
  */
 public final class Trainer {
     /** Log lines in step mode when the options do not say how often. */
@@ -44,6 +52,22 @@ public final class Trainer {
      */
     public static TrainResult train(GeneratedModel model, Graph graph, TrainSpec spec, DatasetSplits data,
                                     TrainOptions options, PrintStream out) {
+        try (DataParallel single = DataParallel.single()) {
+            return train(model, graph, spec, data, options, out, single);
+        }
+    }
+
+    /**
+     * Trains as one rank of {@code group}: each step on this rank's slice of the global batch ({@code options.batch()}),
+     * with gradients averaged over the group before each update.
+     *
+     * @throws dev.netc.runtime.distributed.DistributedUnavailableException when the ranks do not run the same training
+     */
+    public static TrainResult train(GeneratedModel model, Graph graph, TrainSpec spec, DatasetSplits data,
+                                    TrainOptions options, PrintStream out, DataParallel group) {
+        if (options.batch() % group.size() != 0)
+            throw new TrainingSetupException("the global batch " + options.batch() + " does not split evenly over " + group.size() + " ranks");
+        int rankBatch = group.rankBatch(options.batch());
         ModelBinding binding = ModelBinding.resolve(graph, spec);
         Dataset train = data.train();
         BatchSampler sampler = new BatchSampler(train, binding, options.batch(), options.seed());
@@ -62,7 +86,14 @@ public final class Trainer {
         Optional<RunCheckpoints> checkpoints = RunCheckpoints.of(options, graph, identity);
         RunCheckpoints.Start resumed = RunCheckpoints.resume(model, graph, options, totalSteps, identity);
         long dropoutSeed = Seeds.derive(options.seed(), "dropout");
-        model.setBatch(options.batch());
+        model.setBatch(rankBatch);
+        java.util.SequencedMap<String, Long> facts = new java.util.LinkedHashMap<>();  // in the same order on every rank
+        facts.put("total steps", (long) totalSteps);
+        facts.put("first step", (long) firstStepOf(resumed));
+        facts.put("global batch", (long) options.batch());
+        facts.put("training examples", (long) train.size());
+        facts.put("seed", options.seed());
+        group.start(model, graph, facts);
         long start = System.nanoTime();
         List<HistoryEntry> history = new ArrayList<>(resumed.history());
         Interval interval = new Interval();
@@ -80,10 +111,17 @@ public final class Trainer {
                     progress.start(epochMode ? "epoch " + (epochIndex + 1) + "/" + epochs : "steps " + step + "-"
                             + Math.min(totalSteps, step + logEvery - 1), Math.min(logEvery - (step - 1) % logEvery, totalSteps - step + 1));
                 long t0 = System.nanoTime();
-                int[] labels = sampler.fill(model, epochIndex, (step - 1) % stepsPerEpoch);
-                model.setSeed(Seeds.derive(dropoutSeed, step));
+                int[] labels = sampler.fill(model, epochIndex, (step - 1) % stepsPerEpoch, group.rank(), group.size());
+                long stepSeed = Seeds.derive(dropoutSeed, step);
+                // each rank its own dropout masks; rank 0 keeps the single-process stream
+                model.setSeed(group.rank() == 0 ? stepSeed : Seeds.derive(stepSeed, group.rank()));
                 model.forward(true);
-                float loss = model.floatBuffer(Graph.LOSS)[0];
+                long correct = binding.measuresAccuracy(data.train()) ? Evaluator.correct(model.floatBuffer(binding.scoresOutput().get()),
+                        binding.scoreClasses(), labels, 0, labels.length) : 0;
+                model.backward();
+                // the global batch's loss and correct count; gradients become their mean over the ranks
+                DataParallel.StepTotals totals = group.averageGradients(model, model.floatBuffer(Graph.LOSS)[0], correct);
+                float loss = totals.loss();
                 if (!Float.isFinite(loss)) {
                     TrainingDivergedException plain = new TrainingDivergedException(loss, step, epochIndex + 1);
                     TrainingDivergedException diverged = new TrainingDivergedException(
@@ -91,10 +129,7 @@ public final class Trainer {
                     options.metricsJson().ifPresent(f -> MetricsJson.write(f, run, history, Optional.empty(), Optional.of(diverged.getMessage())));
                     throw diverged;
                 }
-                if (binding.measuresAccuracy(data.train()))
-                    interval.correct += Evaluator.correct(model.floatBuffer(binding.scoresOutput().get()), binding.scoreClasses(),
-                            labels, 0, labels.length);
-                model.backward();
+                interval.correct += totals.correct();
                 model.update((float) options.learningRate(), step);
                 long nanos = System.nanoTime() - t0;
                 trainNanos += nanos;
@@ -107,7 +142,7 @@ public final class Trainer {
                 if (step % logEvery != 0 && step != totalSteps) continue;
                 progress.end();
                 Optional<Evaluation> test = Optional.empty();
-                if (data.test().isPresent() && (epochMode || step == totalSteps))
+                if (data.test().isPresent() && (epochMode || step == totalSteps) && group.leader())
                     test = Optional.of(Evaluator.evaluate(model, binding, data.test().get()));
                 OptionalDouble accuracy = binding.measuresAccuracy(data.train())
                         ? OptionalDouble.of((double) interval.correct / ((long) interval.steps * options.batch())) : OptionalDouble.empty();
@@ -127,11 +162,16 @@ public final class Trainer {
         double wallSeconds = (System.nanoTime() - start) / 1e9;
         double imagesPerSecond = (double) (totalSteps - firstStep + 1) * options.batch() / Math.max(1e-9, trainNanos / 1e9);
         TrainResult result = new TrainResult(history, finalTest, firstLoss, lastLoss, totalSteps, wallSeconds, imagesPerSecond);
-        options.metricsJson().ifPresent(f -> MetricsJson.write(f, run, history, Optional.of(result), Optional.empty()));
+        Optional<CommunicationReport> communication = group.size() > 1
+                ? Optional.of(group.report(options.batch(), trainNanos / 1e9)) : Optional.empty();
+        options.metricsJson().ifPresent(f -> MetricsJson.write(f, run, history, Optional.of(result), Optional.empty(), communication));
+        communication.ifPresent(c -> out.println(c.line()));
         out.println(finalLine(result));
         out.flush();
         return result;
     }
+
+    private static int firstStepOf(RunCheckpoints.Start resumed) { return resumed.completedSteps() + 1; }
 
     /** The most optimizer steps one run can count (the step is an int in the generated update). */
     static final int MAX_STEPS = Integer.MAX_VALUE - 1;

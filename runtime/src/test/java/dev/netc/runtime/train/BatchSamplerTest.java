@@ -59,6 +59,25 @@ class BatchSamplerTest {
     }
 
     @Test
+    void theShardsOfABatchAreItsConsecutiveSlicesSoRanksTogetherSeeWhatOneProcessSees() {
+        BatchSampler sampler = new BatchSampler(DATA, BINDING, 12, 5);
+        SoftmaxRegressionModel whole = new SoftmaxRegressionModel(2, 3, false);
+        whole.setBatch(12);
+        int[] all = sampler.fill(whole, 1, 4);
+        for (int shard = 0; shard < 3; shard++) {
+            SoftmaxRegressionModel part = new SoftmaxRegressionModel(2, 3, false);
+            part.setBatch(4);
+            int[] labels = sampler.fill(part, 1, 4, shard, 3);
+            assertArrayEquals(Arrays.copyOfRange(all, 4 * shard, 4 * shard + 4), labels);
+            assertArrayEquals(Arrays.copyOfRange(whole.x, 8 * shard, 8 * shard + 8), part.x);
+        }
+        SoftmaxRegressionModel part = new SoftmaxRegressionModel(2, 3, false);
+        part.setBatch(4);
+        assertThrows(IllegalArgumentException.class, () -> sampler.fill(part, 1, 4, 0, 5), "12 does not split over 5");
+        assertThrows(IllegalArgumentException.class, () -> sampler.fill(part, 1, 4, 3, 3));
+    }
+
+    @Test
     void fillsOneHotLabelsForAFloatLabelsInput() {
         Graph graph = SoftmaxRegressionModel.graph(2, 3, true);
         ModelBinding binding = ModelBinding.resolve(graph, SoftmaxRegressionModel.spec(10, List.of()));

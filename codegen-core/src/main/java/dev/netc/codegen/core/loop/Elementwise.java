@@ -55,12 +55,21 @@ public final class Elementwise {
      * {@code rootBuf} leaves the root in its local (a reduction's prologue accumulates it).
      */
     public List<Stmt> element(List<Integer> recomputed, List<Integer> nodes, Node head, Expr headValue, Shape loop, Buf rootBuf) {
+        return element(recomputed, Set.of(), INDEX, nodes, head, headValue, loop, rootBuf);
+    }
+
+    /**
+     * The general form: {@code inScope} are nodes whose locals the enclosing statements already
+     * declared (read as locals, broadcast or not), and {@code index} names the element's flat index.
+     */
+    public List<Stmt> element(List<Integer> recomputed, Set<Integer> inScope, String index, List<Integer> nodes, Node head,
+                              Expr headValue, Shape loop, Buf rootBuf) {
         List<Stmt> out = new ArrayList<>();
-        Set<Integer> local = new HashSet<>();
-        Expr i = var(INDEX);
+        Set<Integer> local = new HashSet<>(inScope);
+        Expr i = var(index);
         for (int id : recomputed) {
             Node n = graph.node(id);
-            if (!n.type().shape().equals(loop)) continue; // read by the other loop of a reduction kernel
+            if (!n.type().shape().equals(loop) || local.contains(id)) continue; // read by the other loop of a reduction kernel
             out.add(new Stmt.Let(local(id), type(n), value(n, loop, local, i)));
             local.add(id);
         }

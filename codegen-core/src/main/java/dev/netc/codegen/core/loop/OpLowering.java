@@ -105,10 +105,26 @@ public final class OpLowering {
 
     private enum AxisOp { SOFTMAX, LOG_SOFTMAX, ARGMAX }
 
+    /**
+     * The statements of one row (the int variable {@code row}) of a softmax or log-softmax along the
+     * last axis, for a kernel that runs them first in each of its own parallel iterations.
+     */
+    public List<Stmt> row(Node n, Buf out) {
+        return switch (n.op()) {
+            case Op.Softmax s -> rowBody(AxisOp.SOFTMAX, shape(n, 0), s.axis(), in(n, 0), out);
+            case Op.LogSoftmax s -> rowBody(AxisOp.LOG_SOFTMAX, shape(n, 0), s.axis(), in(n, 0), out);
+            default -> throw new IllegalStateException(n.label() + " is not a softmax row");
+        };
+    }
+
     /** Softmax, log-softmax or argmax along one axis, one parallel iteration per row, max subtracted first. */
     private static List<Stmt> alongAxis(AxisOp kind, Shape x, int axis, Buf in, Buf out) {
+        SizeExpr rows = SizeExpr.of(x, 0, axis).times(SizeExpr.of(x, axis + 1, x.rank()));
+        return List.of(Stmt.parallel("row", size(rows), rowBody(kind, x, axis, in, out)));
+    }
+
+    private static List<Stmt> rowBody(AxisOp kind, Shape x, int axis, Buf in, Buf out) {
         SizeExpr inner = SizeExpr.of(x, axis + 1, x.rank()), len = SizeExpr.of(x.dim(axis));
-        SizeExpr rows = SizeExpr.of(x, 0, axis).times(inner);
         Expr base = inner.isOne() ? mul(var("row"), size(len))
                 : add(mul(mul(op(var("row"), "/", size(inner)), size(len)), size(inner)), op(var("row"), "%", size(inner)));
         Expr at = add(var("base"), mul(var("k"), size(inner)));
@@ -142,7 +158,7 @@ public final class OpLowering {
                 }
             }
         }
-        return List.of(Stmt.parallel("row", size(rows), body));
+        return body;
     }
 
     /**

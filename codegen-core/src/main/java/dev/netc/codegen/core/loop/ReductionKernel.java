@@ -13,9 +13,12 @@ import dev.netc.ir.Node;
 import dev.netc.ir.Op;
 import dev.netc.ir.ReduceFn;
 import dev.netc.ir.Shape;
+import dev.netc.ir.plan.BufferRole;
 import dev.netc.ir.plan.Kernel;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.IntFunction;
 
 /**
@@ -45,6 +48,7 @@ public final class ReductionKernel {
         Elementwise elementwise = new Elementwise(g, materialized, buffers);
         Node head = g.node(k.head());
         Shape x = g.node(head.input(0)).type().shape();
+        Shape y = head.type().shape();
         ReduceFn fn;
         Shape reducedShape;
         if (head.op() instanceof Op.Reduce r) {
@@ -62,16 +66,31 @@ public final class ReductionKernel {
             (x.dim(a).equals(reducedShape.dim(a)) ? kept : reduced).add(a);
         }
         SizeExpr reducedCount = OpLowering.product(x, reduced);
+        Expr elementIndex = add(OpLowering.decompose(x, kept, var("o")), OpLowering.decompose(x, reduced, var("r")));
 
-        // per element read: its flat index, the prologue, the combine
+        // the prologue: a softmax row first (written to its buffer), then the elementwise nodes
+        List<Integer> rowOps = k.prologue().stream().filter(id -> !BufferRole.inlinesOperands(g.node(id))).toList();
+        List<Integer> prologue = k.prologue().stream().filter(id -> BufferRole.inlinesOperands(g.node(id))).toList();
+        // the epilogue: nodes of the output's shape run once per output, nodes of the operand's shape
+        // in a second pass over the reduced elements (reading the result broadcast along them)
+        List<Integer> epilogue = k.nodes().subList(1, k.nodes().size());
+        List<Integer> perOutput = epilogue.stream().filter(id -> !g.node(id).type().shape().equals(x)).toList();
+        List<Integer> secondPass = epilogue.stream().filter(id -> g.node(id).type().shape().equals(x)).toList();
+
+        List<Stmt> perOutputBody = new ArrayList<>();
+        OpLowering rows = new OpLowering(g, buffers);
+        for (int row : rowOps) {
+            perOutputBody.add(new Stmt.Let("row", Type.INT, var("o")));
+            perOutputBody.addAll(rows.row(g.node(row), buffers.apply(row)));
+        }
         String in = Elementwise.INDEX;
         List<Stmt> perElement = new ArrayList<>();
-        perElement.add(new Stmt.Let(in, Type.INT, add(OpLowering.decompose(x, kept, var("o")), OpLowering.decompose(x, reduced, var("r")))));
+        perElement.add(new Stmt.Let(in, Type.INT, elementIndex));
         Expr element;
-        if (k.prologue().isEmpty()) {
+        if (prologue.isEmpty()) {
             element = OpLowering.load(buffers.apply(head.input(0)), var(in));
         } else {
-            perElement.addAll(elementwise.element(k.recomputed(), k.prologue(), null, null, x, null));
+            perElement.addAll(elementwise.element(readBy(g, prologue, k.recomputed()), prologue, null, null, x, null));
             element = var(Elementwise.local(head.input(0)));
         }
         perElement.add(fn == ReduceFn.MAX
@@ -80,16 +99,50 @@ public final class ReductionKernel {
         Expr result = fn == ReduceFn.MEAN
                 ? op(var("acc"), "*", op(f(1), "/", new Expr.Cast(Type.FLOAT, size(reducedCount)))) : var("acc");
 
-        // per output: the epilogue on the accumulator, at the output's flat index
-        List<Integer> epilogue = k.nodes().subList(1, k.nodes().size());
-        List<Stmt> perOutput = new ArrayList<>();
-        perOutput.add(new Stmt.Let("acc", Type.FLOAT, f(fn == ReduceFn.MAX ? Double.NEGATIVE_INFINITY : 0)));
-        perOutput.add(Stmt.serial("r", size(reducedCount), perElement));
-        perOutput.add(new Stmt.Let(in, Type.INT, var("o")));
-        List<Stmt> tail = elementwise.element(k.recomputed(), epilogue, head, result, head.type().shape(), buffers.apply(k.root()));
-        perOutput.addAll(tail);
-        if (!epilogue.isEmpty() && materialized[head.id()])
-            perOutput.add(new Stmt.Store(buffers.apply(head.id()), var(in), var(Elementwise.local(head.id())), false));
-        return List.of(Stmt.parallel("o", OpLowering.count(reducedShape), perOutput));
+        perOutputBody.add(new Stmt.Let("acc", Type.FLOAT, f(fn == ReduceFn.MAX ? Double.NEGATIVE_INFINITY : 0)));
+        perOutputBody.add(Stmt.serial("r", size(reducedCount), perElement));
+        Buf outputRoot = secondPass.isEmpty() ? buffers.apply(k.root()) : null;
+        // the output's flat index is the loop variable o itself
+        perOutputBody.addAll(elementwise.element(readBy(g, perOutput, k.recomputed()), Set.of(), "o", perOutput, head, result, y, outputRoot));
+        if (materialized[head.id()] && head.id() != k.root() && (!perOutput.isEmpty() || !secondPass.isEmpty()))
+            perOutputBody.add(new Stmt.Store(buffers.apply(head.id()), var("o"), var(Elementwise.local(head.id())), false));
+        if (!secondPass.isEmpty()) {
+            // the prologue's values again (no stores: the first pass stored what others read)
+            Elementwise again = new Elementwise(g, new boolean[g.size()], buffers);
+            List<Stmt> pass = new ArrayList<>();
+            pass.add(new Stmt.Let(in, Type.INT, add(OpLowering.decompose(x, kept, var("o")), OpLowering.decompose(x, reduced, var("r2")))));
+            Set<Integer> inScope = new HashSet<>(perOutput);
+            inScope.add(head.id());
+            List<Integer> prologueAgain = readBy(g, secondPass, prologue);
+            List<Integer> recomputedAgain = readBy(g, secondPass, k.recomputed());
+            if (!prologueAgain.isEmpty()) {
+                recomputedAgain = readBy(g, union(secondPass, prologueAgain), k.recomputed());
+                pass.addAll(again.element(readBy(g, prologueAgain, k.recomputed()), prologueAgain, null, null, x, null));
+                inScope.addAll(prologueAgain);
+                inScope.addAll(readBy(g, prologueAgain, k.recomputed()));
+            }
+            pass.addAll(elementwise.element(recomputedAgain, inScope, in, secondPass, null, null, x, buffers.apply(k.root())));
+            perOutputBody.add(Stmt.serial("r2", size(reducedCount), pass));
+        }
+        return List.of(Stmt.parallel("o", OpLowering.count(reducedShape), perOutputBody));
+    }
+
+    /**
+     * The candidates that {@code readers} read, directly or through other candidates, in the
+     * candidates' order: a pass declares only the locals it uses (NVRTC warns about the others).
+     */
+    private static List<Integer> readBy(Graph g, List<Integer> readers, List<Integer> candidates) {
+        Set<Integer> wanted = new HashSet<>();
+        java.util.ArrayDeque<Integer> todo = new java.util.ArrayDeque<>(readers);
+        while (!todo.isEmpty())
+            for (int in : g.node(todo.pop()).inputs())
+                if (candidates.contains(in) && wanted.add(in)) todo.push(in);
+        return candidates.stream().filter(wanted::contains).toList();
+    }
+
+    private static List<Integer> union(List<Integer> a, List<Integer> b) {
+        List<Integer> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 }

@@ -1,0 +1,77 @@
+package dev.netc.kernels;
+
+import java.util.concurrent.atomic.DoubleAdder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * What this machine can do at best, measured in a second or two on all of {@link Parallel#threads()}:
+ * the single-precision FMA peak (12 independent vector FMA chains per thread, enough to hide the
+ * FMA latency on the cores netc runs on) and the memory read bandwidth (a vector sum over an array
+ * far larger than the caches). Every figure {@code netc bench --profile} reports is a ratio to these,
+ * measured in the same run, so AVX2 and AVX-512 machines compare alike.
+ *
+ * @param fmaGflops peak multiply-adds as GFLOP/s (an FMA counts two)
+ * @param memGbps   sustained read bandwidth in GB/s (10^9 bytes per second)
+ */
+public record MachinePeaks(double fmaGflops, double memGbps) {
+
+    /** Measures both, best of five runs each. */
+    public static MachinePeaks measure() {
+        double fma = 0, mem = 0;
+        float[] big = new float[32 << 20]; // 128 MiB: far beyond the last-level caches of the machines here
+        for (int i = 0; i < big.length; i += 1024) big[i] = i;
+        for (int run = 0; run < 5; run++) { // the first runs also warm up the JIT
+            fma = Math.max(fma, fmaGflops(20_000_000L));
+            mem = Math.max(mem, readGbps(big));
+        }
+        return new MachinePeaks(fma, mem);
+    }
+
+    /** GFLOP/s of {@code iterations} x 12 vector FMAs on each thread. */
+    static double fmaGflops(long iterations) {
+        int threads = Parallel.threads();
+        DoubleAdder sink = new DoubleAdder();
+        long t0 = System.nanoTime();
+        Parallel.forRange(threads, t -> sink.add(fmaChains(iterations, 1f + t * 1e-7f)));
+        long nanos = System.nanoTime() - t0;
+        if (sink.sum() == 42.0) System.out.print(""); // keeps the result alive
+        return 2.0 * 12 * Vectors.LANES * iterations * threads / nanos;
+    }
+
+    private static double fmaChains(long iterations, float seed) {
+        FloatVector m = FloatVector.broadcast(Vectors.SPECIES, 0.999999f), a = FloatVector.broadcast(Vectors.SPECIES, 1e-7f);
+        FloatVector c0 = FloatVector.broadcast(Vectors.SPECIES, seed), c1 = c0.add(1), c2 = c0.add(2), c3 = c0.add(3),
+                c4 = c0.add(4), c5 = c0.add(5), c6 = c0.add(6), c7 = c0.add(7), c8 = c0.add(8), c9 = c0.add(9),
+                c10 = c0.add(10), c11 = c0.add(11);
+        for (long i = 0; i < iterations; i++) {
+            c0 = c0.fma(m, a); c1 = c1.fma(m, a); c2 = c2.fma(m, a); c3 = c3.fma(m, a);
+            c4 = c4.fma(m, a); c5 = c5.fma(m, a); c6 = c6.fma(m, a); c7 = c7.fma(m, a);
+            c8 = c8.fma(m, a); c9 = c9.fma(m, a); c10 = c10.fma(m, a); c11 = c11.fma(m, a);
+        }
+        FloatVector s = c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11);
+        return s.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** GB/s of summing {@code data} once, split over all threads. */
+    static double readGbps(float[] data) {
+        int threads = Parallel.threads();
+        int chunk = data.length / threads / (4 * Vectors.LANES) * (4 * Vectors.LANES);
+        DoubleAdder sink = new DoubleAdder();
+        long t0 = System.nanoTime();
+        Parallel.forRange(threads, t -> {
+            FloatVector acc0 = FloatVector.zero(Vectors.SPECIES), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+            int end = (t + 1) * chunk;
+            for (int i = t * chunk; i < end; i += 4 * Vectors.LANES) {
+                acc0 = acc0.add(FloatVector.fromArray(Vectors.SPECIES, data, i));
+                acc1 = acc1.add(FloatVector.fromArray(Vectors.SPECIES, data, i + Vectors.LANES));
+                acc2 = acc2.add(FloatVector.fromArray(Vectors.SPECIES, data, i + 2 * Vectors.LANES));
+                acc3 = acc3.add(FloatVector.fromArray(Vectors.SPECIES, data, i + 3 * Vectors.LANES));
+            }
+            sink.add(acc0.add(acc1).add(acc2).add(acc3).reduceLanes(VectorOperators.ADD));
+        });
+        long nanos = System.nanoTime() - t0;
+        if (sink.sum() == 42.0) System.out.print("");
+        return (double) chunk * threads * Float.BYTES / nanos;
+    }
+}
