@@ -37,6 +37,8 @@ final class ConstantFolder {
             case "Gather" -> gather(a, in, name);
             case "Unsqueeze", "Squeeze" -> squeeze(a, in, name);
             case "Concat" -> concat(a, in, name);
+            case "Transpose" -> transpose(a, in[0], name);
+            case "Slice" -> slice(in, name);
             case "Cast" -> {
                 long to = a.integer("to", 0);
                 boolean toInt = to == ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64_VALUE || to == ai.onnx.proto.OnnxMl.TensorProto.DataType.INT32_VALUE;
@@ -62,6 +64,58 @@ final class ConstantFolder {
             out[i] = data[(int) k];
         }
         return new OnnxTensors.Constant(name, in[1].dims(), null, out);
+    }
+
+    /**
+     * A constant with its axes permuted (default: reversed), e.g. a recurrent layer's kernel [F, G*U]
+     * that netc's export transposes into convolution filters.
+     */
+    private static OnnxTensors.Constant transpose(NodeAttributes a, OnnxTensors.Constant x, String name) {
+        int rank = x.dims().length;
+        java.util.List<Long> perm = a.ints("perm", java.util.stream.LongStream.range(0, rank).map(i -> rank - 1 - i).boxed().toList());
+        if (perm.size() != rank) throw a.error("perm " + perm + " does not fit a rank-" + rank + " tensor");
+        int[] outDims = new int[rank], inStrides = new int[rank];
+        for (int i = rank - 1, stride = 1; i >= 0; i--) { inStrides[i] = stride; stride *= x.dims()[i]; }
+        for (int i = 0; i < rank; i++) outDims[i] = x.dims()[(int) (long) perm.get(i)];
+        int n = (int) x.count();
+        float[] floats = x.isFloat() ? new float[n] : null;
+        long[] longs = x.isFloat() ? null : new long[n];
+        int[] coord = new int[rank];
+        for (int o = 0; o < n; o++) {
+            int src = 0;
+            for (int i = 0; i < rank; i++) src += coord[i] * inStrides[(int) (long) perm.get(i)];
+            if (floats != null) floats[o] = x.floats()[src]; else longs[o] = x.longs()[src];
+            for (int i = rank - 1; i >= 0 && ++coord[i] == outDims[i]; i--) coord[i] = 0;
+        }
+        return new OnnxTensors.Constant(name, outDims, floats, longs);
+    }
+
+    /** A constant sliced with constant starts, ends and axes (steps of 1), e.g. GRU's input and recurrent bias rows. */
+    private static OnnxTensors.Constant slice(OnnxTensors.Constant[] in, String name) {
+        if (in.length < 3 || in[1].longs() == null || in[2].longs() == null) return null;
+        if (in.length > 4 && (in[4].longs() == null || Arrays.stream(in[4].longs()).anyMatch(step -> step != 1))) return null;
+        int rank = in[0].dims().length;
+        int[] start = new int[rank], outDims = in[0].dims().clone();
+        long[] axes = in.length > 3 && in[3].longs() != null ? in[3].longs() : java.util.stream.LongStream.range(0, in[1].longs().length).toArray();
+        for (int k = 0; k < axes.length; k++) {
+            int axis = (int) (axes[k] < 0 ? axes[k] + rank : axes[k]), size = in[0].dims()[axis];
+            long from = in[1].longs()[k] < 0 ? in[1].longs()[k] + size : in[1].longs()[k];
+            long to = in[2].longs()[k] < 0 ? in[2].longs()[k] + size : Math.min(in[2].longs()[k], size);
+            start[axis] = (int) Math.max(0, Math.min(from, size));
+            outDims[axis] = (int) Math.max(0, to - start[axis]);
+        }
+        int n = 1;
+        for (int d : outDims) n *= d;
+        float[] floats = in[0].isFloat() ? new float[n] : null;
+        long[] longs = in[0].isFloat() ? null : new long[n];
+        int[] coord = new int[rank];
+        for (int o = 0; o < n; o++) {
+            int src = 0;
+            for (int i = 0; i < rank; i++) src = src * in[0].dims()[i] + start[i] + coord[i];
+            if (floats != null) floats[o] = in[0].floats()[src]; else longs[o] = in[0].longs()[src];
+            for (int i = rank - 1; i >= 0 && ++coord[i] == outDims[i]; i--) coord[i] = 0;
+        }
+        return new OnnxTensors.Constant(name, outDims, floats, longs);
     }
 
     /** Unsqueeze or Squeeze of an integer constant: the same values, other dimensions (axes from the input, or the attribute before opset 13). */

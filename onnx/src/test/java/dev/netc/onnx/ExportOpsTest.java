@@ -90,6 +90,19 @@ class ExportOpsTest {
         assertTrue(TestModels.maxAbsDiff(em.predict(ids), OnnxRuntimeRunner.run(onnx, "y", ids)) <= ExportOnnxRuntimeTest.TOLERANCE);
         assertTrue(TestModels.maxAbsDiff(em.predict(ids), reimported(onnx, ids)) <= ExportOnnxRuntimeTest.TOLERANCE);
         assertTrue(em.input().op() instanceof Op.Input);
+
+        // the embedding layer's gather exports as ONNX Gather over int64 ids
+        CheckedModel gathered = TestModels.parse("gather.net", """
+                model gathered {
+                  input y: i32[B, 2]
+                  e = embedding(y, 5, 3, embeddings_init=glorot_uniform)
+                  output e
+                }
+                """);
+        InferenceModel gm = InferenceModel.open(gathered, Optional.empty(), 3);
+        NpyArray pairs = new NpyArray.I32(new int[] {3, 2}, new int[] {0, 4, 2, 2, 1, 3});
+        byte[] gatherOnnx = OnnxExporter.export(gathered.graph(), gm.parameters(), gathered.name(), opset).toByteArray();
+        assertTrue(TestModels.maxAbsDiff(gm.predict(pairs), OnnxRuntimeRunner.run(gatherOnnx, "y", pairs)) <= ExportOnnxRuntimeTest.TOLERANCE);
     }
 
     @ParameterizedTest(name = "opset {0}")
