@@ -38,7 +38,13 @@ class SimTrainingTest {
     static final double RTOL = 1e-4;
 
     @BeforeAll
-    static void simulator() { Simulator.require(); }
+    static void simulator() {
+        Simulator.require();
+        Simulator.precompile(models().map(a -> {
+            CudaExamples.Trained t = (CudaExamples.Trained) a.get()[1];
+            return CudaBackend.generate(t.compilation((Boolean) a.get()[2]), t.name());
+        }).toList());
+    }
 
     /** Five models also run unfused (every op its own kernel, GEMMs without epilogues). */
     static final Set<String> UNFUSED_TOO = Set.of("spirals_modern", "mnist_softmax", "keras_cnn_d", "resnet_small", "concat_slice");

@@ -4,7 +4,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.netc.codegen.cuda.CudaProgram;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
@@ -26,6 +33,25 @@ final class Simulator {
                 "the CUDA simulator tests run in runtime's cuda-sim test execution (NETC_CUDA_LIB_DIR=" + expected + ")");
         Assumptions.assumeTrue(Built.PATH.isPresent(), "gcc/g++ or cuda.h missing: " + Built.PROBLEM);
         return expected;
+    }
+
+    /**
+     * Compiles programs with the simulated NVRTC on two threads, with the options CudaBackend uses for
+     * the simulated GPU (sm_90), so that the tests' own compiles find them in the kernel cache: g++
+     * is most of a cold run's time, and CI machines have two cores.
+     */
+    static void precompile(List<CudaProgram> programs) {
+        Nvrtc nvrtc = Nvrtc.load();
+        try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
+            List<Future<byte[]>> done = new ArrayList<>();
+            for (CudaProgram p : programs) done.add(pool.submit(() -> CudaBackend.compile(nvrtc, p, "sm_90")));
+            for (Future<byte[]> f : done) f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /** The build, done once per test JVM (class initialisation is the JVM's own once-only guard). */
