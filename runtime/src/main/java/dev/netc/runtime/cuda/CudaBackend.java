@@ -30,7 +30,13 @@ public final class CudaBackend {
         return r.code();
     }
 
-    /** A model ready to train on GPU 0 (driver, NVRTC and a GPU required). */
+    /** The environment variable that makes every launch synchronous, so that a failing kernel is named. */
+    public static final String SYNC_VARIABLE = "NETC_CUDA_SYNC";
+
+    /**
+     * A model ready to train on GPU 0 (driver, NVRTC and a GPU required); with {@code NETC_CUDA_SYNC=1}
+     * in the environment every launch is waited for and an error names its kernel.
+     */
     public static CudaModel compile(Compilation compilation, String modelName) {
         return compile(compilation, modelName, 0);
     }
@@ -45,6 +51,7 @@ public final class CudaBackend {
         CudaDriver.Device device = cu.device(ordinal);
         cu.useDevice(device);
         CudaProgram program = generate(compilation, modelName);
-        return new CudaModel(cu, program.manifest(), compile(nvrtc, program, device.arch()));
+        boolean sync = "1".equals(System.getenv(SYNC_VARIABLE));
+        return new CudaModel(cu, program.manifest(), compile(nvrtc, program, device.arch()), sync);
     }
 }

@@ -26,6 +26,8 @@ public final class CudaDriver {
     private final MethodHandle memAlloc, memFree, htod, dtoh, dtod, memsetD32, moduleLoadData, moduleGetFunction, moduleUnload;
     private final MethodHandle launch, streamCreate, streamSync, streamDestroy, eventCreate, eventRecord, eventSync, eventElapsed,
             eventDestroy, errorName;
+    /** The context {@link #useDevice} made current (NULL before): {@link #makeCurrent} binds it to other threads. */
+    private volatile MemorySegment context = MemorySegment.NULL;
 
     private CudaDriver(NativeLibrary lib) {
         this.lib = lib;
@@ -110,10 +112,22 @@ public final class CudaDriver {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment ctx = a.allocate(ADDRESS);
             check("cuDevicePrimaryCtxRetain", (int) primaryRetain.invokeExact(ctx, device.handle()));
-            check("cuCtxSetCurrent", (int) ctxSetCurrent.invokeExact(ctx.get(ADDRESS, 0)));
+            context = ctx.get(ADDRESS, 0);
+            check("cuCtxSetCurrent", (int) ctxSetCurrent.invokeExact(context));
         } catch (Throwable t) {
             throw Nvrtc.rethrow(t);
         }
+    }
+
+    /**
+     * Makes the context of {@link #useDevice} current on the calling thread. The driver keeps the
+     * current context per thread, so every thread that calls into it needs this (cheap: a thread-local
+     * store in the driver); without a device chosen it does nothing.
+     */
+    public void makeCurrent() {
+        MemorySegment c = context;
+        if (c.equals(MemorySegment.NULL)) return;
+        call("cuCtxSetCurrent", () -> (int) ctxSetCurrent.invokeExact(c));
     }
 
     public void synchronize() { call("cuCtxSynchronize", () -> (int) ctxSync.invokeExact()); }

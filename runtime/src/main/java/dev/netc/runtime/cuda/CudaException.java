@@ -9,6 +9,12 @@ public final class CudaException extends RuntimeException {
         this.status = status;
     }
 
+    /** An error with its full message (e.g. a failed call, prefixed with the kernel it launched). */
+    public CudaException(String message, int status) {
+        super(message);
+        this.status = status;
+    }
+
     /** The library's status code. */
     public int status() { return status; }
 }

@@ -15,25 +15,36 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * A compiled model on the GPU behind the {@link GeneratedModel} interface, so the trainer drives it
- * like a Java model. Buffers live on the device; named buffers have host mirrors that are copied
- * lazily: a mirror handed out by {@link #floatBuffer} is refreshed from the device first when a pass
- * has written it, and (for inputs, parameters and state) uploaded before the next pass.
+ * like a Java model. Buffers live on the device. Each buffer a user can name (inputs, parameters,
+ * outputs, gradients, optimizer state), whatever memory it uses (its own, a memory-plan slot it
+ * shares, or the buffer it is a reshape of), gets a host mirror when first asked for, with its own
+ * element count. Mirrors are copied lazily: every pass makes all mirrors stale, and a stale mirror is
+ * downloaded when it is next handed out; a mirror of an input, parameter or optimizer state handed
+ * out is uploaded before the next pass (the caller may have written it).
+ *
+ * <p>The driver's context is made current on the calling thread by every method that touches the
+ * device, so a model may be driven from any thread. With {@code syncEachLaunch} (the CLI sets it for
+ * {@code NETC_CUDA_SYNC=1}) every launch is waited for, so an error names the kernel that failed.
  */
 public final class CudaModel implements GeneratedModel, AutoCloseable {
     private final CudaDriver cu;
     private final CudaManifest manifest;
+    private final boolean syncEachLaunch;
     private final MemorySegment module;
     private final Map<String, MemorySegment> functions = new HashMap<>();
     private final Map<String, BufferSpec> byName = new HashMap<>();
+    /** device pointers of every buffer, including those using another's memory (set by setBatch) */
     private final Map<String, Long> device = new HashMap<>();
+    /** host mirrors by buffer (C name): float[] or int[] with the buffer's own element count */
     private final Map<String, Object> mirror = new HashMap<>();
-    private final Set<String> hostDirty = new HashSet<>(), deviceNewer = new HashSet<>();
+    private final Set<String> hostDirty = new LinkedHashSet<>(), stale = new HashSet<>();
     private final Arena arena = Arena.ofShared();
     /** Scalar argument slots; every launch's kernelParams point at them, so a pass only rewrites the slots. */
     private final MemorySegment batchSlot, trainingSlot, seedSlot, counterSlot, rateSlot, stepSlot;
@@ -50,8 +61,20 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
      * @param image the code NVRTC produced for this manifest's source
      */
     public CudaModel(CudaDriver cu, CudaManifest manifest, byte[] image) {
+        this(cu, manifest, image, false);
+    }
+
+    /**
+     * Loads a module and allocates the batch-independent buffers.
+     *
+     * @param image          the code NVRTC produced for this manifest's source
+     * @param syncEachLaunch wait for each kernel, so that a failing one is named (slower)
+     */
+    public CudaModel(CudaDriver cu, CudaManifest manifest, byte[] image, boolean syncEachLaunch) {
         this.cu = cu;
         this.manifest = manifest;
+        this.syncEachLaunch = syncEachLaunch;
+        cu.makeCurrent();
         this.module = cu.loadModule(image);
         for (LaunchSpec l : manifest.launches()) functions.put(l.function(), cu.function(module, l.function()));
         for (BufferSpec b : manifest.buffers()) for (String n : b.names()) byName.putIfAbsent(n, b);
@@ -61,11 +84,7 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
         counterSlot = arena.allocate(JAVA_LONG);
         rateSlot = arena.allocate(JAVA_FLOAT);
         stepSlot = arena.allocate(JAVA_INT);
-        for (BufferSpec b : manifest.buffers()) {
-            if (b.usesOthersMemory() || !b.isFixedSize()) continue;
-            allocate(b, 1);
-            if (b.kind() == BufferSpec.Kind.PARAMETER || b.kind() == BufferSpec.Kind.STATE) hostDirty.add(b.name());
-        }
+        for (BufferSpec b : manifest.buffers()) if (!b.usesOthersMemory() && b.isFixedSize()) allocate(b, 1);
     }
 
     public CudaManifest manifest() { return manifest; }
@@ -73,6 +92,7 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
     @Override public void setBatch(int batch) {
         if (batch <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batch);
         if (batch == this.batch) return;
+        cu.makeCurrent();
         for (BufferSpec b : manifest.buffers()) {
             if (b.usesOthersMemory() || b.isFixedSize()) continue;
             Long old = device.remove(b.name());
@@ -84,10 +104,22 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
             if (b.kind() == BufferSpec.Kind.SHARED) device.put(b.name(), device.get(b.aliasOf()));
         for (BufferSpec b : manifest.buffers())
             if (b.kind() == BufferSpec.Kind.ALIAS) device.put(b.name(), device.get(b.aliasOf()));
+        // a mirror whose size or memory depends on the batch is made again on its next use
+        for (BufferSpec b : manifest.buffers()) {
+            if (b.isFixedSize() && root(b).isFixedSize()) continue;
+            mirror.remove(b.name());
+            hostDirty.remove(b.name());
+        }
         this.batch = batch;
         batchSlot.set(JAVA_INT, 0, batch);
         launches.clear();
         for (LaunchSpec l : manifest.launches()) launches.add(prepare(l));
+    }
+
+    /** The buffer owning the memory b uses (b itself, or the end of its alias/slot chain). */
+    private BufferSpec root(BufferSpec b) {
+        while (b.usesOthersMemory()) b = manifest.buffer(b.aliasOf());
+        return b;
     }
 
     private void allocate(BufferSpec b, int forBatch) {
@@ -97,8 +129,6 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
         int fill = b.kind() == BufferSpec.Kind.CONSTANT
                 ? (b.dtype().equals("i32") ? (int) b.fill() : Float.floatToRawIntBits((float) b.fill())) : 0;
         cu.fill32(ptr, fill, count);
-        if (!b.names().isEmpty()) mirror.put(b.name(), b.dtype().equals("i32") ? new int[(int) count] : new float[(int) count]);
-        deviceNewer.add(b.name());
     }
 
     private Prepared prepare(LaunchSpec l) {
@@ -130,50 +160,67 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
         BufferSpec b = byName.get(name);
         if (b == null || !b.dtype().equals(dtype))
             throw new IllegalArgumentException("unknown " + dtype + " buffer '" + name + "'; known: " + byName.keySet());
-        if (b.kind() == BufferSpec.Kind.ALIAS) b = manifest.buffer(b.aliasOf());
         if (!device.containsKey(b.name())) throw new IllegalStateException("call setBatch(batch) before using buffer " + name);
-        if (deviceNewer.remove(b.name())) download(b);
-        if (b.kind() != BufferSpec.Kind.COMPUTED && b.kind() != BufferSpec.Kind.SHARED) hostDirty.add(b.name());
-        return mirror.get(b.name());
+        cu.makeCurrent();
+        Object m = mirror.get(b.name());
+        if (m == null) {
+            int count = (int) SizeFormula.eval(b.count(), Math.max(1, batch));
+            m = dtype.equals("i32") ? new int[count] : new float[count];
+            mirror.put(b.name(), m);
+            stale.add(b.name());
+        }
+        if (stale.remove(b.name())) {
+            // another view of the same memory may hold host writes not yet uploaded: they come first
+            BufferSpec r = root(b);
+            for (String d : hostDirty) if (!d.equals(b.name()) && root(manifest.buffer(d)).equals(r)) upload(d);
+            download(b.name(), m);
+        }
+        BufferSpec.Kind kind = root(b).kind();
+        if (kind == BufferSpec.Kind.INPUT || kind == BufferSpec.Kind.PARAMETER || kind == BufferSpec.Kind.STATE) hostDirty.add(b.name());
+        return m;
     }
 
-    private void download(BufferSpec b) {
-        Object m = mirror.get(b.name());
-        MemorySegment heap = m instanceof int[] ints ? MemorySegment.ofArray(ints) : MemorySegment.ofArray((float[]) m);
+    private static MemorySegment heap(Object m) {
+        return m instanceof int[] ints ? MemorySegment.ofArray(ints) : MemorySegment.ofArray((float[]) m);
+    }
+
+    private void download(String buffer, Object m) {
+        MemorySegment heap = heap(m);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment staging = a.allocate(heap.byteSize());
-            cu.copyToHost(staging, device.get(b.name()), heap.byteSize());
+            cu.copyToHost(staging, device.get(buffer), heap.byteSize());
             heap.copyFrom(staging);
         }
     }
 
-    private void uploadDirty() {
+    private void upload(String buffer) {
+        MemorySegment heap = heap(mirror.get(buffer));
         try (Arena a = Arena.ofConfined()) {
-            for (String name : hostDirty) {
-                Object m = mirror.get(name);
-                MemorySegment heap = m instanceof int[] ints ? MemorySegment.ofArray(ints) : MemorySegment.ofArray((float[]) m);
-                MemorySegment staging = a.allocate(heap.byteSize());
-                staging.copyFrom(heap);
-                cu.copyToDevice(device.get(name), staging, heap.byteSize());
-            }
+            MemorySegment staging = a.allocate(heap.byteSize());
+            staging.copyFrom(heap);
+            cu.copyToDevice(device.get(buffer), staging, heap.byteSize());
         }
-        hostDirty.clear();
     }
 
     private void run(String phase) {
         if (batch == 0) throw new IllegalStateException("call setBatch(batch) before running the model");
-        uploadDirty();
+        cu.makeCurrent();
+        for (String name : hostDirty) upload(name);
+        hostDirty.clear();
+        // from here on any mirror may be older than the device (kernels write outputs, updates, slots)
+        stale.addAll(mirror.keySet());
         for (Prepared p : launches) {
             if (!p.spec().phase().equals(phase)) continue;
             List<Integer> block = p.spec().block();
-            cu.launch(p.function(), p.gx(), p.gy(), p.gz(), block.get(0), block.get(1), block.get(2), p.spec().sharedBytes(),
-                    MemorySegment.NULL, p.params());
+            try {
+                cu.launch(p.function(), p.gx(), p.gy(), p.gz(), block.get(0), block.get(1), block.get(2), p.spec().sharedBytes(),
+                        MemorySegment.NULL, p.params());
+                if (syncEachLaunch) cu.synchronize();
+            } catch (CudaException e) {
+                throw new CudaException("kernel " + p.spec().function() + " (" + phase + ", plan kernel " + p.spec().planKernel() + "): "
+                        + e.getMessage(), e.status());
+            }
         }
-        // anything a pass may have written is refreshed on the next host access
-        for (BufferSpec b : manifest.buffers())
-            if (b.kind() == BufferSpec.Kind.COMPUTED || b.kind() == BufferSpec.Kind.SHARED || b.kind() == BufferSpec.Kind.PARAMETER
-                    || b.kind() == BufferSpec.Kind.STATE)
-                if (mirror.containsKey(b.name())) deviceNewer.add(b.name());
     }
 
     @Override public void predict() {
@@ -216,7 +263,10 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
     }
 
     /** Waits for every launched kernel (for timing). */
-    public void synchronize() { cu.synchronize(); }
+    public void synchronize() {
+        cu.makeCurrent();
+        cu.synchronize();
+    }
 
     @Override public Map<String, float[]> optimizerState() {
         Map<String, float[]> out = new LinkedHashMap<>();
@@ -226,6 +276,7 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
     }
 
     @Override public void close() {
+        cu.makeCurrent();
         for (var e : device.entrySet()) if (!manifest.buffer(e.getKey()).usesOthersMemory()) cu.free(e.getValue());
         device.clear();
         cu.unload(module);

@@ -37,13 +37,18 @@ final class CudaExamples {
 
     static List<Trained> all() {
         try (Stream<Path> s = Files.list(root().resolve("examples"))) {
-            return s.filter(p -> p.toString().endsWith(".net")).sorted().flatMap(p -> models(p).stream())
-                    .filter(m -> m.train().isPresent() && m.graph().output(Graph.LOSS).isPresent())
-                    .map(m -> new Trained(m.name(), Pipeline.graph(m, CompileOptions.training()), m.train().map(TrainSpec::optimizer).orElseThrow()))
-                    .toList();
+            return s.filter(p -> p.toString().endsWith(".net")).sorted().flatMap(p -> trained(p).stream()).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The models of one file that have a train block. */
+    static List<Trained> trained(Path file) {
+        return models(file).stream()
+                .filter(m -> m.train().isPresent() && m.graph().output(Graph.LOSS).isPresent())
+                .map(m -> new Trained(m.name(), Pipeline.graph(m, CompileOptions.training()), m.train().map(TrainSpec::optimizer).orElseThrow()))
+                .toList();
     }
 
     static Trained named(String name) {

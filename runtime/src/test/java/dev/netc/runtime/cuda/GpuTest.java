@@ -35,8 +35,11 @@ class GpuTest {
     }
 
     @Test
-    void everyExampleMatchesTheJavaBackendForOneStep() {
-        for (CudaExamples.Trained t : CudaExamples.all()) {
+    void everyExampleMatchesTheJavaBackendForOneStep() { examplesMatchTheJavaBackendForOneStep(CudaExamples.all()); }
+
+    /** One training step of each model on both backends, every buffer compared. */
+    static void examplesMatchTheJavaBackendForOneStep(List<CudaExamples.Trained> models) {
+        for (CudaExamples.Trained t : models) {
             int batch = 7; // odd: no tile divides it
             GeneratedModel cpu = JavaBackend.compile(t.compilation(true), t.name());
             try (CudaModel gpu = CudaBackend.compile(t.compilation(true), t.name())) {
@@ -45,35 +48,35 @@ class GpuTest {
                     m.setSeed(11);
                 }
                 feedParameters(t.graph(), List.of(cpu, gpu), new SplittableRandom(1));
+                SimTrainingTest.positiveStatistics(t.graph(), List.of(cpu, gpu));
                 feedBatch(t.graph(), List.of(cpu, gpu), new SplittableRandom(2));
                 for (GeneratedModel m : List.of(cpu, gpu)) {
                     m.forward(true);
                     m.backward();
                     m.update((float) t.optimizer().learningRate(), 1);
                 }
-                for (String name : t.graph().outputs().keySet()) {
-                    if (t.graph().node(t.graph().outputs().get(name)).type().dtype() == DType.I32) continue;
-                    assertClose(cpu.floatBuffer(name), gpu.floatBuffer(name), RTOL, t.name() + " " + name);
-                }
-                for (var e : cpu.optimizerState().entrySet())
-                    assertClose(e.getValue(), gpu.optimizerState().get(e.getKey()), RTOL, t.name() + " " + e.getKey());
+                // outputs, gradients, parameters and optimizer state, with the simulator tests' rounding allowances
+                SimTrainingTest.compareAll(t.graph(), t, cpu, gpu, new SimTrainingTest.Diff(), t.name());
             }
         }
     }
 
     @Test
-    void mnistCnnTrainsLikeTheJavaBackend() {
+    void mnistCnnTrainsLikeTheJavaBackend() { mnistCnnTrainsLikeTheJavaBackend(50, 30); }
+
+    /** mnist_cnn trained {@code steps} steps at {@code batch} on both backends, losses compared at each step. */
+    static void mnistCnnTrainsLikeTheJavaBackend(int batch, int steps) {
         CudaExamples.Trained t = CudaExamples.named("mnist_cnn");
         GeneratedModel cpu = JavaBackend.compile(t.compilation(true), t.name());
         try (CudaModel gpu = CudaBackend.compile(t.compilation(true), t.name())) {
             for (GeneratedModel m : List.of(cpu, gpu)) {
-                m.setBatch(50);
+                m.setBatch(batch);
                 m.setSeed(3);
             }
             feedParameters(t.graph(), List.of(cpu, gpu), new SplittableRandom(5));
             SplittableRandom data = new SplittableRandom(6);
             List<String> losses = new ArrayList<>();
-            for (int step = 1; step <= 30; step++) {
+            for (int step = 1; step <= steps; step++) {
                 feedBatch(t.graph(), List.of(cpu, gpu), data);
                 float[] loss = new float[2];
                 int k = 0;
