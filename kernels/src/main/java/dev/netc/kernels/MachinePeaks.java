@@ -7,12 +7,12 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * What this machine can do at best, measured in a second or two on all of {@link Parallel#threads()}:
  * the single-precision FMA peak (12 independent vector FMA chains per thread, enough to hide the
- * FMA latency on the cores netc runs on) and the memory read bandwidth (a vector sum over an array
- * far larger than the caches). Every figure {@code netc bench --profile} reports is a ratio to these,
+ * FMA latency on the cores netc runs on) and the memory bandwidth: the better of a read-only stream
+ * (a vector sum) and a copy (read and write, both counted) over arrays far larger than the caches. Every figure {@code netc bench --profile} reports is a ratio to these,
  * measured in the same run, so AVX2 and AVX-512 machines compare alike.
  *
  * @param fmaGflops peak multiply-adds as GFLOP/s (an FMA counts two)
- * @param memGbps   sustained read bandwidth in GB/s (10^9 bytes per second)
+ * @param memGbps   sustained bandwidth in GB/s (10^9 bytes per second), bytes read plus bytes written
  */
 public record MachinePeaks(double fmaGflops, double memGbps) {
 
@@ -20,10 +20,11 @@ public record MachinePeaks(double fmaGflops, double memGbps) {
     public static MachinePeaks measure() {
         double fma = 0, mem = 0;
         float[] big = new float[32 << 20]; // 128 MiB: far beyond the last-level caches of the machines here
+        float[] copy = new float[big.length];
         for (int i = 0; i < big.length; i += 1024) big[i] = i;
         for (int run = 0; run < 5; run++) { // the first runs also warm up the JIT
             fma = Math.max(fma, fmaGflops(20_000_000L));
-            mem = Math.max(mem, readGbps(big));
+            mem = Math.max(mem, Math.max(readGbps(big), copyGbps(big, copy)));
         }
         return new MachinePeaks(fma, mem);
     }
@@ -51,6 +52,20 @@ public record MachinePeaks(double fmaGflops, double memGbps) {
         }
         FloatVector s = c0.add(c1).add(c2).add(c3).add(c4).add(c5).add(c6).add(c7).add(c8).add(c9).add(c10).add(c11);
         return s.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** GB/s (read plus written) of copying {@code from} into {@code to}, split over all threads. */
+    static double copyGbps(float[] from, float[] to) {
+        int threads = Parallel.threads();
+        int chunk = from.length / threads / Vectors.LANES * Vectors.LANES;
+        long t0 = System.nanoTime();
+        Parallel.forRange(threads, t -> {
+            int end = (t + 1) * chunk;
+            for (int i = t * chunk; i < end; i += Vectors.LANES)
+                FloatVector.fromArray(Vectors.SPECIES, from, i).intoArray(to, i);
+        });
+        long nanos = System.nanoTime() - t0;
+        return 2.0 * chunk * threads * Float.BYTES / nanos;
     }
 
     /** GB/s of summing {@code data} once, split over all threads. */

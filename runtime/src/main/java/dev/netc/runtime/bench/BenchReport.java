@@ -45,11 +45,12 @@ public final class BenchReport {
                 r.trainGflops(f) / r.trainGflops(u)));
         sb.append(String.format(Locale.ROOT, "%-22s %14.6f %14.6f%n", "first loss", f.firstLoss(), u.firstLoss()));
         sb.append(String.format(Locale.ROOT, "%-22s %14.6f %14.6f%n", "last loss", f.lastLoss(), u.lastLoss()));
-        sb.append(String.format(Locale.ROOT, "%nmachine: FMA peak %.0f GFLOP/s, memory read %.1f GB/s (measured now, %d threads);"
+        sb.append(String.format(Locale.ROOT, "%nmachine: FMA peak %.0f GFLOP/s, memory %.1f GB/s (read + written; measured now, %d threads);"
                         + " fused training runs %.1f MFLOP per example at %.0f%% of the FMA peak%n",
                 r.machine().fmaGflops(), r.machine().memGbps(), Runtime.getRuntime().availableProcessors(),
                 r.flopsPerImage(f) / 1e6, 100 * r.trainGflops(f) / r.machine().fmaGflops()));
-        if (r.profile() != null) sb.append('\n').append(ProfileReport.table(r.profile(), r.machine()));
+        if (r.profile() != null) sb.append('\n').append(ProfileReport.table("fused", r.profile(), r.machine()));
+        if (r.unfusedProfile() != null) sb.append('\n').append(ProfileReport.table("unfused", r.unfusedProfile(), r.machine()));
         return sb.toString();
     }
 
@@ -73,6 +74,7 @@ public final class BenchReport {
         ratio.put("peak_bytes", finite(r.peakRatio()));
         root.put("ratio", ratio);
         if (r.profile() != null) root.put("profile", ProfileReport.json(r.profile()));
+        if (r.unfusedProfile() != null) root.put("profile_unfused", ProfileReport.json(r.unfusedProfile()));
         try {
             return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root) + "\n";
         } catch (IOException e) {

@@ -11,9 +11,10 @@ import dev.netc.kernels.MachinePeaks;
  * @param unfused the unfused build (every op its own kernel)
  * @param machine the machine's FMA peak and memory bandwidth, measured at the start of the run
  * @param profile the fused build kernel by kernel, or null when not asked for (or the model cannot time its kernels)
+ * @param unfusedProfile the unfused build kernel by kernel, likewise
  */
 public record BenchResult(String model, BenchOptions options, Variant fused, Variant unfused, MachinePeaks machine,
-                          KernelProfile profile) {
+                          KernelProfile profile, KernelProfile unfusedProfile) {
 
     /**
      * One build's figures.

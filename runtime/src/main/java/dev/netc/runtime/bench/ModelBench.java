@@ -52,7 +52,8 @@ public final class ModelBench {
             unfused.timeInference();
         }
         KernelProfile profile = options.profile() ? fused.profile(options.steps()) : null;
-        return new BenchResult(modelName, options, fused.result(), unfused.result(), machine, profile);
+        KernelProfile unfusedProfile = options.profile() ? unfused.profile(options.steps()) : null;
+        return new BenchResult(modelName, options, fused.result(), unfused.result(), machine, profile, unfusedProfile);
     }
 
     /** One compiled variant and its running totals. */

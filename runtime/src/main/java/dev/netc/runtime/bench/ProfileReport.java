@@ -12,10 +12,10 @@ import java.util.Map;
 final class ProfileReport {
     private ProfileReport() {}
 
-    static String table(KernelProfile p, MachinePeaks machine) {
+    static String table(String build, KernelProfile p, MachinePeaks machine) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "profile of the fused build: %d training steps, %.2f ms per step, kernels slowest first%n",
-                p.steps(), p.stepNanos() / 1e6));
+        sb.append(String.format(Locale.ROOT, "profile of the %s build: %d training steps, %.2f ms per step, kernels slowest first%n",
+                build, p.steps(), p.stepNanos() / 1e6));
         sb.append(String.format(Locale.ROOT, "%-38s %-8s %8s %6s %10s %10s %8s %6s %8s %6s%n", "kernel", "phase", "ms", "share",
                 "MFLOP", "bytes", "GFLOP/s", "%peak", "GB/s", "%bw"));
         List<KernelProfile.Entry> sorted = new ArrayList<>(p.entries());
