@@ -156,13 +156,15 @@ public final class JavaCodegen {
         type.addMethod(batchGetter());
         type.addMethod(bufferLookup("floatBuffer", FLOATS, DType.F32, "f32"));
         type.addMethod(bufferLookup("intBuffer", INTS, DType.I32, "i32"));
+        Map<Kernel, Integer> indexInPlan = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < plan.kernels().size(); i++) indexInPlan.put(plan.kernels().get(i), i);
         for (Pass pass : Pass.values()) {
             MethodSpec.Builder m = passHeader(pass);
             List<KernelTiming.Call> calls = new ArrayList<>();
             for (Kernel.Phase phase : pass.phases) {
                 for (Kernel k : plan.kernels(phase)) {
                     if (kernels.isAlias(k)) m.addCode(aliasComment(k));
-                    else calls.add(new KernelTiming.Call(plan.kernels().indexOf(k), k.name()));
+                    else calls.add(new KernelTiming.Call(indexInPlan.get(k), k.name()));
                 }
             }
             type.addMethod(m.addCode(KernelTiming.calls(calls)).build());

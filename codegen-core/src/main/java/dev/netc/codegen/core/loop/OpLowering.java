@@ -84,23 +84,10 @@ public final class OpLowering {
      * parallel iteration per output, the reduced elements in row-major order.
      */
     static List<Stmt> reduce(ReduceFn fn, Shape x, Shape reducedShape, Buf in, Buf out) {
-        List<Integer> kept = new ArrayList<>(), reduced = new ArrayList<>();
-        for (int k = 0; k < x.rank(); k++) {
-            if (x.dim(k).isOne()) continue;
-            (x.dim(k).equals(reducedShape.dim(k)) ? kept : reduced).add(k);
-        }
-        SizeExpr reducedCount = product(x, reduced);
-        Expr index = add(decompose(x, kept, var("o")), decompose(x, reduced, var("r")));
-        Expr element = load(in, index);
-        Stmt combine = fn == ReduceFn.MAX
-                ? new Stmt.Assign("acc", new Expr.Binary(BinaryFn.MAX, var("acc"), element, true))
-                : new Stmt.Assign("acc", op(var("acc"), "+", element));
-        Expr result = fn == ReduceFn.MEAN
-                ? op(var("acc"), "*", op(f(1), "/", new Expr.Cast(Type.FLOAT, size(reducedCount)))) : var("acc");
-        return List.of(Stmt.parallel("o", count(reducedShape), List.of(
-                new Stmt.Let("acc", Type.FLOAT, f(fn == ReduceFn.MAX ? Double.NEGATIVE_INFINITY : 0)),
-                Stmt.serial("r", size(reducedCount), List.of(combine)),
-                new Stmt.Store(out, var("o"), result, false))));
+        ReduceLoop loop = ReduceLoop.of(fn, x, reducedShape);
+        return List.of(Stmt.parallel("o", count(reducedShape), List.of(loop.init(),
+                Stmt.serial("r", size(loop.reducedCount()), List.of(loop.combine(load(in, loop.elementIndex("o", "r"))))),
+                new Stmt.Store(out, var("o"), loop.result(), false))));
     }
 
     private enum AxisOp { SOFTMAX, LOG_SOFTMAX, ARGMAX }

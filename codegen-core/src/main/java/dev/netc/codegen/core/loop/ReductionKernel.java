@@ -1,13 +1,9 @@
 package dev.netc.codegen.core.loop;
 
-import static dev.netc.codegen.core.loop.Expr.add;
-import static dev.netc.codegen.core.loop.Expr.f;
-import static dev.netc.codegen.core.loop.Expr.op;
 import static dev.netc.codegen.core.loop.Expr.size;
 import static dev.netc.codegen.core.loop.Expr.var;
 
 import dev.netc.codegen.core.SizeExpr;
-import dev.netc.ir.BinaryFn;
 import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;
@@ -60,13 +56,8 @@ public final class ReductionKernel {
         } else {
             throw new IllegalStateException(head.label() + " is not a sum, mean or max");
         }
-        List<Integer> kept = new ArrayList<>(), reduced = new ArrayList<>();
-        for (int a = 0; a < x.rank(); a++) {
-            if (x.dim(a).isOne()) continue;
-            (x.dim(a).equals(reducedShape.dim(a)) ? kept : reduced).add(a);
-        }
-        SizeExpr reducedCount = OpLowering.product(x, reduced);
-        Expr elementIndex = add(OpLowering.decompose(x, kept, var("o")), OpLowering.decompose(x, reduced, var("r")));
+        ReduceLoop loop = ReduceLoop.of(fn, x, reducedShape);
+        SizeExpr reducedCount = loop.reducedCount();
 
         // the prologue: a softmax row first (written to its buffer), then the elementwise nodes
         List<Integer> rowOps = k.prologue().stream().filter(id -> !BufferRole.inlinesOperands(g.node(id))).toList();
@@ -85,7 +76,7 @@ public final class ReductionKernel {
         }
         String in = Elementwise.INDEX;
         List<Stmt> perElement = new ArrayList<>();
-        perElement.add(new Stmt.Let(in, Type.INT, elementIndex));
+        perElement.add(new Stmt.Let(in, Type.INT, loop.elementIndex("o", "r")));
         Expr element;
         if (prologue.isEmpty()) {
             element = OpLowering.load(buffers.apply(head.input(0)), var(in));
@@ -93,13 +84,10 @@ public final class ReductionKernel {
             perElement.addAll(elementwise.element(readBy(g, prologue, k.recomputed()), prologue, null, null, x, null));
             element = var(Elementwise.local(head.input(0)));
         }
-        perElement.add(fn == ReduceFn.MAX
-                ? new Stmt.Assign("acc", new Expr.Binary(BinaryFn.MAX, var("acc"), element, true))
-                : new Stmt.Assign("acc", op(var("acc"), "+", element)));
-        Expr result = fn == ReduceFn.MEAN
-                ? op(var("acc"), "*", op(f(1), "/", new Expr.Cast(Type.FLOAT, size(reducedCount)))) : var("acc");
+        perElement.add(loop.combine(element));
+        Expr result = loop.result();
 
-        perOutputBody.add(new Stmt.Let("acc", Type.FLOAT, f(fn == ReduceFn.MAX ? Double.NEGATIVE_INFINITY : 0)));
+        perOutputBody.add(loop.init());
         perOutputBody.add(Stmt.serial("r", size(reducedCount), perElement));
         Buf outputRoot = secondPass.isEmpty() ? buffers.apply(k.root()) : null;
         // the output's flat index is the loop variable o itself
@@ -110,7 +98,7 @@ public final class ReductionKernel {
             // the prologue's values again (no stores: the first pass stored what others read)
             Elementwise again = new Elementwise(g, new boolean[g.size()], buffers);
             List<Stmt> pass = new ArrayList<>();
-            pass.add(new Stmt.Let(in, Type.INT, add(OpLowering.decompose(x, kept, var("o")), OpLowering.decompose(x, reduced, var("r2")))));
+            pass.add(new Stmt.Let(in, Type.INT, loop.elementIndex("o", "r2")));
             Set<Integer> inScope = new HashSet<>(perOutput);
             inScope.add(head.id());
             List<Integer> prologueAgain = readBy(g, secondPass, prologue);
