@@ -16,4 +16,17 @@ public final class Vectors {
     public static final int MAX_LANES = 16;
 
     private Vectors() {}
+
+    /**
+     * The lanes of a value that is constant over runs of loop indices not aligned to vectors: lanes
+     * before {@code left} read {@code a[here]}, the rest {@code a[next]} (the next run's element; a
+     * run is at least a vector long, so no vector spans three runs).
+     */
+    public static FloatVector runs(float[] a, int here, int next, int left) {
+        FloatVector current = FloatVector.broadcast(SPECIES, a[here]);
+        if (left >= LANES) {
+            return current;
+        }
+        return FloatVector.broadcast(SPECIES, a[next]).blend(current, SPECIES.indexInRange(0, left));
+    }
 }

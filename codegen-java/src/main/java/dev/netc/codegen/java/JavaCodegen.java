@@ -116,8 +116,9 @@ public final class JavaCodegen {
         if (graph.nodes().stream().anyMatch(n -> n.op() instanceof Op.DropoutMask)) DropoutHelpers.add(type);
         return JavaFile.builder(packageName, type.build()).skipJavaLangImports(true).indent("    ")
                 // the names vector loops use unqualified (see VectorExprPrinter)
-                .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "Vectors"), "SPECIES", "LANES")
+                .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "Vectors"), "SPECIES", "LANES", "runs")
                 .addStaticImport(LibraryCalls.PARALLEL, "forChunks")
+                .addStaticImport(DropoutHelpers.DROPOUT_HASH, "keepFactor", "keepFactors")
                 .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "SpecialFunctions"), "erf")
                 .addStaticImport(ClassName.get("jdk.incubator.vector", "FloatVector"), "broadcast", "fromArray", "zero")
                 .addStaticImport(ClassName.get(LibraryCalls.KERNELS, "VectorMath"), "exp", "log", "tanh")

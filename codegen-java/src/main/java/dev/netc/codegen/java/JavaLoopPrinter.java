@@ -2,6 +2,8 @@ package dev.netc.codegen.java;
 
 import dev.netc.codegen.core.loop.CStylePrinter;
 import dev.netc.codegen.core.loop.Expr;
+import dev.netc.codegen.core.loop.Lanes;
+import dev.netc.codegen.core.loop.Rewrite;
 import dev.netc.codegen.core.loop.Stmt;
 import dev.netc.codegen.core.loop.Type;
 import java.util.HashSet;
@@ -19,6 +21,9 @@ final class JavaLoopPrinter extends CStylePrinter {
     private final VectorExprPrinter vectors = new VectorExprPrinter();
     /** The loop-invariant scalars the vector body broadcasts, and the local holding each broadcast. */
     private final java.util.Map<String, String> invariants = new java.util.LinkedHashMap<>();
+    /** Statements a vector expression needs before the statement that uses it (run boundaries). */
+    private final List<String> pending = new java.util.ArrayList<>();
+    private int runLocals;
 
     /** A broadcast of a loop-invariant scalar, hoisted out of the loop ('$' keeps it apart from any buffer name). */
     private String invariant(String scalar) {
@@ -65,7 +70,7 @@ final class JavaLoopPrinter extends CStylePrinter {
     }
 
     @Override protected String dropoutFactor(Expr.DropoutFactor d, String index) {
-        return "(training ? (dropoutUniform(" + dropoutStream(d.node()) + ", " + index + ") < " + d.rate() + " ? 0f : "
+        return "(training ? keepFactor(" + dropoutStream(d.node()) + ", " + index + ", " + d.rate() + ", "
                 + dialect.floatLiteral(1 / (1 - d.rate())) + ") : 1f)";
     }
 
@@ -77,18 +82,24 @@ final class JavaLoopPrinter extends CStylePrinter {
     /** The body as Vector API statements, or empty when some statement or operand has no vector form. */
     private Optional<List<String>> vectorBody(Stmt.Loop l) {
         Set<String> vectorLocals = new HashSet<>();
+        pending.clear();
+        runLocals = 0;
         List<String> out = new java.util.ArrayList<>();
         for (Stmt s : l.body()) {
             switch (s) {
                 case Stmt.Let let when let.type() == Type.FLOAT -> {
                     Optional<String> e = vector(let.value(), l.var(), vectorLocals);
                     if (e.isEmpty()) return Optional.empty();
+                    out.addAll(pending);
+                    pending.clear();
                     out.add("var " + let.name() + " = " + e.get() + ";");
                     vectorLocals.add(let.name());
                 }
                 case Stmt.Store st when !st.accumulate() && !st.buf().isInt() && st.index() instanceof Expr.Var v && v.name().equals(l.var()) -> {
                     Optional<String> e = vector(st.value(), l.var(), vectorLocals);
                     if (e.isEmpty()) return Optional.empty();
+                    out.addAll(pending);
+                    pending.clear();
                     out.add(e.get() + ".intoArray(" + st.buf().name() + ", " + l.var() + ");");
                 }
                 case Stmt.Comment c -> out.add("// " + c.text());
@@ -96,6 +107,21 @@ final class JavaLoopPrinter extends CStylePrinter {
             }
         }
         return Optional.of(out);
+    }
+
+    /**
+     * A load constant over runs of {@code length} loop indices: how many lanes are left in the current
+     * run, the index where the next one starts (only read when it starts inside this vector), two
+     * broadcasts and a blend ({@code Vectors.runs}). Returns the local holding the vector.
+     */
+    private String runs(Expr.Load ld, String index, long length) {
+        String id = "$" + runLocals++;
+        String left = "left" + id, next = "next" + id, value = "run" + id;
+        pending.add("int " + left + " = " + length + " - " + index + " % " + length + ";");
+        pending.add("int " + next + " = " + left + " < LANES ? " + index + " + " + left + " : " + index + ";");
+        String nextIndex = expr(Rewrite.replaceVar(ld.index(), index, Expr.var(next)));
+        pending.add("var " + value + " = runs(" + ld.buf().name() + ", " + expr(ld.index()) + ", " + nextIndex + ", " + left + ");");
+        return value;
     }
 
     private Optional<String> vector(Expr e, String index, Set<String> locals) {
@@ -106,9 +132,10 @@ final class JavaLoopPrinter extends CStylePrinter {
             case Expr.FloatConst c -> Optional.of(invariant(dialect.floatLiteral(c.value())));
             case Expr.Load ld when ld.buf().isInt() -> Optional.empty();
             case Expr.Load ld -> switch (ld.lanes()) {
-                case CONTIGUOUS -> Optional.of(vectors.load(ld.buf().name(), expr(ld.index())));
-                case UNIFORM -> Optional.of(vectors.broadcast(ld.buf().name() + "[" + expr(ld.index()) + "]"));
-                case GATHER -> Optional.empty();
+                case Lanes.Contiguous c -> Optional.of(vectors.load(ld.buf().name(), expr(ld.index())));
+                case Lanes.Uniform u -> Optional.of(vectors.broadcast(ld.buf().name() + "[" + expr(ld.index()) + "]"));
+                case Lanes.Runs r -> Optional.of(runs(ld, index, r.length()));
+                case Lanes.Gather g -> Optional.empty();
             };
             case Expr.Neg n -> vector(n.x(), index, locals).map(x -> x + ".neg()");
             case Expr.Select sel when sel.cond() instanceof Expr.Arith cmp -> vectors.comparison(cmp.op()).flatMap(test ->
@@ -119,6 +146,9 @@ final class JavaLoopPrinter extends CStylePrinter {
                     vector(b.b(), index, locals).map(y -> vectors.binary(b.fn(), x, y)));
             case Expr.Arith a -> vectors.arith(a.op()).flatMap(method -> vector(a.a(), index, locals).flatMap(x ->
                     vector(a.b(), index, locals).map(y -> x + "." + method + "(" + y + ")")));
+            case Expr.DropoutFactor d when d.index() instanceof Expr.Var v && v.name().equals(index) ->
+                    Optional.of("(training ? keepFactors(" + dropoutStream(d.node()) + ", " + index + ", " + d.rate() + ", "
+                            + dialect.floatLiteral(1 / (1 - d.rate())) + ") : " + invariant(dialect.floatLiteral(1)) + ")");
             case Expr.Call c when c.type() == Type.FLOAT -> vectors.call(c.fn()).flatMap(m -> vector(c.x(), index, locals).map(m::apply));
             default -> Optional.empty();
         };

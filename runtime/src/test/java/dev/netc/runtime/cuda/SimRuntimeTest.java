@@ -72,6 +72,39 @@ class SimRuntimeTest {
         }
     }
 
+    /**
+     * Dropout's counter-based generator gives the same mask on both backends, bit for bit: the model's
+     * output is x * mask, x is all ones, so the outputs are the masks. Several training passes (each
+     * draws a new mask), fused and not, and the Java side's vector and scalar-tail forms (3 x 37 values
+     * per image: not a multiple of the vector width).
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void dropoutMasksAreTheSameBitsOnBothBackends(boolean fuse) {
+        CudaExamples.Trained t = CudaExamples.trained(Path.of("src/test/resources/models/dropout_mask.net")).getFirst();
+        GeneratedModel cpu = JavaBackend.compile(t.compilation(fuse), t.name());
+        try (CudaModel gpu = CudaBackend.compile(t.compilation(fuse), t.name())) {
+            for (GeneratedModel m : List.of(cpu, gpu)) {
+                m.setBatch(7);
+                m.setSeed(2026);
+                java.util.Arrays.fill(m.floatBuffer("x"), 1f);
+            }
+            int dropped = 0;
+            for (int pass = 0; pass < 3; pass++) {
+                cpu.forward(true);
+                gpu.forward(true);
+                float[] expected = cpu.floatBuffer("logits");
+                float[] actual = gpu.floatBuffer("logits");
+                for (int i = 0; i < expected.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(actual[i]), "pass " + pass + ", element " + i);
+                    if (expected[i] == 0f) dropped++;
+                }
+            }
+            // rate 0.3 of 3 passes x 7 images x 111 values (2,331): about 700 dropped
+            assertTrue(dropped > 550 && dropped < 850, dropped + " dropped");
+        }
+    }
+
     /** A checkpoint of a CUDA model restores into a Java model and into a new CUDA model, bit for bit. */
     @Test
     void checkpointsRoundTripThroughTheCudaModel(@TempDir Path dir) {

@@ -74,7 +74,10 @@ public final class Indexing {
         for (int k = 0; k < loop.rank(); k++) if (varies[k]) last = k;
         if (last < 0) return Lanes.UNIFORM;
         SizeExpr inner = SizeExpr.of(loop, last + 1, loop.rank());
-        if (!inner.isOne()) return dividesIntoVectors(inner) ? Lanes.UNIFORM : Lanes.GATHER;
+        if (!inner.isOne()) {
+            if (dividesIntoVectors(inner)) return Lanes.UNIFORM;
+            return inner.isKnown() && inner.known() >= Lanes.MULTIPLE ? new Lanes.Runs(inner.known()) : Lanes.GATHER;
+        }
         int start = last; // the run of varying axes ending at the innermost axis
         while (start - 1 >= lead && varies[start - 1]) start--;
         if (start == 0 || allOnes(loop, 0, start)) return Lanes.CONTIGUOUS;

@@ -5,11 +5,31 @@ package dev.netc.codegen.core.loop;
  * to a load's elements. The builder derives it from the shapes; a vectorising printer uses it, others
  * ignore it.
  */
-public enum Lanes {
-    /** Consecutive elements: one vector load. */ CONTIGUOUS,
-    /** The same element for every lane: one scalar load, broadcast. */ UNIFORM,
-    /** Anything else: the loop stays scalar. */ GATHER;
+public sealed interface Lanes {
+    /** Consecutive elements: one vector load. */
+    record Contiguous() implements Lanes {}
+
+    /** The same element for every lane: one scalar load, broadcast. */
+    record Uniform() implements Lanes {}
+
+    /**
+     * The same element over runs of {@code length} consecutive loop indices, the runs not aligned to
+     * vectors (a per-channel bias over 14x14 planes: runs of 196). Because a run is at least
+     * {@link #MULTIPLE} long, one vector spans at most two runs: two broadcasts and a blend.
+     */
+    record Runs(long length) implements Lanes {
+        public Runs {
+            if (length < MULTIPLE) throw new IllegalArgumentException("a run of " + length + " is shorter than a vector");
+        }
+    }
+
+    /** Anything else: the loop stays scalar. */
+    record Gather() implements Lanes {}
+
+    Lanes CONTIGUOUS = new Contiguous();
+    Lanes UNIFORM = new Uniform();
+    Lanes GATHER = new Gather();
 
     /** The widest vector any target uses (AVX-512: 16 floats); loops are split at multiples of it. */
-    public static final int MULTIPLE = 16;
+    int MULTIPLE = 16;
 }
