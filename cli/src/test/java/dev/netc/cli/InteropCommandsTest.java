@@ -116,9 +116,11 @@ class InteropCommandsTest {
         Run run = netc("bench", example("spirals.net"), "--batch", "16", "--steps", "2", "--warmup", "1", "--peer", "onnxruntime",
                 "--json", json.toString());
         assertEquals(0, run.exit(), run.err());
-        assertTrue(run.out().contains("onnxruntime images/s"), run.out());
+        assertTrue(run.out().contains("onnxruntime 1.23.2"), run.out());
+        assertTrue(run.out().contains("batch-1 latency ms"), run.out());
         var peer = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile()).path("peer").path("onnxruntime");
-        assertTrue(peer.path("infer_images_per_s").asDouble() > 0, peer.toString());
+        for (String key : java.util.List.of("infer_images_per_s", "infer_1000_images_per_s", "batch1_latency_ms"))
+            assertTrue(peer.path(key).asDouble() > 0, key + " in " + peer);
         assertEquals("1.23.2", peer.path("version").asText());
         assertUserError(netc("bench", example("spirals.net"), "--peer", "tensorrt"), "--peer tensorrt", "unknown peer");
     }

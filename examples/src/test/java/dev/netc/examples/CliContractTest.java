@@ -51,7 +51,7 @@ class CliContractTest {
         for (String variant : List.of("fused", "unfused")) {
             int at = text.indexOf("\"" + variant + "\"");
             assertTrue(at >= 0, text);
-            for (String key : List.of("train_images_per_s", "infer_images_per_s", "peak_bytes", "train_gflops", "flops_per_image",
+            for (String key : List.of("train_images_per_s", "infer_images_per_s", "infer_1000_images_per_s", "batch1_latency_ms", "peak_bytes", "train_gflops", "flops_per_image",
                     "bytes_per_step", "cuda_launches_per_step")) {
                 var m = java.util.regex.Pattern.compile("\"" + key + "\"\\s*:\\s*([0-9.eE+]+)").matcher(text);
                 assertTrue(m.find(at), variant + "." + key + " in " + text);

@@ -22,6 +22,8 @@ public final class Gemm {
     private static final Scratch PACKED_B = new Scratch();
     /** On the calling thread: a whole packed k block of op(B), shared by all tasks. */
     private static final Scratch PACKED_B_SHARED = new Scratch();
+    /** Per task of the few-rows product: op(A)'s k block, one op(B) sliver and the tile buffer. */
+    private static final Scratch FEW_ROWS = new Scratch();
 
     private Gemm() {}
 
@@ -108,6 +110,10 @@ public final class Gemm {
         int sliversPerBlock = ceilDiv(colSlivers, Math.min(colSlivers, wantedColBlocks));
         int colBlocks = ceilDiv(colSlivers, sliversPerBlock);
 
+        if (rowBlocks == 1 && parallel) {
+            multiplyFewRows(transA, m, n, k, a, aOff, packedB, beta, c, cOff, finish, colBlocks, sliversPerBlock);
+            return;
+        }
         // With several row blocks every B sliver is needed by several tasks: pack the k block of op(B)
         // once, shared. With one row block (small m, e.g. a batch of 50) each task packs only its own
         // slivers, into its own buffer, right before use.
@@ -162,6 +168,45 @@ public final class Gemm {
                 }
             });
         }
+    }
+
+    /**
+     * The product when all rows fit one row block (a dense layer at a small batch): one parallel region
+     * for the whole call, each task owning a block of column slivers through every k block. A task packs
+     * the k block of op(A) itself (small: m x KC) rather than wait at a barrier for a shared copy, and
+     * each B sliver right before its row tiles use it, so the sliver stays in L1 and C's block in L2.
+     */
+    private static void multiplyFewRows(boolean transA, int m, int n, int k, float[] a, int aOff, PanelSource packedB,
+                                        float beta, float[] c, int cOff, Epilogue finish, int colBlocks,
+                                        int sliversPerBlock) {
+        final int mr = GemmMicroKernel.MR;
+        final int nr = GemmMicroKernel.NR;
+        int rowSlivers = ceilDiv(m, mr);
+        int colSlivers = ceilDiv(n, nr);
+        int kcMax = Math.min(KC, k);
+        Parallel.forRange(colBlocks, colBlock -> {
+            int sliverStart = colBlock * sliversPerBlock;
+            int sliverEnd = Math.min(colSlivers, sliverStart + sliversPerBlock);
+            int bAt = rowSlivers * mr * kcMax;
+            int tile = bAt + nr * kcMax;
+            float[] work = FEW_ROWS.atLeast(tile + mr * nr);
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int kc = Math.min(KC, k - p0);
+                boolean accumulate = p0 > 0 || beta != 0f;
+                Epilogue tileEpilogue = p0 + kc == k ? finish : null;
+                for (int s = 0; s < rowSlivers; s++) {
+                    GemmPacking.packA(transA, m, k, a, aOff, s * mr, p0, kc, work, s * mr * kc);
+                }
+                for (int js = sliverStart; js < sliverEnd; js++) {
+                    int j0 = js * nr;
+                    packedB.pack(j0, p0, kc, work, bAt);
+                    for (int i0 = 0; i0 < m; i0 += mr) {
+                        GemmMicroKernel.tile(work, i0 * kc, work, bAt, kc, c, cOff, n, i0, j0, Math.min(mr, m - i0),
+                                Math.min(nr, n - j0), accumulate, tileEpilogue, work, tile);
+                    }
+                }
+            }
+        });
     }
 
     private static void run(boolean parallel, int count, IntConsumer body) {

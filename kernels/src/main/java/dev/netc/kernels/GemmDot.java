@@ -19,6 +19,8 @@ final class GemmDot {
     private static final int TILE_B = 4;
     /** Columns of c per parallel task: whole cache lines of c, so tasks never share one. */
     private static final int TASK_COLUMNS = 32;
+    /** Per thread: the accumulators of one tile on their way out of registers (no allocation per call). */
+    private static final Scratch LANES = new Scratch();
 
     private GemmDot() {}
 
@@ -31,7 +33,7 @@ final class GemmDot {
                          int cOff, Epilogue finish) {
         int tasks = Gemm.ceilDiv(n, TASK_COLUMNS);
         Parallel.forRange(tasks, task -> {
-            float[] lanes = new float[TILE_A * TILE_B * VL]; // accumulators leave registers through here
+            float[] lanes = LANES.atLeast(TILE_A * TILE_B * VL); // accumulators leave registers through here
             int jEnd = Math.min(n, (task + 1) * TASK_COLUMNS);
             int j = task * TASK_COLUMNS;
             for (; j + TILE_B <= jEnd; j += TILE_B) {

@@ -36,6 +36,15 @@ class VectorFormsTest {
     }
 
     @Test
+    void theSpeciesIsTheOneThisRunAsksFor() {
+        // the avx2-shape test run caps vectors at 256 bits: every kernel then runs with 8-float vectors
+        String cap = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-XX:MaxVectorSize=")).findFirst().orElse(null);
+        if (cap != null) assertEquals(Integer.parseInt(cap.substring(cap.indexOf('=') + 1)) / 4, Vectors.LANES);
+        assertEquals(Vectors.LANES, GemmMicroKernel.VL);
+    }
+
+    @Test
     void dropoutUniformIsTheFixedSplitMixHash() {
         // pinned: the CUDA prelude's netc_dropout_uniform must give these same numbers
         long stream = DropoutHash.stream(42, 1, 21);

@@ -20,8 +20,14 @@ import java.util.Map;
 public final class OnnxRuntimeBench {
     private OnnxRuntimeBench() {}
 
-    /** What was measured. */
-    public record Result(String version, int threads, double inferImagesPerS) {}
+    /**
+     * What was measured, as netc's bench measures itself.
+     *
+     * @param inferImagesPerS     median pass at the bench batch
+     * @param infer1000ImagesPerS 1,000 images (whole batches) timed together, median of three
+     * @param batch1LatencyMs     median run on one image
+     */
+    public record Result(String version, int threads, double inferImagesPerS, double infer1000ImagesPerS, double batch1LatencyMs) {}
 
     /**
      * @param model  the ONNX file's bytes
@@ -38,21 +44,35 @@ public final class OnnxRuntimeBench {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             try (OrtSession session = env.createSession(model, options);
                  OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(values), shape)) {
+                int batch = (int) shape[0];
                 Map<String, OnnxTensor> feed = Map.of(input, tensor);
-                for (int i = 0; i < warmup; i++) session.run(feed).close();
-                List<Long> nanos = new ArrayList<>();
-                for (int i = 0; i < steps; i++) {
-                    long t0 = System.nanoTime();
-                    session.run(feed).close();
-                    nanos.add(System.nanoTime() - t0);
+                double pass = median(session, feed, 1, warmup, steps);
+                int passes = (1000 + batch - 1) / batch;
+                double thousand = median(session, feed, passes, 0, 3);
+                long[] one = shape.clone();
+                one[0] = 1;
+                double latency;
+                try (OnnxTensor single = OnnxTensor.createTensor(env, FloatBuffer.wrap(values, 0, values.length / batch), one)) {
+                    latency = median(session, Map.of(input, single), 1, warmup, steps);
                 }
-                List<Long> sorted = nanos.stream().sorted().toList();
-                int n = sorted.size();
-                double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
-                return new Result(env.getVersion(), threads, shape[0] / (median / 1e9));
+                return new Result(env.getVersion(), threads, batch / (pass / 1e9), (double) passes * batch / (thousand / 1e9), latency / 1e6);
             }
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed on netc's export: " + e.getMessage(), e);
         }
+    }
+
+    /** Median nanoseconds of {@code runs} timings, each of {@code passes} runs, after the warm-up runs. */
+    private static double median(OrtSession session, Map<String, OnnxTensor> feed, int passes, int warmup, int runs) throws OrtException {
+        for (int i = 0; i < warmup; i++) session.run(feed).close();
+        List<Long> nanos = new ArrayList<>();
+        for (int r = 0; r < runs; r++) {
+            long t0 = System.nanoTime();
+            for (int p = 0; p < passes; p++) session.run(feed).close();
+            nanos.add(System.nanoTime() - t0);
+        }
+        List<Long> sorted = nanos.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
     }
 }

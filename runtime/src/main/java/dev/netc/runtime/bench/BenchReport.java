@@ -39,6 +39,10 @@ public final class BenchReport {
                 (double) f.cudaLaunches() / u.cudaLaunches()));
         sb.append(String.format(Locale.ROOT, "%-22s %14.1f %14.1f %14.2f%n", "train images/s", f.trainImagesPerS(), u.trainImagesPerS(), r.trainRatio()));
         sb.append(String.format(Locale.ROOT, "%-22s %14.1f %14.1f %14.2f%n", "inference images/s", f.inferImagesPerS(), u.inferImagesPerS(), r.inferRatio()));
+        sb.append(String.format(Locale.ROOT, "%-22s %14.1f %14.1f %14.2f%n", "inference 1,000 img/s", f.infer1000ImagesPerS(),
+                u.infer1000ImagesPerS(), f.infer1000ImagesPerS() / u.infer1000ImagesPerS()));
+        sb.append(String.format(Locale.ROOT, "%-22s %14.3f %14.3f %14.2f%n", "batch-1 latency ms", f.batch1LatencyMs(), u.batch1LatencyMs(),
+                f.batch1LatencyMs() / u.batch1LatencyMs()));
         sb.append(String.format(Locale.ROOT, "%-22s %14s %14s %14.2f%n", "peak memory", FusionReport.bytes(f.peakBytes()),
                 FusionReport.bytes(u.peakBytes()), r.peakRatio()));
         sb.append(String.format(Locale.ROOT, "%-22s %14.1f %14.1f %14.2f%n", "train GFLOP/s", r.trainGflops(f), r.trainGflops(u),
@@ -93,6 +97,8 @@ public final class BenchReport {
         m.put("flops_per_image", finite(r.flopsPerImage(v)));
         m.put("train_images_per_s", finite(v.trainImagesPerS()));
         m.put("infer_images_per_s", finite(v.inferImagesPerS()));
+        m.put("infer_1000_images_per_s", finite(v.infer1000ImagesPerS()));
+        m.put("batch1_latency_ms", finite(v.batch1LatencyMs()));
         m.put("peak_bytes", v.peakBytes());
         m.put("kernels", v.kernels());
         m.put("bytes_per_step", v.bytesPerStep());

@@ -25,13 +25,15 @@ public record BenchResult(String model, BenchOptions options, Variant fused, Var
      * @param cudaLaunches     kernel launches of one training step of the same plan on the CUDA backend
      *                         (forward, loss, backward and update), from its generated manifest
      * @param trainImagesPerS  training throughput (forward, backward and update per step)
-     * @param inferImagesPerS  inference throughput ({@code predict})
+     * @param inferImagesPerS  inference throughput ({@code predict}), median pass at the bench batch
+     * @param infer1000ImagesPerS inference throughput over 1,000 images (passes at the bench batch timed together, median of three)
+     * @param batch1LatencyMs  median time of one {@code predict} at batch 1
      * @param peakBytes        peak memory from the memory planner: leaves plus activation slots
      * @param firstLoss        the loss of the first training step (fused and unfused should agree)
      * @param lastLoss         the loss of the last timed step
      */
-    public record Variant(int kernels, long bytesPerStep, long flopsPerStep, int cudaLaunches, double trainImagesPerS, double inferImagesPerS, long peakBytes, double firstLoss,
-                          double lastLoss) {}
+    public record Variant(int kernels, long bytesPerStep, long flopsPerStep, int cudaLaunches, double trainImagesPerS, double inferImagesPerS,
+                          double infer1000ImagesPerS, double batch1LatencyMs, long peakBytes, double firstLoss, double lastLoss) {}
 
     /** FLOPs per training example of a variant. */
     public double flopsPerImage(Variant v) { return (double) v.flopsPerStep() / options.batch(); }

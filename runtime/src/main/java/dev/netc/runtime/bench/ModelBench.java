@@ -25,6 +25,9 @@ import java.util.List;
 public final class ModelBench {
     private ModelBench() {}
 
+    /** Images of the throughput run a deployment would quote, and how often it is repeated (median). */
+    static final int THOUSAND = 1000, THOUSAND_IMAGE_RUNS = 3;
+
     /**
      * Measures one model.
      *
@@ -51,8 +54,15 @@ public final class ModelBench {
             fused.timeInference();
             unfused.timeInference();
         }
+        for (int i = 0; i < THOUSAND_IMAGE_RUNS; i++) {
+            fused.timeThousandImages();
+            unfused.timeThousandImages();
+        }
         KernelProfile profile = options.profile() ? fused.profile(options.steps()) : null;
         KernelProfile unfusedProfile = options.profile() ? unfused.profile(options.steps()) : null;
+        // last: it changes the batch of the models
+        fused.timeBatchOne();
+        unfused.timeBatchOne();
         return new BenchResult(modelName, options, fused.result(), unfused.result(), machine, profile, unfusedProfile);
     }
 
@@ -64,12 +74,15 @@ public final class ModelBench {
         private final float learningRate;
         private int step;
         private final List<Long> trainNanos = new ArrayList<>(), inferNanos = new ArrayList<>();
+        private final List<Long> thousandNanos = new ArrayList<>(), batchOneNanos = new ArrayList<>();
+        private final Graph graph;
         private double firstLoss = Double.NaN, lastLoss = Double.NaN;
         private final String name;
 
         Run(Graph graph, OptimizerSpec optimizer, boolean fuse, String name, BenchOptions options) {
             this.options = options;
             this.name = name;
+            this.graph = graph;
             this.compilation = Pipeline.compile(graph, optimizer, CompileOptions.training().fused(fuse).atBatch(options.batch()));
             this.model = JavaBackend.compile(compilation, name);
             this.learningRate = (float) optimizer.learningRate();
@@ -112,24 +125,52 @@ public final class ModelBench {
             inferNanos.add(System.nanoTime() - t0);
         }
 
+        /** 1,000 images (rounded up to whole batches) in one timing. */
+        void timeThousandImages() {
+            long t0 = System.nanoTime();
+            predict(thousandPasses());
+            thousandNanos.add(System.nanoTime() - t0);
+        }
+
+        private int thousandPasses() { return (THOUSAND + options.batch() - 1) / options.batch(); }
+
+        /** Latency of one image: the model at batch 1, warmed up, then one timed predict per step. */
+        void timeBatchOne() {
+            model.setBatch(1);
+            SyntheticData.fill(model, graph, options.seed());
+            predict(options.warmup());
+            for (int i = 0; i < options.steps(); i++) {
+                long t0 = System.nanoTime();
+                predict(1);
+                batchOneNanos.add(System.nanoTime() - t0);
+            }
+            model.setBatch(options.batch());
+            SyntheticData.fill(model, graph, options.seed());
+        }
+
         BenchResult.Variant result() {
             var plan = compilation.plan();
             int kernels = (int) plan.kernels().stream().filter(k -> !plan.isAlias(k)).count();
             long bytes = Traffic.of(plan, options.batch()).stream().mapToLong(Traffic.KernelTraffic::total).sum();
             long flops = dev.netc.ir.plan.Flops.of(plan, options.batch()).stream().mapToLong(Long::longValue).sum();
             int launches = CudaCodegen.generate(compilation, name).manifest().launches().size();
+            double thousand = (double) thousandPasses() * options.batch() / (median(thousandNanos) / 1e9);
             return new BenchResult.Variant(kernels, bytes, flops, launches, imagesPerSecond(trainNanos),
-                    imagesPerSecond(inferNanos), compilation.memory().peakBytes(),
+                    imagesPerSecond(inferNanos), thousand, median(batchOneNanos) / 1e6, compilation.memory().peakBytes(),
                     firstLoss, lastLoss);
         }
 
         /** Images per second at the median step time. */
         private double imagesPerSecond(List<Long> nanos) {
+            double median = median(nanos);
+            return median <= 0 ? Double.NaN : options.batch() / (median / 1e9);
+        }
+
+        private static double median(List<Long> nanos) {
             if (nanos.isEmpty()) return Double.NaN;
             List<Long> sorted = nanos.stream().sorted().toList();
             int n = sorted.size();
-            double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
-            return median <= 0 ? Double.NaN : options.batch() / (median / 1e9);
+            return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
         }
     }
 }
