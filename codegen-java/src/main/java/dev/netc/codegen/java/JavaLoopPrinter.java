@@ -34,6 +34,38 @@ final class JavaLoopPrinter extends CStylePrinter {
 
     @Override protected void parallelLoop(Stmt.Loop l) {
         open("forChunks(" + expr(l.extent()) + ", (from, to) -> ");
+        chunk(l);
+        close(");");
+    }
+
+    /**
+     * Parallel loops of known extents as one parallel pass over their extents laid end to end (a
+     * multi-tensor optimizer update): each chunk runs, for every loop it overlaps, that loop's body over
+     * the overlap, vectorised as the loop alone would be. Elementwise bodies give the same bits
+     * whatever the split.
+     */
+    String printFused(List<Stmt.Loop> loops, List<String> labels, int startDepth) {
+        long total = 0;
+        for (Stmt.Loop l : loops) total += ((Expr.IntConst) l.extent()).value();
+        print(List.of(), startDepth);
+        open("forChunks(" + total + ", (chunkFrom, chunkTo) -> ");
+        long start = 0;
+        for (int k = 0; k < loops.size(); k++) {
+            Stmt.Loop l = loops.get(k);
+            long end = start + ((Expr.IntConst) l.extent()).value();
+            line("// " + labels.get(k));
+            open("if (chunkFrom < " + end + " && chunkTo > " + start + ")");
+            line("int from = Math.max(chunkFrom, " + start + ") - " + start + ", to = Math.min(chunkTo, " + end + ") - " + start + ";");
+            chunk(l);
+            close("");
+            start = end;
+        }
+        close(");");
+        return text();
+    }
+
+    /** The body of one chunk [from, to) of a parallel loop: whole vectors, then the scalar tail. */
+    private void chunk(Stmt.Loop l) {
         invariants.clear();
         Optional<List<String>> vector = vectorBody(l);
         if (vector.isPresent()) {
@@ -49,7 +81,6 @@ final class JavaLoopPrinter extends CStylePrinter {
         }
         body(l.body());
         close("");
-        close(");");
     }
 
     @Override protected String typeName(Type t) {

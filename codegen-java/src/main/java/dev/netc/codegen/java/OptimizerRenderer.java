@@ -21,6 +21,11 @@ import java.util.Map;
  */
 final class OptimizerRenderer {
     private final OptimizerLowering lowering;
+    /**
+     * Parameters per parallel pass. Each adds about 400 bytes of bytecode to the pass's lambda, and
+     * HotSpot never compiles a method over 8,000 bytes (HugeMethodLimit): twelve stay well under.
+     */
+    static final int PASS_GROUP = 12;
 
     /** A trainable parameter: its IR name, field, gradient field and element count. */
     record Trainable(String name, String field, String gradField, long count) {}
@@ -47,17 +52,27 @@ final class OptimizerRenderer {
         return out;
     }
 
-    /** The update statements for all parameters. */
+    /**
+     * The update statements for all parameters: the step size, then one parallel pass over the elements
+     * of every {@link #PASS_GROUP} parameters (one fork over all cores, not one per parameter).
+     */
     CodeBlock update(List<Trainable> params) {
         List<Stmt> body = new ArrayList<>(movingStatistics());
         body.addAll(lowering.stepSize());
+        List<Stmt.Loop> passes = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
         for (Trainable p : params) {
-            body.add(new Stmt.Comment(p.name()));
             List<Buf> states = states(p).stream().map(s -> new Buf(s.field(), false)).toList();
-            body.add(lowering.update(new OptimizerLowering.Trainable(p.name(), new Buf(p.field(), false),
+            passes.add((Stmt.Loop) lowering.update(new OptimizerLowering.Trainable(p.name(), new Buf(p.field(), false),
                     new Buf(p.gradField(), false), p.count()), states));
+            labels.add(p.name());
         }
-        return CodeBlock.of("$L", new JavaLoopPrinter().print(body, 0));
+        StringBuilder code = new StringBuilder(new JavaLoopPrinter().print(body, 0));
+        for (int first = 0; first < passes.size(); first += PASS_GROUP) {
+            int end = Math.min(passes.size(), first + PASS_GROUP);
+            code.append(new JavaLoopPrinter().printFused(passes.subList(first, end), labels.subList(first, end), 0));
+        }
+        return CodeBlock.of("$L", code.toString());
     }
 
     /** Copies each moving statistic (batch norm's moving mean and variance) into its parameter. */

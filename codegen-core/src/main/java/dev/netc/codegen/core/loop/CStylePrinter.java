@@ -31,6 +31,9 @@ public abstract class CStylePrinter {
         return text.toString();
     }
 
+    /** The text printed so far. */
+    protected final String text() { return text.toString(); }
+
     protected final void line(String code) { text.append("    ".repeat(depth)).append(code).append('\n'); }
 
     protected final void open(String header) {
