@@ -15,7 +15,7 @@ public final class Gemm {
     /** Floats in one core's L2 cache (512 KiB on the machine this was tuned on). */
     private static final int L2_FLOATS = 128 * 1024;
     /** Below this many multiply-adds the fork/join costs more than it saves. */
-    private static final long PARALLEL_MIN_WORK = 1L << 18;
+    static final long PARALLEL_MIN_WORK = 1L << 18;
 
     private static final Scratch PACKED_A = new Scratch();
     /** Per task: its own op(B) slivers (when not shared) and its tile buffer. */
@@ -58,6 +58,10 @@ public final class Gemm {
                 beta = 1f;
             }
             GemmDot.multiply(m, n, k, a, aOff, b, bOff, beta, c, cOff, epilogue.isIdentity() ? null : epilogue);
+            return;
+        }
+        if (GemmFewRows.suits(m, n, transB) && k > 0) {
+            GemmFewRows.multiply(transA, m, n, k, a, aOff, b, bOff, beta, c, cOff, epilogue.isIdentity() ? null : epilogue);
             return;
         }
         PanelSource packedB = (j0, p0, kc, dst, dstOff) ->

@@ -19,7 +19,9 @@ class GemmTest {
         // column leftovers; the packed kernel with shared or per-task B panels, rows or slivers outer,
         // several k blocks, and edges that are not multiples of the 6 x 16 tile.
         int[][] sizes = {{37, 53, 29}, {1, 1, 1}, {7, 3, 300}, {130, 77, 513}, {200, 17, 40}, {5, 260, 9},
-                {5, 300, 200}, {51, 70, 64}, {150, 300, 300}, {20, 1100, 260}};
+                {5, 300, 200}, {51, 70, 64}, {150, 300, 300}, {20, 1100, 260},
+                // a few rows (batch 1 to 4) with b not transposed: the streaming kernel, with column leftovers
+                {1, 200, 313}, {3, 133, 50}, {4, 70, 2000}, {2, 1030, 300}};
         Stream.Builder<Arguments> all = Stream.builder();
         for (int[] s : sizes) {
             for (boolean transA : new boolean[] {false, true}) {
@@ -61,13 +63,17 @@ class GemmTest {
     @ParameterizedTest
     @MethodSource("activations")
     void biasActivationEpilogueMatchesUnfusedReference(Activation act) {
-        int m = 45, n = 39, k = 270;
+        epilogueCase(act, 45, 39, 270, true);
+        epilogueCase(act, 3, 77, 150, false); // few rows: the streaming kernel's epilogue
+    }
+
+    private static void epilogueCase(Activation act, int m, int n, int k, boolean transB) {
         var random = new SplittableRandom(act.ordinal() + 77);
         float[] a = Reference.random(random, m * k);
         float[] b = Reference.random(random, n * k);
         float[] c = Reference.random(random, m * n);
         float[] bias = Reference.random(random, n);
-        double[] expected = Reference.gemm(false, true, m, n, k, a, 0, b, 0, 1f, c, 0);
+        double[] expected = Reference.gemm(false, transB, m, n, k, a, 0, b, 0, 1f, c, 0);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double v = expected[i * n + j] + bias[j];
@@ -80,9 +86,9 @@ class GemmTest {
             }
         }
 
-        Gemm.sgemmBiasActivation(false, true, m, n, k, a, 0, b, 0, 1f, bias, act, c, 0);
+        Gemm.sgemmBiasActivation(false, transB, m, n, k, a, 0, b, 0, 1f, bias, act, c, 0);
 
-        assertClose(expected, c, 0, TOLERANCE, "fused " + act);
+        assertClose(expected, c, 0, TOLERANCE, "fused " + act + " m=" + m);
     }
 
     static Stream<Activation> activations() {

@@ -1,0 +1,113 @@
+package dev.netc.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * c = beta * c + op(a) @ b for at most {@link #MAX_ROWS} rows and b row-major (k x n): a matrix-vector
+ * product in all but name (a dense layer at batch 1). Each row p of b is read once, contiguously, and
+ * multiplied into every row of c, so b streams through once at memory speed; the packed GEMM would
+ * copy all of b into panels and waste five of its six micro-kernel rows.
+ *
+ * <p>Columns are split over the cores; within a task, k runs in blocks so the task's part of c (at
+ * most four rows of {@link #COLUMNS} floats) stays in registers through a block.
+ */
+final class GemmFewRows {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int VL = S.length();
+    static final int MAX_ROWS = 4;
+    /** Columns per register tile: four vectors, so four rows keep 16 accumulators in registers. */
+    private static final int COLUMNS = 4 * VL;
+    /** Columns per parallel task: whole cache lines of c and of each row of b. */
+    private static final int TASK_COLUMNS = 16 * VL;
+
+    private GemmFewRows() {}
+
+    /** True when this kernel applies: few rows, b not transposed, n at least one register tile. */
+    static boolean suits(int m, int n, boolean transB) {
+        return !transB && m >= 1 && m <= MAX_ROWS && n >= COLUMNS;
+    }
+
+    static void multiply(boolean transA, int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float beta,
+                         float[] c, int cOff, Epilogue finish) {
+        int tasks = Gemm.ceilDiv(n, TASK_COLUMNS);
+        java.util.function.IntConsumer body = task -> {
+            int end = Math.min(n, (task + 1) * TASK_COLUMNS);
+            int j = task * TASK_COLUMNS;
+            for (; j + COLUMNS <= end; j += COLUMNS) {
+                tile(transA, m, n, k, a, aOff, b, bOff, beta, c, cOff, j, finish);
+            }
+            for (; j < end; j++) { // the last columns when n is not a multiple of the tile
+                for (int i = 0; i < m; i++) {
+                    float sum = 0f;
+                    for (int p = 0; p < k; p++) sum += at(transA, m, k, a, aOff, i, p) * b[bOff + p * n + j];
+                    int index = cOff + i * n + j;
+                    float value = beta == 0f ? sum : beta * c[index] + sum;
+                    c[index] = finish == null ? value : finish.apply(value, i, j);
+                }
+            }
+        };
+        if ((long) m * n * k >= Gemm.PARALLEL_MIN_WORK) {
+            Parallel.forRange(tasks, body);
+        } else {
+            for (int task = 0; task < tasks; task++) body.accept(task);
+        }
+    }
+
+    /**
+     * Columns [j, j + COLUMNS) of every row: up to four rows of four vectors in registers (unrolled by
+     * hand: the JIT keeps named locals in registers, not array elements). Sums run over k in order, one
+     * fma per product, so the result is the same whatever the task split.
+     */
+    private static void tile(boolean transA, int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float beta,
+                             float[] c, int cOff, int j, Epilogue finish) {
+        FloatVector r00 = FloatVector.zero(S), r01 = r00, r02 = r00, r03 = r00;
+        FloatVector r10 = r00, r11 = r00, r12 = r00, r13 = r00;
+        FloatVector r20 = r00, r21 = r00, r22 = r00, r23 = r00;
+        FloatVector r30 = r00, r31 = r00, r32 = r00, r33 = r00;
+        for (int p = 0; p < k; p++) {
+            int bi = bOff + p * n + j;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, b, bi + 3 * VL);
+            FloatVector x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 0, p));
+            r00 = x.fma(b0, r00); r01 = x.fma(b1, r01); r02 = x.fma(b2, r02); r03 = x.fma(b3, r03);
+            if (m > 1) {
+                x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 1, p));
+                r10 = x.fma(b0, r10); r11 = x.fma(b1, r11); r12 = x.fma(b2, r12); r13 = x.fma(b3, r13);
+            }
+            if (m > 2) {
+                x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 2, p));
+                r20 = x.fma(b0, r20); r21 = x.fma(b1, r21); r22 = x.fma(b2, r22); r23 = x.fma(b3, r23);
+            }
+            if (m > 3) {
+                x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 3, p));
+                r30 = x.fma(b0, r30); r31 = x.fma(b1, r31); r32 = x.fma(b2, r32); r33 = x.fma(b3, r33);
+            }
+        }
+        store(r00, r01, r02, r03, 0, n, beta, c, cOff, j, finish);
+        if (m > 1) store(r10, r11, r12, r13, 1, n, beta, c, cOff, j, finish);
+        if (m > 2) store(r20, r21, r22, r23, 2, n, beta, c, cOff, j, finish);
+        if (m > 3) store(r30, r31, r32, r33, 3, n, beta, c, cOff, j, finish);
+    }
+
+    private static void store(FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3, int row, int n, float beta,
+                              float[] c, int cOff, int j, Epilogue finish) {
+        storeOne(v0, row, n, beta, c, cOff, j, finish);
+        storeOne(v1, row, n, beta, c, cOff, j + VL, finish);
+        storeOne(v2, row, n, beta, c, cOff, j + 2 * VL, finish);
+        storeOne(v3, row, n, beta, c, cOff, j + 3 * VL, finish);
+    }
+
+    private static void storeOne(FloatVector v, int row, int n, float beta, float[] c, int cOff, int column, Epilogue finish) {
+        int index = cOff + row * n + column;
+        if (beta != 0f) v = v.add(FloatVector.fromArray(S, c, index).mul(beta));
+        v.intoArray(c, index);
+        if (finish != null) finish.applyVector(c, index, row, column);
+    }
+
+    private static float at(boolean transA, int m, int k, float[] a, int aOff, int i, int p) {
+        return transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
+    }
+}
