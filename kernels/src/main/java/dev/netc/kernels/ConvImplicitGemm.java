@@ -24,6 +24,8 @@ final class ConvImplicitGemm {
     private static final int NR = GemmMicroKernel.NR;
     /** Room for the lanes a vector copy writes (or reads) past the end of a gathered panel. */
     private static final int SLACK = GemmMicroKernel.VL;
+    /** Runs per gathered slice copied as vectors: eight taps of a 5-wide kernel span three rows of it. */
+    private static final int MAX_RUNS = 3;
 
     private static final Scratch PACKED_WEIGHTS = new Scratch();
     private static final Scratch PADDED = new Scratch();
@@ -182,7 +184,7 @@ final class ConvImplicitGemm {
      * one MR-wide slice of an im2col matrix in micro-kernel layout. Lanes from rows on are left
      * unspecified (their results are discarded).
      *
-     * <p>Why runs: at stride 1 the MR entries are mostly one or two contiguous runs of the source
+     * <p>Why runs: at stride 1 the MR entries are mostly one to three contiguous runs of the source
      * (consecutive output columns, or consecutive kernel columns), so each run moves as one unmasked
      * vector. The lanes a vector writes past its run are overwritten by the next run or the next i, and
      * the last one lands in the slack after the panel; reads past a run stay inside src, which callers
@@ -191,40 +193,45 @@ final class ConvImplicitGemm {
     private static void gather(float[] src, int[] outer, int count, int[] inner, int first, int rows,
                                float[] dst, int dstOff) {
         final var s = GemmMicroKernel.S;
-        int runStart1 = rows;
+        // where each run of consecutive source offsets starts among the rows (at most MAX_RUNS of them)
+        int runs = 1;
+        int start1 = rows, start2 = rows;
         for (int r = 1; r < rows; r++) {
             if (inner[first + r] != inner[first + r - 1] + 1) {
-                runStart1 = r;
-                break;
-            }
-        }
-        int runStart2 = rows;
-        for (int r = runStart1 + 1; r < rows; r++) {
-            if (inner[first + r] != inner[first + r - 1] + 1) {
-                runStart2 = r;
-                break;
-            }
-        }
-        if (runStart2 < rows) { // three or more runs (e.g. 3x3 kernels): plain scalar copies
-            for (int i = 0; i < count; i++) {
-                for (int r = 0; r < rows; r++) {
-                    dst[dstOff + i * MR + r] = src[outer[i] + inner[first + r]];
+                if (runs == MAX_RUNS) { // more runs (small kernels and eight rows): plain scalar copies
+                    for (int i = 0; i < count; i++) {
+                        for (int q = 0; q < rows; q++) {
+                            dst[dstOff + i * MR + q] = src[outer[i] + inner[first + q]];
+                        }
+                    }
+                    return;
                 }
+                if (runs == 1) start1 = r; else start2 = r;
+                runs++;
             }
-            return;
         }
         int offset0 = inner[first];
-        if (runStart1 == rows) {
+        if (runs == 1) {
             for (int i = 0; i < count; i++) {
                 FloatVector.fromArray(s, src, outer[i] + offset0).intoArray(dst, dstOff + i * MR);
             }
             return;
         }
-        int offset1 = inner[first + runStart1];
+        int offset1 = inner[first + start1];
+        if (runs == 2) {
+            for (int i = 0; i < count; i++) {
+                int to = dstOff + i * MR;
+                FloatVector.fromArray(s, src, outer[i] + offset0).intoArray(dst, to);
+                FloatVector.fromArray(s, src, outer[i] + offset1).intoArray(dst, to + start1);
+            }
+            return;
+        }
+        int offset2 = inner[first + start2];
         for (int i = 0; i < count; i++) {
             int to = dstOff + i * MR;
             FloatVector.fromArray(s, src, outer[i] + offset0).intoArray(dst, to);
-            FloatVector.fromArray(s, src, outer[i] + offset1).intoArray(dst, to + runStart1);
+            FloatVector.fromArray(s, src, outer[i] + offset1).intoArray(dst, to + start1);
+            FloatVector.fromArray(s, src, outer[i] + offset2).intoArray(dst, to + start2);
         }
     }
 
