@@ -103,7 +103,7 @@ public final class Conv2d {
 
     /**
      * The implicit GEMM puts the output channels on the 16-wide vector side; below 3/4 lane use the
-     * im2col GEMM, which puts them on the 6-row broadcast side instead, wastes less.
+     * im2col GEMM, which puts them on the MR-row broadcast side instead, wastes less.
      */
     private static boolean prefersImplicitGemm(int outputChannels) {
         return 4 * outputChannels >= 3 * ConvImplicitGemm.paddedFilters(outputChannels);

@@ -10,9 +10,9 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>Why this orientation: filter counts (32, 64, ...) are multiples of the 16-float tile width, while
  * output planes (28x28, 14x14) are not, so no lane is wasted on the vector side and at most five rows on
- * the six-row broadcast side. The weights are packed once per call and shared by every image; each image
+ * the MR-row broadcast side (6 or 8). The weights are packed once per call and shared by every image; each image
  * is copied once into a zero-bordered buffer so the im2col gather needs no bounds logic, and each
- * six-position slice of col^T is gathered straight into micro-kernel layout and reused for all filters.
+ * MR-position slice of col^T is gathered straight into micro-kernel layout and reused for all filters.
  * The whole reduction runs in registers (no k blocking), so the bias and activation are applied once, to
  * the finished tile, before its single write.
  *

@@ -5,7 +5,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Forward convolution at stride 1 for shallow filters (small C * KH * KW, e.g. the first layer of an
- * image model): six filters x sixteen consecutive output columns of one output row per register tile,
+ * image model): MR filters (6 or 8) x sixteen consecutive output columns of one output row per register tile,
  * the sixteen input values of each filter tap loaded straight from a zero-bordered copy of the image.
  *
  * <p>Why: with a reduction of only 25 taps, {@link ConvImplicitGemm} spends more time gathering its

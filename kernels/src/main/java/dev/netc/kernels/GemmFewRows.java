@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
  * c = beta * c + op(a) @ b for at most {@link #MAX_ROWS} rows and b row-major (k x n): a matrix-vector
  * product in all but name (a dense layer at batch 1). Each row p of b is read once, contiguously, and
  * multiplied into every row of c, so b streams through once at memory speed; the packed GEMM would
- * copy all of b into panels and waste five of its six micro-kernel rows.
+ * copy all of b into panels and waste most of its micro-kernel rows.
  *
  * <p>Columns are split over the cores; within a task, k runs in blocks so the task's part of c (at
  * most four rows of {@link #COLUMNS} floats) stays in registers through a block.
