@@ -18,8 +18,28 @@ record PaddedImage(ConvGeometry g, int rows, int cols) {
         return g.c() * rows * cols;
     }
 
-    /** Offset of tap p = (channel, ky, kx) relative to the top-left pixel of an output position's window. */
+    /**
+     * The offset tables of each geometry, computed once: a model runs the same few geometries every
+     * step, and the kernels' hot path allocates nothing. Callers never write into the tables.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<ConvGeometry, int[][]> OFFSETS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Offset of tap p = (channel, ky, kx) relative to the top-left pixel of an output position's window (shared: read only). */
     int[] tapOffsets() {
+        return offsets()[0];
+    }
+
+    /** Offset of the window's top-left pixel for each output position q = oy * ow + ox (shared: read only). */
+    int[] positionOffsets() {
+        return offsets()[1];
+    }
+
+    private int[][] offsets() {
+        return OFFSETS.computeIfAbsent(g, key -> new int[][] {computeTapOffsets(), computePositionOffsets()});
+    }
+
+    private int[] computeTapOffsets() {
         int[] offsets = new int[g.patchSize()];
         int p = 0;
         for (int ch = 0; ch < g.c(); ch++) {
@@ -32,8 +52,7 @@ record PaddedImage(ConvGeometry g, int rows, int cols) {
         return offsets;
     }
 
-    /** Offset of the window's top-left pixel for each output position q = oy * ow + ox. */
-    int[] positionOffsets() {
+    private int[] computePositionOffsets() {
         int[] offsets = new int[g.outputPositions()];
         for (int oy = 0; oy < g.oh(); oy++) {
             for (int ox = 0; ox < g.ow(); ox++) {

@@ -19,6 +19,9 @@ public final class Reductions {
     /** Kept columns per task when inner == 1: whole cache lines, so tasks never share one. */
     private static final int COLUMN_BLOCK = 256;
 
+    /** Per thread: one vector's lanes on their way out of a register (no allocation per call). */
+    private static final Scratch LANES = new Scratch();
+
     private Reductions() {}
 
     /** out[k] = scale * sum_{p, q} x[(p * kept + k) * inner + q] for k in [0, kept). */
@@ -77,10 +80,11 @@ public final class Reductions {
         }
         // lanes added first to last through memory (not reduceLanes(ADD): its order differs between the
         // interpreter and the JIT, which would make same-seed runs differ)
-        float[] lanes = acc.toArray();
+        float[] lanes = LANES.atLeast(VL);
+        acc.intoArray(lanes, 0);
         float sum = 0f;
-        for (float lane : lanes) {
-            sum += lane;
+        for (int l = 0; l < VL; l++) {
+            sum += lanes[l];
         }
         return sum + tail;
     }
