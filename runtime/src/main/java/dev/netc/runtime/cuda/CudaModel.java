@@ -1,5 +1,6 @@
 package dev.netc.runtime.cuda;
 
+import dev.netc.codegen.cuda.SizeFormula;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
