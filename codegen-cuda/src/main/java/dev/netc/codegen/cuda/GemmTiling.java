@@ -11,7 +11,7 @@ import dev.netc.codegen.core.StorageSlots;
  * <p>The rule: a side of at most 32 gets a 32-wide tile (a 64-wide one would idle half its threads);
  * a GEMM whose output tiles give fewer than {@link #TARGET_BLOCKS} blocks and whose k holds at least
  * two slices of {@link #MIN_K_PER_SPLIT} is split along k, into as many slices as fill the target (at
- * most {@link #MAX_SPLITS}). The slices' partial tiles go to a workspace; a second kernel adds them
+ * most {@link #MAX_SPLITS}, and a workspace of at most {@link #MAX_WORKSPACE_FLOATS}). The slices' partial tiles go to a workspace; a second kernel adds them
  * in slice order (deterministic, no atomics) and applies the epilogue. The split count is fixed at
  * generation, so at other batch sizes a slice may be shorter or empty (empty slices write zeros).
  *
@@ -38,8 +38,10 @@ public record GemmTiling(int bm, int bn, int splits, Precision precision, SizeEx
     public static final int TARGET_BLOCKS = 264;
     /** The shortest k slice worth a split: 16 k steps of the tile. */
     public static final int MIN_K_PER_SPLIT = 256;
-    /** The most split-K slices (bounds the workspace and the reduction's reads). */
-    public static final int MAX_SPLITS = 32;
+    /** The most split-K slices (bounds the reduction's reads per output). */
+    public static final int MAX_SPLITS = 128;
+    /** The largest split-K workspace at the nominal batch, in floats (16 MiB). */
+    public static final long MAX_WORKSPACE_FLOATS = 4L << 20;
     /** The batch at which sizes are evaluated for the choice (the memory planner's). */
     public static final int NOMINAL_BATCH = StorageSlots.PLANNING_BATCH;
     /** Threads per GEMM block. */
@@ -52,11 +54,12 @@ public record GemmTiling(int bm, int bn, int splits, Precision precision, SizeEx
         long mv = at(m, NOMINAL_BATCH), nv = at(n, NOMINAL_BATCH), kv = at(k, NOMINAL_BATCH);
         int bm = mv <= 32 ? 32 : 64, bn = nv <= 32 ? 32 : 64;
         long blocks = ceil(mv, bm) * ceil(nv, bn);
-        String tile = bm + " x " + bn + " tile" + (bm < 64 || bn < 64 ? " (a side of at most 32)" : "");
+        String tile = (m.isKnown() && n.isKnown() && k.isKnown() ? "" : "sizes at batch " + NOMINAL_BATCH + ": ") + bm + " x " + bn + " tile" + (bm < 64 || bn < 64 ? " (a side of at most 32)" : "");
         if (blocks >= TARGET_BLOCKS)
             return new GemmTiling(bm, bn, 1, precision, m, n, k, aKFast, bNFast, tile + "; " + blocks + " output tiles fill the GPU: no split");
         long bySlices = kv / MIN_K_PER_SPLIT, byBlocks = Math.max(1, TARGET_BLOCKS / blocks);
-        int splits = (int) Math.min(MAX_SPLITS, Math.min(bySlices, byBlocks));
+        long byWorkspace = MAX_WORKSPACE_FLOATS / Math.max(1, mv * nv);
+        int splits = (int) Math.min(Math.min(MAX_SPLITS, byWorkspace), Math.min(bySlices, byBlocks));
         String tiles = blocks + (blocks == 1 ? " output tile" : " output tiles");
         if (byBlocks < 2)
             return new GemmTiling(bm, bn, 1, precision, m, n, k, aKFast, bNFast, tile + "; " + tiles + " nearly fill the GPU: no split");
