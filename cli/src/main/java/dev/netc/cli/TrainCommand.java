@@ -7,6 +7,7 @@ import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.Graph;
 import dev.netc.ir.plan.Compilation;
 import dev.netc.ir.train.TrainSpec;
+import dev.netc.codegen.cuda.GemmTiling;
 import dev.netc.runtime.backend.JavaBackend;
 import dev.netc.runtime.checkpoint.Checkpoint;
 import dev.netc.runtime.checkpoint.CheckpointException;
@@ -119,6 +120,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainSpec spec = m.train().orElseThrow(() ->
                 new CommandError(file + ": error: model '" + m.name() + "' has no train block"));
         checkBackend(backend);
+        GemmTiling.Precision gemmPrecision = Precision.forBackend(precision, backend);
         if (spec.dataset().isEmpty())
             throw new CommandError(file + ": error: the train block of '" + m.name() + "' names no dataset (add `dataset = ...`)");
         if (weights != null && resume != null)
@@ -142,7 +144,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         try {
             GeneratedModel compiled = compileFor(backend, compilation, m.name(), group.size() > 1 ? Distributed.gpu() : 0,
-                    Precision.forBackend(precision, backend));
+                    gemmPrecision);
             ParameterInitializer.initialize(compiled, graph, options.seed());
             if (initial.isPresent()) Checkpoints.restore(initial.get(), compiled, graph, false);
             // ranks other than 0 print nothing (mpirun would interleave every rank's lines)
@@ -183,7 +185,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The model compiled for the chosen backend; a machine that cannot run CUDA is a user error, not a crash. */
     private static GeneratedModel compileFor(String backend, Compilation compilation, String name, int gpu,
-                                             dev.netc.codegen.cuda.GemmTiling.Precision precision) {
+                                             GemmTiling.Precision precision) {
         if (!backend.equals("cuda")) return JavaBackend.compile(compilation, name);
         try {
             return CudaBackend.compile(compilation, name, gpu, precision);
