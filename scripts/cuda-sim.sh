@@ -51,7 +51,7 @@ else
 fi
 gcc "${cflags[@]}" "${nvrtc_flags[@]}" -Wl,-soname,libnvrtc.so.13 -o "$tmp/libnvrtc.so.13" "$src/sim_nvrtc.c" -ldl >&2 \
   || fail "building libnvrtc.so.13 failed"
-cp "$src/netc_sim_cuda.h" "$src/netc_sim_abi.h" "$tmp/"
+cp "$src/netc_sim_cuda.h" "$src/netc_sim_abi.h" "$src/netc_emulated_intrinsics.h" "$tmp/"
 mkdir -p "$tmp/cache"
 if ! mv -T "$tmp" "$out" 2>/dev/null; then
   [[ -f $out/libcuda.so.1 ]] || fail "cannot move the build to $out"  # another build won the race

@@ -47,6 +47,8 @@ inline float __int_as_float(unsigned int bits) { return std::bit_cast<float>(bit
 inline int min(int a, int b) { return a < b ? a : b; }
 inline int max(int a, int b) { return a > b ? a : b; }
 
+#include "netc_emulated_intrinsics.h"  // cp.async and WMMA stand-ins (runtime/src/test/c/cuda-sim)
+
 /** Runs kernel(args...) over grid x block, blocks one after another, threads of a block concurrently. */
 template <class Kernel, class... Args>
 void netc_launch(Kernel kernel, dim3 grid, dim3 block, Args... args) {

@@ -54,6 +54,8 @@ inline int __float_as_int(float v) { return std::bit_cast<int>(v); }
 inline int min(int a, int b) { return a < b ? a : b; }
 inline int max(int a, int b) { return a > b ? a : b; }
 
+#include "netc_emulated_intrinsics.h"  // cp.async and WMMA stand-ins
+
 namespace netc_sim {
 
 constexpr size_t kStackBytes = 64 * 1024;

@@ -1,6 +1,7 @@
 package dev.netc.cli;
 
 import dev.netc.codegen.cuda.CudaProgram;
+import dev.netc.codegen.cuda.GemmTiling;
 import dev.netc.compiler.CompileOptions;
 import dev.netc.compiler.Pipeline;
 import dev.netc.frontend.CheckedModel;
@@ -27,15 +28,17 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--no-fuse", description = "Every op its own kernel (the unfused baseline).") boolean noFuse;
     @Option(names = "--arch", defaultValue = "compute_80",
             description = "CUDA target: compute_XY writes PTX, sm_XY a CUBIN, XY >= 50 (default compute_80; needs NVRTC).") String arch;
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|tf32", description = Precision.DESCRIPTION) String precision;
 
     @Override public Integer call() {
         if (!target.equals("java") && !target.equals("cuda"))
             throw new CommandError("error: unknown target '" + target + "' (available: java, cuda)");
         if (target.equals("cuda")) checkArch(arch);
+        GemmTiling.Precision gemmPrecision = Precision.forBackend(precision, target);
         CheckedModel m = ModelLoader.load(file, model);
         CompileOptions options = m.train().isPresent() ? CompileOptions.training() : CompileOptions.inferenceOnly();
         Compilation c = Pipeline.compile(m, options.fused(!noFuse));
-        if (target.equals("cuda")) return cuda(c, m.name());
+        if (target.equals("cuda")) return cuda(c, m.name(), gemmPrecision);
         Map<String, String> sources = JavaBackend.sources(c, m.name());
         for (var e : sources.entrySet()) Outputs.writeString(outDir.resolve(e.getKey()), e.getValue());
         System.out.println("wrote " + sources.size() + " file(s) to " + outDir);
@@ -43,8 +46,8 @@ final class CompileCommand implements Callable<Integer> {
     }
 
     /** The .cu source and manifest.json; PTX or CUBIN too when NVRTC is installed. */
-    private int cuda(Compilation c, String name) {
-        CudaProgram program = CudaBackend.generate(c, name);
+    private int cuda(Compilation c, String name, GemmTiling.Precision gemmPrecision) {
+        CudaProgram program = CudaBackend.generate(c, name, gemmPrecision);
         Map<String, String> files = new LinkedHashMap<>();
         files.put(program.sourceName(), program.source());
         files.put("manifest.json", program.manifest().toJson());

@@ -7,7 +7,10 @@ import dev.netc.ir.plan.Compilation;
 import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.Graph;
 import dev.netc.ir.train.TrainSpec;
+import dev.netc.codegen.cuda.GemmTiling;
 import dev.netc.runtime.backend.JavaBackend;
+import dev.netc.runtime.cuda.CudaBackend;
+import dev.netc.runtime.cuda.CudaUnavailableException;
 import dev.netc.runtime.checkpoint.Checkpoint;
 import dev.netc.runtime.checkpoint.Checkpoints;
 import dev.netc.runtime.data.Dataset;
@@ -39,9 +42,13 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "" + Evaluator.MAX_BATCH,
             description = "Examples per forward pass (default ${DEFAULT-VALUE}).") int batch;
     @Option(names = "--no-fuse", description = "Compile every op as its own kernel.") boolean noFuse;
+    @Option(names = "--backend", defaultValue = "java", description = "java (default) or cuda.") String backend;
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|tf32", description = Precision.DESCRIPTION) String precision;
 
     @Override public Integer call() {
         if (batch < 1) throw new CommandError("error: --batch must be at least 1");
+        TrainCommand.checkBackend(backend);
+        GemmTiling.Precision gemmPrecision = Precision.forBackend(precision, backend);
         CheckedModel m = ModelLoader.load(file, model);
         TrainSpec spec = m.train().orElseThrow(() -> new CommandError(file + ": error: model '" + m.name()
                 + "' has no train block, so netc does not know its loss, labels or dataset"));
@@ -56,12 +63,16 @@ final class EvalCommand implements Callable<Integer> {
         try {
             Compilation compilation = Pipeline.compile(m, CompileOptions.inferenceOnly().fused(!noFuse));
             MemoryBudget.checkInference(compilation, Math.min(batch, test.size()), data);
-            GeneratedModel compiled = JavaBackend.compile(compilation, m.name());
-            TrainCommand.guard(() -> {
-                Checkpoints.restore(checkpoint, compiled, graph, false);
-                return checkpoint;
-            });
-            result = Evaluator.evaluate(compiled, graph, spec, test, batch);
+            GeneratedModel compiled = compile(compilation, m.name(), gemmPrecision);
+            try {
+                TrainCommand.guard(() -> {
+                    Checkpoints.restore(checkpoint, compiled, graph, false);
+                    return checkpoint;
+                });
+                result = Evaluator.evaluate(compiled, graph, spec, test, batch);
+            } finally {
+                if (compiled instanceof AutoCloseable device) close(device);
+            }
         } catch (TrainingSetupException e) {
             throw new CommandError("error: " + e.getMessage());
         } catch (OutOfMemoryError e) {
@@ -72,5 +83,24 @@ final class EvalCommand implements Callable<Integer> {
             throw new CommandError("error: " + weights + ": the test loss is " + result.loss()
                     + " with these weights (a diverged run's parameters?)");
         return 0;
+    }
+
+    /** The inference model on the chosen backend; a machine that cannot run CUDA is a user error, not a crash. */
+    private GeneratedModel compile(Compilation compilation, String name, GemmTiling.Precision gemmPrecision) {
+        if (!backend.equals("cuda")) return JavaBackend.compile(compilation, name);
+        try {
+            return CudaBackend.compile(compilation, name, 0, gemmPrecision);
+        } catch (CudaUnavailableException e) {
+            throw new CommandError("error: --backend cuda: " + e.getMessage());
+        }
+    }
+
+    /** Frees the device memory of a CUDA model. */
+    private static void close(AutoCloseable device) {
+        try {
+            device.close();
+        } catch (Exception e) {
+            throw new CommandError("error: --backend cuda: releasing the model failed: " + e.getMessage());
+        }
     }
 }

@@ -7,6 +7,7 @@ import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.Graph;
 import dev.netc.ir.plan.Compilation;
 import dev.netc.ir.train.TrainSpec;
+import dev.netc.codegen.cuda.GemmTiling;
 import dev.netc.runtime.backend.JavaBackend;
 import dev.netc.runtime.checkpoint.Checkpoint;
 import dev.netc.runtime.checkpoint.CheckpointException;
@@ -68,6 +69,7 @@ final class TrainCommand implements Callable<Integer> {
             + "an error in epoch mode, which logs once per epoch.")
     Integer logEvery;
     @Option(names = "--no-fuse", description = "Compile every op as its own kernel.") boolean noFuse;
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|tf32", description = Precision.DESCRIPTION) String precision;
     @Option(names = "--no-progress", description = "No progress bar.") boolean noProgress;
     @Option(names = "--allow-changed-run", description = "With --resume: continue even though the model, optimizer, learning rate, "
             + "dataset, data, seed, batch or backend differ from the checkpoint's (each change is reported); without it such a "
@@ -118,6 +120,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainSpec spec = m.train().orElseThrow(() ->
                 new CommandError(file + ": error: model '" + m.name() + "' has no train block"));
         checkBackend(backend);
+        GemmTiling.Precision gemmPrecision = Precision.forBackend(precision, backend);
         if (spec.dataset().isEmpty())
             throw new CommandError(file + ": error: the train block of '" + m.name() + "' names no dataset (add `dataset = ...`)");
         if (weights != null && resume != null)
@@ -140,7 +143,8 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         try {
-            GeneratedModel compiled = compileFor(backend, compilation, m.name(), group.size() > 1 ? Distributed.gpu() : 0);
+            GeneratedModel compiled = compileFor(backend, compilation, m.name(), group.size() > 1 ? Distributed.gpu() : 0,
+                    gemmPrecision);
             ParameterInitializer.initialize(compiled, graph, options.seed());
             if (initial.isPresent()) Checkpoints.restore(initial.get(), compiled, graph, false);
             // ranks other than 0 print nothing (mpirun would interleave every rank's lines)
@@ -180,10 +184,11 @@ final class TrainCommand implements Callable<Integer> {
     private static final String RESUMED = "the --resume checkpoint";
 
     /** The model compiled for the chosen backend; a machine that cannot run CUDA is a user error, not a crash. */
-    private static GeneratedModel compileFor(String backend, Compilation compilation, String name, int gpu) {
+    private static GeneratedModel compileFor(String backend, Compilation compilation, String name, int gpu,
+                                             GemmTiling.Precision precision) {
         if (!backend.equals("cuda")) return JavaBackend.compile(compilation, name);
         try {
-            return CudaBackend.compile(compilation, name, gpu);
+            return CudaBackend.compile(compilation, name, gpu, precision);
         } catch (CudaUnavailableException e) {
             throw new CommandError("error: --backend cuda: " + e.getMessage());
         }

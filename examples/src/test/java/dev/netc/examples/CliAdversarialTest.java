@@ -202,6 +202,25 @@ class CliAdversarialTest {
         assertFalse(Files.exists(tmp.resolve("out")), "nothing written");
     }
 
+    /** --precision and fusion --target cuda: unknown values and tf32 outside the CUDA backend are user errors. */
+    @Test
+    void precisionAndCudaFusionOptionsAreValidated() {
+        String spirals = Examples.example("spirals.net").toString();
+        userError(Examples.netc("fusion", spirals, "--target", "cuda", "--precision", "fp16"),
+                "error: unknown --precision 'fp16' (available: fp32, tf32)");
+        userError(Examples.netc("train", spirals, "--steps", "1", "--precision", "tf32"),
+                "error: --precision tf32 applies to the CUDA backend only");
+        userError(Examples.netc("fusion", spirals, "--target", "cuda", "--gpu", "b200"), "error: --gpu: unknown GPU 'b200' (known: a100, h100, h200)");
+        userError(Examples.netc("fusion", spirals, "--target", "opencl"), "error: unknown target 'opencl' (available: java, cuda)");
+        Examples.Run report = Examples.netc("fusion", Examples.example("mnist_cnn.net").toString(), "--target", "cuda", "--precision", "tf32",
+                "--batch", "64");
+        assertEquals(0, report.exit(), report.err());
+        assertTrue(report.out().contains("GEMM precision tf32"), report.out());
+        assertTrue(report.out().contains("GPU assumed: H100 SXM"), report.out());
+        assertTrue(report.out().contains("registers: needs a GPU"), report.out());
+        assertTrue(report.out().contains("split-K 128"), report.out());
+    }
+
     /** Every command printed the JVM's "WARNING: Using incubator modules: jdk.incubator.vector" first. */
     @Test
     void theLauncherDropsTheIncubatorWarningAndKeepsEverythingElse() throws IOException, InterruptedException {

@@ -28,7 +28,8 @@ public record BufferSpec(String name, List<String> names, String dtype, String c
          * lifetime does not overlap this one's (the memory planner's slots).
          */
         SHARED,
-        /** Optimizer state (momentum, Adam moments): allocated once, zero-initialised. */ STATE
+        /** Optimizer state (momentum, Adam moments): allocated once, zero-initialised. */ STATE,
+        /** Scratch memory of one kernel pair (split-K partial products): no user name, no meaning between steps. */ WORKSPACE
     }
 
     public BufferSpec {

@@ -14,8 +14,8 @@ import java.util.List;
  */
 public record CudaManifest(String model, String source, String optimizer, List<BufferSpec> buffers, List<LaunchSpec> launches) {
 
-    /** Manifest format version, bumped whenever a field changes meaning. */
-    public static final int FORMAT = 1;
+    /** Manifest format version, bumped whenever a field changes meaning (2: buffer kind {@code workspace}, split-K). */
+    public static final int FORMAT = 2;
 
     public CudaManifest {
         buffers = List.copyOf(buffers);

@@ -20,11 +20,13 @@ final class GemmKernels {
     private final Graph graph;
     private final CudaBuffers buffers;
     private final Elementwise elementwise;
+    private final GemmTiling.Precision precision;
 
-    GemmKernels(Graph graph, CudaBuffers buffers, Elementwise elementwise) {
+    GemmKernels(Graph graph, CudaBuffers buffers, Elementwise elementwise, GemmTiling.Precision precision) {
         this.graph = graph;
         this.buffers = buffers;
         this.elementwise = elementwise;
+        this.precision = precision;
     }
 
     /** True for the library ops that are a GEMM (matmul and the three convolutions). */
@@ -39,18 +41,63 @@ final class GemmKernels {
         };
     }
 
-    /** The GEMM view of a head op: sizes, loaders, layout flags and the output index of (m, n). */
-    private record View(String m, String n, String k, boolean aKFast, boolean bNFast, String loadA, String loadB, String outIndex) {}
+    /**
+     * The GEMM view of a head op: sizes, loaders, layout flags and the output index of (m, n). A loader
+     * is a lambda body, or (for an operand that is a plain array) a {@code netc::Dense} operand, which
+     * the template may copy 16 bytes at a time.
+     */
+    private record View(SizeExpr m, SizeExpr n, SizeExpr k, boolean aKFast, boolean bNFast, String loadA, String loadB, String outIndex) {
+        String loaderA() { return loadA.startsWith("netc::") ? loadA : "[&](int m, int k) { " + loadA + " }"; }
 
-    /** Renders head plus epilogue as one kernel. */
-    void render(KernelWriter w, Node head, List<Integer> recomputed, List<Integer> epilogue, Buf rootBuf) {
+        String loaderB() { return loadB.startsWith("netc::") ? loadB : "[&](int k, int n) { " + loadB + " }"; }
+    }
+
+    /**
+     * The launches of a GEMM plan kernel (head plus epilogue), its tiling, and the split-K workspace
+     * (null when not split).
+     */
+    record Rendered(List<KernelWriter.GeneratedKernel> kernels, GemmTiling tiling, BufferSpec workspace) {}
+
+    /** Renders head plus epilogue: one kernel, or with split-K the partial products and their sum with the epilogue. */
+    Rendered render(String function, String phase, String doc, Node head, List<Integer> recomputed, List<Integer> epilogue, Buf rootBuf) {
+        KernelWriter w = new KernelWriter(function);
         View v = view(w, head);
+        GemmTiling t = GemmTiling.choose(v.m(), v.n(), v.k(), v.aKFast(), v.bNFast(), precision);
+        String note = "// GEMM M = " + v.m() + ", N = " + v.n() + ", K = " + v.k() + ": " + t.reason() + "\n";
         w.line("const int M = " + v.m() + ", N = " + v.n() + ", K = " + v.k() + ";");
+        w.line("using Tile = " + t.tileType() + ";  // this kernel's tile: Tile::BM x Tile::BN outputs per block");
+        List<String> grid = List.of(KernelWriter.blocks(v.n().toString(), t.bn()), KernelWriter.blocks(v.m().toString(), t.bm()),
+                Integer.toString(t.splits()));
+        if (!t.splitK()) {
+            writeEpilogue(w, head, recomputed, epilogue, rootBuf, v, "netc::gemm_tiled<" + v.aKFast() + ", " + v.bNFast() + ", Tile>",
+                    "(M, N, K,", "    " + v.loaderA() + ",", "    " + v.loaderB() + ",");
+            return new Rendered(List.of(w.finish(doc + note, function, phase, grid, GemmTiling.THREADS)), t, null);
+        }
+        String ws = buffers.newName("splitk_" + function);
+        BufferSpec workspace = new BufferSpec(ws, List.of(), "f32", t.workspaceCount().toString(), BufferSpec.Kind.WORKSPACE, null, 0);
+        w.line("netc::gemm_split_partial<" + v.aKFast() + ", " + v.bNFast() + ", Tile, " + t.splits() + ">(M, N, K,");
+        w.line("    " + v.loaderA() + ",");
+        w.line("    " + v.loaderB() + ",");
+        w.line("    " + w.out(ws, "float") + ");");
+        KernelWriter sum = new KernelWriter(function + "_splitk_sum");
+        sum.line("const int M = " + v.m() + ", N = " + v.n() + ";");
+        writeEpilogue(sum, head, recomputed, epilogue, rootBuf, v, "netc::gemm_split_reduce<" + t.splits() + ">", "(M, N, "
+                + sum.in(ws, "float") + ",");
+        String total = v.m().times(v.n()).toString();
+        return new Rendered(List.of(
+                w.finish(doc + note + "// split-K pass 1: partial products of each k slice into " + ws + "\n", function, phase, grid,
+                        GemmTiling.THREADS),
+                sum.finish("// split-K pass 2 of " + function + ": the slices' sum in slice order, then the epilogue\n", function, phase,
+                        List.of(KernelWriter.blocks(total, CudaLoopPrinter.THREADS), "1", "1"), CudaLoopPrinter.THREADS)), t, workspace);
+    }
+
+    /** The call that ends in the store lambda: the epilogue applied to each output value {@code acc}. */
+    private void writeEpilogue(KernelWriter w, Node head, List<Integer> recomputed, List<Integer> epilogue, Buf rootBuf, View v,
+                               String callee, String... callLines) {
         List<Stmt> element = elementwise.element(recomputed, epilogue, head, Expr.var("acc"), head.type().shape(), rootBuf);
         CudaLoopPrinter.declareDropoutStreams(w, element);
-        w.line("netc::gemm<" + v.aKFast() + ", " + v.bNFast() + ">(M, N, K,");
-        w.line("    [&](int m, int k) { " + v.loadA() + " },");
-        w.line("    [&](int k, int n) { " + v.loadB() + " },");
+        w.line(callee + callLines[0]);
+        for (int i = 1; i < callLines.length; i++) w.line(callLines[i]);
         w.line("    [&](int m, int n, float acc) {").indent(2);
         w.line("const int i = " + v.outIndex() + ";");
         if (buffers.has(head.id()) && !epilogue.isEmpty()) w.line(w.out(buffers.name(head.id()), head) + "[i] = acc;");
@@ -58,36 +105,31 @@ final class GemmKernels {
         w.indent(-1).line("});").indent(-1);
     }
 
-    /** Grid: x over column tiles, y over row tiles. */
-    List<String> grid(KernelWriter w, Node head) {
-        View v = view(new KernelWriter("scratch"), head);
-        return List.of(KernelWriter.blocks(v.n(), 64), KernelWriter.blocks(v.m(), 64), "1");
-    }
-
     private View view(KernelWriter w, Node n) {
         Shape y = n.type().shape();
         return switch (n.op()) {
             case Op.MatMul mm -> {
                 Shape a = shape(n, 0), b = shape(n, 1);
-                String m = dim(y, 0), cols = dim(y, 1), k = dim(a, mm.transposeA() ? 0 : 1);
+                SizeExpr m = SizeExpr.of(y.dim(0)), cols = SizeExpr.of(y.dim(1)), k = SizeExpr.of(a.dim(mm.transposeA() ? 0 : 1));
                 String av = w.in(buffers.name(n.input(0)), graph.node(n.input(0)));
                 String bv = w.in(buffers.name(n.input(1)), graph.node(n.input(1)));
-                String loadA = "return " + av + "[" + (mm.transposeA() ? "k * " + f(m) + " + m" : "m * " + f(k) + " + k") + "];";
-                String loadB = "return " + bv + "[" + (mm.transposeB() ? "n * " + f(k) + " + k" : "k * " + f(cols) + " + n") + "];";
-                yield new View(m, cols, k, !mm.transposeA(), !mm.transposeB(), loadA, loadB, "m * " + f(cols) + " + n");
+                // A(m, k) = a[m * K + k] (or a[k * M + m] transposed), B(k, n) = b[k * N + n] (or b[n * K + k])
+                String loadA = dense(!mm.transposeA(), av, mm.transposeA() ? m : k);
+                String loadB = dense(!mm.transposeB(), bv, mm.transposeB() ? k : cols);
+                yield new View(m, cols, k, !mm.transposeA(), !mm.transposeB(), loadA, loadB, "m * " + cols.factor() + " + n");
             }
             case Op.Conv2d c -> {
                 Shape x = shape(n, 0), wt = shape(n, 1);
                 Conv g = new Conv(x, wt.size(0), wt.size(2), wt.size(3), c.stride(), c.padding().top(), c.padding().left(), y);
                 String xv = w.in(buffers.name(n.input(0)), graph.node(n.input(0)));
                 String wv = w.in(buffers.name(n.input(1)), graph.node(n.input(1)));
-                String loadA = "return " + wv + "[m * " + g.ckk() + " + k];";
+                String loadA = dense(true, wv, new SizeExpr(g.ckk(), 0));  // the filters: a [f, c * kh * kw] matrix
                 String loadB = "const int img = n / " + g.ohw() + ", p = n % " + g.ohw() + ", c = k / " + g.khw() + ", r = k % " + g.khw() + "; "
                         + "const int iy = (p / " + g.ow + ") * " + g.s + " - " + g.pt + " + r / " + g.kw + ", ix = (p % " + g.ow + ") * "
                         + g.s + " - " + g.pl + " + r % " + g.kw + "; "
                         + "return (iy >= 0 && iy < " + g.h + " && ix >= 0 && ix < " + g.wd + ") ? " + xv + "[((img * " + g.c
                         + " + c) * " + g.h + " + iy) * " + g.wd + " + ix] : 0.0f;";
-                yield new View(Integer.toString(g.f), g.batch + " * " + g.ohw(), Integer.toString(g.ckk()), true, true, loadA, loadB,
+                yield new View(known(g.f), g.batch.times(known(g.ohw())), known(g.ckk()), true, true, loadA, loadB,
                         "((n / " + g.ohw() + ") * " + g.f + " + m) * " + g.ohw() + " + n % " + g.ohw());
             }
             case Op.Conv2dBackwardData c -> {
@@ -103,7 +145,7 @@ final class GemmKernels {
                         + "const int oy = ty / " + g.s + ", ox = tx / " + g.s + "; "
                         + "return (oy < " + g.oh + " && ox < " + g.ow + ") ? " + dyv + "[((img * " + g.f + " + f) * " + g.oh
                         + " + oy) * " + g.ow + " + ox] : 0.0f;";
-                yield new View(Integer.toString(g.c), g.batch + " * " + g.hw(), Integer.toString(g.f * g.khw()), true, true, loadA, loadB,
+                yield new View(known(g.c), g.batch.times(known(g.hw())), known(g.f * g.khw()), true, true, loadA, loadB,
                         "((n / " + g.hw() + ") * " + g.c + " + m) * " + g.hw() + " + n % " + g.hw());
             }
             case Op.Conv2dBackwardFilter c -> {
@@ -117,7 +159,7 @@ final class GemmKernels {
                         + g.s + " - " + g.pl + " + r % " + g.kw + "; "
                         + "return (iy >= 0 && iy < " + g.h + " && ix >= 0 && ix < " + g.wd + ") ? " + xv + "[((img * " + g.c
                         + " + c) * " + g.h + " + iy) * " + g.wd + " + ix] : 0.0f;";
-                yield new View(Integer.toString(g.f), Integer.toString(g.ckk()), g.batch + " * " + g.ohw(), true, false, loadA, loadB,
+                yield new View(known(g.f), known(g.ckk()), g.batch.times(known(g.ohw())), true, false, loadA, loadB,
                         "m * " + g.ckk() + " + n");
             }
             default -> throw new IllegalStateException(n.label() + " (" + n.op().mnemonic() + ") is no GEMM");
@@ -128,9 +170,9 @@ final class GemmKernels {
      * Convolution geometry: input x [batch, c, h, wd], f filters of kh x kw, stride s, top/left
      * padding pt/pl, output [batch, f, oh, ow]. Only the batch may be symbolic.
      */
-    private record Conv(String batch, int c, int h, int wd, int f, int kh, int kw, int s, int pt, int pl, int oh, int ow) {
+    private record Conv(SizeExpr batch, int c, int h, int wd, int f, int kh, int kw, int s, int pt, int pl, int oh, int ow) {
         Conv(Shape x, int f, int kh, int kw, int s, int pt, int pl, Shape y) {
-            this(dim(x, 0), x.size(1), x.size(2), x.size(3), f, kh, kw, s, pt, pl, y.size(2), y.size(3));
+            this(SizeExpr.of(x.dim(0)), x.size(1), x.size(2), x.size(3), f, kh, kw, s, pt, pl, y.size(2), y.size(3));
         }
 
         int khw() { return kh * kw; }
@@ -144,8 +186,10 @@ final class GemmKernels {
 
     private Shape shape(Node n, int operand) { return graph.node(n.input(operand)).type().shape(); }
 
-    private static String dim(Shape s, int axis) { return SizeExpr.of(s.dim(axis)).toString(); }
+    private static SizeExpr known(long size) { return new SizeExpr(size, 0); }
 
-    /** A size as a multiplication factor (parenthesised when it is a product). */
-    private static String f(String size) { return size.contains(" ") ? "(" + size + ")" : size; }
+    /** A plain-array operand: element (r, c) at p[r * ld + c] when secondFast, else p[c * ld + r]. */
+    private static String dense(boolean secondFast, String pointer, SizeExpr ld) {
+        return "netc::Dense<" + secondFast + ">{" + pointer + ", " + ld + "}";
+    }
 }

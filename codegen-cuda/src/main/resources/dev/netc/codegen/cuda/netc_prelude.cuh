@@ -41,3 +41,24 @@ __device__ __forceinline__ int netc_first_max(const float* __restrict__ xp, int 
     }
     return best;
 }
+
+// Asynchronous global -> shared copies of 16 bytes (sm_80+): the GEMM stages its next k step with them
+// while it multiplies the current one. A copy with valid == false writes zeros (src-size 0). Before
+// sm_80 the GEMM copies through registers and there is nothing to wait for. Host emulation (the
+// simulator, HostEmulationTest) defines NETC_HAS_CP_ASYNC and stand-ins that defer each copy to its
+// wait, so the emulated kernels take this same path and a missing wait shows up as wrong results.
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+#define NETC_HAS_CP_ASYNC 1
+__device__ __forceinline__ void netc_cp_async16(float* smem, const float* gmem, bool valid) {
+    unsigned dst;
+    asm volatile("{ .reg .u64 a; cvta.to.shared.u64 a, %1; cvt.u32.u64 %0, a; }\n" : "=r"(dst) : "l"(smem));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(gmem), "r"(valid ? 16 : 0) : "memory");
+}
+__device__ __forceinline__ void netc_cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+template <int Pending>
+__device__ __forceinline__ void netc_cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(Pending) : "memory"); }
+#elif defined(__CUDA_ARCH__)
+__device__ __forceinline__ void netc_cp_async_commit() {}
+template <int Pending>
+__device__ __forceinline__ void netc_cp_async_wait() {}
+#endif

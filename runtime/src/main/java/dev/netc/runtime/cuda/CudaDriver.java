@@ -10,6 +10,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The CUDA driver API ({@code libcuda.so.1}) through the foreign function API: initialisation, the
@@ -22,12 +23,19 @@ public final class CudaDriver {
     private static final int ATTRIBUTE_CC_MAJOR = 75, ATTRIBUTE_CC_MINOR = 76;
 
     private final NativeLibrary lib;
-    private final MethodHandle init, deviceCount, deviceGet, deviceName, deviceAttribute, primaryRetain, ctxSetCurrent, ctxSync;
+    private final MethodHandle init, deviceCount, deviceGet, deviceName, deviceAttribute, primaryRetain, primaryReset, ctxSetCurrent, ctxSync;
     private final MethodHandle memAlloc, memFree, htod, dtoh, dtod, memsetD32, moduleLoadData, moduleGetFunction, moduleUnload;
     private final MethodHandle launch, streamCreate, streamSync, streamDestroy, eventCreate, eventRecord, eventSync, eventElapsed,
             eventDestroy, errorName;
     /** The context {@link #useDevice} made current (NULL before): {@link #makeCurrent} binds it to other threads. */
     private volatile MemorySegment context = MemorySegment.NULL;
+    /** The device of {@link #useDevice} (-1 before). */
+    private volatile int deviceHandle = -1;
+    /**
+     * Resets of the primary context after sticky errors, in this process (the primary context is the
+     * process's, shared by every CudaDriver instance): a model made before a reset has lost its memory.
+     */
+    private static final AtomicInteger RESETS = new AtomicInteger();
 
     private CudaDriver(NativeLibrary lib) {
         this.lib = lib;
@@ -38,6 +46,8 @@ public final class CudaDriver {
         deviceName = lib.function("cuDeviceGetName", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
         deviceAttribute = lib.function("cuDeviceGetAttribute", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
         primaryRetain = lib.function("cuDevicePrimaryCtxRetain", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        primaryReset = lib.function(lib.has("cuDevicePrimaryCtxReset_v2") ? "cuDevicePrimaryCtxReset_v2" : "cuDevicePrimaryCtxReset",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         ctxSetCurrent = lib.function("cuCtxSetCurrent", ptrOnly);
         ctxSync = lib.function("cuCtxSynchronize", FunctionDescriptor.of(JAVA_INT));
         memAlloc = lib.function("cuMemAlloc_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
@@ -113,6 +123,7 @@ public final class CudaDriver {
             MemorySegment ctx = a.allocate(ADDRESS);
             check("cuDevicePrimaryCtxRetain", (int) primaryRetain.invokeExact(ctx, device.handle()));
             context = ctx.get(ADDRESS, 0);
+            deviceHandle = device.handle();
             check("cuCtxSetCurrent", (int) ctxSetCurrent.invokeExact(context));
         } catch (Throwable t) {
             throw Nvrtc.rethrow(t);
@@ -232,7 +243,46 @@ public final class CudaDriver {
     }
 
     private void check(String call, int status) {
-        if (status != 0) throw new CudaException(call, status, describe(status));
+        if (status == 0) return;
+        if (isSticky(status) && deviceHandle >= 0) {
+            String what = describe(status);
+            resetPrimaryContext();
+            throw new CudaException(call, status, what + "; a sticky error, so the CUDA context was reset: the device memory of every"
+                    + " CUDA model of this process is gone and they must be compiled again");
+        }
+        throw new CudaException(call, status, describe(status));
+    }
+
+    /**
+     * CUDA errors after which the context refuses all work until it is reset (illegal or misaligned
+     * address, launch timeout or failure, device assert, illegal instruction, stack error, invalid PC).
+     */
+    static boolean isSticky(int status) {
+        return switch (status) {
+            case 700, 702, 710, 714, 715, 716, 717, 718, 719 -> true;
+            default -> false;
+        };
+    }
+
+    /** How many times this process's primary context has been reset after a sticky error. */
+    public static int resets() { return RESETS.get(); }
+
+    /**
+     * Resets the primary context (frees all device memory and modules, clears the error) and makes the
+     * fresh context current, so that the next model works; a failed reset leaves the error as it was.
+     */
+    private void resetPrimaryContext() {
+        try (Arena a = Arena.ofConfined()) {
+            if ((int) primaryReset.invokeExact(deviceHandle) != 0) return;
+            RESETS.incrementAndGet();
+            // retained again: after a reset the handle may name a new context
+            MemorySegment ctx = a.allocate(ADDRESS);
+            if ((int) primaryRetain.invokeExact(ctx, deviceHandle) != 0) return;
+            context = ctx.get(ADDRESS, 0);
+            int ignored = (int) ctxSetCurrent.invokeExact(context);
+        } catch (Throwable t) {
+            throw Nvrtc.rethrow(t);
+        }
     }
 
     private String describe(int status) {

@@ -1,5 +1,6 @@
 package dev.netc.runtime.cuda;
 
+import dev.netc.codegen.cuda.SizeFormula;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -51,6 +52,8 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
     private final List<Prepared> launches = new ArrayList<>();
     private int batch;
     private long counter;
+    /** {@link CudaDriver#resets()} when this model was made: a later reset took its device memory. */
+    private final int contextResets;
 
     /** One launch with its grid evaluated for the current batch and its kernelParams array. */
     private record Prepared(LaunchSpec spec, MemorySegment function, int gx, int gy, int gz, MemorySegment params) {}
@@ -74,6 +77,7 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
         this.cu = cu;
         this.manifest = manifest;
         this.syncEachLaunch = syncEachLaunch;
+        this.contextResets = CudaDriver.resets();
         cu.makeCurrent();
         this.module = cu.loadModule(image);
         for (LaunchSpec l : manifest.launches()) functions.put(l.function(), cu.function(module, l.function()));
@@ -92,6 +96,7 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
     @Override public void setBatch(int batch) {
         if (batch <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batch);
         if (batch == this.batch) return;
+        requireContext();
         cu.makeCurrent();
         for (BufferSpec b : manifest.buffers()) {
             if (b.usesOthersMemory() || b.isFixedSize()) continue;
@@ -161,6 +166,7 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
         if (b == null || !b.dtype().equals(dtype))
             throw new IllegalArgumentException("unknown " + dtype + " buffer '" + name + "'; known: " + byName.keySet());
         if (!device.containsKey(b.name())) throw new IllegalStateException("call setBatch(batch) before using buffer " + name);
+        requireContext();
         cu.makeCurrent();
         Object m = mirror.get(b.name());
         if (m == null) {
@@ -204,6 +210,7 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
 
     private void run(String phase) {
         if (batch == 0) throw new IllegalStateException("call setBatch(batch) before running the model");
+        requireContext();
         cu.makeCurrent();
         for (String name : hostDirty) upload(name);
         hostDirty.clear();
@@ -276,11 +283,21 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
     }
 
     @Override public void close() {
-        cu.makeCurrent();
-        for (var e : device.entrySet()) if (!manifest.buffer(e.getKey()).usesOthersMemory()) cu.free(e.getValue());
+        // after a context reset the memory and the module are gone with the old context
+        if (contextResets == CudaDriver.resets()) {
+            cu.makeCurrent();
+            for (var e : device.entrySet()) if (!manifest.buffer(e.getKey()).usesOthersMemory()) cu.free(e.getValue());
+            cu.unload(module);
+        }
         device.clear();
-        cu.unload(module);
         arena.close();
+    }
+
+    /** Fails once a sticky error anywhere in the process has reset the context this model's memory lived in. */
+    private void requireContext() {
+        if (contextResets != CudaDriver.resets())
+            throw new IllegalStateException("model " + manifest.model() + " lost its device memory when the CUDA context was reset after"
+                    + " a sticky error; compile it again");
     }
 
 }

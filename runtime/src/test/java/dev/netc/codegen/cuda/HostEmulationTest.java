@@ -73,6 +73,9 @@ class HostEmulationTest {
         try (InputStream h = HostEmulationTest.class.getResourceAsStream("/host_cuda.h")) {
             Files.write(dir.resolve("host_cuda.h"), h.readAllBytes());
         }
+        // the cp.async and WMMA stand-ins are the simulator's, so both emulations run one code path
+        Files.copy(Path.of("src/test/c/cuda-sim/netc_emulated_intrinsics.h"), dir.resolve("netc_emulated_intrinsics.h"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         HostCompiler.compile(dir, "driver.cpp", "model");
 
         GeneratedModel java = JavaModelCompiler.compile("dev.netc.generated.cudatest", "Reference",

@@ -1,5 +1,6 @@
 package dev.netc.runtime.cuda;
 
+import dev.netc.codegen.cuda.SizeFormula;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -208,6 +208,48 @@ class SimRuntimeTest {
         }
     }
 
+    /**
+     * A sticky error (a kernel handed a pointer outside every allocation: CUDA_ERROR_ILLEGAL_ADDRESS)
+     * resets the context: the error names the kernel and the reset, the broken model refuses further
+     * use and closes without touching the old memory, and the next model trains normally.
+     */
+    @Test
+    void aStickyErrorResetsTheContextForTheNextModel() {
+        CudaExamples.Trained t = CudaExamples.named("spirals");
+        CudaDriver cu = CudaDriver.load();
+        cu.useDevice(cu.device(0));
+        byte[] image = CudaBackend.compile(Nvrtc.load(), CudaBackend.generate(t.compilation(true), t.name()), cu.device(0).arch());
+        CudaManifest m = CudaBackend.generate(t.compilation(true), t.name()).manifest();
+        int resets = CudaDriver.resets();
+        CudaModel broken = new CudaModel(cu, m, image, true);
+        broken.setBatch(2);
+        cu.free(broken.devicePointer("logits"));  // the next launch writing logits faults
+        CudaException e = assertThrows(CudaException.class, broken::predict);
+        assertTrue(e.getMessage().contains("CUDA_ERROR_ILLEGAL_ADDRESS") && e.getMessage().contains("context was reset"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("kernel "), e.getMessage());
+        assertEquals(resets + 1, CudaDriver.resets());
+        IllegalStateException stale = assertThrows(IllegalStateException.class, broken::predict);
+        assertTrue(stale.getMessage().contains("compile it again"), stale.getMessage());
+        broken.close();
+
+        GeneratedModel cpu = JavaBackend.compile(t.compilation(true), t.name());
+        try (CudaModel next = CudaBackend.compile(t.compilation(true), t.name())) {
+            List<GeneratedModel> both = List.of(cpu, next);
+            for (GeneratedModel g : both) {
+                g.setBatch(3);
+                g.setSeed(1);
+            }
+            feedParameters(t.graph(), both, new SplittableRandom(9));
+            feedBatch(t.graph(), both, new SplittableRandom(10));
+            for (GeneratedModel g : both) {
+                g.forward(true);
+                g.backward();
+                g.update((float) t.optimizer().learningRate(), 1);
+            }
+            assertEquals(cpu.floatBuffer(Graph.LOSS)[0], next.floatBuffer(Graph.LOSS)[0], 1e-4 * Math.abs(cpu.floatBuffer(Graph.LOSS)[0]));
+        }
+    }
+
     /** Without the simulator's folder the same runtime reports the missing driver (exit 2 in the CLI). */
     @Test
     void theSimulatorIsFoundThroughTheLibraryDirectory() {

@@ -1,5 +1,6 @@
 package dev.netc.runtime.cuda;
 
+import dev.netc.codegen.cuda.SizeFormula;
 import static dev.netc.runtime.cuda.GpuTest.feedBatch;
 import static dev.netc.runtime.cuda.GpuTest.feedParameters;
 
@@ -46,13 +47,18 @@ class SimTrainingTest {
         }).toList());
     }
 
-    /** Five models also run unfused (every op its own kernel, GEMMs without epilogues). */
-    static final Set<String> UNFUSED_TOO = Set.of("spirals_modern", "mnist_softmax", "keras_cnn_d", "resnet_small", "concat_slice");
+    /** Six models also run unfused (every op its own kernel, GEMMs without epilogues). */
+    static final Set<String> UNFUSED_TOO = Set.of("spirals_modern", "mnist_softmax", "keras_cnn_d", "resnet_small", "concat_slice",
+            "gemm_shapes");
 
-    /** Every example with a train block, fused, plus concat_slice (test resource); five of them unfused too. */
+    /**
+     * Every example with a train block, fused, plus concat_slice and gemm_shapes (test resources: GEMM sizes
+     * off the tile and off multiples of 4, split-K); six of them unfused too.
+     */
     static Stream<Arguments> models() {
         List<CudaExamples.Trained> all = new ArrayList<>(CudaExamples.all());
         all.addAll(CudaExamples.trained(Path.of("src/test/resources/models/concat_slice.net")));
+        all.addAll(CudaExamples.trained(Path.of("src/test/resources/models/gemm_shapes.net")));
         return Stream.concat(all.stream().map(t -> Arguments.of(t.name(), t, true)),
                 all.stream().filter(t -> UNFUSED_TOO.contains(t.name())).map(t -> Arguments.of(t.name(), t, false)));
     }

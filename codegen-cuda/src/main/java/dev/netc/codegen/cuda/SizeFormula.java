@@ -1,4 +1,4 @@
-package dev.netc.runtime.cuda;
+package dev.netc.codegen.cuda;
 
 /**
  * Evaluates the manifest's size and grid expressions: C integer arithmetic over {@code batch} with

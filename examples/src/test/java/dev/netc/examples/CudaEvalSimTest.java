@@ -1,0 +1,48 @@
+package dev.netc.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code netc eval --backend cuda} through the CLI jar on the CUDA simulator (scripts/cuda-sim.sh): a
+ * checkpoint trained on the Java backend evaluates to the same test loss and accuracy on the CUDA
+ * backend (printed to 4 digits), with {@code --precision tf32} too (spirals' GEMMs are small enough
+ * that TF32 rounding does not show at 4 digits).
+ */
+class CudaEvalSimTest {
+    @Test
+    void evalOnTheCudaBackendPrintsWhatTheJavaBackendPrints(@TempDir Path tmp) throws Exception {
+        Path root = Examples.root();
+        Path jar = root.resolve("cli/target/netc.jar");
+        Assumptions.assumeTrue(Files.isRegularFile(jar), "needs cli/target/netc.jar");
+        String simulator = GpuScriptSimTest.run(root, Map.of("NETC_CUDA_SIM_HOME", root.resolve("runtime/target/cuda-sim").toString()), 300,
+                "bash", root.resolve("scripts/cuda-sim.sh").toString()).strip();
+        String spirals = root.resolve("examples/spirals.net").toString();
+        Path weights = tmp.resolve("spirals.safetensors");
+        netc(root, simulator, "train", spirals, "--steps", "20", "--no-progress", "--save", weights.toString());
+        String onJava = lastLine(netc(root, simulator, "eval", spirals, "--weights", weights.toString()));
+        assertTrue(onJava.startsWith("test_accuracy="), onJava);
+        assertEquals(onJava, lastLine(netc(root, simulator, "eval", spirals, "--weights", weights.toString(), "--backend", "cuda")));
+        assertEquals(onJava, lastLine(netc(root, simulator, "eval", spirals, "--weights", weights.toString(), "--backend", "cuda",
+                "--precision", "tf32")));
+    }
+
+    private static String netc(Path root, String simulator, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xss16m", "-jar",
+                root.resolve("cli/target/netc.jar").toString()));
+        command.addAll(List.of(args));
+        return GpuScriptSimTest.run(root, Map.of("NETC_CUDA_LIB_DIR", simulator), 300, command.toArray(String[]::new));
+    }
+
+    private static String lastLine(String output) { return output.strip().lines().reduce((a, b) -> b).orElse(""); }
+}
