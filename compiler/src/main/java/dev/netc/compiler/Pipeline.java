@@ -9,6 +9,7 @@ import dev.netc.ir.plan.FusionResult;
 import dev.netc.ir.plan.KernelPlan;
 import dev.netc.ir.plan.MemoryPlanner;
 import dev.netc.ir.plan.PlanKernels;
+import dev.netc.ir.plan.PoolingRewrite;
 import dev.netc.ir.train.OptimizerSpec;
 import dev.netc.ir.train.TrainSpec;
 import java.util.List;
@@ -55,7 +56,8 @@ public final class Pipeline {
     public static Compilation compile(Graph graph, OptimizerSpec optimizer, CompileOptions options) {
         // every output reachable by a name of its own, even one an input or parameter also has
         Graph g = OutputBuffers.expose(withGradients(graph, optimizer));
-        FusionResult fusion = options.fuse() ? FuseOps.analyze(g) : new FusionResult(PlanKernels.unfused(g), List.of());
+        // the pooling rewrites serve the fused plan only: the unfused plan stays the graph autodiff made
+        FusionResult fusion = options.fuse() ? FuseOps.analyze(PoolingRewrite.apply(g)) : new FusionResult(PlanKernels.unfused(g), List.of());
         KernelPlan plan = fusion.plan();
         return new Compilation(plan, optimizer, options.fuse(), fusion.rejected(), MemoryPlanner.plan(plan, options.planningBatch()));
     }
