@@ -112,7 +112,7 @@ final class CudaBuffers {
     boolean has(int id) { return name[id] != null; }
 
     /** Node {@code id}'s buffer for the shared loop lowering; fails when the value has none. */
-    Buf buf(int id) { return new Buf(name(id), !graph.node(id).type().dtype().isFloat()); }
+    Buf buf(int id) { return Buf.of(name(id), graph.node(id).type().dtype()); }
 
     /** Node {@code id}'s buffer, or null when the value has none. */
     Buf bufOrNull(int id) { return has(id) ? buf(id) : null; }

@@ -141,7 +141,7 @@ public final class CudaCodegen {
             return List.of(w.finish(doc.toString(), k.name(), phase, gemm.grid(w, head), 256));
         }
         // a head without a register epilogue writes memory; the epilogue (if any) runs as a second launch
-        Buf headOut = buffers.has(head.id()) ? buffers.buf(head.id()) : new Buf(rootBuf.name(), !head.type().dtype().isFloat());
+        Buf headOut = buffers.has(head.id()) ? buffers.buf(head.id()) : Buf.of(rootBuf.name(), head.type().dtype());
         if (!epilogue.isEmpty() && !buffers.has(head.id()) && !head.type().equals(graph.node(k.root()).type()))
             throw new IllegalStateException("kernel " + k.name() + ": head " + head.label() + " has type " + head.type()
                     + " but its epilogue writes " + graph.node(k.root()).type());

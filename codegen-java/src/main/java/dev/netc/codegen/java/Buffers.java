@@ -69,10 +69,10 @@ final class Buffers {
     }
 
     /** Node {@code id}'s buffer for the shared loop lowering, or null when the value has none. */
-    Buf buf(int id) { return field[id] == null ? null : new Buf(field[id], !graph.node(id).type().dtype().isFloat()); }
+    Buf buf(int id) { return field[id] == null ? null : Buf.of(field[id], graph.node(id).type().dtype()); }
 
     /** A field holding values of node {@code n}'s type (a kernel root written by its head). */
-    Buf bufNamed(String fieldName, Node n) { return new Buf(fieldName, !n.type().dtype().isFloat()); }
+    Buf bufNamed(String fieldName, Node n) { return Buf.of(fieldName, n.type().dtype()); }
 
     /** The field holding node {@code id}, or null when the value has none (inlined or dead). */
     String field(int id) { return field[id]; }
