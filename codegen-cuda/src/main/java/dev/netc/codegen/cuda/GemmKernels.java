@@ -87,7 +87,7 @@ final class GemmKernels {
         w.line("    [&](int m, int k) { " + v.loadA() + " },");
         w.line("    [&](int k, int n) { " + v.loadB() + " },");
         w.line("    [&](int m, int n, float acc) {").indent(2);
-        w.line(v.outPosition());
+        w.line(v.outPosition().strip());
         w.line("const int i = " + v.outIndex() + ";");
         new CudaLoopPrinter(w).emitInline(element);
         w.line("pool_tile[m % netc::kGemmBM][n % netc::kGemmBN] = " + Elementwise.local(k.root()) + ";");
