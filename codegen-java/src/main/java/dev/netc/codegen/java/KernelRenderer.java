@@ -59,6 +59,7 @@ final class KernelRenderer {
         MethodSpec.Builder m = MethodSpec.methodBuilder(k.name()).addModifiers(Modifier.PRIVATE);
         StringBuilder doc = new StringBuilder("Kernel " + k.name() + " (" + k.phase().name().toLowerCase() + " phase).\n<pre>\n");
         for (int id : k.nodes()) doc.append(escape(IrPrinter.line(graph.node(id)))).append('\n');
+        for (int id : k.pooled()) doc.append("&lt; ").append(escape(IrPrinter.line(graph.node(id)))).append(" (pooling epilogue)\n");
         for (int id : k.siblings()) doc.append("+ ").append(escape(IrPrinter.line(graph.node(id)))).append(" (sibling output)\n");
         m.addJavadoc("$L</pre>\n", doc);
         Node head = graph.node(k.nodes().getFirst());

@@ -44,6 +44,12 @@ final class GraphCopy {
     /** Records that node {@code old} of the original is {@code id} of the copy. */
     void map(int old, int id) { at[old] = id; }
 
+    /** A new constant leaf of the copy. */
+    int constant(double value, dev.netc.ir.TensorType type) { return to.constant(value, type); }
+
+    /** The shape of node id of the copy. */
+    dev.netc.ir.Shape shape(int id) { return to.type(id).shape(); }
+
     /** A new node of the copy (ids of the copy). */
     int add(Op op, int... inputs) { return to.addChecked(op, inputs); }
 

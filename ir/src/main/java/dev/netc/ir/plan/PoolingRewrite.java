@@ -6,7 +6,7 @@ import dev.netc.ir.Node;
 import dev.netc.ir.Op;
 import dev.netc.ir.Padding;
 import dev.netc.ir.Shape;
-import java.util.ArrayList;
+import dev.netc.ir.UnaryFn;
 import java.util.List;
 
 /**
@@ -15,8 +15,8 @@ import java.util.List;
  * reference semantics (a test evaluates both graphs):
  *
  * <ol>
- *   <li><b>Mask at pooled size.</b> {@code mul(max_pool_grad(x, g), e(x))}, e a chain of unary
- *       functions of x (the ReLU mask {@code step(x)}), becomes {@code max_pool_grad(x, mul(g, e(max_pool(x))))}:
+ *   <li><b>Mask at pooled size.</b> {@code mul(max_pool_grad(x, g), e(x))}, e an elementwise function
+ *       of x and constants (the ReLU mask {@code step(x)}, tanh's {@code 1 - x * x}), becomes {@code max_pool_grad(x, mul(g, e(max_pool(x))))}:
  *       the gradient is non-zero only at each window's argmax, where x equals the pooled value. The mask
  *       then runs on the pooled gradient (in the kernel producing g); when g is a reshape of a value a
  *       (a flattened dense gradient), the product is taken at a's shape, so it fuses into a's kernel.</li>
@@ -61,13 +61,12 @@ public final class PoolingRewrite {
             Node grad = g.node(pg);
             Op.MaxPoolGrad op = (Op.MaxPoolGrad) grad.op();
             int x = grad.input(0), dy = grad.input(1);
-            List<Node> chain = unaryChain(g, n.input(n.input(0) == pg ? 1 : 0), x);
             int pooled = copy.findOrAdd(new Op.MaxPool(op.size(), op.stride(), op.padding()), copy.at(x));
             Node dyNode = g.node(dy);
             boolean flat = dyNode.op() instanceof Op.Reshape;
             int target = flat ? copy.at(dyNode.input(0)) : copy.at(dy);
-            int mask = flat ? copy.findOrAdd(new Op.Reshape(g.node(dyNode.input(0)).type().shape()), pooled) : pooled;
-            for (int i = chain.size() - 1; i >= 0; i--) mask = copy.add(chain.get(i).op(), mask);
+            int operand = flat ? copy.findOrAdd(new Op.Reshape(g.node(dyNode.input(0)).type().shape()), pooled) : pooled;
+            int mask = rebuiltAt(g, copy, n.input(n.input(0) == pg ? 1 : 0), x, operand);
             int product = copy.add(n.op(), target, mask);
             if (flat) product = copy.add(dyNode.op(), product);
             copy.map(n.id(), copy.add(op, copy.at(x), product));
@@ -76,8 +75,24 @@ public final class PoolingRewrite {
     }
 
     /**
-     * The id of the max_pool_grad n multiplies by a unary chain of the gradient's x, or -1. The
-     * gradient must have n as its only reader (it is replaced, not kept beside).
+     * Function e of x evaluated on {@code operand} instead (ids of the copy): e's nodes again, reading
+     * operand where they read x; a constant of x's shape becomes one of operand's shape.
+     */
+    private static int rebuiltAt(Graph g, GraphCopy copy, int e, int x, int operand) {
+        if (e == x) return operand;
+        Node n = g.node(e);
+        if (n.op() instanceof Op.Constant c)
+            return broadcasts(n.type().shape()) ? copy.at(e) : copy.constant(c.value(), n.type().withShape(copy.shape(operand)));
+        int[] inputs = n.inputs().stream().mapToInt(in -> rebuiltAt(g, copy, in, x, operand)).toArray();
+        return copy.add(n.op(), inputs);
+    }
+
+    /** A constant that broadcasts against any shape (a scalar, or ones throughout). */
+    private static boolean broadcasts(Shape s) { return s.dims().stream().allMatch(dev.netc.ir.Dim::isOne); }
+
+    /**
+     * The id of the max_pool_grad n multiplies by an elementwise function of the gradient's x, or -1.
+     * The gradient must have n as its only reader (it is replaced, not kept beside).
      */
     private static int maskedPoolGradient(Graph g, Node n, List<List<Integer>> users) {
         if (!(n.op() instanceof Op.Binary b) || b.fn() != dev.netc.ir.BinaryFn.MUL || n.input(0) == n.input(1)) return -1;
@@ -85,22 +100,26 @@ public final class PoolingRewrite {
             Node grad = g.node(n.input(side));
             if (!(grad.op() instanceof Op.MaxPoolGrad) || users.get(grad.id()).size() != 1) continue;
             if (!grad.type().equals(n.type())) continue;
-            if (!unaryChain(g, n.input(1 - side), grad.input(0)).isEmpty()) return grad.id();
+            if (n.input(1 - side) != grad.input(0) && isFunctionOf(g, n.input(1 - side), grad.input(0))) return grad.id();
         }
         return -1;
     }
 
-    /** The unary nodes from e down to x (e first) when e is such a chain ending at x, else empty. */
-    private static List<Node> unaryChain(Graph g, int e, int x) {
-        List<Node> chain = new ArrayList<>();
-        int at = e;
-        while (at != x) {
-            Node n = g.node(at);
-            if (!(n.op() instanceof Op.Unary)) return List.of();
-            chain.add(n);
-            at = n.input(0);
-        }
-        return chain;
+    /**
+     * True when e is x, or unary and binary functions whose leaves are x and constants (the ReLU mask
+     * step(x), tanh's 1 - x * x), leaving out those not finite on all reals (log, sqrt, reciprocal,
+     * division): where the gradient is zero, the product must stay zero.
+     */
+    private static boolean isFunctionOf(Graph g, int e, int x) {
+        if (e == x) return true;
+        Node n = g.node(e);
+        if (n.op() instanceof Op.Constant) return true;
+        // functions that are infinite or NaN somewhere on the reals would turn 0 * inf into 0
+        if (n.op() instanceof Op.Unary u && (u.fn() == UnaryFn.LOG || u.fn() == UnaryFn.SQRT || u.fn() == UnaryFn.RECIPROCAL)) return false;
+        if (n.op() instanceof Op.Binary b && b.fn() == dev.netc.ir.BinaryFn.DIV) return false;
+        if (!(n.op() instanceof Op.Unary) && !(n.op() instanceof Op.Binary)) return false;
+        for (int in : n.inputs()) if (!isFunctionOf(g, in, x)) return false;
+        return true;
     }
 
     /** Rewrite 2: max_pool_grad(x, g) -> max_pool_grad_indexed(max_pool_argmax(x), g) where it applies. */
