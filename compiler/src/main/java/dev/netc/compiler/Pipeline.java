@@ -19,7 +19,9 @@ import java.util.List;
  * gradients (autodiff, recorded in {@link Graph#gradients()}) -> kernel plan (fused or one op each,
  * with every rejected fusion candidate) -> memory plan, as one {@link Compilation}. This is the only
  * place that runs {@link Autodiff}, {@link FuseOps}, {@link PlanKernels} and {@link MemoryPlanner}
- * for a backend; backends render what it decided and infer nothing from output names.
+ * for a backend; backends render what it decided and infer nothing from output names. A fused
+ * compilation plans the graph after {@link PoolingRewrite} (the same reference semantics, pooling
+ * gradients by argmax), an unfused one the graph autodiff made.
  */
 public final class Pipeline {
     private Pipeline() {}

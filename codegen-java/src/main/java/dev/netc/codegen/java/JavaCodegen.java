@@ -254,11 +254,7 @@ public final class JavaCodegen {
     private void addBufferFields(TypeSpec.Builder type) {
         for (Node n : graph.nodes()) {
             if (!buffers.hasField(n.id())) continue;
-            TypeName t = switch (n.type().dtype()) {
-                case I32 -> INTS;
-                case U8 -> BYTES;
-                case F32, F64 -> FLOATS;
-            };
+            TypeName t = n.type().dtype() == DType.I32 ? INTS : n.type().dtype() == DType.U8 ? BYTES : FLOATS;
             FieldSpec.Builder f = FieldSpec.builder(t, buffers.field(n.id()), Modifier.PRIVATE)
                     .addJavadoc("$L ($L)\n", IrPrinter.line(n).replace("<", "&lt;").replace(">", "&gt;"),
                             buffers.role(n.id()).name().toLowerCase());

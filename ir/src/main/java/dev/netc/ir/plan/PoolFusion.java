@@ -130,11 +130,8 @@ final class PoolFusion {
     private static String expandsWhereItLoads(Graph g, Kernel k, int u, int grad) {
         Node head = g.node(k.head());
         if (!k.prologue().isEmpty() || !k.pooled().isEmpty()) return "runs in a kernel with a prologue or pooling of its own";
-        boolean asDy = switch (head.op()) {
-            case Op.Conv2dBackwardData c -> head.input(0) == grad;
-            case Op.Conv2dBackwardFilter c -> head.input(1) == grad;
-            default -> false;
-        };
+        boolean asDy = head.op() instanceof Op.Conv2dBackwardData && head.input(0) == grad
+                || head.op() instanceof Op.Conv2dBackwardFilter && head.input(1) == grad;
         if (!asDy) return "is no convolution gradient reading it as dy";
         if (u == head.id()) return null;
         Node reader = g.node(u);

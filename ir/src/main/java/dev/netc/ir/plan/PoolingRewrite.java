@@ -29,9 +29,15 @@ import java.util.List;
 public final class PoolingRewrite {
     private PoolingRewrite() {}
 
-    /** Both rewrites, then the nodes no output needs any more are dropped. */
+    /**
+     * Both rewrites, then the nodes no output needs any more are dropped; g itself when neither applies
+     * (a graph without pooling gradients: inference, dense models).
+     */
     public static Graph apply(Graph g) {
-        return GraphCopy.live(indexed(GraphCopy.live(maskedAtPooledSize(g))));
+        Graph masked = maskedAtPooledSize(g);
+        if (masked != g) masked = GraphCopy.live(masked);
+        Graph indexed = indexed(masked);
+        return indexed == masked ? masked : GraphCopy.live(indexed);
     }
 
     /**
@@ -52,6 +58,7 @@ public final class PoolingRewrite {
     static Graph maskedAtPooledSize(Graph g) {
         List<List<Integer>> users = g.users();
         GraphCopy copy = new GraphCopy(g);
+        boolean rewritten = false;
         for (Node n : g.nodes()) {
             int pg = maskedPoolGradient(g, n, users);
             if (pg < 0) {
@@ -70,8 +77,9 @@ public final class PoolingRewrite {
             int product = copy.add(n.op(), target, mask);
             if (flat) product = copy.add(dyNode.op(), product);
             copy.map(n.id(), copy.add(op, copy.at(x), product));
+            rewritten = true;
         }
-        return copy.build();
+        return rewritten ? copy.build() : g;
     }
 
     /**
@@ -126,6 +134,7 @@ public final class PoolingRewrite {
     static Graph indexed(Graph g) {
         List<List<Integer>> users = g.users();
         GraphCopy copy = new GraphCopy(g);
+        boolean rewritten = false;
         for (Node n : g.nodes()) {
             if (!(n.op() instanceof Op.MaxPoolGrad op) || !indexable(g, n, users)) {
                 copy.copy(n);
@@ -133,8 +142,9 @@ public final class PoolingRewrite {
             }
             int argmax = copy.findOrAdd(new Op.MaxPoolArgmax(op.size(), op.stride(), op.padding()), copy.at(n.input(0)));
             copy.map(n.id(), copy.add(new Op.MaxPoolGradIndexed(op.size()), argmax, copy.at(n.input(1))));
+            rewritten = true;
         }
-        return copy.build();
+        return rewritten ? copy.build() : g;
     }
 
     private static boolean indexable(Graph g, Node grad, List<List<Integer>> users) {
