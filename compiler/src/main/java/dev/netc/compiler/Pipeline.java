@@ -61,7 +61,7 @@ public final class Pipeline {
         // the pooling rewrites serve the fused plan only: the unfused plan stays the graph autodiff made
         FusionResult fusion = options.fuse() ? FuseOps.analyze(PoolingRewrite.apply(g)) : new FusionResult(PlanKernels.unfused(g), List.of());
         KernelPlan plan = fusion.plan();
-        return new Compilation(plan, optimizer, options.fuse(), fusion.rejected(), MemoryPlanner.plan(plan, options.planningBatch()));
+        return new Compilation(plan, optimizer, options.fuse(), fusion.rejected(), MemoryPlanner.plan(plan, options.planningBatch()), g);
     }
 
     /** The optimizer a compilation of {@code model} uses, or null for inference. */
