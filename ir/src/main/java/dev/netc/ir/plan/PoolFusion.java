@@ -72,9 +72,11 @@ final class PoolFusion {
         if (why == null && (!conv.siblings().isEmpty() || !conv.prologue().isEmpty() || !conv.recomputed().isEmpty()))
             why = "the kernel of " + x.label() + " has other outputs";
         if (why == null)
-            for (int id : conv.nodes())
-                if (id != x.id() && users.get(id).stream().anyMatch(u -> !conv.nodes().contains(u)))
+            for (int id : conv.nodes()) {
+                if (g.outputs().containsValue(id)) why = g.node(id).label() + " is an output of the model, so it is stored anyway";
+                else if (id != x.id() && users.get(id).stream().anyMatch(u -> !conv.nodes().contains(u)))
                     why = g.node(id).label() + " inside the convolution's kernel is read elsewhere";
+            }
         if (why != null) {
             rejected.add(new FusionDecision(pool.id(), "max_pool stays a kernel of its own: " + why));
             return;

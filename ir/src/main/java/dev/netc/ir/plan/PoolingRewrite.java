@@ -20,8 +20,9 @@ import java.util.List;
  *       the gradient is non-zero only at each window's argmax, where x equals the pooled value. The mask
  *       then runs on the pooled gradient (in the kernel producing g); when g is a reshape of a value a
  *       (a flattened dense gradient), the product is taken at a's shape, so it fuses into a's kernel.</li>
- *   <li><b>Argmax instead of x.</b> Where the windows tile x ({@link #whyNotIndexed}) and every reader of x
- *       is this max pool or its gradient, {@code max_pool_grad(x, g)} becomes
+ *   <li><b>Argmax instead of x.</b> Where the windows tile x ({@link #whyNotIndexed}), x is a convolution
+ *       (with at most a bias and an activation), no output of the model, and read only by this max pool
+ *       and its gradient, {@code max_pool_grad(x, g)} becomes
  *       {@code max_pool_grad_indexed(max_pool_argmax(x), g)}: the gradient needs one byte per window,
  *       not x, which then need never be stored.</li>
  * </ol>
@@ -151,7 +152,7 @@ public final class PoolingRewrite {
         Op.MaxPoolGrad op = (Op.MaxPoolGrad) grad.op();
         Node x = g.node(grad.input(0));
         if (whyNotIndexed(op.size(), op.stride(), op.padding(), x.type().shape()) != null) return false;
-        if (PoolFusion.convolutionProducing(g, x) == null) return false;
+        if (PoolFusion.convolutionProducing(g, x) == null || g.outputs().containsValue(x.id())) return false;
         Op.MaxPool pool = new Op.MaxPool(op.size(), op.stride(), op.padding());
         for (int u : users.get(x.id())) {
             Op reader = g.node(u).op();

@@ -144,6 +144,22 @@ class PoolingFusionTest {
     }
 
     @Test
+    void anActivationTheModelOutputsIsStoredAndPooledByItsOwnKernel() throws Exception {
+        Graph original = convPool(2, 2);
+        GraphBuilder b = new GraphBuilder(original);
+        b.output("h", relu(original));
+        Graph g = PoolingRewrite.apply(b.build());
+        FusionResult result = FuseOps.analyze(g);
+        assertTrue(result.plan().kernels().stream().allMatch(k -> k.pooled().isEmpty()), result.plan().toString());
+        assertTrue(result.plan().materialized()[relu(g)]);
+        assertTrue(result.rejected().stream().anyMatch(d -> d.reason().startsWith("max_pool stays a kernel of its own")),
+                result.rejected().toString());
+        // the gradient keeps reading the stored activation: today's plan
+        assertEquals(0, count(g, Op.MaxPoolArgmax.class));
+        assertEquals(1, count(g, Op.MaxPoolGrad.class));
+    }
+
+    @Test
     void theArgmaxFormNeedsTilingWindowsOfTwoOrFour() {
         Shape x = Shape.of(B, Dim.of(3), Dim.of(8), Dim.of(12));
         assertEquals(null, PoolingRewrite.whyNotIndexed(2, 2, Padding.NONE, x));
