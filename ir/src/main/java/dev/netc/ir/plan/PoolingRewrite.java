@@ -16,10 +16,12 @@ import java.util.List;
  *
  * <ol>
  *   <li><b>Mask at pooled size.</b> {@code mul(max_pool_grad(x, g), e(x))}, e an elementwise function
- *       of x and constants (the ReLU mask {@code step(x)}, tanh's {@code 1 - x * x}), becomes {@code max_pool_grad(x, mul(g, e(max_pool(x))))}:
- *       the gradient is non-zero only at each window's argmax, where x equals the pooled value. The mask
- *       then runs on the pooled gradient (in the kernel producing g); when g is a reshape of a value a
- *       (a flattened dense gradient), the product is taken at a's shape, so it fuses into a's kernel.</li>
+ *       of x and constants (the ReLU mask {@code step(x)}, tanh's {@code 1 - x * x}), becomes
+ *       {@code max_pool_grad(x, mul(g, e(max_pool(x))))}: the gradient is non-zero only at each window's
+ *       argmax, where x equals the pooled value. The mask then runs on the pooled gradient (in the
+ *       kernel producing g); when g is a reshape of a value a (a flattened dense gradient), the product
+ *       is taken at a's shape, so it fuses into a's kernel. Only where rewrite 2 follows: elsewhere the
+ *       graph, and so the plan, stays as it was.</li>
  *   <li><b>Argmax instead of x.</b> Where the windows tile x ({@link #whyNotIndexed}), x is a convolution
  *       (with at most a bias and an activation), no output of the model, and read only by this max pool
  *       and its gradient, {@code max_pool_grad(x, g)} becomes
@@ -108,7 +110,7 @@ public final class PoolingRewrite {
         for (int side = 0; side < 2; side++) {
             Node grad = g.node(n.input(side));
             if (!(grad.op() instanceof Op.MaxPoolGrad) || users.get(grad.id()).size() != 1) continue;
-            if (!grad.type().equals(n.type())) continue;
+            if (!grad.type().equals(n.type()) || !argmaxFormFits(g, grad)) continue;
             if (n.input(1 - side) != grad.input(0) && isFunctionOf(g, n.input(1 - side), grad.input(0))) return grad.id();
         }
         return -1;
@@ -148,11 +150,21 @@ public final class PoolingRewrite {
         return rewritten ? copy.build() : g;
     }
 
-    private static boolean indexable(Graph g, Node grad, List<List<Integer>> users) {
+    /**
+     * The conditions both rewrites share (the mask moves only where the argmax form follows, so a plan
+     * they do not help stays as it was): tiling windows over a convolution that is no model output.
+     */
+    private static boolean argmaxFormFits(Graph g, Node grad) {
         Op.MaxPoolGrad op = (Op.MaxPoolGrad) grad.op();
         Node x = g.node(grad.input(0));
-        if (whyNotIndexed(op.size(), op.stride(), op.padding(), x.type().shape()) != null) return false;
-        if (PoolFusion.convolutionProducing(g, x) == null || g.outputs().containsValue(x.id())) return false;
+        return whyNotIndexed(op.size(), op.stride(), op.padding(), x.type().shape()) == null
+                && PoolFusion.convolutionProducing(g, x) != null && !g.outputs().containsValue(x.id());
+    }
+
+    private static boolean indexable(Graph g, Node grad, List<List<Integer>> users) {
+        if (!argmaxFormFits(g, grad)) return false;
+        Op.MaxPoolGrad op = (Op.MaxPoolGrad) grad.op();
+        Node x = g.node(grad.input(0));
         Op.MaxPool pool = new Op.MaxPool(op.size(), op.stride(), op.padding());
         for (int u : users.get(x.id())) {
             Op reader = g.node(u).op();

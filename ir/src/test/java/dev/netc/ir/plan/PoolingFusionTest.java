@@ -134,9 +134,9 @@ class PoolingFusionTest {
 
     @Test
     void overlappingWindowsKeepTodaysPlanAndSayWhy() throws Exception {
-        Graph g = PoolingRewrite.apply(convPool(3, 2));
-        assertEquals(0, count(g, Op.MaxPoolGradIndexed.class));
-        assertEquals(0, count(g, Op.MaxPoolArgmax.class));
+        Graph original = convPool(3, 2);
+        Graph g = PoolingRewrite.apply(original);
+        assertTrue(g == original, "neither rewrite applies: the graph is kept as it is");
         FusionResult result = FuseOps.analyze(g);
         assertTrue(result.plan().kernels().stream().allMatch(k -> k.pooled().isEmpty()));
         assertTrue(result.rejected().stream().anyMatch(d -> d.reason().startsWith("max_pool stays a kernel of its own: window size 3")),
