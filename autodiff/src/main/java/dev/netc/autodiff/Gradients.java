@@ -60,6 +60,12 @@ final class Gradients {
                 // Piecewise constant in x (the argmax positions), so x gets nothing; dy would need a gather op.
                 if (wants[1]) throw new UnsupportedOperationException("second-order gradient of max_pool_grad not supported");
             }
+            // both appear only after differentiation (PoolingRewrite, for the fused plan): the argmax is an
+            // index, and the indexed gradient would need a gather by it, which no graph asks for
+            case Op.MaxPoolArgmax p -> { } // integer output
+            case Op.MaxPoolGradIndexed p -> {
+                if (wants[1]) throw new UnsupportedOperationException("second-order gradient of max_pool_grad_indexed not supported");
+            }
             case Op.Reduce r -> grads[0] = reduce(r, in[0], y, dy, dt, e);
             case Op.SumTo s -> grads[0] = e.broadcastTo(dy, e.shape(in[0]));
             case Op.BroadcastTo b -> grads[0] = e.sumTo(dy, e.shape(in[0]));

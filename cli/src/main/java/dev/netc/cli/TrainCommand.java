@@ -134,7 +134,9 @@ final class TrainCommand implements Callable<Integer> {
         if (from.isPresent()) options = options.withResume(from.get());
         DatasetSplits data = loadData(spec, file, dataDir);
         Compilation compilation = Pipeline.compile(m, CompileOptions.training().fused(!noFuse));
-        Graph graph = compilation.graph();
+        // the model as differentiation made it: its hash in a checkpoint is the same fused or not, and
+        // its inputs, outputs and parameters (all the trainer reads, by name) are the plan's
+        Graph graph = compilation.model();
         if (backend.equals("java")) {
             try {
                 MemoryBudget.checkTraining(compilation, options.batch() / group.size(), data);

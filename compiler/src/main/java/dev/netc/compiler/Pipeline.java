@@ -9,6 +9,7 @@ import dev.netc.ir.plan.FusionResult;
 import dev.netc.ir.plan.KernelPlan;
 import dev.netc.ir.plan.MemoryPlanner;
 import dev.netc.ir.plan.PlanKernels;
+import dev.netc.ir.plan.PoolingRewrite;
 import dev.netc.ir.train.OptimizerSpec;
 import dev.netc.ir.train.TrainSpec;
 import java.util.List;
@@ -18,7 +19,9 @@ import java.util.List;
  * gradients (autodiff, recorded in {@link Graph#gradients()}) -> kernel plan (fused or one op each,
  * with every rejected fusion candidate) -> memory plan, as one {@link Compilation}. This is the only
  * place that runs {@link Autodiff}, {@link FuseOps}, {@link PlanKernels} and {@link MemoryPlanner}
- * for a backend; backends render what it decided and infer nothing from output names.
+ * for a backend; backends render what it decided and infer nothing from output names. A fused
+ * compilation plans the graph after {@link PoolingRewrite} (the same reference semantics, pooling
+ * gradients by argmax), an unfused one the graph autodiff made.
  */
 public final class Pipeline {
     private Pipeline() {}
@@ -55,9 +58,10 @@ public final class Pipeline {
     public static Compilation compile(Graph graph, OptimizerSpec optimizer, CompileOptions options) {
         // every output reachable by a name of its own, even one an input or parameter also has
         Graph g = OutputBuffers.expose(withGradients(graph, optimizer));
-        FusionResult fusion = options.fuse() ? FuseOps.analyze(g) : new FusionResult(PlanKernels.unfused(g), List.of());
+        // the pooling rewrites serve the fused plan only: the unfused plan stays the graph autodiff made
+        FusionResult fusion = options.fuse() ? FuseOps.analyze(PoolingRewrite.apply(g)) : new FusionResult(PlanKernels.unfused(g), List.of());
         KernelPlan plan = fusion.plan();
-        return new Compilation(plan, optimizer, options.fuse(), fusion.rejected(), MemoryPlanner.plan(plan, options.planningBatch()));
+        return new Compilation(plan, optimizer, options.fuse(), fusion.rejected(), MemoryPlanner.plan(plan, options.planningBatch()), g);
     }
 
     /** The optimizer a compilation of {@code model} uses, or null for inference. */

@@ -30,12 +30,13 @@ public sealed interface Op permits Op.Leaf, Op.Elementwise, Op.Anchor, Op.Reduct
     }
 
     /** Heavy ops whose output can absorb an elementwise epilogue (matmul, convolutions, pooling gradients). */
-    sealed interface Anchor extends Op permits MatMul, Conv2d, Conv2dBackwardData, Conv2dBackwardFilter, MaxPoolGrad, AvgPoolGrad {
+    sealed interface Anchor extends Op permits MatMul, Conv2d, Conv2dBackwardData, Conv2dBackwardFilter, MaxPoolGrad, AvgPoolGrad,
+            MaxPoolGradIndexed {
         default OpPattern pattern() { return OpPattern.OUT_ELEMWISE_FUSABLE; }
     }
 
     /** Many input elements combine into one output element (sums, softmax rows, pooling windows). */
-    sealed interface Reduction extends Op permits MaxPool, AvgPool, Reduce, SumTo, Softmax, LogSoftmax, Argmax, LayerNorm, LayerNormGrad,
+    sealed interface Reduction extends Op permits MaxPool, MaxPoolArgmax, AvgPool, Reduce, SumTo, Softmax, LogSoftmax, Argmax, LayerNorm, LayerNormGrad,
             Gather.Grad {
         default OpPattern pattern() { return OpPattern.REDUCTION; }
     }
@@ -49,7 +50,8 @@ public sealed interface Op permits Op.Leaf, Op.Elementwise, Op.Anchor, Op.Reduct
      * The ops each backend runs in its hand-written kernel library (Java: dev.netc.kernels; CUDA: the
      * GEMM template and pooling device functions) rather than from the shared loop lowering.
      */
-    sealed interface LibraryKernel extends Op permits MatMul, Conv2d, Conv2dBackwardData, Conv2dBackwardFilter, MaxPool, MaxPoolGrad {}
+    sealed interface LibraryKernel extends Op permits MatMul, Conv2d, Conv2dBackwardData, Conv2dBackwardFilter, MaxPool, MaxPoolGrad,
+            MaxPoolArgmax {}
 
     /** The attributes printed after the operands, e.g. "stride=2, padding=1"; empty for none. */
     default String attributes() { return ""; }
@@ -229,6 +231,42 @@ public sealed interface Op permits Op.Leaf, Op.Elementwise, Op.Anchor, Op.Reduct
         public TensorType infer(List<TensorType> in) throws ShapeError {
             Rules.arity(this, in, 2);
             return in.get(0);
+        }
+    }
+
+    /**
+     * Where each max_pool window has its first maximum, as the window position ky * size + kx (u8;
+     * ties go to the first position in row-major window order, as max_pool_grad routes them). Introduced
+     * after differentiation ({@code PoolingRewrite}) so the pooling gradient needs this, not the full
+     * input; its output is an index, so it is not differentiated.
+     */
+    record MaxPoolArgmax(int size, int stride, Padding padding) implements Reduction, LibraryKernel {
+        public String mnemonic() { return "max_pool_argmax"; }
+        public String attributes() { return "size=" + size + ", stride=" + stride + ", padding=" + padding; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            if (size * size > 256) throw new ShapeError("max_pool_argmax: a " + size + "x" + size + " window has more positions than u8 holds");
+            TensorType pooled = new MaxPool(size, stride, padding).infer(in);
+            return new TensorType(DType.U8, pooled.shape());
+        }
+    }
+
+    /**
+     * Gradient of max_pool from the argmax: operands (argmax u8 [N, C, OH, OW], dy [N, C, OH, OW]);
+     * output [N, C, OH * size, OW * size] with dy at each window's argmax and 0 elsewhere. Only for
+     * windows that tile the input (stride == size, no padding), so every cell has exactly one window.
+     */
+    record MaxPoolGradIndexed(int size) implements Anchor {
+        public String mnemonic() { return "max_pool_grad_indexed"; }
+        public String attributes() { return "size=" + size; }
+        public TensorType infer(List<TensorType> in) throws ShapeError {
+            Rules.arity(this, in, 2);
+            TensorType argmax = in.get(0), dy = in.get(1);
+            if (argmax.dtype() != DType.U8) throw new ShapeError("max_pool_grad_indexed: argmax must be u8, got " + argmax);
+            if (dy.rank() != 4 || !argmax.shape().equals(dy.shape()))
+                throw new ShapeError("max_pool_grad_indexed: argmax " + argmax.shape() + " and dy " + dy.shape() + " must be the same [N, C, H, W]");
+            Rules.requireFloat(this, dy, "dy");
+            Shape s = dy.shape();
+            return dy.withShape(Shape.of(s.dim(0), s.dim(1), Dim.of(Rules.known(this, s, 2) * size), Dim.of(Rules.known(this, s, 3) * size)));
         }
     }
 

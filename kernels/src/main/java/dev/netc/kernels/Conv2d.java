@@ -41,19 +41,44 @@ public final class Conv2d {
             return;
         }
         Epilogue epilogue = new Epilogue(bias, null, act);
+        Parallel.forRange(n, image -> forwardByGemm(g, x, image * g.imageSize(), weights, epilogue, y, image * g.outputSize()));
+    }
+
+    /** One image by im2col + GEMM: x from xOff, y from yOff. */
+    private static void forwardByGemm(ConvGeometry g, float[] x, int xOff, float[] weights, Epilogue epilogue, float[] y,
+                                      int yOff) {
         int patch = g.patchSize();
         int positions = g.outputPositions();
-        Parallel.forRange(n, image -> {
-            int xOff = image * g.imageSize();
-            int yOff = image * g.outputSize();
-            if (g.isPointwise()) {
-                Gemm.multiply(false, false, f, positions, patch, weights, 0, x, xOff, 0f, y, yOff, epilogue);
-            } else {
-                // im2col straight into the GEMM's packed panels: the column matrix is never materialised.
-                PanelSource columns = (j0, p0, kc, dst, dstOff) -> g.packColumns(x, xOff, j0, p0, kc, dst, dstOff);
-                Gemm.multiply(false, f, positions, patch, weights, 0, columns, 0f, y, yOff, epilogue);
-            }
-        });
+        if (g.isPointwise()) {
+            Gemm.multiply(false, false, g.f(), positions, patch, weights, 0, x, xOff, 0f, y, yOff, epilogue);
+        } else {
+            // im2col straight into the GEMM's packed panels: the column matrix is never materialised.
+            PanelSource columns = (j0, p0, kc, dst, dstOff) -> g.packColumns(x, xOff, j0, p0, kc, dst, dstOff);
+            Gemm.multiply(false, g.f(), positions, patch, weights, 0, columns, 0f, y, yOff, epilogue);
+        }
+    }
+
+    /**
+     * The weights as the per-image forward pass takes them (packed for the implicit GEMM, when that runs
+     * it; else as they are), prepared once per call on the caller's thread.
+     */
+    static float[] preparedForImages(ConvGeometry g, float[] weights) {
+        return !ConvRowKernel.suits(g) && prefersImplicitGemm(g.f()) ? ConvImplicitGemm.packWeights(g.f(), g.patchSize(), weights) : weights;
+    }
+
+    /**
+     * act(conv(x, weights) + bias) of one image, x from xOff, into y from yOff, on the calling thread;
+     * prepared comes from {@link #preparedForImages}. Pooled convolutions call it per image.
+     */
+    static void forwardImage(ConvGeometry g, float[] x, int xOff, float[] weights, float[] prepared, float[] bias,
+                             Activation act, float[] y, int yOff) {
+        if (ConvRowKernel.suits(g)) {
+            ConvRowKernel.forward(1, g, x, xOff, weights, bias, act, y, yOff);
+        } else if (prefersImplicitGemm(g.f())) {
+            ConvImplicitGemm.forward(1, g, x, xOff, prepared, bias, act, y, yOff);
+        } else {
+            forwardByGemm(g, x, xOff, weights, new Epilogue(bias, null, act), y, yOff);
+        }
     }
 
     /** dx = the adjoint of {@link #forward} with respect to x applied to dy; dx is overwritten. */
@@ -68,20 +93,37 @@ public final class Conv2d {
             ConvImplicitGemm.forward(n, full, dy, packed, null, Activation.NONE, dx);
             return;
         }
+        Parallel.forRange(n, image -> backwardDataByGemm(g, dy, image * g.outputSize(), weights, dx, image * g.imageSize()));
+    }
+
+    /** One image of backward-data by GEMM (+ col2im): dy from dyOff, dx from dxOff. */
+    private static void backwardDataByGemm(ConvGeometry g, float[] dy, int dyOff, float[] weights, float[] dx, int dxOff) {
         int patch = g.patchSize();
         int positions = g.outputPositions();
-        Parallel.forRange(n, image -> {
-            int dxOff = image * g.imageSize();
-            int dyOff = image * g.outputSize();
-            if (g.isPointwise()) {
-                Gemm.sgemm(true, false, patch, positions, f, weights, 0, dy, dyOff, 0f, dx, dxOff);
-            } else {
-                // columns = W^T (patch x f) @ dy (f x positions), then scatter-add back onto pixels.
-                float[] col = COLUMNS.atLeast(patch * positions);
-                Gemm.sgemm(true, false, patch, positions, f, weights, 0, dy, dyOff, 0f, col, 0);
-                g.col2im(col, dx, dxOff);
-            }
-        });
+        if (g.isPointwise()) {
+            Gemm.sgemm(true, false, patch, positions, g.f(), weights, 0, dy, dyOff, 0f, dx, dxOff);
+        } else {
+            // columns = W^T (patch x f) @ dy (f x positions), then scatter-add back onto pixels.
+            float[] col = COLUMNS.atLeast(patch * positions);
+            Gemm.sgemm(true, false, patch, positions, g.f(), weights, 0, dy, dyOff, 0f, col, 0);
+            g.col2im(col, dx, dxOff);
+        }
+    }
+
+    /** The weights as {@link #backwardDataImage} takes them (flipped and packed at stride 1, else as they are). */
+    static float[] preparedForBackwardData(ConvGeometry g, float[] weights) {
+        return g.stride() == 1 && prefersImplicitGemm(g.c()) ? ConvImplicitGemm.packFlippedWeights(g.f(), g.c(), g.kh(), g.kw(), weights) : weights;
+    }
+
+    /** Backward-data of one image, dy from dyOff, into dx from dxOff, on the calling thread (pooled convolutions). */
+    static void backwardDataImage(ConvGeometry g, float[] dy, int dyOff, float[] weights, float[] prepared, float[] dx, int dxOff) {
+        if (g.stride() == 1 && prefersImplicitGemm(g.c())) {
+            ConvGeometry full = new ConvGeometry(g.f(), g.oh(), g.ow(), g.c(), g.kh(), g.kw(), 1, g.kh() - 1 - g.padTop(),
+                    g.kw() - 1 - g.padLeft(), g.h(), g.w());
+            ConvImplicitGemm.forward(1, full, dy, dyOff, prepared, null, Activation.NONE, dx, dxOff);
+        } else {
+            backwardDataByGemm(g, dy, dyOff, weights, dx, dxOff);
+        }
     }
 
     /** dw = the adjoint of {@link #forward} with respect to the weights, summed over the batch; overwritten. */

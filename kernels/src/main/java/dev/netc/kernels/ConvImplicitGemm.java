@@ -92,6 +92,12 @@ final class ConvImplicitGemm {
      */
     static void forward(int n, ConvGeometry g, float[] x, float[] packedWeights, float[] bias, Activation act,
                         float[] y) {
+        forward(n, g, x, 0, packedWeights, bias, act, y, 0);
+    }
+
+    /** {@link #forward} for the n images from x[xOff] on, into y from yOff on (pooled convolutions call it per image). */
+    static void forward(int n, ConvGeometry g, float[] x, int xOff, float[] packedWeights, float[] bias, Activation act,
+                        float[] y, int yOff) {
         if (n <= 0) {
             return;
         }
@@ -102,24 +108,24 @@ final class ConvImplicitGemm {
         int[] positionOffsets = pad.positionOffsets();
         int blocks = Gemm.ceilDiv(positions, MR);
         // Enough tasks for every core: whole images when the batch allows, else slices of one image.
-        int groups = n >= 2 * Parallel.threads() ? 1 : Math.min(blocks, Gemm.ceilDiv(2 * Parallel.threads(), n));
+        int groups = n >= 2 * Parallel.threads() || Parallel.inside() ? 1 : Math.min(blocks, Gemm.ceilDiv(2 * Parallel.threads(), n));
         int blocksPerGroup = Gemm.ceilDiv(blocks, groups);
         Parallel.forRange(n * groups, task -> {
             int image = task / groups;
             int firstBlock = (task % groups) * blocksPerGroup;
             int endBlock = Math.min(blocks, firstBlock + blocksPerGroup);
             float[] padded = PADDED.atLeast(pad.size() + MR * patch + MR * NR + SLACK);
-            pad.fill(x, image * g.imageSize(), padded);
+            pad.fill(x, xOff + image * g.imageSize(), padded);
             int panel = pad.size();           // [patch][MR] gathered col^T rows
             int tile = panel + MR * patch + SLACK; // [MR][NR] finished accumulators
-            int yOff = image * g.outputSize();
+            int imageOff = yOff + image * g.outputSize();
             for (int block = firstBlock; block < endBlock; block++) {
                 int q0 = block * MR;
                 int rows = Math.min(MR, positions - q0);
                 gather(padded, tapOffsets, patch, positionOffsets, q0, rows, padded, panel);
                 for (int sliver = 0; sliver < paddedFilters(g.f()) / NR; sliver++) {
                     GemmMicroKernel.multiply(padded, panel, packedWeights, sliver * patch * NR, patch, padded, tile);
-                    storeTransposed(padded, tile, rows, sliver * NR, g.f(), bias, act, y, yOff + q0, positions);
+                    storeTransposed(padded, tile, rows, sliver * NR, g.f(), bias, act, y, imageOff + q0, positions);
                 }
             }
         });
@@ -131,6 +137,11 @@ final class ConvImplicitGemm {
      * summing into its own dw^T buffer, and the buffers are added (and transposed) at the end.
      */
     static void backwardFilter(int n, ConvGeometry g, float[] x, float[] dy, float[] dw, float[] dBias) {
+        backwardFilter(n, g, x, image -> new OutputImage(dy, image * g.outputSize()), dw, dBias);
+    }
+
+    /** {@link #backwardFilter} with dy given image by image (a pooled convolution expands each from the pooled gradient). */
+    static void backwardFilter(int n, ConvGeometry g, float[] x, OutputImage.Source dy, float[] dw, float[] dBias) {
         PaddedImage pad = PaddedImage.of(g);
         int positions = g.outputPositions();
         int patch = g.patchSize();
@@ -150,7 +161,8 @@ final class ConvImplicitGemm {
             int endImage = (int) ((long) n * (chunk + 1) / chunks);
             for (int image = (int) ((long) n * chunk / chunks); image < endImage; image++) {
                 pad.fill(x, image * g.imageSize(), work);
-                transposeOutput(dy, image * g.outputSize(), g.f(), positions, dyT, partials, acc + patch * fp);
+                OutputImage dyImage = dy.image(image);
+                transposeOutput(dyImage.array(), dyImage.offset(), g.f(), positions, dyT, partials, acc + patch * fp);
                 for (int p0 = 0; p0 < patch; p0 += MR) {
                     int rows = Math.min(MR, patch - p0);
                     gather(work, positionOffsets, positions, tapOffsets, p0, rows, work, panel);

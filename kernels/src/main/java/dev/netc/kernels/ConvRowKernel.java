@@ -32,6 +32,12 @@ final class ConvRowKernel {
 
     /** y = act(conv(x, w) + bias[f]) for the n images; y is overwritten; bias may be null. */
     static void forward(int n, ConvGeometry g, float[] x, float[] w, float[] bias, Activation act, float[] y) {
+        forward(n, g, x, 0, w, bias, act, y, 0);
+    }
+
+    /** {@link #forward} for the n images from x[xOff] on, into y from yOff on. */
+    static void forward(int n, ConvGeometry g, float[] x, int xOff, float[] w, float[] bias, Activation act, float[] y,
+                        int yOff) {
         if (n <= 0) {
             return;
         }
@@ -44,7 +50,7 @@ final class ConvRowKernel {
         PaddedImage pad = PaddedImage.of(g);
         int[] taps = pad.tapOffsets();
         // Whole images per task when the batch fills the cores, else bands of output rows.
-        int bands = n >= 2 * Parallel.threads() ? 1 : Math.min(g.oh(), Gemm.ceilDiv(2 * Parallel.threads(), n));
+        int bands = n >= 2 * Parallel.threads() || Parallel.inside() ? 1 : Math.min(g.oh(), Gemm.ceilDiv(2 * Parallel.threads(), n));
         int rowsPerBand = Gemm.ceilDiv(g.oh(), bands);
         Parallel.forRange(n * bands, task -> {
             int image = task / bands;
@@ -52,8 +58,8 @@ final class ConvRowKernel {
             int endRow = Math.min(g.oh(), firstRow + rowsPerBand);
             float[] work = PADDED.atLeast(pad.size() + MR * NR);
             int tile = pad.size();
-            pad.fill(x, image * g.imageSize(), work);
-            int yOff = image * g.outputSize();
+            pad.fill(x, xOff + image * g.imageSize(), work);
+            int imageOff = yOff + image * g.outputSize();
             for (int oy = firstRow; oy < endRow; oy++) {
                 for (int ox = 0; ox < g.ow(); ox += NR) {
                     int x0 = Math.min(ox, g.ow() - NR);
@@ -61,7 +67,7 @@ final class ConvRowKernel {
                     for (int s = 0; s < slivers; s++) {
                         // the NR image columns each tap sees from base: B rows at base + taps[p]
                         GemmMicroKernel.multiply(packed, s * MR * patch, work, base, taps, patch, work, tile);
-                        store(work, tile, s * MR, g, bias, act, y, yOff + oy * g.ow() + x0);
+                        store(work, tile, s * MR, g, bias, act, y, imageOff + oy * g.ow() + x0);
                     }
                 }
             }

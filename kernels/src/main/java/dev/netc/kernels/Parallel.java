@@ -27,6 +27,14 @@ public final class Parallel {
         return THREADS;
     }
 
+    /**
+     * True on a thread running a body of a forRange call: a nested forRange runs its bodies in turn
+     * on this thread, so a kernel called per image from such a body should not split the image.
+     */
+    public static boolean inside() {
+        return INSIDE.get();
+    }
+
     /** Runs body(i) for i in [0, count) split over all cores; returns when every call has finished. */
     public static void forRange(int count, IntConsumer body) {
         if (count <= 0) {

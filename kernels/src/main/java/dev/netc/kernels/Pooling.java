@@ -131,6 +131,26 @@ public final class Pooling {
         }
     }
 
+    /**
+     * argmax[n, c, oy, ox] = the window position ky * size + kx of the first strict maximum of each
+     * window (the cell {@link #maxPoolGrad} routes to); 0 for a window that is all padding.
+     */
+    public static void maxPoolArgmax(int n, int c, int h, int w, int size, int stride, int padTop, int padLeft, int oh,
+                                     int ow, float[] x, byte[] argmax) {
+        Parallel.forRange(n * c, plane -> {
+            int base = plane * h * w;
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
+                    int y0 = oy * stride - padTop;
+                    int x0 = ox * stride - padLeft;
+                    int best = firstMax(h, w, size, y0, x0, x, base);
+                    int cell = best - base;
+                    argmax[(plane * oh + oy) * ow + ox] = best < 0 ? 0 : (byte) ((cell / w - y0) * size + cell % w - x0);
+                }
+            }
+        });
+    }
+
     /** True when every window lies inside the image, so no cell needs a padding test. */
     private static boolean windowsInside(int h, int w, int size, int stride, int padTop, int padLeft, int oh, int ow) {
         return padTop <= 0 && padLeft <= 0 && (oh - 1) * stride + size - padTop <= h

@@ -128,6 +128,8 @@ final class GraphEmitter {
             case Op.Conv2dBackwardFilter c -> trainingOnly(n);
             case Op.MaxPoolGrad m -> trainingOnly(n);
             case Op.AvgPoolGrad a -> trainingOnly(n);
+            case Op.MaxPoolArgmax a -> trainingOnly(n);
+            case Op.MaxPoolGradIndexed a -> trainingOnly(n);
             case Op.LayerNormGrad l -> trainingOnly(n);
         }
     }
@@ -231,6 +233,7 @@ final class GraphEmitter {
             case F64 -> throw new InteropException("node " + n.label() + ": f64 constants have no export (netc models compute in f32)");
             case I32 -> OnnxMl.TensorProto.newBuilder().setName(out).setDataType(OnnxMl.TensorProto.DataType.INT32_VALUE)
                     .addDims(1).addInt32Data((int) value).build();
+            case U8 -> throw new InteropException("node " + n.label() + ": u8 holds compiler-made indices, never a constant");
         };
         if (s.rank() == 0) {
             g.addInitializer(one.toBuilder().clearDims().build());

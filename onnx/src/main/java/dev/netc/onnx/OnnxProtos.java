@@ -57,6 +57,7 @@ final class OnnxProtos {
             case F32 -> OnnxMl.TensorProto.DataType.FLOAT_VALUE;
             case F64 -> OnnxMl.TensorProto.DataType.DOUBLE_VALUE;
             case I32 -> OnnxMl.TensorProto.DataType.INT32_VALUE;
+            case U8 -> OnnxMl.TensorProto.DataType.UINT8_VALUE;
         };
     }
 

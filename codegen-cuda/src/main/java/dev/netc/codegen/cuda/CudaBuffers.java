@@ -112,7 +112,7 @@ final class CudaBuffers {
     boolean has(int id) { return name[id] != null; }
 
     /** Node {@code id}'s buffer for the shared loop lowering; fails when the value has none. */
-    Buf buf(int id) { return new Buf(name(id), graph.node(id).type().dtype() == DType.I32); }
+    Buf buf(int id) { return Buf.of(name(id), graph.node(id).type().dtype()); }
 
     /** Node {@code id}'s buffer, or null when the value has none. */
     Buf bufOrNull(int id) { return has(id) ? buf(id) : null; }
@@ -125,7 +125,13 @@ final class CudaBuffers {
 
     BufferSpec.Kind kind(int id) { return kind[id]; }
 
-    static String elementType(Node n) { return n.type().dtype() == DType.I32 ? "int" : "float"; }
+    static String elementType(Node n) {
+        return switch (n.type().dtype()) {
+            case I32 -> "int";
+            case U8 -> "unsigned char"; // max-pool window positions
+            case F32, F64 -> "float";
+        };
+    }
 
     /** The manifest entries of every node buffer, in node order. */
     List<BufferSpec> specs() {

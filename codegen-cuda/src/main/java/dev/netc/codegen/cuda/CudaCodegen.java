@@ -6,6 +6,7 @@ import dev.netc.codegen.core.loop.Buf;
 import dev.netc.codegen.core.loop.Elementwise;
 import dev.netc.codegen.core.loop.ReductionKernel;
 import dev.netc.codegen.core.loop.OpLowering;
+import dev.netc.codegen.core.loop.PoolExpansion;
 import dev.netc.codegen.core.loop.OptimizerLowering;
 import dev.netc.codegen.core.loop.Stmt;
 import dev.netc.ir.DType;
@@ -112,7 +113,8 @@ public final class CudaCodegen {
         for (int i = 0; i < k.siblings().size(); i++) {
             Node sibling = graph.node(k.siblings().get(i));
             KernelWriter w = new KernelWriter(k.name() + "_sibling" + i);
-            String grid = emit(w, ops.lower(sibling, buffers.buf(sibling.id())).orElseThrow(() ->
+            String grid = emit(w, expandedOperand(k, sibling).map(grad -> PoolExpansion.sumOfExpanded(sibling, grad, buffers::buf,
+                    buffers.buf(sibling.id()))).or(() -> ops.lower(sibling, buffers.buf(sibling.id()))).orElseThrow(() ->
                     new IllegalStateException("sibling " + sibling.label() + " has no loop lowering")));
             out.add(w.finish("// sibling output of " + k.name() + ": " + IrPrinter.line(sibling) + "\n", k.name(), phase,
                     List.of(grid, "1", "1"), CudaLoopPrinter.THREADS));
@@ -120,13 +122,30 @@ public final class CudaCodegen {
         return out;
     }
 
+    /**
+     * The pooling gradient a sibling reduction reads when its kernel expands it where it loads it
+     * instead of storing it (PoolFusion): the sibling then sums through the expansion too.
+     */
+    private java.util.Optional<Node> expandedOperand(Kernel k, Node sibling) {
+        int operand = sibling.input(0);
+        return k.recomputed().contains(operand) && graph.node(operand).op() instanceof Op.MaxPoolGradIndexed
+                ? java.util.Optional.of(graph.node(operand)) : java.util.Optional.empty();
+    }
+
     private List<KernelWriter.GeneratedKernel> renderMain(Kernel k) {
         String phase = k.phase().name().toLowerCase();
         StringBuilder doc = new StringBuilder("// kernel ").append(k.name()).append(" (").append(phase).append(")\n");
+        for (int id : k.recomputed()) doc.append("//   ~ ").append(IrPrinter.line(graph.node(id))).append(" (evaluated where it is read)\n");
         for (int id : k.nodes()) doc.append("//     ").append(IrPrinter.line(graph.node(id))).append('\n');
+        for (int id : k.pooled()) doc.append("//   < ").append(IrPrinter.line(graph.node(id))).append(" (pooling epilogue)\n");
         for (int id : k.siblings()) doc.append("//   + ").append(IrPrinter.line(graph.node(id))).append(" (sibling output, next launch)\n");
         Node head = graph.node(k.nodes().getFirst());
         KernelWriter w = new KernelWriter(k.name());
+        if (!k.pooled().isEmpty()) {
+            GemmKernels.Rendered r = gemm.renderPooled(doc.toString(), phase, k);
+            tilings.put(k.name(), r.tiling());
+            return r.kernels();
+        }
         Buf rootBuf = buffers.buf(k.root());
         if (ReductionKernel.applies(graph, k)) {
             String grid = emit(w, ReductionKernel.lower(graph, k, plan.materialized(), buffers::bufOrNull));
@@ -138,13 +157,15 @@ public final class CudaCodegen {
         }
         List<Integer> epilogue = k.nodes().subList(1, k.nodes().size());
         if (head.op() instanceof Op.LibraryKernel lib && GemmKernels.handles(lib)) {
-            GemmKernels.Rendered r = gemm.render(k.name(), phase, doc.toString(), head, k.recomputed(), epilogue, rootBuf);
+            // a pooling gradient the head expands where it loads dy is no value of the epilogue's
+            List<Integer> recomputed = k.recomputed().stream().filter(id -> !(graph.node(id).op() instanceof Op.MaxPoolGradIndexed)).toList();
+            GemmKernels.Rendered r = gemm.render(k.name(), phase, doc.toString(), head, recomputed, epilogue, rootBuf);
             tilings.put(k.name(), r.tiling());
             if (r.workspace() != null) workspaces.add(r.workspace());
             return r.kernels();
         }
         // a head without a register epilogue writes memory; the epilogue (if any) runs as a second launch
-        Buf headOut = buffers.has(head.id()) ? buffers.buf(head.id()) : new Buf(rootBuf.name(), head.type().dtype() == DType.I32);
+        Buf headOut = buffers.has(head.id()) ? buffers.buf(head.id()) : Buf.of(rootBuf.name(), head.type().dtype());
         if (!epilogue.isEmpty() && !buffers.has(head.id()) && !head.type().equals(graph.node(k.root()).type()))
             throw new IllegalStateException("kernel " + k.name() + ": head " + head.label() + " has type " + head.type()
                     + " but its epilogue writes " + graph.node(k.root()).type());
@@ -164,6 +185,8 @@ public final class CudaCodegen {
     private String library(Op.LibraryKernel op, KernelWriter w, Node n, String out) {
         return switch (op) {
             case Op.MaxPool p -> CudaPooling.maxPool(w, shape(n, 0), p.size(), p.stride(), p.padding(), n.type().shape(),
+                    in(w, n, 0), w.out(out, CudaBuffers.elementType(n)));
+            case Op.MaxPoolArgmax p -> CudaPooling.maxPoolArgmax(w, shape(n, 0), p.size(), p.stride(), p.padding(), n.type().shape(),
                     in(w, n, 0), w.out(out, CudaBuffers.elementType(n)));
             case Op.MaxPoolGrad p -> CudaPooling.maxPoolGrad(w, shape(n, 0), p.size(), p.stride(), p.padding(), shape(n, 1),
                     in(w, n, 0), in(w, n, 1), w.out(out, CudaBuffers.elementType(n)));

@@ -97,5 +97,5 @@ final class CudaLoopPrinter extends CStylePrinter {
         });
     }
 
-    static String elementType(Buf b) { return b.isInt() ? "int" : "float"; }
+    static String elementType(Buf b) { return b.isByte() ? "unsigned char" : b.isInt() ? "int" : "float"; }
 }

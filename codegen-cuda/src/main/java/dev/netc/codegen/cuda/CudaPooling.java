@@ -24,6 +24,19 @@ final class CudaPooling {
         return endGridStride(w, count);
     }
 
+    /** argmax = the window position (ky * size + kx) of each window's first maximum; 0 for a window all padding. */
+    static String maxPoolArgmax(KernelWriter w, Shape x, int size, int stride, Padding pad, Shape y, String in, String out) {
+        int h = x.size(2), wd = x.size(3), oh = y.size(2), ow = y.size(3);
+        String count = count(y);
+        gridStride(w, count);
+        w.line("const float* xp = " + in + " + (i / " + (oh * ow) + ") * " + (h * wd) + ";");
+        w.line("const int y0 = ((i / " + ow + ") % " + oh + ") * " + stride + " - " + pad.top() + ", x0 = (i % " + ow + ") * "
+                + stride + " - " + pad.left() + ";");
+        w.line("const int best = netc_first_max(xp, " + h + ", " + wd + ", " + size + ", y0, x0);");
+        w.line(out + "[i] = best < 0 ? 0 : (unsigned char) ((best / " + wd + " - y0) * " + size + " + best % " + wd + " - x0);");
+        return endGridStride(w, count);
+    }
+
     /** dx[cell] = sum of dy over the windows whose first maximum is this cell. */
     static String maxPoolGrad(KernelWriter w, Shape x, int size, int s, Padding pad, Shape dy, String in, String dyIn, String out) {
         int h = x.size(2), wd = x.size(3), oh = dy.size(2), ow = dy.size(3), pt = pad.top(), pl = pad.left();

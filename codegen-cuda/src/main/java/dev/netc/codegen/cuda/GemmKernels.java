@@ -9,6 +9,7 @@ import dev.netc.ir.Graph;
 import dev.netc.ir.Node;
 import dev.netc.ir.Op;
 import dev.netc.ir.Shape;
+import dev.netc.ir.plan.Kernel;
 import java.util.List;
 
 /**
@@ -37,6 +38,7 @@ final class GemmKernels {
             case Op.Conv2dBackwardData c -> true;
             case Op.Conv2dBackwardFilter c -> true;
             case Op.MaxPool p -> false;
+            case Op.MaxPoolArgmax p -> false;
             case Op.MaxPoolGrad p -> false;
         };
     }
@@ -46,7 +48,12 @@ final class GemmKernels {
      * is a lambda body, or (for an operand that is a plain array) a {@code netc::Dense} operand, which
      * the template may copy 16 bytes at a time.
      */
-    private record View(SizeExpr m, SizeExpr n, SizeExpr k, boolean aKFast, boolean bNFast, String loadA, String loadB, String outIndex) {
+    private record View(SizeExpr m, SizeExpr n, SizeExpr k, boolean aKFast, boolean bNFast, String loadA, String loadB, String outIndex,
+                        String outPosition) {
+        View(SizeExpr m, SizeExpr n, SizeExpr k, boolean aKFast, boolean bNFast, String loadA, String loadB, String outIndex) {
+            this(m, n, k, aKFast, bNFast, loadA, loadB, outIndex, "");
+        }
+
         String loaderA() { return loadA.startsWith("netc::") ? loadA : "[&](int m, int k) { " + loadA + " }"; }
 
         String loaderB() { return loadB.startsWith("netc::") ? loadB : "[&](int k, int n) { " + loadB + " }"; }
@@ -105,7 +112,91 @@ final class GemmKernels {
         w.indent(-1).line("});").indent(-1);
     }
 
-    private View view(KernelWriter w, Node n) {
+    /**
+     * A convolution kernel with a pooling epilogue (PoolFusion): the GEMM's columns run in window order,
+     * so each 64-column tile holds whole windows; the store puts each finished value (after the
+     * epilogue) into a shared tile instead of memory, and once the GEMM has returned the block pools its
+     * tile: the maximum of each window and its position, the first maximum in row-major window order.
+     */
+    Rendered renderPooled(String doc, String phase, Kernel k) {
+        KernelWriter w = new KernelWriter(k.name());
+        Node head = graph.node(k.head());
+        Node pool = graph.node(k.pooled().getFirst());
+        int size = ((Op.MaxPool) pool.op()).size(), cells = size * size;
+        View v = view(w, head, size);
+        Shape y = head.type().shape();
+        int positions = y.size(2) * y.size(3), pooledPositions = positions / cells;
+        List<Integer> epilogue = k.nodes().subList(1, k.nodes().size());
+        w.line("const int M = " + v.m() + ", N = " + v.n() + ", K = " + v.k() + ";");
+        w.line("__shared__ float pool_tile[netc::kGemmBM][netc::kGemmBN + 1];  // the block's finished tile, +1: no bank conflicts");
+        List<Stmt> element = elementwise.element(k.recomputed(), epilogue, head, Expr.var("acc"), y, null);
+        CudaLoopPrinter.declareDropoutStreams(w, element);
+        // the default tile and no split-K: each output is stored once, with its final value, into this block's tile
+        w.line("netc::gemm<" + v.aKFast() + ", " + v.bNFast() + ">(M, N, K,");
+        w.line("    " + v.loaderA() + ",");
+        w.line("    " + v.loaderB() + ",");
+        w.line("    [&](int m, int n, float acc) {").indent(2);
+        w.line(v.outPosition().strip());
+        w.line("const int i = " + v.outIndex() + ";");
+        new CudaLoopPrinter(w).emitInline(element);
+        w.line("pool_tile[m % netc::kGemmBM][n % netc::kGemmBN] = " + Elementwise.local(k.root()) + ";");
+        w.indent(-1).line("});").indent(-1);
+        w.line("__syncthreads();");
+        String pooled = w.out(buffers.name(pool.id()), pool);
+        String argmax = k.pooled().size() > 1 ? w.out(buffers.name(k.pooled().get(1)), graph.node(k.pooled().get(1))) : null;
+        w.line("const int windows = netc::kGemmBN / " + cells + ";");
+        w.open("for (int e = threadIdx.x; e < netc::kGemmBM * windows; e += blockDim.x)");
+        w.line("const int r = e / windows, first = (e % windows) * " + cells + ";");
+        w.line("const int m = blockIdx.y * netc::kGemmBM + r, n = blockIdx.x * netc::kGemmBN + first;");
+        w.line("if (m >= M || n >= N) continue;");
+        w.line("float best = pool_tile[r][first];");
+        w.line("int at = 0;");
+        w.open("for (int j = 1; j < " + cells + "; ++j)");
+        w.line("if (pool_tile[r][first + j] > best) { best = pool_tile[r][first + j]; at = j; }  // strict: a tie keeps the first");
+        w.close();
+        w.line("const int o = ((n / " + positions + ") * M + m) * " + pooledPositions + " + (n % " + positions + ") / " + cells + ";");
+        w.line(pooled + "[o] = best;");
+        if (argmax != null) w.line(argmax + "[o] = (unsigned char) at;");
+        w.close();
+        GemmTiling t = new GemmTiling(64, 64, 1, GemmTiling.Precision.FP32, v.m(), v.n(), v.k(), v.aKFast(), v.bNFast(),
+                "pooled convolution: the default 64 x 64 tile in FP32, never split (each output goes once, final, into the block's pooling tile)");
+        List<String> grid = List.of(KernelWriter.blocks(v.n().toString(), 64), KernelWriter.blocks(v.m().toString(), 64), "1");
+        return new Rendered(List.of(w.finish(doc, k.name(), phase, grid, GemmTiling.THREADS)), t, null);
+    }
+
+    /**
+     * Declares oy and ox of the GEMM column whose offset in its image is q: row-major positions, or,
+     * for a pooled convolution (poolSize windows), window order (q = window * size * size + position in
+     * the window), so that a tile of columns holds whole windows.
+     */
+    private static String position(Conv g, int poolSize, String q) {
+        if (poolSize == 0) return "const int oy = (" + q + ") / " + g.ow + ", ox = (" + q + ") % " + g.ow + "; ";
+        int cells = poolSize * poolSize, pooledW = g.ow / poolSize;
+        return "const int q = " + q + ", window = q / " + cells + ", cell = q % " + cells + "; "
+                + "const int oy = (window / " + pooledW + ") * " + poolSize + " + cell / " + poolSize
+                + ", ox = (window % " + pooledW + ") * " + poolSize + " + cell % " + poolSize + "; ";
+    }
+
+    /**
+     * dy at (plane, oy, ox) of an output [.., oh, ow]: from its buffer, or, when dy is a pooling gradient
+     * this kernel expands (PoolFusion), dy of the window where the window's argmax names the cell, else 0.
+     */
+    private String dyAt(KernelWriter w, int dyId, String plane, String oy, String ox, int oh, int ow) {
+        Node dy = graph.node(dyId);
+        if (dy.op() instanceof Op.MaxPoolGradIndexed p && !buffers.has(dyId)) {
+            int s = p.size();
+            String argmax = w.in(buffers.name(dy.input(0)), graph.node(dy.input(0)));
+            String pooled = w.in(buffers.name(dy.input(1)), graph.node(dy.input(1)));
+            String window = "((" + plane + ") * " + oh / s + " + (" + oy + ") / " + s + ") * " + ow / s + " + (" + ox + ") / " + s;
+            return "(" + argmax + "[" + window + "] == ((" + oy + ") % " + s + ") * " + s + " + (" + ox + ") % " + s
+                    + " ? " + pooled + "[" + window + "] : 0.0f)";
+        }
+        return w.in(buffers.name(dyId), dy) + "[((" + plane + ") * " + oh + " + " + oy + ") * " + ow + " + " + ox + "]";
+    }
+
+    private View view(KernelWriter w, Node n) { return view(w, n, 0); }
+
+    private View view(KernelWriter w, Node n, int poolSize) {
         Shape y = n.type().shape();
         return switch (n.op()) {
             case Op.MatMul mm -> {
@@ -124,18 +215,20 @@ final class GemmKernels {
                 String xv = w.in(buffers.name(n.input(0)), graph.node(n.input(0)));
                 String wv = w.in(buffers.name(n.input(1)), graph.node(n.input(1)));
                 String loadA = dense(true, wv, new SizeExpr(g.ckk(), 0));  // the filters: a [f, c * kh * kw] matrix
-                String loadB = "const int img = n / " + g.ohw() + ", p = n % " + g.ohw() + ", c = k / " + g.khw() + ", r = k % " + g.khw() + "; "
-                        + "const int iy = (p / " + g.ow + ") * " + g.s + " - " + g.pt + " + r / " + g.kw + ", ix = (p % " + g.ow + ") * "
+                String loadB = "const int img = n / " + g.ohw() + ", c = k / " + g.khw() + ", r = k % " + g.khw() + "; "
+                        + position(g, poolSize, "n % " + g.ohw())
+                        + "const int iy = oy * " + g.s + " - " + g.pt + " + r / " + g.kw + ", ix = ox * "
                         + g.s + " - " + g.pl + " + r % " + g.kw + "; "
                         + "return (iy >= 0 && iy < " + g.h + " && ix >= 0 && ix < " + g.wd + ") ? " + xv + "[((img * " + g.c
                         + " + c) * " + g.h + " + iy) * " + g.wd + " + ix] : 0.0f;";
+                String outIndex = poolSize == 0 ? "((n / " + g.ohw() + ") * " + g.f + " + m) * " + g.ohw() + " + n % " + g.ohw()
+                        : "((n / " + g.ohw() + ") * " + g.f + " + m) * " + g.ohw() + " + oy * " + g.ow + " + ox";
                 yield new View(known(g.f), g.batch.times(known(g.ohw())), known(g.ckk()), true, true, loadA, loadB,
-                        "((n / " + g.ohw() + ") * " + g.f + " + m) * " + g.ohw() + " + n % " + g.ohw());
+                        outIndex, poolSize == 0 ? "" : position(g, poolSize, "n % " + g.ohw()));
             }
             case Op.Conv2dBackwardData c -> {
                 Shape dy = shape(n, 0), wt = shape(n, 1);
                 Conv g = new Conv(y, wt.size(0), wt.size(2), wt.size(3), c.stride(), c.padding().top(), c.padding().left(), dy);
-                String dyv = w.in(buffers.name(n.input(0)), graph.node(n.input(0)));
                 String wv = w.in(buffers.name(n.input(1)), graph.node(n.input(1)));
                 String loadA = "return " + wv + "[((k / " + g.khw() + ") * " + g.c + " + m) * " + g.khw() + " + k % " + g.khw() + "];";
                 String strided = g.s == 1 ? "" : "if (ty % " + g.s + " != 0 || tx % " + g.s + " != 0) return 0.0f; ";
@@ -143,8 +236,8 @@ final class GemmKernels {
                         + "const int ty = p / " + g.wd + " + " + g.pt + " - r / " + g.kw + ", tx = p % " + g.wd + " + " + g.pl + " - r % " + g.kw + "; "
                         + "if (ty < 0 || tx < 0) return 0.0f; " + strided
                         + "const int oy = ty / " + g.s + ", ox = tx / " + g.s + "; "
-                        + "return (oy < " + g.oh + " && ox < " + g.ow + ") ? " + dyv + "[((img * " + g.f + " + f) * " + g.oh
-                        + " + oy) * " + g.ow + " + ox] : 0.0f;";
+                        + "return (oy < " + g.oh + " && ox < " + g.ow + ") ? " + dyAt(w, n.input(0), "img * " + g.f + " + f", "oy", "ox", g.oh, g.ow)
+                        + " : 0.0f;";
                 yield new View(known(g.c), g.batch.times(known(g.hw())), known(g.f * g.khw()), true, true, loadA, loadB,
                         "((n / " + g.hw() + ") * " + g.c + " + m) * " + g.hw() + " + n % " + g.hw());
             }
@@ -152,8 +245,8 @@ final class GemmKernels {
                 Shape x = shape(n, 0), dy = shape(n, 1);
                 Conv g = new Conv(x, dy.size(1), c.kh(), c.kw(), c.stride(), c.padding().top(), c.padding().left(), dy);
                 String xv = w.in(buffers.name(n.input(0)), graph.node(n.input(0)));
-                String dyv = w.in(buffers.name(n.input(1)), graph.node(n.input(1)));
-                String loadA = "return " + dyv + "[((k / " + g.ohw() + ") * " + g.f + " + m) * " + g.ohw() + " + k % " + g.ohw() + "];";
+                String loadA = "return " + dyAt(w, n.input(1), "(k / " + g.ohw() + ") * " + g.f + " + m", "(k % " + g.ohw() + ") / " + g.ow,
+                        "(k % " + g.ohw() + ") % " + g.ow, g.oh, g.ow) + ";";
                 String loadB = "const int img = k / " + g.ohw() + ", p = k % " + g.ohw() + ", c = n / " + g.khw() + ", r = n % " + g.khw() + "; "
                         + "const int iy = (p / " + g.ow + ") * " + g.s + " - " + g.pt + " + r / " + g.kw + ", ix = (p % " + g.ow + ") * "
                         + g.s + " - " + g.pl + " + r % " + g.kw + "; "

@@ -24,7 +24,7 @@ final class Buffers {
             "o", "c", "v", "g", "mu", "mi", "vi", "lrT", "base", "best", "max", "sum", "inv", "lse", "e", "scale",
             "stream", "learningRate", "step", "state",
             // the buffer arrays of a split model (SplitLayout), whose kernels name buffers as locals
-            "floats", "ints");
+            "floats", "ints", "bytes");
     /** Loop locals, and the fields holding the parts of a split model. */
     private static final Pattern LOCAL = Pattern.compile("(v|stream)[0-9]+|(kernels|shapes|storage|updates)_?[0-9]+");
 
@@ -69,10 +69,10 @@ final class Buffers {
     }
 
     /** Node {@code id}'s buffer for the shared loop lowering, or null when the value has none. */
-    Buf buf(int id) { return field[id] == null ? null : new Buf(field[id], graph.node(id).type().dtype() == DType.I32); }
+    Buf buf(int id) { return field[id] == null ? null : Buf.of(field[id], graph.node(id).type().dtype()); }
 
     /** A field holding values of node {@code n}'s type (a kernel root written by its head). */
-    Buf bufNamed(String fieldName, Node n) { return new Buf(fieldName, n.type().dtype() == DType.I32); }
+    Buf bufNamed(String fieldName, Node n) { return Buf.of(fieldName, n.type().dtype()); }
 
     /** The field holding node {@code id}, or null when the value has none (inlined or dead). */
     String field(int id) { return field[id]; }
@@ -85,8 +85,17 @@ final class Buffers {
 
     boolean hasField(int id) { return field[id] != null; }
 
-    /** "float[]" or "int[]". */
+    /** "float[]", "int[]" or "byte[]". */
     String arrayType(int id) { return elementType(id) + "[]"; }
 
-    String elementType(int id) { return graph.node(id).type().dtype() == DType.I32 ? "int" : "float"; }
+    String elementType(int id) { return elementType(graph.node(id).type().dtype()); }
+
+    /** The Java element type holding a dtype: u8 window positions in bytes (values below 128: no sign to strip). */
+    static String elementType(DType t) {
+        return switch (t) {
+            case I32 -> "int";
+            case U8 -> "byte";
+            case F32, F64 -> "float";
+        };
+    }
 }

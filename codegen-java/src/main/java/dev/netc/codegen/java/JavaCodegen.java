@@ -45,6 +45,7 @@ import javax.lang.model.element.Modifier;
 public final class JavaCodegen {
     static final TypeName FLOATS = ArrayTypeName.of(TypeName.FLOAT);
     static final TypeName INTS = ArrayTypeName.of(TypeName.INT);
+    static final TypeName BYTES = ArrayTypeName.of(TypeName.BYTE);
 
     final KernelPlan plan;
     final Graph graph;
@@ -254,7 +255,7 @@ public final class JavaCodegen {
     private void addBufferFields(TypeSpec.Builder type) {
         for (Node n : graph.nodes()) {
             if (!buffers.hasField(n.id())) continue;
-            TypeName t = n.type().dtype() == DType.I32 ? INTS : FLOATS;
+            TypeName t = n.type().dtype() == DType.I32 ? INTS : n.type().dtype() == DType.U8 ? BYTES : FLOATS;
             FieldSpec.Builder f = FieldSpec.builder(t, buffers.field(n.id()), Modifier.PRIVATE)
                     .addJavadoc("$L ($L)\n", IrPrinter.line(n).replace("<", "&lt;").replace(">", "&gt;"),
                             buffers.role(n.id()).name().toLowerCase());

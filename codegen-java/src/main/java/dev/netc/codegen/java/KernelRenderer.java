@@ -59,6 +59,7 @@ final class KernelRenderer {
         MethodSpec.Builder m = MethodSpec.methodBuilder(k.name()).addModifiers(Modifier.PRIVATE);
         StringBuilder doc = new StringBuilder("Kernel " + k.name() + " (" + k.phase().name().toLowerCase() + " phase).\n<pre>\n");
         for (int id : k.nodes()) doc.append(escape(IrPrinter.line(graph.node(id)))).append('\n');
+        for (int id : k.pooled()) doc.append("&lt; ").append(escape(IrPrinter.line(graph.node(id)))).append(" (pooling epilogue)\n");
         for (int id : k.siblings()) doc.append("+ ").append(escape(IrPrinter.line(graph.node(id)))).append(" (sibling output)\n");
         m.addJavadoc("$L</pre>\n", doc);
         Node head = graph.node(k.nodes().getFirst());
@@ -67,6 +68,10 @@ final class KernelRenderer {
             m.addCode(print(ReductionKernel.lower(graph, k, materialized, buffers::buf)));
         } else if (BufferRole.inlinesOperands(head)) {
             m.addCode(elementwiseLoop(k.recomputed(), k.nodes(), null, rootField));
+        } else if (!k.pooled().isEmpty()) {
+            m.addCode(PooledConvolutions.forward(graph, buffers, materialized, k));
+        } else if (PooledConvolutions.expandedGradient(graph, k) >= 0) {
+            pooledGradient(m, k, head, rootField);
         } else {
             String headOut = buffers.hasField(head.id()) ? buffers.field(head.id()) : rootField;
             if (!buffers.hasField(head.id()) && !head.type().equals(graph.node(k.root()).type()))
@@ -97,6 +102,23 @@ final class KernelRenderer {
             for (int sibling : siblings) m.addCode(head(graph.node(sibling), buffers.field(sibling)));
         }
         return m.build();
+    }
+
+    /**
+     * A convolution gradient reading the pooling gradient it expands (PoolFusion): the library call,
+     * with the bias-gradient sibling in the same pass, then the elementwise epilogue as a loop.
+     */
+    private void pooledGradient(MethodSpec.Builder m, Kernel k, Node head, String rootField) {
+        int expanded = PooledConvolutions.expandedGradient(graph, k);
+        List<Integer> epilogue = k.nodes().subList(1, k.nodes().size());
+        String headOut = buffers.hasField(head.id()) ? buffers.field(head.id()) : rootField;
+        int bias = LibraryEpilogue.biasGradientSibling(graph, head, k.siblings());
+        m.addCode(PooledConvolutions.backward(graph, buffers, head, expanded, bias, headOut));
+        List<Integer> recomputed = PooledConvolutions.withoutExpanded(k.recomputed(), expanded);
+        if (!epilogue.isEmpty()) m.addCode(elementwiseLoop(recomputed, epilogue, head, rootField));
+        for (int sibling : k.siblings())
+            if (sibling != bias) throw new IllegalStateException("kernel " + k.name() + ": sibling " + graph.node(sibling).label()
+                    + " reads the expanded pooling gradient, which only the bias gradient sums in the library pass");
     }
 
     /** The library call for the head and the first two of more epilogue nodes, when it has one. */
@@ -189,6 +211,8 @@ final class KernelRenderer {
                     p.padding(), y), in(n, 0), out);
             case Op.MaxPoolGrad p -> LibraryCalls.maxPoolGrad(LibraryCalls.poolGeometry(shape(n, 0), p.size(), p.stride(),
                     p.padding(), shape(n, 1)), in(n, 0), in(n, 1), out);
+            case Op.MaxPoolArgmax p -> LibraryCalls.maxPoolArgmax(LibraryCalls.poolGeometry(shape(n, 0), p.size(), p.stride(),
+                    p.padding(), y), in(n, 0), out);
         };
     }
 
@@ -200,7 +224,7 @@ final class KernelRenderer {
         return buffers.field(id);
     }
 
-    private static String javaType(Node n) { return n.type().dtype() == DType.I32 ? "int" : "float"; }
+    private static String javaType(Node n) { return Buffers.elementType(n.type().dtype()); }
 
     private static String escape(String s) { return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"); }
 }

@@ -16,6 +16,7 @@ final class LibraryCalls {
     static final ClassName GEMM = ClassName.get(KERNELS, "Gemm");
     static final ClassName CONV2D = ClassName.get(KERNELS, "Conv2d");
     static final ClassName POOLING = ClassName.get(KERNELS, "Pooling");
+    static final ClassName CONV_POOLED = ClassName.get(KERNELS, "ConvPooled");
     static final ClassName PARALLEL = ClassName.get(KERNELS, "Parallel");
     static final ClassName REDUCTIONS = ClassName.get(KERNELS, "Reductions");
 
@@ -61,6 +62,10 @@ final class LibraryCalls {
 
     static CodeBlock maxPoolGrad(String geometry, String x, String dy, String dx) {
         return CodeBlock.builder().addStatement("$T.maxPoolGrad($L, $L, $L, $L)", POOLING, geometry, x, dy, dx).build();
+    }
+
+    static CodeBlock maxPoolArgmax(String geometry, String x, String argmax) {
+        return CodeBlock.builder().addStatement("$T.maxPoolArgmax($L, $L, $L)", POOLING, geometry, x, argmax).build();
     }
 
     /** Shape of node n's i-th operand. */

@@ -31,7 +31,20 @@ final class LibraryEpilogue {
     static Optional<CodeBlock> match(Graph g, Buffers buffers, boolean[] materialized, Node head, List<Integer> epilogue, String out) {
         if (epilogue.isEmpty() || epilogue.size() > 2) return Optional.empty();
         if (head.op() instanceof Op.MaxPoolGrad p) return reluMaskedPoolGrad(g, buffers, materialized, head, p, epilogue, out);
+        return biasActivation(g, buffers, materialized, head, epilogue).flatMap(ba -> call(g, buffers, head, ba.bias(), ba.activation(), out));
+    }
+
+    /** A bias field (or null) and the name of a library {@code Activation}. */
+    record BiasActivation(String bias, String activation) {}
+
+    /**
+     * The epilogue as the library applies it in its store: an optional bias add, then an optional ReLU,
+     * sigmoid or tanh, whose intermediate values nobody else reads; empty for anything else.
+     */
+    static Optional<BiasActivation> biasActivation(Graph g, Buffers buffers, boolean[] materialized, Node head, List<Integer> epilogue) {
+        if (epilogue.size() > 2) return Optional.empty();
         for (int i = 0; i < epilogue.size() - 1; i++) if (materialized[epilogue.get(i)]) return Optional.empty();
+        if (epilogue.isEmpty()) return Optional.of(new BiasActivation(null, "NONE"));
         int current = head.id();
         String bias = null;
         int at = 0;
@@ -58,6 +71,10 @@ final class LibraryEpilogue {
             at++;
         }
         if (at != epilogue.size()) return Optional.empty();
+        return Optional.of(new BiasActivation(bias, activation));
+    }
+
+    private static Optional<CodeBlock> call(Graph g, Buffers buffers, Node head, String bias, String activation, String out) {
         Shape y = head.type().shape();
         return switch (head.op()) {
             case Op.MatMul mm -> {

@@ -43,6 +43,7 @@ import javax.lang.model.element.Modifier;
 final class SplitLayout {
     private static final TypeName FLOAT_ARRAYS = com.palantir.javapoet.ArrayTypeName.of(JavaCodegen.FLOATS);
     private static final TypeName INT_ARRAYS = com.palantir.javapoet.ArrayTypeName.of(JavaCodegen.INTS);
+    private static final TypeName BYTE_ARRAYS = com.palantir.javapoet.ArrayTypeName.of(JavaCodegen.BYTES);
     /** The routine that updates one parameter, and the one that copies a moving statistic. */
     private static final String STEP = "updateParameter", COPY = "copyStatistic";
 
@@ -58,7 +59,9 @@ final class SplitLayout {
     /** Field name of every buffer (optimizer state included) -> its element of floats or ints. */
     private final Map<String, String> ref = new HashMap<>();
     private final Set<String> intBuffers = new java.util.HashSet<>();
-    private int floatCount, intCount;
+    /** u8 buffers (max-pool window positions), in the {@code bytes} array. */
+    private final Set<String> byteBuffers = new java.util.HashSet<>();
+    private int floatCount, intCount, byteCount;
     private final String partSuffix;
 
     SplitLayout(JavaCodegen c, String packageName, String className, List<OptimizerRenderer.Trainable> trainables, OptimizerRenderer opt,
@@ -80,6 +83,9 @@ final class SplitLayout {
             if (n.type().dtype() == DType.I32) {
                 intBuffers.add(field);
                 ref.put(field, "ints[" + intCount++ + "]");
+            } else if (n.type().dtype() == DType.U8) {
+                byteBuffers.add(field);
+                ref.put(field, "bytes[" + byteCount++ + "]");
             } else {
                 ref.put(field, "floats[" + floatCount++ + "]");
             }
@@ -109,6 +115,8 @@ final class SplitLayout {
                 .initializer("new float[$L][]", floatCount).build());
         type.addField(FieldSpec.builder(INT_ARRAYS, "ints", Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Every int buffer, by index.\n").initializer("new int[$L][]", intCount).build());
+        type.addField(FieldSpec.builder(BYTE_ARRAYS, "bytes", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("Every u8 buffer (max-pool window positions), by index.\n").initializer("new byte[$L][]", byteCount).build());
         type.addField(FieldSpec.builder(JavaCodegen.STATE_MAP, "optimizerState", Modifier.PRIVATE, Modifier.FINAL).build());
         for (List<TypeSpec> parts : List.of(kernelParts, shapeParts, storage.parts, updateParts)) {
             for (TypeSpec part : parts) {
@@ -183,7 +191,8 @@ final class SplitLayout {
                     .addJavadoc("The code of $L and $L more kernels of the same shape, on the buffers each passes.\n",
                             coded.get(i).name(), uses.get(form.text()) - 1);
             for (int k = 0; k < form.buffers().size(); k++)
-                shape.addParameter(intBuffers.contains(form.buffers().get(k)) ? JavaCodegen.INTS : JavaCodegen.FLOATS, "b" + k);
+                shape.addParameter(intBuffers.contains(form.buffers().get(k)) ? JavaCodegen.INTS
+                        : byteBuffers.contains(form.buffers().get(k)) ? JavaCodegen.BYTES : JavaCodegen.FLOATS, "b" + k);
             shapeOf.put(form.text(), shapes.size());
             shapes.add(shape.addCode(withTypes(form.text())).build());
         }
@@ -350,7 +359,7 @@ final class SplitLayout {
         MethodSpec.Builder m = MethodSpec.methodBuilder(kernel.name()).addModifiers(kernel.modifiers()).addJavadoc(kernel.javadoc());
         for (String name : identifiers(text)) {
             String at = ref.get(name);
-            if (at != null) m.addStatement("$L[] $L = $L", intBuffers.contains(name) ? "int" : "float", name, at);
+            if (at != null) m.addStatement("$L[] $L = $L", intBuffers.contains(name) ? "int" : byteBuffers.contains(name) ? "byte" : "float", name, at);
         }
         return m.addCode(kernel.code()).build();
     }

@@ -73,6 +73,8 @@ public final class Interpreter {
             case Op.MaxPool p -> PoolReference.maxPool(v[n.input(0)], p.size(), p.stride(), p.padding(), shape);
             case Op.MaxPoolGrad p ->
                     PoolReference.maxPoolGrad(v[n.input(0)], v[n.input(1)], p.size(), p.stride(), p.padding());
+            case Op.MaxPoolArgmax p -> PoolReference.maxPoolArgmax(v[n.input(0)], p.size(), p.stride(), p.padding(), shape);
+            case Op.MaxPoolGradIndexed p -> PoolReference.maxPoolGradIndexed(v[n.input(0)], v[n.input(1)], p.size(), shape);
             case Op.Reduce r -> ReduceReference.reduce(r.fn(), v[n.input(0)], r.axes(), shape);
             case Op.SumTo s -> ElementwiseReference.sumTo(v[n.input(0)], shape);
             case Op.BroadcastTo b -> ElementwiseReference.broadcastTo(v[n.input(0)], shape);

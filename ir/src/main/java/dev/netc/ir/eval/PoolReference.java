@@ -25,6 +25,33 @@ final class PoolReference {
         return new DTensor(x.shape().clone(), dx);
     }
 
+    /**
+     * The window position (ky * size + kx) of the first maximum of each window, the one
+     * {@link #maxPoolGrad} routes to; 0 for a window that is all padding (it routes nothing there).
+     */
+    static DTensor maxPoolArgmax(DTensor x, int size, int stride, Padding pad, int[] outShape) {
+        double[] y = new double[DTensor.count(outShape)];
+        int h = x.shape()[2], w = x.shape()[3], oh = outShape[2], ow = outShape[3];
+        forEachWindow(x, size, stride, pad, outShape, (yi, argmax) -> {
+            if (argmax < 0) return;
+            int ky = (argmax / w) % h - (((yi / ow) % oh) * stride - pad.top());
+            int kx = argmax % w - ((yi % ow) * stride - pad.left());
+            y[yi] = ky * size + kx;
+        });
+        return new DTensor(outShape, y);
+    }
+
+    /** dx[cell] = dy[window] at the cell each window's argmax names, 0 elsewhere (windows tile x: stride = size). */
+    static DTensor maxPoolGradIndexed(DTensor argmax, DTensor dy, int size, int[] inShape) {
+        double[] dx = new double[DTensor.count(inShape)];
+        int h = inShape[2], w = inShape[3], oh = dy.shape()[2], ow = dy.shape()[3];
+        for (int yi = 0; yi < dy.size(); yi++) {
+            int plane = yi / (oh * ow), oy = (yi / ow) % oh, ox = yi % ow, at = (int) argmax.data()[yi];
+            dx[(plane * h + oy * size + at / size) * w + ox * size + at % size] = dy.data()[yi];
+        }
+        return new DTensor(inShape, dx);
+    }
+
     private interface Window { void apply(int yOffset, int argmaxOffset); }
 
     /** For each output cell, the x offset of the first maximum of its window (-1 if the window is all padding). */

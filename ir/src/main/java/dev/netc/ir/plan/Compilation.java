@@ -15,14 +15,23 @@ import java.util.List;
  * @param fused     whether {@link #plan} was fused (false: the unfused baseline)
  * @param rejected  the fusion candidates that were rejected, with reasons (empty when unfused)
  * @param memory    the memory plan of {@link #plan} at the planning batch ({@link MemoryPlan#batch()})
+ * @param model     the graph as differentiation made it, before the rewrites a fused plan makes
+ *                  ({@code PoolingRewrite}): what the model is, fused or not (a checkpoint's model
+ *                  hash covers it); computes what {@link #graph()} computes
  */
 public record Compilation(KernelPlan plan, OptimizerSpec optimizer, boolean fused, List<FusionDecision> rejected,
-                          MemoryPlan memory) {
+                          MemoryPlan memory, Graph model) {
 
     public Compilation {
         if (plan == null || memory == null) throw new IllegalArgumentException("a compilation needs a kernel plan and a memory plan");
+        if (model == null) model = plan.graph();
         rejected = List.copyOf(rejected);
         if (!fused && !rejected.isEmpty()) throw new IllegalArgumentException("an unfused plan rejects no fusion candidates");
+    }
+
+    /** A compilation whose plan covers the model's graph itself (no rewrite before planning). */
+    public Compilation(KernelPlan plan, OptimizerSpec optimizer, boolean fused, List<FusionDecision> rejected, MemoryPlan memory) {
+        this(plan, optimizer, fused, rejected, memory, plan.graph());
     }
 
     /** The graph the plan covers: the forward graph, plus the backward pass when the model trains. */

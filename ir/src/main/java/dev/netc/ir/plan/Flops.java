@@ -55,9 +55,11 @@ public final class Flops {
                         * patch(n.type().shape());
                 case Op.MaxPoolGrad p -> g.node(n.input(1)).type().shape().elementCount(bindings) * p.size() * p.size();
                 case Op.AvgPoolGrad p -> g.node(n.input(0)).type().shape().elementCount(bindings) * p.size() * p.size();
+                case Op.MaxPoolGradIndexed p -> y; // one compare per cell
             };
             case Op.Reduction r -> switch (r) {
                 case Op.MaxPool p -> y * p.size() * p.size();
+                case Op.MaxPoolArgmax p -> y * p.size() * p.size();
                 case Op.AvgPool p -> y * p.size() * p.size();
                 case Op.Softmax s -> 4 * y;
                 case Op.LogSoftmax s -> 4 * y;

@@ -24,7 +24,9 @@ import java.util.List;
  * the JIT, which leaves methods over 8,000 bytes of bytecode interpreted, and quick for javac.
  *
  * <p>Then {@link SiblingReductions} lets a reduction join the kernel of an anchor reading the same
- * value (the bias gradient beside the weight gradient), as a second output.
+ * value (the bias gradient beside the weight gradient), as a second output, and {@link PoolFusion}
+ * fuses max pooling into the convolution before it and the pooling gradient into the convolution
+ * gradients after it.
  *
  * <p>So "conv2d, add bias, relu" becomes one kernel in the forward pass, and in the backward pass
  * "matmul (backward data), multiply by the relu mask" becomes one kernel. Users are counted among
@@ -140,7 +142,7 @@ public final class FuseOps {
             kernels.add(new Kernel(Phases.kernelName(g, kernels.size(), groups.size(), named), group.nodes(),
                     group.phase(), group.siblings(), group.prologue(), group.recomputed()));
         }
-        return new FusionResult(new KernelPlan(g, kernels), rejected);
+        return new FusionResult(new KernelPlan(g, PoolFusion.apply(g, kernels, users, rejected)), rejected);
     }
 
     /** For each node, the ids of its live readers (nodes some output depends on), in id order. */

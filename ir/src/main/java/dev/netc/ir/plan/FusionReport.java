@@ -37,12 +37,25 @@ public final class FusionReport {
             Kernel k = t.kernel();
             sb.append(String.format(Locale.ROOT, "kernel %-34s %-8s read %10s  write %10s%n", k.name(),
                     k.phase().name().toLowerCase(Locale.ROOT), bytes(t.bytesRead()), bytes(t.bytesWritten())));
-            for (int id : k.recomputed())
+            for (int id : k.recomputed()) {
+                if (g.node(id).op() instanceof dev.netc.ir.Op.MaxPoolGradIndexed) {
+                    // owned by no kernel: each reader expands it where it loads dy (PoolFusion)
+                    sb.append("  > ").append(IrPrinter.line(g.node(id))).append("   (prologue: expanded where the convolution loads dy, never stored: ")
+                            .append(bytes(recomputationSaves(g, id, batch))).append(" less to read)\n");
+                    continue;
+                }
                 sb.append("  ~ ").append(IrPrinter.line(g.node(id))).append("   (recomputed from its operands instead of loaded: ")
                         .append(bytes(recomputationSaves(g, id, batch))).append(" less to read)\n");
+            }
             for (int id : k.prologue())
                 sb.append("  > ").append(IrPrinter.line(g.node(id))).append("   (prologue: evaluated inside the reduction's loop)\n");
             for (int id : k.nodes()) sb.append("    ").append(IrPrinter.line(g.node(id))).append('\n');
+            for (int id : k.pooled())
+                sb.append("  < ").append(IrPrinter.line(g.node(id))).append(id != k.pooled().getFirst()
+                        ? "   (pooling epilogue: the window position of each maximum, which the gradient reads instead of "
+                                + g.node(k.root()).label() + ")"
+                        : "   (pooling epilogue: pooled from each finished tile; " + g.node(k.root()).label() + ", "
+                                + bytes(Traffic.bytes(g.node(k.root()), batch)) + ", is never written nor read back)").append('\n');
             for (int id : k.siblings())
                 sb.append("  + ").append(IrPrinter.line(g.node(id))).append("   (sibling output: same pass over its operand)\n");
             if (Traffic.isView(g, k)) sb.append("    (a view of its operand: no code, no copy)\n");

@@ -18,6 +18,13 @@ import java.util.List;
  *
  * <p>Any kernel may recompute cheap elementwise values another kernel owns (a dropout mask, a one-hot
  * row) from their operands instead of loading them: those are {@code recomputed}, never stored here.
+ * A convolution gradient may also recompute the pooling gradient it reads
+ * ({@code max_pool_grad_indexed}, which then belongs to no kernel): it expands the pooled gradient
+ * where it loads its operand, so the full-size gradient is never stored.
+ *
+ * <p>A convolution kernel may end in a pooling epilogue, {@code pooled}: a max_pool of the root and
+ * its max_pool_argmax, computed from each finished tile; those two are the kernel's outputs, and the
+ * root itself (the full-size activation) is never stored.
  *
  * @param name       readable name used for generated methods, e.g. {@code k07_conv2d} or {@code k12_add_relu}
  * @param nodes      node ids in order; the last is the root
@@ -25,9 +32,10 @@ import java.util.List;
  * @param siblings   reduction nodes computed alongside the anchor, each an output of the kernel
  * @param prologue   elementwise nodes a reduction head reads through, in order (empty for other kernels)
  * @param recomputed values owned by other kernels that this one evaluates from their operands, in order
+ * @param pooled     empty, or the max_pool of the root (and its max_pool_argmax) that a convolution kernel writes instead of the root
  */
 public record Kernel(String name, List<Integer> nodes, Phase phase, List<Integer> siblings, List<Integer> prologue,
-                     List<Integer> recomputed) {
+                     List<Integer> recomputed, List<Integer> pooled) {
 
     /** When a kernel runs: for inference, additionally for the loss, or in the backward pass. */
     public enum Phase {
@@ -44,7 +52,15 @@ public record Kernel(String name, List<Integer> nodes, Phase phase, List<Integer
         siblings = List.copyOf(siblings);
         prologue = List.copyOf(prologue);
         recomputed = List.copyOf(recomputed);
+        pooled = List.copyOf(pooled);
+        if (pooled.size() > 2) throw new IllegalArgumentException("kernel " + name + ": a pooling epilogue is a max_pool and perhaps its argmax");
         if (nodes.isEmpty()) throw new IllegalArgumentException("kernel " + name + " has no nodes");
+    }
+
+    /** A kernel without a pooling epilogue. */
+    public Kernel(String name, List<Integer> nodes, Phase phase, List<Integer> siblings, List<Integer> prologue,
+                  List<Integer> recomputed) {
+        this(name, nodes, phase, siblings, prologue, recomputed, List.of());
     }
 
     /** A kernel with one output, its root. */
@@ -57,11 +73,12 @@ public record Kernel(String name, List<Integer> nodes, Phase phase, List<Integer
         this(name, nodes, phase, siblings, List.of(), List.of());
     }
 
-    /** The prologue, the nodes, then the sibling reductions: everything the kernel owns (not what it recomputes). */
+    /** The prologue, the nodes, the pooling epilogue, then the sibling reductions: everything the kernel owns (not what it recomputes). */
     public List<Integer> allNodes() {
-        if (siblings.isEmpty() && prologue.isEmpty()) return nodes;
+        if (siblings.isEmpty() && prologue.isEmpty() && pooled.isEmpty()) return nodes;
         List<Integer> all = new java.util.ArrayList<>(prologue);
         all.addAll(nodes);
+        all.addAll(pooled);
         all.addAll(siblings);
         return List.copyOf(all);
     }
@@ -69,6 +86,11 @@ public record Kernel(String name, List<Integer> nodes, Phase phase, List<Integer
     /** The first of {@link #nodes}: an anchor, a reduction or other op, or an elementwise node. */
     public int head() { return nodes.getFirst(); }
 
-    /** The node whose value the kernel writes out. */
+    /** The last of {@link #nodes}: the value the kernel writes out, unless a pooling epilogue writes its pooled form instead. */
     public int root() { return nodes.getLast(); }
+
+    /** A copy under another name (plan passes renumber kernels). */
+    public Kernel named(String newName) {
+        return new Kernel(newName, nodes, phase, siblings, prologue, recomputed, pooled);
+    }
 }

@@ -32,12 +32,18 @@ public record KernelPlan(Graph graph, List<Kernel> kernels) {
         int[] kernelOf = kernelIndexByNode();
         boolean[] needs = new boolean[graph.size()];
         for (Kernel k : kernels) {
-            needs[k.root()] = true;
+            if (k.pooled().isEmpty()) needs[k.root()] = true;
+            for (int p : k.pooled()) needs[p] = true;
             for (int s : k.siblings()) needs[s] = true;
             // a row op in a reduction's prologue (a softmax) writes its row, which the reduction then reads
             for (int p : k.prologue()) if (!BufferRole.inlinesOperands(graph.node(p))) needs[p] = true;
         }
         for (int id : graph.outputs().values()) if (kernelOf[id] >= 0) needs[id] = true;
+        // a recomputed value that no kernel owns (a pooling gradient expanded by its readers) reads its
+        // operands in each reader
+        for (Kernel k : kernels)
+            for (int r : k.recomputed())
+                if (kernelOf[r] < 0) for (int in : graph.node(r).inputs()) if (kernelOf[in] >= 0) needs[in] = true;
         for (Node n : graph.nodes()) {
             if (kernelOf[n.id()] < 0) continue; // leaves read nothing; dead nodes are never computed
             Kernel reader = kernels.get(kernelOf[n.id()]);

@@ -53,6 +53,9 @@ public final class MemoryPlanner {
         for (int i = 0; i < order.size(); i++) {
             for (int id : order.get(i).allNodes())
                 for (int in : g.node(id).inputs()) if (storage[in] >= 0) last[storage[in]] = Math.max(last[storage[in]], i);
+            // what a kernel recomputes reads its operands there (a pooling gradient: the argmax and dy)
+            for (int id : order.get(i).recomputed())
+                for (int in : g.node(id).inputs()) if (storage[in] >= 0) last[storage[in]] = Math.max(last[storage[in]], i);
         }
         for (int out : g.outputs().values()) if (storage[out] >= 0) last[storage[out]] = end;
 

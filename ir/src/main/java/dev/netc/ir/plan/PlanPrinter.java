@@ -10,7 +10,8 @@ import dev.netc.ir.IrPrinter;
  *     %12:h1 = relu(%11) : f32[B, 128]
  * </pre>
  * Sibling reductions, computed by the same kernel into buffers of their own, are marked {@code +};
- * a reduction's prologue {@code >}; values recomputed from their operands instead of loaded {@code ~}.
+ * a reduction's prologue {@code >}; values recomputed from their operands instead of loaded {@code ~};
+ * a convolution's pooling epilogue {@code <}.
  */
 public final class PlanPrinter {
     private PlanPrinter() {}
@@ -22,6 +23,7 @@ public final class PlanPrinter {
             for (int id : k.recomputed()) sb.append("  ~ ").append(IrPrinter.line(plan.graph().node(id))).append('\n');
             for (int id : k.prologue()) sb.append("  > ").append(IrPrinter.line(plan.graph().node(id))).append('\n');
             for (int id : k.nodes()) sb.append("    ").append(IrPrinter.line(plan.graph().node(id))).append('\n');
+            for (int id : k.pooled()) sb.append("  < ").append(IrPrinter.line(plan.graph().node(id))).append('\n');
             for (int id : k.siblings()) sb.append("  + ").append(IrPrinter.line(plan.graph().node(id))).append('\n');
         }
         return sb.toString();

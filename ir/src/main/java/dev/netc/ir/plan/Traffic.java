@@ -77,11 +77,12 @@ public final class Traffic {
         return s.elementCount(bindings) * elementBytes(t);
     }
 
-    /** Bytes per element: 4 for f32 and i32, 8 for f64. */
+    /** Bytes per element: 4 for f32 and i32, 8 for f64, 1 for u8. */
     public static int elementBytes(DType t) {
         return switch (t) {
             case F32, I32 -> 4;
             case F64 -> 8;
+            case U8 -> 1;
         };
     }
 

@@ -38,7 +38,11 @@ final class HostDriver {
         sb.append("    const float learning_rate = ").append(CudaDialect.INSTANCE.floatLiteral(learningRate)).append(";\n");
         sb.append("    const int step = 1;\n");
         for (BufferSpec b : m.buffers()) {
-            String type = b.dtype().equals("i32") ? "int" : "float";
+            String type = switch (b.dtype()) {
+                case "i32" -> "int";
+                case "u8" -> "unsigned char";
+                default -> "float";
+            };
             if (b.usesOthersMemory()) continue;
             sb.append("    std::vector<").append(type).append("> store_").append(b.name()).append("((long) (").append(b.count()).append("), 0);\n");
             sb.append("    ").append(type).append("* ").append(b.name()).append(" = store_").append(b.name()).append(".data();\n");

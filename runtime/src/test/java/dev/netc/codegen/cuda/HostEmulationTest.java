@@ -123,6 +123,7 @@ class HostEmulationTest {
         List<String> report = new ArrayList<>();
         for (BufferSpec b : m.buffers()) {
             if (b.kind() == BufferSpec.Kind.ALIAS || b.kind() == BufferSpec.Kind.INPUT) continue;
+            if (b.names().isEmpty()) continue; // an unnamed intermediate (a u8 argmax among them): its readers' results are compared
             double[] actual = BinaryFiles.read(dir.resolve("out").resolve(b.name() + ".bin"), b.dtype().equals("i32"));
             for (String name : b.names()) {
                 double[] expected;

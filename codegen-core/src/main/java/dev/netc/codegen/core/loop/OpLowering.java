@@ -25,7 +25,7 @@ import java.util.function.IntFunction;
 
 /**
  * The one lowering of every non-elementwise op that has no library kernel: reductions, softmax rows,
- * layout ops, average pooling. Each op writes its whole result to {@code out} from a parallel loop
+ * layout ops, average pooling, the indexed max-pool gradient. Each op writes its whole result to {@code out} from a parallel loop
  * over independent outputs; every sum runs in a fixed order, so both backends add the same terms in
  * the same order.
  */
@@ -47,6 +47,7 @@ public final class OpLowering {
         return switch (n.op()) {
             case Op.Reduction r -> switch (r) {
                 case Op.MaxPool p -> Optional.empty();
+                case Op.MaxPoolArgmax p -> Optional.empty();
                 case Op.Reduce red -> Optional.of(reduce(red.fn(), shape(n, 0), shape(n, 0).withUnitAxes(red.axes()), in(n, 0), out));
                 case Op.SumTo s -> Optional.of(reduce(ReduceFn.SUM, shape(n, 0), s.target().padToRank(shape(n, 0).rank()), in(n, 0), out));
                 case Op.Softmax s -> Optional.of(alongAxis(AxisOp.SOFTMAX, shape(n, 0), s.axis(), in(n, 0), out));
@@ -63,6 +64,7 @@ public final class OpLowering {
                 case Op.Conv2dBackwardData c -> Optional.empty();
                 case Op.Conv2dBackwardFilter c -> Optional.empty();
                 case Op.MaxPoolGrad p -> Optional.empty();
+                case Op.MaxPoolGradIndexed p -> Optional.of(PoolExpansion.lower(y, p.size(), in(n, 0), in(n, 1), out));
                 case Op.AvgPoolGrad p -> Optional.of(avgPoolGrad(y, p.size(), p.stride(), p.padding(), shape(n, 0), in(n, 0), out));
             };
             case Op.Layout l -> switch (l) {

@@ -1,0 +1,65 @@
+package dev.netc.kernels;
+
+/**
+ * A convolution fused with the max pooling after it, and its gradients fused with the pooling
+ * gradient, for windows that tile the output (stride = size, no padding). Each image is one task: the
+ * convolution computes it into a per-thread buffer (it stays in cache), then pools it into the pooled
+ * output and the argmax (one byte per window: its position ky * size + kx), so the full-size activation
+ * is never written. The gradients expand each image's pooled gradient into a per-thread buffer just
+ * before they read it, so the full-size gradient is never written either.
+ *
+ * <p>Geometry arguments are those of {@link Conv2d}: the convolution's input and output, the output
+ * [n, f, oh, ow] being what is pooled into [n, f, oh / size, ow / size].
+ */
+public final class ConvPooled {
+    private static final Scratch IMAGE = new Scratch();
+
+    private ConvPooled() {}
+
+    /**
+     * pooled = max_pool(act(conv(x, weights) + bias)) and argmax (null: not wanted), both overwritten.
+     *
+     * @param bias one value per filter, or null
+     */
+    public static void forward(int n, int c, int h, int w, int f, int kh, int kw, int stride, int padTop, int padLeft,
+                               int oh, int ow, float[] x, float[] weights, float[] bias, Activation act, int size,
+                               float[] pooled, byte[] argmax) {
+        ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
+        float[] prepared = Conv2d.preparedForImages(g, weights);
+        int pooledSize = f * (oh / size) * (ow / size);
+        Parallel.forRange(n, image -> {
+            float[] out = IMAGE.atLeast(g.outputSize());
+            Conv2d.forwardImage(g, x, image * g.imageSize(), weights, prepared, bias, act, out, 0);
+            PoolWindows.pool(out, 0, f, oh, ow, size, pooled, argmax, image * pooledSize);
+        });
+    }
+
+    /** dx = the backward-data convolution of dy = the pooled gradient dyPooled expanded by argmax; overwritten. */
+    public static void backwardData(int n, int c, int h, int w, int f, int kh, int kw, int stride, int padTop, int padLeft,
+                                    int oh, int ow, int size, byte[] argmax, float[] dyPooled, float[] weights, float[] dx) {
+        ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
+        float[] prepared = Conv2d.preparedForBackwardData(g, weights);
+        int pooledSize = f * (oh / size) * (ow / size);
+        Parallel.forRange(n, image -> {
+            float[] dy = IMAGE.atLeast(g.outputSize());
+            PoolWindows.expand(dyPooled, argmax, image * pooledSize, f, oh / size, ow / size, size, dy, 0);
+            Conv2d.backwardDataImage(g, dy, 0, weights, prepared, dx, image * g.imageSize());
+        });
+    }
+
+    /**
+     * dw (and, when dBias is not null, dBias[f] = the sum of dy over images and positions) for dy = the
+     * pooled gradient dyPooled expanded by argmax; both overwritten.
+     */
+    public static void backwardFilterBias(int n, int c, int h, int w, int f, int kh, int kw, int stride, int padTop,
+                                          int padLeft, int oh, int ow, float[] x, int size, byte[] argmax, float[] dyPooled,
+                                          float[] dw, float[] dBias) {
+        ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
+        int pooledSize = f * (oh / size) * (ow / size);
+        ConvImplicitGemm.backwardFilter(n, g, x, image -> {
+            float[] dy = IMAGE.atLeast(g.outputSize());
+            PoolWindows.expand(dyPooled, argmax, image * pooledSize, f, oh / size, ow / size, size, dy, 0);
+            return new OutputImage(dy, 0);
+        }, dw, dBias);
+    }
+}

@@ -1,0 +1,87 @@
+package dev.netc.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The pooled convolution and its pooled gradients against the unfused library calls they replace:
+ * convolution then max pool (and argmax), and the gradients of the dense dy the argmax expands to.
+ * Each path of Conv2d is hit: the row kernel (MNIST conv1), the implicit GEMM (conv2), im2col + GEMM
+ * (few filters; col2im for backward-data), stride 2, 4x4 windows.
+ */
+class ConvPooledTest {
+
+    /** A convolution and the window size pooling its output. */
+    record Case(Reference.Conv conv, int size) {}
+
+    static Stream<Case> cases() {
+        return Stream.of(
+                new Case(Reference.Conv.of(3, 1, 28, 28, 32, 5, 5, 1, 2, 2, 2, 2), 2),  // MNIST conv1: row kernel
+                new Case(Reference.Conv.of(2, 32, 14, 14, 64, 5, 5, 1, 2, 2, 2, 2), 2), // MNIST conv2: implicit GEMM
+                new Case(Reference.Conv.of(2, 3, 8, 12, 5, 3, 3, 1, 1, 1, 1, 1), 4),    // im2col, 4x4 windows
+                new Case(Reference.Conv.of(3, 2, 8, 8, 16, 3, 3, 2, 1, 0, 1, 0), 2));   // stride 2
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void forwardPoolsWhatTheUnfusedCallsCompute(Case t) {
+        Reference.Conv s = t.conv();
+        var random = new SplittableRandom(s.hashCode());
+        float[] x = Reference.random(random, s.xSize()), w = Reference.random(random, s.wSize()), bias = Reference.random(random, s.f());
+        int poh = s.oh() / t.size(), pow = s.ow() / t.size(), pooledSize = s.n() * s.f() * poh * pow;
+        float[] y = new float[s.ySize()], expectedPooled = new float[pooledSize];
+        byte[] expectedArgmax = new byte[pooledSize];
+        Conv2d.forwardBiasActivation(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(),
+                s.oh(), s.ow(), x, w, bias, Activation.RELU, y);
+        Pooling.maxPoolArgmax(s.n(), s.f(), s.oh(), s.ow(), t.size(), t.size(), 0, 0, poh, pow, y, expectedArgmax);
+        for (int i = 0; i < pooledSize; i++) expectedPooled[i] = y[cellOf(i, expectedArgmax[i], s, t.size())];
+
+        float[] pooled = new float[pooledSize];
+        byte[] argmax = new byte[pooledSize];
+        ConvPooled.forward(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(), s.oh(), s.ow(),
+                x, w, bias, Activation.RELU, t.size(), pooled, argmax);
+        // the same engine computes each image either way: the same bits, and so the same winners
+        assertArrayEquals(expectedPooled, pooled, "pooled " + t);
+        assertArrayEquals(expectedArgmax, argmax, "argmax " + t);
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void gradientsOfTheExpandedGradientMatchTheDenseOnes(Case t) {
+        Reference.Conv s = t.conv();
+        var random = new SplittableRandom(31L * s.hashCode());
+        float[] x = Reference.random(random, s.xSize()), w = Reference.random(random, s.wSize());
+        int poh = s.oh() / t.size(), pow = s.ow() / t.size(), pooledSize = s.n() * s.f() * poh * pow;
+        float[] dyPooled = Reference.random(random, pooledSize);
+        byte[] argmax = new byte[pooledSize];
+        for (int i = 0; i < pooledSize; i++) argmax[i] = (byte) random.nextInt(t.size() * t.size());
+        float[] dy = new float[s.ySize()];
+        for (int i = 0; i < pooledSize; i++) dy[cellOf(i, argmax[i], s, t.size())] = dyPooled[i];
+
+        float[] expectedDx = new float[s.xSize()], dx = new float[s.xSize()];
+        Conv2d.backwardData(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(), s.oh(), s.ow(),
+                dy, w, expectedDx);
+        ConvPooled.backwardData(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(), s.oh(), s.ow(),
+                t.size(), argmax, dyPooled, w, dx);
+        assertArrayEquals(expectedDx, dx, "dx " + t);
+
+        float[] expectedDw = new float[s.wSize()], dw = new float[s.wSize()], expectedDb = new float[s.f()], db = new float[s.f()];
+        Conv2d.backwardFilterBias(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(), s.oh(),
+                s.ow(), x, dy, expectedDw, expectedDb);
+        ConvPooled.backwardFilterBias(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(), s.oh(),
+                s.ow(), x, t.size(), argmax, dyPooled, dw, db);
+        assertArrayEquals(expectedDw, dw, "dw " + t);
+        assertArrayEquals(expectedDb, db, "dbias " + t);
+    }
+
+    /** The flat index in the convolution's output of the cell window {@code window} names by position {@code at}. */
+    private static int cellOf(int window, int at, Reference.Conv s, int size) {
+        int pow = s.ow() / size, poh = s.oh() / size;
+        int plane = window / (poh * pow), py = (window / pow) % poh, px = window % pow;
+        return (plane * s.oh() + py * size + at / size) * s.ow() + px * size + at % size;
+    }
+}
