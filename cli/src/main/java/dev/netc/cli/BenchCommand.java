@@ -10,6 +10,10 @@ import dev.netc.runtime.bench.BenchOptions;
 import dev.netc.runtime.bench.BenchReport;
 import dev.netc.runtime.bench.BenchResult;
 import dev.netc.runtime.bench.ModelBench;
+import dev.netc.runtime.backend.JavaBackend;
+import dev.netc.runtime.cuda.CudaBackend;
+import dev.netc.runtime.cuda.CudaUnavailableException;
+import dev.netc.codegen.cuda.GemmTiling;
 import dev.netc.runtime.io.IoErrors;
 import dev.netc.runtime.io.OutputFiles;
 import dev.netc.runtime.train.MemoryBudget;
@@ -48,6 +52,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--distributed", description = "Under mpirun: time each step's computation and gradient allreduce on every rank "
             + "(--batch per rank), then an allreduce sweep over payload sizes; rank 0 prints them.") boolean distributed;
     @Option(names = "--bucket-mb", paramLabel = "MiB", description = "With --distributed: gradient bucket size (default 4).") Double bucketMb;
+    @Option(names = "--backend", defaultValue = "java", description = "java (default) or cuda: the backend both builds run on.")
+    String backend;
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|tf32", description = Precision.DESCRIPTION) String precision;
     @Option(names = "--peer", paramLabel = "NAME", description = "Also time inference of the model exported to ONNX in a peer"
             + " runtime, in this process with the same threads: onnxruntime.") String peer;
 
@@ -61,6 +68,11 @@ final class BenchCommand implements Callable<Integer> {
         if (n < 1) throw new CommandError("error: --batch must be at least 1");
         if (steps < 1) throw new CommandError("error: --steps must be at least 1");
         if (warmup < 0) throw new CommandError("error: --warmup must be at least 0");
+        TrainCommand.checkBackend(backend);
+        GemmTiling.Precision gemmPrecision = Precision.forBackend(precision, backend);
+        boolean cuda = backend.equals("cuda");
+        if (cuda && (profile || distributed))
+            throw new CommandError("error: --backend cuda: " + (profile ? "--profile" : "--distributed") + " runs on the Java backend only");
         if (distributed) return distributed(m, spec, n);
         if (bucketMb != null) throw new CommandError("error: --bucket-mb applies to --distributed runs only");
         if (peer != null && !peer.equals(PeerBench.ONNXRUNTIME))
@@ -71,7 +83,14 @@ final class BenchCommand implements Callable<Integer> {
         try {
             MemoryBudget.checkBench(Pipeline.compile(m, CompileOptions.training()),
                     Pipeline.compile(m, CompileOptions.training().fused(false)), n);
-            result = ModelBench.run(m.graph(), spec.optimizer(), m.name(), new BenchOptions(n, warmup, steps, seed, profile));
+            ModelBench.Backend build = !cuda ? JavaBackend::compile : (compilation, name) -> {
+                try {
+                    return CudaBackend.compile(compilation, name, 0, gemmPrecision);
+                } catch (CudaUnavailableException e) {
+                    throw new CommandError("error: --backend cuda: " + e.getMessage());
+                }
+            };
+            result = ModelBench.run(m.graph(), spec.optimizer(), m.name(), new BenchOptions(n, warmup, steps, seed, profile, backend), build);
         } catch (TrainingSetupException e) {
             throw new CommandError("error: " + e.getMessage());
         } catch (OutOfMemoryError e) {

@@ -29,8 +29,10 @@ public final class BenchReport {
     public static String table(BenchResult r) {
         BenchResult.Variant f = r.fused(), u = r.unfused();
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "bench %s: batch %d, %d warm-up + %d timed steps per build (alternating, median step), synthetic data, %d threads%n%n",
-                r.model(), r.options().batch(), r.options().warmup(), r.options().steps(), Runtime.getRuntime().availableProcessors()));
+        boolean cuda = r.options().backend().equals("cuda");
+        sb.append(String.format(Locale.ROOT, "bench %s: batch %d, %d warm-up + %d timed steps per build (alternating, median step), synthetic data, %s%n%n",
+                r.model(), r.options().batch(), r.options().warmup(), r.options().steps(),
+                cuda ? "CUDA backend" : Runtime.getRuntime().availableProcessors() + " threads"));
         sb.append(String.format(Locale.ROOT, "%-22s %14s %14s %14s%n", "", "fused", "unfused", "fused/unfused"));
         sb.append(String.format(Locale.ROOT, "%-22s %14d %14d %14.2f%n", "kernels", f.kernels(), u.kernels(), (double) f.kernels() / u.kernels()));
         sb.append(String.format(Locale.ROOT, "%-22s %14s %14s %14.2f%n", "bytes per train step", FusionReport.bytes(f.bytesPerStep()),
@@ -49,10 +51,11 @@ public final class BenchReport {
                 r.trainGflops(f) / r.trainGflops(u)));
         sb.append(String.format(Locale.ROOT, "%-22s %14.6f %14.6f%n", "first loss", f.firstLoss(), u.firstLoss()));
         sb.append(String.format(Locale.ROOT, "%-22s %14.6f %14.6f%n", "last loss", f.lastLoss(), u.lastLoss()));
-        sb.append(String.format(Locale.ROOT, "%nmachine: FMA peak %.0f GFLOP/s, memory %.1f GB/s (read + written; measured now, %d threads);"
-                        + " fused training runs %.1f MFLOP per example at %.0f%% of the FMA peak%n",
-                r.machine().fmaGflops(), r.machine().memGbps(), Runtime.getRuntime().availableProcessors(),
-                r.flopsPerImage(f) / 1e6, 100 * r.trainGflops(f) / r.machine().fmaGflops()));
+        if (!cuda) // the CPU's peaks say nothing about a GPU's kernels
+            sb.append(String.format(Locale.ROOT, "%nmachine: FMA peak %.0f GFLOP/s, memory %.1f GB/s (read + written; measured now, %d threads);"
+                            + " fused training runs %.1f MFLOP per example at %.0f%% of the FMA peak%n",
+                    r.machine().fmaGflops(), r.machine().memGbps(), Runtime.getRuntime().availableProcessors(),
+                    r.flopsPerImage(f) / 1e6, 100 * r.trainGflops(f) / r.machine().fmaGflops()));
         if (r.profile() != null) sb.append('\n').append(ProfileReport.table("fused", r.profile(), r.machine()));
         if (r.unfusedProfile() != null) sb.append('\n').append(ProfileReport.table("unfused", r.unfusedProfile(), r.machine()));
         return sb.toString();

@@ -36,12 +36,35 @@ public final class ModelBench {
      * @throws IllegalArgumentException when the graph has no loss or there is no optimizer
      */
     public static BenchResult run(Graph graph, OptimizerSpec optimizer, String modelName, BenchOptions options) {
+        return run(graph, optimizer, modelName, options, JavaBackend::compile);
+    }
+
+    /** How a compilation becomes a runnable model: the Java backend, or a CUDA device's. */
+    @FunctionalInterface
+    public interface Backend {
+        GeneratedModel compile(Compilation compilation, String name);
+    }
+
+    /**
+     * Measures one model built by {@code backend} (a model that holds device memory is closed at the
+     * end). Kernel profiles need the Java backend's per-kernel timers.
+     */
+    public static BenchResult run(Graph graph, OptimizerSpec optimizer, String modelName, BenchOptions options, Backend backend) {
         if (graph.output(Graph.LOSS).isEmpty())
             throw new IllegalArgumentException("model '" + modelName + "' has no loss to train: add a train block with `loss = ...`");
         if (optimizer == null) throw new IllegalArgumentException("model '" + modelName + "' has no optimizer");
         MachinePeaks machine = MachinePeaks.measure();
-        Run fused = new Run(graph, optimizer, true, modelName, options);
-        Run unfused = new Run(graph, optimizer, false, modelName, options);
+        Run fused = new Run(graph, optimizer, true, modelName, options, backend);
+        Run unfused = new Run(graph, optimizer, false, modelName, options, backend);
+        try {
+            return measure(fused, unfused, modelName, options, machine);
+        } finally {
+            fused.close();
+            unfused.close();
+        }
+    }
+
+    private static BenchResult measure(Run fused, Run unfused, String modelName, BenchOptions options, MachinePeaks machine) {
         fused.train(options.warmup());
         unfused.train(options.warmup());
         for (int i = 0; i < options.steps(); i++) {
@@ -79,17 +102,28 @@ public final class ModelBench {
         private double firstLoss = Double.NaN, lastLoss = Double.NaN;
         private final String name;
 
-        Run(Graph graph, OptimizerSpec optimizer, boolean fuse, String name, BenchOptions options) {
+        Run(Graph graph, OptimizerSpec optimizer, boolean fuse, String name, BenchOptions options, Backend backend) {
             this.options = options;
             this.name = name;
             this.graph = graph;
             this.compilation = Pipeline.compile(graph, optimizer, CompileOptions.training().fused(fuse).atBatch(options.batch()));
-            this.model = JavaBackend.compile(compilation, name);
+            this.model = backend.compile(compilation, name);
             this.learningRate = (float) optimizer.learningRate();
             model.setBatch(options.batch());
             ParameterInitializer.initialize(model, graph, options.seed());
             model.setSeed(options.seed());
             SyntheticData.fill(model, graph, options.seed());
+        }
+
+        /** Frees what the model holds outside the Java heap (a CUDA model's device memory). */
+        void close() {
+            if (model instanceof AutoCloseable device) {
+                try {
+                    device.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("releasing the benchmarked model failed: " + e.getMessage(), e);
+                }
+            }
         }
 
         void train(int steps) {
