@@ -1,6 +1,7 @@
 package dev.netc.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -34,6 +35,30 @@ class CudaEvalSimTest {
         assertEquals(onJava, lastLine(netc(root, simulator, "eval", spirals, "--weights", weights.toString(), "--backend", "cuda")));
         assertEquals(onJava, lastLine(netc(root, simulator, "eval", spirals, "--weights", weights.toString(), "--backend", "cuda",
                 "--precision", "tf32")));
+    }
+
+    /** {@code netc bench --backend cuda}: both builds train and infer through the CUDA runtime, same first loss as Java. */
+    @Test
+    void benchRunsBothBuildsOnTheCudaBackend() throws Exception {
+        Path root = Examples.root();
+        Assumptions.assumeTrue(Files.isRegularFile(root.resolve("cli/target/netc.jar")), "needs cli/target/netc.jar");
+        String simulator = GpuScriptSimTest.run(root, Map.of("NETC_CUDA_SIM_HOME", root.resolve("runtime/target/cuda-sim").toString()), 300,
+                "bash", root.resolve("scripts/cuda-sim.sh").toString()).strip();
+        String spirals = root.resolve("examples/spirals.net").toString();
+        String cuda = netc(root, simulator, "bench", spirals, "--backend", "cuda", "--steps", "2", "--warmup", "1", "--batch", "8");
+        String java = netc(root, simulator, "bench", spirals, "--steps", "2", "--warmup", "1", "--batch", "8");
+        assertTrue(cuda.contains("CUDA backend"), cuda);
+        assertTrue(cuda.contains("train images/s"), cuda);
+        assertFalse(cuda.contains("FMA peak"), "no CPU peaks in a CUDA report:\n" + cuda);
+        double[] onJava = firstLosses(java), onCuda = firstLosses(cuda);
+        for (int k = 0; k < 2; k++) assertEquals(onJava[k], onCuda[k], 1e-4, "first loss, fused and unfused:\n" + java + "\n" + cuda);
+    }
+
+    /** The fused and unfused first losses of a bench report. */
+    private static double[] firstLosses(String output) {
+        String line = output.lines().filter(l -> l.startsWith("first loss")).findFirst().orElseThrow();
+        String[] words = line.trim().split("\\s+");
+        return new double[] {Double.parseDouble(words[2]), Double.parseDouble(words[3])};
     }
 
     private static String netc(Path root, String simulator, String... args) throws Exception {

@@ -159,7 +159,8 @@ final class GemmKernels {
         if (argmax != null) w.line(argmax + "[o] = (unsigned char) at;");
         w.close();
         GemmTiling t = new GemmTiling(64, 64, 1, GemmTiling.Precision.FP32, v.m(), v.n(), v.k(), v.aKFast(), v.bNFast(),
-                "pooled convolution: the default 64 x 64 tile in FP32, never split (each output goes once, final, into the block's pooling tile)");
+                "pooled convolution: the default 64 x 64 tile in FP32, never split (each output goes once, final, into the block's pooling tile)",
+                64 * (64 + 1));
         List<String> grid = List.of(KernelWriter.blocks(v.n().toString(), 64), KernelWriter.blocks(v.m().toString(), 64), "1");
         return new Rendered(List.of(w.finish(doc, k.name(), phase, grid, GemmTiling.THREADS)), t, null);
     }

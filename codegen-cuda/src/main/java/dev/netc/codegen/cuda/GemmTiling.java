@@ -25,9 +25,17 @@ import dev.netc.codegen.core.StorageSlots;
  * @param aKFast    A(m, k) is contiguous along k (else along m): shapes the shared-memory tile
  * @param bNFast    B(k, n) is contiguous along n (else along k)
  * @param reason    why these were chosen, for {@code netc fusion --target cuda}
+ * @param epilogueSharedFloats shared memory the kernel's epilogue declares besides the GEMM's tiles
+ *                  (a pooled convolution's output tile), in floats
  */
 public record GemmTiling(int bm, int bn, int splits, Precision precision, SizeExpr m, SizeExpr n, SizeExpr k, boolean aKFast, boolean bNFast,
-                         String reason) {
+                         String reason, int epilogueSharedFloats) {
+    /** A tiling whose epilogue declares no shared memory. */
+    public GemmTiling(int bm, int bn, int splits, Precision precision, SizeExpr m, SizeExpr n, SizeExpr k, boolean aKFast, boolean bNFast,
+                      String reason) {
+        this(bm, bn, splits, precision, m, n, k, aKFast, bNFast, reason, 0);
+    }
+
     /** Arithmetic of the GEMM kernels. */
     public enum Precision {
         /** IEEE single precision on the CUDA cores: the same sums as the Java backend up to order. */ FP32,
@@ -81,13 +89,14 @@ public record GemmTiling(int bm, int bn, int splits, Precision precision, SizeEx
 
     /**
      * Static shared memory of a block: two stages of the A and B tiles, each laid out like its operand
-     * with rows padded by 4 floats (as netc_gemm.cuh declares them), and for TF32 the output tile.
+     * with rows padded by 4 floats (as netc_gemm.cuh declares them), for TF32 the output tile, and what
+     * the epilogue declares.
      */
     public int sharedBytes() {
         int a = aKFast ? bm * (BK + 4) : BK * (bm + 4);
         int b = bNFast ? BK * (bn + 4) : bn * (BK + 4);
         int c = precision == Precision.TF32 ? bm * (bn + 4) : 0;
-        return 4 * (2 * (a + b) + c);
+        return 4 * (2 * (a + b) + c + epilogueSharedFloats);
     }
 
     /** Multiply-adds times two over the whole GEMM at a batch size. */
