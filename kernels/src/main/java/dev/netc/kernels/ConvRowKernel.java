@@ -1,6 +1,7 @@
 package dev.netc.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -11,8 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Why: with a reduction of only 25 taps, {@link ConvImplicitGemm} spends more time gathering its
  * panel and storing its transposed tile than multiplying. Here nothing is gathered and every output
  * row is written with plain vector stores, bias and activation applied on the way. A row whose width
- * is not a multiple of 16 ends with a tile shifted left to end at the last column; the columns it
- * shares with the previous tile are computed twice and written twice with the same values.
+ * is not a multiple of the tile's ends with a tile shifted left to end at the last column; the columns it
+ * shares with the previous tile are computed twice and written twice with the same values. A row
+ * narrower than the tile (28 columns against 32 on AVX-512) is one tile whose extra columns read past
+ * the row (into the next row, or a slack after the image) and are never stored.
  */
 final class ConvRowKernel {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
@@ -27,7 +30,7 @@ final class ConvRowKernel {
 
     /** True for the shapes this kernel handles, and handles better than the implicit GEMM. */
     static boolean suits(ConvGeometry g) {
-        return g.stride() == 1 && g.ow() >= NR && g.patchSize() <= 64;
+        return g.stride() == 1 && g.ow() >= VL && g.patchSize() <= 64;
     }
 
     /** y = act(conv(x, w) + bias[f]) for the n images; y is overwritten; bias may be null. */
@@ -56,13 +59,14 @@ final class ConvRowKernel {
             int image = task / bands;
             int firstRow = (task % bands) * rowsPerBand;
             int endRow = Math.min(g.oh(), firstRow + rowsPerBand);
-            float[] work = PADDED.atLeast(pad.size() + MR * NR);
-            int tile = pad.size();
+            // a row narrower than the tile reads up to NR - ow floats past the image: a slack before the tile
+            int tile = pad.size() + Math.max(0, NR - g.ow());
+            float[] work = PADDED.atLeast(tile + MR * NR);
             pad.fill(x, xOff + image * g.imageSize(), work);
             int imageOff = yOff + image * g.outputSize();
             for (int oy = firstRow; oy < endRow; oy++) {
                 for (int ox = 0; ox < g.ow(); ox += NR) {
-                    int x0 = Math.min(ox, g.ow() - NR);
+                    int x0 = Math.max(0, Math.min(ox, g.ow() - NR));
                     int base = oy * pad.cols() + x0;
                     for (int s = 0; s < slivers; s++) {
                         // the NR image columns each tap sees from base: B rows at base + taps[p]
@@ -74,21 +78,40 @@ final class ConvRowKernel {
         });
     }
 
-    /** Writes tile row r (filter f0 + r) to that filter's output row at y[rowOff + f * positions]. */
+    /**
+     * Writes tile row r (filter f0 + r) to that filter's output row at y[rowOff + f * positions]: the
+     * tile's first min(NR, ow) columns (a narrower row's last vector with a mask).
+     */
     private static void store(float[] work, int tile, int f0, ConvGeometry g, float[] bias, Activation act,
                               float[] y, int rowOff) {
         int rows = Math.min(MR, g.f() - f0);
         int positions = g.outputPositions();
+        int cols = Math.min(NR, g.ow());
         for (int r = 0; r < rows; r++) {
             int f = f0 + r;
             int to = rowOff + f * positions;
-            for (int half = 0; half < NR; half += VL) {
+            for (int half = 0; half < cols; half += VL) {
                 FloatVector v = FloatVector.fromArray(S, work, tile + r * NR + half);
                 if (bias != null) {
                     v = v.add(bias[f]);
                 }
-                v.intoArray(y, to + half);
-                act.applyVector(y, to + half);
+                // ReLU in the register (a second pass over the stored row costs a fifth of the kernel's time)
+                boolean relu = act == Activation.RELU;
+                if (relu) {
+                    v = v.max(0f);
+                }
+                if (cols - half >= VL) {
+                    v.intoArray(y, to + half);
+                    if (!relu) {
+                        act.applyVector(y, to + half);
+                    }
+                } else {
+                    VectorMask<Float> live = S.indexInRange(0, cols - half);
+                    v.intoArray(y, to + half, live);
+                    if (!relu) {
+                        act.applyVector(y, to + half, live);
+                    }
+                }
             }
         }
     }

@@ -32,7 +32,8 @@ class ConvImplicitGemmTest {
                 // Shallow stride-1 filters with rows of 16+ outputs take ConvRowKernel in Conv2d.forward:
                 Reference.Conv.of(2, 2, 9, 17, 7, 3, 3, 1, 1, 1, 1, 1),     // overlapping last tile, 7 filters
                 Reference.Conv.of(1, 1, 20, 16, 13, 5, 5, 1, 2, 2, 2, 2),   // one exact tile, one image in bands
-                Reference.Conv.of(3, 2, 6, 33, 12, 3, 5, 1, 0, 2, 2, 2));   // non-square kernel, three tiles
+                Reference.Conv.of(3, 2, 6, 33, 12, 3, 5, 1, 0, 2, 2, 2),    // non-square kernel, three tiles
+                Reference.Conv.of(2, 2, 7, 21, 9, 3, 3, 1, 1, 1, 1, 1));    // rows narrower than a 32-column tile (masked)
     }
 
     private static ConvGeometry geometry(Reference.Conv s) {
