@@ -1,6 +1,13 @@
 package dev.netc.kernels;
 
 import java.util.Arrays;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Max pooling over windows that tile an image (stride = size, no padding) with the argmax kept as
@@ -11,17 +18,47 @@ import java.util.Arrays;
  * computed or is about to read.
  */
 final class PoolWindows {
+    private static final VectorSpecies<Float> S = GemmMicroKernel.S;
+    private static final int VL = S.length();
+    /** 2 x 2 windows per vector step: each covers two lanes of a row. */
+    private static final int HALF = VL / 2;
+    /** The vector forms need a byte species of VL lanes (8 or more floats per vector); else the scalar loops run. */
+    private static final boolean VECTORS = VL >= 8;
+    private static final VectorSpecies<Byte> BYTES = VECTORS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * 8)) : null;
+    /** Lane i takes lane 2i (the window's left column; lanes past VL / 2 repeat and are never stored). */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> (2 * i) % VL);
+    /** Lane i takes lane 2i + 1 (the right column). */
+    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> (2 * i + 1) % VL);
+    /** Lane i takes lane i / 2: each window's value for both its columns. */
+    private static final VectorShuffle<Float> SPREAD = VectorShuffle.fromOp(S, i -> i / 2);
+    private static final FloatVector ZERO = FloatVector.zero(S);
+    /** The argmax of the upper cell of each lane's column: 0, 1, 0, 1, ... */
+    private static final FloatVector COLUMN = FloatVector.fromArray(S, columns(0), 0);
+    /** The argmax of the lower cell: 2, 3, 2, 3, ... */
+    private static final FloatVector COLUMN_BELOW = FloatVector.fromArray(S, columns(2), 0);
+
     private PoolWindows() {}
+
+    private static float[] columns(int first) {
+        float[] lanes = new float[VL];
+        for (int i = 0; i < VL; i++) lanes[i] = first + (i & 1);
+        return lanes;
+    }
 
     /**
      * pooled[pooledOff..] and argmax[pooledOff..] (may be null) of the planes x [planes][h][w] from
      * xOff; h and w are multiples of size.
      */
     static void pool(float[] x, int xOff, int planes, int h, int w, int size, float[] pooled, byte[] argmax, int pooledOff) {
-        if (size == 2) {
+        if (size == 2 && VECTORS) {
             pool2x2(x, xOff, planes, h, w, pooled, argmax, pooledOff);
-            return;
+        } else {
+            poolScalar(x, xOff, planes, h, w, size, pooled, argmax, pooledOff);
         }
+    }
+
+    /** {@link #pool} one window at a time: any size, and the reference of the vector form. */
+    static void poolScalar(float[] x, int xOff, int planes, int h, int w, int size, float[] pooled, byte[] argmax, int pooledOff) {
         int oh = h / size, ow = w / size;
         for (int plane = 0; plane < planes; plane++) {
             for (int oy = 0; oy < oh; oy++) {
@@ -50,8 +87,10 @@ final class PoolWindows {
     }
 
     /**
-     * {@link #pool} for 2 x 2 windows without data-dependent branches: on activations the winner is a coin
-     * toss, and the JIT's branches mispredicted so often that pooling took twice the convolution's time.
+     * {@link #pool} for 2 x 2 windows, VL / 2 windows per step: the two rows of a band are loaded as
+     * vectors, split into their even and odd columns by lane shuffles, and the window's first strict
+     * maximum found by compares and blends. No data-dependent branch: on activations the winner is a
+     * coin toss, and scalar branches mispredicted so often that pooling took twice the convolution's time.
      */
     private static void pool2x2(float[] x, int xOff, int planes, int h, int w, float[] pooled, byte[] argmax, int pooledOff) {
         int oh = h / 2, ow = w / 2;
@@ -59,42 +98,54 @@ final class PoolWindows {
             for (int oy = 0; oy < oh; oy++) {
                 int out = pooledOff + (plane * oh + oy) * ow;
                 int top = xOff + (plane * h + oy * 2) * w;
-                int bottom = top + w;
-                for (int ox = 0; ox < ow; ox++) {
-                    int i = 2 * ox;
-                    float a = x[top + i], b = x[top + i + 1], c = x[bottom + i], d = x[bottom + i + 1];
-                    // the first strict maximum in window order, as pool's loop finds it, in integer arithmetic
-                    int gt = greater(b, a);
-                    float ab = select(gt, b, a);
-                    int pab = gt;
-                    gt = greater(c, ab);
-                    float abc = select(gt, c, ab);
-                    int pabc = pab ^ ((pab ^ 2) & -gt);
-                    gt = greater(d, abc);
-                    float best = select(gt, d, abc);
-                    int position = pabc ^ ((pabc ^ 3) & -gt);
-                    pooled[out + ox] = best;
+                for (int ox = 0; ox < ow; ox += HALF) {
+                    int windows = Math.min(HALF, ow - ox);
+                    VectorMask<Float> cells = S.indexInRange(0, 2 * windows);
+                    FloatVector upper = FloatVector.fromArray(S, x, top + 2 * ox, cells);
+                    FloatVector lower = FloatVector.fromArray(S, x, top + w + 2 * ox, cells);
+                    // window order: a b / c d; a later cell wins only when strictly greater
+                    FloatVector best = upper.rearrange(EVEN);
+                    FloatVector position = ZERO;
+                    FloatVector b = upper.rearrange(ODD);
+                    VectorMask<Float> wins = b.compare(VectorOperators.GT, best);
+                    best = best.blend(b, wins);
+                    position = position.blend(1f, wins);
+                    FloatVector c = lower.rearrange(EVEN);
+                    wins = c.compare(VectorOperators.GT, best);
+                    best = best.blend(c, wins);
+                    position = position.blend(2f, wins);
+                    FloatVector d = lower.rearrange(ODD);
+                    wins = d.compare(VectorOperators.GT, best);
+                    best = best.blend(d, wins);
+                    position = position.blend(3f, wins);
+                    best.intoArray(pooled, out + ox, S.indexInRange(0, windows));
                     if (argmax != null) {
-                        argmax[out + ox] = (byte) position;
+                        ((ByteVector) position.convertShape(VectorOperators.F2B, BYTES, 0))
+                                .intoArray(argmax, out + ox, BYTES.indexInRange(0, windows));
                     }
                 }
             }
         }
     }
 
-    /**
-     * 1 when x > y, else 0, without a branch: the sign of x - y (a difference of distinct floats is never
-     * zero; adding +0 turns the -0 of equal operands into +0). Activations are finite here; a NaN
-     * gives either answer.
-     */
-    private static int greater(float x, float y) {
-        return Float.floatToRawIntBits((y - x) + 0f) >>> 31;
-    }
-
-    /** yes when flag is 1, no when it is 0, by bit masks. */
-    private static float select(int flag, float yes, float no) {
-        int mask = -flag;
-        return Float.intBitsToFloat((Float.floatToRawIntBits(yes) & mask) | (Float.floatToRawIntBits(no) & ~mask));
+    /** {@link #expand} for 2 x 2 windows: each band's two rows written whole, dy where the argmax points, else zero. */
+    private static void expand2x2(float[] dy, byte[] argmax, int dyOff, int planes, int oh, int ow, float[] dst, int dstOff) {
+        int h = oh * 2, w = ow * 2;
+        for (int plane = 0; plane < planes; plane++) {
+            for (int oy = 0; oy < oh; oy++) {
+                int in = dyOff + (plane * oh + oy) * ow;
+                int top = dstOff + (plane * h + oy * 2) * w;
+                for (int ox = 0; ox < ow; ox += HALF) {
+                    int windows = Math.min(HALF, ow - ox);
+                    FloatVector g = FloatVector.fromArray(S, dy, in + ox, S.indexInRange(0, windows)).rearrange(SPREAD);
+                    FloatVector at = ((FloatVector) ByteVector.fromArray(BYTES, argmax, in + ox, BYTES.indexInRange(0, windows))
+                            .convertShape(VectorOperators.B2F, S, 0)).rearrange(SPREAD);
+                    VectorMask<Float> cells = S.indexInRange(0, 2 * windows);
+                    ZERO.blend(g, at.compare(VectorOperators.EQ, COLUMN)).intoArray(dst, top + 2 * ox, cells);
+                    ZERO.blend(g, at.compare(VectorOperators.EQ, COLUMN_BELOW)).intoArray(dst, top + w + 2 * ox, cells);
+                }
+            }
+        }
     }
 
     /**
@@ -102,6 +153,15 @@ final class PoolWindows {
      * argmax names, zero elsewhere.
      */
     static void expand(float[] dy, byte[] argmax, int dyOff, int planes, int oh, int ow, int size, float[] dst, int dstOff) {
+        if (size == 2 && VECTORS) {
+            expand2x2(dy, argmax, dyOff, planes, oh, ow, dst, dstOff);
+        } else {
+            expandScalar(dy, argmax, dyOff, planes, oh, ow, size, dst, dstOff);
+        }
+    }
+
+    /** {@link #expand} one window at a time: any size, and the reference of the vector form. */
+    static void expandScalar(float[] dy, byte[] argmax, int dyOff, int planes, int oh, int ow, int size, float[] dst, int dstOff) {
         int h = oh * size, w = ow * size;
         Arrays.fill(dst, dstOff, dstOff + planes * h * w, 0f);
         for (int plane = 0; plane < planes; plane++) {
