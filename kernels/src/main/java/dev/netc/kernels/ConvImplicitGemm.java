@@ -26,6 +26,13 @@ final class ConvImplicitGemm {
     private static final int SLACK = GemmMicroKernel.VL;
     /** Runs per gathered slice copied as vectors: eight taps of a 5-wide kernel span three rows of it. */
     private static final int MAX_RUNS = 3;
+    /**
+     * The gather's copy width: the smallest vector of at least MR floats (eight rows on AVX-512 copy
+     * as 256-bit vectors: a 512-bit store per run writes twice what the row needs and splits a cache
+     * line every other time, and the gather took a quarter of backward-filter's time).
+     */
+    private static final jdk.incubator.vector.VectorSpecies<Float> COPY =
+            MR <= 8 && GemmMicroKernel.VL >= 8 ? FloatVector.SPECIES_256 : GemmMicroKernel.S;
 
     private static final Scratch PACKED_WEIGHTS = new Scratch();
     private static final Scratch PADDED = new Scratch();
@@ -204,7 +211,7 @@ final class ConvImplicitGemm {
      */
     private static void gather(float[] src, int[] outer, int count, int[] inner, int first, int rows,
                                float[] dst, int dstOff) {
-        final var s = GemmMicroKernel.S;
+        final var s = COPY;
         // where each run of consecutive source offsets starts among the rows (at most MAX_RUNS of them)
         int runs = 1;
         int start1 = rows, start2 = rows;
