@@ -5,12 +5,33 @@ package dev.netc.kernels;
  * Padded cells count as -infinity; padBottom/padRight are implied by oh and ow.
  */
 public final class Pooling {
+    /** Per task of the tiled 2x2 gradient: the planes' pooled values (and masked dy), and their argmax. */
+    private static final Scratch WINDOWS = new Scratch();
+
     private Pooling() {}
+
+    /** 2x2 windows at stride 2 that tile the planes exactly: the vector forms of {@link PoolWindows} apply. */
+    private static boolean tiles2x2(int h, int w, int size, int stride, int padTop, int padLeft, int oh, int ow) {
+        return size == 2 && stride == 2 && padTop == 0 && padLeft == 0 && h == 2 * oh && w == 2 * ow;
+    }
+
+    /** Planes per task for the tiled 2x2 forms: about four tasks per core, each a whole number of planes. */
+    private static int planesPerTask(int planes) {
+        return Math.max(1, Gemm.ceilDiv(planes, 4 * Parallel.threads()));
+    }
 
     /** y[n,c,oy,ox] = max over the size x size window at (oy*stride-padTop, ox*stride-padLeft); overwritten. */
     public static void maxPool(int n, int c, int h, int w, int size, int stride, int padTop, int padLeft,
                                int oh, int ow, float[] x, float[] y) {
         boolean inside = windowsInside(h, w, size, stride, padTop, padLeft, oh, ow);
+        if (tiles2x2(h, w, size, stride, padTop, padLeft, oh, ow)) {
+            int planes = n * c, per = planesPerTask(planes);
+            Parallel.forRange(Gemm.ceilDiv(planes, per), task -> {
+                int first = task * per, count = Math.min(per, planes - first);
+                PoolWindows.pool(x, first * h * w, count, h, w, 2, y, null, first * oh * ow);
+            });
+            return;
+        }
         if (inside && size == 2 && stride == 2) {
             Parallel.forRange(n * c, plane -> maxPool2x2(x, plane * h * w - padTop * w - padLeft, w, y,
                     plane * oh * ow, oh, ow));
@@ -47,6 +68,24 @@ public final class Pooling {
     public static void maxPoolGrad(int n, int c, int h, int w, int size, int stride, int padTop, int padLeft,
                                    int oh, int ow, float[] x, float[] dy, float[] dx, boolean reluMask) {
         boolean inside = windowsInside(h, w, size, stride, padTop, padLeft, oh, ow);
+        if (tiles2x2(h, w, size, stride, padTop, padLeft, oh, ow)) {
+            // pool again to find each window's argmax, then expand dy to it: both as vectors
+            int planes = n * c, per = planesPerTask(planes);
+            Parallel.forRange(Gemm.ceilDiv(planes, per), task -> {
+                int first = task * per, count = Math.min(per, planes - first), windows = count * oh * ow;
+                float[] pooled = WINDOWS.atLeast(windows);
+                byte[] argmax = WINDOWS.bytesAtLeast(windows);
+                PoolWindows.pool(x, first * h * w, count, h, w, 2, pooled, argmax, 0);
+                // this task's dy beside its argmax (expand reads both at one offset), masked under a ReLU:
+                // the winner is the maximum, and the ReLU passed it iff it is positive
+                int dyOff = first * oh * ow;
+                for (int i = 0; i < windows; i++) {
+                    pooled[i] = !reluMask || pooled[i] > 0f ? dy[dyOff + i] : 0f;
+                }
+                PoolWindows.expand(pooled, argmax, 0, count, oh, ow, 2, dx, first * h * w);
+            });
+            return;
+        }
         if (inside && size == 2 && stride == 2) {
             // The windows tile the image without overlap: each cell is written once, no accumulation.
             boolean covered = padTop == 0 && padLeft == 0 && h == 2 * oh && w == 2 * ow;

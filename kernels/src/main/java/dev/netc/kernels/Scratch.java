@@ -7,12 +7,23 @@ package dev.netc.kernels;
  */
 final class Scratch {
     private final ThreadLocal<float[]> buffers = ThreadLocal.withInitial(() -> new float[0]);
+    private final ThreadLocal<byte[]> byteBuffers = ThreadLocal.withInitial(() -> new byte[0]);
 
     float[] atLeast(int length) {
         float[] buffer = buffers.get();
         if (buffer.length < length) {
             buffer = new float[length];
             buffers.set(buffer);
+        }
+        return buffer;
+    }
+
+    /** A byte buffer of this thread, like {@link #atLeast} (a separate buffer: both may be live at once). */
+    byte[] bytesAtLeast(int length) {
+        byte[] buffer = byteBuffers.get();
+        if (buffer.length < length) {
+            buffer = new byte[length];
+            byteBuffers.set(buffer);
         }
         return buffer;
     }

@@ -50,6 +50,8 @@ class PoolingTest {
     @ParameterizedTest(name = "n={0} c={1} {2}x{3} size={4} stride={5} pad=({6},{7}) out={8}x{9}")
     @CsvSource({
         "2, 3, 8, 8, 2, 2, 0, 0, 4, 4",
+        "2, 5, 14, 14, 2, 2, 0, 0, 7, 7", // tiled 2x2, rows of 7 windows (vector forms, a partial vector)
+        "1, 3, 28, 36, 2, 2, 0, 0, 14, 18",
         "3, 2, 9, 7, 2, 2, 0, 0, 4, 3",   // odd sizes: last row/column dropped
         "2, 2, 9, 9, 3, 2, 1, 1, 5, 5",   // overlapping windows with padding: gradients accumulate
         "1, 4, 6, 5, 3, 1, 1, 0, 6, 3",   // asymmetric padding, stride 1
