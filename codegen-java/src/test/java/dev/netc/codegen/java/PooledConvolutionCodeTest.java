@@ -52,13 +52,7 @@ class PooledConvolutionCodeTest {
         h = b.add(new Op.Unary(UnaryFn.TANH), "conv2", h);
         h = b.add(new Op.MaxPool(4, 4, Padding.NONE), "pool2", h);            // [B, 24, 2, 2]
         h = b.add(new Op.Reduce(ReduceFn.MEAN, List.of(2, 3), false), "gap", h);
-        int logits = b.add(new Op.MatMul(false, false), "logits", h, w);
-        b.output("logits", logits);
-        int p = b.add(new Op.Softmax(1), "probabilities", logits);
-        int diff = b.add(new Op.Binary(BinaryFn.SUB), null, p, b.add(new Op.OneHot(3), null, labels));
-        int sq = b.add(new Op.Unary(UnaryFn.SQUARE), null, diff);
-        b.output("loss", b.add(new Op.Reduce(ReduceFn.MEAN, List.of(0, 1), false), "loss", sq));
-        return b.build();
+        return TestGraphs.withSquaredErrorHead(b, h, w, labels);
     }
 
     @Test

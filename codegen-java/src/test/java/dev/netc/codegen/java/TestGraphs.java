@@ -66,7 +66,15 @@ final class TestGraphs {
         h = b.add(new Op.Conv2d(2, Padding.NONE), null, h, k2);
         h = b.add(new Op.Unary(UnaryFn.SIGMOID), "conv2", h);
         h = b.add(new Op.Reshape(Shape.of(B, d(16))), "flat", h);
-        int logits = b.add(new Op.MatMul(false, false), "logits", h, w);
+        return withSquaredErrorHead(b, h, w, labels);
+    }
+
+    /**
+     * Ends a small classifier: logits = features @ w (output "logits"), and as "loss" the mean squared
+     * difference between the softmax of the logits and the one-hot of the three-class labels.
+     */
+    static Graph withSquaredErrorHead(GraphBuilder b, int features, int w, int labels) throws ShapeError {
+        int logits = b.add(new Op.MatMul(false, false), "logits", features, w);
         b.output("logits", logits);
         int p = b.add(new Op.Softmax(1), "probabilities", logits);
         int diff = b.add(new Op.Binary(BinaryFn.SUB), null, p, b.add(new Op.OneHot(3), null, labels));
