@@ -30,6 +30,23 @@ public enum Activation {
         };
     }
 
+    /**
+     * True for the activations {@link #inRegister} applies (cheap ones: none, ReLU): a store applies them
+     * to the vector it is about to write, instead of loading and storing the lanes again afterwards.
+     */
+    public boolean appliesInRegister() {
+        return this == NONE || this == RELU;
+    }
+
+    /**
+     * v after the activation, for those {@link #appliesInRegister} says; any other activation returns v
+     * unchanged and is applied in place after the store. Tiny, so the JIT always inlines it (a vector
+     * passed to a method it does not inline would be boxed).
+     */
+    public FloatVector inRegister(FloatVector v) {
+        return this == RELU ? v.max(0f) : v;
+    }
+
     /** Applies the activation in place to the vector of lanes at data[index]. */
     public void applyVector(float[] data, int index) {
         // kept small so the JIT inlines it into every store loop; sigmoid and tanh, which are large,

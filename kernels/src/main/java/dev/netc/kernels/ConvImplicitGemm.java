@@ -295,17 +295,16 @@ final class ConvImplicitGemm {
             for (int half = 0; half < lanes; half += vl) {
                 var live = s.indexInRange(half, lanes);
                 FloatVector b = bias == null ? null : FloatVector.fromArray(s, bias, f0 + half, live);
-                boolean relu = act == Activation.RELU;
                 for (int r = 0; r < rows; r++) {
                     int index = tile + r * NR + half;
-                    if (b != null || relu) {
+                    if (b != null || act != Activation.NONE && act.appliesInRegister()) {
                         FloatVector v = FloatVector.fromArray(s, work, index);
                         if (b != null) {
                             v = v.add(b);
                         }
-                        (relu ? v.max(0f) : v).intoArray(work, index); // ReLU in the same pass
+                        act.inRegister(v).intoArray(work, index); // a cheap activation in the same pass
                     }
-                    if (!relu) {
+                    if (!act.appliesInRegister()) {
                         act.applyVector(work, index);
                     }
                 }

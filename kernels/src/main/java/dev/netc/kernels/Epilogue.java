@@ -22,7 +22,6 @@ record Epilogue(float[] rowBias, float[] columnBias, Activation activation) {
 
     /** Applies the epilogue in place to the full vector at c[index]: row {@code row}, columns from {@code column}. */
     void applyVector(float[] c, int index, int row, int column) {
-        boolean relu = activation == Activation.RELU;
         if (rowBias != null || columnBias != null) {
             FloatVector v = FloatVector.fromArray(GemmMicroKernel.S, c, index);
             if (rowBias != null) {
@@ -31,11 +30,9 @@ record Epilogue(float[] rowBias, float[] columnBias, Activation activation) {
             if (columnBias != null) {
                 v = v.add(FloatVector.fromArray(GemmMicroKernel.S, columnBias, column));
             }
-            if (relu) {
-                v = v.max(0f); // in the same pass: a second load and store of the tile is measurable
-            }
-            v.intoArray(c, index);
-            if (relu) {
+            // a cheap activation in the same pass: a second load and store of the tile is measurable
+            activation.inRegister(v).intoArray(c, index);
+            if (activation.appliesInRegister()) {
                 return;
             }
         }
@@ -44,7 +41,6 @@ record Epilogue(float[] rowBias, float[] columnBias, Activation activation) {
 
     /** Like {@link #applyVector(float[], int, int, int)} for the live lanes only. */
     void applyVector(float[] c, int index, int row, int column, VectorMask<Float> live) {
-        boolean relu = activation == Activation.RELU;
         if (rowBias != null || columnBias != null) {
             FloatVector v = FloatVector.fromArray(GemmMicroKernel.S, c, index, live);
             if (rowBias != null) {
@@ -53,11 +49,9 @@ record Epilogue(float[] rowBias, float[] columnBias, Activation activation) {
             if (columnBias != null) {
                 v = v.add(FloatVector.fromArray(GemmMicroKernel.S, columnBias, column, live));
             }
-            if (relu) {
-                v = v.max(0f);
-            }
-            v.intoArray(c, index, live);
-            if (relu) {
+            // a cheap activation in the same pass: a second load and store of the tile is measurable
+            activation.inRegister(v).intoArray(c, index, live);
+            if (activation.appliesInRegister()) {
                 return;
             }
         }
