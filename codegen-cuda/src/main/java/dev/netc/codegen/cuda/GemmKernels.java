@@ -112,6 +112,9 @@ final class GemmKernels {
         w.indent(-1).line("});").indent(-1);
     }
 
+    /** The pooled convolution's tile side: netc::kGemmBM = netc::kGemmBN, the tile netc::gemm takes by default. */
+    private static final int POOLED_TILE = 64;
+
     /**
      * A convolution kernel with a pooling epilogue (PoolFusion): the GEMM's columns run in window order,
      * so each 64-column tile holds whole windows; the store puts each finished value (after the
@@ -158,10 +161,11 @@ final class GemmKernels {
         w.line(pooled + "[o] = best;");
         if (argmax != null) w.line(argmax + "[o] = (unsigned char) at;");
         w.close();
-        GemmTiling t = new GemmTiling(64, 64, 1, GemmTiling.Precision.FP32, v.m(), v.n(), v.k(), v.aKFast(), v.bNFast(),
+        int side = POOLED_TILE;
+        GemmTiling t = new GemmTiling(side, side, 1, GemmTiling.Precision.FP32, v.m(), v.n(), v.k(), v.aKFast(), v.bNFast(),
                 "pooled convolution: the default 64 x 64 tile in FP32, never split (each output goes once, final, into the block's pooling tile)",
-                64 * (64 + 1));
-        List<String> grid = List.of(KernelWriter.blocks(v.n().toString(), 64), KernelWriter.blocks(v.m().toString(), 64), "1");
+                side * (side + 1)); // pool_tile
+        List<String> grid = List.of(KernelWriter.blocks(v.n().toString(), side), KernelWriter.blocks(v.m().toString(), side), "1");
         return new Rendered(List.of(w.finish(doc, k.name(), phase, grid, GemmTiling.THREADS)), t, null);
     }
 
