@@ -71,8 +71,7 @@ final class BenchCommand implements Callable<Integer> {
         TrainCommand.checkBackend(backend);
         GemmTiling.Precision gemmPrecision = Precision.forBackend(precision, backend);
         boolean cuda = backend.equals("cuda");
-        if (cuda && (profile || distributed))
-            throw new CommandError("error: --backend cuda: " + (profile ? "--profile" : "--distributed") + " runs on the Java backend only");
+        if (cuda && distributed) throw new CommandError("error: --backend cuda: --distributed runs on the Java backend only");
         if (distributed) return distributed(m, spec, n);
         if (bucketMb != null) throw new CommandError("error: --bucket-mb applies to --distributed runs only");
         if (peer != null && !peer.equals(PeerBench.ONNXRUNTIME))

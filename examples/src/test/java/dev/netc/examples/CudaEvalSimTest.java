@@ -37,7 +37,10 @@ class CudaEvalSimTest {
                 "--precision", "tf32")));
     }
 
-    /** {@code netc bench --backend cuda}: both builds train and infer through the CUDA runtime, same first loss as Java. */
+    /**
+     * {@code netc bench --backend cuda --profile}: both builds train and infer through the CUDA runtime, same first
+     * loss as Java, and the profile times every plan kernel's launches.
+     */
     @Test
     void benchRunsBothBuildsOnTheCudaBackend() throws Exception {
         Path root = Examples.root();
@@ -45,13 +48,32 @@ class CudaEvalSimTest {
         String simulator = GpuScriptSimTest.run(root, Map.of("NETC_CUDA_SIM_HOME", root.resolve("runtime/target/cuda-sim").toString()), 300,
                 "bash", root.resolve("scripts/cuda-sim.sh").toString()).strip();
         String spirals = root.resolve("examples/spirals.net").toString();
-        String cuda = netc(root, simulator, "bench", spirals, "--backend", "cuda", "--steps", "2", "--warmup", "1", "--batch", "8");
+        String cuda = netc(root, simulator, "bench", spirals, "--backend", "cuda", "--profile", "--steps", "2", "--warmup", "1", "--batch", "8");
         String java = netc(root, simulator, "bench", spirals, "--steps", "2", "--warmup", "1", "--batch", "8");
         assertTrue(cuda.contains("CUDA backend"), cuda);
         assertTrue(cuda.contains("train images/s"), cuda);
         assertFalse(cuda.contains("FMA peak"), "no CPU peaks in a CUDA report:\n" + cuda);
+        List<String> profiled = profileRows(cuda, "fused");
+        assertEquals(kernels(cuda) + 1, profiled.size(), "every fused kernel and the update, timed:\n" + cuda);
+        for (String row : profiled) assertTrue(Double.parseDouble(row.trim().split("\\s+")[2]) > 0, "a launch took no time? " + row);
         double[] onJava = firstLosses(java), onCuda = firstLosses(cuda);
         for (int k = 0; k < 2; k++) assertEquals(onJava[k], onCuda[k], 1e-4, "first loss, fused and unfused:\n" + java + "\n" + cuda);
+    }
+
+    /** The rows of a bench report's profile table of one build. */
+    private static List<String> profileRows(String output, String build) {
+        List<String> lines = output.lines().toList();
+        int header = lines.indexOf(lines.stream().filter(l -> l.startsWith("profile of the " + build + " build")).findFirst()
+                .orElseThrow(() -> new AssertionError("no profile of the " + build + " build:\n" + output)));
+        List<String> rows = new ArrayList<>();
+        for (int i = header + 2; i < lines.size() && !lines.get(i).startsWith("step:"); i++) rows.add(lines.get(i));
+        return rows;
+    }
+
+    /** The fused build's kernel count in a bench report. */
+    private static int kernels(String output) {
+        String line = output.lines().filter(l -> l.startsWith("kernels")).findFirst().orElseThrow();
+        return Integer.parseInt(line.trim().split("\\s+")[1]);
     }
 
     /** The fused and unfused first losses of a bench report. */

@@ -56,8 +56,8 @@ public final class BenchReport {
                             + " fused training runs %.1f MFLOP per example at %.0f%% of the FMA peak%n",
                     r.machine().fmaGflops(), r.machine().memGbps(), Runtime.getRuntime().availableProcessors(),
                     r.flopsPerImage(f) / 1e6, 100 * r.trainGflops(f) / r.machine().fmaGflops()));
-        if (r.profile() != null) sb.append('\n').append(ProfileReport.table("fused", r.profile(), r.machine()));
-        if (r.unfusedProfile() != null) sb.append('\n').append(ProfileReport.table("unfused", r.unfusedProfile(), r.machine()));
+        if (r.profile() != null) sb.append('\n').append(ProfileReport.table("fused", r.profile(), cuda ? null : r.machine()));
+        if (r.unfusedProfile() != null) sb.append('\n').append(ProfileReport.table("unfused", r.unfusedProfile(), cuda ? null : r.machine()));
         return sb.toString();
     }
 

@@ -12,24 +12,36 @@ import java.util.Map;
 final class ProfileReport {
     private ProfileReport() {}
 
+    /**
+     * @param machine the CPU's measured peaks, or null on a GPU (whose peaks netc does not measure): then
+     *                no percentages
+     */
     static String table(String build, KernelProfile p, MachinePeaks machine) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "profile of the %s build: %d training steps, %.2f ms per step, kernels slowest first%n",
-                build, p.steps(), p.stepNanos() / 1e6));
+        sb.append(String.format(Locale.ROOT, "profile of the %s build: %d training steps, %.2f ms per step, kernels slowest first%s%n",
+                build, p.steps(), p.stepNanos() / 1e6, machine == null ? " (each launch waited for: launch overhead included)" : ""));
         sb.append(String.format(Locale.ROOT, "%-38s %-8s %8s %6s %10s %10s %8s %6s %8s %6s%n", "kernel", "phase", "ms", "share",
                 "MFLOP", "bytes", "GFLOP/s", "%peak", "GB/s", "%bw"));
         List<KernelProfile.Entry> sorted = new ArrayList<>(p.entries());
         sorted.sort((a, b) -> Double.compare(b.nanosPerStep(), a.nanosPerStep()));
         for (KernelProfile.Entry e : sorted) {
-            sb.append(String.format(Locale.ROOT, "%-38s %-8s %8.3f %5.1f%% %10.2f %10s %8.1f %5.1f%% %8.1f %5.1f%%%n",
+            sb.append(String.format(Locale.ROOT, "%-38s %-8s %8.3f %5.1f%% %10.2f %10s %8.1f %6s %8.1f %6s%n",
                     e.kernel(), e.phase(), e.nanosPerStep() / 1e6, 100 * e.nanosPerStep() / p.stepNanos(), e.flops() / 1e6,
-                    FusionReport.bytes(e.bytes()), e.gflops(), 100 * e.gflops() / machine.fmaGflops(), e.gbps(),
-                    100 * e.gbps() / machine.memGbps()));
+                    FusionReport.bytes(e.bytes()), e.gflops(), percent(e.gflops(), machine == null ? 0 : machine.fmaGflops()), e.gbps(),
+                    percent(e.gbps(), machine == null ? 0 : machine.memGbps())));
+        }
+        if (machine == null) {
+            sb.append(String.format(Locale.ROOT, "step: %.1f GFLOP/s%n", p.stepFlops() / p.stepNanos()));
+            return sb.toString();
         }
         sb.append(String.format(Locale.ROOT, "step: %.1f GFLOP/s = %.1f%% of the FMA peak (%.0f GFLOP/s); memory %.1f GB/s peak%n",
                 p.stepFlops() / p.stepNanos(), 100 * p.stepFlops() / p.stepNanos() / machine.fmaGflops(), machine.fmaGflops(),
                 machine.memGbps()));
         return sb.toString();
+    }
+
+    private static String percent(double rate, double peak) {
+        return peak > 0 ? String.format(Locale.ROOT, "%5.1f%%", 100 * rate / peak) : "-";
     }
 
     static Map<String, Object> json(KernelProfile p) {

@@ -91,6 +91,7 @@ public final class CudaBackend {
                     + ordinal + " is " + device.major() + "." + device.minor());
         CudaProgram program = generate(compilation, modelName, precision);
         boolean sync = "1".equals(System.getenv(SYNC_VARIABLE));
-        return new CudaModel(cu, program.manifest(), compile(nvrtc, program, device.arch()), sync);
+        List<String> planKernels = compilation.plan().kernels().stream().map(dev.netc.ir.plan.Kernel::name).toList();
+        return new CudaModel(cu, program.manifest(), compile(nvrtc, program, device.arch()), sync, planKernels);
     }
 }

@@ -10,6 +10,7 @@ import dev.netc.codegen.cuda.BufferSpec;
 import dev.netc.codegen.cuda.CudaManifest;
 import dev.netc.codegen.cuda.LaunchSpec;
 import dev.netc.api.GeneratedModel;
+import dev.netc.api.KernelTimer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -38,6 +39,10 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
     private final CudaDriver cu;
     private final CudaManifest manifest;
     private final boolean syncEachLaunch;
+    /** Each plan kernel's index in its plan, by name, for {@link #timeKernels}; empty when not given. */
+    private final Map<String, Integer> planIndex = new HashMap<>();
+    /** Receives each launch's wall time while set (every launch is then waited for). */
+    private KernelTimer timer;
     private final MemorySegment module;
     private final Map<String, MemorySegment> functions = new HashMap<>();
     private final Map<String, BufferSpec> byName = new HashMap<>();
@@ -74,7 +79,16 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
      * @param syncEachLaunch wait for each kernel, so that a failing one is named (slower)
      */
     public CudaModel(CudaDriver cu, CudaManifest manifest, byte[] image, boolean syncEachLaunch) {
+        this(cu, manifest, image, syncEachLaunch, List.of());
+    }
+
+    /**
+     * Loads a module and allocates the batch-independent buffers; {@code planKernels} (the plan's kernel
+     * names in plan order) lets {@link #timeKernels} report each launch under its plan kernel's index.
+     */
+    public CudaModel(CudaDriver cu, CudaManifest manifest, byte[] image, boolean syncEachLaunch, List<String> planKernels) {
         this.cu = cu;
+        for (int k = 0; k < planKernels.size(); k++) planIndex.put(planKernels.get(k), k);
         this.manifest = manifest;
         this.syncEachLaunch = syncEachLaunch;
         this.contextResets = CudaDriver.resets();
@@ -216,18 +230,40 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
         hostDirty.clear();
         // from here on any mirror may be older than the device (kernels write outputs, updates, slots)
         stale.addAll(mirror.keySet());
+        long started = System.nanoTime();
         for (Prepared p : launches) {
             if (!p.spec().phase().equals(phase)) continue;
             List<Integer> block = p.spec().block();
             try {
                 cu.launch(p.function(), p.gx(), p.gy(), p.gz(), block.get(0), block.get(1), block.get(2), p.spec().sharedBytes(),
                         MemorySegment.NULL, p.params());
-                if (syncEachLaunch) cu.synchronize();
+                if (syncEachLaunch || timer != null) cu.synchronize();
+                if (timer != null) started = timer.lap(planIndex(p.spec()), started);
             } catch (CudaException e) {
                 throw new CudaException("kernel " + p.spec().function() + " (" + phase + ", plan kernel " + p.spec().planKernel() + "): "
                         + e.getMessage(), e.status());
             }
         }
+    }
+
+    /**
+     * Times every launch of the following passes (null: stop): each launch is waited for and its wall
+     * time, launch overhead included, reported under its plan kernel (a kernel's second, elementwise
+     * launch and its split-K sum count with it). False when this model was made without its plan's
+     * kernel names.
+     */
+    @Override public boolean timeKernels(KernelTimer timer) {
+        if (timer != null && planIndex.isEmpty()) return false;
+        this.timer = timer;
+        return true;
+    }
+
+    private int planIndex(LaunchSpec launch) {
+        if (launch.phase().equals("update")) return KernelTimer.UPDATE;
+        Integer k = planIndex.get(launch.planKernel());
+        if (k == null) throw new IllegalStateException("launch " + launch.function() + " names plan kernel " + launch.planKernel()
+                + ", which the plan given to this model does not have");
+        return k;
     }
 
     @Override public void predict() {
