@@ -38,6 +38,13 @@ public interface GeneratedModel {
     java.util.Map<String, float[]> optimizerState();
 
     /**
+     * Waits until the work of the passes run so far is done. A GPU model queues its kernels and returns
+     * before they finish; a timer calls this before reading the clock. The Java model's passes finish
+     * in the call, so by default there is nothing to wait for.
+     */
+    default void synchronize() {}
+
+    /**
      * Times every kernel of the following passes into {@code timer} (null: stop timing). Returns
      * false when this model cannot time its kernels (a model split over several classes), true
      * when it will.

@@ -7,6 +7,7 @@ import dev.netc.codegen.core.loop.Expr;
 import dev.netc.codegen.core.loop.Stmt;
 import dev.netc.codegen.core.loop.Type;
 import dev.netc.codegen.core.loop.Walk;
+import dev.netc.ir.ReduceFn;
 import java.util.List;
 
 /**
@@ -53,11 +54,37 @@ final class CudaLoopPrinter extends CStylePrinter {
 
     @Override protected void parallelLoop(Stmt.Loop l) {
         if (grid != null) throw new IllegalStateException("a CUDA loop kernel has one parallel loop; split it into launches");
+        if (BlockReduction.applies(l)) {
+            blockPerIteration(l);
+            return;
+        }
         String count = expr(l.extent());
         grid = KernelWriter.blocks(count, THREADS);
         open("for (int " + l.var() + " = blockIdx.x * blockDim.x + threadIdx.x; " + l.var() + " < " + atom(l.extent())
                 + "; " + l.var() + " += gridDim.x * blockDim.x)");
         body(l.body());
+        close("");
+    }
+
+    /**
+     * One block per iteration (an output of a long reduction, such as a bias gradient summing batch x
+     * height x width elements): the block's threads split the reduction loop, each folding every
+     * blockDim.x-th element in index order, the partial accumulators are merged by a fixed tree
+     * (netc_block_sum / netc_block_max), and thread 0 runs what follows with the result.
+     */
+    private void blockPerIteration(Stmt.Loop l) {
+        BlockReduction split = BlockReduction.of(l);
+        grid = expr(l.extent());
+        open("for (int " + l.var() + " = blockIdx.x; " + l.var() + " < " + atom(l.extent()) + "; " + l.var() + " += gridDim.x)");
+        body(split.before());
+        Stmt.Reduce r = split.reduce();
+        open("for (int " + r.var() + " = threadIdx.x; " + r.var() + " < " + atom(r.extent()) + "; " + r.var() + " += blockDim.x)");
+        body(r.body());
+        close("");
+        line(r.acc() + " = " + (r.fn() == ReduceFn.MAX ? "netc_block_max" : "netc_block_sum") + "(" + r.acc() + ");");
+        open("if (threadIdx.x == 0)");
+        body(split.after());
+        close("");
         close("");
     }
 

@@ -20,6 +20,27 @@ __device__ __forceinline__ double netc_dropout_uniform(unsigned long long stream
     return (double) (h >> 11) * 1.1102230246251565e-16;  // 2^-53
 }
 
+// The sum (max) over a block's threads of each one's v, merged in a fixed order (a tree over thread
+// indices, so results do not depend on scheduling), returned to every thread. blockDim.x must be a
+// power of two of at most 1024, and every thread of the block must call it.
+__device__ __forceinline__ float netc_block_merge(float v, bool max) {
+    __shared__ float part[1024];
+    const int t = threadIdx.x;
+    part[t] = v;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (t < s) part[t] = max ? fmaxf(part[t], part[t + s]) : part[t] + part[t + s];
+        __syncthreads();
+    }
+    const float merged = part[0];
+    __syncthreads();  // part is written again by the block's next call
+    return merged;
+}
+
+__device__ __forceinline__ float netc_block_sum(float v) { return netc_block_merge(v, false); }
+
+__device__ __forceinline__ float netc_block_max(float v) { return netc_block_merge(v, true); }
+
 // Index (within the plane xp) of the first strict maximum of the size x size window whose top-left
 // cell is (y0, x0), or -1 when that maximum is a padded cell (padding counts as -infinity).
 __device__ __forceinline__ int netc_first_max(const float* __restrict__ xp, int h, int w, int size, int y0, int x0) {

@@ -144,8 +144,10 @@ public final class ModelBench {
         }
 
         void timeTraining() {
+            model.synchronize();  // a GPU model's queued work belongs to what ran before
             long t0 = System.nanoTime();
             train(1);
+            model.synchronize();
             trainNanos.add(System.nanoTime() - t0);
         }
 
@@ -154,15 +156,19 @@ public final class ModelBench {
         }
 
         void timeInference() {
+            model.synchronize();  // a GPU model's queued work belongs to what ran before
             long t0 = System.nanoTime();
             predict(1);
+            model.synchronize();
             inferNanos.add(System.nanoTime() - t0);
         }
 
         /** 1,000 images (rounded up to whole batches) in one timing. */
         void timeThousandImages() {
+            model.synchronize();  // a GPU model's queued work belongs to what ran before
             long t0 = System.nanoTime();
             predict(thousandPasses());
+            model.synchronize();
             thousandNanos.add(System.nanoTime() - t0);
         }
 
@@ -174,8 +180,10 @@ public final class ModelBench {
             SyntheticData.fill(model, graph, options.seed());
             predict(options.warmup());
             for (int i = 0; i < options.steps(); i++) {
+                model.synchronize();  // a GPU model's queued work belongs to what ran before
                 long t0 = System.nanoTime();
                 predict(1);
+                model.synchronize();
                 batchOneNanos.add(System.nanoTime() - t0);
             }
             model.setBatch(options.batch());

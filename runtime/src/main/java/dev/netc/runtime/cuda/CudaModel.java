@@ -305,8 +305,8 @@ public final class CudaModel implements GeneratedModel, AutoCloseable {
         return ptr;
     }
 
-    /** Waits for every launched kernel (for timing). */
-    public void synchronize() {
+    /** Waits for every launched kernel. */
+    @Override public void synchronize() {
         cu.makeCurrent();
         cu.synchronize();
     }

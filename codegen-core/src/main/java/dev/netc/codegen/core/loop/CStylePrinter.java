@@ -59,6 +59,7 @@ public abstract class CStylePrinter {
                     serialLoop(l);
                 }
             }
+            case Stmt.Reduce r -> reduction(r);
             case Stmt.Let let -> line(typeName(let.type()) + " " + let.name() + " = " + expr(let.value()) + ";");
             case Stmt.Assign a -> line(a.name() + " = " + expr(a.value()) + ";");
             case Stmt.Store st -> line(st.buf().name() + "[" + expr(st.index()) + "] " + (st.accumulate() ? "+=" : "=") + " " + expr(st.value()) + ";");
@@ -84,6 +85,13 @@ public abstract class CStylePrinter {
     protected final void serialLoop(Stmt.Loop l) {
         open("for (int " + l.var() + " = " + expr(l.start()) + "; " + l.var() + " < " + expr(l.extent()) + "; " + l.var() + "++)");
         body(l.body());
+        close("");
+    }
+
+    /** A reduction loop; by default serial, folding the elements in index order. */
+    protected void reduction(Stmt.Reduce r) {
+        open("for (int " + r.var() + " = 0; " + r.var() + " < " + expr(r.extent()) + "; " + r.var() + "++)");
+        body(r.body());
         close("");
     }
 

@@ -88,7 +88,7 @@ public final class OpLowering {
     static List<Stmt> reduce(ReduceFn fn, Shape x, Shape reducedShape, Buf in, Buf out) {
         ReduceLoop loop = ReduceLoop.of(fn, x, reducedShape);
         return List.of(Stmt.parallel("o", count(reducedShape), List.of(loop.init(),
-                Stmt.serial("r", size(loop.reducedCount()), List.of(loop.combine(load(in, loop.elementIndex("o", "r"))))),
+                loop.loop("r", List.of(loop.combine(load(in, loop.elementIndex("o", "r"))))),
                 new Stmt.Store(out, var("o"), loop.result(), false))));
     }
 

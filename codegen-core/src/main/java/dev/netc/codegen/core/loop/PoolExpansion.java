@@ -46,7 +46,7 @@ public final class PoolExpansion {
         Buf argmax = buffers.apply(grad.input(0)), dy = buffers.apply(grad.input(1));
         ReduceLoop loop = ReduceLoop.of(ReduceFn.SUM, x, reduced);
         return List.of(Stmt.parallel("o", OpLowering.count(reduced), List.of(loop.init(),
-                Stmt.serial("r", Expr.size(loop.reducedCount()), List.of(loop.combine(at(x, size, argmax, dy, loop.elementIndex("o", "r"))))),
+                loop.loop("r", List.of(loop.combine(at(x, size, argmax, dy, loop.elementIndex("o", "r"))))),
                 new Stmt.Store(out, var("o"), loop.result(), false))));
     }
 

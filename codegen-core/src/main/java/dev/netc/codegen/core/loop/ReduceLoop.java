@@ -53,6 +53,9 @@ record ReduceLoop(ReduceFn fn, Shape x, Shape reducedShape, List<Integer> kept, 
                 : new Stmt.Assign("acc", op(var("acc"), "+", element));
     }
 
+    /** The loop over output {@code o}'s reduced elements, {@code var} the element, the body ending in {@link #combine}. */
+    Stmt.Reduce loop(String var, List<Stmt> body) { return new Stmt.Reduce("acc", fn, var, size(reducedCount()), body); }
+
     /** The output's value from acc (a mean divides by the count). */
     Expr result() {
         return fn == ReduceFn.MEAN

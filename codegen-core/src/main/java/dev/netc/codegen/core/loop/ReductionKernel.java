@@ -88,7 +88,7 @@ public final class ReductionKernel {
         Expr result = loop.result();
 
         perOutputBody.add(loop.init());
-        perOutputBody.add(Stmt.serial("r", size(reducedCount), perElement));
+        perOutputBody.add(loop.loop("r", perElement));
         Buf outputRoot = secondPass.isEmpty() ? buffers.apply(k.root()) : null;
         // the output's flat index is the loop variable o itself
         perOutputBody.addAll(elementwise.element(readBy(g, perOutput, k.recomputed()), Set.of(), "o", perOutput, head, result, y, outputRoot));

@@ -1,5 +1,6 @@
 package dev.netc.codegen.core.loop;
 
+import dev.netc.ir.ReduceFn;
 import java.util.List;
 
 /** Statements of a loop kernel: loops over index spaces, locals, stores, conditions, comments. */
@@ -11,6 +12,16 @@ public sealed interface Stmt {
      */
     record Loop(String var, Expr start, Expr extent, boolean parallel, List<Stmt> body) implements Stmt {
         public Loop { body = List.copyOf(body); }
+    }
+
+    /**
+     * A reduction loop: {@code for (var = 0; var < extent; var++) body}, where the body folds each element
+     * into the float local {@code acc} (declared before, holding fn's identity) by fn. Iterations differ
+     * only in the element they fold in, so a printer may split them over threads and merge the partial
+     * accumulators (sum or max) in a fixed order; printed as a serial loop, it adds in index order.
+     */
+    record Reduce(String acc, ReduceFn fn, String var, Expr extent, List<Stmt> body) implements Stmt {
+        public Reduce { body = List.copyOf(body); }
     }
 
     /** Declares a local. */

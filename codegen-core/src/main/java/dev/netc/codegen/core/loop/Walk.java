@@ -13,6 +13,7 @@ public final class Walk {
             visit.accept(s);
             switch (s) {
                 case Stmt.Loop l -> statements(l.body(), visit);
+                case Stmt.Reduce r -> statements(r.body(), visit);
                 case Stmt.If f -> {
                     statements(f.then(), visit);
                     statements(f.otherwise(), visit);
@@ -33,6 +34,7 @@ public final class Walk {
                     expression(l.start(), visit);
                     expression(l.extent(), visit);
                 }
+                case Stmt.Reduce r -> expression(r.extent(), visit);
                 case Stmt.Let l -> expression(l.value(), visit);
                 case Stmt.Assign a -> expression(a.value(), visit);
                 case Stmt.Store st -> {
