@@ -24,6 +24,8 @@ final class ConvImplicitGemm {
     private static final int NR = GemmMicroKernel.NR;
     /** Room for the lanes a vector copy writes (or reads) past the end of a gathered panel. */
     private static final int SLACK = GemmMicroKernel.VL;
+    /** Output positions transposed at a time: 64 x NR floats of dyT (8 KiB on AVX-512) stay in L1. */
+    private static final int TRANSPOSE_BLOCK = 64;
     /** Runs per gathered slice copied as vectors: eight taps of a 5-wide kernel span three rows of it. */
     private static final int MAX_RUNS = 3;
     /**
@@ -337,22 +339,28 @@ final class ConvImplicitGemm {
     private static void transposeOutput(float[] dy, int yOff, int f, int positions, float[] dyT,
                                         float[] biasSums, int biasOff) {
         int fp = paddedFilters(f);
-        for (int filter = 0; filter < fp; filter++) {
+        for (int filter = f; filter < fp; filter++) {
             int base = (filter / NR) * positions * NR + filter % NR;
-            if (filter >= f) {
-                for (int q = 0; q < positions; q++) {
-                    dyT[base + q * NR] = 0f;
-                }
-                continue;
-            }
-            int src = yOff + filter * positions;
-            float sum = 0f;
             for (int q = 0; q < positions; q++) {
-                float v = dy[src + q];
-                dyT[base + q * NR] = v;
-                sum += v;
+                dyT[base + q * NR] = 0f;
             }
-            biasSums[biasOff + filter] += sum;
+        }
+        // a block of positions at a time, so that the block's rows of dyT (TRANSPOSE_BLOCK x NR floats) stay
+        // in L1 while every filter writes its column into them: column by column over all positions, each
+        // store (NR floats apart) went to a line evicted since the previous filter's
+        for (int q0 = 0; q0 < positions; q0 += TRANSPOSE_BLOCK) {
+            int q1 = Math.min(positions, q0 + TRANSPOSE_BLOCK);
+            for (int filter = 0; filter < f; filter++) {
+                int base = (filter / NR) * positions * NR + filter % NR;
+                int src = yOff + filter * positions;
+                float sum = 0f;
+                for (int q = q0; q < q1; q++) {
+                    float v = dy[src + q];
+                    dyT[base + q * NR] = v;
+                    sum += v;
+                }
+                biasSums[biasOff + filter] += sum;
+            }
         }
     }
 }
