@@ -118,20 +118,19 @@ public final class Gemm {
             multiplyFewRows(transA, m, n, k, a, aOff, packedB, beta, c, cOff, finish, colBlocks, sliversPerBlock);
             return;
         }
-        // With several row blocks every B sliver is needed by several tasks: pack the k block of op(B)
-        // once, shared. With one row block (small m, e.g. a batch of 50) each task packs only its own
-        // slivers, into its own buffer, right before use.
-        boolean sharedB = rowBlocks > 1;
-        float[] shared = sharedB ? PACKED_B_SHARED.atLeast(colSlivers * nr * kcMax) : null;
+        if (rowBlocks > 1) {
+            multiplyRowBlocks(transA, m, n, k, a, aOff, packedB, beta, c, cOff, finish, parallel, rowBlocks, rowBlockHeight,
+                    colBlocks, sliversPerBlock);
+            return;
+        }
+        // One row block on one thread (small m, small work): each task packs only its own slivers of
+        // op(B), into its own buffer, right before use.
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);
             boolean accumulate = p0 > 0 || beta != 0f;
             Epilogue tileEpilogue = p0 + kc == k ? finish : null;
             int pc = p0;
             run(parallel, rowSlivers, s -> GemmPacking.packA(transA, m, k, a, aOff, s * mr, pc, kc, ap, s * mr * kc));
-            if (sharedB) {
-                run(parallel, colSlivers, js -> packedB.pack(js * nr, pc, kc, shared, js * nr * kc));
-            }
             boolean rowsOuter = (long) kc * sliversPerBlock * nr <= L2_FLOATS / 2;
             run(parallel, rowBlocks * colBlocks, task -> {
                 int rowBlock = task % rowBlocks;
@@ -140,19 +139,17 @@ public final class Gemm {
                 int rowEnd = Math.min(m, rowStart + rowBlockHeight);
                 int sliverStart = colBlock * sliversPerBlock;
                 int sliverEnd = Math.min(colSlivers, sliverStart + sliversPerBlock);
-                int ownSlivers = sharedB ? 0 : rowsOuter ? sliverEnd - sliverStart : 1;
+                int ownSlivers = rowsOuter ? sliverEnd - sliverStart : 1;
                 float[] work = PACKED_B.atLeast(ownSlivers * nr * kc + mr * nr);
                 int tile = ownSlivers * nr * kc;
-                float[] bp = sharedB ? shared : work;
                 if (rowsOuter) {
-                    for (int js = sliverStart; !sharedB && js < sliverEnd; js++) {
+                    for (int js = sliverStart; js < sliverEnd; js++) {
                         packedB.pack(js * nr, pc, kc, work, (js - sliverStart) * nr * kc);
                     }
-                    int first = sharedB ? 0 : sliverStart;
                     for (int i0 = rowStart; i0 < rowEnd; i0 += mr) {
                         for (int js = sliverStart; js < sliverEnd; js++) {
                             int j0 = js * nr;
-                            GemmMicroKernel.tile(ap, i0 * kc, bp, (js - first) * nr * kc, kc, c, cOff, n,
+                            GemmMicroKernel.tile(ap, i0 * kc, work, (js - sliverStart) * nr * kc, kc, c, cOff, n,
                                     i0, j0, Math.min(mr, m - i0), Math.min(nr, n - j0), accumulate, tileEpilogue,
                                     work, tile);
                         }
@@ -160,18 +157,62 @@ public final class Gemm {
                 } else {
                     for (int js = sliverStart; js < sliverEnd; js++) {
                         int j0 = js * nr;
-                        if (!sharedB) {
-                            packedB.pack(j0, pc, kc, work, 0);
-                        }
-                        int bOff = sharedB ? js * nr * kc : 0;
+                        packedB.pack(j0, pc, kc, work, 0);
                         for (int i0 = rowStart; i0 < rowEnd; i0 += mr) {
-                            GemmMicroKernel.tile(ap, i0 * kc, bp, bOff, kc, c, cOff, n, i0, j0, Math.min(mr, m - i0),
+                            GemmMicroKernel.tile(ap, i0 * kc, work, 0, kc, c, cOff, n, i0, j0, Math.min(mr, m - i0),
                                     Math.min(nr, n - j0), accumulate, tileEpilogue, work, tile);
                         }
                     }
                 }
             });
         }
+    }
+
+    /**
+     * The product with several row blocks (a large m): all of op(B) is packed once (one parallel region),
+     * then one task per row block (x column block) runs through every k block itself, packing its own
+     * rows of op(A) for each. Its block of C (at most MC rows) stays in the core's L2 from one k block to
+     * the next instead of going to memory and back at a barrier per k block; the terms of each C
+     * element are added in the same order as block by block.
+     */
+    private static void multiplyRowBlocks(boolean transA, int m, int n, int k, float[] a, int aOff, PanelSource packedB,
+                                          float beta, float[] c, int cOff, Epilogue finish, boolean parallel, int rowBlocks,
+                                          int rowBlockHeight, int colBlocks, int sliversPerBlock) {
+        final int mr = GemmMicroKernel.MR;
+        final int nr = GemmMicroKernel.NR;
+        int colSlivers = ceilDiv(n, nr);
+        int kBlocks = ceilDiv(k, KC);
+        // k block p (every earlier one KC deep) starts at p * KC * colSlivers * nr; its sliver js at js * nr * kc more
+        float[] bp = PACKED_B_SHARED.atLeast(colSlivers * nr * k);
+        run(parallel, kBlocks * colSlivers, t -> {
+            int p0 = (t / colSlivers) * KC, js = t % colSlivers;
+            int kc = Math.min(KC, k - p0);
+            packedB.pack(js * nr, p0, kc, bp, p0 * colSlivers * nr + js * nr * kc);
+        });
+        run(parallel, rowBlocks * colBlocks, task -> {
+            int rowStart = (task % rowBlocks) * rowBlockHeight;
+            int rowEnd = Math.min(m, rowStart + rowBlockHeight);
+            int sliverStart = (task / rowBlocks) * sliversPerBlock;
+            int sliverEnd = Math.min(colSlivers, sliverStart + sliversPerBlock);
+            float[] ap = PACKED_A.atLeast(rowBlockHeight * Math.min(KC, k) + mr * nr);
+            int tile = rowBlockHeight * Math.min(KC, k);
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int kc = Math.min(KC, k - p0);
+                boolean accumulate = p0 > 0 || beta != 0f;
+                Epilogue tileEpilogue = p0 + kc == k ? finish : null;
+                for (int i0 = rowStart; i0 < rowEnd; i0 += mr) {
+                    GemmPacking.packA(transA, m, k, a, aOff, i0, p0, kc, ap, (i0 - rowStart) * kc);
+                }
+                int blockOff = p0 * colSlivers * nr;
+                for (int js = sliverStart; js < sliverEnd; js++) {
+                    int j0 = js * nr;
+                    for (int i0 = rowStart; i0 < rowEnd; i0 += mr) {
+                        GemmMicroKernel.tile(ap, (i0 - rowStart) * kc, bp, blockOff + js * nr * kc, kc, c, cOff, n, i0, j0,
+                                Math.min(mr, m - i0), Math.min(nr, n - j0), accumulate, tileEpilogue, ap, tile);
+                    }
+                }
+            }
+        });
     }
 
     /**
