@@ -106,8 +106,10 @@ device="$(echo "${device:-unknown}" | tr -c 'A-Za-z0-9._\n-' '_')"
 if [[ $quick == 1 ]]; then
   # CI on the simulator: the runtime's simulator tests cover the larger models already
   steps=(--steps 3 --batch 5); checks=(4 2 spirals,lenet); bench=(8 1 2); cnn=(mnist_softmax.net)
+  profile=(spirals.net --batch 8 --steps 2 --warmup 1)
 else
   steps=(--steps 4 --batch 5); checks=(50 30); bench=(64,256 20 100); cnn=(resnet_small.net mnist_cnn.net)
+  profile=(mnist_cnn.net --batch 64 --steps 30 --warmup 10)
 fi
 step train-spirals 300 compare_training spirals.net "${steps[@]}"
 step train-spirals-unfused 300 compare_training spirals.net "${steps[@]}" --no-fuse
@@ -115,6 +117,9 @@ for f in "${cnn[@]}"; do step "train-${f%.net}" 300 compare_training "$f" "${ste
 step examples-vs-java 480 "${jvm[@]}" dev.netc.runtime.cuda.DeviceChecks "${checks[@]}"
 step bench 480 "${jvm[@]}" dev.netc.runtime.cuda.CudaBenchMain "$work/bench.md" "${bench[@]}"
 step pytorch 300 pytorch "$work/pytorch.md"
+# netc bench --backend cuda --profile: both builds, each launch waited for and timed under its plan kernel
+step profile 300 "${netc[@]}" bench "$project/examples/${profile[0]}" --backend cuda --profile "${profile[@]:1}" \
+  --json "$work/profile.json"
 
 md="$out/gpu-$device.md"
 {
@@ -130,6 +135,14 @@ md="$out/gpu-$device.md"
   echo
   [[ -f $work/bench.md ]] && sed 's/^# /## /' "$work/bench.md"
   [[ -f $work/pytorch.md ]] && cat "$work/pytorch.md"
+  if [[ -f $work/profile.log ]]; then
+    echo
+    echo "## netc bench --backend cuda --profile (${profile[*]})"
+    echo
+    echo '```'
+    grep -v '^WARNING' "$work/profile.log"
+    echo '```'
+  fi
   echo
   echo "$passed passed, $failed failed, $skipped skipped"
 } >"$md"
