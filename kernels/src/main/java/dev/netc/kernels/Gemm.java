@@ -12,15 +12,13 @@ public final class Gemm {
     static final int KC = 256;
     /** Rows per task: an MC x KC block of packed A stays in L2. Multiple of MR. */
     static final int MC = 16 * GemmMicroKernel.MR;
-    /** Floats in one core's L2 cache (512 KiB on the machine this was tuned on). */
-    private static final int L2_FLOATS = 128 * 1024;
+    /** The most floats of op(B) packed at once, shared by the row-block tasks (4 MiB: all of a 1024 x 1024 B). */
+    private static final int SHARED_B_FLOATS = 1 << 20;
     /** Below this many multiply-adds the fork/join costs more than it saves. */
     static final long PARALLEL_MIN_WORK = 1L << 18;
 
     private static final Scratch PACKED_A = new Scratch();
-    /** Per task: its own op(B) slivers (when not shared) and its tile buffer. */
-    private static final Scratch PACKED_B = new Scratch();
-    /** On the calling thread: a whole packed k block of op(B), shared by all tasks. */
+    /** On the calling thread: op(B) packed for a stretch of k blocks, shared by all tasks. */
     private static final Scratch PACKED_B_SHARED = new Scratch();
     /** Per task of the few-rows product: op(A)'s k block, one op(B) sliver and the tile buffer. */
     private static final Scratch FEW_ROWS = new Scratch();
@@ -72,11 +70,10 @@ public final class Gemm {
     /**
      * Like the array form, with op(B) (k x n) supplied sliver by sliver by {@code packedB}.
      *
-     * <p>Per k block: op(A) is packed once for all rows (shared), op(B) either once (shared) or by each
-     * task (a block of rows x a block of column slivers) for itself; then the tasks run the tiles.
-     * When the task's B panel fits in half of L2 the task walks its rows in the outer loop, so C is
-     * written row by row (the small-k case, e.g. a dense layer's weight gradient, which is all output);
-     * otherwise sliver by sliver, each B sliver staying in L1 while the task's rows of A stream from L2.
+     * <p>Rows split into blocks of at most {@link #MC}; with a single row block on several cores the
+     * few-rows form runs (each task packs its own B slivers), else the row-block form (op(B) packed once
+     * and shared, each task packing its rows of op(A)). Either way a task walks its B slivers in the
+     * outer loop, each staying in L1 while the task's rows of A stream from L2.
      */
     static void multiply(boolean transA, int m, int n, int k, float[] a, int aOff, PanelSource packedB,
                          float beta, float[] c, int cOff, Epilogue epilogue) {
@@ -96,9 +93,6 @@ public final class Gemm {
         final int nr = GemmMicroKernel.NR;
         int rowSlivers = ceilDiv(m, mr);
         int colSlivers = ceilDiv(n, nr);
-        int kcMax = Math.min(KC, k);
-        float[] ap = PACKED_A.atLeast(rowSlivers * mr * kcMax);
-
         boolean parallel = (long) m * n * k >= PARALLEL_MIN_WORK && Parallel.threads() > 1;
         // Row blocks of at most MC rows (a multiple of the thread count once there are enough of them, so
         // no core idles at the end); column blocks only when there are too few row blocks for every core.
@@ -118,62 +112,17 @@ public final class Gemm {
             multiplyFewRows(transA, m, n, k, a, aOff, packedB, beta, c, cOff, finish, colBlocks, sliversPerBlock);
             return;
         }
-        if (rowBlocks > 1) {
-            multiplyRowBlocks(transA, m, n, k, a, aOff, packedB, beta, c, cOff, finish, parallel, rowBlocks, rowBlockHeight,
-                    colBlocks, sliversPerBlock);
-            return;
-        }
-        // One row block on one thread (small m, small work): each task packs only its own slivers of
-        // op(B), into its own buffer, right before use.
-        for (int p0 = 0; p0 < k; p0 += KC) {
-            int kc = Math.min(KC, k - p0);
-            boolean accumulate = p0 > 0 || beta != 0f;
-            Epilogue tileEpilogue = p0 + kc == k ? finish : null;
-            int pc = p0;
-            run(parallel, rowSlivers, s -> GemmPacking.packA(transA, m, k, a, aOff, s * mr, pc, kc, ap, s * mr * kc));
-            boolean rowsOuter = (long) kc * sliversPerBlock * nr <= L2_FLOATS / 2;
-            run(parallel, rowBlocks * colBlocks, task -> {
-                int rowBlock = task % rowBlocks;
-                int colBlock = task / rowBlocks;
-                int rowStart = rowBlock * rowBlockHeight;
-                int rowEnd = Math.min(m, rowStart + rowBlockHeight);
-                int sliverStart = colBlock * sliversPerBlock;
-                int sliverEnd = Math.min(colSlivers, sliverStart + sliversPerBlock);
-                int ownSlivers = rowsOuter ? sliverEnd - sliverStart : 1;
-                float[] work = PACKED_B.atLeast(ownSlivers * nr * kc + mr * nr);
-                int tile = ownSlivers * nr * kc;
-                if (rowsOuter) {
-                    for (int js = sliverStart; js < sliverEnd; js++) {
-                        packedB.pack(js * nr, pc, kc, work, (js - sliverStart) * nr * kc);
-                    }
-                    for (int i0 = rowStart; i0 < rowEnd; i0 += mr) {
-                        for (int js = sliverStart; js < sliverEnd; js++) {
-                            int j0 = js * nr;
-                            GemmMicroKernel.tile(ap, i0 * kc, work, (js - sliverStart) * nr * kc, kc, c, cOff, n,
-                                    i0, j0, Math.min(mr, m - i0), Math.min(nr, n - j0), accumulate, tileEpilogue,
-                                    work, tile);
-                        }
-                    }
-                } else {
-                    for (int js = sliverStart; js < sliverEnd; js++) {
-                        int j0 = js * nr;
-                        packedB.pack(j0, pc, kc, work, 0);
-                        for (int i0 = rowStart; i0 < rowEnd; i0 += mr) {
-                            GemmMicroKernel.tile(ap, i0 * kc, work, 0, kc, c, cOff, n, i0, j0, Math.min(mr, m - i0),
-                                    Math.min(nr, n - j0), accumulate, tileEpilogue, work, tile);
-                        }
-                    }
-                }
-            });
-        }
+        multiplyRowBlocks(transA, m, n, k, a, aOff, packedB, beta, c, cOff, finish, parallel, rowBlocks, rowBlockHeight,
+                colBlocks, sliversPerBlock);
     }
 
     /**
-     * The product with several row blocks (a large m): all of op(B) is packed once (one parallel region),
-     * then one task per row block (x column block) runs through every k block itself, packing its own
-     * rows of op(A) for each. Its block of C (at most MC rows) stays in the core's L2 from one k block to
-     * the next instead of going to memory and back at a barrier per k block; the terms of each C
-     * element are added in the same order as block by block.
+     * The product by row blocks (a large m, or any product too small to split): op(B) is packed once per
+     * stretch of k (all of it when it fits {@link #SHARED_B_FLOATS}; one parallel region), then one task
+     * per row block (x column block) runs through the stretch's k blocks itself, packing its own rows of
+     * op(A) for each. Its block of C (at most MC rows) stays in the core's L2 from one k block to the
+     * next instead of going to memory and back at a barrier per k block. The k blocks are added in order,
+     * so each C element sums the same terms in the same order whatever the stretch.
      */
     private static void multiplyRowBlocks(boolean transA, int m, int n, int k, float[] a, int aOff, PanelSource packedB,
                                           float beta, float[] c, int cOff, Epilogue finish, boolean parallel, int rowBlocks,
@@ -181,38 +130,41 @@ public final class Gemm {
         final int mr = GemmMicroKernel.MR;
         final int nr = GemmMicroKernel.NR;
         int colSlivers = ceilDiv(n, nr);
-        int kBlocks = ceilDiv(k, KC);
-        // k block p (every earlier one KC deep) starts at p * KC * colSlivers * nr; its sliver js at js * nr * kc more
-        float[] bp = PACKED_B_SHARED.atLeast(colSlivers * nr * k);
-        run(parallel, kBlocks * colSlivers, t -> {
-            int p0 = (t / colSlivers) * KC, js = t % colSlivers;
-            int kc = Math.min(KC, k - p0);
-            packedB.pack(js * nr, p0, kc, bp, p0 * colSlivers * nr + js * nr * kc);
-        });
-        run(parallel, rowBlocks * colBlocks, task -> {
-            int rowStart = (task % rowBlocks) * rowBlockHeight;
-            int rowEnd = Math.min(m, rowStart + rowBlockHeight);
-            int sliverStart = (task / rowBlocks) * sliversPerBlock;
-            int sliverEnd = Math.min(colSlivers, sliverStart + sliversPerBlock);
-            float[] ap = PACKED_A.atLeast(rowBlockHeight * Math.min(KC, k) + mr * nr);
-            int tile = rowBlockHeight * Math.min(KC, k);
-            for (int p0 = 0; p0 < k; p0 += KC) {
-                int kc = Math.min(KC, k - p0);
-                boolean accumulate = p0 > 0 || beta != 0f;
-                Epilogue tileEpilogue = p0 + kc == k ? finish : null;
-                for (int i0 = rowStart; i0 < rowEnd; i0 += mr) {
-                    GemmPacking.packA(transA, m, k, a, aOff, i0, p0, kc, ap, (i0 - rowStart) * kc);
-                }
-                int blockOff = p0 * colSlivers * nr;
-                for (int js = sliverStart; js < sliverEnd; js++) {
-                    int j0 = js * nr;
+        int stretch = Math.max(KC, SHARED_B_FLOATS / (colSlivers * nr) / KC * KC);
+        float[] bp = PACKED_B_SHARED.atLeast(colSlivers * nr * Math.min(stretch, k));
+        for (int s0 = 0; s0 < k; s0 += stretch) {
+            int start = s0, end = Math.min(k, s0 + stretch), kBlocks = ceilDiv(end - start, KC);
+            // k block p0 (every earlier one in the stretch KC deep) at (p0 - start) * colSlivers * nr, sliver js at js * nr * kc more
+            run(parallel, kBlocks * colSlivers, t -> {
+                int p0 = start + (t / colSlivers) * KC, js = t % colSlivers;
+                int kc = Math.min(KC, end - p0);
+                packedB.pack(js * nr, p0, kc, bp, (p0 - start) * colSlivers * nr + js * nr * kc);
+            });
+            run(parallel, rowBlocks * colBlocks, task -> {
+                int rowStart = (task % rowBlocks) * rowBlockHeight;
+                int rowEnd = Math.min(m, rowStart + rowBlockHeight);
+                int sliverStart = (task / rowBlocks) * sliversPerBlock;
+                int sliverEnd = Math.min(colSlivers, sliverStart + sliversPerBlock);
+                float[] ap = PACKED_A.atLeast(rowBlockHeight * Math.min(KC, k) + mr * nr);
+                int tile = rowBlockHeight * Math.min(KC, k);
+                for (int p0 = start; p0 < end; p0 += KC) {
+                    int kc = Math.min(KC, end - p0);
+                    boolean accumulate = p0 > 0 || beta != 0f;
+                    Epilogue tileEpilogue = p0 + kc == k ? finish : null;
                     for (int i0 = rowStart; i0 < rowEnd; i0 += mr) {
-                        GemmMicroKernel.tile(ap, (i0 - rowStart) * kc, bp, blockOff + js * nr * kc, kc, c, cOff, n, i0, j0,
-                                Math.min(mr, m - i0), Math.min(nr, n - j0), accumulate, tileEpilogue, ap, tile);
+                        GemmPacking.packA(transA, m, k, a, aOff, i0, p0, kc, ap, (i0 - rowStart) * kc);
+                    }
+                    int blockOff = (p0 - start) * colSlivers * nr;
+                    for (int js = sliverStart; js < sliverEnd; js++) {
+                        int j0 = js * nr;
+                        for (int i0 = rowStart; i0 < rowEnd; i0 += mr) {
+                            GemmMicroKernel.tile(ap, (i0 - rowStart) * kc, bp, blockOff + js * nr * kc, kc, c, cOff, n, i0, j0,
+                                    Math.min(mr, m - i0), Math.min(nr, n - j0), accumulate, tileEpilogue, ap, tile);
+                        }
                     }
                 }
-            }
-        });
+            });
+        }
     }
 
     /**

@@ -17,9 +17,10 @@ class GemmTest {
     static Stream<Arguments> cases() {
         // Chosen to reach every path: the dot-product kernel for a @ b^T (k >= 32, small a) with row and
         // column leftovers; the packed kernel with shared or per-task B panels, rows or slivers outer,
-        // several k blocks, and edges that are not multiples of the 6 x 16 tile.
+        // several k blocks, op(B) packed in more than one stretch of k (130 x 1030 x 1100: over
+        // SHARED_B_FLOATS), and edges that are not multiples of the 6 x 16 tile.
         int[][] sizes = {{37, 53, 29}, {1, 1, 1}, {7, 3, 300}, {130, 77, 513}, {200, 17, 40}, {5, 260, 9},
-                {5, 300, 200}, {51, 70, 64}, {150, 300, 300}, {20, 1100, 260},
+                {5, 300, 200}, {51, 70, 64}, {150, 300, 300}, {20, 1100, 260}, {130, 1030, 1100},
                 // a few rows (batch 1 to 4) with b not transposed: the streaming kernel, with column leftovers
                 {1, 200, 313}, {3, 133, 50}, {4, 70, 2000}, {2, 1030, 300}};
         Stream.Builder<Arguments> all = Stream.builder();
