@@ -4,6 +4,7 @@ import dev.netc.codegen.core.loop.Expr;
 import dev.netc.codegen.core.loop.Stmt;
 import dev.netc.codegen.core.loop.Walk;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A parallel loop whose iterations each reduce many elements, split as {@link CudaLoopPrinter} runs it
@@ -17,13 +18,8 @@ record BlockReduction(List<Stmt> before, Stmt.Reduce reduce, List<Stmt> after) {
     /** Fewer elements per output than this are summed by one thread: a block would idle (4 per thread). */
     static final int MIN_ELEMENTS = 4 * CudaLoopPrinter.THREADS;
 
-    static boolean applies(Stmt.Loop l) { return split(l) != null; }
-
-    static BlockReduction of(Stmt.Loop l) {
-        BlockReduction b = split(l);
-        if (b == null) throw new IllegalStateException("loop over " + l.var() + " is no long reduction per iteration");
-        return b;
-    }
+    /** The loop split around its reduction, or empty when it does not qualify. */
+    static Optional<BlockReduction> of(Stmt.Loop l) { return Optional.ofNullable(split(l)); }
 
     private static BlockReduction split(Stmt.Loop l) {
         List<Stmt> body = l.body();

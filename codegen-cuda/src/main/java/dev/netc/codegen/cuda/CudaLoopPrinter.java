@@ -9,6 +9,7 @@ import dev.netc.codegen.core.loop.Type;
 import dev.netc.codegen.core.loop.Walk;
 import dev.netc.ir.ReduceFn;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The CUDA C dialect of the shared C-style printer: the outermost parallel loop becomes a grid-stride
@@ -54,8 +55,9 @@ final class CudaLoopPrinter extends CStylePrinter {
 
     @Override protected void parallelLoop(Stmt.Loop l) {
         if (grid != null) throw new IllegalStateException("a CUDA loop kernel has one parallel loop; split it into launches");
-        if (BlockReduction.applies(l)) {
-            blockPerIteration(l);
+        Optional<BlockReduction> split = BlockReduction.of(l);
+        if (split.isPresent()) {
+            blockPerIteration(l, split.get());
             return;
         }
         String count = expr(l.extent());
@@ -72,8 +74,7 @@ final class CudaLoopPrinter extends CStylePrinter {
      * blockDim.x-th element in index order, the partial accumulators are merged by a fixed tree
      * (netc_block_sum / netc_block_max), and thread 0 runs what follows with the result.
      */
-    private void blockPerIteration(Stmt.Loop l) {
-        BlockReduction split = BlockReduction.of(l);
+    private void blockPerIteration(Stmt.Loop l, BlockReduction split) {
         grid = expr(l.extent());
         open("for (int " + l.var() + " = blockIdx.x; " + l.var() + " < " + atom(l.extent()) + "; " + l.var() + " += gridDim.x)");
         body(split.before());

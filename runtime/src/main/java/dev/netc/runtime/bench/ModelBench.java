@@ -143,12 +143,20 @@ public final class ModelBench {
             return p;
         }
 
-        void timeTraining() {
-            model.synchronize();  // a GPU model's queued work belongs to what ran before
-            long t0 = System.nanoTime();
-            train(1);
+        /**
+         * Wall time of {@code work}, waiting for the model before and after: a GPU model queues its kernels,
+         * and work queued earlier is not this timing's.
+         */
+        private long timed(Runnable work) {
             model.synchronize();
-            trainNanos.add(System.nanoTime() - t0);
+            long t0 = System.nanoTime();
+            work.run();
+            model.synchronize();
+            return System.nanoTime() - t0;
+        }
+
+        void timeTraining() {
+            trainNanos.add(timed(() -> train(1)));
         }
 
         void predict(int passes) {
@@ -156,20 +164,12 @@ public final class ModelBench {
         }
 
         void timeInference() {
-            model.synchronize();  // a GPU model's queued work belongs to what ran before
-            long t0 = System.nanoTime();
-            predict(1);
-            model.synchronize();
-            inferNanos.add(System.nanoTime() - t0);
+            inferNanos.add(timed(() -> predict(1)));
         }
 
         /** 1,000 images (rounded up to whole batches) in one timing. */
         void timeThousandImages() {
-            model.synchronize();  // a GPU model's queued work belongs to what ran before
-            long t0 = System.nanoTime();
-            predict(thousandPasses());
-            model.synchronize();
-            thousandNanos.add(System.nanoTime() - t0);
+            thousandNanos.add(timed(() -> predict(thousandPasses())));
         }
 
         private int thousandPasses() { return (THOUSAND + options.batch() - 1) / options.batch(); }
@@ -180,11 +180,7 @@ public final class ModelBench {
             SyntheticData.fill(model, graph, options.seed());
             predict(options.warmup());
             for (int i = 0; i < options.steps(); i++) {
-                model.synchronize();  // a GPU model's queued work belongs to what ran before
-                long t0 = System.nanoTime();
-                predict(1);
-                model.synchronize();
-                batchOneNanos.add(System.nanoTime() - t0);
+                batchOneNanos.add(timed(() -> predict(1)));
             }
             model.setBatch(options.batch());
             SyntheticData.fill(model, graph, options.seed());

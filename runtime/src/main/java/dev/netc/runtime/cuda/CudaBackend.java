@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Optional;
 import dev.netc.ir.plan.Compilation;
+import dev.netc.ir.plan.Kernel;
 import java.util.List;
 
 /**
@@ -91,7 +92,7 @@ public final class CudaBackend {
                     + ordinal + " is " + device.major() + "." + device.minor());
         CudaProgram program = generate(compilation, modelName, precision);
         boolean sync = "1".equals(System.getenv(SYNC_VARIABLE));
-        List<String> planKernels = compilation.plan().kernels().stream().map(dev.netc.ir.plan.Kernel::name).toList();
+        List<String> planKernels = compilation.plan().kernels().stream().map(Kernel::name).toList();
         return new CudaModel(cu, program.manifest(), compile(nvrtc, program, device.arch()), sync, planKernels);
     }
 }
