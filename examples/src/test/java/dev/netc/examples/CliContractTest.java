@@ -48,6 +48,14 @@ class CliContractTest {
         for (String line : fusion.out().lines().filter(l -> l.startsWith("kernel ") && !l.contains("_reshape ")).toList())
             assertTrue(text.contains("\"kernel\" : \"" + line.split("\\s+")[1] + "\""), line + " missing from " + text);
         assertTrue(text.contains("\"kernel\" : \"update\""), text);
+        // inference kernel by kernel at the bench batch and at batch 1: the predict kernels only
+        assertTrue(run.out().contains("one inference pass at batch 32"), run.out());
+        assertTrue(run.out().contains("one inference pass at batch 1,"), run.out());
+        String inference = text.substring(text.indexOf("\"profile_inference\""));
+        assertTrue(inference.contains("\"pass\" : \"inference pass at batch 1\""), inference);
+        assertTrue(inference.contains("\"phase\" : \"predict\""), inference);
+        for (String phase : List.of("backward", "loss", "update"))
+            assertTrue(!inference.contains("\"phase\" : \"" + phase + "\""), phase + " in " + inference);
         for (String variant : List.of("fused", "unfused")) {
             int at = text.indexOf("\"" + variant + "\"");
             assertTrue(at >= 0, text);

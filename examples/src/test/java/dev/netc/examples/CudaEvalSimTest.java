@@ -66,7 +66,7 @@ class CudaEvalSimTest {
         int header = lines.indexOf(lines.stream().filter(l -> l.startsWith("profile of the " + build + " build")).findFirst()
                 .orElseThrow(() -> new AssertionError("no profile of the " + build + " build:\n" + output)));
         List<String> rows = new ArrayList<>();
-        for (int i = header + 2; i < lines.size() && !lines.get(i).startsWith("step:"); i++) rows.add(lines.get(i));
+        for (int i = header + 2; i < lines.size() && !lines.get(i).startsWith("training step:"); i++) rows.add(lines.get(i));
         return rows;
     }
 

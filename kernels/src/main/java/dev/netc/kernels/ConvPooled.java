@@ -27,6 +27,16 @@ public final class ConvPooled {
         ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
         float[] prepared = Conv2d.preparedForImages(g, weights);
         int pooledSize = f * (oh / size) * (ow / size);
+        if (n < Parallel.threads() && !Parallel.inside()) {
+            // Fewer images than cores (batch-1 inference): one task per image would leave cores idle, so
+            // each image's convolution splits itself over the cores, and the pooling follows on this thread.
+            float[] out = IMAGE.atLeast(g.outputSize());
+            for (int image = 0; image < n; image++) {
+                Conv2d.forwardImage(g, x, image * g.imageSize(), weights, prepared, bias, act, out, 0);
+                PoolWindows.pool(out, 0, f, oh, ow, size, pooled, argmax, image * pooledSize);
+            }
+            return;
+        }
         Parallel.forRange(n, image -> {
             float[] out = IMAGE.atLeast(g.outputSize());
             Conv2d.forwardImage(g, x, image * g.imageSize(), weights, prepared, bias, act, out, 0);

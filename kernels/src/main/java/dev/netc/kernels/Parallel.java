@@ -1,24 +1,34 @@
 package dev.netc.kernels;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
 
 /**
- * Splits index ranges over all cores with one shared pool of daemon threads.
+ * Splits index ranges over all cores with one team of daemon worker threads (one per core but the
+ * caller's, which works too).
  *
  * <p>Indices are handed out dynamically (one counter shared by the workers), so uneven work balances
  * itself. A call made from inside a running body (nested parallelism, e.g. a GEMM inside a per-image
  * convolution task) runs serially on the current thread: the cores are already busy and waiting on
- * the pool from inside it would only add latency.
+ * the team from inside it would only add latency.
+ *
+ * <p>Why not a ForkJoinPool: a pass runs one parallel region per kernel, microseconds apart, and
+ * a pool worker that has parked takes 20-60 microseconds to wake (measured in this VM), which is a
+ * tenth of a batch-1 inference. Idle workers here spin for {@link #SPIN_NANOS} before parking, as
+ * OpenMP runtimes and ONNX Runtime's pool do, so back-to-back regions start at once.
  */
 public final class Parallel {
     private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
-    private static final ForkJoinPool POOL = new ForkJoinPool(THREADS, Parallel::newWorker, null, false);
-    /** True on a thread while it runs bodies of a forRange call (pool worker or participating caller). */
+    /** How long an idle worker waits for the next region, spinning, before it parks. */
+    static final long SPIN_NANOS = 250_000;
+    /** True on a thread while it runs bodies of a forRange call (worker or participating caller). */
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    /** One region at a time has the workers; a caller on another thread meanwhile runs its region alone. */
+    private static final ReentrantLock REGION_OWNER = new ReentrantLock();
+    private static final Team TEAM = THREADS > 1 ? new Team(THREADS - 1) : null;
 
     private Parallel() {}
 
@@ -40,53 +50,126 @@ public final class Parallel {
         if (count <= 0) {
             return;
         }
-        if (count == 1 || THREADS == 1 || INSIDE.get()) {
+        if (count == 1 || TEAM == null || INSIDE.get() || !REGION_OWNER.tryLock()) {
             for (int i = 0; i < count; i++) {
                 body.accept(i);
             }
             return;
         }
-        AtomicInteger next = new AtomicInteger();
-        Runnable drain = () -> {
+        try {
+            TEAM.run(new Region(count, body));
+        } finally {
+            REGION_OWNER.unlock();
+        }
+    }
+
+    /** One forRange call: its indices, handed out one at a time, and the first failure of a body. */
+    private static final class Region {
+        final int count;
+        final IntConsumer body;
+        final AtomicInteger next = new AtomicInteger();
+        /** Threads inside {@link #drain}: the caller returns once it is zero after its own drain. */
+        final AtomicInteger active = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Region(int count, IntConsumer body) {
+            this.count = count;
+            this.body = body;
+        }
+
+        /**
+         * Runs bodies until the indices run out. A thread counts itself active before it takes an index,
+         * so once the caller has seen the indices exhausted, active == 0 means every body has returned.
+         */
+        void drain() {
+            active.incrementAndGet();
             boolean outer = !INSIDE.get();
             INSIDE.set(Boolean.TRUE);
             try {
                 for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-                    body.accept(i);
+                    try {
+                        body.accept(i);
+                    } catch (RuntimeException | Error e) {
+                        failure.compareAndSet(null, e);
+                        next.set(count); // stop handing out work
+                    }
                 }
             } finally {
                 if (outer) {
                     INSIDE.set(Boolean.FALSE);
                 }
+                active.decrementAndGet();
             }
-        };
-        int helpers = Math.min(count, THREADS) - 1;
-        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[helpers];
-        for (int t = 0; t < helpers; t++) {
-            tasks[t] = POOL.submit(drain);
         }
-        Throwable failure = null;
-        try {
-            drain.run(); // the caller works too instead of parking
-        } catch (RuntimeException | Error e) {
-            next.set(count); // stop handing out work
-            failure = e;
+    }
+
+    /** The worker threads and the region they serve; only the region owner publishes. */
+    private static final class Team {
+        private final Worker[] workers;
+        private volatile Region region;
+        private volatile long generation;
+
+        Team(int size) {
+            workers = new Worker[size];
+            for (int i = 0; i < size; i++) {
+                workers[i] = new Worker(this, i);
+                workers[i].start();
+            }
         }
-        for (ForkJoinTask<?> task : tasks) {
-            try {
-                task.join();
-            } catch (RuntimeException | Error e) {
-                next.set(count);
-                if (failure == null) {
-                    failure = e;
+
+        void run(Region r) {
+            region = r;
+            generation = generation + 1; // written by the region owner only
+            for (Worker w : workers) {
+                if (w.parked) {
+                    LockSupport.unpark(w);
                 }
             }
+            r.drain(); // the caller works too
+            while (r.active.get() != 0) {
+                Thread.onSpinWait();
+            }
+            switch (r.failure.get()) {
+                case null -> { }
+                case RuntimeException e -> throw e;
+                case Error e -> throw e;
+                default -> throw new IllegalStateException(r.failure.get());
+            }
         }
-        switch (failure) {
-            case null -> { }
-            case RuntimeException e -> throw e;
-            case Error e -> throw e;
-            default -> throw new IllegalStateException(failure);
+    }
+
+    private static final class Worker extends Thread {
+        private final Team team;
+        /** Set before the worker parks (and re-checks for work), so a publisher that sees it unparks. */
+        volatile boolean parked;
+
+        Worker(Team team, int index) {
+            super("netc-kernels-" + index);
+            this.team = team;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            long seen = 0;
+            while (true) {
+                long started = System.nanoTime();
+                int spins = 0;
+                while (team.generation == seen) {
+                    if ((++spins & 63) != 0 || System.nanoTime() - started < SPIN_NANOS) {
+                        Thread.onSpinWait();
+                        continue;
+                    }
+                    parked = true;
+                    if (team.generation == seen) {
+                        LockSupport.park(this);
+                    }
+                    parked = false;
+                    started = System.nanoTime();
+                }
+                seen = team.generation;
+                team.region.drain();
+            }
         }
     }
 
@@ -113,10 +196,4 @@ public final class Parallel {
     /** Elements per chunk of {@link #forChunks}: 64 KiB of floats, a few L1 loads per operand. */
     public static final int CHUNK = 1 << 14;
 
-    private static ForkJoinWorkerThread newWorker(ForkJoinPool pool) {
-        ForkJoinWorkerThread thread = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-        thread.setDaemon(true);
-        thread.setName("netc-kernels-" + thread.getPoolIndex());
-        return thread;
-    }
 }

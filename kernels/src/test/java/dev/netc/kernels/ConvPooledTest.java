@@ -22,6 +22,9 @@ class ConvPooledTest {
         return Stream.of(
                 new Case(Reference.Conv.of(3, 1, 28, 28, 32, 5, 5, 1, 2, 2, 2, 2), 2),  // MNIST conv1: row kernel
                 new Case(Reference.Conv.of(2, 32, 14, 14, 64, 5, 5, 1, 2, 2, 2, 2), 2), // MNIST conv2: implicit GEMM
+                // one image (batch-1 inference): fewer images than cores, each convolution split over the cores
+                new Case(Reference.Conv.of(1, 1, 28, 28, 32, 5, 5, 1, 2, 2, 2, 2), 2),
+                new Case(Reference.Conv.of(1, 32, 14, 14, 64, 5, 5, 1, 2, 2, 2, 2), 2),
                 new Case(Reference.Conv.of(2, 3, 8, 12, 5, 3, 3, 1, 1, 1, 1, 1), 4),    // im2col, 4x4 windows
                 new Case(Reference.Conv.of(3, 2, 8, 8, 16, 3, 3, 2, 1, 0, 1, 0), 2));   // stride 2
     }

@@ -22,7 +22,9 @@ class GemmTest {
         int[][] sizes = {{37, 53, 29}, {1, 1, 1}, {7, 3, 300}, {130, 77, 513}, {200, 17, 40}, {5, 260, 9},
                 {5, 300, 200}, {51, 70, 64}, {150, 300, 300}, {20, 1100, 260}, {130, 1030, 1100},
                 // a few rows (batch 1 to 4) with b not transposed: the streaming kernel, with column leftovers
-                {1, 200, 313}, {3, 133, 50}, {4, 70, 2000}, {2, 1030, 300}};
+                {1, 200, 313}, {3, 133, 50}, {4, 70, 2000}, {2, 1030, 300},
+                // one row and whole kilobyte-wide column runs (the sixteen-accumulator row tile), then leftovers
+                {1, 600, 70}};
         Stream.Builder<Arguments> all = Stream.builder();
         for (int[] s : sizes) {
             for (boolean transA : new boolean[] {false, true}) {

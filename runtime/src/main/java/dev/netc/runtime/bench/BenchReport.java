@@ -58,6 +58,7 @@ public final class BenchReport {
                     r.flopsPerImage(f) / 1e6, 100 * r.trainGflops(f) / r.machine().fmaGflops()));
         if (r.profile() != null) sb.append('\n').append(ProfileReport.table("fused", r.profile(), cuda ? null : r.machine()));
         if (r.unfusedProfile() != null) sb.append('\n').append(ProfileReport.table("unfused", r.unfusedProfile(), cuda ? null : r.machine()));
+        for (KernelProfile p : r.inferenceProfiles()) sb.append('\n').append(ProfileReport.table("fused", p, cuda ? null : r.machine()));
         return sb.toString();
     }
 
@@ -82,6 +83,8 @@ public final class BenchReport {
         root.put("ratio", ratio);
         if (r.profile() != null) root.put("profile", ProfileReport.json(r.profile()));
         if (r.unfusedProfile() != null) root.put("profile_unfused", ProfileReport.json(r.unfusedProfile()));
+        if (!r.inferenceProfiles().isEmpty())
+            root.put("profile_inference", r.inferenceProfiles().stream().map(ProfileReport::json).toList());
         try {
             return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root) + "\n";
         } catch (IOException e) {

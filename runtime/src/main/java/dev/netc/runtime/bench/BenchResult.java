@@ -12,9 +12,15 @@ import dev.netc.kernels.MachinePeaks;
  * @param machine the machine's FMA peak and memory bandwidth, measured at the start of the run
  * @param profile the fused build kernel by kernel, or null when not asked for (or the model cannot time its kernels)
  * @param unfusedProfile the unfused build kernel by kernel, likewise
+ * @param inferenceProfiles the fused build's inference kernel by kernel, at the bench batch and at batch 1
+ *                          (empty when not asked for)
  */
 public record BenchResult(String model, BenchOptions options, Variant fused, Variant unfused, MachinePeaks machine,
-                          KernelProfile profile, KernelProfile unfusedProfile) {
+                          KernelProfile profile, KernelProfile unfusedProfile, java.util.List<KernelProfile> inferenceProfiles) {
+
+    public BenchResult {
+        inferenceProfiles = java.util.List.copyOf(inferenceProfiles);
+    }
 
     /**
      * One build's figures.

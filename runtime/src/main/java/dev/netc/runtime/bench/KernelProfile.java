@@ -18,19 +18,20 @@ import java.util.List;
  * plan's models ({@link Flops}, {@link Traffic}) and the rates they imply, so each kernel's place on
  * the roofline (against the machine's measured peaks) is visible.
  *
- * @param steps   timed training steps the averages come from
- * @param entries one per kernel with code, in plan order, then the optimizer update
+ * @param pass    what one timed pass is: "training step" or "inference pass at batch N"
+ * @param steps   timed passes the averages come from
+ * @param entries one per kernel with code that the pass runs, in plan order (a training step's end with the optimizer update)
  */
-public record KernelProfile(int steps, List<Entry> entries) {
+public record KernelProfile(String pass, int steps, List<Entry> entries) {
 
     /**
      * One kernel.
      *
      * @param kernel        its name in the plan ("update" for the optimizer)
      * @param phase         predict, loss, backward or update
-     * @param nanosPerStep  its mean wall time per training step
-     * @param flops         its floating-point operations per step (the plan's model)
-     * @param bytes         bytes it reads and writes per step (the plan's model)
+     * @param nanosPerStep  its mean wall time per pass
+     * @param flops         its floating-point operations per pass (the plan's model)
+     * @param bytes         bytes it reads and writes per pass (the plan's model)
      */
     public record Entry(String kernel, String phase, double nanosPerStep, long flops, long bytes) {
         public double gflops() { return nanosPerStep > 0 ? flops / nanosPerStep : 0; }
@@ -58,34 +59,63 @@ public record KernelProfile(int steps, List<Entry> entries) {
                                  int firstStep) {
         KernelPlan plan = compilation.plan();
         long[] nanos = new long[plan.kernels().size() + 1];
-        int update = plan.kernels().size();
-        KernelTimer timer = (kernel, started) -> {
-            long now = System.nanoTime();
-            nanos[kernel == KernelTimer.UPDATE ? update : kernel] += now - started;
-            return now;
-        };
-        if (!model.timeKernels(timer)) return null;
-        try {
+        if (!timing(model, nanos, () -> {
             for (int i = 0; i < steps; i++) {
                 model.forward(true);
                 model.backward();
                 model.update(learningRate, firstStep + i);
             }
+        })) return null;
+        List<Entry> entries = entries(plan, batch, steps, nanos, kernel -> true);
+        long[] work = updateWork(compilation);
+        entries.add(new Entry("update", "update", (double) nanos[plan.kernels().size()] / steps, work[0], work[1]));
+        return new KernelProfile("training step", steps, entries);
+    }
+
+    /**
+     * Times {@code passes} inference passes ({@code predict}) at the model's current batch kernel by
+     * kernel: the predict phase's kernels only (no loss, gradient or update). Null when the model cannot
+     * time its kernels.
+     */
+    static KernelProfile measurePredict(Compilation compilation, GeneratedModel model, int passes) {
+        KernelPlan plan = compilation.plan();
+        long[] nanos = new long[plan.kernels().size() + 1];
+        if (!timing(model, nanos, () -> {
+            for (int i = 0; i < passes; i++) model.predict();
+        })) return null;
+        List<Entry> entries = entries(plan, model.batch(), passes, nanos, kernel -> kernel.phase() == Kernel.Phase.PREDICT);
+        return new KernelProfile("inference pass at batch " + model.batch(), passes, entries);
+    }
+
+    /** Runs {@code work} with every kernel's time added into nanos (the last slot: the update); false when the model cannot time. */
+    private static boolean timing(GeneratedModel model, long[] nanos, Runnable work) {
+        int update = nanos.length - 1;
+        KernelTimer timer = (kernel, started) -> {
+            long now = System.nanoTime();
+            nanos[kernel == KernelTimer.UPDATE ? update : kernel] += now - started;
+            return now;
+        };
+        if (!model.timeKernels(timer)) return false;
+        try {
+            work.run();
         } finally {
             model.timeKernels(null);
         }
+        return true;
+    }
+
+    private static List<Entry> entries(KernelPlan plan, int batch, int passes, long[] nanos,
+                                       java.util.function.Predicate<Kernel> included) {
         List<Long> flops = Flops.of(plan, batch);
         List<Traffic.KernelTraffic> traffic = Traffic.of(plan, batch);
         List<Entry> entries = new ArrayList<>();
         for (int k = 0; k < plan.kernels().size(); k++) {
             Kernel kernel = plan.kernels().get(k);
-            if (plan.isAlias(kernel)) continue;
+            if (plan.isAlias(kernel) || !included.test(kernel)) continue;
             entries.add(new Entry(kernel.name(), kernel.phase().name().toLowerCase(java.util.Locale.ROOT),
-                    (double) nanos[k] / steps, flops.get(k), traffic.get(k).total()));
+                    (double) nanos[k] / passes, flops.get(k), traffic.get(k).total()));
         }
-        long[] work = updateWork(compilation);
-        entries.add(new Entry("update", "update", (double) nanos[update] / steps, work[0], work[1]));
-        return new KernelProfile(steps, entries);
+        return entries;
     }
 
     /**

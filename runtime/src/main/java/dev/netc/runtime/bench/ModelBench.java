@@ -83,11 +83,18 @@ public final class ModelBench {
         }
         KernelProfile profile = options.profile() ? fused.profile(options.steps()) : null;
         KernelProfile unfusedProfile = options.profile() ? unfused.profile(options.steps()) : null;
+        List<KernelProfile> inference = new ArrayList<>();
+        if (options.profile()) inference.add(fused.profilePredict());
         // last: it changes the batch of the models
         fused.timeBatchOne();
         unfused.timeBatchOne();
-        return new BenchResult(modelName, options, fused.result(), unfused.result(), machine, profile, unfusedProfile);
+        if (options.profile()) inference.add(fused.profileBatchOne());
+        inference.removeIf(java.util.Objects::isNull);
+        return new BenchResult(modelName, options, fused.result(), unfused.result(), machine, profile, unfusedProfile, inference);
     }
+
+    /** Untimed batch-1 passes before the latency is timed (see {@code Run.timeBatchOne}). */
+    private static final int BATCH_ONE_WARMUP = 300;
 
     /** One compiled variant and its running totals. */
     private static final class Run {
@@ -155,6 +162,22 @@ public final class ModelBench {
             return System.nanoTime() - t0;
         }
 
+        /** Inference at the bench batch, kernel by kernel. */
+        KernelProfile profilePredict() {
+            return KernelProfile.measurePredict(compilation, model, options.steps());
+        }
+
+        /** Inference of one image, kernel by kernel (the model at batch 1, warmed up; the bench batch restored). */
+        KernelProfile profileBatchOne() {
+            model.setBatch(1);
+            SyntheticData.fill(model, graph, options.seed());
+            predict(Math.max(options.warmup(), BATCH_ONE_WARMUP));
+            KernelProfile p = KernelProfile.measurePredict(compilation, model, options.steps());
+            model.setBatch(options.batch());
+            SyntheticData.fill(model, graph, options.seed());
+            return p;
+        }
+
         void timeTraining() {
             trainNanos.add(timed(() -> train(1)));
         }
@@ -174,11 +197,16 @@ public final class ModelBench {
 
         private int thousandPasses() { return (THOUSAND + options.batch() - 1) / options.batch(); }
 
-        /** Latency of one image: the model at batch 1, warmed up, then one timed predict per step. */
+        /**
+         * Latency of one image: the model at batch 1, warmed up, then one timed predict per step. Kernels
+         * that only batch 1 reaches (the few-rows GEMM) are still interpreted or half-compiled after a few
+         * passes, so the warm-up runs at least {@link #BATCH_ONE_WARMUP} of them (about a tenth of a second):
+         * latency is a steady-state figure, as the peer's is.
+         */
         void timeBatchOne() {
             model.setBatch(1);
             SyntheticData.fill(model, graph, options.seed());
-            predict(options.warmup());
+            predict(Math.max(options.warmup(), BATCH_ONE_WARMUP));
             for (int i = 0; i < options.steps(); i++) {
                 batchOneNanos.add(timed(() -> predict(1)));
             }

@@ -18,8 +18,8 @@ final class ProfileReport {
      */
     static String table(String build, KernelProfile p, MachinePeaks machine) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "profile of the %s build: %d training steps, %.2f ms per step, kernels slowest first%s%n",
-                build, p.steps(), p.stepNanos() / 1e6, machine == null ? " (each launch waited for: launch overhead included)" : ""));
+        sb.append(String.format(Locale.ROOT, "profile of the %s build: %d times one %s, %.3f ms each, kernels slowest first%s%n",
+                build, p.steps(), p.pass(), p.stepNanos() / 1e6, machine == null ? " (each launch waited for: launch overhead included)" : ""));
         sb.append(String.format(Locale.ROOT, "%-38s %-8s %8s %6s %10s %10s %8s %6s %8s %6s%n", "kernel", "phase", "ms", "share",
                 "MFLOP", "bytes", "GFLOP/s", "%peak", "GB/s", "%bw"));
         List<KernelProfile.Entry> sorted = new ArrayList<>(p.entries());
@@ -31,11 +31,11 @@ final class ProfileReport {
                     percent(e.gbps(), machine == null ? 0 : machine.memGbps())));
         }
         if (machine == null) {
-            sb.append(String.format(Locale.ROOT, "step: %.1f GFLOP/s%n", p.stepFlops() / p.stepNanos()));
+            sb.append(String.format(Locale.ROOT, "%s: %.1f GFLOP/s%n", p.pass(), p.stepFlops() / p.stepNanos()));
             return sb.toString();
         }
-        sb.append(String.format(Locale.ROOT, "step: %.1f GFLOP/s = %.1f%% of the FMA peak (%.0f GFLOP/s); memory %.1f GB/s peak%n",
-                p.stepFlops() / p.stepNanos(), 100 * p.stepFlops() / p.stepNanos() / machine.fmaGflops(), machine.fmaGflops(),
+        sb.append(String.format(Locale.ROOT, "%s: %.1f GFLOP/s = %.1f%% of the FMA peak (%.0f GFLOP/s); memory %.1f GB/s peak%n",
+                p.pass(), p.stepFlops() / p.stepNanos(), 100 * p.stepFlops() / p.stepNanos() / machine.fmaGflops(), machine.fmaGflops(),
                 machine.memGbps()));
         return sb.toString();
     }
@@ -46,6 +46,7 @@ final class ProfileReport {
 
     static Map<String, Object> json(KernelProfile p) {
         Map<String, Object> root = new LinkedHashMap<>();
+        root.put("pass", p.pass());
         root.put("steps", p.steps());
         root.put("step_ms", BenchReport.finite(p.stepNanos() / 1e6));
         List<Map<String, Object>> kernels = new ArrayList<>();
