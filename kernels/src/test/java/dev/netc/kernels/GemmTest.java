@@ -1,6 +1,7 @@
 package dev.netc.kernels;
 
 import static dev.netc.kernels.Reference.assertClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Arrays;
@@ -108,5 +109,24 @@ class GemmTest {
 
         Gemm.sgemm(false, false, 2, 2, 0, new float[0], 0, new float[0], 0, 0f, c, 0);
         assertClose(new double[] {0, 0, 0, 0}, c, 0, 0, "k = 0, beta = 0");
+    }
+
+    /**
+     * a @ b^T by dot products: a row's results have the same bits whether it ran in a 4 x 4 tile, a 2 x 4
+     * tile or alone (every dot product's lanes are summed by one fixed tree), so an example's outputs do
+     * not depend on the batch it is in.
+     */
+    @Test
+    void dotProductRowsHaveTheSameBitsWhicheverTileRanThem() {
+        int n = 37, k = 300;
+        var random = new SplittableRandom(42);
+        float[] a = Reference.random(random, 7 * k), b = Reference.random(random, n * k);
+        float[] all = new float[7 * n];
+        Gemm.sgemm(false, true, 7, n, k, a, 0, b, 0, 0f, all, 0); // rows 0-3: 4 x 4 tiles (AVX-512), 4-5: 2 x 4, 6: alone
+        for (int row = 0; row < 7; row++) {
+            float[] alone = new float[n];
+            Gemm.sgemm(false, true, 1, n, k, a, row * k, b, 0, 0f, alone, 0);
+            assertArrayEquals(alone, Arrays.copyOfRange(all, row * n, (row + 1) * n), "row " + row);
+        }
     }
 }
