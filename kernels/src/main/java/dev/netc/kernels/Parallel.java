@@ -156,8 +156,14 @@ public final class Parallel {
                 long started = System.nanoTime();
                 int spins = 0;
                 while (team.generation == seen) {
-                    if ((++spins & 63) != 0 || System.nanoTime() - started < SPIN_NANOS) {
+                    if ((++spins & 63) != 0) {
                         Thread.onSpinWait();
+                        continue;
+                    }
+                    if (System.nanoTime() - started < SPIN_NANOS) {
+                        // on an idle core this returns at once; where threads outnumber cores (two MPI
+                        // ranks on two cores) it hands the core to a thread with work
+                        Thread.yield();
                         continue;
                     }
                     parked = true;
