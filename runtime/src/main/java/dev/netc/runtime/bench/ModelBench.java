@@ -86,9 +86,8 @@ public final class ModelBench {
         List<KernelProfile> inference = new ArrayList<>();
         if (options.profile()) inference.add(fused.profilePredict());
         // last: it changes the batch of the models
-        fused.timeBatchOne();
-        unfused.timeBatchOne();
-        if (options.profile()) inference.add(fused.profileBatchOne());
+        inference.add(fused.timeBatchOne(options.profile()));
+        unfused.timeBatchOne(false);
         inference.removeIf(java.util.Objects::isNull);
         return new BenchResult(modelName, options, fused.result(), unfused.result(), machine, profile, unfusedProfile, inference);
     }
@@ -167,17 +166,6 @@ public final class ModelBench {
             return KernelProfile.measurePredict(compilation, model, options.steps());
         }
 
-        /** Inference of one image, kernel by kernel (the model at batch 1, warmed up; the bench batch restored). */
-        KernelProfile profileBatchOne() {
-            model.setBatch(1);
-            SyntheticData.fill(model, graph, options.seed());
-            predict(Math.max(options.warmup(), BATCH_ONE_WARMUP));
-            KernelProfile p = KernelProfile.measurePredict(compilation, model, options.steps());
-            model.setBatch(options.batch());
-            SyntheticData.fill(model, graph, options.seed());
-            return p;
-        }
-
         void timeTraining() {
             trainNanos.add(timed(() -> train(1)));
         }
@@ -201,17 +189,21 @@ public final class ModelBench {
          * Latency of one image: the model at batch 1, warmed up, then one timed predict per step. Kernels
          * that only batch 1 reaches (the few-rows GEMM) are still interpreted or half-compiled after a few
          * passes, so the warm-up runs at least {@link #BATCH_ONE_WARMUP} of them (about a tenth of a second):
-         * latency is a steady-state figure, as the peer's is.
+         * latency is a steady-state figure, as the peer's is. With {@code profile}, then the same passes
+         * kernel by kernel (else null).
          */
-        void timeBatchOne() {
+        KernelProfile timeBatchOne(boolean profile) {
             model.setBatch(1);
             SyntheticData.fill(model, graph, options.seed());
             predict(Math.max(options.warmup(), BATCH_ONE_WARMUP));
             for (int i = 0; i < options.steps(); i++) {
                 batchOneNanos.add(timed(() -> predict(1)));
             }
+            // the same warmed-up model, kernel by kernel
+            KernelProfile p = profile ? KernelProfile.measurePredict(compilation, model, options.steps()) : null;
             model.setBatch(options.batch());
             SyntheticData.fill(model, graph, options.seed());
+            return p;
         }
 
         BenchResult.Variant result() {
