@@ -54,7 +54,7 @@ public final class Conv2d {
         } else {
             // im2col straight into the GEMM's packed panels: the column matrix is never materialised.
             PanelSource columns = (j0, p0, kc, dst, dstOff) -> g.packColumns(x, xOff, j0, p0, kc, dst, dstOff);
-            Gemm.multiply(false, g.f(), positions, patch, weights, 0, columns, 0f, y, yOff, epilogue);
+            Gemm.multiply(false, g.f(), positions, patch, weights, 0, columns, null, 0f, y, yOff, epilogue);
         }
     }
 

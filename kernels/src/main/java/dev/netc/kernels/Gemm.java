@@ -47,6 +47,40 @@ public final class Gemm {
         multiply(transA, transB, m, n, k, a, aOff, b, bOff, beta, c, cOff, new Epilogue(null, bias, act));
     }
 
+    /**
+     * {@link #sgemm} with op(b) optionally already packed: when {@code packedB} is not null (it must be the
+     * panels of this b, see {@link GemmPanels#packs}) the product reads them instead of packing b; the
+     * result has the same bits either way.
+     */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, float[] b, int bOff,
+                             GemmPanels packedB, float beta, float[] c, int cOff) {
+        multiply(transA, transB, m, n, k, a, aOff, b, bOff, packedB, beta, c, cOff, Epilogue.NONE);
+    }
+
+    /** {@link #sgemmBiasActivation} with op(b) optionally already packed, as in {@link #sgemm(boolean, boolean, int, int, int, float[], int, float[], int, GemmPanels, float, float[], int)}. */
+    public static void sgemmBiasActivation(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
+                                           float[] b, int bOff, GemmPanels packedB, float beta, float[] bias,
+                                           Activation act, float[] c, int cOff) {
+        multiply(transA, transB, m, n, k, a, aOff, b, bOff, packedB, beta, c, cOff, new Epilogue(null, bias, act));
+    }
+
+    private static void multiply(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, float[] b,
+                                 int bOff, GemmPanels packedB, float beta, float[] c, int cOff, Epilogue epilogue) {
+        if (packedB == null) {
+            multiply(transA, transB, m, n, k, a, aOff, b, bOff, beta, c, cOff, epilogue);
+            return;
+        }
+        if (!packedB.packs(transB, k, n, b, bOff)) {
+            throw new IllegalArgumentException("packedB holds another matrix than op(b) (" + k + " x " + n + ")");
+        }
+        if (GemmFewRows.suits(m, n, transB) && k > 0) {
+            // a row or four: streaming b row by row beats reading panels (and the packed path's wasted rows)
+            GemmFewRows.multiply(transA, m, n, k, a, aOff, b, bOff, beta, c, cOff, epilogue.isIdentity() ? null : epilogue);
+            return;
+        }
+        multiply(transA, m, n, k, a, aOff, null, packedB.data, beta, c, cOff, epilogue);
+    }
+
     /** The general entry point: {@link #sgemm} followed by the epilogue on every output element. */
     static void multiply(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
                          float[] b, int bOff, float beta, float[] c, int cOff, Epilogue epilogue) {
@@ -64,11 +98,12 @@ public final class Gemm {
         }
         PanelSource packedB = (j0, p0, kc, dst, dstOff) ->
                 GemmPacking.packB(transB, n, k, b, bOff, j0, p0, kc, dst, dstOff);
-        multiply(transA, m, n, k, a, aOff, packedB, beta, c, cOff, epilogue);
+        multiply(transA, m, n, k, a, aOff, packedB, null, beta, c, cOff, epilogue);
     }
 
     /**
-     * Like the array form, with op(B) (k x n) supplied sliver by sliver by {@code packedB}.
+     * Like the array form, with op(B) (k x n) supplied sliver by sliver by {@code packedB}, or already
+     * packed whole in {@code prepacked} ({@link GemmPanels}' layout; packedB is then null).
      *
      * <p>Rows split into blocks of at most {@link #MC}; with a single row block on several cores the
      * few-rows form runs (each task packs its own B slivers), else the row-block form (op(B) packed once
@@ -76,7 +111,7 @@ public final class Gemm {
      * outer loop, each staying in L1 while the task's rows of A stream from L2.
      */
     static void multiply(boolean transA, int m, int n, int k, float[] a, int aOff, PanelSource packedB,
-                         float beta, float[] c, int cOff, Epilogue epilogue) {
+                         float[] prepacked, float beta, float[] c, int cOff, Epilogue epilogue) {
         if (m <= 0 || n <= 0) {
             return;
         }
@@ -109,10 +144,10 @@ public final class Gemm {
         int colBlocks = ceilDiv(colSlivers, sliversPerBlock);
 
         if (rowBlocks == 1 && parallel) {
-            multiplyFewRows(transA, m, n, k, a, aOff, packedB, beta, c, cOff, finish, colBlocks, sliversPerBlock);
+            multiplyFewRows(transA, m, n, k, a, aOff, packedB, prepacked, beta, c, cOff, finish, colBlocks, sliversPerBlock);
             return;
         }
-        multiplyRowBlocks(transA, m, n, k, a, aOff, packedB, beta, c, cOff, finish, parallel, rowBlocks, rowBlockHeight,
+        multiplyRowBlocks(transA, m, n, k, a, aOff, packedB, prepacked, beta, c, cOff, finish, parallel, rowBlocks, rowBlockHeight,
                 colBlocks, sliversPerBlock);
     }
 
@@ -125,17 +160,18 @@ public final class Gemm {
      * so each C element sums the same terms in the same order whatever the stretch.
      */
     private static void multiplyRowBlocks(boolean transA, int m, int n, int k, float[] a, int aOff, PanelSource packedB,
-                                          float beta, float[] c, int cOff, Epilogue finish, boolean parallel, int rowBlocks,
+                                          float[] prepacked, float beta, float[] c, int cOff, Epilogue finish, boolean parallel, int rowBlocks,
                                           int rowBlockHeight, int colBlocks, int sliversPerBlock) {
         final int mr = GemmMicroKernel.MR;
         final int nr = GemmMicroKernel.NR;
         int colSlivers = ceilDiv(n, nr);
-        int stretch = Math.max(KC, SHARED_B_FLOATS / (colSlivers * nr) / KC * KC);
-        float[] bp = PACKED_B_SHARED.atLeast(colSlivers * nr * Math.min(stretch, k));
+        // already packed: one stretch of all k, which the panels' layout is
+        int stretch = prepacked != null ? k : Math.max(KC, SHARED_B_FLOATS / (colSlivers * nr) / KC * KC);
+        float[] bp = prepacked != null ? prepacked : PACKED_B_SHARED.atLeast(colSlivers * nr * Math.min(stretch, k));
         for (int s0 = 0; s0 < k; s0 += stretch) {
             int start = s0, end = Math.min(k, s0 + stretch), kBlocks = ceilDiv(end - start, KC);
             // k block p0 (every earlier one in the stretch KC deep) at (p0 - start) * colSlivers * nr, sliver js at js * nr * kc more
-            run(parallel, kBlocks * colSlivers, t -> {
+            if (prepacked == null) run(parallel, kBlocks * colSlivers, t -> {
                 int p0 = start + (t / colSlivers) * KC, js = t % colSlivers;
                 int kc = Math.min(KC, end - p0);
                 packedB.pack(js * nr, p0, kc, bp, (p0 - start) * colSlivers * nr + js * nr * kc);
@@ -174,7 +210,7 @@ public final class Gemm {
      * each B sliver right before its row tiles use it, so the sliver stays in L1 and C's block in L2.
      */
     private static void multiplyFewRows(boolean transA, int m, int n, int k, float[] a, int aOff, PanelSource packedB,
-                                        float beta, float[] c, int cOff, Epilogue finish, int colBlocks,
+                                        float[] prepacked, float beta, float[] c, int cOff, Epilogue finish, int colBlocks,
                                         int sliversPerBlock) {
         final int mr = GemmMicroKernel.MR;
         final int nr = GemmMicroKernel.NR;
@@ -196,9 +232,16 @@ public final class Gemm {
                 }
                 for (int js = sliverStart; js < sliverEnd; js++) {
                     int j0 = js * nr;
-                    packedB.pack(j0, p0, kc, work, bAt);
+                    float[] sliver = work;
+                    int sliverAt = bAt;
+                    if (prepacked == null) {
+                        packedB.pack(j0, p0, kc, work, bAt);
+                    } else {
+                        sliver = prepacked;
+                        sliverAt = GemmPanels.sliverOffset(n, p0, kc, js);
+                    }
                     for (int i0 = 0; i0 < m; i0 += mr) {
-                        GemmMicroKernel.tile(work, i0 * kc, work, bAt, kc, c, cOff, n, i0, j0, Math.min(mr, m - i0),
+                        GemmMicroKernel.tile(work, i0 * kc, sliver, sliverAt, kc, c, cOff, n, i0, j0, Math.min(mr, m - i0),
                                 Math.min(nr, n - j0), accumulate, tileEpilogue, work, tile);
                     }
                 }

@@ -129,4 +129,51 @@ class GemmTest {
             assertArrayEquals(alone, Arrays.copyOfRange(all, row * n, (row + 1) * n), "row " + row);
         }
     }
+    /**
+     * A product reading op(B) from {@link GemmPanels} packed once matches the float64 reference, and where
+     * b is not transposed it has the same bits as the product that packs b itself (the dot-product form a
+     * transposed b takes otherwise sums in another order).
+     */
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4} beta={5}")
+    @MethodSource("cases")
+    void prepackedPanelsMatchThePerCallProduct(int m, int n, int k, boolean transA, boolean transB, float beta) {
+        var random = new SplittableRandom(m * 17L + n * 5L + k + (transA ? 3000 : 0) + (transB ? 4000 : 0));
+        int aOff = 2, bOff = 7, cOff = 3;
+        float[] a = Reference.random(random, aOff + m * k);
+        float[] b = Reference.random(random, bOff + k * n);
+        float[] c = Reference.random(random, cOff + m * n + 5);
+        float[] perCall = c.clone();
+        double[] expected = Reference.gemm(transA, transB, m, n, k, a, aOff, b, bOff, beta, c, cOff);
+        GemmPanels panels = GemmPanels.pack(transB, k, n, b, bOff);
+
+        Gemm.sgemm(transA, transB, m, n, k, a, aOff, b, bOff, panels, beta, c, cOff);
+        Gemm.sgemm(transA, transB, m, n, k, a, aOff, b, bOff, beta, perCall, cOff);
+
+        assertClose(expected, c, cOff, TOLERANCE, "sgemm from panels");
+        if (!transB) assertArrayEquals(perCall, c, "the same bits as packing b per call");
+    }
+
+    @Test
+    void panelsOfAnotherMatrixAreRefused() {
+        float[] a = new float[6], b = new float[6], other = new float[6], c = new float[4];
+        GemmPanels panels = GemmPanels.pack(false, 3, 2, other, 0);
+        var error = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Gemm.sgemm(false, false, 2, 2, 3, a, 0, b, 0, panels, 0f, c, 0));
+        org.junit.jupiter.api.Assertions.assertTrue(error.getMessage().contains("another matrix"), error.getMessage());
+    }
+
+    @Test
+    void packedOperandsPackOnlyWhileEnabledAndForgetWhenToggled() {
+        float[] w = new float[12];
+        PackedOperands cache = new PackedOperands();
+        org.junit.jupiter.api.Assertions.assertNull(cache.panels(false, 3, 4, w), "off: nothing packed");
+        cache.enable(true);
+        GemmPanels first = cache.panels(false, 3, 4, w);
+        org.junit.jupiter.api.Assertions.assertSame(first, cache.panels(false, 3, 4, w), "packed once while on");
+        org.junit.jupiter.api.Assertions.assertNotSame(first, cache.panels(true, 4, 3, w), "another view of w: packed anew");
+        cache.enable(false);
+        org.junit.jupiter.api.Assertions.assertNull(cache.panels(false, 3, 4, w));
+        cache.enable(true);
+        org.junit.jupiter.api.Assertions.assertNotSame(first, cache.panels(false, 3, 4, w), "toggling drops what was packed");
+    }
 }

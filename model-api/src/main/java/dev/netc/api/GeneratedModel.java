@@ -31,6 +31,15 @@ public interface GeneratedModel {
     /** One optimizer step over every trainable parameter; step counts from 1. */
     void update(float learningRate, int step);
 
+    /**
+     * Freezes the parameters (true) until called with false: the caller promises not to write them in
+     * between, so the model may keep them in the layouts its kernels read across passes (a dense
+     * layer's weights packed into GEMM panels once instead of on every pass, as inference runtimes do).
+     * For inference; while frozen, {@link #update} throws, and a parameter written anyway may go unseen.
+     * Unfreezing drops the packed copies. Models that keep nothing ignore it.
+     */
+    default void freezeParameters(boolean frozen) {}
+
     /** Seeds the dropout random stream. */
     void setSeed(long seed);
 

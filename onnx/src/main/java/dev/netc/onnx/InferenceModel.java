@@ -118,6 +118,20 @@ public record InferenceModel(Graph graph, GeneratedModel model, List<Node> input
         float[] outF = floatOut ? new float[(int) outCount] : null;
         int[] outI = floatOut ? null : new int[(int) outCount];
         int outRow = rowsSplit ? (int) (outCount / batch) : (int) outCount;
+        model.freezeParameters(true); // inference only: the weights may stay packed across chunks
+        try {
+            predictChunks(in, inputName, batch, chunk, inRow, outRow, output, floatOut, outF, outI);
+        } finally {
+            model.freezeParameters(false);
+        }
+        int[] dims = new int[outShape.rank()];
+        for (int i = 0; i < dims.length; i++) dims[i] = outShape.dim(i) instanceof Dim.Known k ? k.size() : batch;
+        return floatOut ? new NpyArray.F32(dims, outF) : new NpyArray.I32(dims, outI);
+    }
+
+    /** Runs the model over the input in chunks of at most {@code chunk} rows, copying each chunk's output out. */
+    private void predictChunks(NpyArray in, String inputName, int batch, int chunk, int inRow, int outRow, String output,
+                               boolean floatOut, float[] outF, int[] outI) {
         for (int start = 0; start < batch; start += chunk) {
             int rows = Math.min(chunk, batch - start);
             if (model.batch() != rows) model.setBatch(rows);
@@ -131,9 +145,6 @@ public record InferenceModel(Graph graph, GeneratedModel model, List<Node> input
             if (floatOut) System.arraycopy(model.floatBuffer(buffer), 0, outF, start * outRow, rows * outRow);
             else System.arraycopy(model.intBuffer(buffer), 0, outI, start * outRow, rows * outRow);
         }
-        int[] dims = new int[outShape.rank()];
-        for (int i = 0; i < dims.length; i++) dims[i] = outShape.dim(i) instanceof Dim.Known k ? k.size() : batch;
-        return floatOut ? new NpyArray.F32(dims, outF) : new NpyArray.I32(dims, outI);
     }
 
     /**

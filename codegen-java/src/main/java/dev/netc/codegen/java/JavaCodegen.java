@@ -175,6 +175,7 @@ public final class JavaCodegen {
         type.addMethod(KernelTiming.setter());
         type.addMethod(update(opt, updateCode == null ? null : KernelTiming.update(updateCode)));
         type.addMethod(setSeed());
+        type.addMethod(freezeParameters());
         type.addMethod(optimizerStateGetter());
         type.addMethod(requireBatch());
         type.addMethods(kernelMethods);
@@ -190,6 +191,14 @@ public final class JavaCodegen {
         type.addField(FieldSpec.builder(TypeName.LONG, "dropoutCounter", Modifier.PRIVATE)
                 .addJavadoc("Counts training forward passes, so each draws a fresh dropout mask.\n").build());
         type.addField(FieldSpec.builder(TypeName.BOOLEAN, "training", Modifier.PRIVATE).build());
+        type.addField(FieldSpec.builder(LibraryCalls.PACKED_OPERANDS, LibraryCalls.PACKED_OPERANDS_FIELD, Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("Weights packed for the GEMM while the parameters are frozen (inference); empty otherwise.\n")
+                .initializer("new $T()", LibraryCalls.PACKED_OPERANDS).build());
+    }
+
+    static MethodSpec freezeParameters() {
+        return MethodSpec.methodBuilder("freezeParameters").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .addParameter(TypeName.BOOLEAN, "frozen").addStatement("$L.enable(frozen)", LibraryCalls.PACKED_OPERANDS_FIELD).build();
     }
 
     static MethodSpec batchGetter() {
@@ -383,7 +392,10 @@ public final class JavaCodegen {
                 .addParameter(TypeName.FLOAT, "learningRate").addParameter(TypeName.INT, "step");
         if (optimizer == null)
             return m.addStatement("throw new $T($S)", UnsupportedOperationException.class, "this model was compiled for inference only");
-        return m.addJavadoc("$L\n", optimizer.toString());
+        return m.addJavadoc("$L\n", optimizer.toString())
+                .beginControlFlow("if ($L.enabled())", LibraryCalls.PACKED_OPERANDS_FIELD)
+                .addStatement("throw new $T($S)", IllegalStateException.class, "the parameters are frozen for inference: call freezeParameters(false) before update")
+                .endControlFlow();
     }
 
     /** Trainable parameters with a gradient output, in graph order. */

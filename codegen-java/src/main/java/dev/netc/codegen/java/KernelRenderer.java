@@ -191,7 +191,8 @@ final class KernelRenderer {
     private CodeBlock library(Op.LibraryKernel op, Node n, String out) {
         Shape y = n.type().shape();
         return switch (op) {
-            case Op.MatMul mm -> LibraryCalls.matmul(mm.transposeA(), mm.transposeB(), shape(n, 0), y, in(n, 0), in(n, 1), out);
+            case Op.MatMul mm -> LibraryCalls.matmul(mm.transposeA(), mm.transposeB(), shape(n, 0), y, in(n, 0), in(n, 1),
+                    buffers.role(n.input(1)) == BufferRole.PARAMETER, out);
             case Op.Conv2d c -> {
                 Shape w = shape(n, 1);
                 yield LibraryCalls.conv2dForward(LibraryCalls.convGeometry(shape(n, 0), w.size(0), w.size(2), w.size(3),

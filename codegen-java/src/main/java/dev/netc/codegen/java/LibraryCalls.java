@@ -20,12 +20,28 @@ final class LibraryCalls {
     static final ClassName PARALLEL = ClassName.get(KERNELS, "Parallel");
     static final ClassName REDUCTIONS = ClassName.get(KERNELS, "Reductions");
 
-    /** out = op(a) @ op(b) for 2-D row-major matrices. */
-    static CodeBlock matmul(boolean transA, boolean transB, Shape a, Shape out, String aField, String bField, String outField) {
+    static final ClassName PACKED_OPERANDS = ClassName.get(KERNELS, "PackedOperands");
+    /** The model's field holding its packed weights (see GeneratedModel.freezeParameters). */
+    static final String PACKED_OPERANDS_FIELD = "packedOperands";
+
+    /**
+     * out = op(a) @ op(b) for 2-D row-major matrices. When b is a parameter the call also passes its GEMM
+     * panels, which the model holds while its parameters are frozen (null otherwise: packed per call).
+     */
+    static CodeBlock matmul(boolean transA, boolean transB, Shape a, Shape out, String aField, String bField, boolean bIsParameter,
+                            String outField) {
         SizeExpr m = SizeExpr.of(out.dim(0)), n = SizeExpr.of(out.dim(1));
         SizeExpr k = SizeExpr.of(a.dim(transA ? 0 : 1));
+        if (bIsParameter)
+            return CodeBlock.builder().addStatement("$T.sgemm($L, $L, $L, $L, $L, $L, 0, $L, 0, $L, 0f, $L, 0)",
+                    GEMM, transA, transB, m, n, k, aField, bField, panels(transB, k, n, bField), outField).build();
         return CodeBlock.builder().addStatement("$T.sgemm($L, $L, $L, $L, $L, $L, 0, $L, 0, 0f, $L, 0)",
                 GEMM, transA, transB, m, n, k, aField, bField, outField).build();
+    }
+
+    /** The expression for parameter b's panels: op(b) is k x n. */
+    static String panels(boolean transB, SizeExpr k, SizeExpr n, String bField) {
+        return PACKED_OPERANDS_FIELD + ".panels(" + transB + ", " + k + ", " + n + ", " + bField + ")";
     }
 
     /** The twelve geometry arguments shared by the convolution kernels. */

@@ -11,6 +11,7 @@ import dev.netc.ir.Node;
 import dev.netc.ir.Op;
 import dev.netc.ir.Shape;
 import dev.netc.ir.UnaryFn;
+import dev.netc.ir.plan.BufferRole;
 import java.util.List;
 import java.util.Optional;
 
@@ -79,10 +80,13 @@ final class LibraryEpilogue {
         return switch (head.op()) {
             case Op.MatMul mm -> {
                 Shape a = g.node(head.input(0)).type().shape();
-                yield Optional.of(CodeBlock.builder().addStatement("$T.sgemmBiasActivation($L, $L, $L, $L, $L, $L, 0, $L, 0, 0f, $L, $T.$L, $L, 0)",
-                        LibraryCalls.GEMM, mm.transposeA(), mm.transposeB(), SizeExpr.of(y.dim(0)), SizeExpr.of(y.dim(1)),
-                        SizeExpr.of(a.dim(mm.transposeA() ? 0 : 1)), field(buffers, head, 0), field(buffers, head, 1),
-                        bias, ACTIVATION, activation, out).build());
+                SizeExpr n = SizeExpr.of(y.dim(1)), k = SizeExpr.of(a.dim(mm.transposeA() ? 0 : 1));
+                String b = field(buffers, head, 1);
+                // a parameter b passes its panels too (held while the parameters are frozen, else null)
+                String panels = buffers.role(head.input(1)) == BufferRole.PARAMETER ? LibraryCalls.panels(mm.transposeB(), k, n, b) + ", " : "";
+                yield Optional.of(CodeBlock.builder().addStatement("$T.sgemmBiasActivation($L, $L, $L, $L, $L, $L, 0, $L, 0, $L0f, $L, $T.$L, $L, 0)",
+                        LibraryCalls.GEMM, mm.transposeA(), mm.transposeB(), SizeExpr.of(y.dim(0)), n, k, field(buffers, head, 0), b,
+                        panels, bias, ACTIVATION, activation, out).build());
             }
             case Op.Conv2d c -> {
                 Shape w = g.node(head.input(1)).type().shape();

@@ -152,6 +152,7 @@ final class SplitLayout {
         }
         type.addMethod(update.build());
         type.addMethod(JavaCodegen.setSeed());
+        type.addMethod(JavaCodegen.freezeParameters());
         type.addMethod(JavaCodegen.optimizerStateGetter());
         type.addMethod(JavaCodegen.requireBatch());
         for (List<TypeSpec> parts : List.of(kernelParts, shapeParts, storage.parts, updateParts)) type.addTypes(parts);

@@ -54,6 +54,37 @@ class GeneratedModelContractTest {
         }
     }
 
+    /**
+     * Frozen parameters (inference): the dense layers read their weights from panels packed once, with
+     * the same outputs bit for bit; an update is refused until they are thawed; thawing drops the panels,
+     * so weights written afterwards are seen. In one class and split alike.
+     */
+    @Test
+    void frozenParametersGiveTheSameBitsAndRefuseAnUpdateUntilThawed() throws Exception {
+        for (CodeLimits limits : List.of(CodeLimits.DEFAULT, CodeLimits.ALWAYS_SPLIT)) {
+            Graph g = Autodiff.differentiate(TestGraphs.mlp());
+            GeneratedModel m = Harness.compile(FuseOps.fuse(g), new dev.netc.ir.train.OptimizerSpec.Adam(0.05, 0.9, 0.999, 1e-7), limits);
+            m.setBatch(5);
+            Harness.load(m, g, Harness.randomFeeds(g, 5, 3));
+            m.predict();
+            float[] thawed = m.floatBuffer("logits").clone();
+            m.freezeParameters(true);
+            m.predict();
+            m.predict();
+            assertTrue(Arrays.equals(thawed, m.floatBuffer("logits")), "frozen predict: the same bits (" + limits + ")");
+            var refused = assertThrows(IllegalStateException.class, () -> m.update(0.1f, 1));
+            assertTrue(refused.getMessage().contains("frozen"), refused.getMessage());
+            m.freezeParameters(false);
+            float[] kernel = m.floatBuffer("dense2/kernel");
+            for (int i = 0; i < kernel.length; i++) kernel[i] *= 2f;
+            m.predict();
+            assertFalse(Arrays.equals(thawed, m.floatBuffer("logits")), "thawed: new weights are seen");
+            m.forward(true);
+            m.backward();
+            m.update(0.1f, 1); // thawed: training goes on
+        }
+    }
+
     @Test
     void unknownBufferNamesAreRejectedWithTheKnownOnes() throws Exception {
         GeneratedModel m = Harness.compile(PlanKernels.unfused(Autodiff.differentiate(TestGraphs.mlp())), null);

@@ -71,6 +71,9 @@ public final class ModelBench {
             fused.timeTraining();
             unfused.timeTraining();
         }
+        // inference as a deployed model runs: parameters frozen, so the weights are packed once
+        fused.freeze(true);
+        unfused.freeze(true);
         fused.predict(options.warmup());
         unfused.predict(options.warmup());
         for (int i = 0; i < options.steps(); i++) {
@@ -81,13 +84,19 @@ public final class ModelBench {
             fused.timeThousandImages();
             unfused.timeThousandImages();
         }
+        fused.freeze(false);
+        unfused.freeze(false);
         KernelProfile profile = options.profile() ? fused.profile(options.steps()) : null;
         KernelProfile unfusedProfile = options.profile() ? unfused.profile(options.steps()) : null;
         List<KernelProfile> inference = new ArrayList<>();
+        fused.freeze(true);
+        unfused.freeze(true);
         if (options.profile()) inference.add(fused.profilePredict());
         // last: it changes the batch of the models
         inference.add(fused.timeBatchOne(options.profile()));
         unfused.timeBatchOne(false);
+        fused.freeze(false);
+        unfused.freeze(false);
         inference.removeIf(java.util.Objects::isNull);
         return new BenchResult(modelName, options, fused.result(), unfused.result(), machine, profile, unfusedProfile, inference);
     }
@@ -130,6 +139,11 @@ public final class ModelBench {
                     throw new IllegalStateException("releasing the benchmarked model failed: " + e.getMessage(), e);
                 }
             }
+        }
+
+        /** Freezes (or thaws) the model's parameters: inference timings run frozen, training thawed. */
+        void freeze(boolean frozen) {
+            model.freezeParameters(frozen);
         }
 
         void train(int steps) {

@@ -41,7 +41,10 @@ public final class Evaluator {
         int chunk = Math.min(maxBatch, n);
         double lossSum = 0;
         long correct = 0;
-        for (int from = 0; from < n; from += chunk) {
+        // the parameters stay as they are through the evaluation: the model may keep them packed
+        model.freezeParameters(true);
+        try {
+            for (int from = 0; from < n; from += chunk) {
             int count = Math.min(chunk, n - from);
             if (model.batch() != count) model.setBatch(count);
             int[] examples = new int[count];
@@ -51,6 +54,9 @@ public final class Evaluator {
             lossSum += (double) model.floatBuffer(Graph.LOSS)[0] * count;
             if (binding.measuresAccuracy(data))
                 correct += correct(model.floatBuffer(binding.scoresOutput().get()), binding.scoreClasses(), data.labels(), from, count);
+            }
+        } finally {
+            model.freezeParameters(false);
         }
         if (original > 0 && model.batch() != original) model.setBatch(original);
         OptionalDouble accuracy = binding.measuresAccuracy(data) ? OptionalDouble.of((double) correct / n) : OptionalDouble.empty();
