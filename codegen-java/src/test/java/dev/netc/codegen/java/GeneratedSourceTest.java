@@ -69,8 +69,9 @@ class GeneratedSourceTest {
     @Test
     void onlyBiasAndActivationEpiloguesGoToTheLibrary() throws Exception {
         String src = JavaCodegen.generate(FuseOps.fuse(TestGraphs.epilogues()), null, "demo", "EpilogueModel");
-        assertTrue(src.contains("Gemm.sgemmBiasActivation(false, true, batch, 3, 4, x, 0, w, 0, 0f, bias, Activation.SIGMOID,"), src);
-        assertTrue(src.contains("Gemm.sgemm(false, false, batch, 3, 4, x, 0, u, 0, 0f,"), "exp then neg stays a generated loop");
+        // w and u are parameters: the calls pass their panels, which the model holds while its parameters are frozen
+        assertTrue(src.contains("Gemm.sgemmBiasActivation(false, true, batch, 3, 4, x, 0, w, 0, packedOperands.panels(true, 4, 3, w), 0f, bias, Activation.SIGMOID,"), src);
+        assertTrue(src.contains("Gemm.sgemm(false, false, batch, 3, 4, x, 0, u, 0, packedOperands.panels(false, 4, 3, u), 0f,"), "exp then neg stays a generated loop");
     }
 
     @Test
