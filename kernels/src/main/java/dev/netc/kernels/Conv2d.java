@@ -140,7 +140,11 @@ public final class Conv2d {
                                           int padTop, int padLeft, int oh, int ow, float[] x, float[] dy,
                                           float[] dw, float[] dBias) {
         ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
-        ConvImplicitGemm.backwardFilter(n, g, x, dy, dw, dBias);
+        if (ConvShallowFilterGradient.suits(g)) {
+            ConvShallowFilterGradient.backwardFilter(n, g, x, ConvShallowFilterGradient.rowsOf(dy, g), dw, dBias);
+        } else {
+            ConvImplicitGemm.backwardFilter(n, g, x, dy, dw, dBias);
+        }
     }
 
     /**

@@ -66,6 +66,12 @@ public final class ConvPooled {
                                           float[] dw, float[] dBias) {
         ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
         int pooledSize = f * (oh / size) * (ow / size);
+        if (ConvShallowFilterGradient.suits(g)) { // expanded straight into the widened rows that kernel reads
+            int cols = ConvShallowFilterGradient.cols(g), wide = ConvShallowFilterGradient.wide(g);
+            ConvShallowFilterGradient.backwardFilter(n, g, x, (image, dst) ->
+                    PoolWindows.expand(dyPooled, argmax, image * pooledSize, f, oh / size, ow / size, size, dst, 0, cols, wide), dw, dBias);
+            return;
+        }
         ConvImplicitGemm.backwardFilter(n, g, x, image -> {
             float[] dy = IMAGE.atLeast(g.outputSize());
             PoolWindows.expand(dyPooled, argmax, image * pooledSize, f, oh / size, ow / size, size, dy, 0);

@@ -129,12 +129,12 @@ final class PoolWindows {
     }
 
     /** {@link #expand} for 2 x 2 windows: each band's two rows written whole, dy where the argmax points, else zero. */
-    private static void expand2x2(float[] dy, byte[] argmax, int dyOff, int planes, int oh, int ow, float[] dst, int dstOff) {
-        int h = oh * 2, w = ow * 2;
+    private static void expand2x2(float[] dy, byte[] argmax, int dyOff, int planes, int oh, int ow, float[] dst, int dstOff,
+                                  int rowStride, int planeStride) {
         for (int plane = 0; plane < planes; plane++) {
             for (int oy = 0; oy < oh; oy++) {
                 int in = dyOff + (plane * oh + oy) * ow;
-                int top = dstOff + (plane * h + oy * 2) * w;
+                int top = dstOff + plane * planeStride + oy * 2 * rowStride;
                 for (int ox = 0; ox < ow; ox += HALF) {
                     int windows = Math.min(HALF, ow - ox);
                     FloatVector g = FloatVector.fromArray(S, dy, in + ox, S.indexInRange(0, windows)).rearrange(SPREAD);
@@ -142,7 +142,7 @@ final class PoolWindows {
                             .convertShape(VectorOperators.B2F, S, 0)).rearrange(SPREAD);
                     VectorMask<Float> cells = S.indexInRange(0, 2 * windows);
                     ZERO.blend(g, at.compare(VectorOperators.EQ, COLUMN)).intoArray(dst, top + 2 * ox, cells);
-                    ZERO.blend(g, at.compare(VectorOperators.EQ, COLUMN_BELOW)).intoArray(dst, top + w + 2 * ox, cells);
+                    ZERO.blend(g, at.compare(VectorOperators.EQ, COLUMN_BELOW)).intoArray(dst, top + rowStride + 2 * ox, cells);
                 }
             }
         }
@@ -153,24 +153,43 @@ final class PoolWindows {
      * argmax names, zero elsewhere.
      */
     static void expand(float[] dy, byte[] argmax, int dyOff, int planes, int oh, int ow, int size, float[] dst, int dstOff) {
+        int w = ow * size;
+        expand(dy, argmax, dyOff, planes, oh, ow, size, dst, dstOff, w, oh * size * w);
+    }
+
+    /**
+     * {@link #expand} into rows {@code rowStride} floats apart and planes {@code planeStride} apart (a wider
+     * layout); only each row's first ow * size floats are written.
+     */
+    static void expand(float[] dy, byte[] argmax, int dyOff, int planes, int oh, int ow, int size, float[] dst, int dstOff,
+                       int rowStride, int planeStride) {
         if (size == 2 && VECTORS) {
-            expand2x2(dy, argmax, dyOff, planes, oh, ow, dst, dstOff);
+            expand2x2(dy, argmax, dyOff, planes, oh, ow, dst, dstOff, rowStride, planeStride);
         } else {
-            expandScalar(dy, argmax, dyOff, planes, oh, ow, size, dst, dstOff);
+            expandScalar(dy, argmax, dyOff, planes, oh, ow, size, dst, dstOff, rowStride, planeStride);
         }
     }
 
     /** {@link #expand} one window at a time: any size, and the reference of the vector form. */
     static void expandScalar(float[] dy, byte[] argmax, int dyOff, int planes, int oh, int ow, int size, float[] dst, int dstOff) {
+        int w = ow * size;
+        expandScalar(dy, argmax, dyOff, planes, oh, ow, size, dst, dstOff, w, oh * size * w);
+    }
+
+    private static void expandScalar(float[] dy, byte[] argmax, int dyOff, int planes, int oh, int ow, int size, float[] dst,
+                                     int dstOff, int rowStride, int planeStride) {
         int h = oh * size, w = ow * size;
-        Arrays.fill(dst, dstOff, dstOff + planes * h * w, 0f);
         for (int plane = 0; plane < planes; plane++) {
+            for (int row = 0; row < h; row++) {
+                int at = dstOff + plane * planeStride + row * rowStride;
+                Arrays.fill(dst, at, at + w, 0f);
+            }
             for (int oy = 0; oy < oh; oy++) {
                 int in = dyOff + (plane * oh + oy) * ow;
-                int rowStart = dstOff + (plane * h + oy * size) * w;
+                int rowStart = dstOff + plane * planeStride + oy * size * rowStride;
                 for (int ox = 0; ox < ow; ox++) {
                     int position = argmax[in + ox];
-                    dst[rowStart + (position / size) * w + ox * size + position % size] = dy[in + ox];
+                    dst[rowStart + (position / size) * rowStride + ox * size + position % size] = dy[in + ox];
                 }
             }
         }

@@ -23,7 +23,9 @@ class Conv2dTest {
                 Reference.Conv.of(1, 3, 13, 12, 9, 5, 5, 2, 2, 1, 1, 2),   // single image
                 Reference.Conv.of(1, 8, 20, 19, 12, 3, 3, 1, 1, 1, 1, 1),  // single image big enough for a parallel GEMM
                 Reference.Conv.of(5, 2, 8, 8, 6, 3, 2, 1, 0, 1, 1, 0),     // non-square kernel
-                Reference.Conv.of(2, 7, 14, 14, 11, 5, 5, 1, 2, 2, 2, 2)); // deeper patch (k > vector tile)
+                Reference.Conv.of(2, 7, 14, 14, 11, 5, 5, 1, 2, 2, 2, 2),  // deeper patch (k > vector tile)
+                // shallow (positions on the lanes for the filter gradient): 27 taps and 7 filters leave partial tiles
+                Reference.Conv.of(3, 3, 9, 13, 7, 3, 3, 1, 1, 1, 1, 1));
     }
 
     @ParameterizedTest

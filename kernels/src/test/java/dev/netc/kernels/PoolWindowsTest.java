@@ -34,5 +34,20 @@ class PoolWindowsTest {
         PoolWindows.expand(dy, argmax, pooledOffset, planes, h / 2, w / 2, 2, expanded, offset);
         PoolWindows.expandScalar(dy, argmax, pooledOffset, planes, h / 2, w / 2, 2, expectedExpanded, offset);
         assertArrayEquals(expectedExpanded, expanded, "expanded gradient");
+
+        // into a wider layout (rows 3 floats wider, planes 7 more apart): the same rows, the gaps untouched
+        int rowStride = w + 3, planeStride = h * rowStride + 7;
+        float[] wide = new float[offset + planes * planeStride];
+        java.util.Arrays.fill(wide, Float.NaN);
+        PoolWindows.expand(dy, argmax, pooledOffset, planes, h / 2, w / 2, 2, wide, offset, rowStride, planeStride);
+        for (int plane = 0; plane < planes; plane++) {
+            for (int row = 0; row < h; row++) {
+                int at = offset + plane * planeStride + row * rowStride, from = offset + (plane * h + row) * w;
+                assertArrayEquals(java.util.Arrays.copyOfRange(expectedExpanded, from, from + w), java.util.Arrays.copyOfRange(wide, at, at + w),
+                        "wide row " + row + " of plane " + plane);
+                for (int gap = at + w; gap < at + rowStride && gap < wide.length; gap++)
+                    org.junit.jupiter.api.Assertions.assertTrue(Float.isNaN(wide[gap]), "gap written at " + gap);
+            }
+        }
     }
 }
