@@ -25,8 +25,21 @@ public final class ConvPooled {
                                int oh, int ow, float[] x, float[] weights, float[] bias, Activation act, int size,
                                float[] pooled, byte[] argmax) {
         ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
-        float[] prepared = Conv2d.preparedForImages(g, weights);
         int pooledSize = f * (oh / size) * (ow / size);
+        if (ConvPooledRows.suits(g, size, act)) { // a shallow layer: pooled in registers
+            float[] packed = ConvPooledRows.packWeights(g, weights);
+            int pooledRows = oh / size;
+            // whole images per task when the batch fills the cores, else bands of pooled rows
+            int bands = n >= 2 * Parallel.threads() || Parallel.inside() ? 1 : Math.min(pooledRows, Gemm.ceilDiv(2 * Parallel.threads(), n));
+            int rowsPerBand = Gemm.ceilDiv(pooledRows, bands);
+            Parallel.forRange(n * bands, task -> {
+                int image = task / bands, first = (task % bands) * rowsPerBand;
+                ConvPooledRows.forwardImage(g, x, image * g.imageSize(), packed, bias, act, pooled, argmax, image * pooledSize,
+                        first, Math.min(pooledRows, first + rowsPerBand));
+            });
+            return;
+        }
+        float[] prepared = Conv2d.preparedForImages(g, weights);
         if (n < Parallel.threads() && !Parallel.inside()) {
             // Fewer images than cores (batch-1 inference): one task per image would leave cores idle, so
             // each image's convolution splits itself over the cores, and the pooling follows on this thread.

@@ -26,7 +26,11 @@ class ConvPooledTest {
                 new Case(Reference.Conv.of(1, 1, 28, 28, 32, 5, 5, 1, 2, 2, 2, 2), 2),
                 new Case(Reference.Conv.of(1, 32, 14, 14, 64, 5, 5, 1, 2, 2, 2, 2), 2),
                 new Case(Reference.Conv.of(2, 3, 8, 12, 5, 3, 3, 1, 1, 1, 1, 1), 4),    // im2col, 4x4 windows
-                new Case(Reference.Conv.of(3, 2, 8, 8, 16, 3, 3, 2, 1, 0, 1, 0), 2));   // stride 2
+                new Case(Reference.Conv.of(3, 2, 8, 8, 16, 3, 3, 2, 1, 0, 1, 0), 2),    // stride 2
+                // shallow layers pooled in registers: three channels, 7 filters (a partial group of four), 18 pooled
+                // columns (more than a vector), and asymmetric padding with a non-square kernel
+                new Case(Reference.Conv.of(2, 3, 12, 36, 7, 3, 3, 1, 1, 1, 1, 1), 2),
+                new Case(Reference.Conv.of(2, 2, 11, 10, 6, 3, 2, 1, 0, 1, 1, 0), 2));
     }
 
     @ParameterizedTest
@@ -50,6 +54,10 @@ class ConvPooledTest {
         // the same engine computes each image either way: the same bits, and so the same winners
         assertArrayEquals(expectedPooled, pooled, "pooled " + t);
         assertArrayEquals(expectedArgmax, argmax, "argmax " + t);
+        float[] inferred = new float[pooledSize]; // inference: no argmax wanted
+        ConvPooled.forward(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(), s.oh(), s.ow(),
+                x, w, bias, Activation.RELU, t.size(), inferred, null);
+        assertArrayEquals(expectedPooled, inferred, "pooled without argmax " + t);
     }
 
     @ParameterizedTest

@@ -1,0 +1,199 @@
+package dev.netc.kernels;
+
+import java.util.Arrays;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A shallow stride-1 convolution (the first layer of an image model) with its bias, a cheap activation
+ * and 2 x 2 max pooling (and argmax) in registers: the full-size activation is never stored, and the
+ * pooling needs no lane shuffles.
+ *
+ * <p>How: the zero-bordered image is split into its even and odd columns. An even output column 2j
+ * under tap kx reads padded column 2j + kx, i.e. column j + kx / 2 of the plane of parity kx, and an
+ * odd one column j + (kx + 1) / 2 of the other plane; so the even and the odd outputs of an output row
+ * are each a plain vector load per tap. A register tile is four filters x the two output rows of a
+ * pooled row x even and odd columns (sixteen accumulators); the window's four cells (a b / c d) are
+ * then four vectors, pooled lane by lane. Each output value sums its taps in order, one fma each, then
+ * adds the bias and applies the activation before the pooling compares, exactly as
+ * {@link ConvRowKernel} and {@link PoolWindows} do, so pooled values and argmax have the same bits.
+ * AVX-512 only (sixteen accumulators with four image vectors and a broadcast).
+ */
+final class ConvPooledRows {
+    private static final VectorSpecies<Float> S = GemmMicroKernel.S;
+    private static final int VL = GemmMicroKernel.VL;
+    private static final VectorSpecies<Byte> BYTES = VL >= 16 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * 8)) : null;
+    private static final int FILTERS = 4;
+
+    private static final Scratch PACKED_WEIGHTS = new Scratch();
+    private static final Scratch PLANES = new Scratch();
+    private static final Scratch CELLS = new Scratch();
+    private static final java.util.concurrent.ConcurrentHashMap<ConvGeometry, int[][]> TAPS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private ConvPooledRows() {}
+
+    /** True for the convolutions and poolings this kernel computes. */
+    static boolean suits(ConvGeometry g, int size, Activation act) {
+        return VL >= 16 && size == 2 && g.stride() == 1 && g.patchSize() <= 64 && g.oh() % 2 == 0 && g.ow() % 2 == 0
+                && act.appliesInRegister();
+    }
+
+    /** The weights as groups of four filters, [f / 4][patch][4] (zero past f), in a caller-thread scratch. */
+    static float[] packWeights(ConvGeometry g, float[] w) {
+        int patch = g.patchSize(), groups = Gemm.ceilDiv(g.f(), FILTERS);
+        float[] packed = PACKED_WEIGHTS.atLeast(groups * patch * FILTERS);
+        for (int group = 0; group < groups; group++) {
+            for (int i = 0; i < FILTERS; i++) {
+                int filter = group * FILTERS + i;
+                for (int p = 0; p < patch; p++) {
+                    packed[(group * patch + p) * FILTERS + i] = filter < g.f() ? w[filter * patch + p] : 0f;
+                }
+            }
+        }
+        return packed;
+    }
+
+    /** Floats of one image's even and odd column planes (each [c][rows][half]), plus a vector of slack for the last loads. */
+    private static int planesSize(ConvGeometry g) {
+        PaddedImage pad = PaddedImage.of(g);
+        return 2 * g.c() * pad.rows() * half(pad) + 2 * VL;
+    }
+
+    private static int half(PaddedImage pad) {
+        return (pad.cols() + 1) / 2;
+    }
+
+    /**
+     * Pooled rows [firstRow, endRow) of one image: pooled[f][py][px] (at pooledOff) = the max over each 2 x 2
+     * window of act(conv(x, w) + bias), argmax (null: not wanted) its cell (0 a, 1 b, 2 c, 3 d).
+     *
+     * @param packed the weights of {@link #packWeights}
+     */
+    static void forwardImage(ConvGeometry g, float[] x, int xOff, float[] packed, float[] bias, Activation act, float[] pooled,
+                             byte[] argmax, int pooledOff, int firstRow, int endRow) {
+        PaddedImage pad = PaddedImage.of(g);
+        int half = half(pad);
+        float[] planes = PLANES.atLeast(planesSize(g));
+        float[] cells = CELLS.atLeast(4 * FILTERS * VL);
+        split(g, pad, x, xOff, planes);
+        int[][] taps = TAPS.computeIfAbsent(g, key -> tapOffsets(key, pad));
+        int ph = g.oh() / 2, pw = g.ow() / 2, patch = g.patchSize();
+        for (int group = 0; group < Gemm.ceilDiv(g.f(), FILTERS); group++) {
+            for (int py = firstRow; py < endRow; py++) {
+                for (int px = 0; px < pw; px += VL) {
+                    int out = pooledOff + (group * FILTERS * ph + py) * pw + px;
+                    tile(planes, taps[0], taps[1], 2 * py * half + px, half, packed, group * patch * FILTERS, patch, cells);
+                    // pooled here, not in tile: inlined there, the vector operations went past C2's budget and were boxed
+                    for (int i = 0; i < Math.min(FILTERS, g.f() - group * FILTERS); i++) {
+                        pool(cells, 4 * i * VL, bias, group * FILTERS + i, act, pooled, argmax, out + i * ph * pw, Math.min(VL, pw - px));
+                    }
+                }
+            }
+        }
+    }
+
+    /** The even and odd column planes of the zero-bordered image: padded (ch, r, col) at ((col & 1) * c * rows + ch * rows + r) * half + col / 2. */
+    private static void split(ConvGeometry g, PaddedImage pad, float[] x, int xOff, float[] planes) {
+        int rows = pad.rows(), half = half(pad), c = g.c();
+        Arrays.fill(planes, 0, planesSize(g), 0f);
+        int odd = c * rows * half;
+        for (int ch = 0; ch < c; ch++) {
+            for (int iy = 0; iy < g.h(); iy++) {
+                int r = iy + g.padTop();
+                if (r < 0 || r >= rows) continue;
+                int row = (ch * rows + r) * half, from = xOff + (ch * g.h() + iy) * g.w();
+                for (int ix = 0; ix < g.w(); ix++) {
+                    int col = ix + g.padLeft();
+                    if (col < 0 || col >= pad.cols()) continue;
+                    planes[((col & 1) == 0 ? 0 : odd) + row + (col >> 1)] = x[from + ix];
+                }
+            }
+        }
+    }
+
+    /** For each tap (ch, ky, kx): where an even output column 0 reads it ([0]) and an odd one ([1]), in the split planes. */
+    private static int[][] tapOffsets(ConvGeometry g, PaddedImage pad) {
+        int rows = pad.rows(), half = half(pad), odd = g.c() * rows * half;
+        int[] even = new int[g.patchSize()], oddOut = new int[g.patchSize()];
+        int p = 0;
+        for (int ch = 0; ch < g.c(); ch++) {
+            for (int ky = 0; ky < g.kh(); ky++) {
+                for (int kx = 0; kx < g.kw(); kx++, p++) {
+                    int row = (ch * rows + ky) * half;
+                    even[p] = ((kx & 1) == 0 ? 0 : odd) + row + kx / 2;          // padded column 2j + kx
+                    oddOut[p] = ((kx & 1) == 0 ? odd : 0) + row + (kx + 1) / 2;  // padded column 2j + 1 + kx
+                }
+            }
+        }
+        return new int[][] {even, oddOut};
+    }
+
+    /**
+     * Four filters x one pooled row x VL pooled columns: the conv sums of output rows 2py, 2py + 1 at even
+     * and odd columns, stored into cells as [filter][a b c d][VL].
+     */
+    private static void tile(float[] planes, int[] evenTaps, int[] oddTaps, int base, int half, float[] packed, int wOff, int patch,
+                             float[] cells) {
+        FloatVector a0 = FloatVector.zero(S), b0 = a0, c0 = a0, d0 = a0;
+        FloatVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;
+        FloatVector a2 = a0, b2 = a0, c2 = a0, d2 = a0;
+        FloatVector a3 = a0, b3 = a0, c3 = a0, d3 = a0;
+        for (int p = 0; p < patch; p++) {
+            int e = evenTaps[p] + base, o = oddTaps[p] + base;
+            FloatVector upperEven = FloatVector.fromArray(S, planes, e);
+            FloatVector upperOdd = FloatVector.fromArray(S, planes, o);
+            FloatVector lowerEven = FloatVector.fromArray(S, planes, e + half);
+            FloatVector lowerOdd = FloatVector.fromArray(S, planes, o + half);
+            int wi = wOff + p * FILTERS;
+            FloatVector w = FloatVector.broadcast(S, packed[wi]);
+            a0 = w.fma(upperEven, a0); b0 = w.fma(upperOdd, b0); c0 = w.fma(lowerEven, c0); d0 = w.fma(lowerOdd, d0);
+            w = FloatVector.broadcast(S, packed[wi + 1]);
+            a1 = w.fma(upperEven, a1); b1 = w.fma(upperOdd, b1); c1 = w.fma(lowerEven, c1); d1 = w.fma(lowerOdd, d1);
+            w = FloatVector.broadcast(S, packed[wi + 2]);
+            a2 = w.fma(upperEven, a2); b2 = w.fma(upperOdd, b2); c2 = w.fma(lowerEven, c2); d2 = w.fma(lowerOdd, d2);
+            w = FloatVector.broadcast(S, packed[wi + 3]);
+            a3 = w.fma(upperEven, a3); b3 = w.fma(upperOdd, b3); c3 = w.fma(lowerEven, c3); d3 = w.fma(lowerOdd, d3);
+        }
+        // stored: a call taking vectors would box them
+        a0.intoArray(cells, 0); b0.intoArray(cells, VL); c0.intoArray(cells, 2 * VL); d0.intoArray(cells, 3 * VL);
+        a1.intoArray(cells, 4 * VL); b1.intoArray(cells, 5 * VL); c1.intoArray(cells, 6 * VL); d1.intoArray(cells, 7 * VL);
+        a2.intoArray(cells, 8 * VL); b2.intoArray(cells, 9 * VL); c2.intoArray(cells, 10 * VL); d2.intoArray(cells, 11 * VL);
+        a3.intoArray(cells, 12 * VL); b3.intoArray(cells, 13 * VL); c3.intoArray(cells, 14 * VL); d3.intoArray(cells, 15 * VL);
+    }
+
+    /** Bias and activation on the window's four cells, then the max (a later cell wins only when strictly greater) and its cell. */
+    private static void pool(float[] cells, int at, float[] bias, int filter, Activation act, float[] pooled, byte[] argmax, int out,
+                             int lanes) {
+        FloatVector a = FloatVector.fromArray(S, cells, at), b = FloatVector.fromArray(S, cells, at + VL);
+        FloatVector c = FloatVector.fromArray(S, cells, at + 2 * VL), d = FloatVector.fromArray(S, cells, at + 3 * VL);
+        if (bias != null) {
+            float add = bias[filter];
+            a = a.add(add);
+            b = b.add(add);
+            c = c.add(add);
+            d = d.add(add);
+        }
+        FloatVector best = act.inRegister(a);
+        FloatVector position = FloatVector.zero(S);
+        b = act.inRegister(b);
+        VectorMask<Float> wins = b.compare(VectorOperators.GT, best);
+        best = best.blend(b, wins);
+        position = position.blend(1f, wins);
+        c = act.inRegister(c);
+        wins = c.compare(VectorOperators.GT, best);
+        best = best.blend(c, wins);
+        position = position.blend(2f, wins);
+        d = act.inRegister(d);
+        wins = d.compare(VectorOperators.GT, best);
+        best = best.blend(d, wins);
+        position = position.blend(3f, wins);
+        best.intoArray(pooled, out, S.indexInRange(0, lanes));
+        if (argmax != null) {
+            ((ByteVector) position.convertShape(VectorOperators.F2B, BYTES, 0)).intoArray(argmax, out, BYTES.indexInRange(0, lanes));
+        }
+    }
+}
