@@ -30,7 +30,9 @@ class ConvPooledTest {
                 // shallow layers pooled in registers: three channels, 7 filters (a partial group of four), 18 pooled
                 // columns (more than a vector), and asymmetric padding with a non-square kernel
                 new Case(Reference.Conv.of(2, 3, 12, 36, 7, 3, 3, 1, 1, 1, 1, 1), 2),
-                new Case(Reference.Conv.of(2, 2, 11, 10, 6, 3, 2, 1, 0, 1, 1, 0), 2));
+                new Case(Reference.Conv.of(2, 2, 11, 10, 6, 3, 2, 1, 0, 1, 1, 0), 2),
+                // the implicit GEMM with 56 filters (the last vector of the second sliver partial)
+                new Case(Reference.Conv.of(2, 8, 10, 12, 56, 3, 3, 1, 1, 1, 1, 1), 2));
     }
 
     @ParameterizedTest
