@@ -98,6 +98,7 @@ final class GemmDot {
         s13.intoArray(lanes, 7 * VL);
         int row0 = cOff + i * n + j;
         int row1 = row0 + n;
+        fold(lanes, 2 * TILE_B);
         for (int t = 0; t < TILE_B; t++) {
             store(lanes, t * VL, a, a0, b, b0 + t * k, p, k, beta, c, row0 + t, i, j + t, finish);
             store(lanes, (TILE_B + t) * VL, a, a1, b, b0 + t * k, p, k, beta, c, row1 + t, i + 1, j + t, finish);
@@ -136,6 +137,7 @@ final class GemmDot {
         s10.intoArray(lanes, 4 * VL); s11.intoArray(lanes, 5 * VL); s12.intoArray(lanes, 6 * VL); s13.intoArray(lanes, 7 * VL);
         s20.intoArray(lanes, 8 * VL); s21.intoArray(lanes, 9 * VL); s22.intoArray(lanes, 10 * VL); s23.intoArray(lanes, 11 * VL);
         s30.intoArray(lanes, 12 * VL); s31.intoArray(lanes, 13 * VL); s32.intoArray(lanes, 14 * VL); s33.intoArray(lanes, 15 * VL);
+        fold(lanes, 4 * TILE_B);
         for (int r = 0; r < 4; r++) {
             int ar = a0 + r * k;
             for (int t = 0; t < TILE_B; t++) {
@@ -154,18 +156,42 @@ final class GemmDot {
             sum = FloatVector.fromArray(S, a, ai + p).fma(FloatVector.fromArray(S, b, bi + p), sum);
         }
         sum.intoArray(lanes, 0);
+        fold(lanes, 1);
         store(lanes, 0, a, ai, b, bi, p, k, beta, c, cOff + i * n + j, i, j, finish);
     }
 
+    /** Lanes left of each accumulator after {@link #fold}: four (or VL, if fewer). */
+    private static final int FOLDED = Math.min(4, VL);
+
     /**
-     * Adds the VL lanes at lanes[at ..] first to last (a fixed order: not {@code reduceLanes(ADD)}, whose
+     * Folds each of the first {@code count} accumulators at lanes[i * VL ..] in place to its first
+     * {@link #FOLDED} lanes: the upper half added onto the lower half (lane l + w/2 onto lane l) while the
+     * width w exceeds four, with half-width vector loads and stores. A fixed tree, so the same bits in
+     * every JIT tier, and a quarter of the scalar adds a lane-by-lane sum needs.
+     */
+    private static void fold(float[] lanes, int count) {
+        for (int i = 0; i < count; i++) {
+            int at = i * VL;
+            if (VL >= 16) {
+                FloatVector.fromArray(FloatVector.SPECIES_256, lanes, at).add(FloatVector.fromArray(FloatVector.SPECIES_256, lanes, at + 8))
+                        .intoArray(lanes, at);
+            }
+            if (VL >= 8) {
+                FloatVector.fromArray(FloatVector.SPECIES_128, lanes, at).add(FloatVector.fromArray(FloatVector.SPECIES_128, lanes, at + 4))
+                        .intoArray(lanes, at);
+            }
+        }
+    }
+
+    /**
+     * Adds the folded lanes at lanes[at ..] first to last (a fixed order: not {@code reduceLanes(ADD)}, whose
      * order differs between the interpreter and the JIT and made same-seed runs differ), then the
      * scalar tail [from, k), beta * c and the epilogue.
      */
     private static void store(float[] lanes, int at, float[] a, int ai, float[] b, int bi, int from, int k, float beta,
                               float[] c, int index, int row, int col, Epilogue finish) {
         float value = 0f;
-        for (int l = 0; l < VL; l++) {
+        for (int l = 0; l < FOLDED; l++) {
             value += lanes[at + l];
         }
         for (int p = from; p < k; p++) {
