@@ -50,13 +50,6 @@ public final class GemmPanels {
         return source == b && sourceOffset == bOff && this.transB == transB && this.k == k && this.n == n;
     }
 
-    boolean transB() { return transB; }
-
-    /** The matrix the panels were packed from, for the products that read B row by row instead. */
-    float[] source() { return source; }
-
-    int sourceOffset() { return sourceOffset; }
-
     /** Where k block p0's sliver js starts in {@link #data}. */
     static int sliverOffset(int n, int p0, int kc, int js) {
         final int nr = GemmMicroKernel.NR;
