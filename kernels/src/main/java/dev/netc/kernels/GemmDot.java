@@ -166,19 +166,22 @@ final class GemmDot {
     /**
      * Folds each of the first {@code count} accumulators at lanes[i * VL ..] in place to its first
      * {@link #FOLDED} lanes: the upper half added onto the lower half (lane l + w/2 onto lane l) while the
-     * width w exceeds four, with half-width vector loads and stores. A fixed tree, so the same bits in
-     * every JIT tier, and a quarter of the scalar adds a lane-by-lane sum needs.
+     * width w exceeds four. A fixed tree, so the same bits in every JIT tier, and a quarter of the
+     * scalar adds' dependency chain a lane-by-lane sum has.
+     *
+     * <p>Why scalar: written with 256- and 128-bit vectors (5379961) the adds were only late-inlined
+     * into the large tile methods, so C2 chose each add's target from a profile shared by both shapes,
+     * and the other shape ran the Vector API's Java fallback: 0.4 GB/s of garbage in training (found
+     * with JFR's allocation samples), the young collections that came with it, and a stalled stretch
+     * of training on this machine.
      */
     private static void fold(float[] lanes, int count) {
         for (int i = 0; i < count; i++) {
             int at = i * VL;
-            if (VL >= 16) {
-                FloatVector.fromArray(FloatVector.SPECIES_256, lanes, at).add(FloatVector.fromArray(FloatVector.SPECIES_256, lanes, at + 8))
-                        .intoArray(lanes, at);
-            }
-            if (VL >= 8) {
-                FloatVector.fromArray(FloatVector.SPECIES_128, lanes, at).add(FloatVector.fromArray(FloatVector.SPECIES_128, lanes, at + 4))
-                        .intoArray(lanes, at);
+            for (int width = VL / 2; width >= FOLDED; width /= 2) {
+                for (int l = 0; l < width; l++) {
+                    lanes[at + l] += lanes[at + l + width];
+                }
             }
         }
     }
