@@ -122,6 +122,10 @@ class InteropCommandsTest {
         for (String key : java.util.List.of("infer_images_per_s", "infer_1000_images_per_s", "batch1_latency_ms"))
             assertTrue(peer.path(key).asDouble() > 0, key + " in " + peer);
         assertEquals("1.23.2", peer.path("version").asText());
+        // the heap a training step allocates: counted on HotSpot (its size is the bench's to show, not a test's)
+        var fused = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile()).path("fused");
+        assertTrue(fused.path("heap_bytes_per_step").isNumber() && fused.path("heap_bytes_per_step").asLong() >= 0, fused.toString());
+        assertTrue(run.out().contains("heap alloc/train step"), run.out());
         assertUserError(netc("bench", example("spirals.net"), "--peer", "tensorrt"), "--peer tensorrt", "unknown peer");
     }
 

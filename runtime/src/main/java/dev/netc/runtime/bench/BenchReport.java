@@ -49,6 +49,8 @@ public final class BenchReport {
                 FusionReport.bytes(u.peakBytes()), r.peakRatio()));
         sb.append(String.format(Locale.ROOT, "%-22s %14.1f %14.1f %14.2f%n", "train GFLOP/s", r.trainGflops(f), r.trainGflops(u),
                 r.trainGflops(f) / r.trainGflops(u)));
+        sb.append(String.format(Locale.ROOT, "%-22s %14s %14s%n", "heap alloc/train step", heap(f.heapBytesPerStep()),
+                heap(u.heapBytesPerStep())));
         sb.append(String.format(Locale.ROOT, "%-22s %14.6f %14.6f%n", "first loss", f.firstLoss(), u.firstLoss()));
         sb.append(String.format(Locale.ROOT, "%-22s %14.6f %14.6f%n", "last loss", f.lastLoss(), u.lastLoss()));
         if (!cuda) // the CPU's peaks say nothing about a GPU's kernels
@@ -109,9 +111,14 @@ public final class BenchReport {
         m.put("kernels", v.kernels());
         m.put("bytes_per_step", v.bytesPerStep());
         m.put("cuda_launches_per_step", v.cudaLaunches());
+        m.put("heap_bytes_per_step", v.heapBytesPerStep() < 0 ? null : v.heapBytesPerStep());
         m.put("first_loss", finite(v.firstLoss()));
         m.put("last_loss", finite(v.lastLoss()));
         return m;
+    }
+
+    private static String heap(long bytes) {
+        return bytes < 0 ? "n/a" : FusionReport.bytes(bytes);
     }
 
     /** JSON has no NaN or infinity: those become null. */

@@ -37,9 +37,13 @@ public record BenchResult(String model, BenchOptions options, Variant fused, Var
      * @param peakBytes        peak memory from the memory planner: leaves plus activation slots
      * @param firstLoss        the loss of the first training step (fused and unfused should agree)
      * @param lastLoss         the loss of the last timed step
+     * @param heapBytesPerStep Java heap allocated per timed training step, all threads (median; -1 when the
+     *                         JVM cannot count it): kernels should allocate nothing once compiled, so more
+     *                         than a few kilobytes points at a boxed vector or a per-call buffer
      */
     public record Variant(int kernels, long bytesPerStep, long flopsPerStep, int cudaLaunches, double trainImagesPerS, double inferImagesPerS,
-                          double infer1000ImagesPerS, double batch1LatencyMs, long peakBytes, double firstLoss, double lastLoss) {}
+                          double infer1000ImagesPerS, double batch1LatencyMs, long peakBytes, double firstLoss, double lastLoss,
+                          long heapBytesPerStep) {}
 
     /** FLOPs per training example of a variant. */
     public double flopsPerImage(Variant v) { return (double) v.flopsPerStep() / options.batch(); }

@@ -113,6 +113,7 @@ public final class ModelBench {
         private int step;
         private final List<Long> trainNanos = new ArrayList<>(), inferNanos = new ArrayList<>();
         private final List<Long> thousandNanos = new ArrayList<>(), batchOneNanos = new ArrayList<>();
+        private final List<Long> trainHeapBytes = new ArrayList<>();
         private final Graph graph;
         private double firstLoss = Double.NaN, lastLoss = Double.NaN;
         private final String name;
@@ -181,7 +182,10 @@ public final class ModelBench {
         }
 
         void timeTraining() {
+            long before = HeapAllocation.total();
             trainNanos.add(timed(() -> train(1)));
+            long after = HeapAllocation.total();
+            if (before >= 0 && after >= 0) trainHeapBytes.add(after - before);
         }
 
         void predict(int passes) {
@@ -229,7 +233,7 @@ public final class ModelBench {
             double thousand = (double) thousandPasses() * options.batch() / (median(thousandNanos) / 1e9);
             return new BenchResult.Variant(kernels, bytes, flops, launches, imagesPerSecond(trainNanos),
                     imagesPerSecond(inferNanos), thousand, median(batchOneNanos) / 1e6, compilation.memory().peakBytes(),
-                    firstLoss, lastLoss);
+                    firstLoss, lastLoss, trainHeapBytes.isEmpty() ? -1 : Math.round(median(trainHeapBytes)));
         }
 
         /** Images per second at the median step time. */
