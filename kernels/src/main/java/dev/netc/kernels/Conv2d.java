@@ -63,7 +63,12 @@ public final class Conv2d {
      * it; else as they are), prepared once per call on the caller's thread.
      */
     static float[] preparedForImages(ConvGeometry g, float[] weights) {
-        return !ConvRowKernel.suits(g) && prefersImplicitGemm(g.f()) ? ConvImplicitGemm.packWeights(g.f(), g.patchSize(), weights) : weights;
+        return runsImplicitGemm(g) ? ConvImplicitGemm.packWeights(g.f(), g.patchSize(), weights) : weights;
+    }
+
+    /** Whether the per-image forward pass of g runs as {@link ConvImplicitGemm} (its weights packed by it). */
+    static boolean runsImplicitGemm(ConvGeometry g) {
+        return !ConvRowKernel.suits(g) && prefersImplicitGemm(g.f());
     }
 
     /**

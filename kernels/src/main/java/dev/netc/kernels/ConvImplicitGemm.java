@@ -123,11 +123,8 @@ final class ConvImplicitGemm {
             return;
         }
         PaddedImage pad = PaddedImage.of(g);
-        int positions = g.outputPositions();
         int patch = g.patchSize();
-        int[] tapOffsets = pad.tapOffsets();
-        int[] positionOffsets = pad.positionOffsets();
-        int blocks = Gemm.ceilDiv(positions, MR);
+        int blocks = Gemm.ceilDiv(g.outputPositions(), MR);
         // Enough tasks for every core: whole images when the batch allows, else slices of one image.
         int groups = n >= 2 * Parallel.threads() || Parallel.inside() ? 1 : Math.min(blocks, Gemm.ceilDiv(2 * Parallel.threads(), n));
         int blocksPerGroup = Gemm.ceilDiv(blocks, groups);
@@ -137,27 +134,59 @@ final class ConvImplicitGemm {
             int endBlock = Math.min(blocks, firstBlock + blocksPerGroup);
             float[] padded = PADDED.atLeast(pad.size() + MR * patch + MR * NR + SLACK);
             pad.fill(x, xOff + image * g.imageSize(), padded);
-            int panel = pad.size();           // [patch][MR] gathered col^T rows
-            int tile = panel + MR * patch + SLACK; // [MR][NR] finished accumulators
-            int imageOff = yOff + image * g.outputSize();
-            boolean direct = readsImageDirectly(paddedFilters(g.f()) / NR);
-            for (int block = firstBlock; block < endBlock; block++) {
-                int q0 = block * MR;
-                int rows = Math.min(MR, positions - q0);
-                if (!direct) {
-                    gather(padded, tapOffsets, patch, positionOffsets, q0, rows, padded, panel);
+            forwardBlocks(g, pad, padded, firstBlock, endBlock, packedWeights, bias, act, y, yOff + image * g.outputSize(), false);
+        });
+    }
+
+    /**
+     * act(conv + bias) of one image (from x[xOff]) on the calling thread, channels last:
+     * out[pos * paddedFilters(f) + filter], the register tile's own layout, so each row leaves as whole
+     * vectors instead of one scalar store per value (lanes from f on hold act(0)). A pooled convolution
+     * pools this layout across filters, lane by lane, without shuffles ({@link PoolWindows#pool2x2ChannelsLast}).
+     */
+    static void forwardImageChannelsLast(ConvGeometry g, float[] x, int xOff, float[] packedWeights, float[] bias,
+                                         Activation act, float[] out) {
+        PaddedImage pad = PaddedImage.of(g);
+        float[] padded = PADDED.atLeast(pad.size() + MR * g.patchSize() + MR * NR + SLACK);
+        pad.fill(x, xOff, padded);
+        forwardBlocks(g, pad, padded, 0, Gemm.ceilDiv(g.outputPositions(), MR), packedWeights, bias, act, out, 0, true);
+    }
+
+    /**
+     * The MR-position blocks [firstBlock, endBlock) of one image already filled into {@code padded}:
+     * NCHW into y from imageOff, or channels last (see {@link #forwardImageChannelsLast}).
+     */
+    private static void forwardBlocks(ConvGeometry g, PaddedImage pad, float[] padded, int firstBlock, int endBlock,
+                                      float[] packedWeights, float[] bias, Activation act, float[] y, int imageOff,
+                                      boolean channelsLast) {
+        int positions = g.outputPositions();
+        int patch = g.patchSize();
+        int fp = paddedFilters(g.f());
+        int[] tapOffsets = pad.tapOffsets();
+        int[] positionOffsets = pad.positionOffsets();
+        int panel = pad.size();                // [patch][MR] gathered col^T rows
+        int tile = panel + MR * patch + SLACK; // [MR][NR] finished accumulators
+        boolean direct = readsImageDirectly(fp / NR);
+        for (int block = firstBlock; block < endBlock; block++) {
+            int q0 = block * MR;
+            int rows = Math.min(MR, positions - q0);
+            if (!direct) {
+                gather(padded, tapOffsets, patch, positionOffsets, q0, rows, padded, panel);
+            }
+            for (int sliver = 0; sliver < fp / NR; sliver++) {
+                if (direct) {
+                    GemmGatheredMicroKernel.multiply(padded, tapOffsets, positionOffsets, q0, rows, packedWeights,
+                            sliver * patch * NR, patch, padded, tile);
+                } else {
+                    GemmMicroKernel.multiply(padded, panel, packedWeights, sliver * patch * NR, patch, padded, tile);
                 }
-                for (int sliver = 0; sliver < paddedFilters(g.f()) / NR; sliver++) {
-                    if (direct) {
-                        GemmGatheredMicroKernel.multiply(padded, tapOffsets, positionOffsets, q0, rows, packedWeights,
-                                sliver * patch * NR, patch, padded, tile);
-                    } else {
-                        GemmMicroKernel.multiply(padded, panel, packedWeights, sliver * patch * NR, patch, padded, tile);
-                    }
+                if (channelsLast) {
+                    storeRows(padded, tile, rows, sliver * NR, g.f(), bias, act, y, q0 * fp + sliver * NR, fp);
+                } else {
                     storeTransposed(padded, tile, rows, sliver * NR, g.f(), bias, act, y, imageOff + q0, positions);
                 }
             }
-        });
+        }
     }
 
     /**
@@ -291,31 +320,62 @@ final class ConvImplicitGemm {
     private static void storeTransposed(float[] work, int tile, int rows, int f0, int f, float[] bias,
                                         Activation act, float[] y, int yOff, int positions) {
         int lanes = Math.min(NR, f - f0);
-        if (bias != null || act != Activation.NONE) {
-            final var s = GemmMicroKernel.S;
-            final int vl = GemmMicroKernel.VL;
-            for (int half = 0; half < lanes; half += vl) {
-                var live = s.indexInRange(half, lanes);
-                FloatVector b = bias == null ? null : FloatVector.fromArray(s, bias, f0 + half, live);
-                for (int r = 0; r < rows; r++) {
-                    int index = tile + r * NR + half;
-                    if (b != null || act != Activation.NONE && act.appliesInRegister()) {
-                        FloatVector v = FloatVector.fromArray(s, work, index);
-                        if (b != null) {
-                            v = v.add(b);
-                        }
-                        act.inRegister(v).intoArray(work, index); // a cheap activation in the same pass
-                    }
-                    if (!act.appliesInRegister()) {
-                        act.applyVector(work, index);
-                    }
-                }
-            }
-        }
+        finishTile(work, tile, rows, f0, f, bias, act);
         for (int l = 0; l < lanes; l++) {
             int to = yOff + (f0 + l) * positions;
             for (int r = 0; r < rows; r++) {
                 y[to + r] = work[tile + r * NR + l];
+            }
+        }
+    }
+
+    /** Copies the tile's rows to out[outOff + r * ld ..] as whole vectors, bias and activation applied on the way. */
+    private static void storeRows(float[] work, int tile, int rows, int f0, int f, float[] bias, Activation act,
+                                  float[] out, int outOff, int ld) {
+        final var s = GemmMicroKernel.S;
+        final int vl = GemmMicroKernel.VL;
+        if (!act.appliesInRegister()) {
+            finishTile(work, tile, rows, f0, f, bias, act);
+            bias = null;
+        }
+        for (int half = 0; half < NR; half += vl) {
+            FloatVector b = bias == null ? null : FloatVector.fromArray(s, bias, f0 + half, s.indexInRange(f0 + half, f));
+            for (int r = 0; r < rows; r++) {
+                FloatVector v = FloatVector.fromArray(s, work, tile + r * NR + half);
+                if (b != null) {
+                    v = v.add(b);
+                }
+                if (act.appliesInRegister()) {
+                    v = act.inRegister(v);
+                }
+                v.intoArray(out, outOff + r * ld + half);
+            }
+        }
+    }
+
+    /** tile = act(tile + bias) in place, for filters f0.. (lanes past f get a zero bias). */
+    private static void finishTile(float[] work, int tile, int rows, int f0, int f, float[] bias, Activation act) {
+        if (bias == null && act == Activation.NONE) {
+            return;
+        }
+        int lanes = Math.min(NR, f - f0);
+        final var s = GemmMicroKernel.S;
+        final int vl = GemmMicroKernel.VL;
+        for (int half = 0; half < lanes; half += vl) {
+            var live = s.indexInRange(half, lanes);
+            FloatVector b = bias == null ? null : FloatVector.fromArray(s, bias, f0 + half, live);
+            for (int r = 0; r < rows; r++) {
+                int index = tile + r * NR + half;
+                if (b != null || act != Activation.NONE && act.appliesInRegister()) {
+                    FloatVector v = FloatVector.fromArray(s, work, index);
+                    if (b != null) {
+                        v = v.add(b);
+                    }
+                    act.inRegister(v).intoArray(work, index); // a cheap activation in the same pass
+                }
+                if (!act.appliesInRegister()) {
+                    act.applyVector(work, index);
+                }
             }
         }
     }

@@ -40,6 +40,16 @@ public final class ConvPooled {
             return;
         }
         float[] prepared = Conv2d.preparedForImages(g, weights);
+        if (size == 2 && Conv2d.runsImplicitGemm(g) && PoolWindows.poolsChannelsLast() && (n >= Parallel.threads() || Parallel.inside())) {
+            // the implicit GEMM's tiles stored as they are (positions x filters) and pooled across filters
+            int ld = ConvImplicitGemm.paddedFilters(f);
+            Parallel.forRange(n, image -> {
+                float[] out = IMAGE.atLeast(g.outputPositions() * ld);
+                ConvImplicitGemm.forwardImageChannelsLast(g, x, image * g.imageSize(), prepared, bias, act, out);
+                PoolWindows.pool2x2ChannelsLast(out, ld, f, oh, ow, pooled, argmax, image * pooledSize);
+            });
+            return;
+        }
         if (n < Parallel.threads() && !Parallel.inside()) {
             // Fewer images than cores (batch-1 inference): one task per image would leave cores idle, so
             // each image's convolution splits itself over the cores, and the pooling follows on this thread.

@@ -128,6 +128,61 @@ final class PoolWindows {
         }
     }
 
+    private static final Scratch POOLED_ROWS = new Scratch();
+
+    /** Whether {@link #pool2x2ChannelsLast} runs here (vectors of 8 floats or more). */
+    static boolean poolsChannelsLast() {
+        return VECTORS;
+    }
+
+    /**
+     * {@link #pool} for 2 x 2 windows of one image stored channels last, x[pos * ld + plane] for
+     * positions of an h x w plane (ld >= planes, a multiple of VL): the four cells of a window are four
+     * vectors over the planes, pooled lane by lane (the first strict maximum, as {@link #pool2x2}), with no
+     * shuffles. The pooled values and argmax are then transposed into the planar output.
+     */
+    static void pool2x2ChannelsLast(float[] x, int ld, int planes, int h, int w, float[] pooled, byte[] argmax, int pooledOff) {
+        int oh = h / 2, ow = w / 2, windows = oh * ow;
+        float[] rows = POOLED_ROWS.atLeast(2 * windows * ld); // [window][ld] maxima, then [window][ld] argmax
+        int positionsAt = windows * ld;
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                int window = oy * ow + ox;
+                int a = (2 * oy * w + 2 * ox) * ld, c = a + w * ld;
+                for (int lane = 0; lane < ld; lane += VL) {
+                    // window order: a b / c d; a later cell wins only when strictly greater
+                    FloatVector best = FloatVector.fromArray(S, x, a + lane);
+                    FloatVector position = ZERO;
+                    FloatVector v = FloatVector.fromArray(S, x, a + ld + lane);
+                    VectorMask<Float> wins = v.compare(VectorOperators.GT, best);
+                    best = best.blend(v, wins);
+                    position = position.blend(1f, wins);
+                    v = FloatVector.fromArray(S, x, c + lane);
+                    wins = v.compare(VectorOperators.GT, best);
+                    best = best.blend(v, wins);
+                    position = position.blend(2f, wins);
+                    v = FloatVector.fromArray(S, x, c + ld + lane);
+                    wins = v.compare(VectorOperators.GT, best);
+                    best = best.blend(v, wins);
+                    position = position.blend(3f, wins);
+                    best.intoArray(rows, window * ld + lane);
+                    position.intoArray(rows, positionsAt + window * ld + lane);
+                }
+            }
+        }
+        for (int plane = 0; plane < planes; plane++) {
+            int out = pooledOff + plane * windows;
+            for (int window = 0; window < windows; window++) {
+                pooled[out + window] = rows[window * ld + plane];
+            }
+            if (argmax != null) {
+                for (int window = 0; window < windows; window++) {
+                    argmax[out + window] = (byte) rows[positionsAt + window * ld + plane];
+                }
+            }
+        }
+    }
+
     /** {@link #expand} for 2 x 2 windows: each band's two rows written whole, dy where the argmax points, else zero. */
     private static void expand2x2(float[] dy, byte[] argmax, int dyOff, int planes, int oh, int ow, float[] dst, int dstOff,
                                   int rowStride, int planeStride) {
