@@ -1,6 +1,7 @@
 package dev.netc.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -166,25 +167,32 @@ final class GemmDot {
     /**
      * Folds each of the first {@code count} accumulators at lanes[i * VL ..] in place to its first
      * {@link #FOLDED} lanes: the upper half added onto the lower half (lane l + w/2 onto lane l) while the
-     * width w exceeds four. A fixed tree, so the same bits in every JIT tier, and a quarter of the
-     * scalar adds' dependency chain a lane-by-lane sum has.
+     * width w exceeds four, with half-width vector loads and stores. A fixed tree, so the same bits in
+     * every JIT tier, and a quarter of the scalar adds a lane-by-lane sum needs.
      *
-     * <p>Why scalar: written with 256- and 128-bit vectors (5379961) the adds were only late-inlined
-     * into the large tile methods, so C2 chose each add's target from a profile shared by both shapes,
-     * and the other shape ran the Vector API's Java fallback: 0.4 GB/s of garbage in training (found
-     * with JFR's allocation samples), the young collections that came with it, and a stalled stretch
-     * of training on this machine.
+     * <p>Why {@code lanewise(ADD, ..)} and not {@code add}: C2 inlines these only late into the large tile
+     * methods, when the vectors' exact class is not known, so it picks the target from the call site's
+     * profile. {@code add}'s call to {@code lanewise} sits inside the library and is shared by every
+     * shape; with two shapes there, one ran the Vector API's Java fallback (0.4 GB/s of garbage in
+     * training, young collections, a stalled stretch of steps). Called here, each call site sees one
+     * shape. Scalar adds instead cost the dense layer's backward-data a fifth of its time, and full-width
+     * loads at an offset defeat store forwarding.
      */
     private static void fold(float[] lanes, int count) {
         for (int i = 0; i < count; i++) {
             int at = i * VL;
-            for (int width = VL / 2; width >= FOLDED; width /= 2) {
-                for (int l = 0; l < width; l++) {
-                    lanes[at + l] += lanes[at + l + width];
-                }
+            if (VL >= 16) {
+                FloatVector.fromArray(HALF, lanes, at).lanewise(VectorOperators.ADD, FloatVector.fromArray(HALF, lanes, at + 8))
+                        .intoArray(lanes, at);
+            }
+            if (VL >= 8) {
+                FloatVector.fromArray(QUARTER, lanes, at).lanewise(VectorOperators.ADD, FloatVector.fromArray(QUARTER, lanes, at + 4))
+                        .intoArray(lanes, at);
             }
         }
     }
+
+    private static final VectorSpecies<Float> HALF = FloatVector.SPECIES_256, QUARTER = FloatVector.SPECIES_128;
 
     /**
      * Adds the folded lanes at lanes[at ..] first to last (a fixed order: not {@code reduceLanes(ADD)}, whose
