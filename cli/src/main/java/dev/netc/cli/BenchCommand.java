@@ -6,6 +6,7 @@ import dev.netc.frontend.CheckedModel;
 import dev.netc.ir.Graph;
 import dev.netc.ir.train.TrainSpec;
 import dev.netc.onnx.peer.OnnxRuntimeBench;
+import dev.netc.runtime.bench.InferencePeer;
 import dev.netc.runtime.bench.BenchOptions;
 import dev.netc.runtime.bench.BenchReport;
 import dev.netc.runtime.bench.BenchResult;
@@ -79,6 +80,7 @@ final class BenchCommand implements Callable<Integer> {
         if (json != null)
             Outputs.check(List.of(new OutputFiles.Output("--json", json)), List.of(new OutputFiles.Input("the model source", file)));
         BenchResult result;
+        OnnxRuntimeBench ort = null;
         try {
             MemoryBudget.checkBench(Pipeline.compile(m, CompileOptions.training()),
                     Pipeline.compile(m, CompileOptions.training().fused(false)), n);
@@ -89,17 +91,29 @@ final class BenchCommand implements Callable<Integer> {
                     throw new CommandError("error: --backend cuda: " + e.getMessage());
                 }
             };
-            result = ModelBench.run(m.graph(), spec.optimizer(), m.name(), new BenchOptions(n, warmup, steps, seed, profile, backend), build);
+            ort = peer == null ? null : PeerBench.onnxRuntime(m, n, seed);
+            InferencePeer timedPeer = null;
+            if (ort != null) {
+                OnnxRuntimeBench session = ort;
+                timedPeer = new InferencePeer() {
+                    @Override public void runBatch() { session.runBatch(); }
+                    @Override public void runOne() { session.runOne(); }
+                };
+            }
+            result = ModelBench.run(m.graph(), spec.optimizer(), m.name(), new BenchOptions(n, warmup, steps, seed, profile, backend), build,
+                    timedPeer);
         } catch (TrainingSetupException e) {
             throw new CommandError("error: " + e.getMessage());
         } catch (OutOfMemoryError e) {
             throw new CommandError("error: " + MemoryBudget.outOfMemory(n));
+        } finally {
+            if (ort != null) ort.close();
         }
         System.out.print(BenchReport.table(result));
-        OnnxRuntimeBench.Result peerResult = peer == null ? null : PeerBench.onnxRuntime(m, n, warmup, steps, seed);
+        InferencePeer.Timings peerResult = result.peer();
         if (peerResult != null) {
-            System.out.printf(java.util.Locale.ROOT, "%nonnxruntime %s, %d threads, the same model exported (column 3: netc fused / onnxruntime, above 1: netc faster)%n",
-                    peerResult.version(), peerResult.threads());
+            System.out.printf(java.util.Locale.ROOT, "%nonnxruntime %s, %d threads, the same model exported, timed alternately with netc"
+                            + " (column 3: netc fused / onnxruntime, above 1: netc faster)%n", ort.version(), ort.threads());
             System.out.printf(java.util.Locale.ROOT, "%-22s %14.1f %14s %14.2f%n", "inference images/s", peerResult.inferImagesPerS(), "",
                     result.fused().inferImagesPerS() / peerResult.inferImagesPerS());
             System.out.printf(java.util.Locale.ROOT, "%-22s %14.1f %14s %14.2f%n", "inference 1,000 img/s", peerResult.infer1000ImagesPerS(), "",
@@ -110,7 +124,7 @@ final class BenchCommand implements Callable<Integer> {
         if (json != null) {
             try {
                 if (peerResult == null) BenchReport.writeJson(json, result);
-                else Outputs.writeString(json, withPeer(BenchReport.json(result), peerResult));
+                else Outputs.writeString(json, withPeer(BenchReport.json(result), peerResult, ort.version(), ort.threads()));
             } catch (IOException e) {
                 throw new CommandError("error: cannot write " + json + ": " + IoErrors.describe(e, json));
             }
@@ -146,7 +160,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The bench JSON with {@code "peer": {"onnxruntime": {"infer_images_per_s": ..., "version": ..., "threads": ...}}}. */
-    private static String withPeer(String json, OnnxRuntimeBench.Result peer) throws IOException {
+    private static String withPeer(String json, InferencePeer.Timings peer, String version, int threads) throws IOException {
         com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper()
                 .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
         com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(json);
@@ -154,8 +168,8 @@ final class BenchCommand implements Callable<Integer> {
         ort.put("infer_images_per_s", peer.inferImagesPerS());
         ort.put("infer_1000_images_per_s", peer.infer1000ImagesPerS());
         ort.put("batch1_latency_ms", peer.batch1LatencyMs());
-        ort.put("version", peer.version());
-        ort.put("threads", peer.threads());
+        ort.put("version", version);
+        ort.put("threads", threads);
         return mapper.writeValueAsString(root) + "\n";
     }
 }

@@ -12,14 +12,16 @@ import java.util.SplittableRandom;
 
 /**
  * {@code netc bench --peer onnxruntime}: the model exported with the same seeded weights, timed in
- * ONNX Runtime on a synthetic batch of the bench's size, in this process.
+ * ONNX Runtime on a synthetic batch of the bench's size, in this process, its runs timed alternately
+ * with netc's ({@link dev.netc.runtime.bench.InferencePeer}).
  */
 final class PeerBench {
     static final String ONNXRUNTIME = "onnxruntime";
 
     private PeerBench() {}
 
-    static OnnxRuntimeBench.Result onnxRuntime(CheckedModel m, int batch, int warmup, int steps, long seed) {
+    /** The exported model opened in ONNX Runtime on a seeded synthetic batch; the caller closes it. */
+    static OnnxRuntimeBench onnxRuntime(CheckedModel m, int batch, long seed) {
         InferenceModel inference = InferenceLoader.open(m, null, seed);
         byte[] onnx;
         int[] shape;
@@ -38,7 +40,7 @@ final class PeerBench {
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < values.length; i++) values[i] = (float) random.nextDouble();
         try {
-            return OnnxRuntimeBench.run(onnx, input, Arrays.stream(shape).mapToLong(v -> v).toArray(), values, warmup, steps);
+            return OnnxRuntimeBench.open(onnx, input, Arrays.stream(shape).mapToLong(v -> v).toArray(), values);
         } catch (NoClassDefFoundError e) {
             throw new CommandError("error: --peer " + ONNXRUNTIME + " needs ONNX Runtime beside the netc jar (lib/onnxruntime-*.jar next to"
                     + " netc.jar, which the build puts there); it is missing");

@@ -5,29 +5,23 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
- * {@code netc bench --peer onnxruntime}: times inference of an exported model in ONNX Runtime, in
- * this process, with as many intra-op threads as netc's kernels use (all cores), on one batch:
- * warm-up runs, then timed runs, reported at the median as netc's own figures are.
+ * {@code netc bench --peer onnxruntime}: an exported model in ONNX Runtime, in this process, with as
+ * many intra-op threads as netc's kernels use (all cores), ready to run one batch or one image; the
+ * bench times its runs alternately with netc's own.
  *
  * <p>ONNX Runtime is an optional dependency (its jar is 75 MB): when it is not on the class path
  * the first use throws {@link NoClassDefFoundError}, which the command reports as a user error.
  */
-public final class OnnxRuntimeBench {
-    private OnnxRuntimeBench() {}
-
-    /**
-     * What was measured, as netc's bench measures itself.
-     *
-     * @param inferImagesPerS     median pass at the bench batch
-     * @param infer1000ImagesPerS 1,000 images (whole batches) timed together, median of three
-     * @param batch1LatencyMs     median run on one image
-     */
-    public record Result(String version, int threads, double inferImagesPerS, double infer1000ImagesPerS, double batch1LatencyMs) {}
+public final class OnnxRuntimeBench implements AutoCloseable {
+    private final OrtSession.SessionOptions options;
+    private final OrtSession session;
+    private final OnnxTensor batchTensor, oneTensor;
+    private final Map<String, OnnxTensor> batchFeed, oneFeed;
+    private final String version;
+    private final int threads;
 
     /**
      * @param model  the ONNX file's bytes
@@ -35,44 +29,69 @@ public final class OnnxRuntimeBench {
      * @param shape  the input's shape at the batch (dimension 0)
      * @param values the input's values, row-major
      */
-    public static Result run(byte[] model, String input, long[] shape, float[] values, int warmup, int steps) {
-        int threads = Runtime.getRuntime().availableProcessors();
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(threads);
-            options.setInterOpNumThreads(1);
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            try (OrtSession session = env.createSession(model, options);
-                 OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(values), shape)) {
-                int batch = (int) shape[0];
-                Map<String, OnnxTensor> feed = Map.of(input, tensor);
-                double pass = median(session, feed, 1, warmup, steps);
-                int passes = (1000 + batch - 1) / batch;
-                double thousand = median(session, feed, passes, 0, 3);
-                long[] one = shape.clone();
-                one[0] = 1;
-                double latency;
-                try (OnnxTensor single = OnnxTensor.createTensor(env, FloatBuffer.wrap(values, 0, values.length / batch), one)) {
-                    latency = median(session, Map.of(input, single), 1, warmup, steps);
-                }
-                return new Result(env.getVersion(), threads, batch / (pass / 1e9), (double) passes * batch / (thousand / 1e9), latency / 1e6);
-            }
+    public static OnnxRuntimeBench open(byte[] model, String input, long[] shape, float[] values) {
+        try {
+            return new OnnxRuntimeBench(model, input, shape, values);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed on netc's export: " + e.getMessage(), e);
         }
     }
 
-    /** Median nanoseconds of {@code runs} timings, each of {@code passes} runs, after the warm-up runs. */
-    private static double median(OrtSession session, Map<String, OnnxTensor> feed, int passes, int warmup, int runs) throws OrtException {
-        for (int i = 0; i < warmup; i++) session.run(feed).close();
-        List<Long> nanos = new ArrayList<>();
-        for (int r = 0; r < runs; r++) {
-            long t0 = System.nanoTime();
-            for (int p = 0; p < passes; p++) session.run(feed).close();
-            nanos.add(System.nanoTime() - t0);
+    private OnnxRuntimeBench(byte[] model, String input, long[] shape, float[] values) throws OrtException {
+        threads = Runtime.getRuntime().availableProcessors();
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        version = env.getVersion();
+        options = new OrtSession.SessionOptions();
+        options.setIntraOpNumThreads(threads);
+        options.setInterOpNumThreads(1);
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        session = env.createSession(model, options);
+        batchTensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(values), shape);
+        long[] one = shape.clone();
+        one[0] = 1;
+        oneTensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(values, 0, (int) (values.length / shape[0])), one);
+        batchFeed = Map.of(input, batchTensor);
+        oneFeed = Map.of(input, oneTensor);
+    }
+
+    /** ONNX Runtime's version, as it reports it. */
+    public String version() {
+        return version;
+    }
+
+    /** Its intra-op threads. */
+    public int threads() {
+        return threads;
+    }
+
+    /** One inference of the whole batch. */
+    public void runBatch() {
+        run(batchFeed);
+    }
+
+    /** One inference of the batch's first image. */
+    public void runOne() {
+        run(oneFeed);
+    }
+
+    private void run(Map<String, OnnxTensor> feed) {
+        try {
+            session.run(feed).close();
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed on netc's export: " + e.getMessage(), e);
         }
-        List<Long> sorted = nanos.stream().sorted().toList();
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
+    }
+
+    @Override
+    public void close() {
+        try {
+            oneTensor.close();
+            batchTensor.close();
+            session.close();
+        } catch (OrtException e) {
+            throw new IllegalStateException("closing the ONNX Runtime session failed: " + e.getMessage(), e);
+        } finally {
+            options.close();
+        }
     }
 }

@@ -14,9 +14,11 @@ import dev.netc.kernels.MachinePeaks;
  * @param unfusedProfile the unfused build kernel by kernel, likewise
  * @param inferenceProfiles the fused build's inference kernel by kernel, at the bench batch and at batch 1
  *                          (empty when not asked for)
+ * @param peer    a peer runtime's inference timed alternately with the builds' ({@code --peer}), or null
  */
 public record BenchResult(String model, BenchOptions options, Variant fused, Variant unfused, MachinePeaks machine,
-                          KernelProfile profile, KernelProfile unfusedProfile, java.util.List<KernelProfile> inferenceProfiles) {
+                          KernelProfile profile, KernelProfile unfusedProfile, java.util.List<KernelProfile> inferenceProfiles,
+                          InferencePeer.Timings peer) {
 
     public BenchResult {
         inferenceProfiles = java.util.List.copyOf(inferenceProfiles);

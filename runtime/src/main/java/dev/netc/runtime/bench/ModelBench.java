@@ -26,7 +26,7 @@ public final class ModelBench {
     private ModelBench() {}
 
     /** Images of the throughput run a deployment would quote, and how often it is repeated (median). */
-    static final int THOUSAND = 1000, THOUSAND_IMAGE_RUNS = 3;
+    static final int THOUSAND = 1000, THOUSAND_IMAGE_RUNS = 7;
 
     /**
      * Measures one model.
@@ -50,6 +50,15 @@ public final class ModelBench {
      * end). Kernel profiles need the Java backend's per-kernel timers.
      */
     public static BenchResult run(Graph graph, OptimizerSpec optimizer, String modelName, BenchOptions options, Backend backend) {
+        return run(graph, optimizer, modelName, options, backend, null);
+    }
+
+    /**
+     * {@link #run} with a peer runtime's inference timed alternately with netc's (null: none); its
+     * figures come back as {@link BenchResult#peer}.
+     */
+    public static BenchResult run(Graph graph, OptimizerSpec optimizer, String modelName, BenchOptions options, Backend backend,
+                                  InferencePeer peer) {
         if (graph.output(Graph.LOSS).isEmpty())
             throw new IllegalArgumentException("model '" + modelName + "' has no loss to train: add a train block with `loss = ...`");
         if (optimizer == null) throw new IllegalArgumentException("model '" + modelName + "' has no optimizer");
@@ -57,14 +66,14 @@ public final class ModelBench {
         Run fused = new Run(graph, optimizer, true, modelName, options, backend);
         Run unfused = new Run(graph, optimizer, false, modelName, options, backend);
         try {
-            return measure(fused, unfused, modelName, options, machine);
+            return measure(fused, unfused, peer == null ? null : new PeerRun(peer, options), modelName, options, machine);
         } finally {
             fused.close();
             unfused.close();
         }
     }
 
-    private static BenchResult measure(Run fused, Run unfused, String modelName, BenchOptions options, MachinePeaks machine) {
+    private static BenchResult measure(Run fused, Run unfused, PeerRun peer, String modelName, BenchOptions options, MachinePeaks machine) {
         fused.train(options.warmup());
         unfused.train(options.warmup());
         for (int i = 0; i < options.steps(); i++) {
@@ -76,13 +85,21 @@ public final class ModelBench {
         unfused.freeze(true);
         fused.predict(options.warmup());
         unfused.predict(options.warmup());
-        for (int i = 0; i < options.steps(); i++) {
-            fused.timeInference();
-            unfused.timeInference();
-        }
-        for (int i = 0; i < THOUSAND_IMAGE_RUNS; i++) {
-            fused.timeThousandImages();
-            unfused.timeThousandImages();
+        // With a peer, netc's and the peer's passes run in blocks, PEER_ROUNDS of each in turn: timed pass
+        // for pass, one runtime's idle threads (ONNX Runtime's spin for well over 10 ms) shared the cores
+        // with the other's timing.
+        int rounds = peer == null ? 1 : PEER_ROUNDS;
+        for (int round = 0; round < rounds; round++) {
+            if (peer != null) PeerRun.settle(() -> fused.predict(BLOCK_WARMUP));
+            for (int i = round; i < options.steps(); i += rounds) {
+                fused.timeInference();
+                unfused.timeInference();
+            }
+            for (int i = round; i < THOUSAND_IMAGE_RUNS; i += rounds) {
+                fused.timeThousandImages();
+                unfused.timeThousandImages();
+            }
+            if (peer != null) peer.timeBlock(round, rounds);
         }
         fused.freeze(false);
         unfused.freeze(false);
@@ -95,11 +112,76 @@ public final class ModelBench {
         // last: it changes the batch of the models
         inference.add(fused.timeBatchOne(options.profile()));
         unfused.timeBatchOne(false);
+        if (peer != null) peer.timeBatchOne();
         fused.freeze(false);
         unfused.freeze(false);
         inference.removeIf(java.util.Objects::isNull);
-        return new BenchResult(modelName, options, fused.result(), unfused.result(), machine, profile, unfusedProfile, inference);
+        return new BenchResult(modelName, options, fused.result(), unfused.result(), machine, profile, unfusedProfile, inference,
+                peer == null ? null : peer.result());
     }
+
+    /** The peer's timings, taken in the same loops as the builds' (see {@link InferencePeer}). */
+    private static final class PeerRun {
+        private static final long SETTLE_MILLIS = 100;
+        private final InferencePeer peer;
+        private final BenchOptions options;
+        private final List<Long> inferNanos = new ArrayList<>(), thousandNanos = new ArrayList<>(), batchOneNanos = new ArrayList<>();
+
+        PeerRun(InferencePeer peer, BenchOptions options) {
+            this.peer = peer;
+            this.options = options;
+        }
+
+        /**
+         * Before a runtime's block of timings after the other's: a pause, so the other's idle threads stop
+         * spinning, then untimed passes, which wake this runtime's own threads and refill the caches.
+         */
+        static void settle(Runnable untimedPasses) {
+            try {
+                Thread.sleep(SETTLE_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            untimedPasses.run();
+        }
+
+        /** The peer's share of one round: its inference passes and 1,000-image runs. */
+        void timeBlock(int round, int rounds) {
+            settle(() -> {
+                for (int i = 0; i < (round == 0 ? Math.max(options.warmup(), BLOCK_WARMUP) : BLOCK_WARMUP); i++) peer.runBatch();
+            });
+            for (int i = round; i < options.steps(); i += rounds) inferNanos.add(timed(peer::runBatch));
+            for (int i = round; i < THOUSAND_IMAGE_RUNS; i += rounds) {
+                thousandNanos.add(timed(() -> {
+                    for (int p = 0; p < Run.thousandPasses(options.batch()); p++) peer.runBatch();
+                }));
+            }
+        }
+
+        /** Warmed up as netc's batch-1 run is, then one timing per step. */
+        void timeBatchOne() {
+            settle(peer::runOne);
+            for (int i = 0; i < Math.max(options.warmup(), BATCH_ONE_WARMUP); i++) peer.runOne();
+            for (int i = 0; i < options.steps(); i++) batchOneNanos.add(timed(peer::runOne));
+        }
+
+        InferencePeer.Timings result() {
+            int batch = options.batch();
+            return new InferencePeer.Timings(batch / (Run.median(inferNanos) / 1e9),
+                    (double) Run.thousandPasses(batch) * batch / (Run.median(thousandNanos) / 1e9), Run.median(batchOneNanos) / 1e6);
+        }
+
+        private static long timed(Runnable work) {
+            long t0 = System.nanoTime();
+            work.run();
+            return System.nanoTime() - t0;
+        }
+    }
+
+    /** Blocks of netc's and the peer's inference timings, in turn (see {@link #measure}). */
+    private static final int PEER_ROUNDS = 3;
+    /** Untimed passes that open each block of timings after the other runtime's. */
+    private static final int BLOCK_WARMUP = 3;
 
     /** Untimed batch-1 passes before the latency is timed (see {@code Run.timeBatchOne}). */
     private static final int BATCH_ONE_WARMUP = 300;
@@ -201,7 +283,9 @@ public final class ModelBench {
             thousandNanos.add(timed(() -> predict(thousandPasses())));
         }
 
-        private int thousandPasses() { return (THOUSAND + options.batch() - 1) / options.batch(); }
+        private int thousandPasses() { return thousandPasses(options.batch()); }
+
+        static int thousandPasses(int batch) { return (THOUSAND + batch - 1) / batch; }
 
         /**
          * Latency of one image: the model at batch 1, warmed up, then one timed predict per step. Kernels
