@@ -62,6 +62,30 @@ class ConvPooledTest {
         assertArrayEquals(expectedPooled, inferred, "pooled without argmax " + t);
     }
 
+    /** Every activation, with and without bias, on the implicit-GEMM layers (their tiles are pooled channels last). */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(Activation.class)
+    void everyActivationPoolsWhatTheUnfusedCallsCompute(Activation act) {
+        for (Reference.Conv s : java.util.List.of(Reference.Conv.of(3, 32, 14, 14, 64, 5, 5, 1, 2, 2, 2, 2),
+                Reference.Conv.of(2, 8, 10, 12, 56, 3, 3, 1, 1, 1, 1, 1))) {
+            for (boolean withBias : new boolean[] {true, false}) {
+                var random = new SplittableRandom(s.hashCode() + act.ordinal());
+                float[] x = Reference.random(random, s.xSize()), w = Reference.random(random, s.wSize());
+                float[] bias = withBias ? Reference.random(random, s.f()) : null;
+                int pooledSize = s.n() * s.f() * (s.oh() / 2) * (s.ow() / 2);
+                float[] y = new float[s.ySize()], expected = new float[pooledSize], pooled = new float[pooledSize];
+                byte[] expectedArgmax = new byte[pooledSize], argmax = new byte[pooledSize];
+                Conv2d.forwardBiasActivation(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(),
+                        s.oh(), s.ow(), x, w, bias, act, y);
+                PoolWindows.poolScalar(y, 0, s.n() * s.f(), s.oh(), s.ow(), 2, expected, expectedArgmax, 0);
+                ConvPooled.forward(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(), s.oh(),
+                        s.ow(), x, w, bias, act, 2, pooled, argmax);
+                assertArrayEquals(expected, pooled, act + " bias " + withBias + " " + s);
+                assertArrayEquals(expectedArgmax, argmax, act + " bias " + withBias + " " + s);
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("cases")
     void gradientsOfTheExpandedGradientMatchTheDenseOnes(Case t) {
