@@ -64,6 +64,11 @@ record PaddedImage(ConvGeometry g, int rows, int cols) {
 
     /** dst[0, size()) = the image at x[xOff] shifted by the padding, zero outside the image. */
     void fill(float[] x, int xOff, float[] dst) {
+        fill(x, xOff, dst, 0);
+    }
+
+    /** {@link #fill} into dst[dstOff, dstOff + size()). */
+    void fill(float[] x, int xOff, float[] dst, int dstOff) {
         int h = g.h();
         int w = g.w();
         // Padded column px holds input column px - padLeft; copy the overlap, zero the rest.
@@ -72,7 +77,7 @@ record PaddedImage(ConvGeometry g, int rows, int cols) {
         int srcCol = colStart - g.padLeft();
         for (int ch = 0; ch < g.c(); ch++) {
             for (int py = 0; py < rows; py++) {
-                int to = (ch * rows + py) * cols;
+                int to = dstOff + (ch * rows + py) * cols;
                 int iy = py - g.padTop();
                 if (iy < 0 || iy >= h) {
                     java.util.Arrays.fill(dst, to, to + cols, 0f);
