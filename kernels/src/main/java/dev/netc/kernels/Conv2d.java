@@ -90,12 +90,9 @@ public final class Conv2d {
     public static void backwardData(int n, int c, int h, int w, int f, int kh, int kw, int stride, int padTop,
                                     int padLeft, int oh, int ow, float[] dy, float[] weights, float[] dx) {
         ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
-        if (stride == 1 && prefersImplicitGemm(c)) {
-            // At stride 1 the adjoint is itself a convolution: dy, zero-padded by k - 1 - pad, convolved
-            // with the flipped weights, channels and filters swapped.
-            ConvGeometry full = new ConvGeometry(f, oh, ow, c, kh, kw, 1, kh - 1 - padTop, kw - 1 - padLeft, h, w);
+        if (backwardDataRunsImplicitGemm(g)) {
             float[] packed = ConvImplicitGemm.packFlippedWeights(f, c, kh, kw, weights);
-            ConvImplicitGemm.forward(n, full, dy, packed, null, Activation.NONE, dx);
+            ConvImplicitGemm.forward(n, backwardDataGeometry(g), dy, packed, null, Activation.NONE, dx);
             return;
         }
         Parallel.forRange(n, image -> backwardDataByGemm(g, dy, image * g.outputSize(), weights, dx, image * g.imageSize()));
@@ -117,15 +114,27 @@ public final class Conv2d {
 
     /** The weights as {@link #backwardDataImage} takes them (flipped and packed at stride 1, else as they are). */
     static float[] preparedForBackwardData(ConvGeometry g, float[] weights) {
-        return g.stride() == 1 && prefersImplicitGemm(g.c()) ? ConvImplicitGemm.packFlippedWeights(g.f(), g.c(), g.kh(), g.kw(), weights) : weights;
+        return backwardDataRunsImplicitGemm(g) ? ConvImplicitGemm.packFlippedWeights(g.f(), g.c(), g.kh(), g.kw(), weights) : weights;
+    }
+
+    /** Whether backward-data of g runs as the forward {@link ConvImplicitGemm} of {@link #backwardDataGeometry}. */
+    static boolean backwardDataRunsImplicitGemm(ConvGeometry g) {
+        return g.stride() == 1 && prefersImplicitGemm(g.c());
+    }
+
+    /**
+     * At stride 1 the adjoint is itself a convolution: dy, zero-padded by k - 1 - pad, convolved with the
+     * flipped weights, channels and filters swapped.
+     */
+    static ConvGeometry backwardDataGeometry(ConvGeometry g) {
+        return new ConvGeometry(g.f(), g.oh(), g.ow(), g.c(), g.kh(), g.kw(), 1, g.kh() - 1 - g.padTop(), g.kw() - 1 - g.padLeft(),
+                g.h(), g.w());
     }
 
     /** Backward-data of one image, dy from dyOff, into dx from dxOff, on the calling thread (pooled convolutions). */
     static void backwardDataImage(ConvGeometry g, float[] dy, int dyOff, float[] weights, float[] prepared, float[] dx, int dxOff) {
-        if (g.stride() == 1 && prefersImplicitGemm(g.c())) {
-            ConvGeometry full = new ConvGeometry(g.f(), g.oh(), g.ow(), g.c(), g.kh(), g.kw(), 1, g.kh() - 1 - g.padTop(),
-                    g.kw() - 1 - g.padLeft(), g.h(), g.w());
-            ConvImplicitGemm.forward(1, full, dy, dyOff, prepared, null, Activation.NONE, dx, dxOff);
+        if (backwardDataRunsImplicitGemm(g)) {
+            ConvImplicitGemm.forward(1, backwardDataGeometry(g), dy, dyOff, prepared, null, Activation.NONE, dx, dxOff);
         } else {
             backwardDataByGemm(g, dy, dyOff, weights, dx, dxOff);
         }

@@ -158,6 +158,21 @@ final class ConvImplicitGemm {
         });
     }
 
+    /** This thread's buffer a forward pass of g builds its bordered image in (from 0), with room for its panels and tiles after it. */
+    static float[] paddedScratch(ConvGeometry g) {
+        return PADDED.atLeast(PaddedImage.of(g).size() + MR * g.patchSize() + MR * NR + SLACK);
+    }
+
+    /**
+     * act(conv + bias) of one image already bordered in padded[0, size) (a {@link #paddedScratch} a producer
+     * wrote the image into), NCHW into y from yOff, on the calling thread.
+     */
+    static void forwardPadded(ConvGeometry g, float[] padded, float[] packedWeights, float[] bias, Activation act, float[] y,
+                              int yOff) {
+        forwardBlocks(g, PaddedImage.of(g), padded, 0, Gemm.ceilDiv(g.outputPositions(), MR), packedWeights, bias, act, y, yOff,
+                false);
+    }
+
     /**
      * act(conv + bias) of one image (from x[xOff]) on the calling thread, channels last:
      * out[pos * paddedFilters(f) + filter], the register tile's own layout, so each row leaves as whole
@@ -167,7 +182,7 @@ final class ConvImplicitGemm {
     static void forwardImageChannelsLast(ConvGeometry g, float[] x, int xOff, float[] packedWeights, float[] bias,
                                          Activation act, float[] out) {
         PaddedImage pad = PaddedImage.of(g);
-        float[] padded = PADDED.atLeast(pad.size() + MR * g.patchSize() + MR * NR + SLACK);
+        float[] padded = paddedScratch(g);
         pad.fill(x, xOff, padded);
         forwardBlocks(g, pad, padded, 0, Gemm.ceilDiv(g.outputPositions(), MR), packedWeights, bias, act, out, 0, true);
     }

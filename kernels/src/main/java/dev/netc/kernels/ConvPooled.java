@@ -73,6 +73,20 @@ public final class ConvPooled {
         ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
         float[] prepared = Conv2d.preparedForBackwardData(g, weights);
         int pooledSize = f * (oh / size) * (ow / size);
+        if (Conv2d.backwardDataRunsImplicitGemm(g) && oh % size == 0 && ow % size == 0) {
+            ConvGeometry full = Conv2d.backwardDataGeometry(g);
+            PaddedImage pad = PaddedImage.of(full);
+            if (pad.holdsWholeImage()) { // the pooled gradient expanded straight into the bordered buffer the GEMM reads
+                Parallel.forRange(n, image -> {
+                    float[] padded = ConvImplicitGemm.paddedScratch(full);
+                    pad.clearBorder(padded, 0);
+                    PoolWindows.expand(dyPooled, argmax, image * pooledSize, f, oh / size, ow / size, size, padded, pad.interiorOffset(),
+                            pad.cols(), pad.rows() * pad.cols());
+                    ConvImplicitGemm.forwardPadded(full, padded, prepared, null, Activation.NONE, dx, image * g.imageSize());
+                });
+                return;
+            }
+        }
         Parallel.forRange(n, image -> {
             float[] dy = IMAGE.atLeast(g.outputSize());
             PoolWindows.expand(dyPooled, argmax, image * pooledSize, f, oh / size, ow / size, size, dy, 0);

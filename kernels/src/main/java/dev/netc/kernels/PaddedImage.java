@@ -18,6 +18,31 @@ record PaddedImage(ConvGeometry g, int rows, int cols) {
         return g.c() * rows * cols;
     }
 
+    /** Whether padding crops none of the image: its pixels lie inside the buffer, so a producer can write them in place. */
+    boolean holdsWholeImage() {
+        return g.padTop() >= 0 && g.padLeft() >= 0 && g.padTop() + g.h() <= rows && g.padLeft() + g.w() <= cols;
+    }
+
+    /** Where the image's pixel (0, 0) of each channel sits in the buffer, relative to the channel's start. */
+    int interiorOffset() {
+        return g.padTop() * cols + g.padLeft();
+    }
+
+    /** Zeroes dst[dstOff, dstOff + size()) outside the image's pixels, for a producer that then writes them in place. */
+    void clearBorder(float[] dst, int dstOff) {
+        int top = g.padTop(), bottom = top + g.h(), left = g.padLeft(), right = left + g.w();
+        for (int ch = 0; ch < g.c(); ch++) {
+            int plane = dstOff + ch * rows * cols;
+            java.util.Arrays.fill(dst, plane, plane + top * cols, 0f);
+            for (int py = top; py < bottom; py++) {
+                int row = plane + py * cols;
+                java.util.Arrays.fill(dst, row, row + left, 0f);
+                java.util.Arrays.fill(dst, row + right, row + cols, 0f);
+            }
+            java.util.Arrays.fill(dst, plane + bottom * cols, plane + rows * cols, 0f);
+        }
+    }
+
     /**
      * The offset tables of each geometry, computed once: a model runs the same few geometries every
      * step, and the kernels' hot path allocates nothing. Callers never write into the tables.
