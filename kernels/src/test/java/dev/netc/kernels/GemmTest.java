@@ -25,7 +25,9 @@ class GemmTest {
                 // a few rows (batch 1 to 4) with b not transposed: the streaming kernel, with column leftovers
                 {1, 200, 313}, {3, 133, 50}, {4, 70, 2000}, {2, 1030, 300},
                 // one row and whole kilobyte-wide column runs (the sixteen-accumulator row tile), then leftovers
-                {1, 600, 70}};
+                {1, 600, 70},
+                // a dense layer's batch (one row block, column blocks per core) over several 1024-deep k blocks
+                {50, 70, 2100}};
         Stream.Builder<Arguments> all = Stream.builder();
         for (int[] s : sizes) {
             for (boolean transA : new boolean[] {false, true}) {
