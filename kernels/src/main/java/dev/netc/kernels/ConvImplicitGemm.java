@@ -209,12 +209,7 @@ final class ConvImplicitGemm {
                 gather(padded, tapOffsets, patch, positionOffsets, q0, rows, padded, panel);
             }
             for (int sliver = 0; sliver < fp / NR; sliver++) {
-                if (direct) {
-                    GemmGatheredMicroKernel.multiply(padded, tapOffsets, positionOffsets, q0, rows, packedWeights,
-                            sliver * patch * NR, patch, padded, tile);
-                } else {
-                    GemmMicroKernel.multiply(padded, panel, packedWeights, sliver * patch * NR, patch, padded, tile);
-                }
+                multiplySlice(direct, padded, tapOffsets, positionOffsets, q0, rows, panel, packedWeights, sliver * patch * NR, patch, tile);
                 if (channelsLast) {
                     storeRows(padded, tile, rows, sliver * NR, g.f(), bias, act, y, q0 * fp + sliver * NR, fp);
                 } else {
@@ -271,12 +266,7 @@ final class ConvImplicitGemm {
                         gather(work, groupOffsets, depth, tapOffsets, p0, rows, work, panel);
                     }
                     for (int sliver = 0; sliver < fp / NR; sliver++) {
-                        if (direct) {
-                            GemmGatheredMicroKernel.multiply(work, groupOffsets, tapOffsets, p0, rows, dyT,
-                                    sliver * depth * NR, depth, work, tile);
-                        } else {
-                            GemmMicroKernel.multiply(work, panel, dyT, sliver * depth * NR, depth, work, tile);
-                        }
+                        multiplySlice(direct, work, groupOffsets, tapOffsets, p0, rows, panel, dyT, sliver * depth * NR, depth, tile);
                         addTile(work, tile, rows, partials, acc + p0 * fp + sliver * NR, fp);
                     }
                 }
@@ -297,6 +287,20 @@ final class ConvImplicitGemm {
                 }
                 dBias[f] = sum;
             }
+        }
+    }
+
+    /**
+     * One MR x NR tile of an im2col product into work[tile ..]: A row r, depth p is
+     * work[depthOffsets[p] + rowOffsets[row0 + r]], read there ({@code direct}) or from the panel at
+     * work[panel ..] that {@link #gather} filled; B is the sliver at b[bOff ..].
+     */
+    private static void multiplySlice(boolean direct, float[] work, int[] depthOffsets, int[] rowOffsets, int row0, int rows,
+                                      int panel, float[] b, int bOff, int depth, int tile) {
+        if (direct) {
+            GemmGatheredMicroKernel.multiply(work, depthOffsets, rowOffsets, row0, rows, b, bOff, depth, work, tile);
+        } else {
+            GemmMicroKernel.multiply(work, panel, b, bOff, depth, work, tile);
         }
     }
 

@@ -143,7 +143,7 @@ final class PoolWindows {
      */
     static void pool2x2ChannelsLast(float[] x, int ld, int planes, int h, int w, float[] pooled, byte[] argmax, int pooledOff) {
         int oh = h / 2, ow = w / 2, windows = oh * ow;
-        float[] rows = POOLED_ROWS.atLeast(2 * windows * ld); // [window][ld] maxima, then [window][ld] argmax
+        float[] rows = POOLED_ROWS.atLeast(2 * windows * ld); // [window][ld] maxima, then [window][ld] argmax (when wanted)
         int positionsAt = windows * ld;
         for (int oy = 0; oy < oh; oy++) {
             for (int ox = 0; ox < ow; ox++) {
@@ -166,7 +166,9 @@ final class PoolWindows {
                     best = best.blend(v, wins);
                     position = position.blend(3f, wins);
                     best.intoArray(rows, window * ld + lane);
-                    position.intoArray(rows, positionsAt + window * ld + lane);
+                    if (argmax != null) { // inference wants the maxima only
+                        position.intoArray(rows, positionsAt + window * ld + lane);
+                    }
                 }
             }
         }
