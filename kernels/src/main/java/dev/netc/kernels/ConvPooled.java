@@ -24,8 +24,32 @@ public final class ConvPooled {
     public static void forward(int n, int c, int h, int w, int f, int kh, int kw, int stride, int padTop, int padLeft,
                                int oh, int ow, float[] x, float[] weights, float[] bias, Activation act, int size,
                                float[] pooled, byte[] argmax) {
+        forward(n, c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow, x, weights, bias, act, size, pooled, argmax, null);
+    }
+
+    /**
+     * {@link #forward(int, int, int, int, int, int, int, int, int, int, int, int, float[], float[], float[], Activation, int, float[], byte[])}
+     * with a cache for frozen weights: at inference (no argmax wanted, the cache on) a 5 x 5 layer runs by
+     * Winograd's F(2 x 2, 5 x 5) from filters transformed once ({@link ConvWinograd}); its pooled values
+     * then differ from the direct convolution's by rounding only.
+     *
+     * @param frozen the model's cache of operands that stay unchanged while it is on, or null
+     */
+    public static void forward(int n, int c, int h, int w, int f, int kh, int kw, int stride, int padTop, int padLeft,
+                               int oh, int ow, float[] x, float[] weights, float[] bias, Activation act, int size,
+                               float[] pooled, byte[] argmax, PackedOperands frozen) {
         ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
         int pooledSize = f * (oh / size) * (ow / size);
+        float[] transformed = argmax == null && frozen != null && ConvWinograd.suits(g, size, act)
+                ? frozen.prepared(weights, "winograd-f2x2-5x5", () -> ConvWinograd.transformWeights(g, weights)) : null;
+        if (transformed != null) {
+            // the batch's tiles (pooling windows) in runs of whole GEMM row blocks, a few runs per core
+            int tiles = n * (oh / 2) * (ow / 2), blocks = Gemm.ceilDiv(tiles, 8);
+            int runs = Parallel.inside() ? 1 : Math.min(blocks, 8 * Parallel.threads()), blocksPerRun = Gemm.ceilDiv(blocks, runs);
+            Parallel.forRange(Gemm.ceilDiv(blocks, blocksPerRun), run -> ConvWinograd.forwardTiles(g, x, transformed, bias, act, pooled,
+                    run * blocksPerRun * 8, Math.min(tiles, (run + 1) * blocksPerRun * 8)));
+            return;
+        }
         if (ConvPooledRows.suits(g, size, act)) { // a shallow layer: pooled in registers
             float[] packed = ConvPooledRows.packWeights(g, weights);
             int pooledRows = oh / size;

@@ -14,11 +14,17 @@ import java.util.Map;
 public final class PackedOperands {
     private boolean enabled;
     private final Map<float[], GemmPanels> panels = new IdentityHashMap<>();
+    /** Kernel-specific rearrangements (transformed filters), by source array (its identity) and layout name. */
+    private final Map<Prepared, float[]> prepared = new java.util.HashMap<>();
+
+    /** A record of an array compares the array by identity: the key of one source in one layout. */
+    private record Prepared(float[] source, String layout) {}
 
     /** Turns the cache on (the matrices it will be asked for stay unchanged until it is turned off) or off. */
     public void enable(boolean on) {
         enabled = on;
         panels.clear();
+        prepared.clear();
     }
 
     public boolean enabled() {
@@ -34,5 +40,14 @@ public final class PackedOperands {
             panels.put(b, held);
         }
         return held;
+    }
+
+    /**
+     * A kernel's own rearrangement of {@code source} (named by {@code layout}), made by {@code make} on first
+     * use, while on; null while off.
+     */
+    float[] prepared(float[] source, String layout, java.util.function.Supplier<float[]> make) {
+        if (!enabled) return null;
+        return prepared.computeIfAbsent(new Prepared(source, layout), key -> make.get());
     }
 }

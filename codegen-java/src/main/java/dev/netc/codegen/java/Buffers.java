@@ -20,7 +20,7 @@ final class Buffers {
 
     /** Locals and members of the generated class that fields must not shadow or clash with. */
     private static final Set<String> RESERVED = Set.of(
-            "batch", "seed", "training", "dropoutCounter", "optimizerState", "name", "node", "z", "i", "j", "k",
+            "batch", "seed", "training", "inference", "dropoutCounter", "optimizerState", "name", "node", "z", "i", "j", "k",
             "o", "c", "v", "g", "mu", "mi", "vi", "lrT", "base", "best", "max", "sum", "inv", "lse", "e", "scale",
             "stream", "learningRate", "step", "state",
             // the buffer arrays of a split model (SplitLayout), whose kernels name buffers as locals

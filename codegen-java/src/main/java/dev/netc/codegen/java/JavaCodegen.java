@@ -184,6 +184,9 @@ public final class JavaCodegen {
 
     static final TypeName STATE_MAP = ParameterizedTypeName.get(ClassName.get(Map.class), ClassName.get(String.class), FLOATS);
 
+    /** The flag predict() sets: no backward pass reads what this pass computes. */
+    static final String INFERENCE_FIELD = "inference";
+
     /** The model's scalars: the bound batch, the dropout seed and pass counter, the training flag. */
     static void addScalarFields(TypeSpec.Builder type) {
         type.addField(FieldSpec.builder(TypeName.INT, "batch", Modifier.PRIVATE).build());
@@ -191,6 +194,8 @@ public final class JavaCodegen {
         type.addField(FieldSpec.builder(TypeName.LONG, "dropoutCounter", Modifier.PRIVATE)
                 .addJavadoc("Counts training forward passes, so each draws a fresh dropout mask.\n").build());
         type.addField(FieldSpec.builder(TypeName.BOOLEAN, "training", Modifier.PRIVATE).build());
+        type.addField(FieldSpec.builder(TypeName.BOOLEAN, INFERENCE_FIELD, Modifier.PRIVATE)
+                .addJavadoc("True while predict() runs: kernels skip what only a backward pass reads (a pooling argmax).\n").build());
         type.addField(FieldSpec.builder(LibraryCalls.PACKED_OPERANDS, LibraryCalls.PACKED_OPERANDS_FIELD, Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Weights packed for the GEMM while the parameters are frozen (inference); empty otherwise.\n")
                 .initializer("new $T()", LibraryCalls.PACKED_OPERANDS).build());
@@ -248,9 +253,11 @@ public final class JavaCodegen {
         if (pass == Pass.FORWARD) {
             m.addParameter(TypeName.BOOLEAN, "training");
             m.addStatement("this.training = training");
+            m.addStatement("this.$L = false", INFERENCE_FIELD);
             m.beginControlFlow("if (training)").addStatement("dropoutCounter++").endControlFlow();
         } else if (pass == Pass.PREDICT) {
             m.addStatement("this.training = false");
+            m.addStatement("this.$L = true", INFERENCE_FIELD);
         }
         return m;
     }

@@ -37,12 +37,14 @@ final class PooledConvolutions {
         Shape w = g.node(head.input(1)).type().shape();
         String geometry = LibraryCalls.convGeometry(g.node(head.input(0)).type().shape(), w.size(0), w.size(2), w.size(3),
                 c.stride(), c.padding(), head.type().shape());
-        String argmax = k.pooled().size() > 1 ? buffers.field(k.pooled().get(1)) : "null";
+        // predict() wants no argmax (only the backward pass reads it); frozen weights may stay transformed
+        String argmax = k.pooled().size() > 1 ? "(" + JavaCodegen.INFERENCE_FIELD + " ? null : " + buffers.field(k.pooled().get(1)) + ")"
+                : "null";
         return CodeBlock.builder()
                 .add("// each image: convolution, bias and activation into a per-thread buffer, then its max pool and argmax\n")
-                .addStatement("$T.forward($L, $L, $L, $L, $T.$L, $L, $L, $L)", LibraryCalls.CONV_POOLED, geometry,
+                .addStatement("$T.forward($L, $L, $L, $L, $T.$L, $L, $L, $L, $L)", LibraryCalls.CONV_POOLED, geometry,
                         buffers.field(head.input(0)), buffers.field(head.input(1)), epilogue.bias(), ACTIVATION, epilogue.activation(),
-                        ((Op.MaxPool) pool.op()).size(), buffers.field(pool.id()), argmax)
+                        ((Op.MaxPool) pool.op()).size(), buffers.field(pool.id()), argmax, LibraryCalls.PACKED_OPERANDS_FIELD)
                 .build();
     }
 
