@@ -36,6 +36,9 @@ public interface GeneratedModel {
      * between, so the model may keep them in the layouts its kernels read across passes (a dense
      * layer's weights packed into GEMM panels once instead of on every pass, as inference runtimes do).
      * For inference; while frozen, {@link #update} throws, and a parameter written anyway may go unseen.
+     * Frozen, {@link #predict} may also run a pooled 5 x 5 convolution by Winograd's algorithm from
+     * filters transformed once, which rounds differently from {@link #forward} (by about 1e-6 of the
+     * values' scale).
      * Unfreezing drops the packed copies. Models that keep nothing ignore it.
      */
     default void freezeParameters(boolean frozen) {}

@@ -78,4 +78,40 @@ class PooledConvolutionCodeTest {
                         plan.kernels().size() + " kernels: " + e.getKey());
         }
     }
+
+    /**
+     * predict() skips the argmax (only backward reads it): thawed it has forward's bits; frozen, a 5 x 5
+     * layer on at least 16 channels may run by Winograd from filters transformed once (on AVX-512), which
+     * rounds differently but stays within float32 noise of the interpreter.
+     */
+    @Test
+    void predictSkipsTheArgmaxAndFrozenMayRunWinograd() throws Exception {
+        GraphBuilder b = new GraphBuilder();
+        int x = b.input("image", new TensorType(DType.F32, Shape.of(B, Dim.of(16), Dim.of(8), Dim.of(10))));
+        int labels = b.input("labels", new TensorType(DType.I32, Shape.of(B)));
+        int k = b.parameter("conv/kernel", TensorType.f32(20, 16, 5, 5), new Init.HeNormal(), true);
+        int c = b.parameter("conv/bias", TensorType.f32(20, 1, 1), new Init.Zeros(), true);
+        int w = b.parameter("dense/kernel", TensorType.f32(20, 3), new Init.GlorotUniform(), true);
+        int h = b.add(new Op.Conv2d(1, Padding.uniform(2)), null, x, k);
+        h = b.add(new Op.Binary(BinaryFn.ADD), null, h, c);
+        h = b.add(new Op.Unary(UnaryFn.RELU), "conv", h);
+        h = b.add(new Op.MaxPool(2, 2, Padding.NONE), "pool", h);             // [B, 20, 4, 5]
+        h = b.add(new Op.Reduce(ReduceFn.MEAN, List.of(2, 3), false), "gap", h);
+        Graph g = Autodiff.differentiate(TestGraphs.withSquaredErrorHead(b, h, w, labels));
+        Graph rewritten = PoolingRewrite.apply(g);
+        int batch = 3;
+        Map<String, DTensor> feeds = Harness.randomFeeds(g, batch, 9);
+        Map<String, DTensor> expected = Interpreter.runOutputs(g, feeds, Map.of("B", batch), false, 7);
+        GeneratedModel m = Harness.compile(FuseOps.fuse(rewritten), null);
+        m.setBatch(batch);
+        Harness.load(m, rewritten, feeds);
+        m.forward(false);
+        float[] forward = m.floatBuffer("logits").clone();
+        m.predict();
+        assertTrue(java.util.Arrays.equals(forward, m.floatBuffer("logits")), "thawed predict: forward's bits");
+        m.freezeParameters(true);
+        m.predict();
+        Harness.assertClose(expected.get("logits").data(), Harness.read(m, rewritten, "logits"), 1e-4, "frozen predict");
+        m.freezeParameters(false);
+    }
 }
