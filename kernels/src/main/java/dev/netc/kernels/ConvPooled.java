@@ -13,6 +13,10 @@ package dev.netc.kernels;
  */
 public final class ConvPooled {
     private static final Scratch IMAGE = new Scratch();
+    /** The caller thread's Winograd-transformed filters of the forward and the backward-data pass. */
+    private static final Scratch TRANSFORMED = new Scratch(), TRANSFORMED_BACKWARD = new Scratch();
+    /** The layout name of Winograd-transformed filters in a frozen-weights cache. */
+    static final String WINOGRAD_FILTERS = "winograd-f2x2-5x5";
 
     private ConvPooled() {}
 
@@ -29,9 +33,9 @@ public final class ConvPooled {
 
     /**
      * {@link #forward(int, int, int, int, int, int, int, int, int, int, int, int, float[], float[], float[], Activation, int, float[], byte[])}
-     * with a cache for frozen weights: at inference (no argmax wanted, the cache on) a 5 x 5 layer runs by
-     * Winograd's F(2 x 2, 5 x 5) from filters transformed once ({@link ConvWinograd}); its pooled values
-     * then differ from the direct convolution's by rounding only.
+     * with a cache for frozen weights (inference): a 5 x 5 layer on at least 16 channels runs by Winograd's
+     * F(2 x 2, 5 x 5) ({@link ConvWinograd}), from filters transformed once while the cache is on, else on
+     * every call; its pooled values differ from the direct convolution's by rounding only.
      *
      * @param frozen the model's cache of operands that stay unchanged while it is on, or null
      */
@@ -40,14 +44,12 @@ public final class ConvPooled {
                                float[] pooled, byte[] argmax, PackedOperands frozen) {
         ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
         int pooledSize = f * (oh / size) * (ow / size);
-        float[] transformed = argmax == null && frozen != null && ConvWinograd.suits(g, size, act)
-                ? frozen.prepared(weights, "winograd-f2x2-5x5", () -> ConvWinograd.transformWeights(g, weights)) : null;
-        if (transformed != null) {
-            // the batch's tiles (pooling windows) in runs of whole GEMM row blocks, a few runs per core
-            int tiles = n * (oh / 2) * (ow / 2), blocks = Gemm.ceilDiv(tiles, 8);
-            int runs = Parallel.inside() ? 1 : Math.min(blocks, 8 * Parallel.threads()), blocksPerRun = Gemm.ceilDiv(blocks, runs);
-            Parallel.forRange(Gemm.ceilDiv(blocks, blocksPerRun), run -> ConvWinograd.forwardTiles(g, x, transformed, bias, act, pooled,
-                    run * blocksPerRun * 8, Math.min(tiles, (run + 1) * blocksPerRun * 8)));
+        if (ConvWinograd.suitsPooled(g, size, act)) {
+            // Winograd: frozen weights (inference) transformed once and kept, else on every call
+            float[] u = frozen != null && frozen.enabled()
+                    ? frozen.prepared(weights, WINOGRAD_FILTERS, () -> ConvWinograd.transformWeights(f, c, weights, false, null))
+                    : ConvWinograd.transformWeights(f, c, weights, false, TRANSFORMED.atLeast(ConvWinograd.transformedSize(f, c)));
+            ConvWinograd.run(n, g, ConvWinograd.images(g, x), u, bias, act, new ConvWinograd.Pool(pooled, argmax));
             return;
         }
         if (ConvPooledRows.suits(g, size, act)) { // a shallow layer: pooled in registers
@@ -95,6 +97,14 @@ public final class ConvPooled {
     public static void backwardData(int n, int c, int h, int w, int f, int kh, int kw, int stride, int padTop, int padLeft,
                                     int oh, int ow, int size, byte[] argmax, float[] dyPooled, float[] weights, float[] dx) {
         ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
+        if (size == 2 && stride == 1 && oh % 2 == 0 && ow % 2 == 0 && ConvWinograd.suits(Conv2d.backwardDataGeometry(g))) {
+            // Winograd from the pooled gradient expanded straight into the bordered channels-last images it reads
+            ConvGeometry full = Conv2d.backwardDataGeometry(g);
+            float[] u = ConvWinograd.transformWeights(c, f, weights, true, TRANSFORMED_BACKWARD.atLeast(ConvWinograd.transformedSize(c, f)));
+            ConvWinograd.run(n, full, ConvWinograd.expandedWindows(full, dyPooled, argmax), u, null, Activation.NONE,
+                    new ConvWinograd.Store(dx));
+            return;
+        }
         float[] prepared = Conv2d.preparedForBackwardData(g, weights);
         int pooledSize = f * (oh / size) * (ow / size);
         if (Conv2d.backwardDataRunsImplicitGemm(g) && oh % size == 0 && ow % size == 0) {

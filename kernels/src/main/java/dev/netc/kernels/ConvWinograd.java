@@ -32,19 +32,23 @@ final class ConvWinograd {
     /** Input tile side (m + r - 1 for m = 2 outputs and r = 5 taps) and transformed points per tile. */
     private static final int T = 6, POINTS = T * T;
     /** G (6 x 5): the filter transform. */
-    private static final double[][] G = {
-        {1 / 4.0, 0, 0, 0, 0},
-        {-1 / 6.0, -1 / 6.0, -1 / 6.0, -1 / 6.0, -1 / 6.0},
-        {-1 / 6.0, 1 / 6.0, -1 / 6.0, 1 / 6.0, -1 / 6.0},
-        {1 / 24.0, 1 / 12.0, 1 / 6.0, 1 / 3.0, 2 / 3.0},
-        {1 / 24.0, -1 / 12.0, 1 / 6.0, -1 / 3.0, 2 / 3.0},
+    private static final float[][] G = {
+        {1 / 4f, 0, 0, 0, 0},
+        {-1 / 6f, -1 / 6f, -1 / 6f, -1 / 6f, -1 / 6f},
+        {-1 / 6f, 1 / 6f, -1 / 6f, 1 / 6f, -1 / 6f},
+        {1 / 24f, 1 / 12f, 1 / 6f, 1 / 3f, 2 / 3f},
+        {1 / 24f, -1 / 12f, 1 / 6f, -1 / 3f, 2 / 3f},
         {0, 0, 0, 0, 1},
     };
 
     private static final Scratch IMAGE = new Scratch();
     private static final Scratch WORK = new Scratch();
+    /** G g of a vector of filters while they are transformed. */
+    private static final Scratch FILTER = new Scratch();
     /** [0, c): the depth offsets of the transformed tiles (channel p at p); per channel count. */
     private static final ConcurrentHashMap<Integer, int[]> CHANNELS = new ConcurrentHashMap<>();
+    /** Gather offsets: lane l at l * stride, per stride. */
+    private static final ConcurrentHashMap<Integer, int[]> LANE_STRIDES = new ConcurrentHashMap<>();
     /** Row offsets of V for each point and row of a block, per padded channel count: (point * ROWS + r) * cp. */
     private static final ConcurrentHashMap<Integer, int[]> ROW_OFFSETS = new ConcurrentHashMap<>();
 
@@ -57,59 +61,148 @@ final class ConvWinograd {
 
     private ConvWinograd() {}
 
-    /** True for the convolutions and poolings this kernel computes (on this machine). */
-    static boolean suits(ConvGeometry g, int size, Activation act) {
-        return GemmGatheredMicroKernel.AVAILABLE && g.c() >= MIN_CHANNELS && size == 2 && g.kh() == 5 && g.kw() == 5 && g.stride() == 1
-                && g.oh() % 2 == 0 && g.ow() % 2 == 0 && act.appliesInRegister();
+    /** True for the convolutions this kernel computes on this machine (its outputs then stored or pooled). */
+    static boolean suits(ConvGeometry g) {
+        return GemmGatheredMicroKernel.AVAILABLE && g.c() >= MIN_CHANNELS && g.kh() == 5 && g.kw() == 5 && g.stride() == 1
+                && g.oh() % 2 == 0 && g.ow() % 2 == 0;
+    }
+
+    /** True for the pooled convolutions it computes: 2 x 2 windows (one per tile) and an activation applied in registers. */
+    static boolean suitsPooled(ConvGeometry g, int size, Activation act) {
+        return size == 2 && act.appliesInRegister() && suits(g);
     }
 
     private static int paddedChannels(int c) {
         return Gemm.ceilDiv(c, VL) * VL;
     }
 
-    /**
-     * The filters transformed, U = G g G^T for each filter and channel, laid out as the micro-kernel's
-     * B panels: [point][sliver][c][NR] (zero past f). Computed in double, rounded once.
-     */
-    static float[] transformWeights(ConvGeometry g, float[] w) {
-        int c = g.c(), f = g.f(), slivers = Gemm.ceilDiv(f, NR);
-        float[] u = new float[POINTS * slivers * c * NR];
-        double[] gg = new double[T * 5];
-        for (int filter = 0; filter < f; filter++) {
-            int sliver = filter / NR, lane = filter % NR;
-            for (int ch = 0; ch < c; ch++) {
-                int at = (filter * c + ch) * 25;
-                for (int i = 0; i < T; i++) {       // gg = G g (6 x 5)
-                    for (int kx = 0; kx < 5; kx++) {
-                        double sum = 0;
-                        for (int ky = 0; ky < 5; ky++) sum += G[i][ky] * w[at + ky * 5 + kx];
-                        gg[i * 5 + kx] = sum;
-                    }
-                }
-                for (int i = 0; i < T; i++) {       // U = gg G^T (6 x 6)
-                    for (int j = 0; j < T; j++) {
-                        double sum = 0;
-                        for (int kx = 0; kx < 5; kx++) sum += gg[i * 5 + kx] * G[j][kx];
-                        u[(((i * T + j) * slivers + sliver) * c + ch) * NR + lane] = (float) sum;
-                    }
-                }
-            }
-        }
-        return u;
+    /** Floats of the transformed filters of a layer with these output and input channel counts. */
+    static int transformedSize(int outputs, int inputs) {
+        return POINTS * Gemm.ceilDiv(outputs, NR) * inputs * NR;
     }
 
     /**
-     * pooled[image][f][ty][tx] = max over the 2 x 2 window of act(conv(x, w) + bias) for the tiles (pooling
-     * windows) [firstTile, endTile) of the batch, numbered image by image: tiles of consecutive images
-     * share GEMM row blocks, so an image of 7 x 7 tiles wastes no rows. u from {@link #transformWeights}.
+     * The filters transformed, U = G g G^T for each output and input channel, laid out as the micro-kernel's
+     * B panels [point][sliver][inputs][NR] (zero past the outputs), into u (null: a new array), over all cores.
+     * g is w[o][i] ([outputs][inputs][5][5]), or with {@code flipped} w[i][o] turned by 180 degrees: the
+     * filters of the backward-data convolution of a layer whose weights w are [inputs][outputs][5][5].
+     *
+     * <p>Training transforms on every step, so this runs as vectors over a vector of outputs (their taps
+     * gathered), each input channel a task: about 2,000 filters in tens of microseconds.
      */
-    static void forwardTiles(ConvGeometry g, float[] x, float[] u, float[] bias, Activation act, float[] pooled, int firstTile,
+    static float[] transformWeights(int outputs, int inputs, float[] w, boolean flipped, float[] u) {
+        int slivers = Gemm.ceilDiv(outputs, NR);
+        float[] out = u != null ? u : new float[transformedSize(outputs, inputs)];
+        if (outputs % NR != 0) { // the lanes past the last output stay zero whatever the buffer held
+            for (int point = 0; point < POINTS; point++) {
+                int sliverAt = ((point * slivers + slivers - 1) * inputs) * NR;
+                for (int i = 0; i < inputs; i++) Arrays.fill(out, sliverAt + i * NR + outputs % NR, sliverAt + (i + 1) * NR, 0f);
+            }
+        }
+        int stride = flipped ? 25 : inputs * 25; // between the taps of consecutive outputs
+        int[] lanes = LANE_STRIDES.computeIfAbsent(stride, k -> java.util.stream.IntStream.range(0, VL).map(l -> l * k).toArray());
+        Parallel.forRange(inputs, i -> {
+            float[] gg = FILTER.atLeast((25 + T * 5) * VL); // the taps [25] then G g [a][kx], as vectors over outputs
+            int taps = T * 5 * VL;
+            for (int o0 = 0; o0 < outputs; o0 += VL) {
+                var live = S.indexInRange(o0, outputs);
+                int first = flipped ? (i * outputs + o0) * 25 + 24 : (o0 * inputs + i) * 25; // tap 0 of output o0
+                int tapStep = flipped ? -1 : 1;
+                for (int tap = 0; tap < 25; tap++) {
+                    if (live.allTrue()) {
+                        FloatVector.fromArray(S, w, first + tapStep * tap, lanes, 0).intoArray(gg, taps + tap * VL);
+                    } else { // a masked gather still range-checks every lane: the last, partial vector of outputs by hand
+                        for (int l = 0; l < VL; l++) gg[taps + tap * VL + l] = o0 + l < outputs ? w[first + tapStep * tap + lanes[l]] : 0f;
+                    }
+                }
+                for (int kx = 0; kx < 5; kx++) { // column kx of g, then G times it
+                    FloatVector g0 = FloatVector.fromArray(S, gg, taps + kx * VL), g1 = FloatVector.fromArray(S, gg, taps + (5 + kx) * VL);
+                    FloatVector g2 = FloatVector.fromArray(S, gg, taps + (10 + kx) * VL), g3 = FloatVector.fromArray(S, gg, taps + (15 + kx) * VL);
+                    FloatVector g4 = FloatVector.fromArray(S, gg, taps + (20 + kx) * VL);
+                    for (int a = 0; a < T; a++) {
+                        g0.mul(G[a][0]).add(g1.mul(G[a][1])).add(g2.mul(G[a][2])).add(g3.mul(G[a][3])).add(g4.mul(G[a][4]))
+                                .intoArray(gg, (a * 5 + kx) * VL);
+                    }
+                }
+                int sliver = o0 / NR, lane = o0 % NR;
+                for (int a = 0; a < T; a++) { // row a of G g, times G^T
+                    FloatVector r0 = FloatVector.fromArray(S, gg, a * 5 * VL), r1 = FloatVector.fromArray(S, gg, (a * 5 + 1) * VL);
+                    FloatVector r2 = FloatVector.fromArray(S, gg, (a * 5 + 2) * VL), r3 = FloatVector.fromArray(S, gg, (a * 5 + 3) * VL);
+                    FloatVector r4 = FloatVector.fromArray(S, gg, (a * 5 + 4) * VL);
+                    for (int b = 0; b < T; b++) {
+                        r0.mul(G[b][0]).add(r1.mul(G[b][1])).add(r2.mul(G[b][2])).add(r3.mul(G[b][3])).add(r4.mul(G[b][4]))
+                                .intoArray(out, (((a * T + b) * slivers + sliver) * inputs + i) * NR + lane, live);
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /** How a run of tiles gets each image: its zero-bordered form, channels last ([row][col][cp]), written whole. */
+    @FunctionalInterface
+    interface Source {
+        void fill(int image, float[] bordered);
+    }
+
+    /** Where the 2 x 2 outputs of each tile go, after bias and activation. */
+    sealed interface Sink permits Pool, Store {}
+
+    /** Pooled: pooled[image][f][tile] = the window's maximum; argmax (null: not wanted) its cell, the first strict maximum. */
+    record Pool(float[] pooled, byte[] argmax) implements Sink {}
+
+    /** Stored as they are: y[image][f][oy][ox]. */
+    record Store(float[] y) implements Sink {}
+
+    /** The images of x ([n][c][h][w]) as g reads them. */
+    static Source images(ConvGeometry g, float[] x) {
+        PaddedImage pad = PaddedImage.of(g);
+        int cp = paddedChannels(g.c());
+        return (image, bordered) -> channelsLast(g, pad, x, image * g.imageSize(), cp, bordered);
+    }
+
+    /**
+     * The images of a pooled gradient expanded by its argmax (2 x 2 windows): g's input plane p, pixel
+     * (2 py + a / 2, 2 px + a % 2) holds dyPooled[image][p][py][px] where a is that window's argmax, zero elsewhere.
+     */
+    static Source expandedWindows(ConvGeometry g, float[] dyPooled, byte[] argmax) {
+        PaddedImage pad = PaddedImage.of(g);
+        int cp = paddedChannels(g.c()), cols = pad.cols(), ph = g.h() / 2, pw = g.w() / 2, windows = ph * pw;
+        return (image, bordered) -> {
+            Arrays.fill(bordered, 0, pad.rows() * cols * cp, 0f);
+            for (int plane = 0; plane < g.c(); plane++) {
+                int from = (image * g.c() + plane) * windows;
+                for (int py = 0; py < ph; py++) {
+                    for (int px = 0; px < pw; px++) {
+                        int window = from + py * pw + px, cell = argmax[window];
+                        int row = 2 * py + cell / 2 + g.padTop(), col = 2 * px + cell % 2 + g.padLeft();
+                        bordered[(row * cols + col) * cp + plane] = dyPooled[window];
+                    }
+                }
+            }
+        };
+    }
+
+    /** The whole batch of n images over all cores: runs of whole GEMM row blocks, a few per core. */
+    static void run(int n, ConvGeometry g, Source source, float[] u, float[] bias, Activation act, Sink sink) {
+        int tiles = n * (g.oh() / 2) * (g.ow() / 2), blocks = Gemm.ceilDiv(tiles, ROWS);
+        int runs = Parallel.inside() ? 1 : Math.min(blocks, 8 * Parallel.threads()), blocksPerRun = Gemm.ceilDiv(blocks, runs);
+        Parallel.forRange(Gemm.ceilDiv(blocks, blocksPerRun), run -> forwardTiles(g, source, u, bias, act, sink,
+                run * blocksPerRun * ROWS, Math.min(tiles, (run + 1) * blocksPerRun * ROWS)));
+    }
+
+    /**
+     * The tiles [firstTile, endTile) of the batch, numbered image by image (tiles of consecutive images share
+     * GEMM row blocks, so an image of 7 x 7 tiles wastes no rows): each tile's 2 x 2 outputs of
+     * act(conv + bias), to the sink. u from {@link #transformWeights}.
+     */
+    static void forwardTiles(ConvGeometry g, Source source, float[] u, float[] bias, Activation act, Sink sink, int firstTile,
                              int endTile) {
         int c = g.c(), f = g.f(), cp = paddedChannels(c), slivers = Gemm.ceilDiv(f, NR), fp = slivers * NR;
         PaddedImage pad = PaddedImage.of(g);
-        int cols = pad.cols(), tw = g.ow() / 2, tiles = (g.oh() / 2) * tw, pooledSize = f * tiles;
+        int cols = pad.cols(), tw = g.ow() / 2, tiles = (g.oh() / 2) * tw;
         float[] bordered = IMAGE.atLeast(pad.rows() * cols * cp);
-        int vAt = 0, mAt = vAt + POINTS * ROWS * cp, rowsAt = mAt + POINTS * fp * ROWS, spillAt = rowsAt + ROWS * fp;
+        int vAt = 0, mAt = vAt + POINTS * ROWS * cp, rowsAt = mAt + POINTS * fp * ROWS, yAt = rowsAt + 4 * ROWS * fp, spillAt = yAt + 4 * VL;
         float[] work = WORK.atLeast(spillAt + T * T * VL);
         int[] channels = CHANNELS.computeIfAbsent(c, k -> java.util.stream.IntStream.range(0, k).toArray());
         int[] rowOffsets = ROW_OFFSETS.computeIfAbsent(cp, k -> {
@@ -123,7 +216,7 @@ final class ConvWinograd {
             for (int r = 0; r < rows; r++) {
                 int image = (t0 + r) / tiles, t = (t0 + r) % tiles, top = (t / tw) * 2, left = (t % tw) * 2;
                 if (image != held) {
-                    channelsLast(g, pad, x, image * g.imageSize(), cp, bordered);
+                    source.fill(image, bordered);
                     held = image;
                 }
                 for (int c0 = 0; c0 < cp; c0 += VL) {
@@ -137,13 +230,32 @@ final class ConvWinograd {
                 }
             }
             for (int r = 0; r < rows; r++) {
+                int image = (t0 + r) / tiles, t = (t0 + r) % tiles, at = rowsAt + r * 4 * fp;
                 for (int f0 = 0; f0 < fp; f0 += VL) {
-                    int m = mAt + ((f0 / NR) * ROWS + r) * NR + f0 % NR;
-                    pool(work, m, slivers * ROWS * NR, bias, f0, f, act, work, rowsAt + r * fp + f0);
+                    outputTransform(work, mAt + ((f0 / NR) * ROWS + r) * NR + f0 % NR, slivers * ROWS * NR, work, yAt);
+                    switch (sink) {
+                        case Pool p -> pool(work, yAt, bias, f0, f, act, p.argmax() != null, work, at + f0, at + fp + f0);
+                        case Store s -> finish(work, yAt, bias, f0, f, act, work, at + f0, fp);
+                    }
                 }
-                int image = (t0 + r) / tiles, out = image * pooledSize + (t0 + r) % tiles, from = rowsAt + r * fp;
-                for (int filter = 0; filter < f; filter++) {
-                    pooled[out + filter * tiles] = work[from + filter];
+                switch (sink) {
+                    case Pool p -> {
+                        int out = image * f * tiles + t;
+                        for (int filter = 0; filter < f; filter++) p.pooled()[out + filter * tiles] = work[at + filter];
+                        if (p.argmax() != null) {
+                            for (int filter = 0; filter < f; filter++) p.argmax()[out + filter * tiles] = (byte) work[at + fp + filter];
+                        }
+                    }
+                    case Store s -> {
+                        int plane = g.oh() * g.ow(), out = image * f * plane + (t / tw) * 2 * g.ow() + (t % tw) * 2;
+                        for (int filter = 0; filter < f; filter++) {
+                            int o = out + filter * plane;
+                            s.y()[o] = work[at + filter];
+                            s.y()[o + 1] = work[at + fp + filter];
+                            s.y()[o + g.ow()] = work[at + 2 * fp + filter];
+                            s.y()[o + g.ow() + 1] = work[at + 3 * fp + filter];
+                        }
+                    }
                 }
             }
         }
@@ -201,10 +313,10 @@ final class ConvWinograd {
     }
 
     /**
-     * Y = A^T M A (the 2 x 2 outputs of one tile for a vector of filters, M[point] at m + point * pointStride),
-     * bias and activation, then their maximum to out[outAt]. A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 1].
+     * Y = A^T M A: the 2 x 2 outputs of one tile for a vector of filters (M[point] at m + point * pointStride),
+     * as four vectors y00, y01, y10, y11 at out[outAt ..]. A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 1].
      */
-    private static void pool(float[] mBuf, int m, int pointStride, float[] bias, int f0, int f, Activation act, float[] out, int outAt) {
+    private static void outputTransform(float[] mBuf, int m, int pointStride, float[] out, int outAt) {
         FloatVector y00 = FloatVector.zero(S), y01 = y00, y10 = y00, y11 = y00;
         for (int j = 0; j < T; j++) {
             int a = m + j * pointStride;
@@ -220,13 +332,44 @@ final class ConvWinograd {
             y10 = s1.fma(a0, y10);
             y11 = s1.fma(a1, y11);
         }
-        if (bias != null) {
-            FloatVector b = FloatVector.fromArray(S, bias, f0, S.indexInRange(f0, f));
-            y00 = y00.add(b);
-            y01 = y01.add(b);
-            y10 = y10.add(b);
-            y11 = y11.add(b);
-        }
-        act.inRegister(y00).max(act.inRegister(y01)).max(act.inRegister(y10).max(act.inRegister(y11))).intoArray(out, outAt);
+        y00.intoArray(out, outAt);
+        y01.intoArray(out, outAt + VL);
+        y10.intoArray(out, outAt + 2 * VL);
+        y11.intoArray(out, outAt + 3 * VL);
+    }
+
+    /**
+     * act(y + bias) of the four outputs at y[yAt ..] (window order a b / c d), then their maximum to
+     * out[maxAt] and, when wanted, its cell (the first strict maximum, as {@link PoolWindows}) to out[cellAt].
+     */
+    private static void pool(float[] y, int yAt, float[] bias, int f0, int f, Activation act, boolean cells, float[] out, int maxAt,
+                             int cellAt) {
+        FloatVector b = bias == null ? null : FloatVector.fromArray(S, bias, f0, S.indexInRange(f0, f));
+        FloatVector best = activated(y, yAt, b, act);
+        FloatVector v = activated(y, yAt + VL, b, act);
+        var wins = v.compare(jdk.incubator.vector.VectorOperators.GT, best);
+        best = best.blend(v, wins);
+        FloatVector position = FloatVector.zero(S).blend(1f, wins);
+        v = activated(y, yAt + 2 * VL, b, act);
+        wins = v.compare(jdk.incubator.vector.VectorOperators.GT, best);
+        best = best.blend(v, wins);
+        position = position.blend(2f, wins);
+        v = activated(y, yAt + 3 * VL, b, act);
+        wins = v.compare(jdk.incubator.vector.VectorOperators.GT, best);
+        best = best.blend(v, wins);
+        position = position.blend(3f, wins);
+        best.intoArray(out, maxAt);
+        if (cells) position.intoArray(out, cellAt);
+    }
+
+    /** act(y + bias) of the four outputs at y[yAt ..], to out[outAt + q * stride] for q = 0..3. */
+    private static void finish(float[] y, int yAt, float[] bias, int f0, int f, Activation act, float[] out, int outAt, int stride) {
+        FloatVector b = bias == null ? null : FloatVector.fromArray(S, bias, f0, S.indexInRange(f0, f));
+        for (int q = 0; q < 4; q++) activated(y, yAt + q * VL, b, act).intoArray(out, outAt + q * stride);
+    }
+
+    private static FloatVector activated(float[] y, int at, FloatVector bias, Activation act) {
+        FloatVector v = FloatVector.fromArray(S, y, at);
+        return act.inRegister(bias == null ? v : v.add(bias));
     }
 }

@@ -1,7 +1,6 @@
 package dev.netc.kernels;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -43,45 +42,71 @@ class ConvWinogradTest {
                 float[] bias = withBias ? Reference.random(random, s.f()) : null;
                 double[] expected = pooledReference(s, x, w, bias, act);
                 ConvGeometry g = geometry(s);
-                assertTrue(ConvWinograd.suits(g, 2, act), s + " is a Winograd geometry");
-                float[] u = ConvWinograd.transformWeights(g, w);
+                assertTrue(ConvWinograd.suitsPooled(g, 2, act), s + " is a Winograd geometry");
+                float[] u = ConvWinograd.transformWeights(s.f(), s.c(), w, false, null);
                 int tiles = s.n() * (s.oh() / 2) * (s.ow() / 2);
                 float[] pooled = new float[expected.length];
+                byte[] argmax = new byte[expected.length];
+                var sink = new ConvWinograd.Pool(pooled, argmax);
                 // three runs: the first ends inside a row block, the second crosses into the next image
                 int first = Math.min(tiles, 5), second = Math.min(tiles, first + (s.oh() / 2) * (s.ow() / 2) + 3);
-                ConvWinograd.forwardTiles(g, x, u, bias, act, pooled, 0, first);
-                ConvWinograd.forwardTiles(g, x, u, bias, act, pooled, first, second);
-                ConvWinograd.forwardTiles(g, x, u, bias, act, pooled, second, tiles);
+                ConvWinograd.forwardTiles(g, ConvWinograd.images(g, x), u, bias, act, sink, 0, first);
+                ConvWinograd.forwardTiles(g, ConvWinograd.images(g, x), u, bias, act, sink, first, second);
+                ConvWinograd.forwardTiles(g, ConvWinograd.images(g, x), u, bias, act, sink, second, tiles);
                 assertClose(expected, pooled, s + " " + act + " bias " + withBias);
+                assertArgmaxNamesAMaximum(s, x, w, bias, act, expected, argmax, s + " " + act + " bias " + withBias);
             }
         }
     }
 
-    /** ConvPooled takes the Winograd path only at inference with a frozen-weights cache, and keeps the transform there. */
+    /** Frozen, ConvPooled keeps the transformed filters and gives the bits of a thawed pass; an argmax changes no value. */
     @Test
-    void pooledConvolutionUsesTheTransformedFiltersOnlyWhenFrozenAndWithoutArgmax() {
+    void frozenWeightsStayTransformedWithTheSameBits() {
         assumeTrue(GemmGatheredMicroKernel.AVAILABLE, "Winograd runs on AVX-512 only (the gathered micro-kernel)");
         Reference.Conv s = Reference.Conv.of(5, 32, 14, 14, 64, 5, 5, 1, 2, 2, 2, 2);
         var random = new SplittableRandom(11);
         float[] x = Reference.random(random, s.xSize()), w = Reference.random(random, s.wSize()), bias = Reference.random(random, s.f());
         double[] expected = pooledReference(s, x, w, bias, Activation.RELU);
-        float[] direct = forward(s, x, w, bias, null, null), frozenOff = new float[expected.length];
+        float[] thawed = forward(s, x, w, bias, null, null);
+        assertClose(expected, thawed, "thawed");
         PackedOperands cache = new PackedOperands();
-        System.arraycopy(forward(s, x, w, bias, null, cache), 0, frozenOff, 0, frozenOff.length);
-        assertEquals(java.util.Arrays.toString(direct), java.util.Arrays.toString(frozenOff), "a cache that is off changes nothing");
+        assertArrayEquals(thawed, forward(s, x, w, bias, null, cache), "a cache that is off changes nothing");
         cache.enable(true);
-        float[] winograd = forward(s, x, w, bias, null, cache);
-        assertClose(expected, winograd, "frozen");
-        assertFalse(java.util.Arrays.equals(direct, winograd), "the frozen pass rounds as Winograd does, not as the direct kernel");
-        float[] transformed = cache.prepared(w, "winograd-f2x2-5x5", () -> null);
+        assertArrayEquals(thawed, forward(s, x, w, bias, null, cache), "frozen: the same transform, the same bits");
+        float[] transformed = cache.prepared(w, ConvPooled.WINOGRAD_FILTERS, () -> null);
         assertNotNull(transformed, "the transform is kept while frozen");
         forward(s, x, w, bias, null, cache);
-        assertSame(transformed, cache.prepared(w, "winograd-f2x2-5x5", () -> null), "and reused");
+        assertSame(transformed, cache.prepared(w, ConvPooled.WINOGRAD_FILTERS, () -> null), "and reused");
         byte[] argmax = new byte[expected.length];
-        assertEquals(java.util.Arrays.toString(direct), java.util.Arrays.toString(forward(s, x, w, bias, argmax, cache)),
-                "with an argmax wanted (training) the direct kernel runs");
+        assertArrayEquals(thawed, forward(s, x, w, bias, argmax, null), "with an argmax (training): the same values");
+        assertArgmaxNamesAMaximum(s, x, w, bias, Activation.RELU, expected, argmax, "training");
         cache.enable(false);
-        assertNull(cache.prepared(w, "winograd-f2x2-5x5", () -> new float[1]), "thawed: nothing kept");
+        assertNull(cache.prepared(w, ConvPooled.WINOGRAD_FILTERS, () -> new float[1]), "thawed: nothing kept");
+    }
+
+    /** Backward-data from a pooled gradient by Winograd (flipped filters, the expansion in the bordered images) against float64. */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void backwardDataOfTheExpandedGradient(Reference.Conv s) {
+        ConvGeometry g = geometry(s);
+        assumeTrue(ConvWinograd.suits(Conv2d.backwardDataGeometry(g)) && s.stride() == 1, "Winograd backward-data (AVX-512, 16+ filters)");
+        var random = new SplittableRandom(s.hashCode() + 3L);
+        float[] w = Reference.random(random, s.wSize());
+        int windows = s.n() * s.f() * (s.oh() / 2) * (s.ow() / 2);
+        float[] dyPooled = Reference.random(random, windows);
+        byte[] argmax = new byte[windows];
+        for (int i = 0; i < windows; i++) argmax[i] = (byte) random.nextInt(4);
+        float[] dy = new float[s.ySize()];
+        int ph = s.oh() / 2, pw = s.ow() / 2;
+        for (int i = 0; i < windows; i++) {
+            int plane = i / (ph * pw), py = (i / pw) % ph, px = i % pw;
+            dy[(plane * s.oh() + 2 * py + argmax[i] / 2) * s.ow() + 2 * px + argmax[i] % 2] = dyPooled[i];
+        }
+        double[] expected = s.backwardData(dy, w);
+        float[] dx = new float[s.xSize()];
+        ConvPooled.backwardData(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(), s.oh(), s.ow(), 2,
+                argmax, dyPooled, w, dx);
+        assertClose(expected, dx, "dx " + s);
     }
 
     private static float[] forward(Reference.Conv s, float[] x, float[] w, float[] bias, byte[] argmax, PackedOperands cache) {
@@ -91,19 +116,38 @@ class ConvWinogradTest {
         return pooled;
     }
 
+    /** Each argmax names a cell whose value (float64) is within rounding of the window's maximum. */
+    private static void assertArgmaxNamesAMaximum(Reference.Conv s, float[] x, float[] w, float[] bias, Activation act, double[] max,
+                                                  byte[] argmax, String what) {
+        double[] cells = cellReference(s, x, w, bias, act);
+        double scale = 0;
+        for (double v : max) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < max.length; i++) {
+            if (cells[4 * i + argmax[i]] < max[i] - 1e-5 * scale) {
+                throw new AssertionError(what + ": argmax[" + i + "] = " + argmax[i] + " names " + cells[4 * i + argmax[i]] + ", the maximum is " + max[i]);
+            }
+        }
+    }
+
     private static ConvGeometry geometry(Reference.Conv s) {
         return new ConvGeometry(s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(), s.oh(), s.ow());
     }
 
     /** max over 2 x 2 windows of act(conv + bias), in float64. */
     private static double[] pooledReference(Reference.Conv s, float[] x, float[] w, float[] bias, Activation act) {
+        double[] cells = cellReference(s, x, w, bias, act), out = new double[cells.length / 4];
+        for (int i = 0; i < out.length; i++) out[i] = Math.max(Math.max(cells[4 * i], cells[4 * i + 1]), Math.max(cells[4 * i + 2], cells[4 * i + 3]));
+        return out;
+    }
+
+    /** act(conv + bias) in float64, window by window: [window][cell], cell = ky * 2 + kx. */
+    private static double[] cellReference(Reference.Conv s, float[] x, float[] w, float[] bias, Activation act) {
         int ph = s.oh() / 2, pw = s.ow() / 2;
-        double[] out = new double[s.n() * s.f() * ph * pw];
+        double[] out = new double[4 * s.n() * s.f() * ph * pw];
         for (int img = 0; img < s.n(); img++) {
             for (int f = 0; f < s.f(); f++) {
                 for (int py = 0; py < ph; py++) {
                     for (int px = 0; px < pw; px++) {
-                        double best = Double.NEGATIVE_INFINITY;
                         for (int cell = 0; cell < 4; cell++) {
                             int oy = 2 * py + cell / 2, ox = 2 * px + cell % 2;
                             double sum = bias == null ? 0 : bias[f];
@@ -115,9 +159,8 @@ class ConvWinogradTest {
                                     }
                                 }
                             }
-                            best = Math.max(best, act == Activation.RELU ? Math.max(sum, 0) : sum);
+                            out[4 * (((img * s.f() + f) * ph + py) * pw + px) + cell] = act == Activation.RELU ? Math.max(sum, 0) : sum;
                         }
-                        out[((img * s.f() + f) * ph + py) * pw + px] = best;
                     }
                 }
             }
