@@ -64,6 +64,13 @@ class FusionEquivalenceTest {
         }
     }
 
+    /**
+     * Fused against unfused, element by element: a pooled 5 x 5 convolution on 16+ channels runs by Winograd
+     * in the fused plan (AVX-512), which rounds differently from the direct kernels the unfused plan runs
+     * (the MNIST CNN's dense gradient: 1.3e-5 at worst).
+     */
+    private static final double FUSED_VS_UNFUSED = 5e-5;
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("modelsWithLoss")
     void fusedAndUnfusedAgreeAndMatchTheInterpreter(String name, CheckedModel model) {
@@ -80,13 +87,13 @@ class FusionEquivalenceTest {
         // dropout on, same seed: fused and unfused draw the same masks
         Map<String, double[]> trainFused = run(fused, g, feeds, true), trainUnfused = run(unfused, g, feeds, true);
         for (String out : g.outputs().keySet())
-            assertClose(trainUnfused.get(out), trainFused.get(out), 1e-5, name + " training " + out + ", fused vs unfused");
+            assertClose(trainUnfused.get(out), trainFused.get(out), FUSED_VS_UNFUSED, name + " training " + out + ", fused vs unfused");
 
         // dropout off: both against the float64 reference
         Map<String, DTensor> expected = Interpreter.runOutputs(g, feeds, bindings(g), false, 0);
         Map<String, double[]> evalFused = run(fused, g, feeds, false), evalUnfused = run(unfused, g, feeds, false);
         for (String out : g.outputs().keySet()) {
-            assertClose(evalUnfused.get(out), evalFused.get(out), 1e-5, name + " " + out + ", fused vs unfused");
+            assertClose(evalUnfused.get(out), evalFused.get(out), FUSED_VS_UNFUSED, name + " " + out + ", fused vs unfused");
             assertNear(expected.get(out).data(), evalFused.get(out), name + " " + out + ", fused vs interpreter");
             assertNear(expected.get(out).data(), evalUnfused.get(out), name + " " + out + ", unfused vs interpreter");
         }
