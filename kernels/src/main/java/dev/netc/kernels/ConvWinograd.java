@@ -202,30 +202,25 @@ final class ConvWinograd {
         PaddedImage pad = PaddedImage.of(g);
         int cols = pad.cols(), tw = g.ow() / 2, tiles = (g.oh() / 2) * tw;
         float[] bordered = IMAGE.atLeast(pad.rows() * cols * cp);
-        int vAt = 0, mAt = vAt + POINTS * ROWS * cp, rowsAt = mAt + POINTS * fp * ROWS, yAt = rowsAt + 4 * ROWS * fp, bandAt = yAt + 4 * VL;
-        float[] work = WORK.atLeast(bandAt + T * cols * cp);
+        int vAt = 0, mAt = vAt + POINTS * ROWS * cp, rowsAt = mAt + POINTS * fp * ROWS, yAt = rowsAt + 4 * ROWS * fp, spillAt = yAt + 4 * VL;
+        float[] work = WORK.atLeast(spillAt + T * T * VL);
         int[] channels = CHANNELS.computeIfAbsent(c, k -> java.util.stream.IntStream.range(0, k).toArray());
         int[] rowOffsets = ROW_OFFSETS.computeIfAbsent(cp, k -> {
             int[] offsets = new int[POINTS * ROWS];
             for (int i = 0; i < offsets.length; i++) offsets[i] = i * k;
             return offsets;
         });
-        int held = -1, heldBand = -1; // the image bordered now holds, and the band of it (B^T applied) in work
+        int held = -1; // the image bordered now holds
         for (int t0 = firstTile; t0 < endTile; t0 += ROWS) {
             int rows = Math.min(ROWS, endTile - t0);
             for (int r = 0; r < rows; r++) {
-                int image = (t0 + r) / tiles, t = (t0 + r) % tiles, ty = t / tw, left = (t % tw) * 2;
+                int image = (t0 + r) / tiles, t = (t0 + r) % tiles, top = (t / tw) * 2, left = (t % tw) * 2;
                 if (image != held) {
                     source.fill(image, bordered);
                     held = image;
-                    heldBand = -1;
-                }
-                if (ty != heldBand) { // the tiles of a row share their six input rows: B^T down the columns once for all
-                    transformBand(bordered, 2 * ty * cols * cp, cols * cp, cols * cp, work, bandAt);
-                    heldBand = ty;
                 }
                 for (int c0 = 0; c0 < cp; c0 += VL) {
-                    transformAcross(work, bandAt + left * cp + c0, cols * cp, cp, work, vAt + r * cp + c0, ROWS * cp);
+                    transformInput(bordered, (top * cols + left) * cp + c0, cols * cp, cp, work, spillAt, work, vAt + r * cp + c0, ROWS * cp);
                 }
             }
             for (int point = 0; point < POINTS; point++) {
@@ -284,42 +279,37 @@ final class ConvWinograd {
     }
 
     /**
-     * The first half of the input transform for a band of six image rows: band[a][col][ch] = (B^T d)[a] for every
-     * column and channel, d's rows at src[at + i * rowStride], a band row's n floats (cols x cp) at dst[dstAt + a * n].
+     * V = B^T d B for one tile and a vector of channels: d[i][j] at src[at + i * rowStride + j * colStride],
+     * V[point] to dst[dstAt + point * pointStride]; spill holds B^T d (6 x 6 vectors) in between.
      */
-    private static void transformBand(float[] src, int at, int rowStride, int n, float[] dst, int dstAt) {
-        for (int k = 0; k < n; k += VL) {
-            int a = at + k;
+    private static void transformInput(float[] src, int at, int rowStride, int colStride, float[] spill, int spillAt, float[] dst,
+                                       int dstAt, int pointStride) {
+        for (int j = 0; j < T; j++) { // B^T along the rows of d, column j
+            int a = at + j * colStride;
             FloatVector z0 = FloatVector.fromArray(S, src, a), z1 = FloatVector.fromArray(S, src, a + rowStride);
             FloatVector z2 = FloatVector.fromArray(S, src, a + 2 * rowStride), z3 = FloatVector.fromArray(S, src, a + 3 * rowStride);
             FloatVector z4 = FloatVector.fromArray(S, src, a + 4 * rowStride), z5 = FloatVector.fromArray(S, src, a + 5 * rowStride);
-            transformSix(z0, z1, z2, z3, z4, z5, dst, dstAt + k, n);
+            int o = spillAt + j * VL;
+            z0.mul(4f).add(z4).sub(z2.mul(5f)).intoArray(spill, o);
+            z3.add(z4).sub(z1.add(z2).mul(4f)).intoArray(spill, o + T * VL);
+            z4.sub(z3).add(z1.sub(z2).mul(4f)).intoArray(spill, o + 2 * T * VL);
+            z4.sub(z2).add(z3.sub(z1).mul(2f)).intoArray(spill, o + 3 * T * VL);
+            z4.sub(z2).add(z1.sub(z3).mul(2f)).intoArray(spill, o + 4 * T * VL);
+            z1.mul(4f).add(z5).sub(z3.mul(5f)).intoArray(spill, o + 5 * T * VL);
         }
-    }
-
-    /**
-     * The second half for one tile and a vector of channels: V[a][b] = sum_j band[a][j] B^T[b][j], band row a's
-     * column j at src[at + a * rowStride + j * colStride], V[a * 6 + b] to dst[dstAt + (a * 6 + b) * pointStride].
-     */
-    private static void transformAcross(float[] src, int at, int rowStride, int colStride, float[] dst, int dstAt, int pointStride) {
-        for (int a = 0; a < T; a++) {
-            int o = at + a * rowStride;
-            FloatVector z0 = FloatVector.fromArray(S, src, o), z1 = FloatVector.fromArray(S, src, o + colStride);
-            FloatVector z2 = FloatVector.fromArray(S, src, o + 2 * colStride), z3 = FloatVector.fromArray(S, src, o + 3 * colStride);
-            FloatVector z4 = FloatVector.fromArray(S, src, o + 4 * colStride), z5 = FloatVector.fromArray(S, src, o + 5 * colStride);
-            transformSix(z0, z1, z2, z3, z4, z5, dst, dstAt + a * T * pointStride, pointStride);
+        for (int i = 0; i < T; i++) { // B along the columns, row i of B^T d
+            int a = spillAt + i * T * VL;
+            FloatVector z0 = FloatVector.fromArray(S, spill, a), z1 = FloatVector.fromArray(S, spill, a + VL);
+            FloatVector z2 = FloatVector.fromArray(S, spill, a + 2 * VL), z3 = FloatVector.fromArray(S, spill, a + 3 * VL);
+            FloatVector z4 = FloatVector.fromArray(S, spill, a + 4 * VL), z5 = FloatVector.fromArray(S, spill, a + 5 * VL);
+            int o = dstAt + i * T * pointStride;
+            z0.mul(4f).add(z4).sub(z2.mul(5f)).intoArray(dst, o);
+            z3.add(z4).sub(z1.add(z2).mul(4f)).intoArray(dst, o + pointStride);
+            z4.sub(z3).add(z1.sub(z2).mul(4f)).intoArray(dst, o + 2 * pointStride);
+            z4.sub(z2).add(z3.sub(z1).mul(2f)).intoArray(dst, o + 3 * pointStride);
+            z4.sub(z2).add(z1.sub(z3).mul(2f)).intoArray(dst, o + 4 * pointStride);
+            z1.mul(4f).add(z5).sub(z3.mul(5f)).intoArray(dst, o + 5 * pointStride);
         }
-    }
-
-    /** B^T z for six vectors z, to dst[at + q * stride] (q = 0..5); B^T's rows as the sums they are. */
-    private static void transformSix(FloatVector z0, FloatVector z1, FloatVector z2, FloatVector z3, FloatVector z4, FloatVector z5,
-                                     float[] dst, int at, int stride) {
-        z0.mul(4f).add(z4).sub(z2.mul(5f)).intoArray(dst, at);
-        z3.add(z4).sub(z1.add(z2).mul(4f)).intoArray(dst, at + stride);
-        z4.sub(z3).add(z1.sub(z2).mul(4f)).intoArray(dst, at + 2 * stride);
-        z4.sub(z2).add(z3.sub(z1).mul(2f)).intoArray(dst, at + 3 * stride);
-        z4.sub(z2).add(z1.sub(z3).mul(2f)).intoArray(dst, at + 4 * stride);
-        z1.mul(4f).add(z5).sub(z3.mul(5f)).intoArray(dst, at + 5 * stride);
     }
 
     /**
