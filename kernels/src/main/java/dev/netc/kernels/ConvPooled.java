@@ -137,6 +137,10 @@ public final class ConvPooled {
                                           float[] dw, float[] dBias) {
         ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
         int pooledSize = f * (oh / size) * (ow / size);
+        if (ConvWinogradFilter.suits(g, size)) { // Winograd F(5 x 5, 2 x 2), each window's gradient at its argmax
+            ConvWinogradFilter.backwardFilter(n, g, x, dyPooled, argmax, dw, dBias);
+            return;
+        }
         if (ConvShallowFilterGradient.suits(g)) { // expanded straight into the widened rows that kernel reads
             int cols = ConvShallowFilterGradient.cols(g), wide = ConvShallowFilterGradient.wide(g);
             ConvShallowFilterGradient.backwardFilter(n, g, x, (image, dst) ->

@@ -30,7 +30,7 @@ final class ConvWinograd {
     /** Tiles per GEMM row block: the gathered micro-kernel's rows. */
     private static final int ROWS = GemmGatheredMicroKernel.ROWS;
     /** Input tile side (m + r - 1 for m = 2 outputs and r = 5 taps) and transformed points per tile. */
-    private static final int T = 6, POINTS = T * T;
+    static final int T = 6, POINTS = T * T;
     /** G (6 x 5): the filter transform. */
     private static final float[][] G = {
         {1 / 4f, 0, 0, 0, 0},
@@ -72,7 +72,7 @@ final class ConvWinograd {
         return size == 2 && act.appliesInRegister() && suits(g);
     }
 
-    private static int paddedChannels(int c) {
+    static int paddedChannels(int c) {
         return Gemm.ceilDiv(c, VL) * VL;
     }
 
@@ -282,7 +282,7 @@ final class ConvWinograd {
      * V = B^T d B for one tile and a vector of channels: d[i][j] at src[at + i * rowStride + j * colStride],
      * V[point] to dst[dstAt + point * pointStride]; spill holds B^T d (6 x 6 vectors) in between.
      */
-    private static void transformInput(float[] src, int at, int rowStride, int colStride, float[] spill, int spillAt, float[] dst,
+    static void transformInput(float[] src, int at, int rowStride, int colStride, float[] spill, int spillAt, float[] dst,
                                        int dstAt, int pointStride) {
         for (int j = 0; j < T; j++) { // B^T along the rows of d, column j
             int a = at + j * colStride;

@@ -33,15 +33,29 @@ final class GemmGatheredMicroKernel {
      */
     static void multiply(float[] a, int[] depthOffsets, int[] rowOffsets, int rowFirst, int rows, float[] bp, int bpOff,
                          int depth, float[] tile, int tileOff) {
+        multiply(a, depthOffsets, rowOffsets, rowFirst, rows, bp, bpOff, depth, tile, tileOff, false);
+    }
+
+    /** {@link #multiply}, adding to the tile's values when {@code accumulate} (a running sum kept in the tile's layout). */
+    static void multiply(float[] a, int[] depthOffsets, int[] rowOffsets, int rowFirst, int rows, float[] bp, int bpOff,
+                         int depth, float[] tile, int tileOff, boolean accumulate) {
         int o0 = rowOffsets[rowFirst + Math.min(0, rows - 1)], o1 = rowOffsets[rowFirst + Math.min(1, rows - 1)], o2 = rowOffsets[rowFirst + Math.min(2, rows - 1)], o3 = rowOffsets[rowFirst + Math.min(3, rows - 1)], o4 = rowOffsets[rowFirst + Math.min(4, rows - 1)], o5 = rowOffsets[rowFirst + Math.min(5, rows - 1)], o6 = rowOffsets[rowFirst + Math.min(6, rows - 1)], o7 = rowOffsets[rowFirst + Math.min(7, rows - 1)];
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
-        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        FloatVector c00 = accumulate ? FloatVector.fromArray(S, tile, tileOff + 0 * NR) : FloatVector.zero(S);
+        FloatVector c01 = accumulate ? FloatVector.fromArray(S, tile, tileOff + 0 * NR + VL) : FloatVector.zero(S);
+        FloatVector c10 = accumulate ? FloatVector.fromArray(S, tile, tileOff + 1 * NR) : FloatVector.zero(S);
+        FloatVector c11 = accumulate ? FloatVector.fromArray(S, tile, tileOff + 1 * NR + VL) : FloatVector.zero(S);
+        FloatVector c20 = accumulate ? FloatVector.fromArray(S, tile, tileOff + 2 * NR) : FloatVector.zero(S);
+        FloatVector c21 = accumulate ? FloatVector.fromArray(S, tile, tileOff + 2 * NR + VL) : FloatVector.zero(S);
+        FloatVector c30 = accumulate ? FloatVector.fromArray(S, tile, tileOff + 3 * NR) : FloatVector.zero(S);
+        FloatVector c31 = accumulate ? FloatVector.fromArray(S, tile, tileOff + 3 * NR + VL) : FloatVector.zero(S);
+        FloatVector c40 = accumulate ? FloatVector.fromArray(S, tile, tileOff + 4 * NR) : FloatVector.zero(S);
+        FloatVector c41 = accumulate ? FloatVector.fromArray(S, tile, tileOff + 4 * NR + VL) : FloatVector.zero(S);
+        FloatVector c50 = accumulate ? FloatVector.fromArray(S, tile, tileOff + 5 * NR) : FloatVector.zero(S);
+        FloatVector c51 = accumulate ? FloatVector.fromArray(S, tile, tileOff + 5 * NR + VL) : FloatVector.zero(S);
+        FloatVector c60 = accumulate ? FloatVector.fromArray(S, tile, tileOff + 6 * NR) : FloatVector.zero(S);
+        FloatVector c61 = accumulate ? FloatVector.fromArray(S, tile, tileOff + 6 * NR + VL) : FloatVector.zero(S);
+        FloatVector c70 = accumulate ? FloatVector.fromArray(S, tile, tileOff + 7 * NR) : FloatVector.zero(S);
+        FloatVector c71 = accumulate ? FloatVector.fromArray(S, tile, tileOff + 7 * NR + VL) : FloatVector.zero(S);
         for (int p = 0; p < depth; p++) {
             int bi = bpOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);

@@ -96,17 +96,44 @@ class ConvWinogradTest {
         float[] dyPooled = Reference.random(random, windows);
         byte[] argmax = new byte[windows];
         for (int i = 0; i < windows; i++) argmax[i] = (byte) random.nextInt(4);
-        float[] dy = new float[s.ySize()];
-        int ph = s.oh() / 2, pw = s.ow() / 2;
-        for (int i = 0; i < windows; i++) {
-            int plane = i / (ph * pw), py = (i / pw) % ph, px = i % pw;
-            dy[(plane * s.oh() + 2 * py + argmax[i] / 2) * s.ow() + 2 * px + argmax[i] % 2] = dyPooled[i];
-        }
-        double[] expected = s.backwardData(dy, w);
+        double[] expected = s.backwardData(expanded(s, dyPooled, argmax), w);
         float[] dx = new float[s.xSize()];
         ConvPooled.backwardData(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(), s.oh(), s.ow(), 2,
                 argmax, dyPooled, w, dx);
         assertClose(expected, dx, "dx " + s);
+    }
+
+    /** The filter and bias gradients by F(5 x 5, 2 x 2) from a pooled gradient against float64, over odd shapes. */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void filterGradientOfTheExpandedGradient(Reference.Conv s) {
+        ConvGeometry g = geometry(s);
+        assumeTrue(ConvWinogradFilter.suits(g, 2), "Winograd filter gradient (AVX-512, 16+ channels)");
+        var random = new SplittableRandom(s.hashCode() + 5L);
+        float[] x = Reference.random(random, s.xSize());
+        int windows = s.n() * s.f() * (s.oh() / 2) * (s.ow() / 2);
+        float[] dyPooled = Reference.random(random, windows);
+        byte[] argmax = new byte[windows];
+        for (int i = 0; i < windows; i++) argmax[i] = (byte) random.nextInt(4);
+        float[] dy = expanded(s, dyPooled, argmax);
+        double[] expected = s.backwardFilter(x, dy), expectedBias = new double[s.f()];
+        for (int i = 0; i < windows; i++) expectedBias[(i / ((s.oh() / 2) * (s.ow() / 2))) % s.f()] += dyPooled[i];
+        float[] dw = new float[s.wSize()], dBias = new float[s.f()];
+        ConvPooled.backwardFilterBias(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(), s.oh(),
+                s.ow(), x, 2, argmax, dyPooled, dw, dBias);
+        assertClose(expected, dw, "dw " + s);
+        assertClose(expectedBias, dBias, "dbias " + s);
+    }
+
+    /** dy of the convolution's output: each window's pooled gradient at the cell its argmax names. */
+    private static float[] expanded(Reference.Conv s, float[] dyPooled, byte[] argmax) {
+        float[] dy = new float[s.ySize()];
+        int ph = s.oh() / 2, pw = s.ow() / 2;
+        for (int i = 0; i < dyPooled.length; i++) {
+            int plane = i / (ph * pw), py = (i / pw) % ph, px = i % pw;
+            dy[(plane * s.oh() + 2 * py + argmax[i] / 2) * s.ow() + 2 * px + argmax[i] % 2] = dyPooled[i];
+        }
+        return dy;
     }
 
     private static float[] forward(Reference.Conv s, float[] x, float[] w, float[] bias, byte[] argmax, PackedOperands cache) {

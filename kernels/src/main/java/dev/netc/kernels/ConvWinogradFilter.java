@@ -1,0 +1,168 @@
+package dev.netc.kernels;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The filter gradient of a pooled 5 x 5 stride-1 convolution (2 x 2 windows) by Winograd's F(5 x 5, 2 x 2):
+ * dw[f][c] = sum over images and tiles of the correlation of the tile's 6 x 6 input d with its 2 x 2
+ * output gradient e, = A^T [sum (G e G^T) . (B^T d B)] A. The sum moves inside the transforms, so the
+ * 36 elementwise products summed over every tile of the batch are 36 GEMMs (channels x tiles @ tiles x
+ * filters) whose depth is the tiles, and the output transform runs once per filter and channel.
+ *
+ * <p>Why it is cheap here: a tile is one pooling window, so e holds the pooled gradient at the window's
+ * argmax and zero elsewhere, and G e G^T is that value times an outer product of two columns of G; the
+ * input transform B^T d B is {@link ConvWinograd}'s (the same interpolation points). Images are split into
+ * one fixed chunk per core, each summing its own 36 x c x f partials, added in chunk order: the same bits
+ * for a given core count. AVX-512 only, like {@link ConvWinograd}.
+ */
+final class ConvWinogradFilter {
+    private static final VectorSpecies<Float> S = GemmMicroKernel.S;
+    private static final int VL = GemmMicroKernel.VL;
+    private static final int NR = GemmMicroKernel.NR;
+    private static final int ROWS = GemmGatheredMicroKernel.ROWS;
+    private static final int T = ConvWinograd.T, POINTS = ConvWinograd.POINTS;
+    /** G (6 x 2) of F(5, 2), as its two columns. */
+    private static final float[] G0 = {1 / 4f, -1 / 6f, -1 / 6f, 1 / 24f, 1 / 24f, 0}, G1 = {0, -1 / 6f, 1 / 6f, 1 / 12f, -1 / 12f, 1};
+    /** A^T (5 x 6) of F(5, 2). */
+    private static final float[][] AT = {
+        {1, 1, 1, 1, 1, 0},
+        {0, 1, -1, 2, -2, 0},
+        {0, 1, 1, 4, 4, 0},
+        {0, 1, -1, 8, -8, 0},
+        {0, 1, 1, 16, 16, 1},
+    };
+
+    private static final Scratch IMAGE = new Scratch();
+    private static final Scratch WORK = new Scratch();
+    private static final Scratch PARTIALS = new Scratch();
+    /** One channel's 25 gradient taps for a vector of filters, before they are scattered. */
+    private static final Scratch OUTPUTS = new Scratch();
+    /** Depth offsets (tile t of V at t * cp) and row offsets (point p, channel ch at p * tiles * cp + ch), per (tiles, cp). */
+    private static final java.util.concurrent.ConcurrentHashMap<Long, int[][]> OFFSETS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private ConvWinogradFilter() {}
+
+    /** True for the pooled convolutions whose filter gradient this computes on this machine. */
+    static boolean suits(ConvGeometry g, int size) {
+        return size == 2 && ConvWinograd.suits(g);
+    }
+
+    /**
+     * dw[f][c][5][5] and, when dBias is not null, dBias[f] = the sum of the pooled gradient; both overwritten.
+     * dy is dyPooled ([n][f][oh / 2][ow / 2]) at the cells argmax names, zero elsewhere.
+     */
+    static void backwardFilter(int n, ConvGeometry g, float[] x, float[] dyPooled, byte[] argmax, float[] dw, float[] dBias) {
+        int c = g.c(), f = g.f(), cp = ConvWinograd.paddedChannels(c), fSlivers = Gemm.ceilDiv(f, NR), fp = fSlivers * NR;
+        int tiles = (g.oh() / 2) * (g.ow() / 2);
+        int chunks = Math.max(1, Math.min(n, Parallel.threads()));
+        int partialSize = POINTS * cp * fp + fp; // sums[point][filter sliver][channel][NR], then the bias
+        float[] partials = PARTIALS.atLeast(chunks * partialSize);
+        ConvWinograd.Source images = ConvWinograd.images(g, x);
+        long key = ((long) tiles << 32) | cp;
+        int[][] offsets = OFFSETS.computeIfAbsent(key, k -> {
+            int[] depth = new int[tiles], rows = new int[POINTS * cp];
+            for (int t = 0; t < tiles; t++) depth[t] = t * cp;
+            for (int p = 0; p < POINTS; p++) for (int ch = 0; ch < cp; ch++) rows[p * cp + ch] = p * tiles * cp + ch;
+            return new int[][] {depth, rows};
+        });
+        Parallel.forRange(chunks, chunk -> {
+            int at = chunk * partialSize;
+            Arrays.fill(partials, at, at + partialSize, 0f);
+            PaddedImage pad = PaddedImage.of(g);
+            int cols = pad.cols(), tw = g.ow() / 2;
+            float[] bordered = IMAGE.atLeast(pad.rows() * cols * cp);
+            int vAt = 0, eAt = vAt + POINTS * tiles * cp, spillAt = eAt + POINTS * fSlivers * tiles * NR + 3 * VL;
+            float[] work = WORK.atLeast(spillAt + T * T * VL);
+            for (int image = (int) ((long) n * chunk / chunks); image < (int) ((long) n * (chunk + 1) / chunks); image++) {
+                images.fill(image, bordered);
+                for (int t = 0; t < tiles; t++) { // V[point][t][cp] = B^T d B
+                    int top = (t / tw) * 2, left = (t % tw) * 2;
+                    for (int c0 = 0; c0 < cp; c0 += VL) {
+                        ConvWinograd.transformInput(bordered, (top * cols + left) * cp + c0, cols * cp, cp, work, spillAt, work,
+                                vAt + t * cp + c0, tiles * cp);
+                    }
+                }
+                transformGradient(dyPooled, argmax, image * f * tiles, f, tiles, fSlivers, work, eAt, partials, at + POINTS * cp * fp);
+                for (int point = 0; point < POINTS; point++) { // sums[point] += V[point]^T E[point] (channels x filters)
+                    for (int c0 = 0; c0 < c; c0 += ROWS) {
+                        int rows = Math.min(ROWS, c - c0);
+                        for (int js = 0; js < fSlivers; js++) { // the partial sums' 8 x NR block, added to in place
+                            GemmGatheredMicroKernel.multiply(work, offsets[0], offsets[1], point * cp + c0, rows, work,
+                                    eAt + (point * fSlivers + js) * tiles * NR, tiles, partials, at + ((point * fSlivers + js) * cp + c0) * NR, true);
+                        }
+                    }
+                }
+            }
+        });
+        for (int chunk = 1; chunk < chunks; chunk++) { // chunk order: the same bits for a given core count
+            for (int i = 0; i < partialSize; i += VL) {
+                FloatVector.fromArray(S, partials, i).add(FloatVector.fromArray(S, partials, chunk * partialSize + i)).intoArray(partials, i);
+            }
+        }
+        Parallel.forRange(c, ch -> outputTransform(partials, ch, cp, f, fSlivers, c, dw));
+        if (dBias != null) System.arraycopy(partials, POINTS * cp * fp, dBias, 0, f);
+    }
+
+    /**
+     * E[point][sliver][t][NR] = G e G^T of each tile and filter: the pooled value v at argmax cell (p, q) makes
+     * it v G[.][p] G[.][q]^T. Also adds each filter's pooled values into bias[f].
+     */
+    private static void transformGradient(float[] dyPooled, byte[] argmax, int from, int f, int tiles, int fSlivers, float[] e, int eAt,
+                                          float[] bias, int biasAt) {
+        int lanesAt = eAt + POINTS * fSlivers * tiles * NR; // the pooled values, rows and columns of a vector of filters
+        for (int t = 0; t < tiles; t++) {
+            for (int f0 = 0; f0 < fSlivers * NR; f0 += VL) {
+                // the filters of this vector, gathered by hand (planar: tiles apart), zero past f
+                for (int l = 0; l < VL; l++) {
+                    boolean live = f0 + l < f;
+                    int i = from + (f0 + l) * tiles + t, cell = live ? argmax[i] : 0;
+                    e[lanesAt + l] = live ? dyPooled[i] : 0f;
+                    e[lanesAt + VL + l] = cell / 2;
+                    e[lanesAt + 2 * VL + l] = cell % 2;
+                }
+                FloatVector value = FloatVector.fromArray(S, e, lanesAt);
+                FloatVector row = FloatVector.fromArray(S, e, lanesAt + VL), col = FloatVector.fromArray(S, e, lanesAt + 2 * VL);
+                FloatVector.fromArray(S, bias, biasAt + f0).add(value).intoArray(bias, biasAt + f0);
+                VectorMask<Float> lower = row.compare(VectorOperators.NE, 0f), right = col.compare(VectorOperators.NE, 0f);
+                int at = eAt + ((f0 / NR) * tiles + t) * NR + f0 % NR;
+                for (int a = 0; a < T; a++) {
+                    FloatVector ga = FloatVector.broadcast(S, G0[a]).blend(G1[a], lower).mul(value);
+                    for (int b = 0; b < T; b++) {
+                        ga.mul(FloatVector.broadcast(S, G0[b]).blend(G1[b], right)).intoArray(e, at + (a * T + b) * fSlivers * tiles * NR);
+                    }
+                }
+            }
+        }
+    }
+
+    /** dw[f][ch][ky][kx] = (A^T S A)[ky][kx] for every filter, S[point] = sums[point][f / NR][ch][f % NR]. */
+    private static void outputTransform(float[] sums, int ch, int cp, int f, int fSlivers, int c, float[] dw) {
+        float[] y = OUTPUTS.atLeast(25 * VL);
+        for (int f0 = 0; f0 < f; f0 += VL) {
+            for (int ky = 0; ky < 5; ky++) {
+                for (int kx = 0; kx < 5; kx++) {
+                    FloatVector sum = FloatVector.zero(S);
+                    for (int a = 0; a < T; a++) {
+                        if (AT[ky][a] == 0) continue;
+                        FloatVector inner = FloatVector.zero(S);
+                        for (int b = 0; b < T; b++) {
+                            if (AT[kx][b] == 0) continue;
+                            int at = (((a * T + b) * fSlivers + f0 / NR) * cp + ch) * NR + f0 % NR;
+                            inner = FloatVector.fromArray(S, sums, at).fma(FloatVector.broadcast(S, AT[kx][b]), inner);
+                        }
+                        sum = inner.fma(FloatVector.broadcast(S, AT[ky][a]), sum);
+                    }
+                    sum.intoArray(y, (ky * 5 + kx) * VL);
+                }
+            }
+            for (int l = 0; l < Math.min(VL, f - f0); l++) {
+                int o = ((f0 + l) * c + ch) * 25;
+                for (int tap = 0; tap < 25; tap++) dw[o + tap] = y[tap * VL + l];
+            }
+        }
+    }
+}
