@@ -33,9 +33,9 @@ public final class ConvPooled {
 
     /**
      * {@link #forward(int, int, int, int, int, int, int, int, int, int, int, int, float[], float[], float[], Activation, int, float[], byte[])}
-     * with a cache for frozen weights (inference): a 5 x 5 layer on at least 16 channels runs by Winograd's
-     * F(2 x 2, 5 x 5) ({@link ConvWinograd}), from filters transformed once while the cache is on, else on
-     * every call; its pooled values differ from the direct convolution's by rounding only.
+     * with a cache for frozen weights: at inference (no argmax wanted) a 5 x 5 layer on at least 16 channels
+     * runs by Winograd's F(2 x 2, 5 x 5) ({@link ConvWinograd}), from filters transformed once while the
+     * cache is on, else on every call; its pooled values differ from the direct convolution's by rounding only.
      *
      * @param frozen the model's cache of operands that stay unchanged while it is on, or null
      */
@@ -44,8 +44,9 @@ public final class ConvPooled {
                                float[] pooled, byte[] argmax, PackedOperands frozen) {
         ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
         int pooledSize = f * (oh / size) * (ow / size);
-        if (ConvWinograd.suitsPooled(g, size, act)) {
-            // Winograd: frozen weights (inference) transformed once and kept, else on every call
+        if (argmax == null && ConvWinograd.suitsPooled(g, size, act)) {
+            // Winograd at inference only: training's argmax stays the direct convolution's (a near tie rounded
+            // the other way would send a window's gradient elsewhere); frozen weights transformed once and kept
             float[] u = frozen != null && frozen.enabled()
                     ? frozen.prepared(weights, WINOGRAD_FILTERS, () -> ConvWinograd.transformWeights(f, c, weights, false, null))
                     : ConvWinograd.transformWeights(f, c, weights, false, TRANSFORMED.atLeast(ConvWinograd.transformedSize(f, c)));
