@@ -8,7 +8,6 @@ package dev.netc.kernels;
 final class Scratch {
     private final ThreadLocal<float[]> buffers = ThreadLocal.withInitial(() -> new float[0]);
     private final ThreadLocal<byte[]> byteBuffers = ThreadLocal.withInitial(() -> new byte[0]);
-    private final ThreadLocal<double[]> doubleBuffers = ThreadLocal.withInitial(() -> new double[0]);
 
     float[] atLeast(int length) {
         float[] buffer = buffers.get();
@@ -25,16 +24,6 @@ final class Scratch {
         if (buffer.length < length) {
             buffer = new byte[length];
             byteBuffers.set(buffer);
-        }
-        return buffer;
-    }
-
-    /** A double buffer of this thread, like {@link #atLeast} (a separate buffer: both may be live at once). */
-    double[] doublesAtLeast(int length) {
-        double[] buffer = doubleBuffers.get();
-        if (buffer.length < length) {
-            buffer = new double[length];
-            doubleBuffers.set(buffer);
         }
         return buffer;
     }

@@ -19,7 +19,11 @@ public interface GeneratedModel {
     /** An i32 buffer (class-label input, argmax output). */
     int[] intBuffer(String name);
 
-    /** Computes the model outputs only (no loss): inference. */
+    /**
+     * Computes the model outputs only (no loss): inference. It skips what only a backward pass reads (a
+     * pooling argmax), so a pooled 5 x 5 convolution may run by Winograd's algorithm, which rounds
+     * differently from {@link #forward} (by about 1e-6 of the values' scale).
+     */
     void predict();
 
     /** Computes the model outputs and the loss; dropout is active when training. */
@@ -36,9 +40,8 @@ public interface GeneratedModel {
      * between, so the model may keep them in the layouts its kernels read across passes (a dense
      * layer's weights packed into GEMM panels once instead of on every pass, as inference runtimes do).
      * For inference; while frozen, {@link #update} throws, and a parameter written anyway may go unseen.
-     * Frozen, {@link #predict} may also run a pooled 5 x 5 convolution by Winograd's algorithm from
-     * filters transformed once, which rounds differently from {@link #forward} (by about 1e-6 of the
-     * values' scale).
+     * Frozen, a pooled 5 x 5 convolution that {@link #predict} runs by Winograd's algorithm keeps its
+     * transformed filters (the same bits as a thawed predict).
      * Unfreezing drops the packed copies. Models that keep nothing ignore it.
      */
     default void freezeParameters(boolean frozen) {}
