@@ -50,7 +50,7 @@ public final class ConvPooled {
             float[] u = frozen != null && frozen.enabled()
                     ? frozen.prepared(weights, WINOGRAD_FILTERS, () -> ConvWinograd.transformWeights(f, c, weights, false, null))
                     : ConvWinograd.transformWeights(f, c, weights, false, TRANSFORMED.atLeast(ConvWinograd.transformedSize(f, c)));
-            ConvWinograd.run(n, g, ConvWinograd.images(g, x), u, bias, act, new ConvWinograd.Pool(pooled, argmax));
+            ConvWinograd.run(n, g, ConvWinograd.images(g, x), u, bias, act, new ConvWinograd.Pool(pooled));
             return;
         }
         if (ConvPooledRows.suits(g, size, act)) { // a shallow layer: pooled in registers

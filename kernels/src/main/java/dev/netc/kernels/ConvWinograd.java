@@ -6,8 +6,9 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A stride-1 5 x 5 convolution with its bias, a cheap activation and 2 x 2 max pooling by Winograd's
- * minimal filtering F(2 x 2, 5 x 5), for inference (no argmax) with frozen weights.
+ * A stride-1 5 x 5 convolution by Winograd's minimal filtering F(2 x 2, 5 x 5): with its bias, a cheap
+ * activation and 2 x 2 max pooling at inference (no argmax), and as the backward-data pass of such a layer
+ * (outputs stored).
  *
  * <p>Why: each 2 x 2 block of outputs, which is exactly one pooling window, comes from a 6 x 6 input
  * tile d as Y = A^T [(G g G^T) . (B^T d B)] A, where the product is elementwise: 36 multiplies per
@@ -15,8 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * multiply-adds. The 36 elementwise products summed over channels are 36 small GEMMs (tiles x
  * channels @ channels x filters), run by the gathered micro-kernel straight from the transformed
  * tiles. Interpolation points 0, 1, -1, 2, -2 and infinity; in float32 the pooled values differ from
- * the direct convolution's by about 1e-6 of their scale (rounding, not approximation), so training
- * keeps the direct kernels (their argmax must match the gradient's pooling exactly).
+ * the direct convolution's by about 1e-6 of their scale (rounding, not approximation), so the training
+ * forward pass keeps the direct kernel (its argmax decides where each window's gradient goes, and must
+ * not flip on a near tie between backends).
  *
  * <p>Layout per image: the zero-bordered image channels last ([row][col][cp], cp = c rounded up to a
  * vector), then per block of {@link #ROWS} tiles: the transformed tiles V [36][ROWS][cp], the GEMM
@@ -148,8 +150,8 @@ final class ConvWinograd {
     /** Where the 2 x 2 outputs of each tile go, after bias and activation. */
     sealed interface Sink permits Pool, Store {}
 
-    /** Pooled: pooled[image][f][tile] = the window's maximum; argmax (null: not wanted) its cell, the first strict maximum. */
-    record Pool(float[] pooled, byte[] argmax) implements Sink {}
+    /** Pooled, for inference: pooled[image][f][tile] = the window's maximum (training's argmax comes from the direct kernels). */
+    record Pool(float[] pooled) implements Sink {}
 
     /** Stored as they are: y[image][f][oy][ox]. */
     record Store(float[] y) implements Sink {}
@@ -234,7 +236,7 @@ final class ConvWinograd {
                 for (int f0 = 0; f0 < fp; f0 += VL) {
                     outputTransform(work, mAt + ((f0 / NR) * ROWS + r) * NR + f0 % NR, slivers * ROWS * NR, work, yAt);
                     switch (sink) {
-                        case Pool p -> pool(work, yAt, bias, f0, f, act, p.argmax() != null, work, at + f0, at + fp + f0);
+                        case Pool p -> pool(work, yAt, bias, f0, f, act, work, at + f0);
                         case Store s -> finish(work, yAt, bias, f0, f, act, work, at + f0, fp);
                     }
                 }
@@ -242,9 +244,6 @@ final class ConvWinograd {
                     case Pool p -> {
                         int out = image * f * tiles + t;
                         for (int filter = 0; filter < f; filter++) p.pooled()[out + filter * tiles] = work[at + filter];
-                        if (p.argmax() != null) {
-                            for (int filter = 0; filter < f; filter++) p.argmax()[out + filter * tiles] = (byte) work[at + fp + filter];
-                        }
                     }
                     case Store s -> {
                         int plane = g.oh() * g.ow(), out = image * f * plane + (t / tw) * 2 * g.ow() + (t % tw) * 2;
@@ -339,27 +338,17 @@ final class ConvWinograd {
     }
 
     /**
-     * act(y + bias) of the four outputs at y[yAt ..] (window order a b / c d), then their maximum to
-     * out[maxAt] and, when wanted, its cell (the first strict maximum, as {@link PoolWindows}) to out[cellAt].
+     * act(y + bias) of the four outputs at y[yAt ..] (window order a b / c d), then their maximum to out[maxAt]:
+     * a later cell wins only when strictly greater, as in {@link PoolWindows} (the same NaN handling).
      */
-    private static void pool(float[] y, int yAt, float[] bias, int f0, int f, Activation act, boolean cells, float[] out, int maxAt,
-                             int cellAt) {
+    private static void pool(float[] y, int yAt, float[] bias, int f0, int f, Activation act, float[] out, int maxAt) {
         FloatVector b = bias == null ? null : FloatVector.fromArray(S, bias, f0, S.indexInRange(f0, f));
         FloatVector best = activated(y, yAt, b, act);
-        FloatVector v = activated(y, yAt + VL, b, act);
-        var wins = v.compare(jdk.incubator.vector.VectorOperators.GT, best);
-        best = best.blend(v, wins);
-        FloatVector position = FloatVector.zero(S).blend(1f, wins);
-        v = activated(y, yAt + 2 * VL, b, act);
-        wins = v.compare(jdk.incubator.vector.VectorOperators.GT, best);
-        best = best.blend(v, wins);
-        position = position.blend(2f, wins);
-        v = activated(y, yAt + 3 * VL, b, act);
-        wins = v.compare(jdk.incubator.vector.VectorOperators.GT, best);
-        best = best.blend(v, wins);
-        position = position.blend(3f, wins);
+        for (int q = 1; q < 4; q++) {
+            FloatVector v = activated(y, yAt + q * VL, b, act);
+            best = best.blend(v, v.compare(jdk.incubator.vector.VectorOperators.GT, best));
+        }
         best.intoArray(out, maxAt);
-        if (cells) position.intoArray(out, cellAt);
     }
 
     /** act(y + bias) of the four outputs at y[yAt ..], to out[outAt + q * stride] for q = 0..3. */
