@@ -39,12 +39,29 @@ public enum Activation {
     }
 
     /**
-     * v after the activation, for those {@link #appliesInRegister} says; any other activation returns v
-     * unchanged and is applied in place after the store. Tiny, so the JIT always inlines it (a vector
-     * passed to a method it does not inline would be boxed).
+     * The floor a kernel's store takes the maximum with, {@code v.max(act.inRegisterFloor())}: 0 for ReLU
+     * (the activation, in the register), -infinity for every other activation (v itself, NaN included;
+     * those {@link #appliesInRegister} says no to are applied in place after the store).
+     *
+     * <p>Why a float and not a method taking the vector: C2 stops inlining once a compilation grows past
+     * its node budget, and a user method with a vector argument left as a real call gets the vector boxed
+     * and the Vector API's Java fallback inside it (conv2's forward, in some runs only: 7.5 MiB of garbage
+     * per training step and a kernel several times slower). The library's own methods are force-inlined;
+     * kernels call nothing else with a vector, and their vector code stays straight-line: one max whatever
+     * the activation, -0 added where there is no bias.
      */
-    public FloatVector inRegister(FloatVector v) {
-        return this == RELU ? v.max(0f) : v;
+    public float inRegisterFloor() {
+        return this == RELU ? 0f : Float.NEGATIVE_INFINITY;
+    }
+
+    /**
+     * VL lanes of -0: the bias a kernel adds where there is none, so its vector code has no branch
+     * (x + -0 is x for every x, -0 and NaN included).
+     */
+    static final float[] NEGATIVE_ZEROS = new float[S.length()];
+
+    static {
+        java.util.Arrays.fill(NEGATIVE_ZEROS, -0f);
     }
 
     /** Applies the activation in place to the vector of lanes at data[index]. */

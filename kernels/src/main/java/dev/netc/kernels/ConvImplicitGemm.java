@@ -241,7 +241,9 @@ final class ConvImplicitGemm {
         float[] partials = PARTIALS.atLeast(chunks * partialSize);
         Arrays.fill(partials, 0, chunks * partialSize, 0f);
         int group = Math.min(IMAGES_PER_PASS, Gemm.ceilDiv(n, chunks));
-        int[] groupOffsets = GROUP_OFFSETS.computeIfAbsent(g, key -> groupedOffsets(positionOffsets, pad.size()));
+        int[] cachedGroups = GROUP_OFFSETS.get(g); // looked up first: the capturing lambda would be allocated per call
+        int[] groupOffsets = cachedGroups != null ? cachedGroups
+                : GROUP_OFFSETS.computeIfAbsent(g, key -> groupedOffsets(positionOffsets, pad.size()));
         Parallel.forRange(chunks, chunk -> {
             int acc = chunk * partialSize;
             int images = group * pad.size();   // the group's zero-bordered images, one after another
@@ -386,16 +388,12 @@ final class ConvImplicitGemm {
             bias = null;
         }
         for (int half = 0; half < NR; half += vl) {
-            FloatVector b = bias == null ? null : FloatVector.fromArray(s, bias, f0 + half, s.indexInRange(f0 + half, f));
+            // straight-line vector code, -0 for no bias (see Activation#inRegisterFloor)
+            FloatVector b = FloatVector.fromArray(s, bias == null ? Activation.NEGATIVE_ZEROS : bias, bias == null ? 0 : f0 + half,
+                    s.indexInRange(bias == null ? 0 : f0 + half, bias == null ? vl : f));
+            float floor = act.inRegisterFloor(); // -infinity for an activation finishTile applied
             for (int r = 0; r < rows; r++) {
-                FloatVector v = FloatVector.fromArray(s, work, tile + r * NR + half);
-                if (b != null) {
-                    v = v.add(b);
-                }
-                if (act.appliesInRegister()) {
-                    v = act.inRegister(v);
-                }
-                v.intoArray(out, outOff + r * ld + half);
+                FloatVector.fromArray(s, work, tile + r * NR + half).add(b).max(floor).intoArray(out, outOff + r * ld + half);
             }
         }
     }
@@ -418,7 +416,7 @@ final class ConvImplicitGemm {
                     if (b != null) {
                         v = v.add(b);
                     }
-                    act.inRegister(v).intoArray(work, index); // a cheap activation in the same pass
+                    v.max(act.inRegisterFloor()).intoArray(work, index); // a cheap activation in the same pass
                 }
                 if (!act.appliesInRegister()) {
                     act.applyVector(work, index);

@@ -170,24 +170,23 @@ final class ConvPooledRows {
                              int lanes) {
         FloatVector a = FloatVector.fromArray(S, cells, at), b = FloatVector.fromArray(S, cells, at + VL);
         FloatVector c = FloatVector.fromArray(S, cells, at + 2 * VL), d = FloatVector.fromArray(S, cells, at + 3 * VL);
-        if (bias != null) {
-            float add = bias[filter];
-            a = a.add(add);
-            b = b.add(add);
-            c = c.add(add);
-            d = d.add(add);
-        }
-        FloatVector best = act.inRegister(a);
+        float add = bias == null ? -0f : bias[filter]; // straight-line vector code: see Activation#inRegisterFloor
+        a = a.add(add);
+        b = b.add(add);
+        c = c.add(add);
+        d = d.add(add);
+        float floor = act.inRegisterFloor();
+        FloatVector best = a.max(floor);
         FloatVector position = FloatVector.zero(S);
-        b = act.inRegister(b);
+        b = b.max(floor);
         VectorMask<Float> wins = b.compare(VectorOperators.GT, best);
         best = best.blend(b, wins);
         position = position.blend(1f, wins);
-        c = act.inRegister(c);
+        c = c.max(floor);
         wins = c.compare(VectorOperators.GT, best);
         best = best.blend(c, wins);
         position = position.blend(2f, wins);
-        d = act.inRegister(d);
+        d = d.max(floor);
         wins = d.compare(VectorOperators.GT, best);
         best = best.blend(d, wins);
         position = position.blend(3f, wins);

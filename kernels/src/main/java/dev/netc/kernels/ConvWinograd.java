@@ -342,10 +342,13 @@ final class ConvWinograd {
      * a later cell wins only when strictly greater, as in {@link PoolWindows} (the same NaN handling).
      */
     private static void pool(float[] y, int yAt, float[] bias, int f0, int f, Activation act, float[] out, int maxAt) {
-        FloatVector b = bias == null ? null : FloatVector.fromArray(S, bias, f0, S.indexInRange(f0, f));
-        FloatVector best = activated(y, yAt, b, act);
+        // straight-line, no vector passed to a method of ours (see Activation#inRegisterFloor)
+        FloatVector b = FloatVector.fromArray(S, bias == null ? Activation.NEGATIVE_ZEROS : bias, bias == null ? 0 : f0,
+                S.indexInRange(bias == null ? 0 : f0, bias == null ? VL : f));
+        float floor = act.inRegisterFloor();
+        FloatVector best = FloatVector.fromArray(S, y, yAt).add(b).max(floor);
         for (int q = 1; q < 4; q++) {
-            FloatVector v = activated(y, yAt + q * VL, b, act);
+            FloatVector v = FloatVector.fromArray(S, y, yAt + q * VL).add(b).max(floor);
             best = best.blend(v, v.compare(jdk.incubator.vector.VectorOperators.GT, best));
         }
         best.intoArray(out, maxAt);
@@ -353,12 +356,9 @@ final class ConvWinograd {
 
     /** act(y + bias) of the four outputs at y[yAt ..], to out[outAt + q * stride] for q = 0..3. */
     private static void finish(float[] y, int yAt, float[] bias, int f0, int f, Activation act, float[] out, int outAt, int stride) {
-        FloatVector b = bias == null ? null : FloatVector.fromArray(S, bias, f0, S.indexInRange(f0, f));
-        for (int q = 0; q < 4; q++) activated(y, yAt + q * VL, b, act).intoArray(out, outAt + q * stride);
-    }
-
-    private static FloatVector activated(float[] y, int at, FloatVector bias, Activation act) {
-        FloatVector v = FloatVector.fromArray(S, y, at);
-        return act.inRegister(bias == null ? v : v.add(bias));
+        FloatVector b = FloatVector.fromArray(S, bias == null ? Activation.NEGATIVE_ZEROS : bias, bias == null ? 0 : f0,
+                S.indexInRange(bias == null ? 0 : f0, bias == null ? VL : f));
+        float floor = act.inRegisterFloor();
+        for (int q = 0; q < 4; q++) FloatVector.fromArray(S, y, yAt + q * VL).add(b).max(floor).intoArray(out, outAt + q * stride);
     }
 }

@@ -23,15 +23,12 @@ record Epilogue(float[] rowBias, float[] columnBias, Activation activation) {
     /** Applies the epilogue in place to the full vector at c[index]: row {@code row}, columns from {@code column}. */
     void applyVector(float[] c, int index, int row, int column) {
         if (rowBias != null || columnBias != null) {
-            FloatVector v = FloatVector.fromArray(GemmMicroKernel.S, c, index);
-            if (rowBias != null) {
-                v = v.add(rowBias[row]);
-            }
-            if (columnBias != null) {
-                v = v.add(FloatVector.fromArray(GemmMicroKernel.S, columnBias, column));
-            }
+            // straight-line vector code, an absent bias adding -0 (see Activation#inRegisterFloor for why)
+            FloatVector v = FloatVector.fromArray(GemmMicroKernel.S, c, index).add(rowBias == null ? -0f : rowBias[row]);
+            v = v.add(FloatVector.fromArray(GemmMicroKernel.S, columnBias == null ? Activation.NEGATIVE_ZEROS : columnBias,
+                    columnBias == null ? 0 : column));
             // a cheap activation in the same pass: a second load and store of the tile is measurable
-            activation.inRegister(v).intoArray(c, index);
+            v.max(activation.inRegisterFloor()).intoArray(c, index);
             if (activation.appliesInRegister()) {
                 return;
             }
@@ -42,15 +39,11 @@ record Epilogue(float[] rowBias, float[] columnBias, Activation activation) {
     /** Like {@link #applyVector(float[], int, int, int)} for the live lanes only. */
     void applyVector(float[] c, int index, int row, int column, VectorMask<Float> live) {
         if (rowBias != null || columnBias != null) {
-            FloatVector v = FloatVector.fromArray(GemmMicroKernel.S, c, index, live);
-            if (rowBias != null) {
-                v = v.add(rowBias[row]);
-            }
-            if (columnBias != null) {
-                v = v.add(FloatVector.fromArray(GemmMicroKernel.S, columnBias, column, live));
-            }
+            FloatVector v = FloatVector.fromArray(GemmMicroKernel.S, c, index, live).add(rowBias == null ? -0f : rowBias[row]);
+            v = v.add(FloatVector.fromArray(GemmMicroKernel.S, columnBias == null ? Activation.NEGATIVE_ZEROS : columnBias,
+                    columnBias == null ? 0 : column, live));
             // a cheap activation in the same pass: a second load and store of the tile is measurable
-            activation.inRegister(v).intoArray(c, index, live);
+            v.max(activation.inRegisterFloor()).intoArray(c, index, live);
             if (activation.appliesInRegister()) {
                 return;
             }

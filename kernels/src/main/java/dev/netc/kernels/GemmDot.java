@@ -2,6 +2,7 @@ package dev.netc.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -167,32 +168,35 @@ final class GemmDot {
     /**
      * Folds each of the first {@code count} accumulators at lanes[i * VL ..] in place to its first
      * {@link #FOLDED} lanes: the upper half added onto the lower half (lane l + w/2 onto lane l) while the
-     * width w exceeds four, with half-width vector loads and stores. A fixed tree, so the same bits in
-     * every JIT tier, and a quarter of the scalar adds a lane-by-lane sum needs.
+     * width w exceeds four. A fixed tree, so the same bits in every JIT tier, and a quarter of the scalar
+     * adds a lane-by-lane sum needs.
      *
-     * <p>Why {@code lanewise(ADD, ..)} and not {@code add}: C2 inlines these only late into the large tile
-     * methods, when the vectors' exact class is not known, so it picks the target from the call site's
-     * profile. {@code add}'s call to {@code lanewise} sits inside the library and is shared by every
-     * shape; with two shapes there, one ran the Vector API's Java fallback (0.4 GB/s of garbage in
-     * training, young collections, a stalled stretch of steps). Called here, each call site sees one
-     * shape. Scalar adds instead cost the dense layer's backward-data a fifth of its time, and full-width
-     * loads at an offset defeat store forwarding.
+     * <p>Why rotations of the whole vector, with {@code lanewise(ADD, ..)}: the fold used to add half- and
+     * quarter-width vectors (256 and 128 bits), and other kernels use those shapes too. C2 inlines these
+     * calls only late into the large tile methods, when the vectors' exact class is not known, so it picks
+     * the target from the library's shared profile; with several shapes there, some runs fell back to the
+     * Vector API's Java code here (12 MiB of garbage per training step in the dense layer's backward-data,
+     * seen in one run of three). Every vector here now has the preferred shape, and each call site sees one
+     * shape. Scalar adds instead cost the dense layer's backward-data a fifth of its time; the full-width
+     * load is at the offset just stored, so store forwarding still works.
      */
     private static void fold(float[] lanes, int count) {
+        if (VL < 8) {
+            return;
+        }
         for (int i = 0; i < count; i++) {
             int at = i * VL;
+            FloatVector v = FloatVector.fromArray(S, lanes, at);
             if (VL >= 16) {
-                FloatVector.fromArray(HALF, lanes, at).lanewise(VectorOperators.ADD, FloatVector.fromArray(HALF, lanes, at + 8))
-                        .intoArray(lanes, at);
+                v = v.lanewise(VectorOperators.ADD, v.rearrange(DOWN_8));
             }
-            if (VL >= 8) {
-                FloatVector.fromArray(QUARTER, lanes, at).lanewise(VectorOperators.ADD, FloatVector.fromArray(QUARTER, lanes, at + 4))
-                        .intoArray(lanes, at);
-            }
+            v.lanewise(VectorOperators.ADD, v.rearrange(DOWN_4)).intoArray(lanes, at);
         }
     }
 
-    private static final VectorSpecies<Float> HALF = FloatVector.SPECIES_256, QUARTER = FloatVector.SPECIES_128;
+    /** Lane l takes lane l + 8 (mod VL), and l + 4: the two steps of {@link #fold}. */
+    private static final VectorShuffle<Float> DOWN_8 = VectorShuffle.fromOp(S, l -> (l + 8) % VL),
+            DOWN_4 = VectorShuffle.fromOp(S, l -> (l + 4) % VL);
 
     /**
      * Adds the folded lanes at lanes[at ..] first to last (a fixed order: not {@code reduceLanes(ADD)}, whose

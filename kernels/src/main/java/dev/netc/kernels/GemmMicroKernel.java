@@ -17,6 +17,13 @@ final class GemmMicroKernel {
     static final int VL = S.length();
     static final int MR = VL >= 16 ? 8 : 6;
     static final int NR = 2 * VL;
+    /**
+     * The masks of the first 0..VL lanes, made once: {@code indexInRange} in the store of a partial tile
+     * allocated a mask (and its boolean array) per tile, since the mask escapes into the epilogue's call.
+     */
+    @SuppressWarnings("unchecked")
+    private static final VectorMask<Float>[] LIVE = java.util.stream.IntStream.rangeClosed(0, VL)
+            .mapToObj(lanes -> S.indexInRange(0, lanes)).toArray(VectorMask[]::new);
 
     private GemmMicroKernel() {}
 
@@ -226,7 +233,7 @@ final class GemmMicroKernel {
 
     private static void storePartial(float[] tile, int from, float[] c, int index, int row, int col, int lanes,
                                      boolean accumulate, Epilogue epilogue) {
-        VectorMask<Float> live = S.indexInRange(0, lanes);
+        VectorMask<Float> live = LIVE[lanes];
         FloatVector v = FloatVector.fromArray(S, tile, from);
         if (accumulate) {
             v = v.add(FloatVector.fromArray(S, c, index, live));

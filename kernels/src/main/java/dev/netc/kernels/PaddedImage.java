@@ -61,7 +61,9 @@ record PaddedImage(ConvGeometry g, int rows, int cols) {
     }
 
     private int[][] offsets() {
-        return OFFSETS.computeIfAbsent(g, key -> new int[][] {computeTapOffsets(), computePositionOffsets()});
+        // looked up first: a capturing lambda is allocated on every call, and this runs per image
+        int[][] cached = OFFSETS.get(g);
+        return cached != null ? cached : OFFSETS.computeIfAbsent(g, key -> new int[][] {computeTapOffsets(), computePositionOffsets()});
     }
 
     private int[] computeTapOffsets() {
