@@ -20,6 +20,8 @@ public final class Gemm {
     static final int MC = 16 * GemmMicroKernel.MR;
     /** The most floats of op(B) packed at once, shared by the row-block tasks (4 MiB: all of a 1024 x 1024 B). */
     private static final int SHARED_B_FLOATS = 1 << 20;
+    /** Floats of one packed k block of op(B) up to which a task walks its row slivers outermost (a quarter of L2). */
+    private static final int ROWS_OUTER_MAX_FLOATS = 1 << 16;
     /** Below this many multiply-adds the fork/join costs more than it saves. */
     static final long PARALLEL_MIN_WORK = 1L << 18;
 
@@ -200,6 +202,17 @@ public final class Gemm {
                         GemmPacking.packA(transA, m, k, a, aOff, i0, p0, kc, ap, (i0 - rowStart) * kc);
                     }
                     int blockOff = (p0 - start) * colSlivers * nr;
+                    if ((long) colSlivers * nr * kc <= ROWS_OUTER_MAX_FLOATS) {
+                        // op(B)'s block is small (a weight gradient's k is the batch): row slivers outer, so C is
+                        // written a few whole rows at a time; 7% faster for 3136 x 1024 x 50 than sliver by sliver
+                        for (int i0 = rowStart; i0 < rowEnd; i0 += mr) {
+                            for (int js = sliverStart; js < sliverEnd; js++) {
+                                GemmMicroKernel.tile(ap, (i0 - rowStart) * kc, bp, blockOff + js * nr * kc, kc, c, cOff, n, i0,
+                                        js * nr, Math.min(mr, m - i0), Math.min(nr, n - js * nr), accumulate, tileEpilogue, ap, tile);
+                            }
+                        }
+                        continue;
+                    }
                     for (int js = sliverStart; js < sliverEnd; js++) {
                         int j0 = js * nr;
                         for (int i0 = rowStart; i0 < rowEnd; i0 += mr) {
