@@ -20,6 +20,8 @@ final class GemmFewRows {
     private static final int COLUMNS = 4 * VL;
     /** Columns per parallel task: whole cache lines of c and of each row of b. */
     private static final int TASK_COLUMNS = 16 * VL;
+    /** Per thread: a register tile on its way out (no allocation per call). */
+    private static final Scratch TILE = new Scratch();
 
     private GemmFewRows() {}
 
@@ -90,10 +92,17 @@ final class GemmFewRows {
                 r30 = x.fma(b0, r30); r31 = x.fma(b1, r31); r32 = x.fma(b2, r32); r33 = x.fma(b3, r33);
             }
         }
-        store(r00, r01, r02, r03, 0, n, beta, c, cOff, j, finish);
-        if (m > 1) store(r10, r11, r12, r13, 1, n, beta, c, cOff, j, finish);
-        if (m > 2) store(r20, r21, r22, r23, 2, n, beta, c, cOff, j, finish);
-        if (m > 3) store(r30, r31, r32, r33, 3, n, beta, c, cOff, j, finish);
+        // out through a per-thread tile, not as arguments: see Activation#inRegisterFloor
+        float[] out = TILE.atLeast(MAX_ROWS * COLUMNS);
+        r00.intoArray(out, 0); r01.intoArray(out, VL); r02.intoArray(out, 2 * VL); r03.intoArray(out, 3 * VL);
+        r10.intoArray(out, COLUMNS); r11.intoArray(out, COLUMNS + VL); r12.intoArray(out, COLUMNS + 2 * VL); r13.intoArray(out, COLUMNS + 3 * VL);
+        r20.intoArray(out, 2 * COLUMNS); r21.intoArray(out, 2 * COLUMNS + VL); r22.intoArray(out, 2 * COLUMNS + 2 * VL);
+        r23.intoArray(out, 2 * COLUMNS + 3 * VL);
+        r30.intoArray(out, 3 * COLUMNS); r31.intoArray(out, 3 * COLUMNS + VL); r32.intoArray(out, 3 * COLUMNS + 2 * VL);
+        r33.intoArray(out, 3 * COLUMNS + 3 * VL);
+        for (int i = 0; i < m; i++) {
+            finishRow(out, i * COLUMNS, COLUMNS, i, beta, c, cOff + i * n + j, j, finish);
+        }
     }
 
     /**
@@ -125,25 +134,29 @@ final class GemmFewRows {
             r14 = x.fma(FloatVector.fromArray(S, b, bi + 14 * VL), r14);
             r15 = x.fma(FloatVector.fromArray(S, b, bi + 15 * VL), r15);
         }
-        store(r0, r1, r2, r3, 0, n, beta, c, cOff, j, finish);
-        store(r4, r5, r6, r7, 0, n, beta, c, cOff, j + 4 * VL, finish);
-        store(r8, r9, r10, r11, 0, n, beta, c, cOff, j + 8 * VL, finish);
-        store(r12, r13, r14, r15, 0, n, beta, c, cOff, j + 12 * VL, finish);
+        float[] out = TILE.atLeast(TASK_COLUMNS);
+        r0.intoArray(out, 0); r1.intoArray(out, VL); r2.intoArray(out, 2 * VL); r3.intoArray(out, 3 * VL);
+        r4.intoArray(out, 4 * VL); r5.intoArray(out, 5 * VL); r6.intoArray(out, 6 * VL); r7.intoArray(out, 7 * VL);
+        r8.intoArray(out, 8 * VL); r9.intoArray(out, 9 * VL); r10.intoArray(out, 10 * VL); r11.intoArray(out, 11 * VL);
+        r12.intoArray(out, 12 * VL); r13.intoArray(out, 13 * VL); r14.intoArray(out, 14 * VL); r15.intoArray(out, 15 * VL);
+        finishRow(out, 0, TASK_COLUMNS, 0, beta, c, cOff + j, j, finish);
     }
 
-    private static void store(FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3, int row, int n, float beta,
-                              float[] c, int cOff, int j, Epilogue finish) {
-        storeOne(v0, row, n, beta, c, cOff, j, finish);
-        storeOne(v1, row, n, beta, c, cOff, j + VL, finish);
-        storeOne(v2, row, n, beta, c, cOff, j + 2 * VL, finish);
-        storeOne(v3, row, n, beta, c, cOff, j + 3 * VL, finish);
-    }
-
-    private static void storeOne(FloatVector v, int row, int n, float beta, float[] c, int cOff, int column, Epilogue finish) {
-        int index = cOff + row * n + column;
-        if (beta != 0f) v = v.add(FloatVector.fromArray(S, c, index).mul(beta));
-        v.intoArray(c, index);
-        if (finish != null) finish.applyVector(c, index, row, column);
+    /**
+     * c[index ..] = beta * c + the count sums at tile[from ..] (beta 0: c is not read), then the epilogue on
+     * each vector: arrays in, arrays out (a vector passed to a call the JIT does not inline is boxed; the
+     * batch-1 dense layer did so, 6 KiB per inference pass).
+     */
+    private static void finishRow(float[] tile, int from, int count, int row, float beta, float[] c, int index, int column,
+                                  Epilogue finish) {
+        if (beta == 0f) {
+            System.arraycopy(tile, from, c, index, count);
+        } else {
+            for (int q = 0; q < count; q++) c[index + q] = tile[from + q] + beta * c[index + q];
+        }
+        if (finish != null) {
+            for (int q = 0; q < count; q += VL) finish.applyVector(c, index + q, row, column + q);
+        }
     }
 
     private static float at(boolean transA, int m, int k, float[] a, int aOff, int i, int p) {
