@@ -406,18 +406,14 @@ final class ConvImplicitGemm {
         int lanes = Math.min(NR, f - f0);
         final var s = GemmMicroKernel.S;
         final int vl = GemmMicroKernel.VL;
+        float floor = act.inRegisterFloor();
         for (int half = 0; half < lanes; half += vl) {
             var live = s.indexInRange(half, lanes);
-            FloatVector b = bias == null ? null : FloatVector.fromArray(s, bias, f0 + half, live);
+            // straight-line vector code, -0 for no bias (see Activation#inRegisterFloor)
+            FloatVector b = FloatVector.fromArray(s, bias == null ? Activation.NEGATIVE_ZEROS : bias, bias == null ? 0 : f0 + half, live);
             for (int r = 0; r < rows; r++) {
                 int index = tile + r * NR + half;
-                if (b != null || act != Activation.NONE && act.appliesInRegister()) {
-                    FloatVector v = FloatVector.fromArray(s, work, index);
-                    if (b != null) {
-                        v = v.add(b);
-                    }
-                    v.max(act.inRegisterFloor()).intoArray(work, index); // a cheap activation in the same pass
-                }
+                FloatVector.fromArray(s, work, index).add(b).max(floor).intoArray(work, index); // a cheap activation in the same pass
                 if (!act.appliesInRegister()) {
                     act.applyVector(work, index);
                 }
