@@ -47,8 +47,9 @@ public enum Activation {
      * its node budget, and a user method with a vector argument left as a real call gets the vector boxed
      * and the Vector API's Java fallback inside it (conv2's forward, in some runs only: 7.5 MiB of garbage
      * per training step and a kernel several times slower). The library's own methods are force-inlined;
-     * kernels call nothing else with a vector, and their vector code stays straight-line: one max whatever
-     * the activation, -0 added where there is no bias.
+     * the kernels' store paths call nothing else with a vector (the leaves generated loops call,
+     * {@link VectorMath}'s functions and {@code DropoutHash.keepFactors}, still take one), and their vector
+     * code stays straight-line: one max whatever the activation, -0 added where there is no bias.
      */
     public float inRegisterFloor() {
         return this == RELU ? 0f : Float.NEGATIVE_INFINITY;
