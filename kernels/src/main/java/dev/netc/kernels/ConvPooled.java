@@ -15,8 +15,18 @@ public final class ConvPooled {
     private static final Scratch IMAGE = new Scratch();
     /** The caller thread's Winograd-transformed filters of the forward and the backward-data pass. */
     private static final Scratch TRANSFORMED = new Scratch(), TRANSFORMED_BACKWARD = new Scratch();
+    /** The caller thread's per-filter L1 norms of the weights (Winograd's near-tie threshold). */
+    private static final Scratch NORMS = new Scratch();
     /** The layout name of Winograd-transformed filters in a frozen-weights cache. */
     static final String WINOGRAD_FILTERS = "winograd-f2x2-5x5";
+
+    /**
+     * Whether a training forward pass (argmax wanted) may run by Winograd; system property
+     * {@code netc.kernels.winogradTraining}, default true. False keeps the direct convolution there, whose
+     * rounding matches other direct implementations (the CUDA backend) to about 1e-7 instead of 1e-6: a test
+     * that compares two backends' gradients wants that, since a ReLU gate downstream can flip on the difference.
+     */
+    static final boolean WINOGRAD_TRAINING = !"false".equals(System.getProperty("netc.kernels.winogradTraining"));
 
     private ConvPooled() {}
 
@@ -33,9 +43,10 @@ public final class ConvPooled {
 
     /**
      * {@link #forward(int, int, int, int, int, int, int, int, int, int, int, int, float[], float[], float[], Activation, int, float[], byte[])}
-     * with a cache for frozen weights: at inference (no argmax wanted) a 5 x 5 layer on at least 16 channels
-     * runs by Winograd's F(2 x 2, 5 x 5) ({@link ConvWinograd}), from filters transformed once while the
-     * cache is on, else on every call; its pooled values differ from the direct convolution's by rounding only.
+     * with a cache for frozen weights: a 5 x 5 layer on at least 16 channels runs by Winograd's F(2 x 2, 5 x 5)
+     * ({@link ConvWinograd}), from filters transformed once while the cache is on, else on every call; its pooled
+     * values differ from the direct convolution's by rounding only, and its argmax is exact arithmetic's
+     * ({@link WinogradArgmax}: near ties recomputed in float64).
      *
      * @param frozen the model's cache of operands that stay unchanged while it is on, or null
      */
@@ -44,13 +55,14 @@ public final class ConvPooled {
                                float[] pooled, byte[] argmax, PackedOperands frozen) {
         ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
         int pooledSize = f * (oh / size) * (ow / size);
-        if (argmax == null && ConvWinograd.suitsPooled(g, size, act)) {
-            // Winograd at inference only: training's argmax stays the direct convolution's (a near tie rounded
-            // the other way would send a window's gradient elsewhere); frozen weights transformed once and kept
+        if ((argmax == null || WINOGRAD_TRAINING) && ConvWinograd.suitsPooled(g, size, act)) {
+            // frozen weights transformed once and kept
             float[] u = frozen != null && frozen.enabled()
                     ? frozen.prepared(weights, WINOGRAD_FILTERS, () -> ConvWinograd.transformWeights(f, c, weights, false, null))
                     : ConvWinograd.transformWeights(f, c, weights, false, TRANSFORMED.atLeast(ConvWinograd.transformedSize(f, c)));
-            ConvWinograd.run(n, g, ConvWinograd.images(g, x), u, bias, act, new ConvWinograd.Pool(pooled));
+            ConvWinograd.Sink sink = argmax == null ? new ConvWinograd.Pool(pooled)
+                    : new ConvWinograd.PoolArgmax(pooled, argmax, weights, WinogradArgmax.filterNorms(f, c, weights, NORMS.atLeast(f)));
+            ConvWinograd.run(n, g, ConvWinograd.images(g, x), u, bias, act, sink);
             return;
         }
         if (ConvPooledRows.suits(g, size, act)) { // a shallow layer: pooled in registers

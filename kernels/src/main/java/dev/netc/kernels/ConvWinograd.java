@@ -7,8 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * A stride-1 5 x 5 convolution by Winograd's minimal filtering F(2 x 2, 5 x 5): with its bias, a cheap
- * activation and 2 x 2 max pooling at inference (no argmax), and as the backward-data pass of such a layer
- * (outputs stored).
+ * activation and 2 x 2 max pooling (with the argmax for training, see {@link WinogradArgmax}), and as the
+ * backward-data pass of such a layer (outputs stored).
  *
  * <p>Why: each 2 x 2 block of outputs, which is exactly one pooling window, comes from a 6 x 6 input
  * tile d as Y = A^T [(G g G^T) . (B^T d B)] A, where the product is elementwise: 36 multiplies per
@@ -16,9 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * multiply-adds. The 36 elementwise products summed over channels are 36 small GEMMs (tiles x
  * channels @ channels x filters), run by the gathered micro-kernel straight from the transformed
  * tiles. Interpolation points 0, 1, -1, 2, -2 and infinity; in float32 the pooled values differ from
- * the direct convolution's by about 1e-6 of their scale (rounding, not approximation), so the training
- * forward pass keeps the direct kernel (its argmax decides where each window's gradient goes, and must
- * not flip on a near tie between backends).
+ * the direct convolution's by about 1e-6 of their scale (rounding, not approximation); the training
+ * forward pass's argmax, which decides where each window's gradient goes, is settled as in exact
+ * arithmetic where rounding could flip it ({@link WinogradArgmax}).
  *
  * <p>Layout per image: the zero-bordered image channels last ([row][col][cp], cp = c rounded up to a
  * vector), then per block of {@link #ROWS} tiles: the transformed tiles V [36][ROWS][cp], the GEMM
@@ -47,6 +47,8 @@ final class ConvWinograd {
     private static final Scratch WORK = new Scratch();
     /** G g of a vector of filters while they are transformed. */
     private static final Scratch FILTER = new Scratch();
+    /** Per pixel of the bordered image (training's argmax only): which neighbours equal it. */
+    private static final Scratch PIXELS = new Scratch();
     /** [0, c): the depth offsets of the transformed tiles (channel p at p); per channel count. */
     private static final ConcurrentHashMap<Integer, int[]> CHANNELS = new ConcurrentHashMap<>();
     /** Gather offsets: lane l at l * stride, per stride. */
@@ -148,10 +150,16 @@ final class ConvWinograd {
     }
 
     /** Where the 2 x 2 outputs of each tile go, after bias and activation. */
-    sealed interface Sink permits Pool, Store {}
+    sealed interface Sink permits Pool, PoolArgmax, Store {}
 
-    /** Pooled, for inference: pooled[image][f][tile] = the window's maximum (training's argmax comes from the direct kernels). */
+    /** Pooled, for inference: pooled[image][f][tile] = the window's maximum. */
     record Pool(float[] pooled) implements Sink {}
+
+    /**
+     * Pooled for training: the maximum and argmax[image][f][tile] = its cell (dy * 2 + dx), decided as in exact
+     * arithmetic ({@link WinogradArgmax}), which needs the layer's weights ([f][c][5][5]) and their L1 norms per filter.
+     */
+    record PoolArgmax(float[] pooled, byte[] argmax, float[] weights, float[] norms) implements Sink {}
 
     /** Stored as they are: y[image][f][oy][ox]. */
     record Store(float[] y) implements Sink {}
@@ -205,7 +213,11 @@ final class ConvWinograd {
         int cols = pad.cols(), tw = g.ow() / 2, tiles = (g.oh() / 2) * tw;
         float[] bordered = IMAGE.atLeast(pad.rows() * cols * cp);
         int vAt = 0, mAt = vAt + POINTS * ROWS * cp, rowsAt = mAt + POINTS * fp * ROWS, yAt = rowsAt + 4 * ROWS * fp, spillAt = yAt + 4 * VL;
-        float[] work = WORK.atLeast(spillAt + T * T * VL);
+        int classesAt = spillAt + T * T * VL; // per tile of the block: its cells' patch classes and largest |x| (argmax only)
+        float[] work = WORK.atLeast(classesAt + ROWS * 5);
+        boolean argmaxWanted = sink instanceof PoolArgmax;
+        byte[] relations = argmaxWanted ? PIXELS.bytesAtLeast(pad.rows() * cols) : null;
+        float largestInImage = 0f; // of the image bordered holds (training's argmax only)
         int[] channels = CHANNELS.computeIfAbsent(c, k -> java.util.stream.IntStream.range(0, k).toArray());
         int[] rowOffsets = ROW_OFFSETS.computeIfAbsent(cp, k -> {
             int[] offsets = new int[POINTS * ROWS];
@@ -220,6 +232,11 @@ final class ConvWinograd {
                 if (image != held) {
                     source.fill(image, bordered);
                     held = image;
+                    if (argmaxWanted) largestInImage = WinogradArgmax.pixelRelations(bordered, pad.rows(), cols, cp, relations);
+                }
+                if (argmaxWanted) {
+                    WinogradArgmax.cellClasses(relations, cols, top, left, work, classesAt + r * 5);
+                    work[classesAt + r * 5 + 4] = largestInImage;
                 }
                 for (int c0 = 0; c0 < cp; c0 += VL) {
                     transformInput(bordered, (top * cols + left) * cp + c0, cols * cp, cp, work, spillAt, work, vAt + r * cp + c0, ROWS * cp);
@@ -233,10 +250,13 @@ final class ConvWinograd {
             }
             for (int r = 0; r < rows; r++) {
                 int image = (t0 + r) / tiles, t = (t0 + r) % tiles, at = rowsAt + r * 4 * fp;
+                boolean nearTie = false;
                 for (int f0 = 0; f0 < fp; f0 += VL) {
                     outputTransform(work, mAt + ((f0 / NR) * ROWS + r) * NR + f0 % NR, slivers * ROWS * NR, work, yAt);
                     switch (sink) {
                         case Pool p -> pool(work, yAt, bias, f0, f, act, work, at + f0);
+                        case PoolArgmax p -> nearTie |= WinogradArgmax.pool(work, yAt, bias, f0, f, act, work, classesAt + r * 5,
+                                work[classesAt + r * 5 + 4], p.norms(), work, at + f0, at + fp + f0);
                         case Store s -> finish(work, yAt, bias, f0, f, act, work, at + f0, fp);
                     }
                 }
@@ -244,6 +264,22 @@ final class ConvWinograd {
                     case Pool p -> {
                         int out = image * f * tiles + t;
                         for (int filter = 0; filter < f; filter++) p.pooled()[out + filter * tiles] = work[at + filter];
+                    }
+                    case PoolArgmax p -> {
+                        if (nearTie && image != held) { // the block reached the next image: the float64 path reads this one
+                            source.fill(image, bordered);
+                            held = image;
+                            largestInImage = WinogradArgmax.pixelRelations(bordered, pad.rows(), cols, cp, relations);
+                        }
+                        int out = image * f * tiles + t, top = (t / tw) * 2, left = (t % tw) * 2;
+                        for (int filter = 0; filter < f; filter++) {
+                            if (work[at + fp + filter] < 0) {
+                                WinogradArgmax.resolve(bordered, cols, cp, top, left, c, p.weights(), bias, filter, act, work, at + filter,
+                                        at + fp + filter);
+                            }
+                            p.pooled()[out + filter * tiles] = work[at + filter];
+                            p.argmax()[out + filter * tiles] = (byte) work[at + fp + filter];
+                        }
                     }
                     case Store s -> {
                         int plane = g.oh() * g.ow(), out = image * f * plane + (t / tw) * 2 * g.ow() + (t % tw) * 2;
