@@ -10,9 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
  * and its argmax, the argmax decided as the convolution in exact arithmetic would decide it.
  *
  * <p>Why: the argmax says where the window's gradient goes. Winograd rounds differently from a direct
- * convolution (up to about 1.6e-7 of the inputs' largest |x| times the filter's L1 norm), so a near tie can go the other
- * way than in the direct kernels of the unfused build or the CUDA backend, and the gradient then lands on
- * another cell. Two kinds of tie are handled:
+ * convolution (up to about 1.6e-7 of the inputs' largest |x| times the filter's L1 norm), so a near tie
+ * can go the other way than in the direct kernels of the unfused build or the CUDA backend, and the
+ * gradient then lands on another cell. Two kinds of tie are handled:
  * <ul>
  *   <li>exact ties by structure: cells whose 5 x 5 patches are equal value for value (a uniform background,
  *       common in images) have equal outputs in exact arithmetic and in any direct kernel, but not after
@@ -66,14 +66,14 @@ final class WinogradArgmax {
             for (int col = 0; col < cols; col++) {
                 int pixel = row * cols + col, at = pixel * cp;
                 boolean right = col + 1 < cols, below = row + 1 < rows;
-                int bits = 0;
+                int differs = 0; // the neighbours that differ in some channel
                 for (int i = 0; i < cp; i += VL) { // cp is a multiple of the vector length
                     FloatVector v = FloatVector.fromArray(S, bordered, at + i);
                     largest = largest.max(v.abs());
-                    if (right && v.compare(VectorOperators.NE, FloatVector.fromArray(S, bordered, at + cp + i)).anyTrue()) bits |= RIGHT;
-                    if (below && v.compare(VectorOperators.NE, FloatVector.fromArray(S, bordered, at + cols * cp + i)).anyTrue()) bits |= BELOW;
+                    if (right && v.compare(VectorOperators.NE, FloatVector.fromArray(S, bordered, at + cp + i)).anyTrue()) differs |= RIGHT;
+                    if (below && v.compare(VectorOperators.NE, FloatVector.fromArray(S, bordered, at + cols * cp + i)).anyTrue()) differs |= BELOW;
                 }
-                relations[pixel] = (byte) (((right ? RIGHT : 0) | (below ? BELOW : 0)) ^ bits);
+                relations[pixel] = (byte) (((right ? RIGHT : 0) | (below ? BELOW : 0)) & ~differs);
             }
         }
         return largest.reduceLanes(VectorOperators.MAX);
