@@ -158,11 +158,11 @@ public final class ModelBench {
             }
         }
 
-        /** Warmed up as netc's batch-1 run is, then one timing per step. */
+        /** Warmed up as netc's batch-1 run is, then timed as many passes. */
         void timeBatchOne() {
             settle(peer::runOne);
             for (int i = 0; i < Math.max(options.warmup(), BATCH_ONE_WARMUP); i++) peer.runOne();
-            for (int i = 0; i < options.steps(); i++) batchOneNanos.add(timed(peer::runOne));
+            for (int i = 0; i < batchOnePasses(options); i++) batchOneNanos.add(timed(peer::runOne));
         }
 
         InferencePeer.Timings result() {
@@ -185,6 +185,14 @@ public final class ModelBench {
 
     /** Untimed batch-1 passes before the latency is timed (see {@code Run.timeBatchOne}). */
     private static final int BATCH_ONE_WARMUP = 300;
+
+    /**
+     * Timed batch-1 passes: at least 1,000 (a quarter of a second), not one per step: 60 passes of 0.2 ms took
+     * 12 ms, which one burst of load from elsewhere could cover, and the median moved 0.22-0.38 ms between runs.
+     */
+    static int batchOnePasses(BenchOptions options) {
+        return Math.max(options.steps(), 1000);
+    }
 
     /** One compiled variant and its running totals. */
     private static final class Run {
@@ -298,7 +306,7 @@ public final class ModelBench {
             model.setBatch(1);
             SyntheticData.fill(model, graph, options.seed());
             predict(Math.max(options.warmup(), BATCH_ONE_WARMUP));
-            for (int i = 0; i < options.steps(); i++) {
+            for (int i = 0; i < batchOnePasses(options); i++) {
                 batchOneNanos.add(timed(() -> predict(1)));
             }
             // the same warmed-up model, kernel by kernel
