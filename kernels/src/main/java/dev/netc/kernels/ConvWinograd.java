@@ -49,6 +49,8 @@ final class ConvWinograd {
     private static final Scratch FILTER = new Scratch();
     /** Per pixel of the bordered image (training's argmax only): which neighbours equal it. */
     private static final Scratch PIXELS = new Scratch();
+    /** -0 per filter: the bias of a layer without one, so the output stage always adds a bias (branch-free). */
+    private static final Scratch NO_BIAS = new Scratch();
     /** [0, c): the depth offsets of the transformed tiles (channel p at p); per channel count. */
     private static final ConcurrentHashMap<Integer, int[]> CHANNELS = new ConcurrentHashMap<>();
     /** Gather offsets: lane l at l * stride, per stride. */
@@ -219,6 +221,7 @@ final class ConvWinograd {
         PaddedImage pad = PaddedImage.of(g);
         int cols = pad.cols(), tw = g.ow() / 2, tiles = (g.oh() / 2) * tw;
         float[] bordered = IMAGE.atLeast(pad.rows() * cols * cp);
+        float[] biases = bias != null ? bias : negativeZeros(f); // x + -0 is x: see Activation#inRegisterFloor
         int vAt = 0, mAt = vAt + POINTS * ROWS * cp, rowsAt = mAt + POINTS * fp * ROWS, yAt = rowsAt + 4 * ROWS * fp, spillAt = yAt + 4 * VL;
         int classesAt = spillAt + T * T * VL; // per tile of the block: its cells' patch classes and largest |x| (argmax only)
         float[] work = WORK.atLeast(classesAt + ROWS * 5);
@@ -261,10 +264,10 @@ final class ConvWinograd {
                 for (int f0 = 0; f0 < fp; f0 += VL) {
                     outputTransform(work, mAt + ((f0 / NR) * ROWS + r) * NR + f0 % NR, slivers * ROWS * NR, work, yAt);
                     switch (sink) {
-                        case Pool p -> pool(work, yAt, bias, f0, f, act, work, at + f0);
-                        case PoolArgmax p -> nearTie |= WinogradArgmax.pool(work, yAt, bias, f0, f, act, work, classesAt + r * 5,
+                        case Pool p -> pool(work, yAt, biases, f0, f, act, work, at + f0);
+                        case PoolArgmax p -> nearTie |= WinogradArgmax.pool(work, yAt, biases, f0, f, act, work, classesAt + r * 5,
                                 work[classesAt + r * 5 + 4], p.norms(), work, at + f0, at + fp + f0);
-                        case Store s -> finish(work, yAt, bias, f0, f, act, work, at + f0, fp);
+                        case Store s -> finish(work, yAt, biases, f0, f, act, work, at + f0, fp);
                     }
                 }
                 switch (sink) {
@@ -281,7 +284,7 @@ final class ConvWinograd {
                         int out = image * f * tiles + t, top = (t / tw) * 2, left = (t % tw) * 2;
                         for (int filter = 0; filter < f; filter++) {
                             if (work[at + fp + filter] < 0) {
-                                WinogradArgmax.resolve(bordered, cols, cp, top, left, c, p.weights(), bias, filter, act, work, at + filter,
+                                WinogradArgmax.resolve(bordered, cols, cp, top, left, c, p.weights(), biases, filter, act, work, at + filter,
                                         at + fp + filter);
                             }
                             p.pooled()[out + filter * tiles] = work[at + filter];
@@ -301,6 +304,13 @@ final class ConvWinograd {
                 }
             }
         }
+    }
+
+    /** This thread's f floats of -0. */
+    private static float[] negativeZeros(int f) {
+        float[] zeros = NO_BIAS.atLeast(f);
+        Arrays.fill(zeros, 0, f, -0f);
+        return zeros;
     }
 
     /** The zero-bordered image, channels last: image[(row * cols + col) * cp + ch]. */
@@ -385,9 +395,8 @@ final class ConvWinograd {
      * a later cell wins only when strictly greater, as in {@link PoolWindows} (the same NaN handling).
      */
     private static void pool(float[] y, int yAt, float[] bias, int f0, int f, Activation act, float[] out, int maxAt) {
-        // straight-line, no vector passed to a method of ours (see Activation#inRegisterFloor)
-        FloatVector b = FloatVector.fromArray(S, bias == null ? Activation.NEGATIVE_ZEROS : bias, bias == null ? 0 : f0,
-                S.indexInRange(bias == null ? 0 : f0, bias == null ? VL : f));
+        // straight-line, no vector passed to a method of ours (see Activation#inRegisterFloor); bias is never null here
+        FloatVector b = FloatVector.fromArray(S, bias, f0, S.indexInRange(f0, f));
         float floor = act.inRegisterFloor();
         FloatVector best = FloatVector.fromArray(S, y, yAt).add(b).max(floor);
         for (int q = 1; q < 4; q++) {
@@ -399,8 +408,7 @@ final class ConvWinograd {
 
     /** act(y + bias) of the four outputs at y[yAt ..], to out[outAt + q * stride] for q = 0..3. */
     private static void finish(float[] y, int yAt, float[] bias, int f0, int f, Activation act, float[] out, int outAt, int stride) {
-        FloatVector b = FloatVector.fromArray(S, bias == null ? Activation.NEGATIVE_ZEROS : bias, bias == null ? 0 : f0,
-                S.indexInRange(bias == null ? 0 : f0, bias == null ? VL : f));
+        FloatVector b = FloatVector.fromArray(S, bias, f0, S.indexInRange(f0, f));
         float floor = act.inRegisterFloor();
         for (int q = 0; q < 4; q++) FloatVector.fromArray(S, y, yAt + q * VL).add(b).max(floor).intoArray(out, outAt + q * stride);
     }

@@ -114,17 +114,16 @@ final class WinogradArgmax {
     }
 
     /**
-     * For the filters [f0, f0 + VL): act(y + bias) of the four outputs at y[yAt + q * VL] (cells of distinct
-     * patches only, per classes[clsAt ..]), their maximum to out[maxAt ..] and its cell to out[argAt ..] (a
-     * later cell wins only when strictly greater), or -1 there for a near tie, which the caller resolves by
-     * {@link #resolve}. Returns whether any live lane is a near tie.
+     * For the filters [f0, f0 + VL): act(y + bias) (bias: one per filter, -0 for none) of the four outputs at
+     * y[yAt + q * VL] (cells of distinct patches only, per classes[clsAt ..]), their maximum to out[maxAt ..]
+     * and its cell to out[argAt ..] (a later cell wins only when strictly greater), or -1 there for a near
+     * tie, which the caller resolves by {@link #resolve}. Returns whether any live lane is a near tie.
      */
     static boolean pool(float[] y, int yAt, float[] bias, int f0, int f, Activation act, float[] classes, int clsAt,
                         float largestInput, float[] norms, float[] out, int maxAt, int argAt) {
         // straight-line vector code, no vector passed to a method of ours (see Activation#inRegisterFloor)
         VectorMask<Float> live = S.indexInRange(f0, f);
-        FloatVector b = FloatVector.fromArray(S, bias == null ? Activation.NEGATIVE_ZEROS : bias, bias == null ? 0 : f0,
-                S.indexInRange(bias == null ? 0 : f0, bias == null ? VL : f));
+        FloatVector b = FloatVector.fromArray(S, bias, f0, live);
         FloatVector tol = FloatVector.fromArray(S, norms, f0, live).mul(NEAR_TIE * largestInput);
         float floor = act.inRegisterFloor();
         FloatVector z = FloatVector.fromArray(S, y, yAt).add(b);
@@ -161,7 +160,7 @@ final class WinogradArgmax {
         double floor = act.inRegisterFloor(), best = 0;
         int winner = -1;
         for (int q = 0; q < CELLS; q++) {
-            double z = bias == null ? 0 : bias[o];
+            double z = bias[o];
             for (int ch = 0; ch < c; ch++) {
                 int taps = (o * c + ch) * 25;
                 for (int ky = 0; ky < 5; ky++) {
