@@ -66,7 +66,8 @@ class FusionEquivalenceTest {
 
     /**
      * Fused against unfused, element by element: a pooled 5 x 5 convolution on 16+ channels takes its
-     * backward-data and filter gradients by Winograd in the fused plan (AVX-512), which rounds differently
+     * forward pass, backward-data and filter gradients by Winograd in the fused plan (AVX-512; the forward's
+     * argmax decided as exact arithmetic would, see WinogradArgmax), which rounds differently
      * from the direct kernels the unfused plan runs (the MNIST CNN's conv2 kernel gradient: 1.3e-5 at
      * worst, against 1e-5 before); the interpreter comparisons below are unchanged.
      */

@@ -62,6 +62,13 @@ class ConvWinogradTest {
                 ConvWinograd.forwardTiles(g, ConvWinograd.images(g, x), u, bias, act, argmaxSink, second, tiles);
                 assertClose(expected, trained, s + " " + act + " bias " + withBias + " with argmax");
                 assertExactArgmax(s, x, w, bias, act, argmax, s + " " + act + " bias " + withBias);
+                // split over the cores as run() splits it: the same bits whatever the runs
+                float[] together = new float[expected.length];
+                byte[] togetherArgmax = new byte[expected.length];
+                ConvWinograd.run(s.n(), g, ConvWinograd.images(g, x), u, bias, act,
+                        new ConvWinograd.PoolArgmax(together, togetherArgmax, w, argmaxSink.norms()));
+                assertArrayEquals(trained, together, "pooled, other runs " + s);
+                assertArrayEquals(argmax, togetherArgmax, "argmax, other runs " + s);
             }
         }
     }
