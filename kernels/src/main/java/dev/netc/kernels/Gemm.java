@@ -82,8 +82,9 @@ public final class Gemm {
             throw new IllegalArgumentException("packedB holds another matrix than op(b) (" + k + " x " + n + ")");
         }
         if (GemmFewRows.suits(m, n, transB) && k > 0) {
-            // a row or four: streaming b row by row beats reading panels (and the packed path's wasted rows)
-            GemmFewRows.multiply(transA, m, n, k, a, aOff, b, bOff, beta, c, cOff, epilogue.isIdentity() ? null : epilogue);
+            // a row or four: one pass over the panels, a register tile's columns at a time (the packed path's
+            // micro-kernel would waste most of its rows)
+            GemmFewRows.multiply(transA, m, n, k, a, aOff, b, bOff, packedB.data, beta, c, cOff, epilogue.isIdentity() ? null : epilogue);
             return;
         }
         multiply(transA, m, n, k, a, aOff, null, packedB.data, beta, c, cOff, epilogue);

@@ -15,6 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class GemmFewRows {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
+    /** Columns of one panel sliver ({@link GemmPanels}): two vectors. */
+    private static final int NR = GemmMicroKernel.NR;
     static final int MAX_ROWS = 4;
     /** Columns per register tile: four vectors, so four rows keep 16 accumulators in registers. */
     private static final int COLUMNS = 4 * VL;
@@ -32,16 +34,28 @@ final class GemmFewRows {
 
     static void multiply(boolean transA, int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float beta,
                          float[] c, int cOff, Epilogue finish) {
+        multiply(transA, m, n, k, a, aOff, b, bOff, null, beta, c, cOff, finish);
+    }
+
+    /**
+     * {@link #multiply(boolean, int, int, int, float[], int, float[], int, float, float[], int, Epilogue)} reading
+     * whole register tiles from {@code panels} ({@link GemmPanels#data} of this b) when not null: each task's
+     * columns are then a few runs of contiguous floats per k block instead of a short run in every row of b, one
+     * page apart, which the hardware prefetcher streams faster (frozen weights at batch 1). The sums run over k
+     * in the same order either way, so the bits are the same.
+     */
+    static void multiply(boolean transA, int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] panels,
+                         float beta, float[] c, int cOff, Epilogue finish) {
         int tasks = Gemm.ceilDiv(n, TASK_COLUMNS);
         java.util.function.IntConsumer body = task -> {
             int end = Math.min(n, (task + 1) * TASK_COLUMNS);
             int j = task * TASK_COLUMNS;
             if (m == 1 && j + TASK_COLUMNS <= end) {
-                rowTile(transA, m, n, k, a, aOff, b, bOff, beta, c, cOff, j, finish);
+                rowTile(transA, m, n, k, a, aOff, b, bOff, panels, beta, c, cOff, j, finish);
                 j += TASK_COLUMNS;
             }
             for (; j + COLUMNS <= end; j += COLUMNS) {
-                tile(transA, m, n, k, a, aOff, b, bOff, beta, c, cOff, j, finish);
+                tile(transA, m, n, k, a, aOff, b, bOff, panels, beta, c, cOff, j, finish);
             }
             for (; j < end; j++) { // the last columns when n is not a multiple of the tile
                 for (int i = 0; i < m; i++) {
@@ -65,31 +79,40 @@ final class GemmFewRows {
      * hand: the JIT keeps named locals in registers, not array elements). Sums run over k in order, one
      * fma per product, so the result is the same whatever the task split.
      */
-    private static void tile(boolean transA, int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float beta,
-                             float[] c, int cOff, int j, Epilogue finish) {
+    private static void tile(boolean transA, int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] panels,
+                             float beta, float[] c, int cOff, int j, Epilogue finish) {
         FloatVector r00 = FloatVector.zero(S), r01 = r00, r02 = r00, r03 = r00;
         FloatVector r10 = r00, r11 = r00, r12 = r00, r13 = r00;
         FloatVector r20 = r00, r21 = r00, r22 = r00, r23 = r00;
         FloatVector r30 = r00, r31 = r00, r32 = r00, r33 = r00;
-        for (int p = 0; p < k; p++) {
-            int bi = bOff + p * n + j;
-            FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
-            FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * VL);
-            FloatVector b3 = FloatVector.fromArray(S, b, bi + 3 * VL);
-            FloatVector x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 0, p));
-            r00 = x.fma(b0, r00); r01 = x.fma(b1, r01); r02 = x.fma(b2, r02); r03 = x.fma(b3, r03);
-            if (m > 1) {
-                x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 1, p));
-                r10 = x.fma(b0, r10); r11 = x.fma(b1, r11); r12 = x.fma(b2, r12); r13 = x.fma(b3, r13);
-            }
-            if (m > 2) {
-                x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 2, p));
-                r20 = x.fma(b0, r20); r21 = x.fma(b1, r21); r22 = x.fma(b2, r22); r23 = x.fma(b3, r23);
-            }
-            if (m > 3) {
-                x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 3, p));
-                r30 = x.fma(b0, r30); r31 = x.fma(b1, r31); r32 = x.fma(b2, r32); r33 = x.fma(b3, r33);
+        float[] source = panels == null ? b : panels;
+        int depth = panels == null ? k : Gemm.KC; // row-major b is one block of all k
+        for (int p0 = 0; p0 < k; p0 += depth) {
+            int kc = Math.min(depth, k - p0);
+            // columns [j, j + 2 VL) from lo, [j + 2 VL, j + 4 VL) from hi, row p at + p * stride
+            int stride = panels == null ? n : NR;
+            int lo = panels == null ? bOff + p0 * n + j : GemmPanels.sliverOffset(n, p0, kc, j / NR);
+            int hi = panels == null ? lo + NR : lo + NR * kc;
+            for (int p = 0; p < kc; p++) {
+                int at = p * stride;
+                FloatVector b0 = FloatVector.fromArray(S, source, lo + at);
+                FloatVector b1 = FloatVector.fromArray(S, source, lo + at + VL);
+                FloatVector b2 = FloatVector.fromArray(S, source, hi + at);
+                FloatVector b3 = FloatVector.fromArray(S, source, hi + at + VL);
+                FloatVector x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 0, p0 + p));
+                r00 = x.fma(b0, r00); r01 = x.fma(b1, r01); r02 = x.fma(b2, r02); r03 = x.fma(b3, r03);
+                if (m > 1) {
+                    x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 1, p0 + p));
+                    r10 = x.fma(b0, r10); r11 = x.fma(b1, r11); r12 = x.fma(b2, r12); r13 = x.fma(b3, r13);
+                }
+                if (m > 2) {
+                    x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 2, p0 + p));
+                    r20 = x.fma(b0, r20); r21 = x.fma(b1, r21); r22 = x.fma(b2, r22); r23 = x.fma(b3, r23);
+                }
+                if (m > 3) {
+                    x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 3, p0 + p));
+                    r30 = x.fma(b0, r30); r31 = x.fma(b1, r31); r32 = x.fma(b2, r32); r33 = x.fma(b3, r33);
+                }
             }
         }
         // out through a per-thread tile, not as arguments: see Activation#inRegisterFloor
@@ -110,29 +133,40 @@ final class GemmFewRows {
      * contiguous run of a kilobyte (AVX-512; half that on AVX2) rather than four narrow runs a page apart,
      * which the hardware prefetcher streams far better (batch-1 inference is bound by reading b).
      */
-    private static void rowTile(boolean transA, int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float beta,
-                                float[] c, int cOff, int j, Epilogue finish) {
+    private static void rowTile(boolean transA, int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] panels,
+                                float beta, float[] c, int cOff, int j, Epilogue finish) {
         FloatVector r0 = FloatVector.zero(S), r1 = r0, r2 = r0, r3 = r0, r4 = r0, r5 = r0, r6 = r0, r7 = r0;
         FloatVector r8 = r0, r9 = r0, r10 = r0, r11 = r0, r12 = r0, r13 = r0, r14 = r0, r15 = r0;
-        for (int p = 0; p < k; p++) {
-            int bi = bOff + p * n + j;
-            FloatVector x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 0, p));
-            r0 = x.fma(FloatVector.fromArray(S, b, bi), r0);
-            r1 = x.fma(FloatVector.fromArray(S, b, bi + VL), r1);
-            r2 = x.fma(FloatVector.fromArray(S, b, bi + 2 * VL), r2);
-            r3 = x.fma(FloatVector.fromArray(S, b, bi + 3 * VL), r3);
-            r4 = x.fma(FloatVector.fromArray(S, b, bi + 4 * VL), r4);
-            r5 = x.fma(FloatVector.fromArray(S, b, bi + 5 * VL), r5);
-            r6 = x.fma(FloatVector.fromArray(S, b, bi + 6 * VL), r6);
-            r7 = x.fma(FloatVector.fromArray(S, b, bi + 7 * VL), r7);
-            r8 = x.fma(FloatVector.fromArray(S, b, bi + 8 * VL), r8);
-            r9 = x.fma(FloatVector.fromArray(S, b, bi + 9 * VL), r9);
-            r10 = x.fma(FloatVector.fromArray(S, b, bi + 10 * VL), r10);
-            r11 = x.fma(FloatVector.fromArray(S, b, bi + 11 * VL), r11);
-            r12 = x.fma(FloatVector.fromArray(S, b, bi + 12 * VL), r12);
-            r13 = x.fma(FloatVector.fromArray(S, b, bi + 13 * VL), r13);
-            r14 = x.fma(FloatVector.fromArray(S, b, bi + 14 * VL), r14);
-            r15 = x.fma(FloatVector.fromArray(S, b, bi + 15 * VL), r15);
+        float[] source = panels == null ? b : panels;
+        int depth = panels == null ? k : Gemm.KC; // row-major b is one block of all k
+        for (int p0 = 0; p0 < k; p0 += depth) {
+            int kc = Math.min(depth, k - p0);
+            // columns [j + s NR, j + (s + 1) NR) from s0 + s * apart, row p at + p * stride (eight slivers: 16 VL columns)
+            int stride = panels == null ? n : NR;
+            int s0 = panels == null ? bOff + p0 * n + j : GemmPanels.sliverOffset(n, p0, kc, j / NR);
+            int apart = panels == null ? NR : NR * kc;
+            int s1 = s0 + apart, s2 = s1 + apart, s3 = s2 + apart, s4 = s3 + apart, s5 = s4 + apart, s6 = s5 + apart;
+            int s7 = s6 + apart;
+            for (int p = 0; p < kc; p++) {
+                int at = p * stride;
+                FloatVector x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 0, p0 + p));
+                r0 = x.fma(FloatVector.fromArray(S, source, s0 + at), r0);
+                r1 = x.fma(FloatVector.fromArray(S, source, s0 + at + VL), r1);
+                r2 = x.fma(FloatVector.fromArray(S, source, s1 + at), r2);
+                r3 = x.fma(FloatVector.fromArray(S, source, s1 + at + VL), r3);
+                r4 = x.fma(FloatVector.fromArray(S, source, s2 + at), r4);
+                r5 = x.fma(FloatVector.fromArray(S, source, s2 + at + VL), r5);
+                r6 = x.fma(FloatVector.fromArray(S, source, s3 + at), r6);
+                r7 = x.fma(FloatVector.fromArray(S, source, s3 + at + VL), r7);
+                r8 = x.fma(FloatVector.fromArray(S, source, s4 + at), r8);
+                r9 = x.fma(FloatVector.fromArray(S, source, s4 + at + VL), r9);
+                r10 = x.fma(FloatVector.fromArray(S, source, s5 + at), r10);
+                r11 = x.fma(FloatVector.fromArray(S, source, s5 + at + VL), r11);
+                r12 = x.fma(FloatVector.fromArray(S, source, s6 + at), r12);
+                r13 = x.fma(FloatVector.fromArray(S, source, s6 + at + VL), r13);
+                r14 = x.fma(FloatVector.fromArray(S, source, s7 + at), r14);
+                r15 = x.fma(FloatVector.fromArray(S, source, s7 + at + VL), r15);
+            }
         }
         float[] out = TILE.atLeast(TASK_COLUMNS);
         r0.intoArray(out, 0); r1.intoArray(out, VL); r2.intoArray(out, 2 * VL); r3.intoArray(out, 3 * VL);

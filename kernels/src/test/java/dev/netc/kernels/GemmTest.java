@@ -24,8 +24,9 @@ class GemmTest {
                 {5, 300, 200}, {51, 70, 64}, {150, 300, 300}, {20, 1100, 260}, {130, 1030, 1100},
                 // a few rows (batch 1 to 4) with b not transposed: the streaming kernel, with column leftovers
                 {1, 200, 313}, {3, 133, 50}, {4, 70, 2000}, {2, 1030, 300},
-                // one row and whole kilobyte-wide column runs (the sixteen-accumulator row tile), then leftovers
-                {1, 600, 70},
+                // one row and whole kilobyte-wide column runs (the sixteen-accumulator row tile), then leftovers;
+                // then over more than one k block of panels (frozen weights at batch 1 read them in place)
+                {1, 600, 70}, {1, 600, 1100},
                 // a dense layer's batch (one row block, column blocks per core) over several 1024-deep k blocks
                 {50, 70, 2100}};
         Stream.Builder<Arguments> all = Stream.builder();
