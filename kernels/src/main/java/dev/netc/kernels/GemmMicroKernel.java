@@ -37,13 +37,23 @@ final class GemmMicroKernel {
     static void tile(float[] ap, int apOff, float[] bp, int bpOff, int kc,
                      float[] c, int cOff, int ldc, int row0, int col0, int rows, int cols,
                      boolean accumulate, Epilogue epilogue, float[] tile, int tileOff) {
+        int base = cOff + row0 * ldc + col0;
+        if (!accumulate && epilogue == null && rows == MR && cols == NR) {
+            // a whole tile written as computed (a weight gradient: one k block, nothing to add): straight from
+            // the accumulators into c, without the round trip through the tile scratch; the same sums
+            if (MR == 8) {
+                multiply8(ap, apOff, bp, bpOff, null, kc, c, base, ldc);
+            } else {
+                multiply6(ap, apOff, bp, bpOff, null, kc, c, base, ldc);
+            }
+            return;
+        }
         if (MR == 8 && rows <= 4) {
             // the last rows of a product (m = 50: two): half the work of the eight-row kernel, the same sums
             multiply4of8(ap, apOff, bp, bpOff, kc, tile, tileOff);
         } else {
             multiply(ap, apOff, bp, bpOff, kc, tile, tileOff);
         }
-        int base = cOff + row0 * ldc + col0;
         for (int r = 0; r < rows; r++) {
             int rowIndex = base + r * ldc;
             for (int half = 0; half < cols; half += VL) {
@@ -75,15 +85,15 @@ final class GemmMicroKernel {
     static void multiply(float[] ap, int apOff, float[] b, int bBase, int[] rowOffsets, int depth,
                          float[] tile, int tileOff) {
         if (MR == 8) {
-            multiply8(ap, apOff, b, bBase, rowOffsets, depth, tile, tileOff);
+            multiply8(ap, apOff, b, bBase, rowOffsets, depth, tile, tileOff, NR);
         } else {
-            multiply6(ap, apOff, b, bBase, rowOffsets, depth, tile, tileOff);
+            multiply6(ap, apOff, b, bBase, rowOffsets, depth, tile, tileOff, NR);
         }
     }
 
-    /** {@link #multiply} for six rows (AVX2's sixteen registers). */
+    /** {@link #multiply} for six rows (AVX2's sixteen registers), row r of the tile stored at tileOff + r * ld. */
     private static void multiply6(float[] ap, int apOff, float[] b, int bBase, int[] rowOffsets, int depth,
-                                  float[] tile, int tileOff) {
+                                  float[] tile, int tileOff, int ld) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -114,23 +124,23 @@ final class GemmMicroKernel {
             c50 = a.fma(b0, c50);
             c51 = a.fma(b1, c51);
         }
-        c00.intoArray(tile, tileOff + 0 * NR);
-        c01.intoArray(tile, tileOff + 0 * NR + VL);
-        c10.intoArray(tile, tileOff + 1 * NR);
-        c11.intoArray(tile, tileOff + 1 * NR + VL);
-        c20.intoArray(tile, tileOff + 2 * NR);
-        c21.intoArray(tile, tileOff + 2 * NR + VL);
-        c30.intoArray(tile, tileOff + 3 * NR);
-        c31.intoArray(tile, tileOff + 3 * NR + VL);
-        c40.intoArray(tile, tileOff + 4 * NR);
-        c41.intoArray(tile, tileOff + 4 * NR + VL);
-        c50.intoArray(tile, tileOff + 5 * NR);
-        c51.intoArray(tile, tileOff + 5 * NR + VL);
+        c00.intoArray(tile, tileOff);
+        c01.intoArray(tile, tileOff + VL);
+        c10.intoArray(tile, tileOff + 1 * ld);
+        c11.intoArray(tile, tileOff + 1 * ld + VL);
+        c20.intoArray(tile, tileOff + 2 * ld);
+        c21.intoArray(tile, tileOff + 2 * ld + VL);
+        c30.intoArray(tile, tileOff + 3 * ld);
+        c31.intoArray(tile, tileOff + 3 * ld + VL);
+        c40.intoArray(tile, tileOff + 4 * ld);
+        c41.intoArray(tile, tileOff + 4 * ld + VL);
+        c50.intoArray(tile, tileOff + 5 * ld);
+        c51.intoArray(tile, tileOff + 5 * ld + VL);
     }
 
-    /** {@link #multiply} for eight rows (AVX-512's thirty-two registers). */
+    /** {@link #multiply} for eight rows (AVX-512's thirty-two registers), row r of the tile stored at tileOff + r * ld. */
     private static void multiply8(float[] ap, int apOff, float[] b, int bBase, int[] rowOffsets, int depth,
-                                  float[] tile, int tileOff) {
+                                  float[] tile, int tileOff, int ld) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -171,20 +181,20 @@ final class GemmMicroKernel {
         }
         c00.intoArray(tile, tileOff);
         c01.intoArray(tile, tileOff + VL);
-        c10.intoArray(tile, tileOff + NR);
-        c11.intoArray(tile, tileOff + NR + VL);
-        c20.intoArray(tile, tileOff + 2 * NR);
-        c21.intoArray(tile, tileOff + 2 * NR + VL);
-        c30.intoArray(tile, tileOff + 3 * NR);
-        c31.intoArray(tile, tileOff + 3 * NR + VL);
-        c40.intoArray(tile, tileOff + 4 * NR);
-        c41.intoArray(tile, tileOff + 4 * NR + VL);
-        c50.intoArray(tile, tileOff + 5 * NR);
-        c51.intoArray(tile, tileOff + 5 * NR + VL);
-        c60.intoArray(tile, tileOff + 6 * NR);
-        c61.intoArray(tile, tileOff + 6 * NR + VL);
-        c70.intoArray(tile, tileOff + 7 * NR);
-        c71.intoArray(tile, tileOff + 7 * NR + VL);
+        c10.intoArray(tile, tileOff + ld);
+        c11.intoArray(tile, tileOff + ld + VL);
+        c20.intoArray(tile, tileOff + 2 * ld);
+        c21.intoArray(tile, tileOff + 2 * ld + VL);
+        c30.intoArray(tile, tileOff + 3 * ld);
+        c31.intoArray(tile, tileOff + 3 * ld + VL);
+        c40.intoArray(tile, tileOff + 4 * ld);
+        c41.intoArray(tile, tileOff + 4 * ld + VL);
+        c50.intoArray(tile, tileOff + 5 * ld);
+        c51.intoArray(tile, tileOff + 5 * ld + VL);
+        c60.intoArray(tile, tileOff + 6 * ld);
+        c61.intoArray(tile, tileOff + 6 * ld + VL);
+        c70.intoArray(tile, tileOff + 7 * ld);
+        c71.intoArray(tile, tileOff + 7 * ld + VL);
     }
 
     /** The first four rows of {@link #multiply8}'s tile from the same eight-row A panel (rows 4-7 of the tile are left as they were). */
