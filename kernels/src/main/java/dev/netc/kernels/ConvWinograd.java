@@ -51,12 +51,8 @@ final class ConvWinograd {
     private static final Scratch PIXELS = new Scratch();
     /** -0 per filter: the bias of a layer without one, so the output stage always adds a bias (branch-free). */
     private static final Scratch NO_BIAS = new Scratch();
-    /** [0, c): the depth offsets of the transformed tiles (channel p at p); per channel count. */
-    private static final ConcurrentHashMap<Integer, int[]> CHANNELS = new ConcurrentHashMap<>();
     /** Gather offsets: lane l at l * stride, per stride. */
     private static final ConcurrentHashMap<Integer, int[]> LANE_STRIDES = new ConcurrentHashMap<>();
-    /** Row offsets of V for each point and row of a block, per padded channel count: (point * ROWS + r) * cp. */
-    private static final ConcurrentHashMap<Integer, int[]> ROW_OFFSETS = new ConcurrentHashMap<>();
 
     /**
      * The fewest input channels for which the transforms pay: the GEMMs are channels deep, and shallower
@@ -228,12 +224,6 @@ final class ConvWinograd {
         boolean argmaxWanted = sink instanceof PoolArgmax;
         byte[] relations = argmaxWanted ? PIXELS.bytesAtLeast(pad.rows() * cols) : null;
         float largestInImage = 0f; // of the image bordered holds (training's argmax only)
-        int[] channels = CHANNELS.computeIfAbsent(c, k -> java.util.stream.IntStream.range(0, k).toArray());
-        int[] rowOffsets = ROW_OFFSETS.computeIfAbsent(cp, k -> {
-            int[] offsets = new int[POINTS * ROWS];
-            for (int i = 0; i < offsets.length; i++) offsets[i] = i * k;
-            return offsets;
-        });
         int held = -1; // the image bordered now holds
         for (int t0 = firstTile; t0 < endTile; t0 += ROWS) {
             int rows = Math.min(ROWS, endTile - t0);
@@ -254,7 +244,7 @@ final class ConvWinograd {
             }
             for (int point = 0; point < POINTS; point++) {
                 for (int sliver = 0; sliver < slivers; sliver++) {
-                    GemmGatheredMicroKernel.multiply(work, channels, rowOffsets, point * ROWS, rows, u, (point * slivers + sliver) * c * NR, c,
+                    GemmGatheredMicroKernel.multiplyRows(work, vAt + point * ROWS * cp, cp, rows, u, (point * slivers + sliver) * c * NR, c,
                             work, mAt + (point * slivers + sliver) * ROWS * NR);
                 }
             }
