@@ -3,6 +3,7 @@ package dev.netc.kernels;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -51,6 +52,9 @@ final class ConvWinograd {
     private static final Scratch PIXELS = new Scratch();
     /** -0 per filter: the bias of a layer without one, so the output stage always adds a bias (branch-free). */
     private static final Scratch NO_BIAS = new Scratch();
+    /** One image's argmax of a pooled gradient as floats, while {@link #expandedWindows} expands it. */
+    private static final Scratch CELLS = new Scratch();
+    private static final FloatVector ZERO = FloatVector.zero(S);
     /** Gather offsets: lane l at l * stride, per stride. */
     private static final ConcurrentHashMap<Integer, int[]> LANE_STRIDES = new ConcurrentHashMap<>();
 
@@ -172,19 +176,34 @@ final class ConvWinograd {
     /**
      * The images of a pooled gradient expanded by its argmax (2 x 2 windows): g's input plane p, pixel
      * (2 py + a / 2, 2 px + a % 2) holds dyPooled[image][p][py][px] where a is that window's argmax, zero elsewhere.
+     * Window by window, a vector of planes gathered at once (one plane of windows apart) and written to each of the
+     * window's four pixels, the value where the argmax names that cell and zero elsewhere: 0.33 ms for 50 of the
+     * MNIST CNN's conv2 gradients one value at a time, a line apart.
      */
     static Source expandedWindows(ConvGeometry g, float[] dyPooled, byte[] argmax) {
         PaddedImage pad = PaddedImage.of(g);
         int cp = paddedChannels(g.c()), cols = pad.cols(), ph = g.h() / 2, pw = g.w() / 2, windows = ph * pw;
+        int vectors = g.c() / VL * VL;
+        int[] lanes = LANE_STRIDES.computeIfAbsent(windows, k -> java.util.stream.IntStream.range(0, VL).map(l -> l * k).toArray());
         return (image, bordered) -> {
             Arrays.fill(bordered, 0, pad.rows() * cols * cp, 0f);
-            for (int plane = 0; plane < g.c(); plane++) {
-                int from = (image * g.c() + plane) * windows;
-                for (int py = 0; py < ph; py++) {
-                    for (int px = 0; px < pw; px++) {
-                        int window = from + py * pw + px, cell = argmax[window];
-                        int row = 2 * py + cell / 2 + g.padTop(), col = 2 * px + cell % 2 + g.padLeft();
-                        bordered[(row * cols + col) * cp + plane] = dyPooled[window];
+            int from = image * g.c() * windows;
+            float[] cells = CELLS.atLeast(vectors * windows); // the argmax of the gathered planes, as floats
+            for (int i = 0; i < vectors * windows; i++) cells[i] = argmax[from + i];
+            for (int py = 0; py < ph; py++) {
+                for (int px = 0; px < pw; px++) {
+                    int window = py * pw + px;
+                    int top = ((2 * py + g.padTop()) * cols + 2 * px + g.padLeft()) * cp; // cell 0's pixel
+                    for (int p0 = 0; p0 < vectors; p0 += VL) {
+                        FloatVector value = FloatVector.fromArray(S, dyPooled, from + p0 * windows + window, lanes, 0);
+                        FloatVector cell = FloatVector.fromArray(S, cells, p0 * windows + window, lanes, 0);
+                        for (int a = 0; a < 4; a++) {
+                            ZERO.blend(value, cell.compare(VectorOperators.EQ, a)).intoArray(bordered, top + ((a / 2) * cols + a % 2) * cp + p0);
+                        }
+                    }
+                    for (int plane = vectors; plane < g.c(); plane++) {
+                        int at = from + plane * windows + window, a = argmax[at];
+                        bordered[top + ((a / 2) * cols + a % 2) * cp + plane] = dyPooled[at];
                     }
                 }
             }

@@ -32,7 +32,9 @@ class ConvPooledTest {
                 new Case(Reference.Conv.of(2, 3, 12, 36, 7, 3, 3, 1, 1, 1, 1, 1), 2),
                 new Case(Reference.Conv.of(2, 2, 11, 10, 6, 3, 2, 1, 0, 1, 1, 0), 2),
                 // the implicit GEMM with 56 filters (the last vector of the second sliver partial)
-                new Case(Reference.Conv.of(2, 8, 10, 12, 56, 3, 3, 1, 1, 1, 1, 1), 2));
+                new Case(Reference.Conv.of(2, 8, 10, 12, 56, 3, 3, 1, 1, 1, 1, 1), 2),
+                // 5 x 5 with 21 filters: backward-data by Winograd expands a vector of 16 gradient planes and 5 one by one
+                new Case(Reference.Conv.of(2, 3, 10, 12, 21, 5, 5, 1, 2, 2, 2, 2), 2));
     }
 
     @ParameterizedTest
