@@ -78,6 +78,11 @@ final class ConvWinograd {
         return size == 2 && act.appliesInRegister() && suits(g);
     }
 
+    /** The gather offsets of a vector whose lanes lie {@code stride} floats apart: lane l at l * stride (made once per stride). */
+    static int[] laneStrides(int stride) {
+        return LANE_STRIDES.computeIfAbsent(stride, k -> java.util.stream.IntStream.range(0, VL).map(l -> l * k).toArray());
+    }
+
     static int paddedChannels(int c) {
         return Gemm.ceilDiv(c, VL) * VL;
     }
@@ -106,7 +111,7 @@ final class ConvWinograd {
             }
         }
         int stride = flipped ? 25 : inputs * 25; // between the taps of consecutive outputs
-        int[] lanes = LANE_STRIDES.computeIfAbsent(stride, k -> java.util.stream.IntStream.range(0, VL).map(l -> l * k).toArray());
+        int[] lanes = laneStrides(stride);
         Parallel.forRange(inputs, i -> {
             float[] gg = FILTER.atLeast((25 + T * 5) * VL); // the taps [25] then G g [a][kx], as vectors over outputs
             int taps = T * 5 * VL;
@@ -184,7 +189,7 @@ final class ConvWinograd {
         PaddedImage pad = PaddedImage.of(g);
         int cp = paddedChannels(g.c()), cols = pad.cols(), ph = g.h() / 2, pw = g.w() / 2, windows = ph * pw;
         int vectors = g.c() / VL * VL;
-        int[] lanes = LANE_STRIDES.computeIfAbsent(windows, k -> java.util.stream.IntStream.range(0, VL).map(l -> l * k).toArray());
+        int[] lanes = laneStrides(windows);
         return (image, bordered) -> {
             Arrays.fill(bordered, 0, pad.rows() * cols * cp, 0f);
             int from = image * g.c() * windows;
@@ -329,7 +334,7 @@ final class ConvWinograd {
      */
     private static void channelsLast(ConvGeometry g, PaddedImage pad, float[] x, int xOff, int cp, float[] image) {
         int cols = pad.cols(), plane = g.h() * g.w(), vectors = g.c() / VL * VL;
-        int[] lanes = LANE_STRIDES.computeIfAbsent(plane, k -> java.util.stream.IntStream.range(0, VL).map(l -> l * k).toArray());
+        int[] lanes = laneStrides(plane);
         Arrays.fill(image, 0, pad.rows() * cols * cp, 0f);
         for (int iy = 0; iy < g.h(); iy++) {
             int row = iy + g.padTop();
