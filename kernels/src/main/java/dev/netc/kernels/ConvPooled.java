@@ -67,13 +67,14 @@ public final class ConvPooled {
         }
         if (ConvPooledRows.suits(g, size, act)) { // a shallow layer: pooled in registers
             float[] packed = ConvPooledRows.packWeights(g, weights);
+            PaddedImage pad = PaddedImage.of(g); // once per call, not per image
             int pooledRows = oh / size;
             // whole images per task when the batch fills the cores, else bands of pooled rows
             int bands = n >= 2 * Parallel.threads() || Parallel.inside() ? 1 : Math.min(pooledRows, Gemm.ceilDiv(2 * Parallel.threads(), n));
             int rowsPerBand = Gemm.ceilDiv(pooledRows, bands);
             Parallel.forRange(n * bands, task -> {
                 int image = task / bands, first = (task % bands) * rowsPerBand;
-                ConvPooledRows.forwardImage(g, x, image * g.imageSize(), packed, bias, act, pooled, argmax, image * pooledSize,
+                ConvPooledRows.forwardImage(g, pad, x, image * g.imageSize(), packed, bias, act, pooled, argmax, image * pooledSize,
                         first, Math.min(pooledRows, first + rowsPerBand));
             });
             return;

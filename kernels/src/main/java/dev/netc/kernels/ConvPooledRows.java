@@ -58,8 +58,7 @@ final class ConvPooledRows {
     }
 
     /** Floats of one image's even and odd column planes (each [c][rows][half]), plus a vector of slack for the last loads. */
-    private static int planesSize(ConvGeometry g) {
-        PaddedImage pad = PaddedImage.of(g);
+    private static int planesSize(ConvGeometry g, PaddedImage pad) {
         return 2 * g.c() * pad.rows() * half(pad) + 2 * VL;
     }
 
@@ -71,16 +70,17 @@ final class ConvPooledRows {
      * Pooled rows [firstRow, endRow) of one image: pooled[f][py][px] (at pooledOff) = the max over each 2 x 2
      * window of act(conv(x, w) + bias), argmax (null: not wanted) its cell (0 a, 1 b, 2 c, 3 d).
      *
+     * @param pad {@link PaddedImage#of} g
      * @param packed the weights of {@link #packWeights}
      */
-    static void forwardImage(ConvGeometry g, float[] x, int xOff, float[] packed, float[] bias, Activation act, float[] pooled,
-                             byte[] argmax, int pooledOff, int firstRow, int endRow) {
-        PaddedImage pad = PaddedImage.of(g);
+    static void forwardImage(ConvGeometry g, PaddedImage pad, float[] x, int xOff, float[] packed, float[] bias, Activation act,
+                             float[] pooled, byte[] argmax, int pooledOff, int firstRow, int endRow) {
         int half = half(pad);
-        float[] planes = PLANES.atLeast(planesSize(g));
+        float[] planes = PLANES.atLeast(planesSize(g, pad));
         float[] cells = CELLS.atLeast(4 * FILTERS * VL);
         split(g, pad, x, xOff, planes);
-        int[][] taps = TAPS.computeIfAbsent(g, key -> tapOffsets(key, pad));
+        int[][] taps = TAPS.get(g); // called per image: a lookup that allocates nothing (the lambda below captures pad)
+        if (taps == null) taps = TAPS.computeIfAbsent(g, key -> tapOffsets(key, pad));
         int ph = g.oh() / 2, pw = g.ow() / 2, patch = g.patchSize();
         for (int group = 0; group < Gemm.ceilDiv(g.f(), FILTERS); group++) {
             for (int py = firstRow; py < endRow; py++) {
@@ -99,7 +99,7 @@ final class ConvPooledRows {
     /** The even and odd column planes of the zero-bordered image: padded (ch, r, col) at ((col & 1) * c * rows + ch * rows + r) * half + col / 2. */
     private static void split(ConvGeometry g, PaddedImage pad, float[] x, int xOff, float[] planes) {
         int rows = pad.rows(), half = half(pad), c = g.c();
-        Arrays.fill(planes, 0, planesSize(g), 0f);
+        Arrays.fill(planes, 0, planesSize(g, pad), 0f);
         int odd = c * rows * half;
         for (int ch = 0; ch < c; ch++) {
             for (int iy = 0; iy < g.h(); iy++) {

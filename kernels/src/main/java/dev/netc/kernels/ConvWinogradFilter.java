@@ -62,6 +62,7 @@ final class ConvWinogradFilter {
         int partialSize = POINTS * cp * fp + fp; // sums[point][filter sliver][channel][NR], then the bias
         float[] partials = PARTIALS.atLeast(chunks * partialSize);
         ConvWinograd.Source images = ConvWinograd.images(g, x);
+        int[] lanes = ConvWinograd.laneStrides(tiles); // a vector of filters' pooled gradients, one plane of tiles apart
         long key = ((long) tiles << 32) | cp;
         int[][] offsets = OFFSETS.computeIfAbsent(key, k -> {
             int[] depth = new int[tiles], rows = new int[POINTS * cp];
@@ -86,7 +87,7 @@ final class ConvWinogradFilter {
                                 vAt + t * cp + c0, tiles * cp);
                     }
                 }
-                transformGradient(dyPooled, argmax, image * f * tiles, f, tiles, fSlivers, work, eAt, partials, at + POINTS * cp * fp);
+                transformGradient(dyPooled, argmax, image * f * tiles, f, tiles, fSlivers, lanes, work, eAt, partials, at + POINTS * cp * fp);
                 for (int point = 0; point < POINTS; point++) { // sums[point] += V[point]^T E[point] (channels x filters)
                     for (int c0 = 0; c0 < c; c0 += ROWS) {
                         int rows = Math.min(ROWS, c - c0);
@@ -112,15 +113,14 @@ final class ConvWinogradFilter {
      * it v G[.][p] G[.][q]^T. Also adds each filter's pooled values into bias[f]. A vector of filters is gathered
      * at once (planar: tiles apart; the argmax first copied as floats, which a gather reads), the last partial
      * vector by hand; the column factors G[b][q] are made once per vector, not per point: 0.23 against 0.40 ms for
-     * 25 of the MNIST CNN's conv2 gradients (one core), the same products.
+     * 25 of the MNIST CNN's conv2 gradients (one core), the same products. lanes: {@link ConvWinograd#laneStrides} of tiles.
      */
-    private static void transformGradient(float[] dyPooled, byte[] argmax, int from, int f, int tiles, int fSlivers, float[] e, int eAt,
-                                          float[] bias, int biasAt) {
+    private static void transformGradient(float[] dyPooled, byte[] argmax, int from, int f, int tiles, int fSlivers, int[] lanes,
+                                          float[] e, int eAt, float[] bias, int biasAt) {
         int lanesAt = eAt + POINTS * fSlivers * tiles * NR; // the pooled values and cells of a partial vector of filters
         int cellsAt = lanesAt + 3 * VL + T * T * VL; // past transformInput's spill: the argmax [f][tiles] as floats
         int vectors = f / VL * VL;
         for (int i = 0; i < vectors * tiles; i++) e[cellsAt + i] = argmax[from + i];
-        int[] lanes = ConvWinograd.laneStrides(tiles);
         int pointStride = fSlivers * tiles * NR;
         for (int t = 0; t < tiles; t++) {
             for (int f0 = 0; f0 < fSlivers * NR; f0 += VL) {
