@@ -62,7 +62,7 @@ public final class ConvPooled {
                     : ConvWinograd.transformWeights(f, c, weights, false, TRANSFORMED.atLeast(ConvWinograd.transformedSize(f, c)));
             ConvWinograd.Sink sink = argmax == null ? new ConvWinograd.Pool(pooled)
                     : new ConvWinograd.PoolArgmax(pooled, argmax, weights, WinogradArgmax.filterNorms(f, c, weights, NORMS.atLeast(f)));
-            ConvWinograd.run(n, g, ConvWinograd.images(g, x), u, bias, act, sink);
+            ConvWinograd.run(n, g, WinogradImages.images(g, x), u, bias, act, sink);
             return;
         }
         if (ConvPooledRows.suits(g, size, act)) { // a shallow layer: pooled in registers
@@ -115,7 +115,7 @@ public final class ConvPooled {
             // Winograd from the pooled gradient expanded straight into the bordered channels-last images it reads
             ConvGeometry full = Conv2d.backwardDataGeometry(g);
             float[] u = ConvWinograd.transformWeights(c, f, weights, true, TRANSFORMED_BACKWARD.atLeast(ConvWinograd.transformedSize(c, f)));
-            ConvWinograd.run(n, full, ConvWinograd.expandedWindows(full, dyPooled, argmax), u, null, Activation.NONE,
+            ConvWinograd.run(n, full, WinogradImages.expandedWindows(full, dyPooled, argmax), u, null, Activation.NONE,
                     new ConvWinograd.Store(dx));
             return;
         }

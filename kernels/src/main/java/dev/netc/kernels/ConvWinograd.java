@@ -1,9 +1,7 @@
 package dev.netc.kernels;
 
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentHashMap;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -54,11 +52,6 @@ final class ConvWinograd {
     private static final Scratch PIXELS = new Scratch();
     /** -0 per filter: the bias of a layer without one, so the output stage always adds a bias (branch-free). */
     private static final Scratch NO_BIAS = new Scratch();
-    /** One image's argmax of a pooled gradient as floats, while {@link #expandedWindows} expands it. */
-    private static final Scratch CELLS = new Scratch();
-    private static final FloatVector ZERO = FloatVector.zero(S);
-    /** Gather offsets: lane l at l * stride, per stride. */
-    private static final ConcurrentHashMap<Integer, int[]> LANE_STRIDES = new ConcurrentHashMap<>();
 
     /**
      * The fewest input channels for which the transforms pay: the GEMMs are channels deep, and shallower
@@ -78,11 +71,6 @@ final class ConvWinograd {
     /** True for the pooled convolutions it computes: 2 x 2 windows (one per tile) and an activation applied in registers. */
     static boolean suitsPooled(ConvGeometry g, int size, Activation act) {
         return size == 2 && act.appliesInRegister() && suits(g);
-    }
-
-    /** The gather offsets of a vector whose lanes lie {@code stride} floats apart: lane l at l * stride (made once per stride). */
-    static int[] laneStrides(int stride) {
-        return LANE_STRIDES.computeIfAbsent(stride, k -> java.util.stream.IntStream.range(0, VL).map(l -> l * k).toArray());
     }
 
     static int paddedChannels(int c) {
@@ -113,7 +101,7 @@ final class ConvWinograd {
             }
         }
         int stride = flipped ? 25 : inputs * 25; // between the taps of consecutive outputs
-        int[] lanes = laneStrides(stride);
+        int[] lanes = WinogradImages.laneStrides(stride);
         Parallel.forRange(inputs, i -> {
             float[] gg = FILTER.atLeast((25 + T * 5) * VL); // the taps [25] then G g [a][kx], as vectors over outputs
             int taps = T * 5 * VL;
@@ -152,7 +140,7 @@ final class ConvWinograd {
         return out;
     }
 
-    /** How a run of tiles gets each image: its zero-bordered form, channels last ([row][col][cp]), written whole. */
+    /** How a run of tiles gets each image: its zero-bordered form, channels last ([row][col][cp]), written whole ({@link WinogradImages}). */
     @FunctionalInterface
     interface Source {
         void fill(int image, float[] bordered);
@@ -172,51 +160,6 @@ final class ConvWinograd {
 
     /** Stored as they are: y[image][f][oy][ox]. */
     record Store(float[] y) implements Sink {}
-
-    /** The images of x ([n][c][h][w]) as g reads them. */
-    static Source images(ConvGeometry g, float[] x) {
-        PaddedImage pad = PaddedImage.of(g);
-        int cp = paddedChannels(g.c());
-        int[] lanes = laneStrides(g.h() * g.w()); // looked up once, not per image: the boxed key of a stride over 127 allocates
-        return (image, bordered) -> channelsLast(g, pad, x, image * g.imageSize(), cp, lanes, bordered);
-    }
-
-    /**
-     * The images of a pooled gradient expanded by its argmax (2 x 2 windows): g's input plane p, pixel
-     * (2 py + a / 2, 2 px + a % 2) holds dyPooled[image][p][py][px] where a is that window's argmax, zero elsewhere.
-     * Window by window, a vector of planes gathered at once (one plane of windows apart) and written to each of the
-     * window's four pixels, the value where the argmax names that cell and zero elsewhere: 0.33 ms for 50 of the
-     * MNIST CNN's conv2 gradients one value at a time, a line apart.
-     */
-    static Source expandedWindows(ConvGeometry g, float[] dyPooled, byte[] argmax) {
-        PaddedImage pad = PaddedImage.of(g);
-        int cp = paddedChannels(g.c()), cols = pad.cols(), ph = g.h() / 2, pw = g.w() / 2, windows = ph * pw;
-        int vectors = g.c() / VL * VL;
-        int[] lanes = laneStrides(windows);
-        return (image, bordered) -> {
-            Arrays.fill(bordered, 0, pad.rows() * cols * cp, 0f);
-            int from = image * g.c() * windows;
-            float[] cells = CELLS.atLeast(vectors * windows); // the argmax of the gathered planes, as floats
-            for (int i = 0; i < vectors * windows; i++) cells[i] = argmax[from + i];
-            for (int py = 0; py < ph; py++) {
-                for (int px = 0; px < pw; px++) {
-                    int window = py * pw + px;
-                    int top = ((2 * py + g.padTop()) * cols + 2 * px + g.padLeft()) * cp; // cell 0's pixel
-                    for (int p0 = 0; p0 < vectors; p0 += VL) {
-                        FloatVector value = FloatVector.fromArray(S, dyPooled, from + p0 * windows + window, lanes, 0);
-                        FloatVector cell = FloatVector.fromArray(S, cells, p0 * windows + window, lanes, 0);
-                        for (int a = 0; a < 4; a++) {
-                            ZERO.blend(value, cell.compare(VectorOperators.EQ, a)).intoArray(bordered, top + ((a / 2) * cols + a % 2) * cp + p0);
-                        }
-                    }
-                    for (int plane = vectors; plane < g.c(); plane++) {
-                        int at = from + plane * windows + window, a = argmax[at];
-                        bordered[top + ((a / 2) * cols + a % 2) * cp + plane] = dyPooled[at];
-                    }
-                }
-            }
-        };
-    }
 
     /**
      * The whole batch of n images over all cores: runs of whole GEMM row blocks, a few per core, but no more
@@ -328,29 +271,6 @@ final class ConvWinograd {
         float[] zeros = NO_BIAS.atLeast(f);
         Arrays.fill(zeros, 0, f, -0f);
         return zeros;
-    }
-
-    /**
-     * The zero-bordered image, channels last: image[(row * cols + col) * cp + ch]. Pixel by pixel, a vector of
-     * channels gathered at once (one plane apart) and stored contiguously: 0.16 ms against 0.25-0.28 for 50 of conv2's
-     * 32 x 14 x 14 images, channel by channel with scalar stores a line apart (one core). lanes: {@link #laneStrides} of
-     * the plane size.
-     */
-    private static void channelsLast(ConvGeometry g, PaddedImage pad, float[] x, int xOff, int cp, int[] lanes, float[] image) {
-        int cols = pad.cols(), plane = g.h() * g.w(), vectors = g.c() / VL * VL;
-        Arrays.fill(image, 0, pad.rows() * cols * cp, 0f);
-        for (int iy = 0; iy < g.h(); iy++) {
-            int row = iy + g.padTop();
-            if (row < 0 || row >= pad.rows()) continue;
-            for (int ix = 0; ix < g.w(); ix++) {
-                int col = ix + g.padLeft();
-                if (col < 0 || col >= cols) continue;
-                int to = (row * cols + col) * cp, from = xOff + iy * g.w() + ix;
-                int ch = 0;
-                for (; ch < vectors; ch += VL) FloatVector.fromArray(S, x, from + ch * plane, lanes, 0).intoArray(image, to + ch);
-                for (; ch < g.c(); ch++) image[to + ch] = x[from + ch * plane];
-            }
-        }
     }
 
     /**

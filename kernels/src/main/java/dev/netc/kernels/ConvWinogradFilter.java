@@ -61,8 +61,8 @@ final class ConvWinogradFilter {
         int chunks = Math.max(1, Math.min(n, Parallel.threads()));
         int partialSize = POINTS * cp * fp + fp; // sums[point][filter sliver][channel][NR], then the bias
         float[] partials = PARTIALS.atLeast(chunks * partialSize);
-        ConvWinograd.Source images = ConvWinograd.images(g, x);
-        int[] lanes = ConvWinograd.laneStrides(tiles); // a vector of filters' pooled gradients, one plane of tiles apart
+        ConvWinograd.Source images = WinogradImages.images(g, x);
+        int[] lanes = WinogradImages.laneStrides(tiles); // a vector of filters' pooled gradients, one plane of tiles apart
         long key = ((long) tiles << 32) | cp;
         int[][] offsets = OFFSETS.computeIfAbsent(key, k -> {
             int[] depth = new int[tiles], rows = new int[POINTS * cp];

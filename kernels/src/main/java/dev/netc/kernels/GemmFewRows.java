@@ -94,11 +94,11 @@ final class GemmFewRows {
             int lo = panels == null ? bOff + p0 * n + j : GemmPanels.sliverOffset(n, p0, kc, j / NR);
             int hi = panels == null ? lo + NR : lo + NR * kc;
             for (int p = 0; p < kc; p++) {
-                int at = p * stride;
-                FloatVector b0 = FloatVector.fromArray(S, source, lo + at);
-                FloatVector b1 = FloatVector.fromArray(S, source, lo + at + VL);
-                FloatVector b2 = FloatVector.fromArray(S, source, hi + at);
-                FloatVector b3 = FloatVector.fromArray(S, source, hi + at + VL);
+                int row = p * stride; // of b, or of the slivers
+                FloatVector b0 = FloatVector.fromArray(S, source, lo + row);
+                FloatVector b1 = FloatVector.fromArray(S, source, lo + row + VL);
+                FloatVector b2 = FloatVector.fromArray(S, source, hi + row);
+                FloatVector b3 = FloatVector.fromArray(S, source, hi + row + VL);
                 FloatVector x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 0, p0 + p));
                 r00 = x.fma(b0, r00); r01 = x.fma(b1, r01); r02 = x.fma(b2, r02); r03 = x.fma(b3, r03);
                 if (m > 1) {
@@ -148,24 +148,24 @@ final class GemmFewRows {
             int s1 = s0 + apart, s2 = s1 + apart, s3 = s2 + apart, s4 = s3 + apart, s5 = s4 + apart, s6 = s5 + apart;
             int s7 = s6 + apart;
             for (int p = 0; p < kc; p++) {
-                int at = p * stride;
+                int row = p * stride; // of b, or of the slivers
                 FloatVector x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 0, p0 + p));
-                r0 = x.fma(FloatVector.fromArray(S, source, s0 + at), r0);
-                r1 = x.fma(FloatVector.fromArray(S, source, s0 + at + VL), r1);
-                r2 = x.fma(FloatVector.fromArray(S, source, s1 + at), r2);
-                r3 = x.fma(FloatVector.fromArray(S, source, s1 + at + VL), r3);
-                r4 = x.fma(FloatVector.fromArray(S, source, s2 + at), r4);
-                r5 = x.fma(FloatVector.fromArray(S, source, s2 + at + VL), r5);
-                r6 = x.fma(FloatVector.fromArray(S, source, s3 + at), r6);
-                r7 = x.fma(FloatVector.fromArray(S, source, s3 + at + VL), r7);
-                r8 = x.fma(FloatVector.fromArray(S, source, s4 + at), r8);
-                r9 = x.fma(FloatVector.fromArray(S, source, s4 + at + VL), r9);
-                r10 = x.fma(FloatVector.fromArray(S, source, s5 + at), r10);
-                r11 = x.fma(FloatVector.fromArray(S, source, s5 + at + VL), r11);
-                r12 = x.fma(FloatVector.fromArray(S, source, s6 + at), r12);
-                r13 = x.fma(FloatVector.fromArray(S, source, s6 + at + VL), r13);
-                r14 = x.fma(FloatVector.fromArray(S, source, s7 + at), r14);
-                r15 = x.fma(FloatVector.fromArray(S, source, s7 + at + VL), r15);
+                r0 = x.fma(FloatVector.fromArray(S, source, s0 + row), r0);
+                r1 = x.fma(FloatVector.fromArray(S, source, s0 + row + VL), r1);
+                r2 = x.fma(FloatVector.fromArray(S, source, s1 + row), r2);
+                r3 = x.fma(FloatVector.fromArray(S, source, s1 + row + VL), r3);
+                r4 = x.fma(FloatVector.fromArray(S, source, s2 + row), r4);
+                r5 = x.fma(FloatVector.fromArray(S, source, s2 + row + VL), r5);
+                r6 = x.fma(FloatVector.fromArray(S, source, s3 + row), r6);
+                r7 = x.fma(FloatVector.fromArray(S, source, s3 + row + VL), r7);
+                r8 = x.fma(FloatVector.fromArray(S, source, s4 + row), r8);
+                r9 = x.fma(FloatVector.fromArray(S, source, s4 + row + VL), r9);
+                r10 = x.fma(FloatVector.fromArray(S, source, s5 + row), r10);
+                r11 = x.fma(FloatVector.fromArray(S, source, s5 + row + VL), r11);
+                r12 = x.fma(FloatVector.fromArray(S, source, s6 + row), r12);
+                r13 = x.fma(FloatVector.fromArray(S, source, s6 + row + VL), r13);
+                r14 = x.fma(FloatVector.fromArray(S, source, s7 + row), r14);
+                r15 = x.fma(FloatVector.fromArray(S, source, s7 + row + VL), r15);
             }
         }
         float[] out = TILE.atLeast(TASK_COLUMNS);

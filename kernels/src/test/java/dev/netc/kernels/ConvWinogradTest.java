@@ -49,23 +49,23 @@ class ConvWinogradTest {
                 var sink = new ConvWinograd.Pool(pooled);
                 // three runs: the first ends inside a row block, the second crosses into the next image
                 int first = Math.min(tiles, 5), second = Math.min(tiles, first + (s.oh() / 2) * (s.ow() / 2) + 3);
-                ConvWinograd.forwardTiles(g, ConvWinograd.images(g, x), u, bias, act, sink, 0, first);
-                ConvWinograd.forwardTiles(g, ConvWinograd.images(g, x), u, bias, act, sink, first, second);
-                ConvWinograd.forwardTiles(g, ConvWinograd.images(g, x), u, bias, act, sink, second, tiles);
+                ConvWinograd.forwardTiles(g, WinogradImages.images(g, x), u, bias, act, sink, 0, first);
+                ConvWinograd.forwardTiles(g, WinogradImages.images(g, x), u, bias, act, sink, first, second);
+                ConvWinograd.forwardTiles(g, WinogradImages.images(g, x), u, bias, act, sink, second, tiles);
                 assertClose(expected, pooled, s + " " + act + " bias " + withBias);
                 // training: the same runs with the argmax, which must be exact arithmetic's
                 byte[] argmax = new byte[expected.length];
                 float[] trained = new float[expected.length];
                 var argmaxSink = new ConvWinograd.PoolArgmax(trained, argmax, w, WinogradArgmax.filterNorms(s.f(), s.c(), w, new float[s.f()]));
-                ConvWinograd.forwardTiles(g, ConvWinograd.images(g, x), u, bias, act, argmaxSink, 0, first);
-                ConvWinograd.forwardTiles(g, ConvWinograd.images(g, x), u, bias, act, argmaxSink, first, second);
-                ConvWinograd.forwardTiles(g, ConvWinograd.images(g, x), u, bias, act, argmaxSink, second, tiles);
+                ConvWinograd.forwardTiles(g, WinogradImages.images(g, x), u, bias, act, argmaxSink, 0, first);
+                ConvWinograd.forwardTiles(g, WinogradImages.images(g, x), u, bias, act, argmaxSink, first, second);
+                ConvWinograd.forwardTiles(g, WinogradImages.images(g, x), u, bias, act, argmaxSink, second, tiles);
                 assertClose(expected, trained, s + " " + act + " bias " + withBias + " with argmax");
                 assertExactArgmax(s, x, w, bias, act, argmax, s + " " + act + " bias " + withBias);
                 // split over the cores as run() splits it: the same bits whatever the runs
                 float[] together = new float[expected.length];
                 byte[] togetherArgmax = new byte[expected.length];
-                ConvWinograd.run(s.n(), g, ConvWinograd.images(g, x), u, bias, act,
+                ConvWinograd.run(s.n(), g, WinogradImages.images(g, x), u, bias, act,
                         new ConvWinograd.PoolArgmax(together, togetherArgmax, w, argmaxSink.norms()));
                 assertArrayEquals(trained, together, "pooled, other runs " + s);
                 assertArrayEquals(argmax, togetherArgmax, "argmax, other runs " + s);
