@@ -41,8 +41,6 @@ final class ConvWinogradFilter {
     private static final Scratch PARTIALS = new Scratch();
     /** One channel's 25 gradient taps for a vector of filters, before they are scattered. */
     private static final Scratch OUTPUTS = new Scratch();
-    /** Depth offsets (tile t of V at t * cp) and row offsets (point p, channel ch at p * tiles * cp + ch), per (tiles, cp). */
-    private static final java.util.concurrent.ConcurrentHashMap<Long, int[][]> OFFSETS = new java.util.concurrent.ConcurrentHashMap<>();
 
     private ConvWinogradFilter() {}
 
@@ -63,28 +61,22 @@ final class ConvWinogradFilter {
         float[] partials = PARTIALS.atLeast(chunks * partialSize);
         ConvWinograd.Source images = WinogradImages.images(g, x);
         int[] lanes = WinogradImages.laneStrides(tiles); // a vector of filters' pooled gradients, one plane of tiles apart
-        long key = ((long) tiles << 32) | cp;
-        int[][] offsets = OFFSETS.computeIfAbsent(key, k -> {
-            int[] depth = new int[tiles], rows = new int[POINTS * cp];
-            for (int t = 0; t < tiles; t++) depth[t] = t * cp;
-            for (int p = 0; p < POINTS; p++) for (int ch = 0; ch < cp; ch++) rows[p * cp + ch] = p * tiles * cp + ch;
-            return new int[][] {depth, rows};
-        });
+        int cSlivers = Gemm.ceilDiv(cp, NR), vPoint = cSlivers * tiles * NR; // V[point][channel sliver][t][NR]
         Parallel.forRange(chunks, chunk -> {
             int at = chunk * partialSize;
             Arrays.fill(partials, at, at + partialSize, 0f);
             PaddedImage pad = PaddedImage.of(g);
             int cols = pad.cols(), tw = g.ow() / 2;
             float[] bordered = IMAGE.atLeast(pad.rows() * cols * cp);
-            int vAt = 0, eAt = vAt + POINTS * tiles * cp, spillAt = eAt + POINTS * fSlivers * tiles * NR + 3 * VL;
+            int vAt = 0, eAt = vAt + POINTS * vPoint, spillAt = eAt + POINTS * fSlivers * tiles * NR + 3 * VL;
             float[] work = WORK.atLeast(spillAt + T * T * VL + f * tiles); // then the argmax as floats (transformGradient)
             for (int image = (int) ((long) n * chunk / chunks); image < (int) ((long) n * (chunk + 1) / chunks); image++) {
                 images.fill(image, bordered);
-                for (int t = 0; t < tiles; t++) { // V[point][t][cp] = B^T d B
+                for (int t = 0; t < tiles; t++) { // V[point][c / NR][t][c % NR] = B^T d B
                     int top = (t / tw) * 2, left = (t % tw) * 2;
                     for (int c0 = 0; c0 < cp; c0 += VL) {
                         ConvWinograd.transformInput(bordered, (top * cols + left) * cp + c0, cols * cp, cp, work, spillAt, work,
-                                vAt + t * cp + c0, tiles * cp);
+                                vAt + ((c0 / NR) * tiles + t) * NR + c0 % NR, vPoint);
                     }
                 }
                 transformGradient(dyPooled, argmax, image * f * tiles, f, tiles, fSlivers, lanes, work, eAt, partials, at + POINTS * cp * fp);
@@ -92,8 +84,8 @@ final class ConvWinogradFilter {
                     for (int c0 = 0; c0 < c; c0 += ROWS) {
                         int rows = Math.min(ROWS, c - c0);
                         for (int js = 0; js < fSlivers; js++) { // the partial sums' 8 x NR block, added to in place
-                            GemmGatheredMicroKernel.multiply(work, offsets[0], offsets[1], point * cp + c0, rows, work,
-                                    eAt + (point * fSlivers + js) * tiles * NR, tiles, partials, at + ((point * fSlivers + js) * cp + c0) * NR, true);
+                            GemmGatheredMicroKernel.multiplyAddSlivers(work, vAt + point * vPoint + ((c0 / NR) * tiles) * NR + c0 % NR, rows,
+                                    work, eAt + (point * fSlivers + js) * tiles * NR, tiles, partials, at + ((point * fSlivers + js) * cp + c0) * NR);
                         }
                     }
                 }
