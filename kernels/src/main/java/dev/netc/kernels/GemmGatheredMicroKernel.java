@@ -14,6 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * eight values where they are is slower per multiply-add (an index load and eight bounds-checked
  * loads per step: about 87% of the packed kernel in L1) but needs no copy at all. AVX-512 only
  * (eight rows, 32 registers); with fewer registers the panel form runs.
+ *
+ * <p>Where A is affine rather than gathered (Winograd's transformed tiles), {@link #multiplyRows} and
+ * {@link #multiplyAddSlivers} index it by the loop counter and constants instead, so the JIT hoists the
+ * bounds checks that the tables' loads keep at every step.
  */
 final class GemmGatheredMicroKernel {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
@@ -31,7 +35,6 @@ final class GemmGatheredMicroKernel {
      * @ B (depth x NR, packed: row p at bpOff + p * NR). Rows from {@code rows} on repeat the last row
      * (their results are discarded by the caller).
      */
-
     static void multiply(float[] a, int[] depthOffsets, int[] rowOffsets, int rowFirst, int rows, float[] bp, int bpOff,
                          int depth, float[] tile, int tileOff) {
         int o0 = rowOffsets[rowFirst + Math.min(0, rows - 1)], o1 = rowOffsets[rowFirst + Math.min(1, rows - 1)], o2 = rowOffsets[rowFirst + Math.min(2, rows - 1)], o3 = rowOffsets[rowFirst + Math.min(3, rows - 1)], o4 = rowOffsets[rowFirst + Math.min(4, rows - 1)], o5 = rowOffsets[rowFirst + Math.min(5, rows - 1)], o6 = rowOffsets[rowFirst + Math.min(6, rows - 1)], o7 = rowOffsets[rowFirst + Math.min(7, rows - 1)];
