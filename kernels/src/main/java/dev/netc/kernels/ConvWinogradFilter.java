@@ -105,7 +105,7 @@ final class ConvWinogradFilter {
      * it v G[.][p] G[.][q]^T. Also adds each filter's pooled values into bias[f]. A vector of filters is gathered
      * at once (planar: tiles apart; the argmax first copied as floats, which a gather reads), the last partial
      * vector by hand; the column factors G[b][q] are made once per vector, not per point: 0.23 against 0.40 ms for
-     * 25 of the MNIST CNN's conv2 gradients (one core), the same products. lanes: {@link ConvWinograd#laneStrides} of tiles.
+     * 25 of the MNIST CNN's conv2 gradients (one core), the same products. lanes: {@link WinogradImages#laneStrides} of tiles.
      */
     private static void transformGradient(float[] dyPooled, byte[] argmax, int from, int f, int tiles, int fSlivers, int[] lanes,
                                           float[] e, int eAt, float[] bias, int biasAt) {
