@@ -158,7 +158,7 @@ public final class ConvPooled {
         if (ConvShallowFilterGradient.suits(g)) { // expanded straight into the widened rows that kernel reads
             int cols = ConvShallowFilterGradient.cols(g), wide = ConvShallowFilterGradient.wide(g);
             ConvShallowFilterGradient.backwardFilter(n, g, x, (image, dst) ->
-                    PoolWindows.expand(dyPooled, argmax, image * pooledSize, f, oh / size, ow / size, size, dst, 0, cols, wide), dw, dBias);
+                    PoolWindows.expandRows(dyPooled, argmax, image * pooledSize, f, oh / size, ow / size, size, dst, 0, cols, wide), dw, dBias);
             return;
         }
         ConvImplicitGemm.backwardFilter(n, g, x, image -> {

@@ -68,7 +68,7 @@ final class ConvShallowFilterGradient {
             for (int image = (int) ((long) n * chunk / chunks); image < endImage; image++) {
                 pad.fill(x, image * g.imageSize(), padded);
                 dy.fill(image, dyWide);
-                zeroGaps(dyWide, g, cols, wide);
+                zeroTails(dyWide, g, cols, wide);
                 addBiasSums(dyWide, f, wide, partials, acc + f * patch * VL);
                 for (int f0 = 0; f0 < f; f0 += FILTERS) {
                     for (int t0 = 0; t0 < patch; t0 += TAPS) {
@@ -88,8 +88,8 @@ final class ConvShallowFilterGradient {
     }
 
     /**
-     * Writes one image's dy' into dst: filter f's output row oy at {@code f * wide + oy * cols}, its ow
-     * values and nothing past them (the kernel zeroes the rest).
+     * Writes one image's dy' into dst: filter f's output row oy at {@code f * wide + oy * cols}, whole: its
+     * ow values, then zeros up to cols (the kernel zeroes each plane past its last row).
      */
     @FunctionalInterface
     interface WideOutput {
@@ -105,29 +105,26 @@ final class ConvShallowFilterGradient {
         return Gemm.ceilDiv(g.oh() * cols(g), VL) * VL;
     }
 
-    /** dy' of a dense dy [n][f][oh][ow]: each row copied to its place. */
+    /** dy' of a dense dy [n][f][oh][ow]: each row copied to its place, the rest of it cleared. */
     static WideOutput rowsOf(float[] dy, ConvGeometry g) {
         int cols = cols(g), wide = wide(g);
         return (image, dst) -> {
             int from = image * g.outputSize();
             for (int filter = 0; filter < g.f(); filter++) {
                 for (int oy = 0; oy < g.oh(); oy++) {
-                    System.arraycopy(dy, from + (filter * g.oh() + oy) * g.ow(), dst, filter * wide + oy * cols, g.ow());
+                    int row = filter * wide + oy * cols;
+                    System.arraycopy(dy, from + (filter * g.oh() + oy) * g.ow(), dst, row, g.ow());
+                    Arrays.fill(dst, row + g.ow(), row + cols, 0f);
                 }
             }
         };
     }
 
-    /** Zeroes what {@link WideOutput} leaves: each row past ow, each plane past its last row. */
-    private static void zeroGaps(float[] dyWide, ConvGeometry g, int cols, int wide) {
-        int ow = g.ow(), used = g.oh() * cols;
+    /** Zeroes what {@link WideOutput} leaves: each plane past its last row. */
+    private static void zeroTails(float[] dyWide, ConvGeometry g, int cols, int wide) {
+        int used = g.oh() * cols;
         for (int filter = 0; filter < g.f(); filter++) {
-            int plane = filter * wide;
-            for (int oy = 0; oy < g.oh(); oy++) {
-                int row = plane + oy * cols;
-                Arrays.fill(dyWide, row + ow, row + cols, 0f);
-            }
-            Arrays.fill(dyWide, plane + used, plane + wide, 0f);
+            Arrays.fill(dyWide, filter * wide + used, filter * wide + wide, 0f);
         }
     }
 

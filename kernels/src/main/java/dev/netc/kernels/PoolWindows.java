@@ -31,6 +31,8 @@ final class PoolWindows {
     private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> (2 * i + 1) % VL);
     /** Lane i takes lane i / 2: each window's value for both its columns. */
     private static final VectorShuffle<Float> SPREAD = VectorShuffle.fromOp(S, i -> i / 2);
+    /** Lane i takes lane VL / 2 + i / 2: the second half of the windows, each for both its columns. */
+    private static final VectorShuffle<Float> SPREAD_UPPER = VectorShuffle.fromOp(S, i -> HALF + i / 2);
     private static final FloatVector ZERO = FloatVector.zero(S);
     /** The argmax of the upper cell of each lane's column: 0, 1, 0, 1, ... */
     private static final FloatVector COLUMN = FloatVector.fromArray(S, columns(0), 0);
@@ -224,6 +226,65 @@ final class PoolWindows {
             expand2x2(dy, argmax, dyOff, planes, oh, ow, dst, dstOff, rowStride, planeStride);
         } else {
             expandScalar(dy, argmax, dyOff, planes, oh, ow, size, dst, dstOff, rowStride, planeStride);
+        }
+    }
+
+    /**
+     * {@link #expand} into rows {@code rowStride} floats apart (rowStride >= ow * size) and planes
+     * {@code planeStride} apart, each row written whole: zeros past its ow * size values, so a kernel that
+     * reads whole rows needs no second pass to clear the gaps. Nothing past a plane's last row is written.
+     */
+    static void expandRows(float[] dy, byte[] argmax, int dyOff, int planes, int oh, int ow, int size, float[] dst, int dstOff,
+                           int rowStride, int planeStride) {
+        if (size == 2 && VECTORS && rowStride % VL == 0) {
+            expandRows2x2(dy, argmax, dyOff, planes, oh, ow, dst, dstOff, rowStride, planeStride);
+            return;
+        }
+        expand(dy, argmax, dyOff, planes, oh, ow, size, dst, dstOff, rowStride, planeStride);
+        for (int plane = 0; plane < planes; plane++) {
+            for (int row = 0; row < oh * size; row++) {
+                int at = dstOff + plane * planeStride + row * rowStride;
+                Arrays.fill(dst, at + ow * size, at + rowStride, 0f);
+            }
+        }
+    }
+
+    /**
+     * {@link #expandRows} for 2 x 2 windows and rows of whole vectors: VL windows loaded at once, their
+     * first and second halves spread over two vectors of each of the band's two rows (half the loads and
+     * conversions of {@link #expand2x2}, and no masks but at a row's last partial step).
+     */
+    private static void expandRows2x2(float[] dy, byte[] argmax, int dyOff, int planes, int oh, int ow, float[] dst, int dstOff,
+                                      int rowStride, int planeStride) {
+        VectorMask<Float> tail = S.indexInRange(0, ow % VL);
+        VectorMask<Byte> tailBytes = BYTES.indexInRange(0, ow % VL);
+        int written = Math.min(rowStride, 2 * Gemm.ceilDiv(ow, VL) * VL);
+        for (int plane = 0; plane < planes; plane++) {
+            for (int oy = 0; oy < oh; oy++) {
+                int in = dyOff + (plane * oh + oy) * ow;
+                int top = dstOff + plane * planeStride + oy * 2 * rowStride;
+                for (int ox = 0; ox < ow; ox += VL) {
+                    boolean whole = ox + VL <= ow;
+                    FloatVector g = whole ? FloatVector.fromArray(S, dy, in + ox) : FloatVector.fromArray(S, dy, in + ox, tail);
+                    ByteVector positions = whole ? ByteVector.fromArray(BYTES, argmax, in + ox)
+                            : ByteVector.fromArray(BYTES, argmax, in + ox, tailBytes);
+                    FloatVector at = (FloatVector) positions.convertShape(VectorOperators.B2F, S, 0);
+                    int col = top + 2 * ox;
+                    FloatVector cells = g.rearrange(SPREAD), cellPositions = at.rearrange(SPREAD);
+                    ZERO.blend(cells, cellPositions.compare(VectorOperators.EQ, COLUMN)).intoArray(dst, col);
+                    ZERO.blend(cells, cellPositions.compare(VectorOperators.EQ, COLUMN_BELOW)).intoArray(dst, col + rowStride);
+                    if (2 * ox + VL < rowStride) {
+                        cells = g.rearrange(SPREAD_UPPER);
+                        cellPositions = at.rearrange(SPREAD_UPPER);
+                        ZERO.blend(cells, cellPositions.compare(VectorOperators.EQ, COLUMN)).intoArray(dst, col + VL);
+                        ZERO.blend(cells, cellPositions.compare(VectorOperators.EQ, COLUMN_BELOW)).intoArray(dst, col + VL + rowStride);
+                    }
+                }
+                for (int col = written; col < rowStride; col += VL) {
+                    ZERO.intoArray(dst, top + col);
+                    ZERO.intoArray(dst, top + rowStride + col);
+                }
+            }
         }
     }
 

@@ -49,5 +49,24 @@ class PoolWindowsTest {
                     org.junit.jupiter.api.Assertions.assertTrue(Float.isNaN(wide[gap]), "gap written at " + gap);
             }
         }
+
+        // whole rows: the vector form (rows of whole 16-float vectors, 8 or 16 lanes) and the fallback (odd
+        // rows): the same values, zeros in each row's gap, nothing past a plane's last row
+        for (int stride : new int[] {(w + 15) / 16 * 16 + 16, (w + 15) / 16 * 16, w + 3}) {
+            int planeGap = h * stride + 5;
+            float[] rows = new float[offset + planes * planeGap];
+            java.util.Arrays.fill(rows, Float.NaN);
+            PoolWindows.expandRows(dy, argmax, pooledOffset, planes, h / 2, w / 2, 2, rows, offset, stride, planeGap);
+            for (int plane = 0; plane < planes; plane++) {
+                for (int row = 0; row < h; row++) {
+                    int at = offset + plane * planeGap + row * stride, from = offset + (plane * h + row) * w;
+                    float[] expectedRow = java.util.Arrays.copyOf(java.util.Arrays.copyOfRange(expectedExpanded, from, from + w), stride);
+                    assertArrayEquals(expectedRow, java.util.Arrays.copyOfRange(rows, at, at + stride),
+                            "row " + row + " of plane " + plane + ", stride " + stride);
+                }
+                for (int tail = offset + plane * planeGap + h * stride; tail < offset + (plane + 1) * planeGap; tail++)
+                    org.junit.jupiter.api.Assertions.assertTrue(Float.isNaN(rows[tail]), "plane tail written at " + tail + ", stride " + stride);
+            }
+        }
     }
 }
