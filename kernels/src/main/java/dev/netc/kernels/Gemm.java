@@ -93,12 +93,18 @@ public final class Gemm {
     /** The general entry point: {@link #sgemm} followed by the epilogue on every output element. */
     static void multiply(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
                          float[] b, int bOff, float beta, float[] c, int cOff, Epilogue epilogue) {
-        if (transB && !transA && m > 0 && n > 0 && GemmDot.suits(m, k)) {
+        boolean broadcastRows = transB && !transA && GemmBroadcastRows.suits(m, n, k);
+        if (transB && !transA && m > 0 && n > 0 && (broadcastRows || GemmDot.suits(m, k))) {
             if (beta != 0f && beta != 1f) {
                 scaleAndFinish(m, n, beta, c, cOff, null);
                 beta = 1f;
             }
-            GemmDot.multiply(m, n, k, a, aOff, b, bOff, beta, c, cOff, epilogue.isIdentity() ? null : epilogue);
+            Epilogue finish = epilogue.isIdentity() ? null : epilogue;
+            if (broadcastRows) {
+                GemmBroadcastRows.multiply(m, n, k, a, aOff, b, bOff, beta, c, cOff, finish);
+            } else {
+                GemmDot.multiply(m, n, k, a, aOff, b, bOff, beta, c, cOff, finish);
+            }
             return;
         }
         if (GemmFewRows.suits(m, n, transB) && k > 0) {

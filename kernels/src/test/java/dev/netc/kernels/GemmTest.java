@@ -115,9 +115,9 @@ class GemmTest {
     }
 
     /**
-     * a @ b^T by dot products: a row's results have the same bits whether it ran in a 4 x 4 tile, a 2 x 4
-     * tile or alone (every dot product's lanes are summed by one fixed tree), so an example's outputs do
-     * not depend on the batch it is in.
+     * a @ b^T by dot products (fewer than 16 rows): a row's results have the same bits whether it ran in a
+     * 4 x 4 tile, a 2 x 4 tile or alone (every dot product's lanes are summed by one fixed tree), so an
+     * example's outputs do not depend on the small batch it is in.
      */
     @Test
     void dotProductRowsHaveTheSameBitsWhicheverTileRanThem() {
@@ -132,6 +132,26 @@ class GemmTest {
             assertArrayEquals(alone, Arrays.copyOfRange(all, row * n, (row + 1) * n), "row " + row);
         }
     }
+    /**
+     * a @ b^T for a batch (16 rows or more, AVX-512: b's rows broadcast against slivers of a^T): each output is
+     * one multiply-add chain in k order, so a row has the same bits in a wide sliver (48 rows) as in a narrow
+     * one (16), i.e. whatever batch of 16 or more it is in. Elsewhere (8-float vectors) the dot-product form
+     * runs, which has that property too.
+     */
+    @Test
+    void batchRowsHaveTheSameBitsWhicheverSliverRanThem() {
+        int m = 64, n = 45, k = 150;
+        var random = new SplittableRandom(43);
+        float[] a = Reference.random(random, m * k), b = Reference.random(random, n * k);
+        float[] all = new float[m * n];
+        Gemm.sgemm(false, true, m, n, k, a, 0, b, 0, 0f, all, 0); // rows 0-47: one wide sliver, 48-63: a narrow one
+        for (int first : new int[] {0, 32, 48}) {
+            float[] some = new float[16 * n];
+            Gemm.sgemm(false, true, 16, n, k, a, first * k, b, 0, 0f, some, 0);
+            assertArrayEquals(Arrays.copyOfRange(all, first * n, (first + 16) * n), some, "rows " + first + "-" + (first + 15));
+        }
+    }
+
     /**
      * A product reading op(B) from {@link GemmPanels} packed once matches the float64 reference, and where
      * b is not transposed it has the same bits as the product that packs b itself (the dot-product form a

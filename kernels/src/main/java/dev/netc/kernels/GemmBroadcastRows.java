@@ -1,0 +1,217 @@
+package dev.netc.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * c = beta * c + a @ b^T with a (m x k) small and b (n x k) large, both row-major, computed as its
+ * transpose c^T = b @ a^T: eight rows of b are broadcast from where they lie, one value per row and
+ * step, against a^T packed once into slivers of 48 (or 16) columns, so b is read once, in order, and
+ * never packed, and each output is one multiply-add chain in k order.
+ *
+ * <p>Why: a dense layer's backward-data pass is dy @ W^T with W as large as 3136 x 1024. {@link GemmDot}
+ * reads W the same way but multiplies row against row: eight full-vector loads per sixteen
+ * multiply-adds, every one split across two cache lines, and a lane reduction per output; on the Zen 5
+ * machine it stays near 45% of the peak. Here a step is three vector loads and eight broadcasts per 24
+ * multiply-adds (1.55 against 1.10 ms for 48 x 3136 x 1024). Rows of a left over past the last whole
+ * sliver of 16 (two at a batch of 50) are dot products against the eight rows of b just read, while
+ * they are still in L1. AVX-512 only (24 accumulators, three operands and a broadcast in 32 registers).
+ */
+final class GemmBroadcastRows {
+    private static final VectorSpecies<Float> S = GemmMicroKernel.S;
+    private static final int VL = GemmMicroKernel.VL;
+    /** Rows of b (columns of c) per register tile. */
+    private static final int ROWS = 8;
+    /** Rows of a (of c) per wide tile: three vectors. */
+    private static final int WIDE = 3 * VL;
+    /** Rows of a left over past the slivers that are better done as dot products than as a masked sliver. */
+    private static final int MAX_DOT_ROWS = 4;
+    /** Blocks of eight b rows per parallel task: 32 columns of c, whole cache lines of it. */
+    private static final int BLOCKS_PER_TASK = 4;
+
+    private static final Scratch PACKED = new Scratch();
+    private static final Scratch TILE = new Scratch();
+
+    private GemmBroadcastRows() {}
+
+    /** True where this kernel runs and beats {@link GemmDot}: AVX-512, a fills a sliver, a^T stays in L2. */
+    static boolean suits(int m, int n, int k) {
+        return VL == 16 && m >= VL && n >= ROWS && k >= VL && (long) m * k <= 1 << 17;
+    }
+
+    /** See the class comment; beta is 0 or 1. */
+    static void multiply(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff,
+                         Epilogue finish) {
+        int wideRows = m / WIDE * WIDE;
+        int narrowRows = (m - wideRows) / VL * VL;
+        int left = m - wideRows - narrowRows;
+        if (left > MAX_DOT_ROWS) { // one more narrow sliver, zero past m
+            narrowRows += VL;
+            left = 0;
+        }
+        int slivered = Math.min(m, wideRows + narrowRows);
+        float[] packed = PACKED.atLeast(k * (wideRows + narrowRows));
+        // a^T in slivers: wide sliver s at s * k * WIDE, [k][WIDE]; narrow ones after them, [k][VL]
+        Parallel.forRange(Gemm.ceilDiv(wideRows + narrowRows, VL), group -> pack(group, wideRows, m, k, a, aOff, packed));
+        int blocks = Gemm.ceilDiv(n, ROWS);
+        Parallel.forRange(Gemm.ceilDiv(blocks, BLOCKS_PER_TASK), task -> {
+            float[] tile = TILE.atLeast(ROWS * WIDE);
+            for (int block = task * BLOCKS_PER_TASK; block < Math.min(blocks, (task + 1) * BLOCKS_PER_TASK); block++) {
+                int i0 = block * ROWS, rows = Math.min(ROWS, n - i0);
+                int base = bOff + i0 * k;
+                for (int j0 = 0; j0 < wideRows; j0 += WIDE) {
+                    wideTile(b, base, rows, k, packed, j0 * k, tile);
+                    store(tile, WIDE, WIDE, j0, i0, rows, n, beta, c, cOff, finish);
+                }
+                for (int j0 = wideRows; j0 < slivered; j0 += VL) {
+                    narrowTile(b, base, rows, k, packed, j0 * k, tile);
+                    store(tile, VL, Math.min(VL, m - j0), j0, i0, rows, n, beta, c, cOff, finish);
+                }
+                for (int j = slivered; j < m; j++) {
+                    dots(a, aOff + j * k, b, base, rows, k, tile);
+                    for (int r = 0; r < rows; r++) {
+                        finish(tile[r], j, i0 + r, n, beta, c, cOff, finish);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Rows [16 * group, 16 * group + 16) of a^T's slivers (a's rows, zero past m), each row's k values in order. */
+    private static void pack(int group, int wideRows, int m, int k, float[] a, int aOff, float[] packed) {
+        for (int j = group * VL; j < (group + 1) * VL; j++) {
+            boolean wide = j < wideRows;
+            int width = wide ? WIDE : VL;
+            int first = wide ? j / WIDE * WIDE : wideRows + (j - wideRows) / VL * VL;
+            int to = first * k + (j - first);
+            if (j >= m) {
+                for (int p = 0; p < k; p++) packed[to + p * width] = 0f;
+                continue;
+            }
+            int from = aOff + j * k;
+            for (int p = 0; p < k; p++) {
+                packed[to + p * width] = a[from + p];
+            }
+        }
+    }
+
+    /**
+     * tile[r][0 .. 48) = sum over p of b[base + min(r, rows - 1) * k + p] * packed[at + p * 48 ..]: eight b rows
+     * (the last repeated past rows) against one wide sliver.
+     */
+    private static void wideTile(float[] b, int base, int rows, int k, float[] packed, int at, float[] tile) {
+        int o0 = base, o1 = base + Math.min(1, rows - 1) * k, o2 = base + Math.min(2, rows - 1) * k, o3 = base + Math.min(3, rows - 1) * k;
+        int o4 = base + Math.min(4, rows - 1) * k, o5 = base + Math.min(5, rows - 1) * k, o6 = base + Math.min(6, rows - 1) * k;
+        int o7 = base + Math.min(7, rows - 1) * k;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00, c22 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00, c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00, c52 = c00;
+        FloatVector c60 = c00, c61 = c00, c62 = c00, c70 = c00, c71 = c00, c72 = c00;
+        for (int p = 0; p < k; p++) {
+            int bi = at + p * WIDE;
+            FloatVector y0 = FloatVector.fromArray(S, packed, bi);
+            FloatVector y1 = FloatVector.fromArray(S, packed, bi + VL);
+            FloatVector y2 = FloatVector.fromArray(S, packed, bi + 2 * VL);
+            FloatVector x = FloatVector.broadcast(S, b[o0 + p]);
+            c00 = x.fma(y0, c00); c01 = x.fma(y1, c01); c02 = x.fma(y2, c02);
+            x = FloatVector.broadcast(S, b[o1 + p]);
+            c10 = x.fma(y0, c10); c11 = x.fma(y1, c11); c12 = x.fma(y2, c12);
+            x = FloatVector.broadcast(S, b[o2 + p]);
+            c20 = x.fma(y0, c20); c21 = x.fma(y1, c21); c22 = x.fma(y2, c22);
+            x = FloatVector.broadcast(S, b[o3 + p]);
+            c30 = x.fma(y0, c30); c31 = x.fma(y1, c31); c32 = x.fma(y2, c32);
+            x = FloatVector.broadcast(S, b[o4 + p]);
+            c40 = x.fma(y0, c40); c41 = x.fma(y1, c41); c42 = x.fma(y2, c42);
+            x = FloatVector.broadcast(S, b[o5 + p]);
+            c50 = x.fma(y0, c50); c51 = x.fma(y1, c51); c52 = x.fma(y2, c52);
+            x = FloatVector.broadcast(S, b[o6 + p]);
+            c60 = x.fma(y0, c60); c61 = x.fma(y1, c61); c62 = x.fma(y2, c62);
+            x = FloatVector.broadcast(S, b[o7 + p]);
+            c70 = x.fma(y0, c70); c71 = x.fma(y1, c71); c72 = x.fma(y2, c72);
+        }
+        // through memory: a call taking vectors would box them
+        c00.intoArray(tile, 0); c01.intoArray(tile, VL); c02.intoArray(tile, 2 * VL);
+        c10.intoArray(tile, 3 * VL); c11.intoArray(tile, 4 * VL); c12.intoArray(tile, 5 * VL);
+        c20.intoArray(tile, 6 * VL); c21.intoArray(tile, 7 * VL); c22.intoArray(tile, 8 * VL);
+        c30.intoArray(tile, 9 * VL); c31.intoArray(tile, 10 * VL); c32.intoArray(tile, 11 * VL);
+        c40.intoArray(tile, 12 * VL); c41.intoArray(tile, 13 * VL); c42.intoArray(tile, 14 * VL);
+        c50.intoArray(tile, 15 * VL); c51.intoArray(tile, 16 * VL); c52.intoArray(tile, 17 * VL);
+        c60.intoArray(tile, 18 * VL); c61.intoArray(tile, 19 * VL); c62.intoArray(tile, 20 * VL);
+        c70.intoArray(tile, 21 * VL); c71.intoArray(tile, 22 * VL); c72.intoArray(tile, 23 * VL);
+    }
+
+    /** {@link #wideTile} for one narrow sliver (16 columns of the tile, [r][16]). */
+    private static void narrowTile(float[] b, int base, int rows, int k, float[] packed, int at, float[] tile) {
+        int o0 = base, o1 = base + Math.min(1, rows - 1) * k, o2 = base + Math.min(2, rows - 1) * k, o3 = base + Math.min(3, rows - 1) * k;
+        int o4 = base + Math.min(4, rows - 1) * k, o5 = base + Math.min(5, rows - 1) * k, o6 = base + Math.min(6, rows - 1) * k;
+        int o7 = base + Math.min(7, rows - 1) * k;
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        for (int p = 0; p < k; p++) {
+            FloatVector y = FloatVector.fromArray(S, packed, at + p * VL);
+            c0 = FloatVector.broadcast(S, b[o0 + p]).fma(y, c0);
+            c1 = FloatVector.broadcast(S, b[o1 + p]).fma(y, c1);
+            c2 = FloatVector.broadcast(S, b[o2 + p]).fma(y, c2);
+            c3 = FloatVector.broadcast(S, b[o3 + p]).fma(y, c3);
+            c4 = FloatVector.broadcast(S, b[o4 + p]).fma(y, c4);
+            c5 = FloatVector.broadcast(S, b[o5 + p]).fma(y, c5);
+            c6 = FloatVector.broadcast(S, b[o6 + p]).fma(y, c6);
+            c7 = FloatVector.broadcast(S, b[o7 + p]).fma(y, c7);
+        }
+        c0.intoArray(tile, 0); c1.intoArray(tile, VL); c2.intoArray(tile, 2 * VL); c3.intoArray(tile, 3 * VL);
+        c4.intoArray(tile, 4 * VL); c5.intoArray(tile, 5 * VL); c6.intoArray(tile, 6 * VL); c7.intoArray(tile, 7 * VL);
+    }
+
+    /**
+     * tile[r] = the dot product of a's row at aRow with b's row r of the block (r < rows): lane sums in
+     * order, then the scalar tail, a fixed order in every JIT tier.
+     */
+    private static void dots(float[] a, int aRow, float[] b, int base, int rows, int k, float[] tile) {
+        int o0 = base, o1 = base + Math.min(1, rows - 1) * k, o2 = base + Math.min(2, rows - 1) * k, o3 = base + Math.min(3, rows - 1) * k;
+        int o4 = base + Math.min(4, rows - 1) * k, o5 = base + Math.min(5, rows - 1) * k, o6 = base + Math.min(6, rows - 1) * k;
+        int o7 = base + Math.min(7, rows - 1) * k;
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        int p = 0;
+        for (int upper = S.loopBound(k); p < upper; p += VL) {
+            FloatVector x = FloatVector.fromArray(S, a, aRow + p);
+            s0 = x.fma(FloatVector.fromArray(S, b, o0 + p), s0);
+            s1 = x.fma(FloatVector.fromArray(S, b, o1 + p), s1);
+            s2 = x.fma(FloatVector.fromArray(S, b, o2 + p), s2);
+            s3 = x.fma(FloatVector.fromArray(S, b, o3 + p), s3);
+            s4 = x.fma(FloatVector.fromArray(S, b, o4 + p), s4);
+            s5 = x.fma(FloatVector.fromArray(S, b, o5 + p), s5);
+            s6 = x.fma(FloatVector.fromArray(S, b, o6 + p), s6);
+            s7 = x.fma(FloatVector.fromArray(S, b, o7 + p), s7);
+        }
+        int lanes = ROWS;
+        s0.intoArray(tile, lanes); s1.intoArray(tile, lanes + VL); s2.intoArray(tile, lanes + 2 * VL); s3.intoArray(tile, lanes + 3 * VL);
+        s4.intoArray(tile, lanes + 4 * VL); s5.intoArray(tile, lanes + 5 * VL); s6.intoArray(tile, lanes + 6 * VL); s7.intoArray(tile, lanes + 7 * VL);
+        for (int r = 0; r < ROWS; r++) {
+            float sum = 0f;
+            for (int l = 0; l < VL; l++) {
+                sum += tile[lanes + r * VL + l];
+            }
+            int row = base + Math.min(r, rows - 1) * k;
+            for (int q = p; q < k; q++) {
+                sum += a[aRow + q] * b[row + q];
+            }
+            tile[r] = sum;
+        }
+    }
+
+    /** c[j0 + j][i0 + r] for the tile's first `valid` of its `width` columns and `rows` rows: the tile transposed into c. */
+    private static void store(float[] tile, int width, int valid, int j0, int i0, int rows, int n, float beta, float[] c, int cOff,
+                              Epilogue finish) {
+        for (int j = 0; j < valid; j++) {
+            for (int r = 0; r < rows; r++) {
+                finish(tile[r * width + j], j0 + j, i0 + r, n, beta, c, cOff, finish);
+            }
+        }
+    }
+
+    private static void finish(float value, int row, int col, int n, float beta, float[] c, int cOff, Epilogue finish) {
+        int index = cOff + row * n + col;
+        if (beta != 0f) {
+            value += beta * c[index];
+        }
+        c[index] = finish == null ? value : finish.apply(value, row, col);
+    }
+}
