@@ -57,47 +57,58 @@ public final class Parallel {
             return;
         }
         try {
-            TEAM.run(new Region(count, body));
+            TEAM.run(count, body);
         } finally {
             REGION_OWNER.unlock();
         }
     }
 
-    /** One forRange call: its indices, handed out one at a time, and the first failure of a body. */
+    /**
+     * The team's one region, reused by every forRange call (a region per call was a third of the heap a
+     * training step allocated): its indices, handed out one at a time, and the first failure of a body.
+     */
     private static final class Region {
-        final int count;
-        final IntConsumer body;
+        /** The generation between two calls: a worker that wakes late finds no work in it. */
+        static final long CLOSED = -1;
+        /** Written by the region owner before it publishes the generation, read by threads that match it. */
+        int count;
+        IntConsumer body;
         final AtomicInteger next = new AtomicInteger();
         /** Threads inside {@link #drain}: the caller returns once it is zero after its own drain. */
         final AtomicInteger active = new AtomicInteger();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
-
-        Region(int count, IntConsumer body) {
-            this.count = count;
-            this.body = body;
-        }
+        /** The call this region serves now, or {@link #CLOSED}. */
+        volatile long generation = CLOSED;
 
         /**
-         * Runs bodies until the indices run out. A thread counts itself active before it takes an index,
-         * so once the caller has seen the indices exhausted, active == 0 means every body has returned.
+         * Runs bodies of call {@code served} until the indices run out. A thread counts itself active before
+         * it checks the generation and takes an index, and the caller closes the generation before it waits
+         * for active == 0: so a worker either is waited for, or sees the call closed (or a later one) and
+         * takes nothing, never an index of the next call with this one's body.
          */
-        void drain() {
+        void drain(long served) {
             active.incrementAndGet();
-            boolean outer = !INSIDE.get();
-            INSIDE.set(Boolean.TRUE);
             try {
-                for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-                    try {
-                        body.accept(i);
-                    } catch (RuntimeException | Error e) {
-                        failure.compareAndSet(null, e);
-                        next.set(count); // stop handing out work
+                if (generation != served) {
+                    return;
+                }
+                boolean outer = !INSIDE.get();
+                INSIDE.set(Boolean.TRUE);
+                try {
+                    for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                        try {
+                            body.accept(i);
+                        } catch (RuntimeException | Error e) {
+                            failure.compareAndSet(null, e);
+                            next.set(count); // stop handing out work
+                        }
+                    }
+                } finally {
+                    if (outer) {
+                        INSIDE.set(Boolean.FALSE);
                     }
                 }
             } finally {
-                if (outer) {
-                    INSIDE.set(Boolean.FALSE);
-                }
                 active.decrementAndGet();
             }
         }
@@ -106,7 +117,7 @@ public final class Parallel {
     /** The worker threads and the region they serve; only the region owner publishes. */
     private static final class Team {
         private final Worker[] workers;
-        private volatile Region region;
+        private final Region region = new Region();
         private volatile long generation;
 
         Team(int size) {
@@ -117,23 +128,32 @@ public final class Parallel {
             }
         }
 
-        void run(Region r) {
-            region = r;
-            generation = generation + 1; // written by the region owner only
+        void run(int count, IntConsumer body) {
+            Region r = region;
+            r.count = count;
+            r.body = body;
+            r.next.set(0);
+            r.failure.set(null);
+            long call = generation + 1; // written by the region owner only
+            r.generation = call;
+            generation = call;
             for (Worker w : workers) {
                 if (w.parked) {
                     LockSupport.unpark(w);
                 }
             }
-            r.drain(); // the caller works too
+            r.drain(call); // the caller works too
+            r.generation = Region.CLOSED;
             while (r.active.get() != 0) {
                 Thread.onSpinWait();
             }
-            switch (r.failure.get()) {
+            r.body = null; // what the body captured is not kept alive until the next call
+            Throwable failed = r.failure.getAndSet(null);
+            switch (failed) {
                 case null -> { }
                 case RuntimeException e -> throw e;
                 case Error e -> throw e;
-                default -> throw new IllegalStateException(r.failure.get());
+                default -> throw new IllegalStateException(failed);
             }
         }
     }
@@ -174,7 +194,7 @@ public final class Parallel {
                     started = System.nanoTime();
                 }
                 seen = team.generation;
-                team.region.drain();
+                team.region.drain(seen);
             }
         }
     }

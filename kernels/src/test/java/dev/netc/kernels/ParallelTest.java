@@ -19,6 +19,30 @@ class ParallelTest {
         assertTrue(Parallel.threads() >= 1);
     }
 
+    /**
+     * The team reuses one region: calls back to back, of two to five indices and bodies of uneven length (so
+     * a worker may wake after its call is over), each run every index once, with their own body.
+     */
+    @Test
+    void backToBackCallsRunEachIndexOnceWithTheirOwnBody() {
+        int calls = 20_000, most = 5;
+        var visits = new AtomicIntegerArray(calls * most);
+        for (int c = 0; c < calls; c++) {
+            int call = c, count = 2 + c % (most - 1);
+            Parallel.forRange(count, i -> {
+                for (int spin = (call * 7 + i * 13) % 200; spin > 0; spin--) {
+                    Thread.onSpinWait();
+                }
+                visits.incrementAndGet(call * most + i);
+            });
+        }
+        for (int c = 0; c < calls; c++) {
+            for (int i = 0; i < most; i++) {
+                assertEquals(i < 2 + c % (most - 1) ? 1 : 0, visits.get(c * most + i), "call " + c + ", index " + i);
+            }
+        }
+    }
+
     @Test
     void nestedCallsCompleteEveryIndex() {
         var visits = new AtomicIntegerArray(17 * 13);
