@@ -64,7 +64,7 @@ public final class Parallel {
     }
 
     /**
-     * The team's one region, reused by every forRange call (a region per call was a third of the heap a
+     * The team's one region, reused by every forRange call (a region per call was a quarter of the heap a
      * training step allocated): its indices, handed out one at a time, and the first failure of a body.
      */
     private static final class Region {
