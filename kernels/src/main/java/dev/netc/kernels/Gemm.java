@@ -93,7 +93,7 @@ public final class Gemm {
     /** The general entry point: {@link #sgemm} followed by the epilogue on every output element. */
     static void multiply(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
                          float[] b, int bOff, float beta, float[] c, int cOff, Epilogue epilogue) {
-        boolean broadcastRows = transB && !transA && GemmBroadcastRows.suits(m, n, k);
+        boolean broadcastRows = GemmBroadcastRows.suits(m, n, k);
         if (transB && !transA && m > 0 && n > 0 && (broadcastRows || GemmDot.suits(m, k))) {
             if (beta != 0f && beta != 1f) {
                 scaleAndFinish(m, n, beta, c, cOff, null);

@@ -13,9 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * reads W the same way but multiplies row against row: eight full-vector loads per sixteen
  * multiply-adds, every one split across two cache lines, and a lane reduction per output; on the Zen 5
  * machine it stays near 45% of the peak. Here a step is three vector loads and eight broadcasts per 24
- * multiply-adds (1.55 against 1.10 ms for 48 x 3136 x 1024). Rows of a left over past the last whole
- * sliver of 16 (two at a batch of 50) are dot products against the eight rows of b just read, while
- * they are still in L1. AVX-512 only (24 accumulators, three operands and a broadcast in 32 registers).
+ * multiply-adds (1.55 against 1.10 ms for 48 x 3136 x 1024). Up to four rows of a left over past the
+ * last sliver (two at a batch of 50) are dot products against the eight rows of b just read, while
+ * they are still in L1; more make one more narrow sliver, zero past m. AVX-512 only (24 accumulators, three operands and a broadcast in 32 registers).
  */
 final class GemmBroadcastRows {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
@@ -42,13 +42,8 @@ final class GemmBroadcastRows {
     /** See the class comment; beta is 0 or 1. */
     static void multiply(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff,
                          Epilogue finish) {
-        int wideRows = m / WIDE * WIDE;
-        int narrowRows = (m - wideRows) / VL * VL;
-        int left = m - wideRows - narrowRows;
-        if (left > MAX_DOT_ROWS) { // one more narrow sliver, zero past m
-            narrowRows += VL;
-            left = 0;
-        }
+        int wideRows = m / WIDE * WIDE, rest = m - wideRows;
+        int narrowRows = rest % VL > MAX_DOT_ROWS ? Gemm.ceilDiv(rest, VL) * VL : rest / VL * VL;
         int slivered = Math.min(m, wideRows + narrowRows);
         float[] packed = PACKED.atLeast(k * (wideRows + narrowRows));
         // a^T in slivers: wide sliver s at s * k * WIDE, [k][WIDE]; narrow ones after them, [k][VL]
@@ -70,7 +65,7 @@ final class GemmBroadcastRows {
                 for (int j = slivered; j < m; j++) {
                     dots(a, aOff + j * k, b, base, rows, k, tile);
                     for (int r = 0; r < rows; r++) {
-                        finish(tile[r], j, i0 + r, n, beta, c, cOff, finish);
+                        storeElement(tile[r], j, i0 + r, n, beta, c, cOff, finish);
                     }
                 }
             }
@@ -202,12 +197,13 @@ final class GemmBroadcastRows {
                               Epilogue finish) {
         for (int j = 0; j < valid; j++) {
             for (int r = 0; r < rows; r++) {
-                finish(tile[r * width + j], j0 + j, i0 + r, n, beta, c, cOff, finish);
+                storeElement(tile[r * width + j], j0 + j, i0 + r, n, beta, c, cOff, finish);
             }
         }
     }
 
-    private static void finish(float value, int row, int col, int n, float beta, float[] c, int cOff, Epilogue finish) {
+    /** c[row][col] = value (+ beta * c[row][col]), then the epilogue if any. */
+    private static void storeElement(float value, int row, int col, int n, float beta, float[] c, int cOff, Epilogue finish) {
         int index = cOff + row * n + col;
         if (beta != 0f) {
             value += beta * c[index];
