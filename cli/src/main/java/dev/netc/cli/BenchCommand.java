@@ -44,10 +44,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Model to benchmark (default: the file's only or first trained model).") String model;
     @Option(names = "--batch", paramLabel = "N", description = "Batch size (default: the train block's).") Integer batch;
     @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Timed steps per build (default 20).") int steps;
-    // 50, not 10: after 10 steps the JIT had not compiled everything (the unfused build still allocated 2.4 MiB a step of
-    // boxed vectors, 0.2 MiB after 60) and the fused build trained 10-20% below its steady speed
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "50", description = "Untimed warm-up steps per build, so the JIT has"
-            + " compiled the hot code (default 50).") int warmup;
+    // 200, not 50 (nor 10): the MNIST CNN's fused step, timed in windows of 50 steps on the Zen 5 machine, took 27-30 ms
+    // (median) in the first window, then 12.6 / 12.0 / 11.7 ms and 11.4-11.7 from step 200 on; steps 51-110 ran 3-10%
+    // below the steady speed (bench/results/issue12-session18-warmup-and-trials.md). After 10 steps the unfused build still
+    // allocated 2.4 MiB a step of boxed vectors.
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "200", description = "Untimed warm-up steps per build, so the JIT has"
+            + " compiled the hot code (default 200).") int warmup;
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0") long seed;
     @Option(names = "--profile", description = "Then time the fused build kernel by kernel: time, FLOPs, bytes, GFLOP/s and GB/s"
             + " of each kernel next to the machine's FMA peak and memory bandwidth.") boolean profile;
