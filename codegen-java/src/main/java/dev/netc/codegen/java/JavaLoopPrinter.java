@@ -30,6 +30,9 @@ final class JavaLoopPrinter extends CStylePrinter {
         return invariants.computeIfAbsent(scalar, k -> "bcast$" + invariants.size());
     }
 
+    /** Chunks shorter than this many vectors run the scalar body only. */
+    static final int VECTOR_MIN_LANES = 4;
+
     JavaLoopPrinter() { super(JavaDialect.INSTANCE); }
 
     @Override protected void parallelLoop(Stmt.Loop l) {
@@ -69,11 +72,16 @@ final class JavaLoopPrinter extends CStylePrinter {
         invariants.clear();
         Optional<List<String>> vector = vectorBody(l);
         if (vector.isPresent()) {
+            line("int " + l.var() + " = from;");
+            // A chunk of a few vectors runs the scalar body alone (the same bits): such a loop (a loss gradient
+            // over the batch) runs too rarely for C2 to compile it within a few thousand steps, and in the
+            // earlier tiers every vector and broadcast is a heap object (1.2 KiB a step in the MNIST CNN).
+            open("if (to - from >= " + VECTOR_MIN_LANES + " * LANES)");
             // loop-invariant broadcasts once per chunk, not once per vector
             for (var e : invariants.entrySet()) line("var " + e.getValue() + " = " + vectors.broadcast(e.getKey()) + ";");
-            line("int " + l.var() + " = from;");
             open("for (int upper = from + SPECIES.loopBound(to - from); " + l.var() + " < upper; " + l.var() + " += LANES)");
             for (String s : vector.get()) line(s);
+            close("");
             close("");
             open("for (; " + l.var() + " < to; " + l.var() + "++)");
         } else {

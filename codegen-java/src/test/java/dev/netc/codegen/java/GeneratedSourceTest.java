@@ -78,6 +78,8 @@ class GeneratedSourceTest {
     void elementwiseLoopsRunVectorsWhereEveryOperandAllowsIt() throws Exception {
         String src = JavaCodegen.generate(FuseOps.fuse(TestGraphs.vectorizable()), null, "demo", "VectorModel");
         assertTrue(src.contains("for (int upper = from + SPECIES.loopBound(to - from); i < upper; i += LANES)"), src);
+        // a chunk of fewer than four vectors runs the scalar body alone: no vector objects before C2 compiles the loop
+        assertTrue(src.contains("if (to - from >= " + JavaLoopPrinter.VECTOR_MIN_LANES + " * LANES)"), src);
         assertTrue(src.contains(".compare(GT, "), src);
         // transcendentals are VectorMath's in the vector body and the scalar tail alike (the same bits in every JIT tier)
         assertTrue(src.contains("import static dev.netc.kernels.VectorMath.exp;"), src);
