@@ -30,7 +30,7 @@ public final class Conv2d {
     public static void forwardBiasActivation(int n, int c, int h, int w, int f, int kh, int kw, int stride,
                                              int padTop, int padLeft, int oh, int ow, float[] x,
                                              float[] weights, float[] bias, Activation act, float[] y) {
-        ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
+        ConvGeometry g = ConvGeometry.of(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
         if (ConvRowKernel.suits(g)) {
             ConvRowKernel.forward(n, g, x, weights, bias, act, y);
             return;
@@ -89,7 +89,7 @@ public final class Conv2d {
     /** dx = the adjoint of {@link #forward} with respect to x applied to dy; dx is overwritten. */
     public static void backwardData(int n, int c, int h, int w, int f, int kh, int kw, int stride, int padTop,
                                     int padLeft, int oh, int ow, float[] dy, float[] weights, float[] dx) {
-        ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
+        ConvGeometry g = ConvGeometry.of(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
         if (backwardDataRunsImplicitGemm(g)) {
             float[] packed = ConvImplicitGemm.packFlippedWeights(f, c, kh, kw, weights);
             ConvImplicitGemm.forward(n, backwardDataGeometry(g), dy, packed, null, Activation.NONE, dx);
@@ -127,7 +127,7 @@ public final class Conv2d {
      * flipped weights, channels and filters swapped.
      */
     static ConvGeometry backwardDataGeometry(ConvGeometry g) {
-        return new ConvGeometry(g.f(), g.oh(), g.ow(), g.c(), g.kh(), g.kw(), 1, g.kh() - 1 - g.padTop(), g.kw() - 1 - g.padLeft(),
+        return ConvGeometry.of(g.f(), g.oh(), g.ow(), g.c(), g.kh(), g.kw(), 1, g.kh() - 1 - g.padTop(), g.kw() - 1 - g.padLeft(),
                 g.h(), g.w());
     }
 
@@ -153,7 +153,7 @@ public final class Conv2d {
     public static void backwardFilterBias(int n, int c, int h, int w, int f, int kh, int kw, int stride,
                                           int padTop, int padLeft, int oh, int ow, float[] x, float[] dy,
                                           float[] dw, float[] dBias) {
-        ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
+        ConvGeometry g = ConvGeometry.of(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
         if (ConvShallowFilterGradient.suits(g)) {
             ConvShallowFilterGradient.backwardFilter(n, g, x, ConvShallowFilterGradient.rowsOf(dy, g), dw, dBias);
         } else {

@@ -8,6 +8,34 @@ package dev.netc.kernels;
 record ConvGeometry(int c, int h, int w, int f, int kh, int kw, int stride, int padTop, int padLeft,
                     int oh, int ow) {
 
+    /** The geometries made most recently, newest last; replaced whole, never written in place. */
+    private static volatile ConvGeometry[] recent = new ConvGeometry[0];
+    /** How many {@link #recent} keeps: a model's convolutions and their gradients' geometries. */
+    private static final int RECENT = 32;
+
+    /**
+     * The geometry with these values: the same object as a recent call's when there was one. A kernel is
+     * called with the same shapes every step, and a geometry made per call was, with what captured it, a
+     * seventh of the heap a training step allocated.
+     */
+    static ConvGeometry of(int c, int h, int w, int f, int kh, int kw, int stride, int padTop, int padLeft, int oh, int ow) {
+        ConvGeometry[] known = recent;
+        for (int i = known.length - 1; i >= 0; i--) {
+            ConvGeometry g = known[i];
+            if (g.c == c && g.h == h && g.w == w && g.f == f && g.kh == kh && g.kw == kw && g.stride == stride
+                    && g.padTop == padTop && g.padLeft == padLeft && g.oh == oh && g.ow == ow) {
+                return g;
+            }
+        }
+        ConvGeometry made = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
+        // a race between two threads loses one of their entries, never a geometry: each returns its own
+        int keep = Math.min(known.length, RECENT - 1);
+        ConvGeometry[] next = java.util.Arrays.copyOfRange(known, known.length - keep, known.length + 1);
+        next[keep] = made;
+        recent = next;
+        return made;
+    }
+
     int imageSize() {
         return c * h * w;
     }

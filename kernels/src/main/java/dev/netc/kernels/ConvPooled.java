@@ -53,7 +53,7 @@ public final class ConvPooled {
     public static void forward(int n, int c, int h, int w, int f, int kh, int kw, int stride, int padTop, int padLeft,
                                int oh, int ow, float[] x, float[] weights, float[] bias, Activation act, int size,
                                float[] pooled, byte[] argmax, PackedOperands frozen) {
-        ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
+        ConvGeometry g = ConvGeometry.of(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
         int pooledSize = f * (oh / size) * (ow / size);
         if ((argmax == null || WINOGRAD_TRAINING) && ConvWinograd.suitsPooled(g, size, act)) {
             // frozen weights transformed once and kept
@@ -110,7 +110,7 @@ public final class ConvPooled {
     /** dx = the backward-data convolution of dy = the pooled gradient dyPooled expanded by argmax; overwritten. */
     public static void backwardData(int n, int c, int h, int w, int f, int kh, int kw, int stride, int padTop, int padLeft,
                                     int oh, int ow, int size, byte[] argmax, float[] dyPooled, float[] weights, float[] dx) {
-        ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
+        ConvGeometry g = ConvGeometry.of(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
         if (size == 2 && stride == 1 && oh % 2 == 0 && ow % 2 == 0 && ConvWinograd.suits(Conv2d.backwardDataGeometry(g))) {
             // Winograd from the pooled gradient expanded straight into the bordered channels-last images it reads
             ConvGeometry full = Conv2d.backwardDataGeometry(g);
@@ -149,7 +149,7 @@ public final class ConvPooled {
     public static void backwardFilterBias(int n, int c, int h, int w, int f, int kh, int kw, int stride, int padTop,
                                           int padLeft, int oh, int ow, float[] x, int size, byte[] argmax, float[] dyPooled,
                                           float[] dw, float[] dBias) {
-        ConvGeometry g = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
+        ConvGeometry g = ConvGeometry.of(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
         int pooledSize = f * (oh / size) * (ow / size);
         if (ConvWinogradFilter.suits(g, size)) { // Winograd F(5 x 5, 2 x 2), each window's gradient at its argmax
             ConvWinogradFilter.backwardFilter(n, g, x, dyPooled, argmax, dw, dBias);

@@ -10,8 +10,23 @@ package dev.netc.kernels;
  */
 record PaddedImage(ConvGeometry g, int rows, int cols) {
 
+    /** The padded images made most recently, newest last; replaced whole, never written in place. */
+    private static volatile PaddedImage[] recent = new PaddedImage[0];
+
+    /** The padded image of g: the same object as a recent call's for an equal geometry (see {@link ConvGeometry#of}). */
     static PaddedImage of(ConvGeometry g) {
-        return new PaddedImage(g, (g.oh() - 1) * g.stride() + g.kh(), (g.ow() - 1) * g.stride() + g.kw());
+        PaddedImage[] known = recent;
+        for (int i = known.length - 1; i >= 0; i--) {
+            if (known[i].g == g || known[i].g.equals(g)) {
+                return known[i];
+            }
+        }
+        PaddedImage made = new PaddedImage(g, (g.oh() - 1) * g.stride() + g.kh(), (g.ow() - 1) * g.stride() + g.kw());
+        int keep = Math.min(known.length, 31);
+        PaddedImage[] next = java.util.Arrays.copyOfRange(known, known.length - keep, known.length + 1);
+        next[keep] = made;
+        recent = next;
+        return made;
     }
 
     int size() {

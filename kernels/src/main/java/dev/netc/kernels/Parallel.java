@@ -57,7 +57,7 @@ public final class Parallel {
             return;
         }
         try {
-            TEAM.run(count, body);
+            TEAM.run(count, body, null, 0);
         } finally {
             REGION_OWNER.unlock();
         }
@@ -73,6 +73,9 @@ public final class Parallel {
         /** Written by the region owner before it publishes the generation, read by threads that match it. */
         int count;
         IntConsumer body;
+        /** Instead of body, for {@link #forChunks}: index i runs chunks over [i * CHUNK, ...) of chunkTotal. */
+        RangeBody chunks;
+        int chunkTotal;
         final AtomicInteger next = new AtomicInteger();
         /** Threads inside {@link #drain}: the caller returns once it is zero after its own drain. */
         final AtomicInteger active = new AtomicInteger();
@@ -97,7 +100,11 @@ public final class Parallel {
                 try {
                     for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
                         try {
-                            body.accept(i);
+                            if (chunks != null) {
+                                chunks.run(i * CHUNK, Math.min(chunkTotal, (i + 1) * CHUNK));
+                            } else {
+                                body.accept(i);
+                            }
                         } catch (RuntimeException | Error e) {
                             failure.compareAndSet(null, e);
                             next.set(count); // stop handing out work
@@ -128,10 +135,13 @@ public final class Parallel {
             }
         }
 
-        void run(int count, IntConsumer body) {
+        /** Runs body(i), or chunks over [i * CHUNK, ...) of chunkTotal when chunks is not null, for i in [0, count). */
+        void run(int count, IntConsumer body, RangeBody chunks, int chunkTotal) {
             Region r = region;
             r.count = count;
             r.body = body;
+            r.chunks = chunks;
+            r.chunkTotal = chunkTotal;
             r.next.set(0);
             r.failure.set(null);
             long call = generation + 1; // written by the region owner only
@@ -148,6 +158,7 @@ public final class Parallel {
                 Thread.onSpinWait();
             }
             r.body = null; // what the body captured is not kept alive until the next call
+            r.chunks = null;
             Throwable failed = r.failure.getAndSet(null);
             switch (failed) {
                 case null -> { }
@@ -216,7 +227,17 @@ public final class Parallel {
             return;
         }
         int chunks = (count + CHUNK - 1) / CHUNK;
-        forRange(chunks, c -> body.run(c * CHUNK, Math.min(count, (c + 1) * CHUNK)));
+        if (!REGION_OWNER.tryLock()) { // another thread's region has the team: this one runs alone
+            for (int c = 0; c < chunks; c++) {
+                body.run(c * CHUNK, Math.min(count, (c + 1) * CHUNK));
+            }
+            return;
+        }
+        try {
+            TEAM.run(chunks, null, body, count); // the region splits the chunks itself: no lambda per call
+        } finally {
+            REGION_OWNER.unlock();
+        }
     }
 
     /** Elements per chunk of {@link #forChunks}: 64 KiB of floats, a few L1 loads per operand. */

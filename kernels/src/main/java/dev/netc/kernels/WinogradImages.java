@@ -1,7 +1,6 @@
 package dev.netc.kernels;
 
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentHashMap;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -18,13 +17,28 @@ final class WinogradImages {
     /** One image's argmax of a pooled gradient as floats, while {@link #expandedWindows} expands it. */
     private static final Scratch CELLS = new Scratch();
     /** Gather offsets: lane l at l * stride, per stride. */
-    private static final ConcurrentHashMap<Integer, int[]> LANE_STRIDES = new ConcurrentHashMap<>();
+    /** laneStrides(s) at index s, made on first use (an int-keyed map boxed every key over 127: three objects a step). */
+    private static volatile int[][] laneStridesByStride = new int[0][];
+    /** Strides up to which {@link #laneStrides} keeps its tables (a plane of 256 x 256). */
+    private static final int KEPT_STRIDES = 1 << 16;
 
     private WinogradImages() {}
 
     /** The gather offsets of a vector whose lanes lie {@code stride} floats apart: lane l at l * stride (made once per stride). */
     static int[] laneStrides(int stride) {
-        return LANE_STRIDES.computeIfAbsent(stride, k -> java.util.stream.IntStream.range(0, VL).map(l -> l * k).toArray());
+        int[][] kept = laneStridesByStride;
+        if (stride < kept.length && kept[stride] != null) {
+            return kept[stride];
+        }
+        int[] made = new int[VL];
+        for (int lane = 0; lane < VL; lane++) made[lane] = lane * stride;
+        if (stride < KEPT_STRIDES) {
+            // a copy with the new table, published whole: a racing thread's table may be lost, not corrupted
+            int[][] next = java.util.Arrays.copyOf(kept, Math.max(kept.length, stride + 1));
+            next[stride] = made;
+            laneStridesByStride = next;
+        }
+        return made;
     }
 
     /** The images of x ([n][c][h][w]) as g reads them. */

@@ -20,6 +20,26 @@ class ParallelTest {
     }
 
     /**
+     * forChunks hands the region its body and the chunk count (no lambda per call): every index once, in
+     * whole chunks, then a forRange on the same region runs its own body, and forChunks again after it.
+     */
+    @Test
+    void chunksCoverEveryIndexOnceBetweenRangeCalls() {
+        int count = 5 * Parallel.CHUNK + 7;
+        for (int round = 0; round < 3; round++) {
+            var visits = new AtomicIntegerArray(count);
+            Parallel.forChunks(count, (from, to) -> {
+                assertEquals(0, from % Parallel.CHUNK, "a chunk starts at a multiple of CHUNK");
+                for (int i = from; i < to; i++) visits.incrementAndGet(i);
+            });
+            for (int i = 0; i < count; i++) assertEquals(1, visits.get(i), "index " + i + ", round " + round);
+            var ranged = new AtomicIntegerArray(9);
+            Parallel.forRange(9, ranged::incrementAndGet);
+            for (int i = 0; i < 9; i++) assertEquals(1, ranged.get(i), "forRange index " + i);
+        }
+    }
+
+    /**
      * The team reuses one region: calls back to back, of two to five indices and bodies of uneven length (so
      * a worker may wake after its call is over), each run every index once, with their own body.
      */
