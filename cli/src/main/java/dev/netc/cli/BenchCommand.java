@@ -45,9 +45,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", description = "Batch size (default: the train block's).") Integer batch;
     @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Timed steps per build (default 20).") int steps;
     // 200, not 50 (nor 10): the MNIST CNN's fused step, timed in windows of 50 steps on the Zen 5 machine, took 27-30 ms
-    // (median) in the first window, then 12.6 / 12.0 / 11.7 ms and 11.4-11.7 from step 200 on; steps 51-110 ran 3-10%
-    // below the steady speed (bench/results/issue12-session18-warmup-and-trials.md). After 10 steps the unfused build still
-    // allocated 2.4 MiB a step of boxed vectors.
+    // (median) in the first window, then 12.6 / 12.0 / 11.7 ms and 11.4-11.7 from step 200 on; in five such runs steps
+    // 51-100 were 7-14% slower than the plateau (bench/results/issue12-session18-warmup-and-trials.md). After 10 steps the
+    // unfused build still allocated 2.4 MiB a step of boxed vectors.
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "200", description = "Untimed warm-up steps per build, so the JIT has"
             + " compiled the hot code (default 200).") int warmup;
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0") long seed;

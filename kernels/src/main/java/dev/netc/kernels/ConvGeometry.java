@@ -28,12 +28,20 @@ record ConvGeometry(int c, int h, int w, int f, int kh, int kw, int stride, int 
             }
         }
         ConvGeometry made = new ConvGeometry(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
-        // a race between two threads loses one of their entries, never a geometry: each returns its own
-        int keep = Math.min(known.length, RECENT - 1);
-        ConvGeometry[] next = java.util.Arrays.copyOfRange(known, known.length - keep, known.length + 1);
-        next[keep] = made;
-        recent = next;
+        recent = withNewest(known, made);
         return made;
+    }
+
+    /**
+     * known (newest last) with made appended and the oldest dropped past {@link #RECENT}: a copy, published
+     * whole by its caller. A race between two threads loses one of their entries, never a value: each
+     * returns its own. Also {@link PaddedImage#of}'s.
+     */
+    static <T> T[] withNewest(T[] known, T made) {
+        int keep = Math.min(known.length, RECENT - 1);
+        T[] next = java.util.Arrays.copyOfRange(known, known.length - keep, known.length + 1);
+        next[keep] = made;
+        return next;
     }
 
     int imageSize() {

@@ -22,10 +22,7 @@ record PaddedImage(ConvGeometry g, int rows, int cols) {
             }
         }
         PaddedImage made = new PaddedImage(g, (g.oh() - 1) * g.stride() + g.kh(), (g.ow() - 1) * g.stride() + g.kw());
-        int keep = Math.min(known.length, 31);
-        PaddedImage[] next = java.util.Arrays.copyOfRange(known, known.length - keep, known.length + 1);
-        next[keep] = made;
-        recent = next;
+        recent = ConvGeometry.withNewest(known, made);
         return made;
     }
 
