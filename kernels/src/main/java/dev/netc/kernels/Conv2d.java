@@ -40,7 +40,7 @@ public final class Conv2d {
             ConvImplicitGemm.forward(n, g, x, packed, bias, act, y);
             return;
         }
-        Epilogue epilogue = new Epilogue(bias, null, act);
+        Epilogue epilogue = Epilogue.of(bias, null, act);
         Parallel.forRange(n, image -> forwardByGemm(g, x, image * g.imageSize(), weights, epilogue, y, image * g.outputSize()));
     }
 
@@ -82,7 +82,7 @@ public final class Conv2d {
         } else if (prefersImplicitGemm(g.f())) {
             ConvImplicitGemm.forward(1, g, x, xOff, prepared, bias, act, y, yOff);
         } else {
-            forwardByGemm(g, x, xOff, weights, new Epilogue(bias, null, act), y, yOff);
+            forwardByGemm(g, x, xOff, weights, Epilogue.of(bias, null, act), y, yOff);
         }
     }
 
@@ -155,7 +155,7 @@ public final class Conv2d {
                                           float[] dw, float[] dBias) {
         ConvGeometry g = ConvGeometry.of(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
         if (ConvShallowFilterGradient.suits(g)) {
-            ConvShallowFilterGradient.backwardFilter(n, g, x, ConvShallowFilterGradient.rowsOf(dy, g), dw, dBias);
+            ConvShallowFilterGradient.backwardFilter(n, g, x, dy, dw, dBias);
         } else {
             ConvImplicitGemm.backwardFilter(n, g, x, dy, dw, dBias);
         }

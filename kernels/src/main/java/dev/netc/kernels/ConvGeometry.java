@@ -35,7 +35,7 @@ record ConvGeometry(int c, int h, int w, int f, int kh, int kw, int stride, int 
     /**
      * known (newest last) with made appended and the oldest dropped past {@link #RECENT}: a copy, published
      * whole by its caller. A race between two threads loses one of their entries, never a value: each
-     * returns its own. Also {@link PaddedImage#of}'s.
+     * returns its own. Also {@link PaddedImage#of}'s and {@link Epilogue#of}'s.
      */
     static <T> T[] withNewest(T[] known, T made) {
         int keep = Math.min(known.length, RECENT - 1);

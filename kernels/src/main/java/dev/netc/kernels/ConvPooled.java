@@ -57,26 +57,24 @@ public final class ConvPooled {
         int pooledSize = f * (oh / size) * (ow / size);
         if ((argmax == null || WINOGRAD_TRAINING) && ConvWinograd.suitsPooled(g, size, act)) {
             // frozen weights transformed once and kept
-            float[] u = frozen != null && frozen.enabled()
-                    ? frozen.prepared(weights, WINOGRAD_FILTERS, () -> ConvWinograd.transformWeights(f, c, weights, false, null))
-                    : ConvWinograd.transformWeights(f, c, weights, false, TRANSFORMED.atLeast(ConvWinograd.transformedSize(f, c)));
-            ConvWinograd.Sink sink = argmax == null ? new ConvWinograd.Pool(pooled)
-                    : new ConvWinograd.PoolArgmax(pooled, argmax, weights, WinogradArgmax.filterNorms(f, c, weights, NORMS.atLeast(f)));
-            ConvWinograd.run(n, g, WinogradImages.images(g, x), u, bias, act, sink);
+            boolean keep = frozen != null && frozen.enabled();
+            float[] u = keep ? frozen.prepared(weights, WINOGRAD_FILTERS) : null;
+            if (u == null) {
+                u = ConvWinograd.transformWeights(f, c, weights, false, keep ? null : TRANSFORMED.atLeast(ConvWinograd.transformedSize(f, c)));
+                if (keep) frozen.keep(weights, WINOGRAD_FILTERS, u);
+            }
+            WinogradRun run = WinogradRun.FRAMES.acquire();
+            try {
+                WinogradSink sink = argmax == null ? run.pool(pooled)
+                        : run.poolArgmax(pooled, argmax, weights, WinogradArgmax.filterNorms(f, c, weights, NORMS.atLeast(f)));
+                run.run(n, g, run.planar.of(g, x), u, bias, act, sink);
+            } finally {
+                WinogradRun.FRAMES.release(run);
+            }
             return;
         }
         if (ConvPooledRows.suits(g, size, act)) { // a shallow layer: pooled in registers
-            float[] packed = ConvPooledRows.packWeights(g, weights);
-            PaddedImage pad = PaddedImage.of(g); // once per call, not per image
-            int pooledRows = oh / size;
-            // whole images per task when the batch fills the cores, else bands of pooled rows
-            int bands = n >= 2 * Parallel.threads() || Parallel.inside() ? 1 : Math.min(pooledRows, Gemm.ceilDiv(2 * Parallel.threads(), n));
-            int rowsPerBand = Gemm.ceilDiv(pooledRows, bands);
-            Parallel.forRange(n * bands, task -> {
-                int image = task / bands, first = (task % bands) * rowsPerBand;
-                ConvPooledRows.forwardImage(g, pad, x, image * g.imageSize(), packed, bias, act, pooled, argmax, image * pooledSize,
-                        first, Math.min(pooledRows, first + rowsPerBand));
-            });
+            ConvPooledRows.forward(n, g, x, weights, bias, act, pooled, argmax);
             return;
         }
         float[] prepared = Conv2d.preparedForImages(g, weights);
@@ -115,8 +113,12 @@ public final class ConvPooled {
             // Winograd from the pooled gradient expanded straight into the bordered channels-last images it reads
             ConvGeometry full = Conv2d.backwardDataGeometry(g);
             float[] u = ConvWinograd.transformWeights(c, f, weights, true, TRANSFORMED_BACKWARD.atLeast(ConvWinograd.transformedSize(c, f)));
-            ConvWinograd.run(n, full, WinogradImages.expandedWindows(full, dyPooled, argmax), u, null, Activation.NONE,
-                    new ConvWinograd.Store(dx));
+            WinogradRun run = WinogradRun.FRAMES.acquire();
+            try {
+                run.run(n, full, run.expanded.of(full, dyPooled, argmax), u, null, Activation.NONE, run.store(dx));
+            } finally {
+                WinogradRun.FRAMES.release(run);
+            }
             return;
         }
         float[] prepared = Conv2d.preparedForBackwardData(g, weights);
@@ -156,9 +158,7 @@ public final class ConvPooled {
             return;
         }
         if (ConvShallowFilterGradient.suits(g)) { // expanded straight into the widened rows that kernel reads
-            int cols = ConvShallowFilterGradient.cols(g), wide = ConvShallowFilterGradient.wide(g);
-            ConvShallowFilterGradient.backwardFilter(n, g, x, (image, dst) ->
-                    PoolWindows.expandRows(dyPooled, argmax, image * pooledSize, f, oh / size, ow / size, size, dst, 0, cols, wide), dw, dBias);
+            ConvShallowFilterGradient.backwardFilterPooled(n, g, x, dyPooled, argmax, size, dw, dBias);
             return;
         }
         ConvImplicitGemm.backwardFilter(n, g, x, image -> {

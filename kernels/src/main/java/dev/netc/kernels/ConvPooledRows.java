@@ -32,6 +32,7 @@ final class ConvPooledRows {
     private static final Scratch PACKED_WEIGHTS = new Scratch();
     private static final Scratch PLANES = new Scratch();
     private static final Scratch CELLS = new Scratch();
+    private static final CallFrames<Call> CALLS = new CallFrames<>(Call::new);
     private static final java.util.concurrent.ConcurrentHashMap<ConvGeometry, int[][]> TAPS = new java.util.concurrent.ConcurrentHashMap<>();
 
     private ConvPooledRows() {}
@@ -55,6 +56,54 @@ final class ConvPooledRows {
             }
         }
         return packed;
+    }
+
+    /**
+     * pooled = max_pool(act(conv(x, weights) + bias)) over 2 x 2 windows and argmax (null: not wanted), for the n
+     * images: whole images per task when the batch fills the cores, else bands of pooled rows.
+     */
+    static void forward(int n, ConvGeometry g, float[] x, float[] weights, float[] bias, Activation act, float[] pooled,
+                        byte[] argmax) {
+        Call call = CALLS.acquire();
+        try {
+            call.g = g;
+            call.pad = PaddedImage.of(g); // once per call, not per image
+            call.x = x;
+            call.packed = packWeights(g, weights);
+            call.bias = bias;
+            call.act = act;
+            call.pooled = pooled;
+            call.argmax = argmax;
+            int pooledRows = g.oh() / 2;
+            call.bands = n >= 2 * Parallel.threads() || Parallel.inside() ? 1 : Math.min(pooledRows, Gemm.ceilDiv(2 * Parallel.threads(), n));
+            call.rowsPerBand = Gemm.ceilDiv(pooledRows, call.bands);
+            Parallel.forRange(n * call.bands, call);
+        } finally {
+            CALLS.release(call);
+        }
+    }
+
+    /** One forward pass's arguments; task t is band t % bands of image t / bands (a per-thread frame, see {@link CallFrames}). */
+    private static final class Call implements java.util.function.IntConsumer, CallFrames.Frame {
+        ConvGeometry g;
+        PaddedImage pad;
+        float[] x, packed, bias, pooled;
+        Activation act;
+        byte[] argmax;
+        int bands, rowsPerBand;
+
+        @Override
+        public void accept(int task) {
+            int image = task / bands, first = (task % bands) * rowsPerBand, pooledRows = g.oh() / 2;
+            forwardImage(g, pad, x, image * g.imageSize(), packed, bias, act, pooled, argmax, image * g.f() * pooledRows * (g.ow() / 2),
+                    first, Math.min(pooledRows, first + rowsPerBand));
+        }
+
+        @Override
+        public void clear() {
+            x = packed = bias = pooled = null;
+            argmax = null;
+        }
     }
 
     /** Floats of one image's even and odd column planes (each [c][rows][half]), plus a vector of slack for the last loads. */

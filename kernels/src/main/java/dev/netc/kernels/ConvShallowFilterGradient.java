@@ -32,6 +32,7 @@ final class ConvShallowFilterGradient {
     private static final Scratch WIDE = new Scratch();
     private static final Scratch PARTIALS = new Scratch();
     private static final Scratch TILE_SUMS = new Scratch();
+    private static final CallFrames<Call> CALLS = new CallFrames<>(Call::new);
 
     private ConvShallowFilterGradient() {}
 
@@ -42,23 +43,134 @@ final class ConvShallowFilterGradient {
 
     /**
      * dw[f][patch] (and, when dBias is not null, dBias[f] = the sum of dy over images and positions), both
-     * overwritten. Images are split into one contiguous chunk per core (8 chunks on 2 cores measured 10%
-     * slower), each summing into its own partials, which are added in chunk order at the end.
+     * overwritten, for a dense dy [n][f][oh][ow].
      */
-    static void backwardFilter(int n, ConvGeometry g, float[] x, WideOutput dy, float[] dw, float[] dBias) {
-        PaddedImage pad = PaddedImage.of(g);
-        int patch = g.patchSize();
-        int f = g.f();
-        int cols = pad.cols();
-        int wide = wide(g); // dy' of one filter, whole vectors
-        int[] tapOffsets = pad.tapOffsets();
-        int chunks = Math.max(1, Math.min(n, Parallel.threads()));
-        int partialSize = (f * patch + f) * VL; // per-lane sums of dw [f][patch][VL], then of dBias [f][VL]
-        float[] partials = PARTIALS.atLeast(chunks * partialSize);
-        Arrays.fill(partials, 0, chunks * partialSize, 0f);
-        // a vector at the last position reads up to kw + VL floats past the padded image: finite zeros
-        int slack = g.kw() + VL;
-        Parallel.forRange(chunks, chunk -> {
+    static void backwardFilter(int n, ConvGeometry g, float[] x, float[] dy, float[] dw, float[] dBias) {
+        Call call = CALLS.acquire();
+        try {
+            call.run(n, g, x, call.rows.of(dy, g), dw, dBias);
+        } finally {
+            CALLS.release(call);
+        }
+    }
+
+    /** {@link #backwardFilter} for dy = dyPooled ([n][f][oh / size][ow / size]) expanded by its argmax. */
+    static void backwardFilterPooled(int n, ConvGeometry g, float[] x, float[] dyPooled, byte[] argmax, int size, float[] dw,
+                                     float[] dBias) {
+        Call call = CALLS.acquire();
+        try {
+            call.run(n, g, x, call.expanded.of(dyPooled, argmax, size, g), dw, dBias);
+        } finally {
+            CALLS.release(call);
+        }
+    }
+
+    /**
+     * Writes one image's dy' into dst: filter f's output row oy at {@code f * wide + oy * cols}, whole: its
+     * ow values, then zeros up to cols (the kernel zeroes each plane past its last row).
+     */
+    private interface WideOutput {
+        void fill(int image, float[] dst);
+    }
+
+    /** The widened layout's row width and plane size for g: rows of the zero-bordered image's width, whole vectors per plane. */
+    static int cols(ConvGeometry g) {
+        return PaddedImage.of(g).cols();
+    }
+
+    static int wide(ConvGeometry g) {
+        return Gemm.ceilDiv(g.oh() * cols(g), VL) * VL;
+    }
+
+    /** dy' of a dense dy [n][f][oh][ow]: each row copied to its place, the rest of it cleared. Reusable: {@link #of}. */
+    private static final class DenseRows implements WideOutput {
+        private float[] dy;
+        private ConvGeometry g;
+
+        DenseRows of(float[] dy, ConvGeometry g) {
+            this.dy = dy;
+            this.g = g;
+            return this;
+        }
+
+        @Override
+        public void fill(int image, float[] dst) {
+            int cols = cols(g), wide = wide(g), from = image * g.outputSize();
+            for (int filter = 0; filter < g.f(); filter++) {
+                for (int oy = 0; oy < g.oh(); oy++) {
+                    int row = filter * wide + oy * cols;
+                    System.arraycopy(dy, from + (filter * g.oh() + oy) * g.ow(), dst, row, g.ow());
+                    Arrays.fill(dst, row + g.ow(), row + cols, 0f);
+                }
+            }
+        }
+    }
+
+    /** dy' of a pooled gradient expanded by its argmax, straight into the widened rows. Reusable: {@link #of}. */
+    private static final class ExpandedRows implements WideOutput {
+        private float[] dyPooled;
+        private byte[] argmax;
+        private int size;
+        private ConvGeometry g;
+
+        ExpandedRows of(float[] dyPooled, byte[] argmax, int size, ConvGeometry g) {
+            this.dyPooled = dyPooled;
+            this.argmax = argmax;
+            this.size = size;
+            this.g = g;
+            return this;
+        }
+
+        @Override
+        public void fill(int image, float[] dst) {
+            int ph = g.oh() / size, pw = g.ow() / size;
+            PoolWindows.expandRows(dyPooled, argmax, image * g.f() * ph * pw, g.f(), ph, pw, size, dst, 0, cols(g), wide(g));
+        }
+    }
+
+    /**
+     * One filter gradient's arguments and its two reusable dy' sources (a per-thread frame, see {@link CallFrames}).
+     * Images are split into one contiguous chunk per core (8 chunks on 2 cores measured 10% slower), each summing
+     * into its own partials, which are added in chunk order at the end.
+     */
+    private static final class Call implements java.util.function.IntConsumer, CallFrames.Frame {
+        final DenseRows rows = new DenseRows();
+        final ExpandedRows expanded = new ExpandedRows();
+        private int n, chunks, partialSize;
+        private ConvGeometry g;
+        private PaddedImage pad;
+        private float[] x, partials;
+        private WideOutput dy;
+
+        void run(int n, ConvGeometry g, float[] x, WideOutput dy, float[] dw, float[] dBias) {
+            this.n = n;
+            this.g = g;
+            this.x = x;
+            this.dy = dy;
+            pad = PaddedImage.of(g);
+            int patch = g.patchSize(), f = g.f();
+            chunks = Math.max(1, Math.min(n, Parallel.threads()));
+            partialSize = (f * patch + f) * VL; // per-lane sums of dw [f][patch][VL], then of dBias [f][VL]
+            partials = PARTIALS.atLeast(chunks * partialSize);
+            Arrays.fill(partials, 0, chunks * partialSize, 0f);
+            Parallel.forRange(chunks, this);
+            for (int filter = 0; filter < f; filter++) {
+                for (int t = 0; t < patch; t++) {
+                    dw[filter * patch + t] = laneSum(partials, chunks, partialSize, (filter * patch + t) * VL);
+                }
+                if (dBias != null) {
+                    dBias[filter] = laneSum(partials, chunks, partialSize, (f * patch + filter) * VL);
+                }
+            }
+        }
+
+        /** The images of one chunk into its partials. */
+        @Override
+        public void accept(int chunk) {
+            int patch = g.patchSize(), f = g.f(), cols = pad.cols(), wide = wide(g);
+            int[] tapOffsets = pad.tapOffsets();
+            // a vector at the last position reads up to kw + VL floats past the padded image: finite zeros
+            int slack = g.kw() + VL;
             int acc = chunk * partialSize;
             float[] padded = PADDED.atLeast(pad.size() + slack);
             Arrays.fill(padded, pad.size(), pad.size() + slack, 0f);
@@ -76,48 +188,15 @@ final class ConvShallowFilterGradient {
                     }
                 }
             }
-        });
-        for (int filter = 0; filter < f; filter++) {
-            for (int t = 0; t < patch; t++) {
-                dw[filter * patch + t] = laneSum(partials, chunks, partialSize, (filter * patch + t) * VL);
-            }
-            if (dBias != null) {
-                dBias[filter] = laneSum(partials, chunks, partialSize, (f * patch + filter) * VL);
-            }
         }
-    }
 
-    /**
-     * Writes one image's dy' into dst: filter f's output row oy at {@code f * wide + oy * cols}, whole: its
-     * ow values, then zeros up to cols (the kernel zeroes each plane past its last row).
-     */
-    @FunctionalInterface
-    interface WideOutput {
-        void fill(int image, float[] dst);
-    }
-
-    /** The widened layout's row width and plane size for g: rows of the zero-bordered image's width, whole vectors per plane. */
-    static int cols(ConvGeometry g) {
-        return PaddedImage.of(g).cols();
-    }
-
-    static int wide(ConvGeometry g) {
-        return Gemm.ceilDiv(g.oh() * cols(g), VL) * VL;
-    }
-
-    /** dy' of a dense dy [n][f][oh][ow]: each row copied to its place, the rest of it cleared. */
-    static WideOutput rowsOf(float[] dy, ConvGeometry g) {
-        int cols = cols(g), wide = wide(g);
-        return (image, dst) -> {
-            int from = image * g.outputSize();
-            for (int filter = 0; filter < g.f(); filter++) {
-                for (int oy = 0; oy < g.oh(); oy++) {
-                    int row = filter * wide + oy * cols;
-                    System.arraycopy(dy, from + (filter * g.oh() + oy) * g.ow(), dst, row, g.ow());
-                    Arrays.fill(dst, row + g.ow(), row + cols, 0f);
-                }
-            }
-        };
+        @Override
+        public void clear() {
+            x = partials = null;
+            dy = null;
+            rows.of(null, null);
+            expanded.of(null, null, 0, null);
+        }
     }
 
     /** Zeroes what {@link WideOutput} leaves: each plane past its last row. */

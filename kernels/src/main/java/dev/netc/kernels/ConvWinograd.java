@@ -1,6 +1,7 @@
 package dev.netc.kernels;
 
 import java.util.Arrays;
+import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -52,6 +53,8 @@ final class ConvWinograd {
     private static final Scratch PIXELS = new Scratch();
     /** -0 per filter: the bias of a layer without one, so the output stage always adds a bias (branch-free). */
     private static final Scratch NO_BIAS = new Scratch();
+    /** Filter transforms ({@link #transformWeights}) on this thread. */
+    private static final CallFrames<FilterTransform> TRANSFORMS = new CallFrames<>(FilterTransform::new);
 
     /**
      * The fewest input channels for which the transforms pay: the GEMMs are channels deep, and shallower
@@ -102,42 +105,75 @@ final class ConvWinograd {
         }
         int stride = flipped ? 25 : inputs * 25; // between the taps of consecutive outputs
         int[] lanes = WinogradImages.laneStrides(stride);
-        Parallel.forRange(inputs, i -> {
-            float[] gg = FILTER.atLeast((25 + T * 5) * VL); // the taps [25] then G g [a][kx], as vectors over outputs
-            int taps = T * 5 * VL;
-            for (int o0 = 0; o0 < outputs; o0 += VL) {
-                var live = S.indexInRange(o0, outputs);
-                int first = flipped ? (i * outputs + o0) * 25 + 24 : (o0 * inputs + i) * 25; // tap 0 of output o0
-                int tapStep = flipped ? -1 : 1;
-                for (int tap = 0; tap < 25; tap++) {
-                    if (live.allTrue()) {
-                        FloatVector.fromArray(S, w, first + tapStep * tap, lanes, 0).intoArray(gg, taps + tap * VL);
-                    } else { // a masked gather still range-checks every lane: the last, partial vector of outputs by hand
-                        for (int l = 0; l < VL; l++) gg[taps + tap * VL + l] = o0 + l < outputs ? w[first + tapStep * tap + lanes[l]] : 0f;
-                    }
-                }
-                for (int kx = 0; kx < 5; kx++) { // column kx of g, then G times it
-                    FloatVector g0 = FloatVector.fromArray(S, gg, taps + kx * VL), g1 = FloatVector.fromArray(S, gg, taps + (5 + kx) * VL);
-                    FloatVector g2 = FloatVector.fromArray(S, gg, taps + (10 + kx) * VL), g3 = FloatVector.fromArray(S, gg, taps + (15 + kx) * VL);
-                    FloatVector g4 = FloatVector.fromArray(S, gg, taps + (20 + kx) * VL);
-                    for (int a = 0; a < T; a++) {
-                        g0.mul(G[a][0]).add(g1.mul(G[a][1])).add(g2.mul(G[a][2])).add(g3.mul(G[a][3])).add(g4.mul(G[a][4]))
-                                .intoArray(gg, (a * 5 + kx) * VL);
-                    }
-                }
-                int sliver = o0 / NR, lane = o0 % NR;
-                for (int a = 0; a < T; a++) { // row a of G g, times G^T
-                    FloatVector r0 = FloatVector.fromArray(S, gg, a * 5 * VL), r1 = FloatVector.fromArray(S, gg, (a * 5 + 1) * VL);
-                    FloatVector r2 = FloatVector.fromArray(S, gg, (a * 5 + 2) * VL), r3 = FloatVector.fromArray(S, gg, (a * 5 + 3) * VL);
-                    FloatVector r4 = FloatVector.fromArray(S, gg, (a * 5 + 4) * VL);
-                    for (int b = 0; b < T; b++) {
-                        r0.mul(G[b][0]).add(r1.mul(G[b][1])).add(r2.mul(G[b][2])).add(r3.mul(G[b][3])).add(r4.mul(G[b][4]))
-                                .intoArray(out, (((a * T + b) * slivers + sliver) * inputs + i) * NR + lane, live);
-                    }
+        FilterTransform transform = TRANSFORMS.acquire();
+        try {
+            transform.outputs = outputs;
+            transform.inputs = inputs;
+            transform.w = w;
+            transform.flipped = flipped;
+            transform.lanes = lanes;
+            transform.out = out;
+            Parallel.forRange(inputs, transform);
+        } finally {
+            TRANSFORMS.release(transform);
+        }
+        return out;
+    }
+
+    /** One filter transform's arguments; task i transforms input channel i of every output. */
+    private static final class FilterTransform implements IntConsumer, CallFrames.Frame {
+        int outputs, inputs;
+        float[] w, out;
+        boolean flipped;
+        int[] lanes;
+
+        @Override
+        public void accept(int i) {
+            transformChannel(i, outputs, inputs, w, flipped, lanes, out);
+        }
+
+        @Override
+        public void clear() {
+            w = out = null;
+        }
+    }
+
+    /** Input channel i of every output of {@link #transformWeights}, lanes its gather offsets between outputs. */
+    private static void transformChannel(int i, int outputs, int inputs, float[] w, boolean flipped, int[] lanes, float[] out) {
+        int slivers = Gemm.ceilDiv(outputs, NR);
+        float[] gg = FILTER.atLeast((25 + T * 5) * VL); // the taps [25] then G g [a][kx], as vectors over outputs
+        int taps = T * 5 * VL;
+        for (int o0 = 0; o0 < outputs; o0 += VL) {
+            var live = S.indexInRange(o0, outputs);
+            int first = flipped ? (i * outputs + o0) * 25 + 24 : (o0 * inputs + i) * 25; // tap 0 of output o0
+            int tapStep = flipped ? -1 : 1;
+            for (int tap = 0; tap < 25; tap++) {
+                if (live.allTrue()) {
+                    FloatVector.fromArray(S, w, first + tapStep * tap, lanes, 0).intoArray(gg, taps + tap * VL);
+                } else { // a masked gather still range-checks every lane: the last, partial vector of outputs by hand
+                    for (int l = 0; l < VL; l++) gg[taps + tap * VL + l] = o0 + l < outputs ? w[first + tapStep * tap + lanes[l]] : 0f;
                 }
             }
-        });
-        return out;
+            for (int kx = 0; kx < 5; kx++) { // column kx of g, then G times it
+                FloatVector g0 = FloatVector.fromArray(S, gg, taps + kx * VL), g1 = FloatVector.fromArray(S, gg, taps + (5 + kx) * VL);
+                FloatVector g2 = FloatVector.fromArray(S, gg, taps + (10 + kx) * VL), g3 = FloatVector.fromArray(S, gg, taps + (15 + kx) * VL);
+                FloatVector g4 = FloatVector.fromArray(S, gg, taps + (20 + kx) * VL);
+                for (int a = 0; a < T; a++) {
+                    g0.mul(G[a][0]).add(g1.mul(G[a][1])).add(g2.mul(G[a][2])).add(g3.mul(G[a][3])).add(g4.mul(G[a][4]))
+                            .intoArray(gg, (a * 5 + kx) * VL);
+                }
+            }
+            int sliver = o0 / NR, lane = o0 % NR;
+            for (int a = 0; a < T; a++) { // row a of G g, times G^T
+                FloatVector r0 = FloatVector.fromArray(S, gg, a * 5 * VL), r1 = FloatVector.fromArray(S, gg, (a * 5 + 1) * VL);
+                FloatVector r2 = FloatVector.fromArray(S, gg, (a * 5 + 2) * VL), r3 = FloatVector.fromArray(S, gg, (a * 5 + 3) * VL);
+                FloatVector r4 = FloatVector.fromArray(S, gg, (a * 5 + 4) * VL);
+                for (int b = 0; b < T; b++) {
+                    r0.mul(G[b][0]).add(r1.mul(G[b][1])).add(r2.mul(G[b][2])).add(r3.mul(G[b][3])).add(r4.mul(G[b][4]))
+                            .intoArray(out, (((a * T + b) * slivers + sliver) * inputs + i) * NR + lane, live);
+                }
+            }
+        }
     }
 
     /** How a run of tiles gets each image: its zero-bordered form, channels last ([row][col][cp]), written whole ({@link WinogradImages}). */
@@ -146,21 +182,6 @@ final class ConvWinograd {
         void fill(int image, float[] bordered);
     }
 
-    /** Where the 2 x 2 outputs of each tile go, after bias and activation. */
-    sealed interface Sink permits Pool, PoolArgmax, Store {}
-
-    /** Pooled, for inference: pooled[image][f][tile] = the window's maximum. */
-    record Pool(float[] pooled) implements Sink {}
-
-    /**
-     * Pooled for training: the maximum and argmax[image][f][tile] = its cell (dy * 2 + dx), decided as in exact
-     * arithmetic ({@link WinogradArgmax}), which needs the layer's weights ([f][c][5][5]) and their L1 norms per filter.
-     */
-    record PoolArgmax(float[] pooled, byte[] argmax, float[] weights, float[] norms) implements Sink {}
-
-    /** Stored as they are: y[image][f][oy][ox]. */
-    record Store(float[] y) implements Sink {}
-
     /**
      * The whole batch of n images over all cores: runs of whole GEMM row blocks, a few per core, but no more
      * runs than images unless there are fewer images than cores: each run fills the bordered image of every
@@ -168,12 +189,13 @@ final class ConvWinograd {
      * the MNIST CNN, 0.052-0.054 with two runs; batch 2 0.125-0.143 against 0.079-0.084). The row blocks, and
      * so the bits, are the same whatever the runs.
      */
-    static void run(int n, ConvGeometry g, Source source, float[] u, float[] bias, Activation act, Sink sink) {
-        int tiles = n * (g.oh() / 2) * (g.ow() / 2), blocks = Gemm.ceilDiv(tiles, ROWS);
-        int runs = Parallel.inside() ? 1 : Math.min(blocks, Math.max(Parallel.threads(), Math.min(8 * Parallel.threads(), n)));
-        int blocksPerRun = Gemm.ceilDiv(blocks, runs);
-        Parallel.forRange(Gemm.ceilDiv(blocks, blocksPerRun), run -> forwardTiles(g, source, u, bias, act, sink,
-                run * blocksPerRun * ROWS, Math.min(tiles, (run + 1) * blocksPerRun * ROWS)));
+    static void run(int n, ConvGeometry g, Source source, float[] u, float[] bias, Activation act, WinogradSink sink) {
+        WinogradRun run = WinogradRun.FRAMES.acquire();
+        try {
+            run.run(n, g, source, u, bias, act, sink);
+        } finally {
+            WinogradRun.FRAMES.release(run);
+        }
     }
 
     /**
@@ -181,7 +203,7 @@ final class ConvWinograd {
      * GEMM row blocks, so an image of 7 x 7 tiles wastes no rows): each tile's 2 x 2 outputs of
      * act(conv + bias), to the sink. u from {@link #transformWeights}.
      */
-    static void forwardTiles(ConvGeometry g, Source source, float[] u, float[] bias, Activation act, Sink sink, int firstTile,
+    static void forwardTiles(ConvGeometry g, Source source, float[] u, float[] bias, Activation act, WinogradSink sink, int firstTile,
                              int endTile) {
         int c = g.c(), f = g.f(), cp = paddedChannels(c), slivers = Gemm.ceilDiv(f, NR), fp = slivers * NR;
         PaddedImage pad = PaddedImage.of(g);
@@ -191,7 +213,7 @@ final class ConvWinograd {
         int vAt = 0, mAt = vAt + POINTS * ROWS * cp, rowsAt = mAt + POINTS * fp * ROWS, yAt = rowsAt + 4 * ROWS * fp, spillAt = yAt + 4 * VL;
         int classesAt = spillAt + T * T * VL; // per tile of the block: its cells' patch classes and largest |x| (argmax only)
         float[] work = WORK.atLeast(classesAt + ROWS * 5);
-        boolean argmaxWanted = sink instanceof PoolArgmax;
+        boolean argmaxWanted = sink instanceof WinogradSink.PoolArgmax;
         byte[] relations = argmaxWanted ? PIXELS.bytesAtLeast(pad.rows() * cols) : null;
         float largestInImage = 0f; // of the image bordered holds (training's argmax only)
         int held = -1; // the image bordered now holds
@@ -224,18 +246,18 @@ final class ConvWinograd {
                 for (int f0 = 0; f0 < fp; f0 += VL) {
                     outputTransform(work, mAt + ((f0 / NR) * ROWS + r) * NR + f0 % NR, slivers * ROWS * NR, work, yAt);
                     switch (sink) {
-                        case Pool p -> pool(work, yAt, biases, f0, f, act, work, at + f0);
-                        case PoolArgmax p -> nearTie |= WinogradArgmax.pool(work, yAt, biases, f0, f, act, work, classesAt + r * 5,
+                        case WinogradSink.Pool p -> pool(work, yAt, biases, f0, f, act, work, at + f0);
+                        case WinogradSink.PoolArgmax p -> nearTie |= WinogradArgmax.pool(work, yAt, biases, f0, f, act, work, classesAt + r * 5,
                                 work[classesAt + r * 5 + 4], p.norms(), work, at + f0, at + fp + f0);
-                        case Store s -> finish(work, yAt, biases, f0, f, act, work, at + f0, fp);
+                        case WinogradSink.Store s -> finish(work, yAt, biases, f0, f, act, work, at + f0, fp);
                     }
                 }
                 switch (sink) {
-                    case Pool p -> {
+                    case WinogradSink.Pool p -> {
                         int out = image * f * tiles + t;
                         for (int filter = 0; filter < f; filter++) p.pooled()[out + filter * tiles] = work[at + filter];
                     }
-                    case PoolArgmax p -> {
+                    case WinogradSink.PoolArgmax p -> {
                         if (nearTie && image != held) { // the block reached the next image: the float64 path reads this one
                             source.fill(image, bordered);
                             held = image;
@@ -251,7 +273,7 @@ final class ConvWinograd {
                             p.argmax()[out + filter * tiles] = (byte) work[at + fp + filter];
                         }
                     }
-                    case Store s -> {
+                    case WinogradSink.Store s -> {
                         int plane = g.oh() * g.ow(), out = image * f * plane + (t / tw) * 2 * g.ow() + (t % tw) * 2;
                         for (int filter = 0; filter < f; filter++) {
                             int o = out + filter * plane;

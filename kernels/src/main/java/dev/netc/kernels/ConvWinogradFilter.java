@@ -1,6 +1,7 @@
 package dev.netc.kernels;
 
 import java.util.Arrays;
+import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -41,6 +42,7 @@ final class ConvWinogradFilter {
     private static final Scratch PARTIALS = new Scratch();
     /** One channel's 25 gradient taps for a vector of filters, before they are scattered. */
     private static final Scratch OUTPUTS = new Scratch();
+    private static final CallFrames<Call> CALLS = new CallFrames<>(Call::new);
 
     private ConvWinogradFilter() {}
 
@@ -59,10 +61,47 @@ final class ConvWinogradFilter {
         int chunks = Math.max(1, Math.min(n, Parallel.threads()));
         int partialSize = POINTS * cp * fp + fp; // sums[point][filter sliver][channel][NR], then the bias
         float[] partials = PARTIALS.atLeast(chunks * partialSize);
-        ConvWinograd.Source images = WinogradImages.images(g, x);
-        int[] lanes = WinogradImages.laneStrides(tiles); // a vector of filters' pooled gradients, one plane of tiles apart
-        int cSlivers = Gemm.ceilDiv(cp, NR), vPoint = cSlivers * tiles * NR; // V[point][channel sliver][t][NR]
-        Parallel.forRange(chunks, chunk -> {
+        Call call = CALLS.acquire();
+        try {
+            call.n = n;
+            call.g = g;
+            call.planar.of(g, x);
+            call.dyPooled = dyPooled;
+            call.argmax = argmax;
+            call.partials = partials;
+            call.chunks = chunks;
+            call.partialSize = partialSize;
+            call.dw = dw;
+            Parallel.forRange(chunks, call.chunk);
+            for (int chunk = 1; chunk < chunks; chunk++) { // chunk order: the same bits for a given core count
+                for (int i = 0; i < partialSize; i += VL) {
+                    FloatVector.fromArray(S, partials, i).add(FloatVector.fromArray(S, partials, chunk * partialSize + i)).intoArray(partials, i);
+                }
+            }
+            Parallel.forRange(c, call.outputTransform);
+        } finally {
+            CALLS.release(call);
+        }
+        if (dBias != null) System.arraycopy(partials, POINTS * cp * fp, dBias, 0, f);
+    }
+
+    /** One filter gradient's arguments, for its parallel bodies (a per-thread frame, see {@link CallFrames}). */
+    private static final class Call implements CallFrames.Frame {
+        final WinogradImages.Planar planar = new WinogradImages.Planar();
+        int n, chunks, partialSize;
+        ConvGeometry g;
+        float[] dyPooled, partials, dw;
+        byte[] argmax;
+        final IntConsumer chunk = this::chunk;
+        final IntConsumer outputTransform = ch -> ConvWinogradFilter.outputTransform(partials, ch,
+                ConvWinograd.paddedChannels(g.c()), g.f(), Gemm.ceilDiv(g.f(), NR), g.c(), dw);
+
+        /** Images [n * chunk / chunks, n * (chunk + 1) / chunks) into the chunk's partial sums. */
+        private void chunk(int chunk) {
+            int c = g.c(), f = g.f(), cp = ConvWinograd.paddedChannels(c), fSlivers = Gemm.ceilDiv(f, NR), fp = fSlivers * NR;
+            int tiles = (g.oh() / 2) * (g.ow() / 2);
+            int[] lanes = WinogradImages.laneStrides(tiles); // a vector of filters' pooled gradients, one plane of tiles apart
+            int cSlivers = Gemm.ceilDiv(cp, NR), vPoint = cSlivers * tiles * NR; // V[point][channel sliver][t][NR]
             int at = chunk * partialSize;
             Arrays.fill(partials, at, at + partialSize, 0f);
             PaddedImage pad = PaddedImage.of(g);
@@ -71,7 +110,7 @@ final class ConvWinogradFilter {
             int vAt = 0, eAt = vAt + POINTS * vPoint, spillAt = eAt + POINTS * fSlivers * tiles * NR + 3 * VL;
             float[] work = WORK.atLeast(spillAt + T * T * VL + f * tiles); // then the argmax as floats (transformGradient)
             for (int image = (int) ((long) n * chunk / chunks); image < (int) ((long) n * (chunk + 1) / chunks); image++) {
-                images.fill(image, bordered);
+                planar.fill(image, bordered);
                 for (int t = 0; t < tiles; t++) { // V[point][c / NR][t][c % NR] = B^T d B
                     int top = (t / tw) * 2, left = (t % tw) * 2;
                     for (int c0 = 0; c0 < cp; c0 += VL) {
@@ -90,14 +129,14 @@ final class ConvWinogradFilter {
                     }
                 }
             }
-        });
-        for (int chunk = 1; chunk < chunks; chunk++) { // chunk order: the same bits for a given core count
-            for (int i = 0; i < partialSize; i += VL) {
-                FloatVector.fromArray(S, partials, i).add(FloatVector.fromArray(S, partials, chunk * partialSize + i)).intoArray(partials, i);
-            }
         }
-        Parallel.forRange(c, ch -> outputTransform(partials, ch, cp, f, fSlivers, c, dw));
-        if (dBias != null) System.arraycopy(partials, POINTS * cp * fp, dBias, 0, f);
+
+        @Override
+        public void clear() {
+            planar.clear();
+            dyPooled = partials = dw = null;
+            argmax = null;
+        }
     }
 
     /**

@@ -15,6 +15,26 @@ import jdk.incubator.vector.VectorMask;
  */
 record Epilogue(float[] rowBias, float[] columnBias, Activation activation) {
     static final Epilogue NONE = new Epilogue(null, null, Activation.NONE);
+    /** The most recently made epilogues, newest last (see {@link #of}). */
+    private static volatile Epilogue[] recent = {NONE};
+
+    /**
+     * The epilogue of these biases (compared by identity, as a record compares arrays) and activation: the same
+     * object as a recent call's when there was one, so a kernel called with a layer's bias every step does not
+     * make one per call. The recent few keep their bias arrays reachable (a few small arrays).
+     */
+    static Epilogue of(float[] rowBias, float[] columnBias, Activation activation) {
+        Epilogue[] known = recent;
+        for (int i = known.length - 1; i >= 0; i--) {
+            Epilogue e = known[i];
+            if (e.rowBias == rowBias && e.columnBias == columnBias && e.activation == activation) {
+                return e;
+            }
+        }
+        Epilogue made = new Epilogue(rowBias, columnBias, activation);
+        recent = ConvGeometry.withNewest(known, made);
+        return made;
+    }
 
     boolean isIdentity() {
         return rowBias == null && columnBias == null && activation == Activation.NONE;

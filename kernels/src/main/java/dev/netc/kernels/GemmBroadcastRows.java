@@ -1,5 +1,6 @@
 package dev.netc.kernels;
 
+import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -31,6 +32,7 @@ final class GemmBroadcastRows {
 
     private static final Scratch PACKED = new Scratch();
     private static final Scratch TILE = new Scratch();
+    private static final CallFrames<Call> CALLS = new CallFrames<>(Call::new);
 
     private GemmBroadcastRows() {}
 
@@ -42,14 +44,44 @@ final class GemmBroadcastRows {
     /** See the class comment; beta is 0 or 1. */
     static void multiply(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff,
                          Epilogue finish) {
-        int wideRows = m / WIDE * WIDE, rest = m - wideRows;
-        int narrowRows = rest % VL > MAX_DOT_ROWS ? Gemm.ceilDiv(rest, VL) * VL : rest / VL * VL;
-        int slivered = Math.min(m, wideRows + narrowRows);
-        float[] packed = PACKED.atLeast(k * (wideRows + narrowRows));
-        // a^T in slivers: wide sliver s at s * k * WIDE, [k][WIDE]; narrow ones after them, [k][VL]
-        Parallel.forRange(Gemm.ceilDiv(wideRows + narrowRows, VL), group -> pack(group, wideRows, m, k, a, aOff, packed));
-        int blocks = Gemm.ceilDiv(n, ROWS);
-        Parallel.forRange(Gemm.ceilDiv(blocks, BLOCKS_PER_TASK), task -> {
+        Call call = CALLS.acquire();
+        try {
+            call.m = m;
+            call.n = n;
+            call.k = k;
+            call.a = a;
+            call.aOff = aOff;
+            call.b = b;
+            call.bOff = bOff;
+            call.beta = beta;
+            call.c = c;
+            call.cOff = cOff;
+            call.finish = finish;
+            call.wideRows = m / WIDE * WIDE;
+            int rest = m - call.wideRows;
+            int narrowRows = rest % VL > MAX_DOT_ROWS ? Gemm.ceilDiv(rest, VL) * VL : rest / VL * VL;
+            call.slivered = Math.min(m, call.wideRows + narrowRows);
+            call.packed = PACKED.atLeast(k * (call.wideRows + narrowRows));
+            // a^T in slivers: wide sliver s at s * k * WIDE, [k][WIDE]; narrow ones after them, [k][VL]
+            Parallel.forRange(Gemm.ceilDiv(call.wideRows + narrowRows, VL), call.pack);
+            call.blocks = Gemm.ceilDiv(n, ROWS);
+            Parallel.forRange(Gemm.ceilDiv(call.blocks, BLOCKS_PER_TASK), call.task);
+        } finally {
+            CALLS.release(call);
+        }
+    }
+
+    /** One product's arguments and a^T's slivers, for its parallel bodies (a per-thread frame, see {@link CallFrames}). */
+    private static final class Call implements CallFrames.Frame {
+        int m, n, k, aOff, bOff, cOff, wideRows, slivered, blocks;
+        float[] a, b, c, packed;
+        float beta;
+        Epilogue finish;
+        final IntConsumer pack = group -> GemmBroadcastRows.pack(group, wideRows, m, k, a, aOff, packed);
+        final IntConsumer task = this::task;
+
+        /** BLOCKS_PER_TASK blocks of eight b rows: every sliver of a^T, then the dot products of the rows past them. */
+        private void task(int task) {
             float[] tile = TILE.atLeast(ROWS * WIDE);
             for (int block = task * BLOCKS_PER_TASK; block < Math.min(blocks, (task + 1) * BLOCKS_PER_TASK); block++) {
                 int i0 = block * ROWS, rows = Math.min(ROWS, n - i0);
@@ -69,7 +101,13 @@ final class GemmBroadcastRows {
                     }
                 }
             }
-        });
+        }
+
+        @Override
+        public void clear() {
+            a = b = c = packed = null;
+            finish = null;
+        }
     }
 
     /** Rows [16 * group, 16 * group + 16) of a^T's slivers (a's rows, zero past m), each row's k values in order. */

@@ -24,6 +24,7 @@ final class GemmFewRows {
     private static final int TASK_COLUMNS = 16 * VL;
     /** Per thread: a register tile on its way out (no allocation per call). */
     private static final Scratch TILE = new Scratch();
+    private static final CallFrames<Call> CALLS = new CallFrames<>(Call::new);
 
     private GemmFewRows() {}
 
@@ -46,8 +47,42 @@ final class GemmFewRows {
      */
     static void multiply(boolean transA, int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] panels,
                          float beta, float[] c, int cOff, Epilogue finish) {
-        int tasks = Gemm.ceilDiv(n, TASK_COLUMNS);
-        java.util.function.IntConsumer body = task -> {
+        Call call = CALLS.acquire();
+        try {
+            call.transA = transA;
+            call.m = m;
+            call.n = n;
+            call.k = k;
+            call.a = a;
+            call.aOff = aOff;
+            call.b = b;
+            call.bOff = bOff;
+            call.panels = panels;
+            call.beta = beta;
+            call.c = c;
+            call.cOff = cOff;
+            call.finish = finish;
+            int tasks = Gemm.ceilDiv(n, TASK_COLUMNS);
+            if ((long) m * n * k >= Gemm.PARALLEL_MIN_WORK) {
+                Parallel.forRange(tasks, call);
+            } else {
+                for (int task = 0; task < tasks; task++) call.accept(task);
+            }
+        } finally {
+            CALLS.release(call);
+        }
+    }
+
+    /** One product's arguments, for its tasks: each task a run of TASK_COLUMNS columns (a per-thread frame, see {@link CallFrames}). */
+    private static final class Call implements java.util.function.IntConsumer, CallFrames.Frame {
+        boolean transA;
+        int m, n, k, aOff, bOff, cOff;
+        float[] a, b, panels, c;
+        float beta;
+        Epilogue finish;
+
+        @Override
+        public void accept(int task) {
             int end = Math.min(n, (task + 1) * TASK_COLUMNS);
             int j = task * TASK_COLUMNS;
             if (m == 1 && j + TASK_COLUMNS <= end) {
@@ -66,11 +101,12 @@ final class GemmFewRows {
                     c[index] = finish == null ? value : finish.apply(value, i, j);
                 }
             }
-        };
-        if ((long) m * n * k >= Gemm.PARALLEL_MIN_WORK) {
-            Parallel.forRange(tasks, body);
-        } else {
-            for (int task = 0; task < tasks; task++) body.accept(task);
+        }
+
+        @Override
+        public void clear() {
+            a = b = panels = c = null;
+            finish = null;
         }
     }
 

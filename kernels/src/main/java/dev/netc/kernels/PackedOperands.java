@@ -14,11 +14,8 @@ import java.util.Map;
 public final class PackedOperands {
     private boolean enabled;
     private final Map<float[], GemmPanels> panels = new IdentityHashMap<>();
-    /** Kernel-specific rearrangements (transformed filters), by source array (its identity) and layout name. */
-    private final Map<Prepared, float[]> prepared = new java.util.HashMap<>();
-
-    /** A record of an array compares the array by identity: the key of one source in one layout. */
-    private record Prepared(float[] source, String layout) {}
+    /** Kernel-specific rearrangements (transformed filters), by source array (its identity), then layout name. */
+    private final Map<float[], Map<String, float[]>> prepared = new IdentityHashMap<>();
 
     /** Turns the cache on (the matrices it will be asked for stay unchanged until it is turned off) or off. */
     public void enable(boolean on) {
@@ -43,11 +40,17 @@ public final class PackedOperands {
     }
 
     /**
-     * A kernel's own rearrangement of {@code source} (named by {@code layout}), made by {@code make} on first
-     * use, while on; null while off.
+     * A kernel's own rearrangement of {@code source} (named by {@code layout}) kept by {@link #keep}, while on; null
+     * while off or before it is kept. A lookup allocates nothing (a model's inference pass asks every call).
      */
-    float[] prepared(float[] source, String layout, java.util.function.Supplier<float[]> make) {
+    float[] prepared(float[] source, String layout) {
         if (!enabled) return null;
-        return prepared.computeIfAbsent(new Prepared(source, layout), key -> make.get());
+        Map<String, float[]> layouts = prepared.get(source);
+        return layouts == null ? null : layouts.get(layout);
+    }
+
+    /** Keeps {@code made}, the rearrangement of source named layout, while on (off: keeps nothing). */
+    void keep(float[] source, String layout, float[] made) {
+        if (enabled) prepared.computeIfAbsent(source, key -> new java.util.HashMap<>()).put(layout, made);
     }
 }

@@ -21,26 +21,55 @@ public final class Reductions {
 
     /** Per thread: one vector's lanes on their way out of a register (no allocation per call). */
     private static final Scratch LANES = new Scratch();
+    private static final CallFrames<Call> CALLS = new CallFrames<>(Call::new);
 
     private Reductions() {}
 
     /** out[k] = scale * sum_{p, q} x[(p * kept + k) * inner + q] for k in [0, kept). */
     public static void sum(float[] x, int outer, int kept, int inner, float scale, float[] out) {
         boolean parallel = (long) outer * kept * inner >= PARALLEL_MIN;
-        if (inner == 1) {
-            int blocks = Gemm.ceilDiv(kept, COLUMN_BLOCK);
-            if (parallel) {
-                Parallel.forRange(blocks, b -> columns(x, outer, kept, b * COLUMN_BLOCK,
-                        Math.min(kept, (b + 1) * COLUMN_BLOCK), scale, out));
-            } else {
+        if (!parallel) {
+            if (inner == 1) {
                 columns(x, outer, kept, 0, kept, scale, out);
+            } else {
+                for (int k = 0; k < kept; k++) {
+                    out[k] = scale * rows(x, outer, kept, inner, k);
+                }
             }
-        } else if (parallel) {
-            Parallel.forRange(kept, k -> out[k] = scale * rows(x, outer, kept, inner, k));
-        } else {
-            for (int k = 0; k < kept; k++) {
-                out[k] = scale * rows(x, outer, kept, inner, k);
+            return;
+        }
+        Call call = CALLS.acquire();
+        try {
+            call.x = x;
+            call.outer = outer;
+            call.kept = kept;
+            call.inner = inner;
+            call.scale = scale;
+            call.out = out;
+            Parallel.forRange(inner == 1 ? Gemm.ceilDiv(kept, COLUMN_BLOCK) : kept, call);
+        } finally {
+            CALLS.release(call);
+        }
+    }
+
+    /** One parallel sum's arguments: task t a block of COLUMN_BLOCK kept columns (inner == 1), else kept index t. */
+    private static final class Call implements java.util.function.IntConsumer, CallFrames.Frame {
+        float[] x, out;
+        int outer, kept, inner;
+        float scale;
+
+        @Override
+        public void accept(int t) {
+            if (inner == 1) {
+                columns(x, outer, kept, t * COLUMN_BLOCK, Math.min(kept, (t + 1) * COLUMN_BLOCK), scale, out);
+            } else {
+                out[t] = scale * rows(x, outer, kept, inner, t);
             }
+        }
+
+        @Override
+        public void clear() {
+            x = out = null;
         }
     }
 
@@ -63,25 +92,44 @@ public final class Reductions {
         }
     }
 
-    /** inner > 1: each (p, k) row of length inner is contiguous; vectors run along it. */
+    /**
+     * inner > 1: each (p, k) row of length inner is contiguous; vectors run along it. Rows of fewer than four
+     * vectors (a loss's mean over the batch) take the same sums lane by lane in scalars: such a call runs once
+     * a step, too rarely for C2 to compile it within thousands of steps, and until then each vector is a heap
+     * object.
+     */
     private static float rows(float[] x, int outer, int kept, int inner, int k) {
-        FloatVector acc = FloatVector.zero(S);
+        float[] lanes = LANES.atLeast(VL);
         float tail = 0f;
         int vectorEnd = S.loopBound(inner);
-        for (int p = 0; p < outer; p++) {
-            int base = (p * kept + k) * inner;
-            int q = 0;
-            for (; q < vectorEnd; q += VL) {
-                acc = acc.add(FloatVector.fromArray(S, x, base + q));
+        if (inner < 4 * VL) {
+            java.util.Arrays.fill(lanes, 0, VL, 0f);
+            for (int p = 0; p < outer; p++) {
+                int base = (p * kept + k) * inner;
+                int q = 0;
+                for (; q < vectorEnd; q++) {
+                    lanes[q % VL] += x[base + q];
+                }
+                for (; q < inner; q++) {
+                    tail += x[base + q];
+                }
             }
-            for (; q < inner; q++) {
-                tail += x[base + q];
+        } else {
+            FloatVector acc = FloatVector.zero(S);
+            for (int p = 0; p < outer; p++) {
+                int base = (p * kept + k) * inner;
+                int q = 0;
+                for (; q < vectorEnd; q += VL) {
+                    acc = acc.add(FloatVector.fromArray(S, x, base + q));
+                }
+                for (; q < inner; q++) {
+                    tail += x[base + q];
+                }
             }
+            acc.intoArray(lanes, 0);
         }
         // lanes added first to last through memory (not reduceLanes(ADD): its order differs between the
         // interpreter and the JIT, which would make same-seed runs differ)
-        float[] lanes = LANES.atLeast(VL);
-        acc.intoArray(lanes, 0);
         float sum = 0f;
         for (int l = 0; l < VL; l++) {
             sum += lanes[l];

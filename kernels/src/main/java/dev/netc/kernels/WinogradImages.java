@@ -14,9 +14,8 @@ final class WinogradImages {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
     private static final FloatVector ZERO = FloatVector.zero(S);
-    /** One image's argmax of a pooled gradient as floats, while {@link #expandedWindows} expands it. */
+    /** One image's argmax of a pooled gradient as floats, while {@link Expanded} expands it. */
     private static final Scratch CELLS = new Scratch();
-    /** Gather offsets: lane l at l * stride, per stride. */
     /** laneStrides(s) at index s, made on first use (an int-keyed map boxed every key over 127: three objects a step). */
     private static volatile int[][] laneStridesByStride = new int[0][];
     /** Strides up to which {@link #laneStrides} keeps its tables (a plane of 256 x 256). */
@@ -43,10 +42,39 @@ final class WinogradImages {
 
     /** The images of x ([n][c][h][w]) as g reads them. */
     static ConvWinograd.Source images(ConvGeometry g, float[] x) {
-        PaddedImage pad = PaddedImage.of(g);
-        int cp = ConvWinograd.paddedChannels(g.c());
-        int[] lanes = laneStrides(g.h() * g.w()); // looked up once, not per image: the boxed key of a stride over 127 allocates
-        return (image, bordered) -> channelsLast(g, pad, x, image * g.imageSize(), cp, lanes, bordered);
+        return new Planar().of(g, x);
+    }
+
+    /** The images of a pooled gradient expanded by its argmax: see {@link Expanded}. */
+    static ConvWinograd.Source expandedWindows(ConvGeometry g, float[] dyPooled, byte[] argmax) {
+        return new Expanded().of(g, dyPooled, argmax);
+    }
+
+    /** The images of a planar input x ([n][c][h][w]); reusable: {@link #of} points it at another input. */
+    static final class Planar implements ConvWinograd.Source {
+        private ConvGeometry g;
+        private PaddedImage pad;
+        private float[] x;
+        private int cp;
+        private int[] lanes;
+
+        Planar of(ConvGeometry g, float[] x) {
+            this.g = g;
+            this.x = x;
+            pad = PaddedImage.of(g);
+            cp = ConvWinograd.paddedChannels(g.c());
+            lanes = laneStrides(g.h() * g.w()); // looked up once, not per image
+            return this;
+        }
+
+        @Override
+        public void fill(int image, float[] bordered) {
+            channelsLast(g, pad, x, image * g.imageSize(), cp, lanes, bordered);
+        }
+
+        void clear() {
+            x = null;
+        }
     }
 
     /**
@@ -54,14 +82,28 @@ final class WinogradImages {
      * (2 py + a / 2, 2 px + a % 2) holds dyPooled[image][p][py][px] where a is that window's argmax, zero elsewhere.
      * Window by window, a vector of planes gathered at once (one plane of windows apart) and written to each of the
      * window's four pixels, the value where the argmax names that cell and zero elsewhere: 0.19 ms for 50 of the
-     * MNIST CNN's conv2 gradients (one core) against 0.33 one value at a time, a line apart.
+     * MNIST CNN's conv2 gradients (one core) against 0.33 one value at a time, a line apart. Reusable: {@link #of}.
      */
-    static ConvWinograd.Source expandedWindows(ConvGeometry g, float[] dyPooled, byte[] argmax) {
-        PaddedImage pad = PaddedImage.of(g);
-        int cp = ConvWinograd.paddedChannels(g.c()), cols = pad.cols(), ph = g.h() / 2, pw = g.w() / 2, windows = ph * pw;
-        int vectors = g.c() / VL * VL;
-        int[] lanes = laneStrides(windows);
-        return (image, bordered) -> {
+    static final class Expanded implements ConvWinograd.Source {
+        private ConvGeometry g;
+        private PaddedImage pad;
+        private float[] dyPooled;
+        private byte[] argmax;
+        private int[] lanes;
+
+        Expanded of(ConvGeometry g, float[] dyPooled, byte[] argmax) {
+            this.g = g;
+            this.dyPooled = dyPooled;
+            this.argmax = argmax;
+            pad = PaddedImage.of(g);
+            lanes = laneStrides((g.h() / 2) * (g.w() / 2));
+            return this;
+        }
+
+        @Override
+        public void fill(int image, float[] bordered) {
+            int cp = ConvWinograd.paddedChannels(g.c()), cols = pad.cols(), ph = g.h() / 2, pw = g.w() / 2, windows = ph * pw;
+            int vectors = g.c() / VL * VL;
             Arrays.fill(bordered, 0, pad.rows() * cols * cp, 0f);
             int from = image * g.c() * windows;
             float[] cells = CELLS.atLeast(vectors * windows); // the argmax of the gathered planes, as floats
@@ -83,7 +125,12 @@ final class WinogradImages {
                     }
                 }
             }
-        };
+        }
+
+        void clear() {
+            dyPooled = null;
+            argmax = null;
+        }
     }
 
     /**

@@ -46,7 +46,7 @@ class ConvWinogradTest {
                 float[] u = ConvWinograd.transformWeights(s.f(), s.c(), w, false, null);
                 int tiles = s.n() * (s.oh() / 2) * (s.ow() / 2);
                 float[] pooled = new float[expected.length];
-                var sink = new ConvWinograd.Pool(pooled);
+                var sink = new WinogradSink.Pool(pooled);
                 // three runs: the first ends inside a row block, the second crosses into the next image
                 int first = Math.min(tiles, 5), second = Math.min(tiles, first + (s.oh() / 2) * (s.ow() / 2) + 3);
                 ConvWinograd.forwardTiles(g, WinogradImages.images(g, x), u, bias, act, sink, 0, first);
@@ -56,7 +56,7 @@ class ConvWinogradTest {
                 // training: the same runs with the argmax, which must be exact arithmetic's
                 byte[] argmax = new byte[expected.length];
                 float[] trained = new float[expected.length];
-                var argmaxSink = new ConvWinograd.PoolArgmax(trained, argmax, w, WinogradArgmax.filterNorms(s.f(), s.c(), w, new float[s.f()]));
+                var argmaxSink = new WinogradSink.PoolArgmax(trained, argmax, w, WinogradArgmax.filterNorms(s.f(), s.c(), w, new float[s.f()]));
                 ConvWinograd.forwardTiles(g, WinogradImages.images(g, x), u, bias, act, argmaxSink, 0, first);
                 ConvWinograd.forwardTiles(g, WinogradImages.images(g, x), u, bias, act, argmaxSink, first, second);
                 ConvWinograd.forwardTiles(g, WinogradImages.images(g, x), u, bias, act, argmaxSink, second, tiles);
@@ -66,7 +66,7 @@ class ConvWinogradTest {
                 float[] together = new float[expected.length];
                 byte[] togetherArgmax = new byte[expected.length];
                 ConvWinograd.run(s.n(), g, WinogradImages.images(g, x), u, bias, act,
-                        new ConvWinograd.PoolArgmax(together, togetherArgmax, w, argmaxSink.norms()));
+                        new WinogradSink.PoolArgmax(together, togetherArgmax, w, argmaxSink.norms()));
                 assertArrayEquals(trained, together, "pooled, other runs " + s);
                 assertArrayEquals(argmax, togetherArgmax, "argmax, other runs " + s);
             }
@@ -131,16 +131,16 @@ class ConvWinogradTest {
         assertArrayEquals(thawed, forward(s, x, w, bias, null, cache), "a cache that is off changes nothing");
         cache.enable(true);
         assertArrayEquals(thawed, forward(s, x, w, bias, null, cache), "frozen: the same transform, the same bits");
-        float[] transformed = cache.prepared(w, ConvPooled.WINOGRAD_FILTERS, () -> null);
+        float[] transformed = cache.prepared(w, ConvPooled.WINOGRAD_FILTERS);
         assertNotNull(transformed, "the transform is kept while frozen");
         forward(s, x, w, bias, null, cache);
-        assertSame(transformed, cache.prepared(w, ConvPooled.WINOGRAD_FILTERS, () -> null), "and reused");
+        assertSame(transformed, cache.prepared(w, ConvPooled.WINOGRAD_FILTERS), "and reused");
         byte[] argmax = new byte[expected.length];
         float[] training = forward(s, x, w, bias, argmax, cache);
         assertClose(expected, training, "training (Winograd with the argmax)");
         assertExactArgmax(s, x, w, bias, Activation.RELU, argmax, "training");
         cache.enable(false);
-        assertNull(cache.prepared(w, ConvPooled.WINOGRAD_FILTERS, () -> new float[1]), "thawed: nothing kept");
+        assertNull(cache.prepared(w, ConvPooled.WINOGRAD_FILTERS), "thawed: nothing kept");
     }
 
     /** Backward-data from a pooled gradient by Winograd (flipped filters, the expansion in the bordered images) against float64. */

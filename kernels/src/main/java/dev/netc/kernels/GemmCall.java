@@ -1,0 +1,240 @@
+package dev.netc.kernels;
+
+import java.util.function.IntConsumer;
+
+/**
+ * One blocked product of {@link Gemm}, c = beta * c + op(a) @ op(b), with op(B) supplied sliver by sliver
+ * by a {@link PanelSource} or already packed whole ({@link GemmPanels}' layout). Its arguments and plan are
+ * fields of a per-thread frame ({@link CallFrames}) that its parallel bodies read, so a call allocates
+ * nothing.
+ *
+ * <p>Rows split into blocks of at most {@link Gemm#MC}; with a single row block on several cores the
+ * few-rows form runs (each task packs its own B slivers), else the row-block form (op(B) packed once
+ * and shared, each task packing its rows of op(A)). Either way a task walks its B slivers in the
+ * outer loop, each staying in L1 while the task's rows of A stream from L2.
+ */
+final class GemmCall implements CallFrames.Frame {
+    private static final int MR = GemmMicroKernel.MR;
+    private static final int NR = GemmMicroKernel.NR;
+    private static final int KC = Gemm.KC;
+    /** The most floats of op(B) packed at once, shared by the row-block tasks (4 MiB: all of a 1024 x 1024 B). */
+    private static final int SHARED_B_FLOATS = 1 << 20;
+    /** Floats of one packed k block of op(B) up to which a task walks its row slivers outermost (a quarter of L2). */
+    private static final int ROWS_OUTER_MAX_FLOATS = 1 << 16;
+
+    private static final Scratch PACKED_A = new Scratch();
+    /** On the calling thread: op(B) packed for a stretch of k blocks, shared by all tasks. */
+    private static final Scratch PACKED_B_SHARED = new Scratch();
+    /** Per task of the few-rows product: op(A)'s k block, one op(B) sliver and the tile buffer. */
+    private static final Scratch FEW_ROWS = new Scratch();
+
+    // the product
+    private boolean transA;
+    private int m, n, k, aOff, cOff;
+    private float[] a, c, prepacked;
+    private PanelSource packedB;
+    private float beta;
+    private Epilogue finish;
+    // op(b) as an array, for packFromB
+    private boolean transB;
+    private float[] b;
+    private int bOff;
+    // the plan
+    private int rowBlocks, rowBlockHeight, colBlocks, sliversPerBlock;
+    /** The stretch of k [start, end) whose op(B) blocks bp holds (row-block form). */
+    private int start, end;
+    private float[] bp;
+
+    /** Packs slivers of op(b) from the array set by {@link #packingFrom}. */
+    final PanelSource packFromB = (j0, p0, kc, dst, dstOff) -> GemmPacking.packB(transB, n, k, b, bOff, j0, p0, kc, dst, dstOff);
+    // the parallel bodies, bound once
+    private final IntConsumer packSharedB = this::packSharedB;
+    private final IntConsumer rowBlock = this::rowBlock;
+    private final IntConsumer fewRowsBlock = this::fewRowsBlock;
+
+    /** Where {@link #packFromB} reads op(b): b is k x n (n x k when transB) from bOff. */
+    void packingFrom(boolean transB, float[] b, int bOff) {
+        this.transB = transB;
+        this.b = b;
+        this.bOff = bOff;
+    }
+
+    @Override
+    public void clear() {
+        a = c = prepacked = b = bp = null;
+        packedB = null;
+        finish = null;
+    }
+
+    void run(boolean transA, int m, int n, int k, float[] a, int aOff, PanelSource packedB, float[] prepacked, float beta,
+             float[] c, int cOff, Epilogue epilogue) {
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        Epilogue finish = epilogue.isIdentity() ? null : epilogue;
+        if (k <= 0) {
+            Gemm.scaleAndFinish(m, n, beta, c, cOff, finish);
+            return;
+        }
+        if (beta != 0f && beta != 1f) {
+            Gemm.scaleAndFinish(m, n, beta, c, cOff, null);
+            beta = 1f;
+        }
+        this.transA = transA;
+        this.m = m;
+        this.n = n;
+        this.k = k;
+        this.a = a;
+        this.aOff = aOff;
+        this.packedB = packedB;
+        this.prepacked = prepacked;
+        this.beta = beta;
+        this.c = c;
+        this.cOff = cOff;
+        this.finish = finish;
+        int rowSlivers = Gemm.ceilDiv(m, MR);
+        int colSlivers = Gemm.ceilDiv(n, NR);
+        boolean parallel = (long) m * n * k >= Gemm.PARALLEL_MIN_WORK && Parallel.threads() > 1;
+        // Row blocks of at most MC rows (a multiple of the thread count once there are enough of them, so
+        // no core idles at the end); column blocks only when there are too few row blocks for every core.
+        int threads = parallel ? Parallel.threads() : 1;
+        int rowBlockCount = Gemm.ceilDiv(m, Gemm.MC);
+        if (rowBlockCount >= threads) {
+            rowBlockCount = Gemm.roundUp(rowBlockCount, threads);
+        }
+        int rowSliversPerBlock = Gemm.ceilDiv(rowSlivers, Math.min(rowSlivers, rowBlockCount));
+        rowBlocks = Gemm.ceilDiv(rowSlivers, rowSliversPerBlock);
+        rowBlockHeight = rowSliversPerBlock * MR;
+        // one row block (a dense layer at a small batch): one column block per core, each packing op(A) once;
+        // two per core measured 5-7% slower (50 x 1024 x 3136)
+        int wantedColBlocks = rowBlocks >= 2 * threads ? 1
+                : rowBlocks == 1 ? threads : Gemm.roundUp(Gemm.ceilDiv(2 * threads, rowBlocks), threads);
+        sliversPerBlock = Gemm.ceilDiv(colSlivers, Math.min(colSlivers, wantedColBlocks));
+        colBlocks = Gemm.ceilDiv(colSlivers, sliversPerBlock);
+
+        if (rowBlocks == 1 && parallel) {
+            Parallel.forRange(colBlocks, fewRowsBlock);
+            return;
+        }
+        multiplyRowBlocks(parallel);
+    }
+
+    /**
+     * The product by row blocks (a large m, or any product too small to split): op(B) is packed once per
+     * stretch of k (all of it when it fits {@link #SHARED_B_FLOATS}; one parallel region), then one task
+     * per row block (x column block) runs through the stretch's k blocks itself, packing its own rows of
+     * op(A) for each. Its block of C (at most MC rows) stays in the core's L2 from one k block to the
+     * next instead of going to memory and back at a barrier per k block. The k blocks are added in order,
+     * so each C element sums the same terms in the same order whatever the stretch.
+     */
+    private void multiplyRowBlocks(boolean parallel) {
+        int colSlivers = Gemm.ceilDiv(n, NR);
+        // already packed: one stretch of all k, which the panels' layout is
+        int stretch = prepacked != null ? k : Math.max(KC, SHARED_B_FLOATS / (colSlivers * NR) / KC * KC);
+        bp = prepacked != null ? prepacked : PACKED_B_SHARED.atLeast(colSlivers * NR * Math.min(stretch, k));
+        for (int s0 = 0; s0 < k; s0 += stretch) {
+            start = s0;
+            end = Math.min(k, s0 + stretch);
+            if (prepacked == null) {
+                run(parallel, Gemm.ceilDiv(end - start, KC) * colSlivers, packSharedB);
+            }
+            run(parallel, rowBlocks * colBlocks, rowBlock);
+        }
+    }
+
+    /** k block p0's sliver js of the stretch into bp: block p0 (every earlier one in the stretch KC deep) at (p0 - start) * colSlivers * NR, the sliver js * NR * kc further. */
+    private void packSharedB(int t) {
+        int colSlivers = Gemm.ceilDiv(n, NR);
+        int p0 = start + (t / colSlivers) * KC, js = t % colSlivers;
+        int kc = Math.min(KC, end - p0);
+        packedB.pack(js * NR, p0, kc, bp, (p0 - start) * colSlivers * NR + js * NR * kc);
+    }
+
+    /** One row block (x column block) through the stretch's k blocks. */
+    private void rowBlock(int task) {
+        int colSlivers = Gemm.ceilDiv(n, NR);
+        int rowStart = (task % rowBlocks) * rowBlockHeight;
+        int rowEnd = Math.min(m, rowStart + rowBlockHeight);
+        int sliverStart = (task / rowBlocks) * sliversPerBlock;
+        int sliverEnd = Math.min(colSlivers, sliverStart + sliversPerBlock);
+        float[] ap = PACKED_A.atLeast(rowBlockHeight * Math.min(KC, k) + MR * NR);
+        int tile = rowBlockHeight * Math.min(KC, k);
+        for (int p0 = start; p0 < end; p0 += KC) {
+            int kc = Math.min(KC, end - p0);
+            boolean accumulate = p0 > 0 || beta != 0f;
+            Epilogue tileEpilogue = p0 + kc == k ? finish : null;
+            for (int i0 = rowStart; i0 < rowEnd; i0 += MR) {
+                GemmPacking.packA(transA, m, k, a, aOff, i0, p0, kc, ap, (i0 - rowStart) * kc);
+            }
+            int blockOff = (p0 - start) * colSlivers * NR;
+            if ((long) colSlivers * NR * kc <= ROWS_OUTER_MAX_FLOATS) {
+                // op(B)'s block is small (a weight gradient's k is the batch): row slivers outer, so C is
+                // written a few whole rows at a time; 7% faster for 3136 x 1024 x 50 than sliver by sliver
+                for (int i0 = rowStart; i0 < rowEnd; i0 += MR) {
+                    for (int js = sliverStart; js < sliverEnd; js++) {
+                        GemmMicroKernel.tile(ap, (i0 - rowStart) * kc, bp, blockOff + js * NR * kc, kc, c, cOff, n, i0,
+                                js * NR, Math.min(MR, m - i0), Math.min(NR, n - js * NR), accumulate, tileEpilogue, ap, tile);
+                    }
+                }
+                continue;
+            }
+            for (int js = sliverStart; js < sliverEnd; js++) {
+                int j0 = js * NR;
+                for (int i0 = rowStart; i0 < rowEnd; i0 += MR) {
+                    GemmMicroKernel.tile(ap, (i0 - rowStart) * kc, bp, blockOff + js * NR * kc, kc, c, cOff, n, i0, j0,
+                            Math.min(MR, m - i0), Math.min(NR, n - j0), accumulate, tileEpilogue, ap, tile);
+                }
+            }
+        }
+    }
+
+    /**
+     * The product when all rows fit one row block (a dense layer at a small batch), one task per column
+     * block through every k block. A task packs the k block of op(A) itself (small: m x KC) rather than
+     * wait at a barrier for a shared copy, and each B sliver right before its row tiles use it, so the
+     * sliver stays in L1 and C's block in L2.
+     */
+    private void fewRowsBlock(int colBlock) {
+        int rowSlivers = Gemm.ceilDiv(m, MR);
+        int colSlivers = Gemm.ceilDiv(n, NR);
+        int kcMax = Math.min(KC, k);
+        int sliverStart = colBlock * sliversPerBlock;
+        int sliverEnd = Math.min(colSlivers, sliverStart + sliversPerBlock);
+        int bAt = rowSlivers * MR * kcMax;
+        int tile = bAt + NR * kcMax;
+        float[] work = FEW_ROWS.atLeast(tile + MR * NR);
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            int kc = Math.min(KC, k - p0);
+            boolean accumulate = p0 > 0 || beta != 0f;
+            Epilogue tileEpilogue = p0 + kc == k ? finish : null;
+            for (int s = 0; s < rowSlivers; s++) {
+                GemmPacking.packA(transA, m, k, a, aOff, s * MR, p0, kc, work, s * MR * kc);
+            }
+            for (int js = sliverStart; js < sliverEnd; js++) {
+                int j0 = js * NR;
+                float[] sliver = work;
+                int sliverAt = bAt;
+                if (prepacked == null) {
+                    packedB.pack(j0, p0, kc, work, bAt);
+                } else {
+                    sliver = prepacked;
+                    sliverAt = GemmPanels.sliverOffset(n, p0, kc, js);
+                }
+                for (int i0 = 0; i0 < m; i0 += MR) {
+                    GemmMicroKernel.tile(work, i0 * kc, sliver, sliverAt, kc, c, cOff, n, i0, j0, Math.min(MR, m - i0),
+                            Math.min(NR, n - j0), accumulate, tileEpilogue, work, tile);
+                }
+            }
+        }
+    }
+
+    private static void run(boolean parallel, int count, IntConsumer body) {
+        if (parallel) {
+            Parallel.forRange(count, body);
+        } else {
+            for (int i = 0; i < count; i++) {
+                body.accept(i);
+            }
+        }
+    }
+}
