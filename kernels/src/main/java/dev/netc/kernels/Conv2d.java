@@ -11,6 +11,8 @@ package dev.netc.kernels;
  */
 public final class Conv2d {
     private static final Scratch COLUMNS = new Scratch();
+    private static final CallFrames<Images> IMAGES = new CallFrames<>(Images::new);
+    private static final CallFrames<Columns> COLUMN_SOURCES = new CallFrames<>(Columns::new);
 
     private Conv2d() {}
 
@@ -40,8 +42,58 @@ public final class Conv2d {
             ConvImplicitGemm.forward(n, g, x, packed, bias, act, y);
             return;
         }
-        Epilogue epilogue = Epilogue.of(bias, null, act);
-        Parallel.forRange(n, image -> forwardByGemm(g, x, image * g.imageSize(), weights, epilogue, y, image * g.outputSize()));
+        Images call = IMAGES.acquire();
+        try {
+            call.forward = true;
+            call.g = g;
+            call.in = x;
+            call.weights = weights;
+            call.epilogue = Epilogue.of(bias, null, act);
+            call.out = y;
+            Parallel.forRange(n, call);
+        } finally {
+            IMAGES.release(call);
+        }
+    }
+
+    /** One pass by GEMM, image by image: the forward (in x, out y) or backward-data (in dy, out dx) pass (a per-thread frame, see {@link CallFrames}). */
+    private static final class Images implements java.util.function.IntConsumer, CallFrames.Frame {
+        boolean forward;
+        ConvGeometry g;
+        float[] in, weights, out;
+        Epilogue epilogue;
+
+        @Override
+        public void accept(int image) {
+            if (forward) {
+                forwardByGemm(g, in, image * g.imageSize(), weights, epilogue, out, image * g.outputSize());
+            } else {
+                backwardDataByGemm(g, in, image * g.outputSize(), weights, out, image * g.imageSize());
+            }
+        }
+
+        @Override
+        public void clear() {
+            in = weights = out = null;
+            epilogue = null;
+        }
+    }
+
+    /** Packs slivers of one image's column matrix (im2col) for the GEMM: see {@link ConvGeometry#packColumns}. Reused per thread. */
+    private static final class Columns implements PanelSource, CallFrames.Frame {
+        ConvGeometry g;
+        float[] x;
+        int xOff;
+
+        @Override
+        public void pack(int j0, int p0, int kc, float[] dst, int dstOff) {
+            g.packColumns(x, xOff, j0, p0, kc, dst, dstOff);
+        }
+
+        @Override
+        public void clear() {
+            x = null;
+        }
     }
 
     /** One image by im2col + GEMM: x from xOff, y from yOff. */
@@ -53,8 +105,15 @@ public final class Conv2d {
             Gemm.multiply(false, false, g.f(), positions, patch, weights, 0, x, xOff, 0f, y, yOff, epilogue);
         } else {
             // im2col straight into the GEMM's packed panels: the column matrix is never materialised.
-            PanelSource columns = (j0, p0, kc, dst, dstOff) -> g.packColumns(x, xOff, j0, p0, kc, dst, dstOff);
-            Gemm.multiply(false, g.f(), positions, patch, weights, 0, columns, null, 0f, y, yOff, epilogue);
+            Columns columns = COLUMN_SOURCES.acquire();
+            try {
+                columns.g = g;
+                columns.x = x;
+                columns.xOff = xOff;
+                Gemm.multiply(false, g.f(), positions, patch, weights, 0, columns, null, 0f, y, yOff, epilogue);
+            } finally {
+                COLUMN_SOURCES.release(columns);
+            }
         }
     }
 
@@ -95,7 +154,17 @@ public final class Conv2d {
             ConvImplicitGemm.forward(n, backwardDataGeometry(g), dy, packed, null, Activation.NONE, dx);
             return;
         }
-        Parallel.forRange(n, image -> backwardDataByGemm(g, dy, image * g.outputSize(), weights, dx, image * g.imageSize()));
+        Images call = IMAGES.acquire();
+        try {
+            call.forward = false;
+            call.g = g;
+            call.in = dy;
+            call.weights = weights;
+            call.out = dx;
+            Parallel.forRange(n, call);
+        } finally {
+            IMAGES.release(call);
+        }
     }
 
     /** One image of backward-data by GEMM (+ col2im): dy from dyOff, dx from dxOff. */
@@ -157,7 +226,7 @@ public final class Conv2d {
         if (ConvShallowFilterGradient.suits(g)) {
             ConvShallowFilterGradient.backwardFilter(n, g, x, dy, dw, dBias);
         } else {
-            ConvImplicitGemm.backwardFilter(n, g, x, dy, dw, dBias);
+            ConvImplicitGemmFilter.backwardFilter(n, g, x, dy, dw, dBias);
         }
     }
 

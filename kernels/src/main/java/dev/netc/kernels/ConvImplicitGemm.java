@@ -1,6 +1,7 @@
 package dev.netc.kernels;
 
 import java.util.Arrays;
+import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -17,15 +18,14 @@ import jdk.incubator.vector.FloatVector;
  * the finished tile, before its single write.
  *
  * <p>The same engine serves backward-data at stride 1 (a "full" convolution of dy with the flipped,
- * channel-transposed weights) and backward-filter (dw^T = col @ dy^T, positions being the reduction).
+ * channel-transposed weights) and backward-filter ({@link ConvImplicitGemmFilter}: dw^T = col @ dy^T, positions being
+ * the reduction).
  */
 final class ConvImplicitGemm {
-    private static final int MR = GemmMicroKernel.MR;
-    private static final int NR = GemmMicroKernel.NR;
+    static final int MR = GemmMicroKernel.MR;
+    static final int NR = GemmMicroKernel.NR;
     /** Room for the lanes a vector copy writes (or reads) past the end of a gathered panel. */
-    private static final int SLACK = GemmMicroKernel.VL;
-    /** Output positions transposed at a time: 64 x NR floats of dyT (8 KiB on AVX-512) stay in L1. */
-    private static final int TRANSPOSE_BLOCK = 64;
+    static final int SLACK = GemmMicroKernel.VL;
     /** Runs per gathered slice copied as vectors: eight taps of a 5-wide kernel span three rows of it. */
     private static final int MAX_RUNS = 3;
     /**
@@ -44,36 +44,14 @@ final class ConvImplicitGemm {
     private static final int DIRECT_MAX_SLIVERS = 2;
 
     /** Whether the micro-kernel reads im2col from the image rather than from a gathered panel. */
-    private static boolean readsImageDirectly(int slivers) {
+    static boolean readsImageDirectly(int slivers) {
         return GemmGatheredMicroKernel.AVAILABLE && slivers <= DIRECT_MAX_SLIVERS;
     }
 
     private static final Scratch PACKED_WEIGHTS = new Scratch();
-    private static final Scratch PADDED = new Scratch();
+    static final Scratch PADDED = new Scratch();
     private static final Scratch PANEL = new Scratch();
-    private static final Scratch TRANSPOSED = new Scratch();
-    private static final Scratch PARTIALS = new Scratch();
-    /**
-     * Images whose positions one backward-filter pass over the tap blocks reduces together: each
-     * micro-kernel call runs four times deeper, and its tile is added into the partial sums a quarter as
-     * often. Four of the MNIST CNN's conv2 (bordered images and transposed dy, 0.36 MB) stay in L2.
-     */
-    private static final int IMAGES_PER_PASS = 4;
-    /** Each geometry's position offsets repeated for IMAGES_PER_PASS bordered images laid one after another. */
-    private static final java.util.concurrent.ConcurrentHashMap<ConvGeometry, int[]> GROUP_OFFSETS =
-            new java.util.concurrent.ConcurrentHashMap<>();
-
-    private static int[] groupedOffsets(int[] positionOffsets, int imageSize) {
-        int positions = positionOffsets.length;
-        int[] offsets = new int[IMAGES_PER_PASS * positions];
-        for (int i = 0; i < IMAGES_PER_PASS; i++) {
-            for (int q = 0; q < positions; q++) {
-                offsets[i * positions + q] = i * imageSize + positionOffsets[q];
-            }
-        }
-        return offsets;
-    }
-
+    private static final CallFrames<Forward> FORWARDS = new CallFrames<>(Forward::new);
     private ConvImplicitGemm() {}
 
     /** Rounds a filter count up to whole vector slivers. */
@@ -142,20 +120,51 @@ final class ConvImplicitGemm {
         if (n <= 0) {
             return;
         }
-        PaddedImage pad = PaddedImage.of(g);
-        int patch = g.patchSize();
         int blocks = Gemm.ceilDiv(g.outputPositions(), MR);
         // Enough tasks for every core: whole images when the batch allows, else slices of one image.
         int groups = n >= 2 * Parallel.threads() || Parallel.inside() ? 1 : Math.min(blocks, Gemm.ceilDiv(2 * Parallel.threads(), n));
         int blocksPerGroup = Gemm.ceilDiv(blocks, groups);
-        Parallel.forRange(n * groups, task -> {
+        Forward call = FORWARDS.acquire();
+        try {
+            call.g = g;
+            call.x = x;
+            call.xOff = xOff;
+            call.packedWeights = packedWeights;
+            call.bias = bias;
+            call.act = act;
+            call.y = y;
+            call.yOff = yOff;
+            call.groups = groups;
+            call.blocks = blocks;
+            call.blocksPerGroup = blocksPerGroup;
+            Parallel.forRange(n * groups, call);
+        } finally {
+            FORWARDS.release(call);
+        }
+    }
+
+    /** One forward pass's arguments; task t is slice t % groups of image t / groups (a per-thread frame, see {@link CallFrames}). */
+    private static final class Forward implements IntConsumer, CallFrames.Frame {
+        ConvGeometry g;
+        float[] x, packedWeights, bias, y;
+        Activation act;
+        int xOff, yOff, groups, blocks, blocksPerGroup;
+
+        @Override
+        public void accept(int task) {
+            PaddedImage pad = PaddedImage.of(g);
             int image = task / groups;
             int firstBlock = (task % groups) * blocksPerGroup;
             int endBlock = Math.min(blocks, firstBlock + blocksPerGroup);
-            float[] padded = PADDED.atLeast(pad.size() + MR * patch + MR * NR + SLACK);
+            float[] padded = PADDED.atLeast(pad.size() + MR * g.patchSize() + MR * NR + SLACK);
             pad.fill(x, xOff + image * g.imageSize(), padded);
             forwardBlocks(g, pad, padded, firstBlock, endBlock, packedWeights, bias, act, y, yOff + image * g.outputSize(), false);
-        });
+        }
+
+        @Override
+        public void clear() {
+            x = packedWeights = bias = y = null;
+        }
     }
 
     /** This thread's buffer a forward pass of g builds its bordered image in (from 0), with room for its panels and tiles after it. */
@@ -220,84 +229,11 @@ final class ConvImplicitGemm {
     }
 
     /**
-     * dw[f][patch] (and, when dBias is not null, dBias[f] = sum of dy over images and positions) for
-     * the convolution g; both overwritten. Images are split into one contiguous chunk per core, each
-     * summing into its own dw^T buffer, and the buffers are added (and transposed) at the end.
-     */
-    static void backwardFilter(int n, ConvGeometry g, float[] x, float[] dy, float[] dw, float[] dBias) {
-        backwardFilter(n, g, x, image -> new OutputImage(dy, image * g.outputSize()), dw, dBias);
-    }
-
-    /** {@link #backwardFilter} with dy given image by image (a pooled convolution expands each from the pooled gradient). */
-    static void backwardFilter(int n, ConvGeometry g, float[] x, OutputImage.Source dy, float[] dw, float[] dBias) {
-        PaddedImage pad = PaddedImage.of(g);
-        int positions = g.outputPositions();
-        int patch = g.patchSize();
-        int fp = paddedFilters(g.f());
-        int[] tapOffsets = pad.tapOffsets();
-        int[] positionOffsets = pad.positionOffsets();
-        int chunks = Math.max(1, Math.min(n, Parallel.threads()));
-        int partialSize = patch * fp + fp; // dw^T, then the bias sums
-        float[] partials = PARTIALS.atLeast(chunks * partialSize);
-        Arrays.fill(partials, 0, chunks * partialSize, 0f);
-        int group = Math.min(IMAGES_PER_PASS, Gemm.ceilDiv(n, chunks));
-        int[] cachedGroups = GROUP_OFFSETS.get(g); // looked up first: the capturing lambda would be allocated per call
-        int[] groupOffsets = cachedGroups != null ? cachedGroups
-                : GROUP_OFFSETS.computeIfAbsent(g, key -> groupedOffsets(positionOffsets, pad.size()));
-        Parallel.forRange(chunks, chunk -> {
-            int acc = chunk * partialSize;
-            int images = group * pad.size();   // the group's zero-bordered images, one after another
-            float[] work = PADDED.atLeast(images + MR * group * positions + MR * NR + 2 * SLACK);
-            int panel = images;                // [group * positions][MR] gathered col rows
-            int tile = panel + MR * group * positions + SLACK;
-            float[] dyT = TRANSPOSED.atLeast(fp * group * positions);
-            int endImage = (int) ((long) n * (chunk + 1) / chunks);
-            boolean direct = readsImageDirectly(fp / NR);
-            for (int first = (int) ((long) n * chunk / chunks); first < endImage; first += group) {
-                int count = Math.min(group, endImage - first);
-                int depth = count * positions;   // the reduction runs over every position of the group's images
-                for (int i = 0; i < count; i++) {
-                    pad.fill(x, (first + i) * g.imageSize(), work, i * pad.size());
-                    OutputImage dyImage = dy.image(first + i);
-                    transposeOutput(dyImage.array(), dyImage.offset(), g.f(), positions, dyT, i * positions * NR, depth * NR,
-                            partials, acc + patch * fp);
-                }
-                for (int p0 = 0; p0 < patch; p0 += MR) {
-                    int rows = Math.min(MR, patch - p0);
-                    if (!direct) {
-                        gather(work, groupOffsets, depth, tapOffsets, p0, rows, work, panel);
-                    }
-                    for (int sliver = 0; sliver < fp / NR; sliver++) {
-                        multiplySlice(direct, work, groupOffsets, tapOffsets, p0, rows, panel, dyT, sliver * depth * NR, depth, tile);
-                        addTile(work, tile, rows, partials, acc + p0 * fp + sliver * NR, fp);
-                    }
-                }
-            }
-        });
-        for (int f = 0; f < g.f(); f++) {
-            for (int p = 0; p < patch; p++) {
-                float sum = 0f;
-                for (int chunk = 0; chunk < chunks; chunk++) {
-                    sum += partials[chunk * partialSize + p * fp + f];
-                }
-                dw[f * patch + p] = sum;
-            }
-            if (dBias != null) {
-                float sum = 0f;
-                for (int chunk = 0; chunk < chunks; chunk++) {
-                    sum += partials[chunk * partialSize + patch * fp + f];
-                }
-                dBias[f] = sum;
-            }
-        }
-    }
-
-    /**
      * One MR x NR tile of an im2col product into work[tile ..]: A row r, depth p is
      * work[depthOffsets[p] + rowOffsets[row0 + r]], read there ({@code direct}) or from the panel at
      * work[panel ..] that {@link #gather} filled; B is the sliver at b[bOff ..].
      */
-    private static void multiplySlice(boolean direct, float[] work, int[] depthOffsets, int[] rowOffsets, int row0, int rows,
+    static void multiplySlice(boolean direct, float[] work, int[] depthOffsets, int[] rowOffsets, int row0, int rows,
                                       int panel, float[] b, int bOff, int depth, int tile) {
         if (direct) {
             GemmGatheredMicroKernel.multiply(work, depthOffsets, rowOffsets, row0, rows, b, bOff, depth, work, tile);
@@ -317,7 +253,7 @@ final class ConvImplicitGemm {
      * the last one lands in the slack after the panel; reads past a run stay inside src, which callers
      * guarantee by keeping at least a vector of slack after the data (the panel itself follows it).
      */
-    private static void gather(float[] src, int[] outer, int count, int[] inner, int first, int rows,
+    static void gather(float[] src, int[] outer, int count, int[] inner, int first, int rows,
                                float[] dst, int dstOff) {
         final var s = COPY;
         // where each run of consecutive source offsets starts among the rows (at most MAX_RUNS of them)
@@ -417,50 +353,6 @@ final class ConvImplicitGemm {
                 if (!act.appliesInRegister()) {
                     act.applyVector(work, index);
                 }
-            }
-        }
-    }
-
-    /** acc[accOff + r * ld ..] += tile row r, for the first {@code rows} rows (each NR floats). */
-    private static void addTile(float[] work, int tile, int rows, float[] acc, int accOff, int ld) {
-        final var s = GemmMicroKernel.S;
-        for (int r = 0; r < rows; r++) {
-            for (int half = 0; half < NR; half += GemmMicroKernel.VL) {
-                int to = accOff + r * ld + half;
-                FloatVector.fromArray(s, acc, to).add(FloatVector.fromArray(s, work, tile + r * NR + half))
-                        .intoArray(acc, to);
-            }
-        }
-    }
-
-    /**
-     * dyT[dyTOff + sliver * sliverStride + pos * NR + l] = dy[yOff + (sliver * NR + l) * positions + pos] (zero
-     * past f), the vector side of backward-filter; also adds each filter's sum of dy to biasSums[biasOff + f].
-     */
-    private static void transposeOutput(float[] dy, int yOff, int f, int positions, float[] dyT, int dyTOff, int sliverStride,
-                                        float[] biasSums, int biasOff) {
-        int fp = paddedFilters(f);
-        for (int filter = f; filter < fp; filter++) {
-            int base = dyTOff + (filter / NR) * sliverStride + filter % NR;
-            for (int q = 0; q < positions; q++) {
-                dyT[base + q * NR] = 0f;
-            }
-        }
-        // a block of positions at a time, so that the block's rows of dyT (TRANSPOSE_BLOCK x NR floats) stay
-        // in L1 while every filter writes its column into them: column by column over all positions, each
-        // store (NR floats apart) went to a line evicted since the previous filter's
-        for (int q0 = 0; q0 < positions; q0 += TRANSPOSE_BLOCK) {
-            int q1 = Math.min(positions, q0 + TRANSPOSE_BLOCK);
-            for (int filter = 0; filter < f; filter++) {
-                int base = dyTOff + (filter / NR) * sliverStride + filter % NR;
-                int src = yOff + filter * positions;
-                float sum = 0f;
-                for (int q = q0; q < q1; q++) {
-                    float v = dy[src + q];
-                    dyT[base + q * NR] = v;
-                    sum += v;
-                }
-                biasSums[biasOff + filter] += sum;
             }
         }
     }

@@ -17,6 +17,7 @@ public final class ConvPooled {
     private static final Scratch TRANSFORMED = new Scratch(), TRANSFORMED_BACKWARD = new Scratch();
     /** The caller thread's per-filter L1 norms of the weights (Winograd's near-tie threshold). */
     private static final Scratch NORMS = new Scratch();
+    private static final CallFrames<PerImage> PER_IMAGE = new CallFrames<>(PerImage::new);
     /** The layout name of Winograd-transformed filters in a frozen-weights cache. */
     static final String WINOGRAD_FILTERS = "winograd-f2x2-5x5";
 
@@ -80,12 +81,7 @@ public final class ConvPooled {
         float[] prepared = Conv2d.preparedForImages(g, weights);
         if (size == 2 && Conv2d.runsImplicitGemm(g) && PoolWindows.poolsChannelsLast() && (n >= Parallel.threads() || Parallel.inside())) {
             // the implicit GEMM's tiles stored as they are (positions x filters) and pooled across filters
-            int ld = ConvImplicitGemm.paddedFilters(f);
-            Parallel.forRange(n, image -> {
-                float[] out = IMAGE.atLeast(g.outputPositions() * ld);
-                ConvImplicitGemm.forwardImageChannelsLast(g, x, image * g.imageSize(), prepared, bias, act, out);
-                PoolWindows.pool2x2ChannelsLast(out, ld, f, oh, ow, pooled, argmax, image * pooledSize);
-            });
+            perImage(n, PerImage.Step.FORWARD_CHANNELS_LAST, g, size, x, weights, prepared, bias, act, pooled, argmax);
             return;
         }
         if (n < Parallel.threads() && !Parallel.inside()) {
@@ -98,11 +94,7 @@ public final class ConvPooled {
             }
             return;
         }
-        Parallel.forRange(n, image -> {
-            float[] out = IMAGE.atLeast(g.outputSize());
-            Conv2d.forwardImage(g, x, image * g.imageSize(), weights, prepared, bias, act, out, 0);
-            PoolWindows.pool(out, 0, f, oh, ow, size, pooled, argmax, image * pooledSize);
-        });
+        perImage(n, PerImage.Step.FORWARD, g, size, x, weights, prepared, bias, act, pooled, argmax);
     }
 
     /** dx = the backward-data convolution of dy = the pooled gradient dyPooled expanded by argmax; overwritten. */
@@ -122,26 +114,14 @@ public final class ConvPooled {
             return;
         }
         float[] prepared = Conv2d.preparedForBackwardData(g, weights);
-        int pooledSize = f * (oh / size) * (ow / size);
         if (Conv2d.backwardDataRunsImplicitGemm(g) && oh % size == 0 && ow % size == 0) {
-            ConvGeometry full = Conv2d.backwardDataGeometry(g);
-            PaddedImage pad = PaddedImage.of(full);
-            if (pad.holdsWholeImage()) { // the pooled gradient expanded straight into the bordered buffer the GEMM reads
-                Parallel.forRange(n, image -> {
-                    float[] padded = ConvImplicitGemm.paddedScratch(full);
-                    pad.clearBorder(padded, 0);
-                    PoolWindows.expand(dyPooled, argmax, image * pooledSize, f, oh / size, ow / size, size, padded, pad.interiorOffset(),
-                            pad.cols(), pad.rows() * pad.cols());
-                    ConvImplicitGemm.forwardPadded(full, padded, prepared, null, Activation.NONE, dx, image * g.imageSize());
-                });
+            if (PaddedImage.of(Conv2d.backwardDataGeometry(g)).holdsWholeImage()) {
+                // the pooled gradient expanded straight into the bordered buffer the GEMM reads
+                perImage(n, PerImage.Step.BACKWARD_PADDED, g, size, dyPooled, weights, prepared, null, Activation.NONE, dx, argmax);
                 return;
             }
         }
-        Parallel.forRange(n, image -> {
-            float[] dy = IMAGE.atLeast(g.outputSize());
-            PoolWindows.expand(dyPooled, argmax, image * pooledSize, f, oh / size, ow / size, size, dy, 0);
-            Conv2d.backwardDataImage(g, dy, 0, weights, prepared, dx, image * g.imageSize());
-        });
+        perImage(n, PerImage.Step.BACKWARD, g, size, dyPooled, weights, prepared, null, Activation.NONE, dx, argmax);
     }
 
     /**
@@ -152,7 +132,6 @@ public final class ConvPooled {
                                           int padLeft, int oh, int ow, float[] x, int size, byte[] argmax, float[] dyPooled,
                                           float[] dw, float[] dBias) {
         ConvGeometry g = ConvGeometry.of(c, h, w, f, kh, kw, stride, padTop, padLeft, oh, ow);
-        int pooledSize = f * (oh / size) * (ow / size);
         if (ConvWinogradFilter.suits(g, size)) { // Winograd F(5 x 5, 2 x 2), each window's gradient at its argmax
             ConvWinogradFilter.backwardFilter(n, g, x, dyPooled, argmax, dw, dBias);
             return;
@@ -161,10 +140,83 @@ public final class ConvPooled {
             ConvShallowFilterGradient.backwardFilterPooled(n, g, x, dyPooled, argmax, size, dw, dBias);
             return;
         }
-        ConvImplicitGemm.backwardFilter(n, g, x, image -> {
-            float[] dy = IMAGE.atLeast(g.outputSize());
-            PoolWindows.expand(dyPooled, argmax, image * pooledSize, f, oh / size, ow / size, size, dy, 0);
-            return new OutputImage(dy, 0);
-        }, dw, dBias);
+        ConvImplicitGemmFilter.backwardFilterPooled(n, g, x, dyPooled, argmax, size, dw, dBias);
+    }
+
+    /** One task per image through {@link PerImage}, its frame this thread's. */
+    private static void perImage(int n, PerImage.Step step, ConvGeometry g, int size, float[] in, float[] weights, float[] prepared,
+                                 float[] bias, Activation act, float[] out, byte[] argmax) {
+        PerImage call = PER_IMAGE.acquire();
+        try {
+            call.step = step;
+            call.g = g;
+            call.size = size;
+            call.in = in;
+            call.weights = weights;
+            call.prepared = prepared;
+            call.bias = bias;
+            call.act = act;
+            call.out = out;
+            call.argmax = argmax;
+            Parallel.forRange(n, call);
+        } finally {
+            PER_IMAGE.release(call);
+        }
+    }
+
+    /**
+     * The per-image passes, image by image: the forward convolution then its pooling (the implicit GEMM's tiles
+     * pooled channels last, or any convolution's planar output), and the backward-data pass of the expanded pooled
+     * gradient (straight into the implicit GEMM's bordered buffer, or through a planar copy). A per-thread frame
+     * (see {@link CallFrames}): in is x for the forward steps and the pooled gradient for the backward ones, out
+     * the pooled output or dx.
+     */
+    private static final class PerImage implements java.util.function.IntConsumer, CallFrames.Frame {
+        enum Step { FORWARD_CHANNELS_LAST, FORWARD, BACKWARD_PADDED, BACKWARD }
+
+        Step step;
+        ConvGeometry g;
+        int size;
+        float[] in, weights, prepared, bias, out;
+        Activation act;
+        byte[] argmax;
+
+        @Override
+        public void accept(int image) {
+            int f = g.f(), oh = g.oh(), ow = g.ow(), pooledSize = f * (oh / size) * (ow / size);
+            switch (step) {
+                case FORWARD_CHANNELS_LAST -> {
+                    int ld = ConvImplicitGemm.paddedFilters(f);
+                    float[] tiles = IMAGE.atLeast(g.outputPositions() * ld);
+                    ConvImplicitGemm.forwardImageChannelsLast(g, in, image * g.imageSize(), prepared, bias, act, tiles);
+                    PoolWindows.pool2x2ChannelsLast(tiles, ld, f, oh, ow, out, argmax, image * pooledSize);
+                }
+                case FORWARD -> {
+                    float[] y = IMAGE.atLeast(g.outputSize());
+                    Conv2d.forwardImage(g, in, image * g.imageSize(), weights, prepared, bias, act, y, 0);
+                    PoolWindows.pool(y, 0, f, oh, ow, size, out, argmax, image * pooledSize);
+                }
+                case BACKWARD_PADDED -> {
+                    ConvGeometry full = Conv2d.backwardDataGeometry(g);
+                    PaddedImage pad = PaddedImage.of(full);
+                    float[] padded = ConvImplicitGemm.paddedScratch(full);
+                    pad.clearBorder(padded, 0);
+                    PoolWindows.expand(in, argmax, image * pooledSize, f, oh / size, ow / size, size, padded, pad.interiorOffset(),
+                            pad.cols(), pad.rows() * pad.cols());
+                    ConvImplicitGemm.forwardPadded(full, padded, prepared, null, Activation.NONE, out, image * g.imageSize());
+                }
+                case BACKWARD -> {
+                    float[] dy = IMAGE.atLeast(g.outputSize());
+                    PoolWindows.expand(in, argmax, image * pooledSize, f, oh / size, ow / size, size, dy, 0);
+                    Conv2d.backwardDataImage(g, dy, 0, weights, prepared, out, image * g.imageSize());
+                }
+            }
+        }
+
+        @Override
+        public void clear() {
+            in = weights = prepared = bias = out = null;
+            argmax = null;
+        }
     }
 }

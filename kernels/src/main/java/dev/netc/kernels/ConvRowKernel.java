@@ -24,6 +24,7 @@ final class ConvRowKernel {
     private static final int NR = GemmMicroKernel.NR;
 
     private static final Scratch PACKED_WEIGHTS = new Scratch();
+    private static final CallFrames<Call> CALLS = new CallFrames<>(Call::new);
     private static final Scratch PADDED = new Scratch();
 
     private ConvRowKernel() {}
@@ -50,12 +51,40 @@ final class ConvRowKernel {
         for (int s = 0; s < slivers; s++) {
             GemmPacking.packA(false, g.f(), patch, w, 0, s * MR, 0, patch, packed, s * MR * patch);
         }
-        PaddedImage pad = PaddedImage.of(g);
-        int[] taps = pad.tapOffsets();
         // Whole images per task when the batch fills the cores, else bands of output rows.
         int bands = n >= 2 * Parallel.threads() || Parallel.inside() ? 1 : Math.min(g.oh(), Gemm.ceilDiv(2 * Parallel.threads(), n));
         int rowsPerBand = Gemm.ceilDiv(g.oh(), bands);
-        Parallel.forRange(n * bands, task -> {
+        Call call = CALLS.acquire();
+        try {
+            call.g = g;
+            call.x = x;
+            call.xOff = xOff;
+            call.packed = packed;
+            call.slivers = slivers;
+            call.bias = bias;
+            call.act = act;
+            call.y = y;
+            call.yOff = yOff;
+            call.bands = bands;
+            call.rowsPerBand = rowsPerBand;
+            Parallel.forRange(n * bands, call);
+        } finally {
+            CALLS.release(call);
+        }
+    }
+
+    /** One forward pass's arguments; task t is band t % bands of image t / bands (a per-thread frame, see {@link CallFrames}). */
+    private static final class Call implements java.util.function.IntConsumer, CallFrames.Frame {
+        ConvGeometry g;
+        float[] x, packed, bias, y;
+        Activation act;
+        int xOff, yOff, slivers, bands, rowsPerBand;
+
+        @Override
+        public void accept(int task) {
+            PaddedImage pad = PaddedImage.of(g);
+            int[] taps = pad.tapOffsets();
+            int patch = g.patchSize();
             int image = task / bands;
             int firstRow = (task % bands) * rowsPerBand;
             int endRow = Math.min(g.oh(), firstRow + rowsPerBand);
@@ -75,7 +104,12 @@ final class ConvRowKernel {
                     }
                 }
             }
-        });
+        }
+
+        @Override
+        public void clear() {
+            x = packed = bias = y = null;
+        }
     }
 
     /**

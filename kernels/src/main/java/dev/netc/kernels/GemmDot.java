@@ -25,6 +25,7 @@ final class GemmDot {
     private static final int TASK_COLUMNS = 32;
     /** Per thread: the accumulators of one tile on their way out of registers (no allocation per call). */
     private static final Scratch LANES = new Scratch();
+    private static final CallFrames<Call> CALLS = new CallFrames<>(Call::new);
 
     private GemmDot() {}
 
@@ -36,7 +37,34 @@ final class GemmDot {
     static void multiply(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float beta, float[] c,
                          int cOff, Epilogue finish) {
         int tasks = Gemm.ceilDiv(n, TASK_COLUMNS);
-        Parallel.forRange(tasks, task -> {
+        Call call = CALLS.acquire();
+        try {
+            call.m = m;
+            call.n = n;
+            call.k = k;
+            call.a = a;
+            call.aOff = aOff;
+            call.b = b;
+            call.bOff = bOff;
+            call.beta = beta;
+            call.c = c;
+            call.cOff = cOff;
+            call.finish = finish;
+            Parallel.forRange(tasks, call);
+        } finally {
+            CALLS.release(call);
+        }
+    }
+
+    /** One product's arguments; task t is a run of TASK_COLUMNS columns (a per-thread frame, see {@link CallFrames}). */
+    private static final class Call implements java.util.function.IntConsumer, CallFrames.Frame {
+        int m, n, k, aOff, bOff, cOff;
+        float[] a, b, c;
+        float beta;
+        Epilogue finish;
+
+        @Override
+        public void accept(int task) {
             float[] lanes = LANES.atLeast(4 * TILE_B * VL); // accumulators leave registers through here
             int jEnd = Math.min(n, (task + 1) * TASK_COLUMNS);
             int j = task * TASK_COLUMNS;
@@ -59,7 +87,13 @@ final class GemmDot {
                     single(k, a, aOff + i * k, b, bOff + j * k, beta, c, cOff, n, i, j, finish, lanes);
                 }
             }
-        });
+        }
+
+        @Override
+        public void clear() {
+            a = b = c = null;
+            finish = null;
+        }
     }
 
     /** The 2 x 4 register tile at c[i][j]: eight dot products sharing their loads. */

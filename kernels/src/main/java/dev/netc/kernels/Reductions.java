@@ -16,6 +16,8 @@ public final class Reductions {
     private static final int VL = S.length();
     /** Below this many elements the work is not worth waking the other cores. */
     private static final int PARALLEL_MIN = 1 << 15;
+    /** Rows shorter than this are summed in scalars (the same bits): see {@link #rows}. */
+    private static final int SCALAR_ROWS_BELOW = 64;
     /** Kept columns per task when inner == 1: whole cache lines, so tasks never share one. */
     private static final int COLUMN_BLOCK = 256;
 
@@ -93,16 +95,16 @@ public final class Reductions {
     }
 
     /**
-     * inner > 1: each (p, k) row of length inner is contiguous; vectors run along it. Rows of fewer than four
-     * vectors (a loss's mean over the batch) take the same sums lane by lane in scalars: such a call runs once
-     * a step, too rarely for C2 to compile it within thousands of steps, and until then each vector is a heap
-     * object.
+     * inner > 1: each (p, k) row of length inner is contiguous; vectors run along it. Rows shorter than
+     * {@link #SCALAR_ROWS_BELOW} (a loss's mean over the batch) take the same sums lane by lane in scalars: such a
+     * call runs once a step, too rarely for C2 to compile it within thousands of steps, and until then each
+     * vector is a heap object.
      */
     private static float rows(float[] x, int outer, int kept, int inner, int k) {
         float[] lanes = LANES.atLeast(VL);
         float tail = 0f;
         int vectorEnd = S.loopBound(inner);
-        if (inner < 4 * VL) {
+        if (inner < SCALAR_ROWS_BELOW) {
             java.util.Arrays.fill(lanes, 0, VL, 0f);
             for (int p = 0; p < outer; p++) {
                 int base = (p * kept + k) * inner;
