@@ -7,6 +7,7 @@ package dev.netc.kernels;
 public final class Pooling {
     /** Per task of the tiled 2x2 gradient: the planes' pooled values (and masked dy), and their argmax. */
     private static final Scratch WINDOWS = new Scratch();
+    private static final CallFrames<Planes> PLANES = new CallFrames<>(Planes::new);
 
     private Pooling() {}
 
@@ -24,31 +25,9 @@ public final class Pooling {
     public static void maxPool(int n, int c, int h, int w, int size, int stride, int padTop, int padLeft,
                                int oh, int ow, float[] x, float[] y) {
         boolean inside = windowsInside(h, w, size, stride, padTop, padLeft, oh, ow);
-        if (tiles2x2(h, w, size, stride, padTop, padLeft, oh, ow)) {
-            int planes = n * c, per = planesPerTask(planes);
-            Parallel.forRange(Gemm.ceilDiv(planes, per), task -> {
-                int first = task * per, count = Math.min(per, planes - first);
-                PoolWindows.pool(x, first * h * w, count, h, w, 2, y, null, first * oh * ow);
-            });
-            return;
-        }
-        if (inside && size == 2 && stride == 2) {
-            Parallel.forRange(n * c, plane -> maxPool2x2(x, plane * h * w - padTop * w - padLeft, w, y,
-                    plane * oh * ow, oh, ow));
-            return;
-        }
-        Parallel.forRange(n * c, plane -> {
-            int xBase = plane * h * w;
-            int yBase = plane * oh * ow;
-            for (int oy = 0; oy < oh; oy++) {
-                for (int ox = 0; ox < ow; ox++) {
-                    int winner = inside
-                            ? firstMaxInside(w, size, xBase + (oy * stride - padTop) * w + ox * stride - padLeft, x)
-                            : firstMax(h, w, size, oy * stride - padTop, ox * stride - padLeft, x, xBase);
-                    y[yBase + oy * ow + ox] = winner < 0 ? Float.NEGATIVE_INFINITY : x[winner];
-                }
-            }
-        });
+        Planes.Step step = tiles2x2(h, w, size, stride, padTop, padLeft, oh, ow) ? Planes.Step.POOL_TILES
+                : inside && size == 2 && stride == 2 ? Planes.Step.POOL_2X2 : Planes.Step.POOL;
+        run(step, n * c, h, w, size, stride, padTop, padLeft, oh, ow, inside, x, y, null, null, false);
     }
 
     /**
@@ -68,55 +47,144 @@ public final class Pooling {
     public static void maxPoolGrad(int n, int c, int h, int w, int size, int stride, int padTop, int padLeft,
                                    int oh, int ow, float[] x, float[] dy, float[] dx, boolean reluMask) {
         boolean inside = windowsInside(h, w, size, stride, padTop, padLeft, oh, ow);
-        if (tiles2x2(h, w, size, stride, padTop, padLeft, oh, ow)) {
-            // pool again to find each window's argmax, then expand dy to it: both as vectors
-            int planes = n * c, per = planesPerTask(planes);
-            Parallel.forRange(Gemm.ceilDiv(planes, per), task -> {
-                int first = task * per, count = Math.min(per, planes - first), windows = count * oh * ow;
-                float[] pooled = WINDOWS.atLeast(windows);
-                byte[] argmax = WINDOWS.bytesAtLeast(windows);
-                PoolWindows.pool(x, first * h * w, count, h, w, 2, pooled, argmax, 0);
-                // this task's dy beside its argmax (expand reads both at one offset), masked under a ReLU:
-                // the winner is the maximum, and the ReLU passed it iff it is positive
-                int dyOff = first * oh * ow;
-                for (int i = 0; i < windows; i++) {
-                    pooled[i] = !reluMask || pooled[i] > 0f ? dy[dyOff + i] : 0f;
-                }
-                PoolWindows.expand(pooled, argmax, 0, count, oh, ow, 2, dx, first * h * w);
-            });
-            return;
+        Planes.Step step = tiles2x2(h, w, size, stride, padTop, padLeft, oh, ow) ? Planes.Step.GRAD_TILES
+                : inside && size == 2 && stride == 2 ? Planes.Step.GRAD_2X2 : Planes.Step.GRAD;
+        run(step, n * c, h, w, size, stride, padTop, padLeft, oh, ow, inside, x, dy, dx, null, reluMask);
+    }
+
+    /**
+     * argmax[n, c, oy, ox] = the window position ky * size + kx of the first strict maximum of each
+     * window (the cell {@link #maxPoolGrad} routes to); 0 for a window that is all padding.
+     */
+    public static void maxPoolArgmax(int n, int c, int h, int w, int size, int stride, int padTop, int padLeft, int oh,
+                                     int ow, float[] x, byte[] argmax) {
+        run(Planes.Step.ARGMAX, n * c, h, w, size, stride, padTop, padLeft, oh, ow, false, x, null, null, argmax, false);
+    }
+
+    /** One pass over the planes through this thread's {@link Planes} frame. */
+    private static void run(Planes.Step step, int planes, int h, int w, int size, int stride, int padTop, int padLeft, int oh,
+                            int ow, boolean inside, float[] x, float[] yOrDy, float[] dx, byte[] argmax, boolean reluMask) {
+        Planes call = PLANES.acquire();
+        try {
+            call.step = step;
+            call.planes = planes;
+            call.per = planesPerTask(planes);
+            call.h = h;
+            call.w = w;
+            call.size = size;
+            call.stride = stride;
+            call.padTop = padTop;
+            call.padLeft = padLeft;
+            call.oh = oh;
+            call.ow = ow;
+            call.inside = inside;
+            call.x = x;
+            call.y = yOrDy;
+            call.dx = dx;
+            call.argmax = argmax;
+            call.reluMask = reluMask;
+            boolean tiled = step == Planes.Step.POOL_TILES || step == Planes.Step.GRAD_TILES;
+            Parallel.forRange(tiled ? Gemm.ceilDiv(planes, call.per) : planes, call);
+        } finally {
+            PLANES.release(call);
         }
-        if (inside && size == 2 && stride == 2) {
-            // The windows tile the image without overlap: each cell is written once, no accumulation.
-            boolean covered = padTop == 0 && padLeft == 0 && h == 2 * oh && w == 2 * ow;
-            Parallel.forRange(n * c, plane -> {
-                if (!covered) {
-                    java.util.Arrays.fill(dx, plane * h * w, (plane + 1) * h * w, 0f);
+    }
+
+    /**
+     * One pooling pass's arguments (a per-thread frame, see {@link CallFrames}): a task is a plane, or for the
+     * tiled 2 x 2 forms a run of {@code per} planes. y is the pooled output for the forward steps and dy for
+     * the gradient ones.
+     */
+    private static final class Planes implements java.util.function.IntConsumer, CallFrames.Frame {
+        enum Step { POOL_TILES, POOL_2X2, POOL, GRAD_TILES, GRAD_2X2, GRAD, ARGMAX }
+
+        Step step;
+        int planes, per, h, w, size, stride, padTop, padLeft, oh, ow;
+        boolean inside, reluMask;
+        float[] x, y, dx;
+        byte[] argmax;
+
+        @Override
+        public void accept(int task) {
+            switch (step) {
+                case POOL_TILES -> {
+                    int first = task * per, count = Math.min(per, planes - first);
+                    PoolWindows.pool(x, first * h * w, count, h, w, 2, y, null, first * oh * ow);
                 }
-                maxPool2x2Grad(x, dy, dx, plane * h * w - padTop * w - padLeft, w, plane * oh * ow, oh, ow, reluMask);
-            });
-            return;
-        }
-        Parallel.forRange(n * c, plane -> {
-            int xBase = plane * h * w;
-            int yBase = plane * oh * ow;
-            java.util.Arrays.fill(dx, xBase, xBase + h * w, 0f);
-            for (int oy = 0; oy < oh; oy++) {
-                for (int ox = 0; ox < ow; ox++) {
-                    int winner = inside
-                            ? firstMaxInside(w, size, xBase + (oy * stride - padTop) * w + ox * stride - padLeft, x)
-                            : firstMax(h, w, size, oy * stride - padTop, ox * stride - padLeft, x, xBase);
-                    if (winner >= 0) {
-                        dx[winner] += dy[yBase + oy * ow + ox];
+                case POOL_2X2 -> maxPool2x2(x, task * h * w - padTop * w - padLeft, w, y, task * oh * ow, oh, ow);
+                case POOL -> {
+                    int xBase = task * h * w, yBase = task * oh * ow;
+                    for (int oy = 0; oy < oh; oy++) {
+                        for (int ox = 0; ox < ow; ox++) {
+                            int winner = winner(xBase, oy, ox);
+                            y[yBase + oy * ow + ox] = winner < 0 ? Float.NEGATIVE_INFINITY : x[winner];
+                        }
+                    }
+                }
+                case GRAD_TILES -> {
+                    // pool again to find each window's argmax, then expand dy to it: both as vectors
+                    int first = task * per, count = Math.min(per, planes - first), windows = count * oh * ow;
+                    float[] pooled = WINDOWS.atLeast(windows);
+                    byte[] cells = WINDOWS.bytesAtLeast(windows);
+                    PoolWindows.pool(x, first * h * w, count, h, w, 2, pooled, cells, 0);
+                    // this task's dy beside its argmax (expand reads both at one offset), masked under a ReLU:
+                    // the winner is the maximum, and the ReLU passed it iff it is positive
+                    int dyOff = first * oh * ow;
+                    for (int i = 0; i < windows; i++) {
+                        pooled[i] = !reluMask || pooled[i] > 0f ? y[dyOff + i] : 0f;
+                    }
+                    PoolWindows.expand(pooled, cells, 0, count, oh, ow, 2, dx, first * h * w);
+                }
+                case GRAD_2X2 -> {
+                    // The windows tile the image without overlap: each cell is written once, no accumulation.
+                    if (!(padTop == 0 && padLeft == 0 && h == 2 * oh && w == 2 * ow)) {
+                        java.util.Arrays.fill(dx, task * h * w, (task + 1) * h * w, 0f);
+                    }
+                    maxPool2x2Grad(x, y, dx, task * h * w - padTop * w - padLeft, w, task * oh * ow, oh, ow, reluMask);
+                }
+                case GRAD -> {
+                    int xBase = task * h * w, yBase = task * oh * ow;
+                    java.util.Arrays.fill(dx, xBase, xBase + h * w, 0f);
+                    for (int oy = 0; oy < oh; oy++) {
+                        for (int ox = 0; ox < ow; ox++) {
+                            int winner = winner(xBase, oy, ox);
+                            if (winner >= 0) {
+                                dx[winner] += y[yBase + oy * ow + ox];
+                            }
+                        }
+                    }
+                    if (reluMask) {
+                        for (int i = xBase; i < xBase + h * w; i++) {
+                            dx[i] = x[i] > 0f ? dx[i] : 0f;
+                        }
+                    }
+                }
+                case ARGMAX -> {
+                    int base = task * h * w;
+                    for (int oy = 0; oy < oh; oy++) {
+                        for (int ox = 0; ox < ow; ox++) {
+                            int y0 = oy * stride - padTop;
+                            int x0 = ox * stride - padLeft;
+                            int best = firstMax(h, w, size, y0, x0, x, base);
+                            int cell = best - base;
+                            argmax[(task * oh + oy) * ow + ox] = best < 0 ? 0 : (byte) ((cell / w - y0) * size + cell % w - x0);
+                        }
                     }
                 }
             }
-            if (reluMask) {
-                for (int i = xBase; i < xBase + h * w; i++) {
-                    dx[i] = x[i] > 0f ? dx[i] : 0f;
-                }
-            }
-        });
+        }
+
+        /** The first maximum of window (oy, ox) of the plane at xBase, or -1 for a window all padding. */
+        private int winner(int xBase, int oy, int ox) {
+            return inside ? firstMaxInside(w, size, xBase + (oy * stride - padTop) * w + ox * stride - padLeft, x)
+                    : firstMax(h, w, size, oy * stride - padTop, ox * stride - padLeft, x, xBase);
+        }
+
+        @Override
+        public void clear() {
+            x = y = dx = null;
+            argmax = null;
+        }
     }
 
     /**
@@ -168,26 +236,6 @@ public final class Pooling {
                 dx[bottom + i + 1] = Float.intBitsToFloat(g & takeD);
             }
         }
-    }
-
-    /**
-     * argmax[n, c, oy, ox] = the window position ky * size + kx of the first strict maximum of each
-     * window (the cell {@link #maxPoolGrad} routes to); 0 for a window that is all padding.
-     */
-    public static void maxPoolArgmax(int n, int c, int h, int w, int size, int stride, int padTop, int padLeft, int oh,
-                                     int ow, float[] x, byte[] argmax) {
-        Parallel.forRange(n * c, plane -> {
-            int base = plane * h * w;
-            for (int oy = 0; oy < oh; oy++) {
-                for (int ox = 0; ox < ow; ox++) {
-                    int y0 = oy * stride - padTop;
-                    int x0 = ox * stride - padLeft;
-                    int best = firstMax(h, w, size, y0, x0, x, base);
-                    int cell = best - base;
-                    argmax[(plane * oh + oy) * ow + ox] = best < 0 ? 0 : (byte) ((cell / w - y0) * size + cell % w - x0);
-                }
-            }
-        });
     }
 
     /** True when every window lies inside the image, so no cell needs a padding test. */
