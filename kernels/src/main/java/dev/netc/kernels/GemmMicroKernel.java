@@ -1,7 +1,6 @@
 package dev.netc.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -17,13 +16,6 @@ final class GemmMicroKernel {
     static final int VL = S.length();
     static final int MR = VL >= 16 ? 8 : 6;
     static final int NR = 2 * VL;
-    /**
-     * The masks of the first 0..VL lanes, made once: {@code indexInRange} in the store of a partial tile
-     * allocated a mask (and its boolean array) per tile, since the mask escapes into the epilogue's call.
-     */
-    @SuppressWarnings("unchecked")
-    private static final VectorMask<Float>[] LIVE = java.util.stream.IntStream.rangeClosed(0, VL)
-            .mapToObj(lanes -> S.indexInRange(0, lanes)).toArray(VectorMask[]::new);
 
     private GemmMicroKernel() {}
 
@@ -241,16 +233,16 @@ final class GemmMicroKernel {
         }
     }
 
+    /**
+     * The lanes of a partial tile row, in scalars: the same sums and epilogue (see {@link Epilogue#apply}), but no
+     * masked vector store, whose fallback before C2 compiles it (a partial tile comes a few times a step, e.g. a
+     * ten-class output layer) makes a boolean array per call.
+     */
     private static void storePartial(float[] tile, int from, float[] c, int index, int row, int col, int lanes,
                                      boolean accumulate, Epilogue epilogue) {
-        VectorMask<Float> live = LIVE[lanes];
-        FloatVector v = FloatVector.fromArray(S, tile, from);
-        if (accumulate) {
-            v = v.add(FloatVector.fromArray(S, c, index, live));
-        }
-        v.intoArray(c, index, live);
-        if (epilogue != null) {
-            epilogue.applyVector(c, index, row, col, live);
+        for (int q = 0; q < lanes; q++) {
+            float v = accumulate ? tile[from + q] + c[index + q] : tile[from + q];
+            c[index + q] = epilogue == null ? v : epilogue.apply(v, row, col + q);
         }
     }
 }

@@ -96,24 +96,27 @@ public final class JavaCodegen {
         List<Kernel> coded = plan.kernels().stream().filter(k -> !kernels.isAlias(k)).toList();
         List<MethodSpec> methods = new ArrayList<>(coded.size());
         List<String> texts = new ArrayList<>(coded.size());
+        List<LoopMethods> loops = new ArrayList<>(coded.size());
         long chars = 0;
         for (Kernel k : coded) {
-            MethodSpec m = kernels.render(k);
+            loops.add(new LoopMethods(LoopMethods.prefix(k.name()), k.name()));
+            MethodSpec m = kernels.render(k, loops.getLast());
             methods.add(m);
             texts.add(m.code().toString());
-            chars += texts.getLast().length();
+            chars += texts.getLast().length() + loops.getLast().chars();
         }
         int states = opt == null ? 0 : trainables.stream().mapToInt(p -> opt.states(p).size()).sum();
         int bufferCount = states;
         for (Node n : graph.nodes()) if (buffers.hasField(n.id())) bufferCount++;
         CodeBlock update = null;
+        LoopMethods updateLoops = new LoopMethods("update", "update()");
         if (limits.fitsOneClass(coded.size(), bufferCount, chars)) {
-            update = opt == null ? null : opt.update(trainables);
-            if (update != null) chars += update.toString().length();
+            update = opt == null ? null : opt.update(trainables, updateLoops);
+            if (update != null) chars += update.toString().length() + updateLoops.chars();
         }
         TypeSpec.Builder type = limits.fitsOneClass(coded.size(), bufferCount, chars)
-                ? oneClass(className, trainables, opt, methods, update)
-                : new SplitLayout(this, packageName, className, trainables, opt, coded, methods, texts).type();
+                ? oneClass(className, trainables, opt, methods, loops, update, updateLoops)
+                : new SplitLayout(this, packageName, className, trainables, opt, coded, methods, texts, loops).type();
         if (graph.nodes().stream().anyMatch(n -> n.op() instanceof Op.DropoutMask)) DropoutHelpers.add(type);
         return JavaFile.builder(packageName, type.build()).skipJavaLangImports(true).indent("    ")
                 // the names vector loops use unqualified (see VectorExprPrinter)
@@ -127,9 +130,10 @@ public final class JavaCodegen {
                 .build();
     }
 
-    /** The whole model as one class: a field per buffer, every method in it. */
+    /** The whole model as one class: a field per buffer, every method in it (each kernel's loops after it). */
     private TypeSpec.Builder oneClass(String className, List<OptimizerRenderer.Trainable> trainables, OptimizerRenderer opt,
-                                      List<MethodSpec> kernelMethods, CodeBlock updateCode) {
+                                      List<MethodSpec> kernelMethods, List<LoopMethods> kernelLoops, CodeBlock updateCode,
+                                      LoopMethods updateLoops) {
         TypeSpec.Builder type = TypeSpec.classBuilder(className)
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
                 .addSuperinterface(GeneratedModel.class)
@@ -137,6 +141,9 @@ public final class JavaCodegen {
                         graph.size(), plan.kernels().size());
         addScalarFields(type);
         addBufferFields(type);
+        List<LoopMethods> allLoops = new ArrayList<>(kernelLoops);
+        allLoops.add(updateLoops);
+        LoopMethods.addLocalFields(type, allLoops);
 
         MethodSpec.Builder ctor = MethodSpec.constructorBuilder().addModifiers(Modifier.PUBLIC);
         ctor.addStatement("$T<String, float[]> state = new $T<>()", Map.class, LinkedHashMap.class);
@@ -174,11 +181,15 @@ public final class JavaCodegen {
         type.addField(KernelTiming.field());
         type.addMethod(KernelTiming.setter());
         type.addMethod(update(opt, updateCode == null ? null : KernelTiming.update(updateCode)));
+        updateLoops.addTo(type);
         type.addMethod(setSeed());
         type.addMethod(freezeParameters());
         type.addMethod(optimizerStateGetter());
         type.addMethod(requireBatch());
-        type.addMethods(kernelMethods);
+        for (int i = 0; i < kernelMethods.size(); i++) {
+            type.addMethod(kernelMethods.get(i));
+            kernelLoops.get(i).addTo(type);
+        }
         return type;
     }
 

@@ -1,11 +1,13 @@
 package dev.netc.codegen.java;
 
+import com.palantir.javapoet.TypeName;
 import dev.netc.codegen.core.loop.CStylePrinter;
 import dev.netc.codegen.core.loop.Expr;
 import dev.netc.codegen.core.loop.Lanes;
 import dev.netc.codegen.core.loop.Rewrite;
 import dev.netc.codegen.core.loop.Stmt;
 import dev.netc.codegen.core.loop.Type;
+import dev.netc.codegen.core.loop.Walk;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -13,11 +15,17 @@ import java.util.Set;
 
 /**
  * The Java dialect of the shared C-style printer. The outermost parallel loop is split over all
- * cores ({@code Parallel.forChunks}); when its body is float arithmetic on loads that are contiguous
- * or the same across lanes, it runs whole {@code FloatVector}s first and the scalar body on the tail
- * of each chunk (chunks start at multiples of the lane count).
+ * cores ({@code Parallel.forChunks}), its chunk printed as a method of its own ({@link LoopMethods});
+ * when its body is float arithmetic on loads that are contiguous or the same across lanes, it runs
+ * whole {@code FloatVector}s first and the scalar body on the tail of each chunk (chunks start at
+ * multiples of the lane count).
  */
 final class JavaLoopPrinter extends CStylePrinter {
+    private final LoopMethods loops;
+    /** True when printing one loop's method: its outermost parallel loop is the chunk [from, to). */
+    private final boolean chunkOnly;
+    /** Locals that loops read: their Let assigns a field of the same name ({@link LoopMethods#local}). */
+    private Set<String> inFields = Set.of();
     private final VectorExprPrinter vectors = new VectorExprPrinter();
     /** The loop-invariant scalars the vector body broadcasts, and the local holding each broadcast. */
     private final java.util.Map<String, String> invariants = new java.util.LinkedHashMap<>();
@@ -30,15 +38,64 @@ final class JavaLoopPrinter extends CStylePrinter {
         return invariants.computeIfAbsent(scalar, k -> "bcast$" + invariants.size());
     }
 
-    /** Chunks shorter than this many vectors run the scalar body only. */
-    static final int VECTOR_MIN_LANES = 4;
+    /** Chunks of fewer elements run the scalar body only: four vectors on AVX-512, eight on AVX2. */
+    static final int VECTOR_MIN_ELEMENTS = 64;
 
-    JavaLoopPrinter() { super(JavaDialect.INSTANCE); }
+    /** A printer whose parallel loops become methods in {@code loops}. */
+    JavaLoopPrinter(LoopMethods loops) { this(loops, false); }
+
+    private JavaLoopPrinter(LoopMethods loops, boolean chunkOnly) {
+        super(JavaDialect.INSTANCE);
+        this.loops = loops;
+        this.chunkOnly = chunkOnly;
+    }
+
+    /** Prints the Lets of these names as assignments to fields, for loops of other printers that read them. */
+    JavaLoopPrinter inFields(Set<String> names) {
+        inFields = Set.copyOf(names);
+        return this;
+    }
 
     @Override protected void parallelLoop(Stmt.Loop l) {
-        open("forChunks(" + expr(l.extent()) + ", (from, to) -> ");
-        chunk(l);
-        close(");");
+        if (chunkOnly) {
+            chunk(l);
+            return;
+        }
+        String body = new JavaLoopPrinter(loops, true).print(List.of(l), 0);
+        line("forChunks(" + expr(l.extent()) + ", " + loops.add("from", "to", body) + ");");
+    }
+
+    @Override protected void stmt(Stmt s) {
+        if (s instanceof Stmt.Let let && inFields.contains(let.name())) {
+            loops.local(let.name(), switch (let.type()) {
+                case INT -> TypeName.INT;
+                case FLOAT -> TypeName.FLOAT;
+                case DOUBLE -> TypeName.DOUBLE;
+                case LONG -> TypeName.LONG;
+            });
+            line(let.name() + " = " + expr(let.value()) + ";");
+        } else {
+            super.stmt(s);
+        }
+    }
+
+    /** The names the statements read but do not declare: locals (or parameters) of the method around them. */
+    static Set<String> freeVariables(List<? extends Stmt> body) {
+        Set<String> read = new HashSet<>(), declared = new HashSet<>();
+        List<Stmt> stmts = List.copyOf(body);
+        Walk.expressions(stmts, e -> {
+            if (e instanceof Expr.Var v) read.add(v.name());
+        });
+        Walk.statements(stmts, s -> {
+            switch (s) {
+                case Stmt.Loop l -> declared.add(l.var());
+                case Stmt.Reduce r -> declared.addAll(List.of(r.var(), r.acc()));
+                case Stmt.Let let -> declared.add(let.name());
+                default -> { }
+            }
+        });
+        read.removeAll(declared);
+        return read;
     }
 
     /**
@@ -47,14 +104,21 @@ final class JavaLoopPrinter extends CStylePrinter {
      * the overlap, vectorised as the loop alone would be. Elementwise bodies give the same bits
      * whatever the split.
      */
-    String printFused(List<Stmt.Loop> loops, List<String> labels, int startDepth) {
+    String printFused(List<Stmt.Loop> passes, List<String> labels, int startDepth) {
         long total = 0;
-        for (Stmt.Loop l : loops) total += ((Expr.IntConst) l.extent()).value();
+        for (Stmt.Loop l : passes) total += ((Expr.IntConst) l.extent()).value();
+        String body = new JavaLoopPrinter(loops, true).fusedChunk(passes, labels);
         print(List.of(), startDepth);
-        open("forChunks(" + total + ", (chunkFrom, chunkTo) -> ");
+        line("forChunks(" + total + ", " + loops.add("chunkFrom", "chunkTo", body) + ");");
+        return text();
+    }
+
+    /** The method body of a fused pass: each loop's share of the chunk [chunkFrom, chunkTo). */
+    private String fusedChunk(List<Stmt.Loop> passes, List<String> labels) {
+        print(List.of(), 0);
         long start = 0;
-        for (int k = 0; k < loops.size(); k++) {
-            Stmt.Loop l = loops.get(k);
+        for (int k = 0; k < passes.size(); k++) {
+            Stmt.Loop l = passes.get(k);
             long end = start + ((Expr.IntConst) l.extent()).value();
             line("// " + labels.get(k));
             open("if (chunkFrom < " + end + " && chunkTo > " + start + ")");
@@ -63,7 +127,6 @@ final class JavaLoopPrinter extends CStylePrinter {
             close("");
             start = end;
         }
-        close(");");
         return text();
     }
 
@@ -73,10 +136,11 @@ final class JavaLoopPrinter extends CStylePrinter {
         Optional<List<String>> vector = vectorBody(l);
         if (vector.isPresent()) {
             line("int " + l.var() + " = from;");
-            // A chunk of a few vectors runs the scalar body alone (the same bits): such a loop (a loss gradient
-            // over the batch) runs too rarely for C2 to compile it within a few thousand steps, and in the
-            // earlier tiers every vector and broadcast is a heap object (1.2 KiB a step in the MNIST CNN).
-            open("if (to - from >= " + VECTOR_MIN_LANES + " * LANES)");
+            // A short chunk runs the scalar body alone (the same bits): such a loop (a loss gradient over the
+            // batch) runs too rarely for C2 to compile it within a few thousand steps, and in the earlier tiers
+            // every vector and broadcast is a heap object (1.2 KiB a step in the MNIST CNN). A count, not a
+            // number of vectors: with AVX2's eight lanes four vectors let the batch of 50 through.
+            open("if (to - from >= " + VECTOR_MIN_ELEMENTS + ")");
             // loop-invariant broadcasts once per chunk, not once per vector
             for (var e : invariants.entrySet()) line("var " + e.getValue() + " = " + vectors.broadcast(e.getKey()) + ";");
             open("for (int upper = from + SPECIES.loopBound(to - from); " + l.var() + " < upper; " + l.var() + " += LANES)");
@@ -101,6 +165,8 @@ final class JavaLoopPrinter extends CStylePrinter {
     }
 
     @Override protected String scalar(Expr.ModelScalar s) {
+        if (chunkOnly && s != Expr.ModelScalar.TRAINING)
+            throw new IllegalStateException("a parallel loop reads " + s + ", a parameter of update(), not a field");
         return switch (s) {
             case TRAINING -> "training";
             case LEARNING_RATE -> "learningRate";
@@ -113,7 +179,7 @@ final class JavaLoopPrinter extends CStylePrinter {
                 + dialect.floatLiteral(1 / (1 - d.rate())) + ") : 1f)";
     }
 
-    /** The local holding one dropout node's random stream, declared at the top of its kernel. */
+    /** The field holding one dropout node's random stream, set at the top of its kernel ({@link LoopMethods#local}). */
     static String dropoutStream(int node) { return "stream" + node; }
 
     // ---- vectorisation ----

@@ -11,6 +11,7 @@ import dev.netc.codegen.core.loop.ReductionKernel;
 import dev.netc.codegen.core.loop.OpLowering;
 import dev.netc.codegen.core.loop.Stmt;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
 import dev.netc.ir.DType;
 import dev.netc.ir.Graph;
 import dev.netc.ir.IrPrinter;
@@ -55,7 +56,8 @@ final class KernelRenderer {
         return plan.isAlias(k);
     }
 
-    MethodSpec render(Kernel k) {
+    /** The kernel's method; its parallel loops go into {@code loops}. */
+    MethodSpec render(Kernel k, LoopMethods loops) {
         MethodSpec.Builder m = MethodSpec.methodBuilder(k.name()).addModifiers(Modifier.PRIVATE);
         StringBuilder doc = new StringBuilder("Kernel " + k.name() + " (" + k.phase().name().toLowerCase() + " phase).\n<pre>\n");
         for (int id : k.nodes()) doc.append(escape(IrPrinter.line(graph.node(id)))).append('\n');
@@ -65,13 +67,13 @@ final class KernelRenderer {
         Node head = graph.node(k.nodes().getFirst());
         String rootField = buffers.field(k.root());
         if (ReductionKernel.applies(graph, k)) {
-            m.addCode(print(ReductionKernel.lower(graph, k, materialized, buffers::buf)));
+            m.addCode(print(ReductionKernel.lower(graph, k, materialized, buffers::buf), loops));
         } else if (BufferRole.inlinesOperands(head)) {
-            m.addCode(elementwiseLoop(k.recomputed(), k.nodes(), null, rootField));
+            m.addCode(elementwiseLoop(k.recomputed(), k.nodes(), null, rootField, loops));
         } else if (!k.pooled().isEmpty()) {
             m.addCode(PooledConvolutions.forward(graph, buffers, materialized, k));
         } else if (PooledConvolutions.expandedGradient(graph, k) >= 0) {
-            pooledGradient(m, k, head, rootField);
+            pooledGradient(m, k, head, rootField, loops);
         } else {
             String headOut = buffers.hasField(head.id()) ? buffers.field(head.id()) : rootField;
             if (!buffers.hasField(head.id()) && !head.type().equals(graph.node(k.root()).type()))
@@ -92,14 +94,14 @@ final class KernelRenderer {
             } else if (prefix.isPresent()) {
                 // the library takes the first two epilogue nodes (e.g. a ReLU mask), a loop the rest
                 m.addCode(prefix.get());
-                m.addCode(elementwiseLoop(k.recomputed(), epilogue.subList(2, epilogue.size()), graph.node(epilogue.get(1)), rootField));
+                m.addCode(elementwiseLoop(k.recomputed(), epilogue.subList(2, epilogue.size()), graph.node(epilogue.get(1)), rootField, loops));
             } else {
-                m.addCode(head(head, headOut));
-                if (!epilogue.isEmpty()) m.addCode(elementwiseLoop(k.recomputed(), epilogue, head, rootField));
+                m.addCode(head(head, headOut, loops));
+                if (!epilogue.isEmpty()) m.addCode(elementwiseLoop(k.recomputed(), epilogue, head, rootField, loops));
             }
             if (!siblings.isEmpty())
                 m.addComment("sibling outputs: their operand was just read by the head and is still in cache");
-            for (int sibling : siblings) m.addCode(head(graph.node(sibling), buffers.field(sibling)));
+            for (int sibling : siblings) m.addCode(head(graph.node(sibling), buffers.field(sibling), loops));
         }
         return m.build();
     }
@@ -108,14 +110,14 @@ final class KernelRenderer {
      * A convolution gradient reading the pooling gradient it expands (PoolFusion): the library call,
      * with the bias-gradient sibling in the same pass, then the elementwise epilogue as a loop.
      */
-    private void pooledGradient(MethodSpec.Builder m, Kernel k, Node head, String rootField) {
+    private void pooledGradient(MethodSpec.Builder m, Kernel k, Node head, String rootField, LoopMethods loops) {
         int expanded = PooledConvolutions.expandedGradient(graph, k);
         List<Integer> epilogue = k.nodes().subList(1, k.nodes().size());
         String headOut = buffers.hasField(head.id()) ? buffers.field(head.id()) : rootField;
         int bias = LibraryEpilogue.biasGradientSibling(graph, head, k.siblings());
         m.addCode(PooledConvolutions.backward(graph, buffers, head, expanded, bias, headOut));
         List<Integer> recomputed = PooledConvolutions.withoutExpanded(k.recomputed(), expanded);
-        if (!epilogue.isEmpty()) m.addCode(elementwiseLoop(recomputed, epilogue, head, rootField));
+        if (!epilogue.isEmpty()) m.addCode(elementwiseLoop(recomputed, epilogue, head, rootField, loops));
         for (int sibling : k.siblings())
             if (sibling != bias) throw new IllegalStateException("kernel " + k.name() + ": sibling " + graph.node(sibling).label()
                     + " reads the expanded pooling gradient, which only the bias gradient sums in the library pass");
@@ -137,25 +139,28 @@ final class KernelRenderer {
     }
 
     /** One loop over the root's shape, from the shared lowering; every node becomes a local, stored when others read it. */
-    private CodeBlock elementwiseLoop(List<Integer> recomputed, List<Integer> nodes, Node head, String rootField) {
+    private CodeBlock elementwiseLoop(List<Integer> recomputed, List<Integer> nodes, Node head, String rootField, LoopMethods loops) {
         Buf headBuf = head == null ? null : buffers.hasField(head.id()) ? buffers.buf(head.id()) : buffers.bufNamed(rootField, head);
-        return print(List.of(elementwise.loop(recomputed, nodes, head, headBuf, buffers.buf(nodes.getLast()))));
+        return print(List.of(elementwise.loop(recomputed, nodes, head, headBuf, buffers.buf(nodes.getLast()))), loops);
     }
 
-    /** The statements as Java, after the random stream of each dropout node they draw from. */
-    private CodeBlock print(List<Stmt> body) {
+    /** The statements as Java, after the random stream of each dropout node they draw from (a field: loops read it). */
+    private CodeBlock print(List<Stmt> body, LoopMethods loops) {
         CodeBlock.Builder b = CodeBlock.builder();
-        for (int node : DropoutNodes.in(body))
-            b.addStatement("final long $L = dropoutStream($L)", JavaLoopPrinter.dropoutStream(node), node);
-        return b.add("$L", new JavaLoopPrinter().print(body, 0)).build();
+        for (int node : DropoutNodes.in(body)) {
+            String stream = JavaLoopPrinter.dropoutStream(node);
+            loops.local(stream, TypeName.LONG);
+            b.addStatement("$L = dropoutStream($L)", stream, node);
+        }
+        return b.add("$L", new JavaLoopPrinter(loops).print(body, 0)).build();
     }
 
     /** The code of a non-elementwise op writing its whole result to {@code out}. */
-    private CodeBlock head(Node n, String out) {
+    private CodeBlock head(Node n, String out, LoopMethods loops) {
         java.util.Optional<CodeBlock> sum = librarySum(n, out);
         if (sum.isPresent()) return sum.get();
         Buf outBuf = buffers.bufNamed(out, n);
-        return ops.lower(n, outBuf).map(this::print).orElseGet(() -> library((Op.LibraryKernel) n.op(), n, out));
+        return ops.lower(n, outBuf).map(body -> print(body, loops)).orElseGet(() -> library((Op.LibraryKernel) n.op(), n, out));
     }
 
     /**

@@ -22,7 +22,7 @@ import java.util.Map;
 final class OptimizerRenderer {
     private final OptimizerLowering lowering;
     /**
-     * Parameters per parallel pass. Each adds about 400 bytes of bytecode to the pass's lambda, and
+     * Parameters per parallel pass. Each adds about 400 bytes of bytecode to the pass's method, and
      * HotSpot never compiles a method over 8,000 bytes (HugeMethodLimit): twelve stay well under.
      */
     static final int PASS_GROUP = 12;
@@ -54,9 +54,10 @@ final class OptimizerRenderer {
 
     /**
      * The update statements for all parameters: the step size, then one parallel pass over the elements
-     * of every {@link #PASS_GROUP} parameters (one fork over all cores, not one per parameter).
+     * of every {@link #PASS_GROUP} parameters (one fork over all cores, not one per parameter), each
+     * pass's chunk a method in {@code loops}.
      */
-    CodeBlock update(List<Trainable> params) {
+    CodeBlock update(List<Trainable> params, LoopMethods loops) {
         List<Stmt> body = new ArrayList<>(movingStatistics());
         body.addAll(lowering.stepSize());
         List<Stmt.Loop> passes = new ArrayList<>();
@@ -67,10 +68,11 @@ final class OptimizerRenderer {
                     new Buf(p.gradField(), false), p.count()), states));
             labels.add(p.name());
         }
-        StringBuilder code = new StringBuilder(new JavaLoopPrinter().print(body, 0));
+        // the step size the passes read is a field: their chunks are methods of their own
+        StringBuilder code = new StringBuilder(new JavaLoopPrinter(loops).inFields(JavaLoopPrinter.freeVariables(passes)).print(body, 0));
         for (int first = 0; first < passes.size(); first += PASS_GROUP) {
             int end = Math.min(passes.size(), first + PASS_GROUP);
-            code.append(new JavaLoopPrinter().printFused(passes.subList(first, end), labels.subList(first, end), 0));
+            code.append(new JavaLoopPrinter(loops).printFused(passes.subList(first, end), labels.subList(first, end), 0));
         }
         return CodeBlock.of("$L", code.toString());
     }

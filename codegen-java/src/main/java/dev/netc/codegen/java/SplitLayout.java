@@ -4,6 +4,7 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.netc.api.GeneratedModel;
@@ -38,7 +39,9 @@ import javax.lang.model.element.Modifier;
  * {@code Storage0, ...}, the optimizer's per-parameter calls in {@code Updates0, ...}, each method
  * at most {@link CodeLimits#statementsPerMethod()} statements. The optimizer's loop is printed once
  * as a routine every parameter calls. The model's own methods only call the parts in order, so no
- * method or class grows with the model beyond those bounds, and javac's work grows linearly.
+ * method or class grows with the model beyond those bounds, and javac's work grows linearly. Parallel
+ * loops are methods of the class holding their kernel, shape or routine ({@link LoopMethods}); those of
+ * a method with parameters read them from fields that the method sets.
  */
 final class SplitLayout {
     private static final TypeName FLOAT_ARRAYS = com.palantir.javapoet.ArrayTypeName.of(JavaCodegen.FLOATS);
@@ -55,6 +58,10 @@ final class SplitLayout {
     private final List<MethodSpec> kernelMethods;
     /** The code of each kernel method as text. */
     private final List<String> kernelTexts;
+    /** The parallel loops of each kernel. */
+    private final List<LoopMethods> kernelLoops;
+    /** The loop methods and fields of a kernel or shape method, by the method's name: they go into its class. */
+    private final Map<String, Members> loopMembers = new HashMap<>();
     private final CodeLimits limits;
     /** Field name of every buffer (optimizer state included) -> its element of floats or ints. */
     private final Map<String, String> ref = new HashMap<>();
@@ -65,7 +72,7 @@ final class SplitLayout {
     private final String partSuffix;
 
     SplitLayout(JavaCodegen c, String packageName, String className, List<OptimizerRenderer.Trainable> trainables, OptimizerRenderer opt,
-                List<Kernel> coded, List<MethodSpec> kernelMethods, List<String> kernelTexts) {
+                List<Kernel> coded, List<MethodSpec> kernelMethods, List<String> kernelTexts, List<LoopMethods> kernelLoops) {
         this.c = c;
         this.packageName = packageName;
         this.className = className;
@@ -74,6 +81,7 @@ final class SplitLayout {
         this.coded = coded;
         this.kernelMethods = kernelMethods;
         this.kernelTexts = kernelTexts;
+        this.kernelLoops = kernelLoops;
         this.limits = c.limits;
         // a nested class may not share the model class's name
         this.partSuffix = className.matches("(Kernels|Shapes|Storage|Updates)[0-9]+") ? "_" : "";
@@ -110,6 +118,7 @@ final class SplitLayout {
                                 + "methods call the parts in order.\n",
                         c.graph.size(), c.plan.kernels().size(), floatCount, intCount, kernelParts.size());
         JavaCodegen.addScalarFields(type);
+        LoopMethods.addLocalFields(type, kernelLoops);
         type.addField(FieldSpec.builder(FLOAT_ARRAYS, "floats", Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Every float buffer, by index: inputs, parameters, computed values, optimizer state.\n")
                 .initializer("new float[$L][]", floatCount).build());
@@ -146,7 +155,7 @@ final class SplitLayout {
         }
         MethodSpec.Builder update = c.updateHeader();
         if (opt != null) {
-            update.addCode("$L", new JavaLoopPrinter().print(new OptimizerLowering(c.optimizer).stepSize(), 0));
+            update.addCode("$L", new JavaLoopPrinter(new LoopMethods("update", "update()")).print(new OptimizerLowering(c.optimizer).stepSize(), 0));
             chain(type, update, "update", calls(updateParts, "update", "stepRate"), List.of(TypeName.FLOAT), "stepRate");
             addRoutines(type);
         }
@@ -178,34 +187,48 @@ final class SplitLayout {
     private List<TypeSpec> kernelParts() {
         List<Canonical> forms = new ArrayList<>(coded.size());
         Map<String, Integer> uses = new HashMap<>();
-        for (String text : kernelTexts) {
-            Canonical form = canonical(text);
+        for (int i = 0; i < coded.size(); i++) {
+            Canonical form = canonical(withLoops(i));
             forms.add(form);
             if (form != null) uses.merge(form.text(), 1, Integer::sum);
         }
         Map<String, Integer> shapeOf = new HashMap<>();   // canonical text -> index of its shape
         List<MethodSpec> shapes = new ArrayList<>();
+        List<Long> shapeSizes = new ArrayList<>();
         for (int i = 0; i < coded.size(); i++) {
             Canonical form = forms.get(i);
             if (form == null || uses.get(form.text()) < 2 || shapeOf.containsKey(form.text())) continue;
-            MethodSpec.Builder shape = MethodSpec.methodBuilder("shape" + shapes.size())
+            String name = "shape" + shapes.size();
+            MethodSpec.Builder shape = MethodSpec.methodBuilder(name)
                     .addJavadoc("The code of $L and $L more kernels of the same shape, on the buffers each passes.\n",
                             coded.get(i).name(), uses.get(form.text()) - 1);
+            List<ParameterSpec> params = new ArrayList<>();
             for (int k = 0; k < form.buffers().size(); k++)
-                shape.addParameter(intBuffers.contains(form.buffers().get(k)) ? JavaCodegen.INTS
-                        : byteBuffers.contains(form.buffers().get(k)) ? JavaCodegen.BYTES : JavaCodegen.FLOATS, "b" + k);
+                params.add(ParameterSpec.builder(intBuffers.contains(form.buffers().get(k)) ? JavaCodegen.INTS
+                        : byteBuffers.contains(form.buffers().get(k)) ? JavaCodegen.BYTES : JavaCodegen.FLOATS, "b" + k).build());
+            // the kernel's code, then its loops' bodies (see withLoops); the loops become the shape's own
+            String[] parts = form.text().split(LOOP_MARK, -1);
+            String code = parts[0];
+            LoopMethods loops = new LoopMethods(name, name);
+            for (int j = 1; j < parts.length; j++) {
+                LoopMethods.Loop kernelLoop = kernelLoops.get(i).loops().get(j - 1);
+                code = code.replace(LoopMethods.field("loop" + (j - 1)), loops.add(kernelLoop.from(), kernelLoop.to(), parts[j]));
+            }
+            Members members = withParameters(name, params, loops);
+            loopMembers.put(name, members);
             shapeOf.put(form.text(), shapes.size());
-            shapes.add(shape.addCode(withTypes(form.text())).build());
+            shapes.add(shape.addParameters(params).addCode(members.set()).addCode(withTypes(code)).build());
+            shapeSizes.add(code.length() + loops.chars());
         }
-        List<List<MethodSpec>> shapeGroups = pack(shapes, shapes.stream().map(m -> (long) m.code().toString().length()).toList());
+        List<List<MethodSpec>> shapeGroups = pack(shapes, shapeSizes);
         List<String> shapeCall = new ArrayList<>();      // shape index -> "shapesN.shapeK"
         for (int p = 0; p < shapeGroups.size(); p++)
             for (MethodSpec m : shapeGroups.get(p)) shapeCall.add(partField("Shapes", p) + "." + m.name());
         for (int p = 0; p < shapeGroups.size(); p++) {
             List<MethodSpec> ms = shapeGroups.get(p);
-            shapeParts.add(TypeSpec.classBuilder(partName("Shapes", p)).addModifiers(Modifier.PRIVATE, Modifier.FINAL)
-                    .addJavadoc("Kernel code shared by kernels of the same shape: $L to $L.\n", ms.getFirst().name(), ms.getLast().name())
-                    .addMethods(ms).build());
+            shapeParts.add(withMembers(TypeSpec.classBuilder(partName("Shapes", p)).addModifiers(Modifier.PRIVATE, Modifier.FINAL)
+                    .addJavadoc("Kernel code shared by kernels of the same shape: $L to $L.\n", ms.getFirst().name(), ms.getLast().name()),
+                    ms).build());
         }
 
         List<MethodSpec> methods = new ArrayList<>(coded.size());
@@ -216,7 +239,15 @@ final class SplitLayout {
             Integer shape = form == null ? null : shapeOf.get(form.text());
             if (shape == null) {
                 methods.add(withLocals(kernel, kernelTexts.get(i)));
-                sizes.add((long) kernelTexts.get(i).length());
+                sizes.add(kernelTexts.get(i).length() + kernelLoops.get(i).chars());
+                LoopMethods loops = kernelLoops.get(i);
+                List<FieldSpec> fields = new ArrayList<>();
+                List<MethodSpec> loopMethods = new ArrayList<>();
+                for (LoopMethods.Loop l : loops.loops()) {
+                    fields.add(LoopMethods.bodyField(l));
+                    loopMethods.add(withLocals(loops.method(l, CodeBlock.of("$L", l.body())), l.body()));
+                }
+                loopMembers.put(kernel.name(), new Members(CodeBlock.of(""), fields, loopMethods));
                 continue;
             }
             sizes.add(100L);
@@ -248,12 +279,68 @@ final class SplitLayout {
                             ms.isEmpty() ? "-" : ms.getLast().name(), coded.size());
             for (var e : phases.get(p).entrySet())
                 part.addMethod(MethodSpec.methodBuilder(phaseMethod(e.getKey())).addCode(e.getValue().build()).build());
-            out.add(part.addMethods(ms).build());
+            out.add(withMembers(part, ms).build());
         }
         return out;
     }
 
     private final List<TypeSpec> shapeParts = new ArrayList<>();
+
+    /** Separates a kernel's code and its loops' bodies in the text {@link #canonical} reads. */
+    private static final String LOOP_MARK = "\u0002";
+
+    /**
+     * A kernel's code, then each of its loops' bodies after a {@link #LOOP_MARK}, its loops' fields
+     * renamed {@code loop0$body, ...}: kernels that differ only in their buffers have the same canonical form.
+     */
+    private String withLoops(int kernel) {
+        String text = kernelTexts.get(kernel);
+        List<LoopMethods.Loop> loops = kernelLoops.get(kernel).loops();
+        for (int j = 0; j < loops.size(); j++) text = text.replace(loops.get(j).field(), LoopMethods.field("loop" + j));
+        StringBuilder sb = new StringBuilder(text);
+        for (LoopMethods.Loop l : loops) sb.append(LOOP_MARK).append(l.body());
+        return sb.toString();
+    }
+
+    /** The loop methods and fields of a method (a kernel, a shape, a routine), and what the method sets before its loops run. */
+    private record Members(CodeBlock set, List<FieldSpec> fields, List<MethodSpec> methods) {}
+
+    /** The methods, each followed by its loops' methods, and those loops' fields. */
+    private TypeSpec.Builder withMembers(TypeSpec.Builder type, List<MethodSpec> methods) {
+        for (MethodSpec m : methods) {
+            type.addMethod(m);
+            Members members = loopMembers.get(m.name());
+            if (members != null) type.addFields(members.fields()).addMethods(members.methods());
+        }
+        return type;
+    }
+
+    /**
+     * The loops of a method that takes parameters (a shape, a routine): each parameter a loop reads
+     * passes through a field {@code method$parameter}, which the method sets before its loops run.
+     */
+    private static Members withParameters(String method, List<ParameterSpec> params, LoopMethods loops) {
+        Set<String> read = new java.util.HashSet<>();
+        for (LoopMethods.Loop l : loops.loops()) read.addAll(identifiers(l.body()));
+        CodeBlock.Builder set = CodeBlock.builder();
+        List<FieldSpec> fields = new ArrayList<>();
+        for (ParameterSpec p : params) {
+            if (!read.contains(p.name())) continue;
+            fields.add(FieldSpec.builder(p.type(), method + "$" + p.name(), Modifier.PRIVATE)
+                    .addJavadoc("$L's parameter $L, for its loops.\n", method, p.name()).build());
+            set.addStatement("$L = $L", method + "$" + p.name(), p.name());
+        }
+        List<MethodSpec> methods = new ArrayList<>();
+        for (LoopMethods.Loop l : loops.loops()) {
+            Set<String> reads = identifiers(l.body());
+            CodeBlock.Builder body = CodeBlock.builder();
+            for (ParameterSpec p : params)
+                if (reads.contains(p.name())) body.addStatement("$T $L = $L", p.type(), p.name(), method + "$" + p.name());
+            fields.add(LoopMethods.bodyField(l));
+            methods.add(loops.method(l, body.add(withTypes(l.body())).build()));
+        }
+        return new Members(set.build(), fields, methods);
+    }
 
     private String partName(String kind, int index) { return kind + partSuffix + index; }
 
@@ -357,7 +444,8 @@ final class SplitLayout {
 
     /** The kernel method with a local per buffer it names, so its body reads as in a one-class model. */
     private MethodSpec withLocals(MethodSpec kernel, String text) {
-        MethodSpec.Builder m = MethodSpec.methodBuilder(kernel.name()).addModifiers(kernel.modifiers()).addJavadoc(kernel.javadoc());
+        MethodSpec.Builder m = MethodSpec.methodBuilder(kernel.name()).addModifiers(kernel.modifiers()).addJavadoc(kernel.javadoc())
+                .addParameters(kernel.parameters());
         for (String name : identifiers(text)) {
             String at = ref.get(name);
             if (at != null) m.addStatement("$L[] $L = $L", intBuffers.contains(name) ? "int" : byteBuffers.contains(name) ? "byte" : "float", name, at);
@@ -514,21 +602,31 @@ final class SplitLayout {
         OptimizerLowering lowering = new OptimizerLowering(c.optimizer);
         List<String> stateNames = lowering.stateNames("p").stream().map(s -> s.substring(0, s.indexOf('/'))).toList();
         List<Buf> states = stateNames.stream().map(s -> new Buf(s, false)).toList();
-        MethodSpec.Builder step = MethodSpec.methodBuilder(STEP).addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                .addJavadoc("$L for one parameter: {@code rate} is the step size times the parameter's rate factor.\n", c.optimizer)
-                .addParameter(JavaCodegen.FLOATS, "param").addParameter(JavaCodegen.FLOATS, "grad");
-        for (String s : stateNames) step.addParameter(JavaCodegen.FLOATS, s);
-        step.addParameter(TypeName.INT, "count").addParameter(TypeName.FLOAT, "rate");
+        List<ParameterSpec> params = new ArrayList<>();
+        List<String> arrays = new ArrayList<>(List.of("param", "grad"));
+        arrays.addAll(stateNames);
+        for (String a : arrays) params.add(ParameterSpec.builder(JavaCodegen.FLOATS, a).build());
+        params.add(ParameterSpec.builder(TypeName.INT, "count").build());
+        params.add(ParameterSpec.builder(TypeName.FLOAT, "rate").build());
         Stmt body = lowering.routine(new Buf("param", false), new Buf("grad", false), states, "count", "rate");
-        step.addCode("$L", new JavaLoopPrinter().print(List.of(body), 0));
-        type.addMethod(step.build());
+        addRoutine(type, STEP, CodeBlock.of("$L for one parameter: {@code rate} is the step size times the parameter's rate factor.\n",
+                c.optimizer), params, body);
         if (c.graph.parameterUpdates().isEmpty()) return;
         Stmt.Loop copy = (Stmt.Loop) OptimizerLowering.copy(new Buf("source", false), new Buf("target", false), 1);
         Stmt loop = new Stmt.Loop(copy.var(), copy.start(), Expr.var("count"), copy.parallel(), copy.body());
-        type.addMethod(MethodSpec.methodBuilder(COPY).addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                .addJavadoc("Copies a moving statistic computed by the last forward(true) into its parameter.\n")
-                .addParameter(JavaCodegen.FLOATS, "source").addParameter(JavaCodegen.FLOATS, "target").addParameter(TypeName.INT, "count")
-                .addCode("$L", new JavaLoopPrinter().print(List.of(loop), 0)).build());
+        addRoutine(type, COPY, CodeBlock.of("Copies a moving statistic computed by the last forward(true) into its parameter.\n"),
+                List.of(ParameterSpec.builder(JavaCodegen.FLOATS, "source").build(), ParameterSpec.builder(JavaCodegen.FLOATS, "target").build(),
+                        ParameterSpec.builder(TypeName.INT, "count").build()), loop);
+    }
+
+    /** A routine of the model: its parallel loop a method of its own, reading the parameters it needs from fields. */
+    private static void addRoutine(TypeSpec.Builder type, String name, CodeBlock doc, List<ParameterSpec> params, Stmt body) {
+        LoopMethods loops = new LoopMethods(name, name);
+        String code = new JavaLoopPrinter(loops).print(List.of(body), 0);
+        Members members = withParameters(name, params, loops);
+        type.addMethod(MethodSpec.methodBuilder(name).addModifiers(Modifier.PRIVATE).addJavadoc(doc).addParameters(params)
+                .addCode(members.set()).addCode("$L", code).build());
+        type.addFields(members.fields()).addMethods(members.methods());
     }
 
     // ---- calling parts ----

@@ -78,8 +78,8 @@ class GeneratedSourceTest {
     void elementwiseLoopsRunVectorsWhereEveryOperandAllowsIt() throws Exception {
         String src = JavaCodegen.generate(FuseOps.fuse(TestGraphs.vectorizable()), null, "demo", "VectorModel");
         assertTrue(src.contains("for (int upper = from + SPECIES.loopBound(to - from); i < upper; i += LANES)"), src);
-        // a chunk of fewer than four vectors runs the scalar body alone: no vector objects before C2 compiles the loop
-        assertTrue(src.contains("if (to - from >= " + JavaLoopPrinter.VECTOR_MIN_LANES + " * LANES)"), src);
+        // a short chunk runs the scalar body alone: no vector objects before C2 compiles the loop
+        assertTrue(src.contains("if (to - from >= " + JavaLoopPrinter.VECTOR_MIN_ELEMENTS + ")"), src);
         assertTrue(src.contains(".compare(GT, "), src);
         // transcendentals are VectorMath's in the vector body and the scalar tail alike (the same bits in every JIT tier)
         assertTrue(src.contains("import static dev.netc.kernels.VectorMath.exp;"), src);
@@ -92,6 +92,17 @@ class GeneratedSourceTest {
         assertFalse(java.util.regex.Pattern.compile("(?<!Vector)Math\\.(exp|log|tanh)\\b").matcher(src).find(), src);
         assertTrue(src.contains("fromArray(SPECIES, p, i % 32)"), "a [32] row is read as whole vectors");
         assertTrue(src.contains("broadcast(SPECIES, q[(i / 32) % 4])"), "a per-row value is broadcast");
+    }
+
+    @Test
+    void everyParallelLoopIsHandedToForChunksAsAField() throws Exception {
+        // a lambda capturing this (or a local) would be a new object each time its kernel runs
+        KernelPlan plan = FuseOps.fuse(Autodiff.differentiate(TestGraphs.elementwise())); // with a dropout mask
+        for (CodeLimits limits : java.util.List.of(CodeLimits.DEFAULT, CodeLimits.ALWAYS_SPLIT)) {
+            String src = JavaCodegen.generate(plan, new OptimizerSpec.Adam(0.001, 0.9, 0.999, 1e-7), "demo", "DropoutModel", limits);
+            assertTrue(src.contains(" = dropoutStream(") && src.contains("Loop0$body);"), src);
+            assertTrue(src.lines().filter(l -> l.contains("forChunks(")).allMatch(l -> l.strip().matches("forChunks\\([^;]+, \\w+\\$body\\);")), src);
+        }
     }
 
     @Test

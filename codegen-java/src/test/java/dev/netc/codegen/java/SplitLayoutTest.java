@@ -125,7 +125,7 @@ class SplitLayoutTest {
         // the twelve layers' kernels differ only in their buffers: each shape is printed once
         assertTrue(src.contains("void shape0("), "a shared shape");
         assertTrue(src.contains("The code of "), src.substring(0, 200));
-        assertEquals(1, count(src, "private static void updateParameter("), "the optimizer loop printed once");
+        assertEquals(1, count(src, "private void updateParameter("), "the optimizer loop printed once");
         assertEquals(2 * 12, count(src, "updateParameter(floats["), "one call per parameter");
         // no method holds more than four statements of a long list: the passes call chunks
         assertTrue(src.contains("private void backward0()") && src.contains("private int floatIndexLevel0_0(String name)"),
