@@ -121,49 +121,31 @@ final class ConvImplicitGemm {
             return;
         }
         int blocks = Gemm.ceilDiv(g.outputPositions(), MR);
-        // Enough tasks for every core: whole images when the batch allows, else slices of one image.
-        int groups = n >= 2 * Parallel.threads() || Parallel.inside() ? 1 : Math.min(blocks, Gemm.ceilDiv(2 * Parallel.threads(), n));
+        int groups = ConvFrame.partsPerImage(n, blocks); // slices of an image's blocks
         int blocksPerGroup = Gemm.ceilDiv(blocks, groups);
         Forward call = FORWARDS.acquire();
         try {
-            call.g = g;
-            call.x = x;
-            call.xOff = xOff;
-            call.packedWeights = packedWeights;
-            call.bias = bias;
-            call.act = act;
-            call.y = y;
-            call.yOff = yOff;
-            call.groups = groups;
+            call.convolution(g, x, xOff, packedWeights, bias, act, y, yOff, groups, blocksPerGroup);
             call.blocks = blocks;
-            call.blocksPerGroup = blocksPerGroup;
             Parallel.forRange(n * groups, call);
         } finally {
             FORWARDS.release(call);
         }
     }
 
-    /** One forward pass's arguments; task t is slice t % groups of image t / groups (a per-thread frame, see {@link CallFrames}). */
-    private static final class Forward implements IntConsumer, CallFrames.Frame {
-        ConvGeometry g;
-        float[] x, packedWeights, bias, y;
-        Activation act;
-        int xOff, yOff, groups, blocks, blocksPerGroup;
+    /** One forward pass's frame: the parts of an image are slices of its blocks of positions. */
+    private static final class Forward extends ConvFrame {
+        int blocks;
 
         @Override
         public void accept(int task) {
             PaddedImage pad = PaddedImage.of(g);
-            int image = task / groups;
-            int firstBlock = (task % groups) * blocksPerGroup;
-            int endBlock = Math.min(blocks, firstBlock + blocksPerGroup);
+            int image = task / parts;
+            int firstBlock = (task % parts) * perPart;
+            int endBlock = Math.min(blocks, firstBlock + perPart);
             float[] padded = PADDED.atLeast(pad.size() + MR * g.patchSize() + MR * NR + SLACK);
             pad.fill(x, xOff + image * g.imageSize(), padded);
-            forwardBlocks(g, pad, padded, firstBlock, endBlock, packedWeights, bias, act, y, yOff + image * g.outputSize(), false);
-        }
-
-        @Override
-        public void clear() {
-            x = packedWeights = bias = y = null;
+            forwardBlocks(g, pad, padded, firstBlock, endBlock, weights, bias, act, y, yOff + image * g.outputSize(), false);
         }
     }
 

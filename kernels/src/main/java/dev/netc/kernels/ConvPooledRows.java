@@ -75,7 +75,7 @@ final class ConvPooledRows {
             call.pooled = pooled;
             call.argmax = argmax;
             int pooledRows = g.oh() / 2;
-            call.bands = n >= 2 * Parallel.threads() || Parallel.inside() ? 1 : Math.min(pooledRows, Gemm.ceilDiv(2 * Parallel.threads(), n));
+            call.bands = ConvFrame.partsPerImage(n, pooledRows);
             call.rowsPerBand = Gemm.ceilDiv(pooledRows, call.bands);
             Parallel.forRange(n * call.bands, call);
         } finally {

@@ -51,43 +51,30 @@ final class ConvRowKernel {
         for (int s = 0; s < slivers; s++) {
             GemmPacking.packA(false, g.f(), patch, w, 0, s * MR, 0, patch, packed, s * MR * patch);
         }
-        // Whole images per task when the batch fills the cores, else bands of output rows.
-        int bands = n >= 2 * Parallel.threads() || Parallel.inside() ? 1 : Math.min(g.oh(), Gemm.ceilDiv(2 * Parallel.threads(), n));
+        int bands = ConvFrame.partsPerImage(n, g.oh()); // bands of output rows
         int rowsPerBand = Gemm.ceilDiv(g.oh(), bands);
         Call call = CALLS.acquire();
         try {
-            call.g = g;
-            call.x = x;
-            call.xOff = xOff;
-            call.packed = packed;
+            call.convolution(g, x, xOff, packed, bias, act, y, yOff, bands, rowsPerBand);
             call.slivers = slivers;
-            call.bias = bias;
-            call.act = act;
-            call.y = y;
-            call.yOff = yOff;
-            call.bands = bands;
-            call.rowsPerBand = rowsPerBand;
             Parallel.forRange(n * bands, call);
         } finally {
             CALLS.release(call);
         }
     }
 
-    /** One forward pass's arguments; task t is band t % bands of image t / bands (a per-thread frame, see {@link CallFrames}). */
-    private static final class Call implements java.util.function.IntConsumer, CallFrames.Frame {
-        ConvGeometry g;
-        float[] x, packed, bias, y;
-        Activation act;
-        int xOff, yOff, slivers, bands, rowsPerBand;
+    /** One forward pass's frame: the parts of an image are bands of its output rows. */
+    private static final class Call extends ConvFrame {
+        int slivers;
 
         @Override
         public void accept(int task) {
             PaddedImage pad = PaddedImage.of(g);
             int[] taps = pad.tapOffsets();
             int patch = g.patchSize();
-            int image = task / bands;
-            int firstRow = (task % bands) * rowsPerBand;
-            int endRow = Math.min(g.oh(), firstRow + rowsPerBand);
+            int image = task / parts;
+            int firstRow = (task % parts) * perPart;
+            int endRow = Math.min(g.oh(), firstRow + perPart);
             // a row narrower than the tile reads up to NR - ow floats past the image: a slack before the tile
             int tile = pad.size() + Math.max(0, NR - g.ow());
             float[] work = PADDED.atLeast(tile + MR * NR);
@@ -99,16 +86,11 @@ final class ConvRowKernel {
                     int base = oy * pad.cols() + x0;
                     for (int s = 0; s < slivers; s++) {
                         // the NR image columns each tap sees from base: B rows at base + taps[p]
-                        GemmMicroKernel.multiply(packed, s * MR * patch, work, base, taps, patch, work, tile);
+                        GemmMicroKernel.multiply(weights, s * MR * patch, work, base, taps, patch, work, tile);
                         store(work, tile, s * MR, g, bias, act, y, imageOff + oy * g.ow() + x0);
                     }
                 }
             }
-        }
-
-        @Override
-        public void clear() {
-            x = packed = bias = y = null;
         }
     }
 

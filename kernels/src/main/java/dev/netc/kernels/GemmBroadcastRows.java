@@ -46,17 +46,7 @@ final class GemmBroadcastRows {
                          Epilogue finish) {
         Call call = CALLS.acquire();
         try {
-            call.m = m;
-            call.n = n;
-            call.k = k;
-            call.a = a;
-            call.aOff = aOff;
-            call.b = b;
-            call.bOff = bOff;
-            call.beta = beta;
-            call.c = c;
-            call.cOff = cOff;
-            call.finish = finish;
+            call.product(m, n, k, a, aOff, b, bOff, beta, c, cOff, finish);
             call.wideRows = m / WIDE * WIDE;
             int rest = m - call.wideRows;
             int narrowRows = rest % VL > MAX_DOT_ROWS ? Gemm.ceilDiv(rest, VL) * VL : rest / VL * VL;
@@ -72,11 +62,9 @@ final class GemmBroadcastRows {
     }
 
     /** One product's arguments and a^T's slivers, for its parallel bodies (a per-thread frame, see {@link CallFrames}). */
-    private static final class Call implements CallFrames.Frame {
-        int m, n, k, aOff, bOff, cOff, wideRows, slivered, blocks;
-        float[] a, b, c, packed;
-        float beta;
-        Epilogue finish;
+    private static final class Call extends GemmFrame {
+        int wideRows, slivered, blocks;
+        float[] packed;
         final IntConsumer pack = group -> GemmBroadcastRows.pack(group, wideRows, m, k, a, aOff, packed);
         final IntConsumer task = this::task;
 
@@ -105,8 +93,8 @@ final class GemmBroadcastRows {
 
         @Override
         public void clear() {
-            a = b = c = packed = null;
-            finish = null;
+            super.clear();
+            packed = null;
         }
     }
 

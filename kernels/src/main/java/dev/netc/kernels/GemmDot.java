@@ -39,17 +39,7 @@ final class GemmDot {
         int tasks = Gemm.ceilDiv(n, TASK_COLUMNS);
         Call call = CALLS.acquire();
         try {
-            call.m = m;
-            call.n = n;
-            call.k = k;
-            call.a = a;
-            call.aOff = aOff;
-            call.b = b;
-            call.bOff = bOff;
-            call.beta = beta;
-            call.c = c;
-            call.cOff = cOff;
-            call.finish = finish;
+            call.product(m, n, k, a, aOff, b, bOff, beta, c, cOff, finish);
             Parallel.forRange(tasks, call);
         } finally {
             CALLS.release(call);
@@ -57,11 +47,7 @@ final class GemmDot {
     }
 
     /** One product's arguments; task t is a run of TASK_COLUMNS columns (a per-thread frame, see {@link CallFrames}). */
-    private static final class Call implements java.util.function.IntConsumer, CallFrames.Frame {
-        int m, n, k, aOff, bOff, cOff;
-        float[] a, b, c;
-        float beta;
-        Epilogue finish;
+    private static final class Call extends GemmFrame implements java.util.function.IntConsumer {
 
         @Override
         public void accept(int task) {
@@ -87,12 +73,6 @@ final class GemmDot {
                     single(k, a, aOff + i * k, b, bOff + j * k, beta, c, cOff, n, i, j, finish, lanes);
                 }
             }
-        }
-
-        @Override
-        public void clear() {
-            a = b = c = null;
-            finish = null;
         }
     }
 

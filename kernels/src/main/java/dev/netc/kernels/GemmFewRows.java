@@ -49,19 +49,9 @@ final class GemmFewRows {
                          float beta, float[] c, int cOff, Epilogue finish) {
         Call call = CALLS.acquire();
         try {
+            call.product(m, n, k, a, aOff, b, bOff, beta, c, cOff, finish);
             call.transA = transA;
-            call.m = m;
-            call.n = n;
-            call.k = k;
-            call.a = a;
-            call.aOff = aOff;
-            call.b = b;
-            call.bOff = bOff;
             call.panels = panels;
-            call.beta = beta;
-            call.c = c;
-            call.cOff = cOff;
-            call.finish = finish;
             int tasks = Gemm.ceilDiv(n, TASK_COLUMNS);
             if ((long) m * n * k >= Gemm.PARALLEL_MIN_WORK) {
                 Parallel.forRange(tasks, call);
@@ -74,12 +64,9 @@ final class GemmFewRows {
     }
 
     /** One product's arguments, for its tasks: each task a run of TASK_COLUMNS columns (a per-thread frame, see {@link CallFrames}). */
-    private static final class Call implements java.util.function.IntConsumer, CallFrames.Frame {
+    private static final class Call extends GemmFrame implements java.util.function.IntConsumer {
         boolean transA;
-        int m, n, k, aOff, bOff, cOff;
-        float[] a, b, panels, c;
-        float beta;
-        Epilogue finish;
+        float[] panels;
 
         @Override
         public void accept(int task) {
@@ -105,8 +92,8 @@ final class GemmFewRows {
 
         @Override
         public void clear() {
-            a = b = panels = c = null;
-            finish = null;
+            super.clear();
+            panels = null;
         }
     }
 

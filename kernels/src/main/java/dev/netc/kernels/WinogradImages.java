@@ -40,14 +40,9 @@ final class WinogradImages {
         return made;
     }
 
-    /** The images of x ([n][c][h][w]) as g reads them. */
+    /** The images of x ([n][c][h][w]) as g reads them, in a new {@link Planar} (kernels reuse theirs). */
     static ConvWinograd.Source images(ConvGeometry g, float[] x) {
         return new Planar().of(g, x);
-    }
-
-    /** The images of a pooled gradient expanded by its argmax: see {@link Expanded}. */
-    static ConvWinograd.Source expandedWindows(ConvGeometry g, float[] dyPooled, byte[] argmax) {
-        return new Expanded().of(g, dyPooled, argmax);
     }
 
     /** The images of a planar input x ([n][c][h][w]); reusable: {@link #of} points it at another input. */
