@@ -91,7 +91,10 @@ final class JavaLoopPrinter extends CStylePrinter {
                 case Stmt.Loop l -> declared.add(l.var());
                 case Stmt.Reduce r -> declared.addAll(List.of(r.var(), r.acc()));
                 case Stmt.Let let -> declared.add(let.name());
-                default -> { }
+                case Stmt.Assign a -> { } // declares nothing: what it assigns was declared by a Let
+                case Stmt.Store st -> { }
+                case Stmt.If i -> { }
+                case Stmt.Comment c -> { }
             }
         });
         read.removeAll(declared);
