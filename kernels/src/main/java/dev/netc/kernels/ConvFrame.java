@@ -7,6 +7,8 @@ package dev.netc.kernels;
  */
 abstract class ConvFrame implements java.util.function.IntConsumer, CallFrames.Frame {
     ConvGeometry g;
+    /** g's zero-bordered image, looked up once per call rather than per task. */
+    PaddedImage pad;
     float[] x, weights, bias, y;
     Activation act;
     int xOff, yOff, parts, perPart;
@@ -23,6 +25,7 @@ abstract class ConvFrame implements java.util.function.IntConsumer, CallFrames.F
     final void convolution(ConvGeometry g, float[] x, int xOff, float[] weights, float[] bias, Activation act, float[] y, int yOff,
                            int parts, int perPart) {
         this.g = g;
+        this.pad = PaddedImage.of(g);
         this.x = x;
         this.xOff = xOff;
         this.weights = weights;

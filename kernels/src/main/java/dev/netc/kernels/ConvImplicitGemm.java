@@ -139,7 +139,6 @@ final class ConvImplicitGemm {
 
         @Override
         public void accept(int task) {
-            PaddedImage pad = PaddedImage.of(g);
             int image = task / parts;
             int firstBlock = (task % parts) * perPart;
             int endBlock = Math.min(blocks, firstBlock + perPart);

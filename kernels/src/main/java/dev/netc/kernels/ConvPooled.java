@@ -158,6 +158,7 @@ public final class ConvPooled {
             call.act = act;
             call.out = out;
             call.argmax = argmax;
+            call.full = step == PerImage.Step.BACKWARD_PADDED ? Conv2d.backwardDataGeometry(g) : null;
             Parallel.forRange(n, call);
         } finally {
             PER_IMAGE.release(call);
@@ -176,6 +177,8 @@ public final class ConvPooled {
 
         Step step;
         ConvGeometry g;
+        /** BACKWARD_PADDED: the backward-data pass's geometry, made once per call. */
+        ConvGeometry full;
         int size;
         float[] in, weights, prepared, bias, out;
         Activation act;
@@ -197,7 +200,6 @@ public final class ConvPooled {
                     PoolWindows.pool(y, 0, f, oh, ow, size, out, argmax, image * pooledSize);
                 }
                 case BACKWARD_PADDED -> {
-                    ConvGeometry full = Conv2d.backwardDataGeometry(g);
                     PaddedImage pad = PaddedImage.of(full);
                     float[] padded = ConvImplicitGemm.paddedScratch(full);
                     pad.clearBorder(padded, 0);

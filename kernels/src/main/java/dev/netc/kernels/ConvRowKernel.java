@@ -69,7 +69,6 @@ final class ConvRowKernel {
 
         @Override
         public void accept(int task) {
-            PaddedImage pad = PaddedImage.of(g);
             int[] taps = pad.tapOffsets();
             int patch = g.patchSize();
             int image = task / parts;

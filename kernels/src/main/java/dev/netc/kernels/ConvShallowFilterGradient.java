@@ -86,16 +86,21 @@ final class ConvShallowFilterGradient {
     private static final class DenseRows implements WideOutput {
         private float[] dy;
         private ConvGeometry g;
+        private int cols, wide;
 
         DenseRows of(float[] dy, ConvGeometry g) {
             this.dy = dy;
             this.g = g;
+            if (g != null) {
+                cols = cols(g);
+                wide = wide(g);
+            }
             return this;
         }
 
         @Override
         public void fill(int image, float[] dst) {
-            int cols = cols(g), wide = wide(g), from = image * g.outputSize();
+            int from = image * g.outputSize();
             for (int filter = 0; filter < g.f(); filter++) {
                 for (int oy = 0; oy < g.oh(); oy++) {
                     int row = filter * wide + oy * cols;
@@ -110,7 +115,7 @@ final class ConvShallowFilterGradient {
     private static final class ExpandedRows implements WideOutput {
         private float[] dyPooled;
         private byte[] argmax;
-        private int size;
+        private int size, cols, wide;
         private ConvGeometry g;
 
         ExpandedRows of(float[] dyPooled, byte[] argmax, int size, ConvGeometry g) {
@@ -118,13 +123,17 @@ final class ConvShallowFilterGradient {
             this.argmax = argmax;
             this.size = size;
             this.g = g;
+            if (g != null) {
+                cols = cols(g);
+                wide = wide(g);
+            }
             return this;
         }
 
         @Override
         public void fill(int image, float[] dst) {
             int ph = g.oh() / size, pw = g.ow() / size;
-            PoolWindows.expandRows(dyPooled, argmax, image * g.f() * ph * pw, g.f(), ph, pw, size, dst, 0, cols(g), wide(g));
+            PoolWindows.expandRows(dyPooled, argmax, image * g.f() * ph * pw, g.f(), ph, pw, size, dst, 0, cols, wide);
         }
     }
 
