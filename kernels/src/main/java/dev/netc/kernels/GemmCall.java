@@ -9,7 +9,7 @@ import java.util.function.IntConsumer;
  * nothing.
  *
  * <p>Rows split into blocks of at most {@link Gemm#MC}; with a single row block on several cores the
- * few-rows form runs (each task packs its own B slivers), else the row-block form (op(B) packed once
+ * few-rows form runs (op(A) packed once, each task packing its own B slivers), else the row-block form (op(B) packed once
  * and shared, each task packing its rows of op(A)). Either way a task walks its B slivers in the
  * outer loop, each staying in L1 while the task's rows of A stream from L2.
  */
@@ -25,8 +25,16 @@ final class GemmCall implements CallFrames.Frame {
     private static final Scratch PACKED_A = new Scratch();
     /** On the calling thread: op(B) packed for a stretch of k blocks, shared by all tasks. */
     private static final Scratch PACKED_B_SHARED = new Scratch();
-    /** Per task of the few-rows product: op(A)'s k block, one op(B) sliver and the tile buffer. */
+    /** On the calling thread: all of op(A) packed for the few-rows product, shared by its tasks. */
+    private static final Scratch PACKED_A_SHARED = new Scratch();
+    /** Per task of the few-rows product: one op(B) sliver and the tile buffer. */
     private static final Scratch FEW_ROWS = new Scratch();
+    /**
+     * Column tasks per thread in the few-rows product, handed out as threads free up, so a core slowed by
+     * the host takes fewer. 50 x 1024 x 3136 on the Zen 5 machine with equal cores: 1 and 2 as fast, 4 and 8
+     * 2-5% slower (each task's B slivers a narrower run of W's rows).
+     */
+    private static final int FEW_ROWS_TASKS_PER_THREAD = 2;
 
     // the product
     private boolean transA;
@@ -44,6 +52,8 @@ final class GemmCall implements CallFrames.Frame {
     /** The stretch of k [start, end) whose op(B) blocks bp holds (row-block form). */
     private int start, end;
     private float[] bp;
+    /** All of op(A), packed k block by k block (few-rows form): block p0 at p0 * rowSlivers * MR. */
+    private float[] ap;
 
     /** Packs slivers of op(b) from the array set by {@link #packingFrom}. */
     final PanelSource packFromB = (j0, p0, kc, dst, dstOff) -> GemmPacking.packB(transB, n, k, b, bOff, j0, p0, kc, dst, dstOff);
@@ -51,6 +61,7 @@ final class GemmCall implements CallFrames.Frame {
     private final IntConsumer packSharedB = this::packSharedB;
     private final IntConsumer rowBlock = this::rowBlock;
     private final IntConsumer fewRowsBlock = this::fewRowsBlock;
+    private final IntConsumer packSharedA = this::packSharedA;
 
     /** Where {@link #packFromB} reads op(b): b is k x n (n x k when transB) from bOff. */
     void packingFrom(boolean transB, float[] b, int bOff) {
@@ -61,7 +72,7 @@ final class GemmCall implements CallFrames.Frame {
 
     @Override
     public void clear() {
-        a = c = prepacked = b = bp = null;
+        a = c = prepacked = b = bp = ap = null;
         packedB = null;
         finish = null;
     }
@@ -105,14 +116,17 @@ final class GemmCall implements CallFrames.Frame {
         int rowSliversPerBlock = Gemm.ceilDiv(rowSlivers, Math.min(rowSlivers, rowBlockCount));
         rowBlocks = Gemm.ceilDiv(rowSlivers, rowSliversPerBlock);
         rowBlockHeight = rowSliversPerBlock * MR;
-        // one row block (a dense layer at a small batch): one column block per core, each packing op(A) once;
-        // two per core measured 5-7% slower (50 x 1024 x 3136)
+        // one row block (a dense layer at a small batch): a few column blocks per core, handed out as cores
+        // free up, so a slower core takes fewer (op(A) is packed once for all of them)
         int wantedColBlocks = rowBlocks >= 2 * threads ? 1
-                : rowBlocks == 1 ? threads : Gemm.roundUp(Gemm.ceilDiv(2 * threads, rowBlocks), threads);
+                : rowBlocks == 1 ? threads * FEW_ROWS_TASKS_PER_THREAD
+                : Gemm.roundUp(Gemm.ceilDiv(2 * threads, rowBlocks), threads);
         sliversPerBlock = Gemm.ceilDiv(colSlivers, Math.min(colSlivers, wantedColBlocks));
         colBlocks = Gemm.ceilDiv(colSlivers, sliversPerBlock);
 
         if (rowBlocks == 1 && parallel) {
+            ap = PACKED_A_SHARED.atLeast(rowSlivers * MR * k);
+            Parallel.forRange(Gemm.ceilDiv(k, KC) * rowSlivers, packSharedA);
             Parallel.forRange(colBlocks, fewRowsBlock);
             return;
         }
@@ -188,11 +202,19 @@ final class GemmCall implements CallFrames.Frame {
         }
     }
 
+    /** Row sliver s of k block t / rowSlivers of op(A) into ap (few-rows form). */
+    private void packSharedA(int t) {
+        int rowSlivers = Gemm.ceilDiv(m, MR);
+        int p0 = (t / rowSlivers) * KC, s = t % rowSlivers;
+        int kc = Math.min(KC, k - p0);
+        GemmPacking.packA(transA, m, k, a, aOff, s * MR, p0, kc, ap, p0 * rowSlivers * MR + s * MR * kc);
+    }
+
     /**
      * The product when all rows fit one row block (a dense layer at a small batch), one task per column
-     * block through every k block. A task packs the k block of op(A) itself (small: m x KC) rather than
-     * wait at a barrier for a shared copy, and each B sliver right before its row tiles use it, so the
-     * sliver stays in L1 and C's block in L2.
+     * block through every k block, reading op(A) packed once for all tasks. A task packs each B sliver right
+     * before its row tiles use it, so the sliver stays in L1 and C's block in L2. Each element of C is summed
+     * by one task in k order, so the split does not change the bits.
      */
     private void fewRowsBlock(int colBlock) {
         int rowSlivers = Gemm.ceilDiv(m, MR);
@@ -200,28 +222,25 @@ final class GemmCall implements CallFrames.Frame {
         int kcMax = Math.min(KC, k);
         int sliverStart = colBlock * sliversPerBlock;
         int sliverEnd = Math.min(colSlivers, sliverStart + sliversPerBlock);
-        int bAt = rowSlivers * MR * kcMax;
-        int tile = bAt + NR * kcMax;
+        int tile = NR * kcMax;
         float[] work = FEW_ROWS.atLeast(tile + MR * NR);
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);
             boolean accumulate = p0 > 0 || beta != 0f;
             Epilogue tileEpilogue = p0 + kc == k ? finish : null;
-            for (int s = 0; s < rowSlivers; s++) {
-                GemmPacking.packA(transA, m, k, a, aOff, s * MR, p0, kc, work, s * MR * kc);
-            }
+            int aBlock = p0 * rowSlivers * MR;
             for (int js = sliverStart; js < sliverEnd; js++) {
                 int j0 = js * NR;
                 float[] sliver = work;
-                int sliverAt = bAt;
+                int sliverAt = 0;
                 if (prepacked == null) {
-                    packedB.pack(j0, p0, kc, work, bAt);
+                    packedB.pack(j0, p0, kc, work, 0);
                 } else {
                     sliver = prepacked;
                     sliverAt = GemmPanels.sliverOffset(n, p0, kc, js);
                 }
                 for (int i0 = 0; i0 < m; i0 += MR) {
-                    GemmMicroKernel.tile(work, i0 * kc, sliver, sliverAt, kc, c, cOff, n, i0, j0, Math.min(MR, m - i0),
+                    GemmMicroKernel.tile(ap, aBlock + i0 * kc, sliver, sliverAt, kc, c, cOff, n, i0, j0, Math.min(MR, m - i0),
                             Math.min(NR, n - j0), accumulate, tileEpilogue, work, tile);
                 }
             }
