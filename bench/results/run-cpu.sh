@@ -20,7 +20,7 @@ jmh() { "$java" -jar "$jar" "$1" -f 1 -wi 3 -i 5 -w 2s -r 2s -rf json -rff "$2";
     jmh 'GemmBench|ConvBench' "$out/cpu.json"
     jmh 'FmaPeakBench' "$out/cpu-peak-after.json"
 } | tee "$out/cpu.log"
-"$java" -XX:ActiveProcessorCount=1 -Dsgemm=true --add-modules=jdk.incubator.vector -cp "$jar" \
+"$java" -XX:ActiveProcessorCount=1 -Dsgemm=true --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$jar" \
     dev.netc.bench.MnistKernelProfile 50 20 2>/dev/null | tee "$out/cpu-profile.txt"
 load="before: $load_before, after: $(cut -d" " -f1-3 /proc/loadavg)"
 python3 "$out/cpu_report.py" "$out/cpu.json" "$java" "$load" "$out/cpu-profile.txt" \

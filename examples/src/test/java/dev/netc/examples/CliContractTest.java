@@ -37,8 +37,9 @@ class CliContractTest {
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("fused/unfused"), run.out());
         assertTrue(run.out().contains("profile of the fused build"), run.out());
+        assertTrue(run.out().contains("caches: L1d "), run.out()); // what the kernels sized their blocks from
         String text = Files.readString(json);
-        for (String key : List.of("fma_peak_gflops", "mem_gbps", "step_ms")) {
+        for (String key : List.of("fma_peak_gflops", "mem_gbps", "step_ms", "l1d_bytes", "l2_bytes", "gemm_kc", "gemm_mc", "vector_floats")) {
             var m = java.util.regex.Pattern.compile("\"" + key + "\"\\s*:\\s*([0-9.eE+]+)").matcher(text);
             assertTrue(m.find(), key + " in " + text);
             assertTrue(Double.parseDouble(m.group(1)) > 0, key + " = " + m.group(1));

@@ -7,15 +7,15 @@ package dev.netc.kernels;
  */
 public final class Gemm {
     /**
-     * Depth of one packed k block. With 8-float vectors (AVX2) 256: an A sliver (MR x KC) and a B sliver
-     * (KC x NR) stay in L1. With 16-float vectors (AVX-512) 1024: the B sliver (128 KiB) streams from L2,
-     * and C is read and written a quarter as often as at 256: on the Zen 5 machine 512 was 5-12% faster than
-     * 256 (sgemm 512 and 1024), and 1024 again faster than 512 for a dense layer's frozen panels (50 x 1024
-     * x 3136: 0.87-0.90 against 0.95-0.99 ms) and as fast or faster for sgemm 512-2048.
+     * Depth of one packed k block, from the caches ({@link Blocking#of}). On the Zen 1 (AVX2, 8-float vectors)
+     * 256: an A sliver (MR x KC) and a B sliver (KC x NR) stay in L1. On the Zen 5 (AVX-512, 16-float vectors)
+     * 1024: the B sliver (128 KiB) streams from L2, and C is read and written a quarter as often as at 256: there
+     * 512 was 5-12% faster than 256 (sgemm 512 and 1024), and 1024 again faster than 512 for a dense layer's
+     * frozen panels (50 x 1024 x 3136: 0.87-0.90 against 0.95-0.99 ms) and as fast or faster for sgemm 512-2048.
      */
-    static final int KC = GemmMicroKernel.VL >= 16 ? 1024 : 256;
-    /** Rows per task: an MC x KC block of packed A stays in L2. Multiple of MR. */
-    static final int MC = 16 * GemmMicroKernel.MR;
+    static final int KC = Blocking.machine().kc();
+    /** Rows per task: an MC x KC block of packed A stays in L2 ({@link Blocking#of}). Multiple of MR. */
+    static final int MC = Blocking.machine().mc();
     /** Below this many multiply-adds the fork/join costs more than it saves. */
     static final long PARALLEL_MIN_WORK = 1L << 18;
     /** The state of a blocked product on this thread, reused call after call. */

@@ -36,9 +36,9 @@ final class GemmBroadcastRows {
 
     private GemmBroadcastRows() {}
 
-    /** True where this kernel runs and beats {@link GemmDot}: AVX-512, a fills a sliver, a^T stays in L2. */
+    /** True where this kernel runs and beats {@link GemmDot}: AVX-512, a fills a sliver, a^T stays in half of L2 ({@link Blocking}). */
     static boolean suits(int m, int n, int k) {
-        return VL == 16 && m >= VL && n >= ROWS && k >= VL && (long) m * k <= 1 << 17;
+        return VL == 16 && m >= VL && n >= ROWS && k >= VL && (long) m * k <= Blocking.machine().l2OperandFloats();
     }
 
     /** See the class comment; beta is 0 or 1. */

@@ -20,7 +20,7 @@ final class GemmCall implements CallFrames.Frame {
     /** The most floats of op(B) packed at once, shared by the row-block tasks (4 MiB: all of a 1024 x 1024 B). */
     private static final int SHARED_B_FLOATS = 1 << 20;
     /** Floats of one packed k block of op(B) up to which a task walks its row slivers outermost (a quarter of L2). */
-    private static final int ROWS_OUTER_MAX_FLOATS = 1 << 16;
+    private static final int ROWS_OUTER_MAX_FLOATS = Blocking.machine().rowsOuterMaxFloats();
 
     private static final Scratch PACKED_A = new Scratch();
     /** On the calling thread: op(B) packed for a stretch of k blocks, shared by all tasks. */

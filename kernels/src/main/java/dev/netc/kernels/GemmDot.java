@@ -29,9 +29,9 @@ final class GemmDot {
 
     private GemmDot() {}
 
-    /** True when this kernel is the better choice: a fits in L2 and k fills several vectors. */
+    /** True when this kernel is the better choice: a fits in half of L2 ({@link Blocking}) and k fills several vectors. */
     static boolean suits(int m, int k) {
-        return k >= 4 * VL && (long) m * k <= 1 << 17;
+        return k >= 4 * VL && (long) m * k <= Blocking.machine().l2OperandFloats();
     }
 
     static void multiply(int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float beta, float[] c,

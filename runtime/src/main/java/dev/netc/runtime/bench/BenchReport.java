@@ -3,6 +3,8 @@ package dev.netc.runtime.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.netc.ir.plan.FusionReport;
+import dev.netc.kernels.Blocking;
+import dev.netc.kernels.Vectors;
 import dev.netc.runtime.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -58,6 +60,9 @@ public final class BenchReport {
                             + " fused training runs %.1f MFLOP per example at %.0f%% of the FMA peak%n",
                     r.machine().fmaGflops(), r.machine().memGbps(), Runtime.getRuntime().availableProcessors(),
                     r.flopsPerImage(f) / 1e6, 100 * r.trainGflops(f) / r.machine().fmaGflops()));
+        if (!cuda)
+            sb.append(String.format(Locale.ROOT, "caches: %s; %d-float vectors, %s%n", Blocking.machine().caches(),
+                    Vectors.LANES, Blocking.machine().describe().replaceFirst(" from .*", "")));
         if (r.profile() != null) sb.append('\n').append(ProfileReport.table("fused", r.profile(), cuda ? null : r.machine()));
         if (r.unfusedProfile() != null) sb.append('\n').append(ProfileReport.table("unfused", r.unfusedProfile(), cuda ? null : r.machine()));
         for (KernelProfile p : r.inferenceProfiles()) sb.append('\n').append(ProfileReport.table("fused", p, cuda ? null : r.machine()));
@@ -75,6 +80,14 @@ public final class BenchReport {
         machine.put("fma_peak_gflops", finite(r.machine().fmaGflops()));
         machine.put("mem_gbps", finite(r.machine().memGbps()));
         machine.put("threads", Runtime.getRuntime().availableProcessors());
+        Blocking blocking = Blocking.machine(); // what the kernels sized their blocks from, and the blocks
+        machine.put("l1d_bytes", blocking.caches().l1dBytes());
+        machine.put("l2_bytes", blocking.caches().l2Bytes());
+        machine.put("l3_bytes", blocking.caches().l3Bytes());
+        machine.put("cache_source", blocking.caches().source());
+        machine.put("vector_floats", Vectors.LANES);
+        machine.put("gemm_kc", blocking.kc());
+        machine.put("gemm_mc", blocking.mc());
         root.put("machine", machine);
         root.put("fused", variant(r, r.fused()));
         root.put("unfused", variant(r, r.unfused()));
