@@ -47,6 +47,9 @@ print(f"- Cores: {os.cpu_count()} (`nproc`), family {cpuinfo('cpu family')} mode
 print(f"- SIMD flags: {' '.join(simd)}; **avx512f {'present' if 'avx512f' in flags else 'absent'}** "
       f"-> FloatVector.SPECIES_PREFERRED = {lanes} floats ({lanes * 32}-bit)")
 print(f"- JDK: {jdk}")
+caches = [l for l in open(profile) if l.startswith("caches: ")] if profile and os.path.exists(profile) else []
+if caches:
+    print(f"- Caches, as the kernels read them to size their blocks: {caches[0][len('caches: '):].strip()}")
 if load:
     print(f"- Load average around the run: {load}")
 print()

@@ -108,6 +108,8 @@ public final class MnistKernelProfile {
         }
         System.out.println(cpuTime ? "one thread, CPU time" : "all threads, wall time");
         System.out.printf("batch %d, %d reps, load %s%n", b, reps, load());
+        System.out.println("caches: " + dev.netc.kernels.Blocking.machine().caches() + "; "
+                + dev.netc.kernels.Blocking.machine().describe().replaceFirst(" from .*", ""));
         int peak = calls.size() - 1;
         double peakGflops = calls.get(peak).mflop() / ms[peak];
         total -= ms[peak];
