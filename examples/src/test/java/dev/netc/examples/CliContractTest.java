@@ -38,6 +38,8 @@ class CliContractTest {
         assertTrue(run.out().contains("fused/unfused"), run.out());
         assertTrue(run.out().contains("profile of the fused build"), run.out());
         assertTrue(run.out().contains("caches: L1d "), run.out()); // what the kernels sized their blocks from
+        assertTrue(run.out().contains("host: GEMM micro-kernel per thread"), run.out());
+        assertTrue(Files.readString(json).contains("\"gemm_gflops_per_thread\""), "per-thread rates in the JSON");
         String text = Files.readString(json);
         for (String key : List.of("fma_peak_gflops", "mem_gbps", "step_ms", "l1d_bytes", "l2_bytes", "gemm_kc", "gemm_mc", "vector_floats")) {
             var m = java.util.regex.Pattern.compile("\"" + key + "\"\\s*:\\s*([0-9.eE+]+)").matcher(text);

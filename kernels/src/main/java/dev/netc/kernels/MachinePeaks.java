@@ -1,5 +1,9 @@
 package dev.netc.kernels;
 
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.atomic.DoubleAdder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -11,13 +15,26 @@ import jdk.incubator.vector.VectorOperators;
  * (a vector sum) and a copy (read and write, both counted) over arrays far larger than the caches. Every figure {@code netc bench --profile} reports is a ratio to these,
  * measured in the same run, so AVX2 and AVX-512 machines compare alike.
  *
- * @param fmaGflops peak multiply-adds as GFLOP/s (an FMA counts two)
- * @param memGbps   sustained bandwidth in GB/s (10^9 bytes per second), bytes read plus bytes written
+ * <p>Each thread also times the GEMM micro-kernel on its own operands, the B sliver in L2 as in a product: on
+ * a virtual machine whose cores are not equal (one of the development host's two vCPUs ran the same kernel
+ * 20-45% slower than the other at times, while register-only FMA chains ran alike), every kernel split evenly
+ * waits for the slow one, and its timings move from run to run with the host. The 1-minute load average says
+ * how much of the cores other processes had.
+ *
+ * @param fmaGflops       peak multiply-adds as GFLOP/s (an FMA counts two)
+ * @param memGbps         sustained bandwidth in GB/s (10^9 bytes per second), bytes read plus bytes written
+ * @param threadGemmGflops each thread's GEMM micro-kernel rate (B from L2) in its best run, fastest first
+ * @param loadAverage     the system's 1-minute load average before the measurement; negative where the OS has none
  */
-public record MachinePeaks(double fmaGflops, double memGbps) {
+public record MachinePeaks(double fmaGflops, double memGbps, List<Double> threadGemmGflops, double loadAverage) {
 
-    /** Measures both, best of five runs each. */
+    public MachinePeaks {
+        threadGemmGflops = List.copyOf(threadGemmGflops);
+    }
+
+    /** Measures both, best of five runs each, then each thread's micro-kernel rate (best of three). */
     public static MachinePeaks measure() {
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         double fma = 0, mem = 0;
         float[] big = new float[32 << 20]; // 128 MiB: far beyond the last-level caches of the machines here
         float[] copy = new float[big.length];
@@ -26,7 +43,21 @@ public record MachinePeaks(double fmaGflops, double memGbps) {
             fma = Math.max(fma, fmaGflops(20_000_000L));
             mem = Math.max(mem, Math.max(readGbps(big), copyGbps(big, copy)));
         }
-        return new MachinePeaks(fma, mem);
+        double[] perThread = new double[Parallel.threads()];
+        for (int run = 0; run < 3; run++) {
+            double[] rates = gemmGflopsPerThread(4_000);
+            for (int t = 0; t < rates.length; t++) perThread[t] = Math.max(perThread[t], rates[t]);
+        }
+        List<Double> sorted = new ArrayList<>();
+        for (double rate : perThread) sorted.add(rate);
+        sorted.sort(Comparator.reverseOrder());
+        return new MachinePeaks(fma, mem, sorted, load);
+    }
+
+    /** The fastest thread's micro-kernel rate over the slowest's (1 with one thread): how unequal the cores were. */
+    public double threadSpread() {
+        if (threadGemmGflops.size() < 2) return 1.0;
+        return threadGemmGflops.getFirst() / threadGemmGflops.getLast();
     }
 
     /** GFLOP/s of {@code iterations} x 12 vector FMAs on each thread. */
@@ -38,6 +69,24 @@ public record MachinePeaks(double fmaGflops, double memGbps) {
         long nanos = System.nanoTime() - t0;
         if (sink.sum() == 42.0) System.out.print(""); // keeps the result alive
         return 2.0 * 12 * Vectors.LANES * iterations * threads / nanos;
+    }
+
+    /** Each thread's GFLOP/s over {@code reps} micro-kernel tiles of its own, a 1024-deep B sliver (L2-sized on AVX-512). */
+    static double[] gemmGflopsPerThread(int reps) {
+        int threads = Parallel.threads(), depth = 1024, mr = GemmMicroKernel.MR, nr = GemmMicroKernel.NR;
+        long[] nanos = new long[threads];
+        Parallel.forRange(threads, t -> {
+            float[] ap = new float[mr * depth], bp = new float[depth * nr], tile = new float[mr * nr];
+            java.util.Arrays.fill(ap, 1e-3f);
+            java.util.Arrays.fill(bp, 1e-3f);
+            for (int rep = 0; rep < reps / 4; rep++) GemmMicroKernel.multiply(ap, 0, bp, 0, depth, tile, 0);
+            long start = System.nanoTime();
+            for (int rep = 0; rep < reps; rep++) GemmMicroKernel.multiply(ap, 0, bp, 0, depth, tile, 0);
+            nanos[t] = System.nanoTime() - start;
+        });
+        double[] rates = new double[threads];
+        for (int t = 0; t < threads; t++) rates[t] = 2.0 * mr * nr * depth * reps / nanos[t];
+        return rates;
     }
 
     private static double fmaChains(long iterations, float seed) {

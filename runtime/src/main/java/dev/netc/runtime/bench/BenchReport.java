@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.netc.ir.plan.FusionReport;
 import dev.netc.kernels.Blocking;
+import dev.netc.kernels.MachinePeaks;
 import dev.netc.kernels.Vectors;
 import dev.netc.runtime.io.AtomicFiles;
 import java.io.IOException;
@@ -25,6 +26,9 @@ import java.util.Map;
  * </pre>
  */
 public final class BenchReport {
+    /** Threads' micro-kernel rates further apart than this (fastest over slowest) are reported as unequal cores. */
+    static final double UNEQUAL_CORES = 1.10;
+
     private BenchReport() {}
 
     /** A fixed-width table: one row per measure, columns fused, unfused and fused/unfused. */
@@ -60,13 +64,32 @@ public final class BenchReport {
                             + " fused training runs %.1f MFLOP per example at %.0f%% of the FMA peak%n",
                     r.machine().fmaGflops(), r.machine().memGbps(), Runtime.getRuntime().availableProcessors(),
                     r.flopsPerImage(f) / 1e6, 100 * r.trainGflops(f) / r.machine().fmaGflops()));
-        if (!cuda)
+        if (!cuda) {
             sb.append(String.format(Locale.ROOT, "caches: %s; %d-float vectors, %s%n", Blocking.machine().caches(),
                     Vectors.LANES, Blocking.machine().describe().replaceFirst(" from .*", "")));
+            sb.append(hostLine(r.machine()));
+        }
         if (r.profile() != null) sb.append('\n').append(ProfileReport.table("fused", r.profile(), cuda ? null : r.machine()));
         if (r.unfusedProfile() != null) sb.append('\n').append(ProfileReport.table("unfused", r.unfusedProfile(), cuda ? null : r.machine()));
         for (KernelProfile p : r.inferenceProfiles()) sb.append('\n').append(ProfileReport.table("fused", p, cuda ? null : r.machine()));
         return sb.toString();
+    }
+
+    /**
+     * Each thread's GEMM micro-kernel rate and the load average at the start: where the cores are unequal (a virtual
+     * machine's vCPUs can be) or busy, every kernel split evenly waits for the slowest, and the figures above vary
+     * run to run.
+     */
+    static String hostLine(MachinePeaks m) {
+        StringBuilder sb = new StringBuilder("host: GEMM micro-kernel per thread");
+        for (double g : m.threadGemmGflops()) sb.append(String.format(Locale.ROOT, " %.0f", g));
+        sb.append(" GFLOP/s");
+        // a load average left by the previous command decays over a minute: printed, not judged
+        if (m.loadAverage() >= 0) sb.append(String.format(Locale.ROOT, ", load average %.2f at start", m.loadAverage()));
+        if (m.threadSpread() > UNEQUAL_CORES) {
+            sb.append(String.format(Locale.ROOT, "; cores unequal (fastest %.2fx the slowest): timings vary with the host", m.threadSpread()));
+        }
+        return sb.append('\n').toString();
     }
 
     /** The JSON document (see the class comment), pretty-printed. */
@@ -80,6 +103,8 @@ public final class BenchReport {
         machine.put("fma_peak_gflops", finite(r.machine().fmaGflops()));
         machine.put("mem_gbps", finite(r.machine().memGbps()));
         machine.put("threads", Runtime.getRuntime().availableProcessors());
+        machine.put("gemm_gflops_per_thread", r.machine().threadGemmGflops().stream().map(BenchReport::finite).toList());
+        machine.put("load_average", finite(r.machine().loadAverage()));
         Blocking blocking = Blocking.machine(); // what the kernels sized their blocks from, and the blocks
         machine.put("l1d_bytes", blocking.caches().l1dBytes());
         machine.put("l2_bytes", blocking.caches().l2Bytes());
