@@ -1,9 +1,8 @@
 package dev.netc.bench;
 
 import dev.netc.kernels.Activation;
-import dev.netc.kernels.Conv2d;
+import dev.netc.kernels.ConvPooled;
 import dev.netc.kernels.Gemm;
-import dev.netc.kernels.Pooling;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -11,12 +10,19 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * Times every library kernel call one MNIST CNN training step makes (the calls `netc compile
- * examples/mnist_cnn.net --target java` emits), so the hot kernels are visible at a glance.
+ * examples/mnist_cnn.net --target java` emits for the fused build: convolutions with their bias, ReLU and
+ * pooling, the dense layer's GEMMs; not the elementwise loops or the optimizer), so the hot kernels are
+ * visible at a glance.
  * A quick profile, not a JMH benchmark: {@code java --add-modules=jdk.incubator.vector -cp
  * bench/target/benchmarks.jar dev.netc.bench.MnistKernelProfile [batch] [reps]}.
  */
 public final class MnistKernelProfile {
-    private record Call(String name, double mflop, Runnable body) {}
+    /** One timed call; partOfStep: counted in the step's total (not the sgemm and peak references). */
+    private record Call(String name, double mflop, boolean partOfStep, Runnable body) {
+        Call(String name, double mflop, Runnable body) {
+            this(name, mflop, true, body);
+        }
+    }
 
     private MnistKernelProfile() {}
 
@@ -27,65 +33,61 @@ public final class MnistKernelProfile {
         float[] x = BenchData.random(r, b * 784);
         float[] w1 = BenchData.random(r, 32 * 25);
         float[] b1 = BenchData.random(r, 32);
-        float[] y1 = new float[b * 32 * 784];
         float[] p1 = new float[b * 32 * 196];
+        byte[] a1 = new byte[b * 32 * 196];
         float[] w2 = BenchData.random(r, 64 * 32 * 25);
         float[] b2 = BenchData.random(r, 64);
-        float[] y2 = new float[b * 64 * 196];
         float[] p2 = new float[b * 3136];
+        byte[] a2 = new byte[b * 3136];
         float[] wd = BenchData.random(r, 3136 * 1024);
         float[] bd = BenchData.random(r, 1024);
         float[] hd = new float[b * 1024];
         float[] dhd = BenchData.random(r, b * 1024);
-        float[] dp2 = new float[b * 3136];
+        float[] dp2 = BenchData.random(r, b * 3136);
+        float[] dp2Out = new float[b * 3136];
         float[] dwd = new float[3136 * 1024];
-        float[] dy2 = BenchData.random(r, b * 64 * 196);
-        float[] dp1 = new float[b * 32 * 196];
-        float[] dw2 = new float[64 * 32 * 25];
-        float[] dy1 = BenchData.random(r, b * 32 * 784);
-        float[] dw1 = new float[32 * 25];
-        float[] dpool2 = new float[b * 64 * 196];
-        float[] dpool1 = new float[b * 32 * 784];
+        float[] dp1 = BenchData.random(r, b * 32 * 196);
+        float[] dw2 = new float[64 * 32 * 25], db2 = new float[64];
+        float[] dx2 = new float[b * 32 * 196];
+        float[] dw1 = new float[32 * 25], db1 = new float[32];
         double c1 = 2.0 * b * 32 * 784 * 25 / 1e6;
         double c2 = 2.0 * b * 64 * 196 * 800 / 1e6;
         double d1 = 2.0 * b * 3136 * 1024 / 1e6;
+        boolean inference = Boolean.getBoolean("inference"); // -Dinference=true: only inference's forward calls
         List<Call> calls = new ArrayList<>();
-        calls.add(new Call("conv1 forward+bias", c1, () -> Conv2d.forwardBiasActivation(b, 1, 28, 28, 32, 5, 5, 1,
-                2, 2, 28, 28, x, w1, b1, Activation.RELU, y1)));
-        calls.add(new Call("pool1", 0, () -> Pooling.maxPool(b, 32, 28, 28, 2, 2, 0, 0, 14, 14, y1, p1)));
-        calls.add(new Call("conv2 forward+bias", c2, () -> Conv2d.forwardBiasActivation(b, 32, 14, 14, 64, 5, 5, 1,
-                2, 2, 14, 14, p1, w2, b2, Activation.RELU, y2)));
-        calls.add(new Call("pool2", 0, () -> Pooling.maxPool(b, 64, 14, 14, 2, 2, 0, 0, 7, 7, y2, p2)));
+        // the training forward: each convolution with its bias, ReLU and 2 x 2 max pool (and argmax) in one call
+        calls.add(new Call("conv1+bias+relu+pool forward", c1, () -> ConvPooled.forward(b, 1, 28, 28, 32, 5, 5, 1, 2, 2,
+                28, 28, x, w1, b1, Activation.RELU, 2, p1, inference ? null : a1)));
+        // conv2 reads conv1's pooled output: the argmax of real activations, not of random numbers
+        calls.add(new Call("conv2+bias+relu+pool forward", c2, () -> ConvPooled.forward(b, 32, 14, 14, 64, 5, 5, 1, 2, 2,
+                14, 14, p1, w2, b2, Activation.RELU, 2, p2, inference ? null : a2)));
         calls.add(new Call("dense forward (b x 3136 @ 3136 x 1024)", d1, () -> Gemm.sgemmBiasActivation(false, false,
                 b, 1024, 3136, p2, 0, wd, 0, 0f, bd, Activation.RELU, hd, 0)));
         calls.add(new Call("dense dX (dY @ W^T)", d1, () -> Gemm.sgemm(false, true, b, 3136, 1024, dhd, 0, wd, 0,
-                0f, dp2, 0)));
+                0f, dp2Out, 0)));
         calls.add(new Call("dense dW (X^T @ dY)", d1, () -> Gemm.sgemm(true, false, 3136, 1024, b, p2, 0, dhd, 0,
                 0f, dwd, 0)));
-        calls.add(new Call("pool2 grad", 0, () -> Pooling.maxPoolGrad(b, 64, 14, 14, 2, 2, 0, 0, 7, 7, y2, p2,
-                dpool2)));
-        calls.add(new Call("conv2 backwardData", c2, () -> Conv2d.backwardData(b, 32, 14, 14, 64, 5, 5, 1, 2, 2,
-                14, 14, dy2, w2, dp1)));
-        calls.add(new Call("conv2 backwardFilter", c2, () -> Conv2d.backwardFilter(b, 32, 14, 14, 64, 5, 5, 1, 2, 2,
-                14, 14, p1, dy2, dw2)));
-        calls.add(new Call("pool1 grad", 0, () -> Pooling.maxPoolGrad(b, 32, 28, 28, 2, 2, 0, 0, 14, 14, y1, p1,
-                dpool1)));
-        calls.add(new Call("conv1 backwardFilter", c1, () -> Conv2d.backwardFilter(b, 1, 28, 28, 32, 5, 5, 1, 2, 2,
-                28, 28, x, dy1, dw1)));
+        // the backward from the pooled gradients, expanded by the argmax inside the kernels
+        calls.add(new Call("conv2 backwardFilter+bias (pooled dy)", c2, () -> ConvPooled.backwardFilterBias(b, 32, 14, 14, 64,
+                5, 5, 1, 2, 2, 14, 14, p1, 2, a2, dp2, dw2, db2)));
+        calls.add(new Call("conv2 backwardData (pooled dy)", c2, () -> ConvPooled.backwardData(b, 32, 14, 14, 64, 5, 5, 1,
+                2, 2, 14, 14, 2, a2, dp2, w2, dx2)));
+        calls.add(new Call("conv1 backwardFilter+bias (pooled dy)", c1, () -> ConvPooled.backwardFilterBias(b, 1, 28, 28, 32,
+                5, 5, 1, 2, 2, 28, 28, x, 2, a1, dp1, dw1, db1)));
         if (Boolean.getBoolean("sgemm")) { // -Dsgemm=true: also square sgemm, to compare with the FMA peak
             float[] a = BenchData.random(r, 1024 * 1024);
             float[] bm = BenchData.random(r, 1024 * 1024);
             float[] cm = new float[1024 * 1024];
-            calls.add(new Call("sgemm 1024 NN", 2.0 * 1024 * 1024 * 1024 / 1e6, () -> Gemm.sgemm(false, false, 1024,
+            calls.add(new Call("sgemm 1024 NN (reference)", 2.0 * 1024 * 1024 * 1024 / 1e6, false, () -> Gemm.sgemm(false, false, 1024,
                     1024, 1024, a, 0, bm, 0, 0f, cm, 0)));
         }
-        if (Boolean.getBoolean("inference")) { // -Dinference=true: only the forward calls of inference
+        if (inference) {
             calls.removeIf(call -> call.name().contains("grad")
                     || call.name().contains("backward") || call.name().contains("dense d"));
         }
         int peakSteps = 1 << 20;
         double peakMflop = 2.0 * FmaPeakBench.CHAINS * FloatVector.SPECIES_PREFERRED.length() * peakSteps / 1e6;
-        calls.add(new Call("FMA peak (10 register chains)", peakMflop, () -> FmaPeakBench.chains(peakSteps, 0.999_999f,
+        calls.add(new Call("FMA peak (10 register chains)", peakMflop, false, () -> FmaPeakBench.chains(peakSteps, 0.999_999f,
                 1e-7f)));
         for (int warm = 0; warm < Math.max(10, reps / 2); warm++) {
             calls.forEach(call -> call.body().run());
@@ -104,7 +106,7 @@ public final class MnistKernelProfile {
             }
             long end = cpuTime ? threads.getCurrentThreadCpuTime() : System.nanoTime();
             ms[i] = (end - start) / 1e6 / reps;
-            total += ms[i];
+            if (calls.get(i).partOfStep()) total += ms[i];
         }
         System.out.println(cpuTime ? "one thread, CPU time" : "all threads, wall time");
         System.out.printf("batch %d, %d reps, load %s%n", b, reps, load());
@@ -112,16 +114,15 @@ public final class MnistKernelProfile {
                 + dev.netc.kernels.Blocking.machine().describe().replaceFirst(" from .*", ""));
         int peak = calls.size() - 1;
         double peakGflops = calls.get(peak).mflop() / ms[peak];
-        total -= ms[peak];
         System.out.printf("%-40s %9s %6s %8s %15s%n", "kernel", "ms", "share", "GFLOP/s", "of 1-core peak");
         for (int i = 0; i < peak; i++) {
             Call call = calls.get(i);
             double gflops = call.mflop() / ms[i];
-            System.out.printf("%-40s %9.3f %5.1f%% %8.1f %14.0f%%%n", call.name(), ms[i], 100 * ms[i] / total, gflops,
-                    100 * gflops / peakGflops);
+            String share = call.partOfStep() ? String.format("%5.1f%%", 100 * ms[i] / total) : "     -";
+            System.out.printf("%-40s %9.3f %s %8.1f %14.0f%%%n", call.name(), ms[i], share, gflops, 100 * gflops / peakGflops);
         }
         System.out.printf("%-40s %9.3f        %8.1f%n", calls.get(peak).name(), ms[peak], peakGflops);
-        System.out.printf("%-40s %9.3f  -> %.0f images/s from these kernels alone%n", "total (without the peak)", total,
+        System.out.printf("%-40s %9.3f  -> %.0f images/s from these kernels alone%n", "total of the step's calls", total,
                 b * 1000 / total);
     }
 
