@@ -83,6 +83,9 @@ public record CacheSizes(long l1dBytes, long l2Bytes, long l3Bytes, String sourc
     }
 
     private static Optional<CacheSizes> fromSysconf() {
+        if (!System.getProperty("os.name", "").startsWith("Linux")) {
+            return Optional.empty(); // the _SC_ numbers below are glibc's; other systems number them differently
+        }
         try {
             Linker linker = Linker.nativeLinker();
             Optional<MemorySegment> symbol = linker.defaultLookup().find("sysconf");

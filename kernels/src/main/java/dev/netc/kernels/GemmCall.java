@@ -30,9 +30,9 @@ final class GemmCall implements CallFrames.Frame {
     /** Per task of the few-rows product: one op(B) sliver and the tile buffer. */
     private static final Scratch FEW_ROWS = new Scratch();
     /**
-     * Column tasks per thread in the few-rows product, handed out as threads free up, so a core slowed by
-     * the host takes fewer. 50 x 1024 x 3136 on the Zen 5 machine with equal cores: 1 and 2 as fast, 4 and 8
-     * 2-5% slower (each task's B slivers a narrower run of W's rows).
+     * Column tasks per thread in the few-rows product, handed out as threads free up. 50 x 1024 x 3136 on the
+     * Zen 5 machine with equal cores: 1 and 2 as fast, 4 and 8 2-5% slower (each task's B slivers a narrower run
+     * of W's rows); with its vCPUs 20-28% apart, 2 no faster than 1 (too coarse to even that out).
      */
     private static final int FEW_ROWS_TASKS_PER_THREAD = 2;
 
@@ -117,7 +117,7 @@ final class GemmCall implements CallFrames.Frame {
         rowBlocks = Gemm.ceilDiv(rowSlivers, rowSliversPerBlock);
         rowBlockHeight = rowSliversPerBlock * MR;
         // one row block (a dense layer at a small batch): a few column blocks per core, handed out as cores
-        // free up, so a slower core takes fewer (op(A) is packed once for all of them)
+        // free up (op(A) is packed once for all of them)
         int wantedColBlocks = rowBlocks >= 2 * threads ? 1
                 : rowBlocks == 1 ? threads * FEW_ROWS_TASKS_PER_THREAD
                 : Gemm.roundUp(Gemm.ceilDiv(2 * threads, rowBlocks), threads);
