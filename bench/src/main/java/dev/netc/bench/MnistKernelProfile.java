@@ -1,6 +1,7 @@
 package dev.netc.bench;
 
 import dev.netc.kernels.Activation;
+import dev.netc.kernels.Blocking;
 import dev.netc.kernels.ConvPooled;
 import dev.netc.kernels.Gemm;
 import java.util.ArrayList;
@@ -110,8 +111,7 @@ public final class MnistKernelProfile {
         }
         System.out.println(cpuTime ? "one thread, CPU time" : "all threads, wall time");
         System.out.printf("batch %d, %d reps, load %s%n", b, reps, load());
-        System.out.println("caches: " + dev.netc.kernels.Blocking.machine().caches() + "; "
-                + dev.netc.kernels.Blocking.machine().describe().replaceFirst(" from .*", ""));
+        System.out.println("caches: " + Blocking.machine().caches() + "; " + Blocking.machine().describe());
         int peak = calls.size() - 1;
         double peakGflops = calls.get(peak).mflop() / ms[peak];
         System.out.printf("%-40s %9s %6s %8s %15s%n", "kernel", "ms", "share", "GFLOP/s", "of 1-core peak");

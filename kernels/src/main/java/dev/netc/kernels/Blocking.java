@@ -49,8 +49,8 @@ public record Blocking(CacheSizes caches, int kc, int mc, int rowsOuterMaxFloats
         return new Blocking(caches, kc, mc, rowsOuter, l2Operand);
     }
 
-    /** For reports: "kc 1024, mc 128 from L1d 48 KiB, L2 1024 KiB, ...". */
+    /** For reports: "GEMM blocks kc 1024, mc 128" (the caches they came from print themselves). */
     public String describe() {
-        return "GEMM blocks kc " + kc + ", mc " + mc + " from " + caches;
+        return "GEMM blocks kc " + kc + ", mc " + mc;
     }
 }

@@ -13,7 +13,7 @@ import java.util.function.IntConsumer;
  * and shared, each task packing its rows of op(A)). Either way a task walks its B slivers in the
  * outer loop, each staying in L1 while the task's rows of A stream from L2.
  */
-final class GemmCall implements CallFrames.Frame {
+final class GemmCall extends GemmFrame {
     private static final int MR = GemmMicroKernel.MR;
     private static final int NR = GemmMicroKernel.NR;
     private static final int KC = Gemm.KC;
@@ -36,17 +36,10 @@ final class GemmCall implements CallFrames.Frame {
      */
     private static final int FEW_ROWS_TASKS_PER_THREAD = 2;
 
-    // the product
-    private boolean transA;
-    private int m, n, k, aOff, cOff;
-    private float[] a, c, prepacked;
+    // the product (its arguments in GemmFrame; b and bOff there are op(b) as an array, for packFromB)
+    private boolean transA, transB;
+    private float[] prepacked;
     private PanelSource packedB;
-    private float beta;
-    private Epilogue finish;
-    // op(b) as an array, for packFromB
-    private boolean transB;
-    private float[] b;
-    private int bOff;
     // the plan
     private int rowBlocks, rowBlockHeight, colBlocks, sliversPerBlock;
     /** The stretch of k [start, end) whose op(B) blocks bp holds (row-block form). */
@@ -72,9 +65,9 @@ final class GemmCall implements CallFrames.Frame {
 
     @Override
     public void clear() {
-        a = c = prepacked = b = bp = ap = null;
+        super.clear();
+        prepacked = bp = ap = null;
         packedB = null;
-        finish = null;
     }
 
     void run(boolean transA, int m, int n, int k, float[] a, int aOff, PanelSource packedB, float[] prepacked, float beta,
@@ -91,18 +84,10 @@ final class GemmCall implements CallFrames.Frame {
             Gemm.scaleAndFinish(m, n, beta, c, cOff, null);
             beta = 1f;
         }
+        product(m, n, k, a, aOff, b, bOff, beta, c, cOff, finish); // b as packingFrom set it (null: packedB supplies it)
         this.transA = transA;
-        this.m = m;
-        this.n = n;
-        this.k = k;
-        this.a = a;
-        this.aOff = aOff;
         this.packedB = packedB;
         this.prepacked = prepacked;
-        this.beta = beta;
-        this.c = c;
-        this.cOff = cOff;
-        this.finish = finish;
         int rowSlivers = Gemm.ceilDiv(m, MR);
         int colSlivers = Gemm.ceilDiv(n, NR);
         boolean parallel = (long) m * n * k >= Gemm.PARALLEL_MIN_WORK && Parallel.threads() > 1;

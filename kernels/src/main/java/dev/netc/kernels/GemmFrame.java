@@ -2,8 +2,8 @@ package dev.netc.kernels;
 
 /**
  * The arguments of one product c = beta * c + op(a) @ op(b) that a GEMM kernel's parallel bodies read: the
- * common part of {@link GemmFewRows}', {@link GemmBroadcastRows}' and {@link GemmDot}'s per-thread frames (see
- * {@link CallFrames}).
+ * common part of {@link GemmCall}, {@link GemmFewRows}', {@link GemmBroadcastRows}' and {@link GemmDot}'s per-thread frames
+ * (see {@link CallFrames}).
  */
 abstract class GemmFrame implements CallFrames.Frame {
     int m, n, k, aOff, bOff, cOff;

@@ -66,7 +66,7 @@ public final class BenchReport {
                     r.flopsPerImage(f) / 1e6, 100 * r.trainGflops(f) / r.machine().fmaGflops()));
         if (!cuda) {
             sb.append(String.format(Locale.ROOT, "caches: %s; %d-float vectors, %s%n", Blocking.machine().caches(),
-                    Vectors.LANES, Blocking.machine().describe().replaceFirst(" from .*", "")));
+                    Vectors.LANES, Blocking.machine().describe()));
             sb.append(hostLine(r.machine()));
         }
         if (r.profile() != null) sb.append('\n').append(ProfileReport.table("fused", r.profile(), cuda ? null : r.machine()));
