@@ -14,10 +14,12 @@ package dev.netc.kernels;
  * @param rowsOuterMaxFloats size of a packed k block of op(B) up to which a task walks its row slivers outermost
  * @param l2OperandFloats    the most floats of a small operand the dot-product and broadcast-rows GEMMs keep in L2
  */
-public record Blocking(CacheSizes caches, int kc, int mc, int rowsOuterMaxFloats, int l2OperandFloats) {
+public record Blocking(CacheSizes caches, int kc, int mc, int rowsOuterMaxFloats, int l2OperandFloats, int packGroup) {
     private static final int MIN_KC = 64, MAX_KC = 1024;
     /** Row slivers per row-block task at most: enough work per task that the team's start-up is noise. */
     private static final int MAX_ROW_SLIVERS = 16;
+    /** Slivers of a row-major B packed in one sweep at most: four are 512 contiguous bytes of a row on AVX-512. */
+    private static final int MAX_PACK_GROUP = 4;
     private static final Blocking MACHINE = of(GemmMicroKernel.VL, GemmMicroKernel.MR, GemmMicroKernel.NR, CacheSizes.detect());
 
     /** The blocks every kernel in this process uses. */
@@ -35,6 +37,8 @@ public record Blocking(CacheSizes caches, int kc, int mc, int rowsOuterMaxFloats
      * <li>mc: an mc x kc block of packed A in half of L2, at most {@link #MAX_ROW_SLIVERS} slivers.</li>
      * <li>rowsOuterMaxFloats: a quarter of L2 (op(B)'s block stays there while C is written row by row).</li>
      * <li>l2OperandFloats: half of L2.</li>
+     * <li>packGroup: B slivers (kc x nr each) packed in one sweep down B's rows, as many as half of L2 holds, at most
+     * {@link #MAX_PACK_GROUP}.</li>
      * </ul>
      */
     static Blocking of(int lanes, int mr, int nr, CacheSizes caches) {
@@ -46,7 +50,9 @@ public record Blocking(CacheSizes caches, int kc, int mc, int rowsOuterMaxFloats
         int mc = mr * (int) Math.max(1, Math.min(MAX_ROW_SLIVERS, slivers));
         int rowsOuter = (int) Math.min(Integer.MAX_VALUE, caches.l2Bytes() / 4 / Float.BYTES);
         int l2Operand = (int) Math.min(Integer.MAX_VALUE, caches.l2Bytes() / 2 / Float.BYTES);
-        return new Blocking(caches, kc, mc, rowsOuter, l2Operand);
+        long sliverBytes = (long) kc * nr * Float.BYTES;
+        int packGroup = (int) Math.max(1, Math.min(MAX_PACK_GROUP, caches.l2Bytes() / 2 / sliverBytes));
+        return new Blocking(caches, kc, mc, rowsOuter, l2Operand, packGroup);
     }
 
     /** For reports: "GEMM blocks kc 1024, mc 128" (the caches they came from print themselves). */

@@ -23,9 +23,11 @@ class BlockingTest {
         assertEquals(128, zen5.mc());
         assertEquals(1 << 16, zen5.rowsOuterMaxFloats());
         assertEquals(1 << 17, zen5.l2OperandFloats());
+        assertEquals(4, zen5.packGroup()); // four 128 KiB slivers in half of L2
         Blocking zen1 = Blocking.of(8, 6, 16, ZEN1); // AVX2: six rows, two 8-float vectors
         assertEquals(256, zen1.kc());
         assertEquals(96, zen1.mc());
+        assertEquals(4, zen1.packGroup()); // sixteen 16 KiB slivers would fit: four at most
         // the Zen 5 with 8-float vectors (the AVX2-shape test run) keeps the AVX2 blocks
         assertEquals(256, Blocking.of(8, 6, 16, ZEN5).kc());
         assertEquals(96, Blocking.of(8, 6, 16, ZEN5).mc());
@@ -39,12 +41,13 @@ class BlockingTest {
         Blocking tiny = Blocking.of(8, 6, 16, new CacheSizes(1 << 10, 8 << 10, 0, "test"));
         assertEquals(64, tiny.kc()); // never below 64 deep
         assertEquals(12, tiny.mc()); // two slivers of 6 rows x 64 deep in half of 8 KiB
+        assertEquals(1, tiny.packGroup()); // one 4 KiB sliver in half of 8 KiB
         Blocking huge = Blocking.of(16, 8, 32, new CacheSizes(1 << 20, 64 << 20, 0, "test"));
         assertEquals(1024, huge.kc()); // never deeper than measured
         assertEquals(128, huge.mc());
         for (Blocking b : new Blocking[] {small, tiny, huge, Blocking.machine()}) {
             assertEquals(0, b.kc() & (b.kc() - 1), "kc a power of two: " + b);
-            assertTrue(b.mc() > 0 && b.rowsOuterMaxFloats() > 0 && b.l2OperandFloats() > 0, b.toString());
+            assertTrue(b.mc() > 0 && b.rowsOuterMaxFloats() > 0 && b.l2OperandFloats() > 0 && b.packGroup() >= 1, b.toString());
         }
         assertEquals(0, Blocking.machine().mc() % GemmMicroKernel.MR);
     }
