@@ -32,13 +32,22 @@ final class Phases {
 
     /** A readable kernel name: its index and the mnemonics of (at most four of) its nodes. */
     static String kernelName(Graph g, int index, int kernelCount, List<Integer> nodes) {
-        int width = Math.max(2, Integer.toString(Math.max(0, kernelCount - 1)).length());
-        StringBuilder sb = new StringBuilder("k").append(String.format("%0" + width + "d", index));
+        StringBuilder sb = new StringBuilder(indexPrefix(index, kernelCount));
         int shown = 0;
         for (int id : nodes) {
             if (shown++ == 4) { sb.append("_etc"); break; }
             sb.append('_').append(g.node(id).op().mnemonic());
         }
         return sb.toString();
+    }
+
+    /** A {@link #kernelName} with its index replaced, for a kernel moved to another position. */
+    static String renumbered(String name, int index, int kernelCount) {
+        return indexPrefix(index, kernelCount) + name.substring(name.indexOf('_'));
+    }
+
+    private static String indexPrefix(int index, int kernelCount) {
+        int width = Math.max(2, Integer.toString(Math.max(0, kernelCount - 1)).length());
+        return "k" + String.format("%0" + width + "d", index);
     }
 }
