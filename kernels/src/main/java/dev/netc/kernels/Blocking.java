@@ -13,12 +13,13 @@ package dev.netc.kernels;
  * @param mc                 rows of op(A) per row-block task, a multiple of the micro-kernel's MR
  * @param rowsOuterMaxFloats size of a packed k block of op(B) up to which a task walks its row slivers outermost
  * @param l2OperandFloats    the most floats of a small operand the dot-product and broadcast-rows GEMMs keep in L2
+ * @param packGroup          B slivers the few-rows GEMM packs in one sweep down a row-major B's rows
  */
 public record Blocking(CacheSizes caches, int kc, int mc, int rowsOuterMaxFloats, int l2OperandFloats, int packGroup) {
     private static final int MIN_KC = 64, MAX_KC = 1024;
     /** Row slivers per row-block task at most: enough work per task that the team's start-up is noise. */
     private static final int MAX_ROW_SLIVERS = 16;
-    /** Slivers of a row-major B packed in one sweep at most: four are 512 contiguous bytes of a row on AVX-512. */
+    /** Slivers of a row-major B packed in one sweep at most: four read 512 contiguous bytes of a row on AVX-512 (eight were slower). */
     private static final int MAX_PACK_GROUP = 4;
     private static final Blocking MACHINE = of(GemmMicroKernel.VL, GemmMicroKernel.MR, GemmMicroKernel.NR, CacheSizes.detect());
 

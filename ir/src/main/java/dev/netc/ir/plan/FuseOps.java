@@ -142,7 +142,8 @@ public final class FuseOps {
             kernels.add(new Kernel(Phases.kernelName(g, kernels.size(), groups.size(), named), group.nodes(),
                     group.phase(), group.siblings(), group.prologue(), group.recomputed()));
         }
-        return new FusionResult(new KernelPlan(g, ScheduleKernels.byHeads(g, PoolFusion.apply(g, kernels, users, rejected))), rejected);
+        List<Kernel> pooled = PoolFusion.apply(g, kernels, users, rejected);
+        return new FusionResult(new KernelPlan(g, ScheduleKernels.byHeads(g, pooled)), rejected);
     }
 
     /** For each node, the ids of its live readers (nodes some output depends on), in id order. */
