@@ -1,7 +1,6 @@
 package dev.netc.kernels;
 
 import java.util.function.IntConsumer;
-import jdk.incubator.vector.FloatVector;
 
 /**
  * One blocked product of {@link Gemm}, c = beta * c + op(a) @ op(b), with op(B) supplied sliver by sliver
@@ -36,7 +35,7 @@ final class GemmCall extends GemmFrame {
      * of W's rows); with its vCPUs 20-28% apart, 2 no faster than 1 (too coarse to even that out).
      */
     private static final int FEW_ROWS_TASKS_PER_THREAD = 2;
-    /** Slivers of a row-major b packed in one sweep over its rows ({@link #packSlivers}). */
+    /** Slivers of a row-major b packed in one sweep over its rows ({@link GemmPacking#packRowMajorB}). */
     private static final int PACK_GROUP = Blocking.machine().packGroup();
 
     // the product (its arguments in GemmFrame; b and bOff there are op(b) as an array, for packFromB)
@@ -159,29 +158,6 @@ final class GemmCall extends GemmFrame {
         packedB.pack(js * NR, p0, kc, bp, (p0 - start) * colSlivers * NR + js * NR * kc);
     }
 
-    /**
-     * Slivers [js, js + count) of b (row-major k x n, not transposed), k rows [p0, p0 + kc), one after another
-     * from dstOff, each [kc][NR] (few-rows form): one sweep down b's rows reading count * NR contiguous columns
-     * of each, where packing sliver by sliver reads NR of them (two cache lines) per row, a page apart, count
-     * times over. 50 x 1024 x 3136 on the Zen 5 machine, two cores: W hot 1.44-1.51 ms sliver by sliver,
-     * 1.25-1.32 four at a time; W evicted 1.60-1.81 against 1.52-1.54.
-     */
-    private void packSlivers(int js, int count, int p0, int kc, float[] dst, int dstOff) {
-        int full = Math.min(count, (n - js * NR) / NR); // slivers with all NR columns inside b
-        int vl = GemmMicroKernel.VL;
-        for (int p = 0; p < kc; p++) {
-            int src = bOff + (p0 + p) * n + js * NR;
-            for (int g = 0; g < full; g++) {
-                int to = dstOff + g * NR * kc + p * NR;
-                FloatVector.fromArray(GemmMicroKernel.S, b, src + g * NR).intoArray(dst, to);
-                FloatVector.fromArray(GemmMicroKernel.S, b, src + g * NR + vl).intoArray(dst, to + vl);
-            }
-        }
-        for (int g = full; g < count; g++) { // the last, narrower sliver: zero-padded
-            GemmPacking.packB(false, n, k, b, bOff, (js + g) * NR, p0, kc, dst, dstOff + g * NR * kc);
-        }
-    }
-
     /** One row block (x column block) through the stretch's k blocks. */
     private void rowBlock(int task) {
         int colSlivers = Gemm.ceilDiv(n, NR);
@@ -253,7 +229,7 @@ final class GemmCall extends GemmFrame {
                 int sliverAt = 0;
                 if (prepacked == null && packGroup > 1) { // packGroup slivers in one sweep, then each in turn
                     int g = (js - sliverStart) % packGroup;
-                    if (g == 0) packSlivers(js, Math.min(packGroup, sliverEnd - js), p0, kc, work, 0);
+                    if (g == 0) GemmPacking.packRowMajorB(n, b, bOff, j0, Math.min(packGroup, sliverEnd - js), p0, kc, work, 0);
                     sliverAt = g * NR * kc;
                 } else if (prepacked == null) {
                     packedB.pack(j0, p0, kc, work, 0);
