@@ -28,7 +28,10 @@ class GemmTest {
                 // then over more than one k block of panels (frozen weights at batch 1 read them in place)
                 {1, 600, 70}, {1, 600, 1100},
                 // a dense layer's batch (one row block, column blocks per core) over several 1024-deep k blocks
-                {50, 70, 2100}};
+                {50, 70, 2100},
+                // ... with four-sliver groups per column block, so the rows past the last whole tile (two, one)
+                // are computed by the packing tile, then a group of one and a narrow last sliver that are not
+                {50, 530, 2100}, {49, 530, 1100}};
         Stream.Builder<Arguments> all = Stream.builder();
         for (int[] s : sizes) {
             for (boolean transA : new boolean[] {false, true}) {
@@ -72,6 +75,7 @@ class GemmTest {
     void biasActivationEpilogueMatchesUnfusedReference(Activation act) {
         epilogueCase(act, 45, 39, 270, true);
         epilogueCase(act, 3, 77, 150, false); // few rows: the streaming kernel's epilogue
+        epilogueCase(act, 50, 530, 1100, false); // a dense layer's batch: the packing tile's epilogue too
     }
 
     private static void epilogueCase(Activation act, int m, int n, int k, boolean transB) {
