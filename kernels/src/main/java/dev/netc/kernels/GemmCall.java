@@ -221,8 +221,9 @@ final class GemmCall extends GemmFrame {
         int sliverEnd = Math.min(colSlivers, sliverStart + sliversPerBlock);
         int tile = NR * kcMax * packGroup;
         float[] work = FEW_ROWS.atLeast(tile + MR * NR);
-        // the rows past the last whole MR-row tile, when few enough, computed by the packing tile as it packs
-        int lastRows = m % MR;
+        // the rows past the last whole MR-row tile, when few enough, computed by the packing tile as it packs; when
+        // there are none (m = 64), the last two rows, leaving a six-row tile
+        int lastRows = m % MR == 0 ? GemmMicroKernel.PACKING_ROWS : m % MR;
         boolean packingRows = prepacked == null && packGroup == GemmMicroKernel.PACKING_SLIVERS && lastRows > 0
                 && lastRows <= GemmMicroKernel.PACKING_ROWS;
         boolean packedByTile = false;
@@ -241,8 +242,9 @@ final class GemmCall extends GemmFrame {
                         int count = Math.min(packGroup, sliverEnd - js);
                         packedByTile = packingRows && count == packGroup && j0 + count * NR <= n;
                         if (packedByTile) {
-                            GemmMicroKernel.packingTile(ap, aBlock + (m - lastRows) * kc, b, bOff + p0 * n + j0, n, kc, work, 0, c,
-                                    cOff, n, m - lastRows, lastRows, j0, accumulate, tileEpilogue, work, tile);
+                            int first = m - lastRows; // its rows: first % MR onwards in A's sliver first / MR
+                            GemmMicroKernel.packingTile(ap, aBlock + first / MR * MR * kc + first % MR, b, bOff + p0 * n + j0, n, kc,
+                                    work, 0, c, cOff, n, first, lastRows, j0, accumulate, tileEpilogue, work, tile);
                         } else {
                             GemmPacking.packRowMajorB(n, b, bOff, j0, count, p0, kc, work, 0);
                         }
@@ -256,7 +258,7 @@ final class GemmCall extends GemmFrame {
                 }
                 int rowsLeft = packedByTile ? m - lastRows : m; // the packing tile computed the rest
                 for (int i0 = 0; i0 < rowsLeft; i0 += MR) {
-                    GemmMicroKernel.tile(ap, aBlock + i0 * kc, sliver, sliverAt, kc, c, cOff, n, i0, j0, Math.min(MR, m - i0),
+                    GemmMicroKernel.tile(ap, aBlock + i0 * kc, sliver, sliverAt, kc, c, cOff, n, i0, j0, Math.min(MR, rowsLeft - i0),
                             Math.min(NR, n - j0), accumulate, tileEpilogue, work, tile);
                 }
             }

@@ -31,7 +31,10 @@ class GemmTest {
                 {50, 70, 2100},
                 // ... with four-sliver groups per column block, so the rows past the last whole tile (two, one)
                 // are computed by the packing tile, then a group of one and a narrow last sliver that are not
-                {50, 530, 2100}, {49, 530, 1100}};
+                {50, 530, 2100}, {49, 530, 1100},
+                // no rows past the last whole tile: the packing tile takes the last two, leaving a six-row tile; and six
+                // rows past it (the six-row kernel everywhere)
+                {64, 530, 1100}, {46, 530, 300}};
         Stream.Builder<Arguments> all = Stream.builder();
         for (int[] s : sizes) {
             for (boolean transA : new boolean[] {false, true}) {
