@@ -210,8 +210,9 @@ final class GemmCall extends GemmFrame {
      * slivers) right before its row tiles use it, so it stays in L1 or L2 and C's block in L2; where the rows past the
      * last whole tile are one or two (a batch of 50), {@link GemmMicroKernel#packingTile} computes them while it packs
      * the group, instead of a pass that only copies and a half-empty tile (50 x 1024 x 3136 with bias and ReLU on the
-     * Zen 4 machine, two cores, W hot: 1.85-1.90 -> 1.69-1.72 ms). Each element of C is summed by one task in k
-     * order, so neither the split nor the packing tile changes the bits.
+     * Zen 4 machine, two cores, W hot: 1.91-1.98 -> 1.69-1.75 ms); where there are none (a batch of 64), it computes
+     * the last two rows and a six-row tile the six before them. Each element of C is summed by one task in k order,
+     * so neither the split nor the packing tile changes the bits.
      */
     private void fewRowsBlock(int colBlock) {
         int rowSlivers = Gemm.ceilDiv(m, MR);
