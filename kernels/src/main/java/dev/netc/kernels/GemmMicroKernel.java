@@ -36,7 +36,7 @@ final class GemmMicroKernel {
             if (MR == 8) {
                 multiply8(ap, apOff, bp, bpOff, null, kc, c, base, ldc);
             } else {
-                multiply6(ap, apOff, bp, bpOff, null, kc, c, base, ldc);
+                multiply6(ap, apOff, 6, bp, bpOff, null, kc, c, base, ldc);
             }
             return;
         }
@@ -45,7 +45,7 @@ final class GemmMicroKernel {
             multiply4of8(ap, apOff, bp, bpOff, kc, tile, tileOff);
         } else if (MR == 8 && rows <= 6) {
             // six (m = 64 with its last two rows in a packing tile): three quarters of the work, the same sums
-            multiply6of8(ap, apOff, bp, bpOff, kc, tile, tileOff);
+            multiply6(ap, apOff, 8, bp, bpOff, null, kc, tile, tileOff, NR);
         } else {
             multiply(ap, apOff, bp, bpOff, kc, tile, tileOff);
         }
@@ -82,12 +82,15 @@ final class GemmMicroKernel {
         if (MR == 8) {
             multiply8(ap, apOff, b, bBase, rowOffsets, depth, tile, tileOff, NR);
         } else {
-            multiply6(ap, apOff, b, bBase, rowOffsets, depth, tile, tileOff, NR);
+            multiply6(ap, apOff, 6, b, bBase, rowOffsets, depth, tile, tileOff, NR);
         }
     }
 
-    /** {@link #multiply} for six rows (AVX2's sixteen registers), row r of the tile stored at tileOff + r * ld. */
-    private static void multiply6(float[] ap, int apOff, float[] b, int bBase, int[] rowOffsets, int depth,
+    /**
+     * {@link #multiply} for six rows (AVX2's sixteen registers), row r of the tile stored at tileOff + r * ld; A's rows
+     * for step p at ap[apOff + p * aStride ..]: 6 for a six-row panel, 8 for the first six rows of an eight-row one.
+     */
+    private static void multiply6(float[] ap, int apOff, int aStride, float[] b, int bBase, int[] rowOffsets, int depth,
                                   float[] tile, int tileOff, int ld) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
@@ -99,7 +102,7 @@ final class GemmMicroKernel {
             int bi = bBase + (rowOffsets == null ? p * NR : rowOffsets[p]);
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
-            int ai = apOff + p * 6;
+            int ai = apOff + p * aStride;
             FloatVector a = FloatVector.broadcast(S, ap[ai]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
@@ -284,48 +287,6 @@ final class GemmMicroKernel {
                 storeFull(tile, tileOff + r * PACKING_SLIVERS * NR + q, c, rowIndex + q, row0 + r, col0 + q, accumulate, epilogue);
             }
         }
-    }
-
-    /** The first six rows of {@link #multiply8}'s tile from the same eight-row A panel (rows 6-7 of the tile are left as they were). */
-    private static void multiply6of8(float[] ap, int apOff, float[] bp, int bpOff, int depth, float[] tile, int tileOff) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        for (int p = 0; p < depth; p++) {
-            int bi = bpOff + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + VL);
-            int ai = apOff + p * 8;
-            FloatVector a = FloatVector.broadcast(S, ap[ai]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, ap[ai + 4]);
-            c40 = a.fma(b0, c40);
-            c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, ap[ai + 5]);
-            c50 = a.fma(b0, c50);
-            c51 = a.fma(b1, c51);
-        }
-        c00.intoArray(tile, tileOff);
-        c01.intoArray(tile, tileOff + VL);
-        c10.intoArray(tile, tileOff + NR);
-        c11.intoArray(tile, tileOff + NR + VL);
-        c20.intoArray(tile, tileOff + 2 * NR);
-        c21.intoArray(tile, tileOff + 2 * NR + VL);
-        c30.intoArray(tile, tileOff + 3 * NR);
-        c31.intoArray(tile, tileOff + 3 * NR + VL);
-        c40.intoArray(tile, tileOff + 4 * NR);
-        c41.intoArray(tile, tileOff + 4 * NR + VL);
-        c50.intoArray(tile, tileOff + 5 * NR);
-        c51.intoArray(tile, tileOff + 5 * NR + VL);
     }
 
     /** c[index ..] (+)= tile[from ..], then the epilogue; vectors stay inside (see {@link Activation}). */
