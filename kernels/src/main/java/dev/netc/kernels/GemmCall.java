@@ -122,8 +122,8 @@ final class GemmCall extends GemmFrame {
         colBlocks = Gemm.ceilDiv(colSlivers, sliversPerBlock);
 
         // one row block: the few-rows form, on one core too where it packs B in groups (one thread's dense forward at
-        // a batch of 50, Zen 4, thread CPU time: 5.0-5.4 -> 3.9-4.1 ms; the row-block form packs a 4 MiB stretch of B
-        // and reads it back from L3)
+        // a batch of 50, Zen 4, thread CPU time, median of eight: 4.75 -> 3.68 ms; the row-block form packs a 4 MiB
+        // stretch of B and reads it back from L3)
         if (rowBlocks == 1 && (parallel || FEW_ROWS_ON_ONE_CORE && packGroup == GemmMicroKernel.PACKING_SLIVERS)) {
             ap = PACKED_A_SHARED.atLeast(rowSlivers * MR * k);
             run(parallel, Gemm.ceilDiv(k, KC) * rowSlivers, packSharedA);
@@ -227,7 +227,8 @@ final class GemmCall extends GemmFrame {
         int sliverStart = colBlock * sliversPerBlock;
         int sliverEnd = Math.min(colSlivers, sliverStart + sliversPerBlock);
         int tile = NR * kcMax * packGroup;
-        float[] work = FEW_ROWS.atLeast(tile + MR * NR);
+        // then the tile buffer: an MR x NR tile, or the packing tile's rows x four slivers
+        float[] work = FEW_ROWS.atLeast(tile + Math.max(MR, GemmMicroKernel.PACKING_ROWS * GemmMicroKernel.PACKING_SLIVERS) * NR);
         // the rows past the last whole MR-row tile, when few enough, computed by the packing tile as it packs; when
         // there are none (m = 64), the last two rows, leaving a six-row tile
         int lastRows = m % MR == 0 ? GemmMicroKernel.PACKING_ROWS : m % MR;

@@ -235,9 +235,8 @@ final class GemmMicroKernel {
      * The last rows (at most {@link #PACKING_ROWS}: the rows past a product's whole MR-row tiles, or its last two) of C
      * against {@link #PACKING_SLIVERS} full slivers of a row-major B, packing those slivers as it reads them: C[row0 ..
      * row0 + rows) x [col0, col0 + 4 NR) (+)= A (packed kc x MR; tile row r at ap[apOff + p * MR + r]) @ B (row p at
-     * b[bRow0 + p * ldb]),
-     * and each sliver s of B copied to packed[packedOff + s * NR * kc ..] ([kc][NR], as
-     * {@link GemmPacking#packRowMajorB} lays it out) for the full tiles that follow. The copy's loads are the
+     * b[bRow0 + p * ldb]), and each sliver s of B copied to packed[packedOff + s * NR * kc ..] ([kc][NR], as
+     * {@link GemmPacking#packRowMajorB} lays it out) for the full tiles that follow; tile holds the rows x four slivers. The copy's loads are the
      * product's own, so reading B (cold, a page a row for a dense layer's W) overlaps the arithmetic instead of
      * running as a pass of its own, and these rows do not take a half-empty tile of their own. Each element sums
      * the same terms in the same order as {@link #tile}: the same bits.
