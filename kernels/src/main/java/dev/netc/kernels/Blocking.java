@@ -19,8 +19,11 @@ public record Blocking(CacheSizes caches, int kc, int mc, int rowsOuterMaxFloats
     private static final int MIN_KC = 64, MAX_KC = 1024;
     /** Row slivers per row-block task at most: enough work per task that the team's start-up is noise. */
     private static final int MAX_ROW_SLIVERS = 16;
-    /** Slivers of a row-major B packed in one sweep at most: four read 512 contiguous bytes of a row on AVX-512 (eight were slower). */
-    private static final int MAX_PACK_GROUP = 4;
+    /**
+     * Slivers of a row-major B packed in one sweep at most: the packing tile's width (four read 512 contiguous bytes of a
+     * row on AVX-512; eight were slower), so a group the caches allow is one the packing tile can compute against.
+     */
+    private static final int MAX_PACK_GROUP = GemmMicroKernel.PACKING_SLIVERS;
     private static final Blocking MACHINE = of(GemmMicroKernel.VL, GemmMicroKernel.MR, GemmMicroKernel.NR, CacheSizes.detect());
 
     /** The blocks every kernel in this process uses. */
