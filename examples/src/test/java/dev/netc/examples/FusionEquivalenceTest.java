@@ -46,7 +46,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (normwise; 1e-3 per element) with dropout off.
  */
 class FusionEquivalenceTest {
-    private static final int BATCH = 4;
+    static final int BATCH = 4;
 
     static Stream<Arguments> modelsWithLoss() {
         return Examples.all().stream().flatMap(file -> models(file).stream()
@@ -54,7 +54,7 @@ class FusionEquivalenceTest {
                 .map(m -> Arguments.of(file.getFileName() + ":" + m.name(), m)));
     }
 
-    private static List<CheckedModel> models(Path file) {
+    static List<CheckedModel> models(Path file) {
         try {
             CheckResult r = Frontend.check(SourceFile.read(file));
             assertFalse(r.hasErrors(), () -> DiagnosticRenderer.renderAll(r.diagnostics()));
@@ -126,7 +126,7 @@ class FusionEquivalenceTest {
         return out;
     }
 
-    private static Map<String, Integer> bindings(Graph g) {
+    static Map<String, Integer> bindings(Graph g) {
         Map<String, Integer> b = new HashMap<>();
         for (Node n : g.nodes()) for (Dim d : n.type().shape().dims()) if (d instanceof Dim.Sym s) b.put(s.name(), BATCH);
         return b;
@@ -136,7 +136,7 @@ class FusionEquivalenceTest {
      * Non-zero inputs in ±[0.1, 1]; trainable parameters in ±[0.1, 1] / sqrt(fan_in); frozen ones (moving
      * statistics) in [0.5, 1.5], so variances are positive; labels within the one_hot depth.
      */
-    private static Map<String, DTensor> randomFeeds(Graph g, long seed) {
+    static Map<String, DTensor> randomFeeds(Graph g, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         Map<String, DTensor> feeds = new LinkedHashMap<>();
         for (Node n : g.nodes()) {
@@ -160,7 +160,7 @@ class FusionEquivalenceTest {
 
 
 
-    private static void load(GeneratedModel m, Graph g, Map<String, DTensor> feeds) {
+    static void load(GeneratedModel m, Graph g, Map<String, DTensor> feeds) {
         for (Node n : g.nodes()) {
             String name = switch (n.op()) {
                 case Op.Input in -> in.name();

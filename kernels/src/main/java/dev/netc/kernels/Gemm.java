@@ -80,6 +80,54 @@ public final class Gemm {
         multiply(transA, m, n, k, a, aOff, null, packedB.data, beta, c, cOff, epilogue);
     }
 
+    /** A finished block of a product's rows, handed over instead of stored whole (see {@link #sgemmRowBlocks}). */
+    @FunctionalInterface
+    public interface RowBlockSink {
+        /**
+         * Rows [firstRow, firstRow + rows) of the product, row-major with n columns from block[offset]. The block is
+         * the calling thread's scratch, valid during the call only; calls for disjoint rows run on several threads at once.
+         */
+        void accept(int firstRow, int rows, float[] block, int offset);
+    }
+
+    /** Floats of a row block handed to a {@link RowBlockSink}: a quarter of L2, so it stays there while the sink streams. */
+    private static final int SINK_BLOCK_FLOATS = (int) Math.min(1 << 24, Blocking.machine().caches().l2Bytes() / 4 / Float.BYTES);
+    private static final Scratch WHOLE_PRODUCT = new Scratch();
+
+    /**
+     * op(a) @ op(b) (as {@link #sgemm} with beta 0, the same bits), handed to {@code sink} block by block of rows as each
+     * is finished, on the core that computed it, while it is still in that core's L2: a weight gradient feeds the
+     * optimizer's update this way without being written to memory and read back (3136 x 1024 floats for the MNIST
+     * CNN's dense layer). One parallel region over the row blocks; the sink runs inside it.
+     */
+    public static void sgemmRowBlocks(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, float[] b, int bOff,
+                                      RowBlockSink sink) {
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        int blockRows = Math.max(GemmMicroKernel.MR, SINK_BLOCK_FLOATS / n / GemmMicroKernel.MR * GemmMicroKernel.MR);
+        if (k > 0 && blockedByCall(transA, transB, m, n, k) && m > blockRows) {
+            GemmCall call = CALLS.acquire();
+            try {
+                call.packingFrom(transB, b, bOff);
+                call.runToSink(transA, m, n, k, a, aOff, blockRows, sink);
+            } finally {
+                CALLS.release(call);
+            }
+            return;
+        }
+        // a product the blocked form does not take, or too few rows to split: whole, then handed over at once
+        float[] whole = WHOLE_PRODUCT.atLeast(Math.multiplyExact(m, n));
+        multiply(transA, transB, m, n, k, a, aOff, b, bOff, 0f, whole, 0, Epilogue.NONE);
+        sink.accept(0, m, whole, 0);
+    }
+
+    /** Whether {@link #multiply} hands this product to {@link GemmCall} rather than a special form. */
+    private static boolean blockedByCall(boolean transA, boolean transB, int m, int n, int k) {
+        boolean rowForms = transB && !transA && m > 0 && n > 0 && (GemmBroadcastRows.suits(m, n, k) || GemmDot.suits(m, k));
+        return !rowForms && !(GemmFewRows.suits(m, n, transB) && k > 0);
+    }
+
     /** The general entry point: {@link #sgemm} followed by the epilogue on every output element. */
     static void multiply(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff,
                          float[] b, int bOff, float beta, float[] c, int cOff, Epilogue epilogue) {

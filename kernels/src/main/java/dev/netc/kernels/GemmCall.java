@@ -30,6 +30,8 @@ final class GemmCall extends GemmFrame {
     private static final Scratch PACKED_A_SHARED = new Scratch();
     /** Per task of the few-rows product: one op(B) sliver and the tile buffer. */
     private static final Scratch FEW_ROWS = new Scratch();
+    /** Per row-block task handing its rows to a sink: the rows, computed here instead of in c. */
+    private static final Scratch SINK_ROWS = new Scratch();
     /**
      * Column tasks per thread in the few-rows product, handed out as threads free up. 50 x 1024 x 3136 on the
      * Zen 5 machine with equal cores: 1 and 2 as fast, 4 and 8 2-5% slower (each task's B slivers a narrower run
@@ -45,6 +47,8 @@ final class GemmCall extends GemmFrame {
     private boolean transA, transB;
     private float[] prepacked;
     private PanelSource packedB;
+    /** Where the row-block form hands each finished block of rows instead of storing it in c (null: into c). */
+    private Gemm.RowBlockSink sink;
     // the plan
     private int rowBlocks, rowBlockHeight, colBlocks, sliversPerBlock;
     /**
@@ -79,6 +83,27 @@ final class GemmCall extends GemmFrame {
         super.clear();
         prepacked = bp = ap = null;
         packedB = null;
+        sink = null;
+    }
+
+    /**
+     * The row-block form over blocks of {@code blockRows} rows (m > blockRows), all of k in one stretch, each block
+     * computed into its task's scratch and handed to sink there (see {@link Gemm#sgemmRowBlocks}). Every element sums
+     * the same terms in the same order as in {@link #run}'s row-block form, so the bits are the same.
+     */
+    void runToSink(boolean transA, int m, int n, int k, float[] a, int aOff, int blockRows, Gemm.RowBlockSink sink) {
+        product(m, n, k, a, aOff, b, bOff, 0f, null, 0, null);
+        this.transA = transA;
+        this.packedB = packFromB;
+        this.prepacked = null;
+        this.sink = sink;
+        packGroup = 1;
+        boolean parallel = (long) m * n * k >= Gemm.PARALLEL_MIN_WORK && Parallel.threads() > 1;
+        rowBlockHeight = blockRows;
+        rowBlocks = Gemm.ceilDiv(m, blockRows);
+        sliversPerBlock = Gemm.ceilDiv(n, NR);
+        colBlocks = 1;
+        multiplyRowBlocks(parallel);
     }
 
     void run(boolean transA, int m, int n, int k, float[] a, int aOff, PanelSource packedB, float[] prepacked, float beta,
@@ -144,7 +169,7 @@ final class GemmCall extends GemmFrame {
     private void multiplyRowBlocks(boolean parallel) {
         int colSlivers = Gemm.ceilDiv(n, NR);
         // already packed: one stretch of all k, which the panels' layout is
-        int stretch = prepacked != null ? k : Math.max(KC, SHARED_B_FLOATS / (colSlivers * NR) / KC * KC);
+        int stretch = prepacked != null || sink != null ? k : Math.max(KC, SHARED_B_FLOATS / (colSlivers * NR) / KC * KC);
         bp = prepacked != null ? prepacked : PACKED_B_SHARED.atLeast(colSlivers * NR * Math.min(stretch, k));
         for (int s0 = 0; s0 < k; s0 += stretch) {
             start = s0;
@@ -173,6 +198,9 @@ final class GemmCall extends GemmFrame {
         int sliverEnd = Math.min(colSlivers, sliverStart + sliversPerBlock);
         float[] ap = PACKED_A.atLeast(rowBlockHeight * Math.min(KC, k) + MR * NR);
         int tile = rowBlockHeight * Math.min(KC, k);
+        // into the task's scratch for a sink, placed so that row rowStart lands at its start
+        float[] c = sink == null ? this.c : SINK_ROWS.atLeast(rowBlockHeight * n);
+        int cOff = sink == null ? this.cOff : -rowStart * n;
         for (int p0 = start; p0 < end; p0 += KC) {
             int kc = Math.min(KC, end - p0);
             boolean accumulate = p0 > 0 || beta != 0f;
@@ -199,6 +227,9 @@ final class GemmCall extends GemmFrame {
                             Math.min(MR, m - i0), Math.min(NR, n - j0), accumulate, tileEpilogue, ap, tile);
                 }
             }
+        }
+        if (sink != null) {
+            sink.accept(rowStart, rowEnd - rowStart, c, 0);
         }
     }
 

@@ -36,6 +36,24 @@ public interface GeneratedModel {
     void update(float learningRate, int step);
 
     /**
+     * {@link #backward} then {@link #update}, with the same result, for a caller that reads no gradient in between.
+     * A model may update a parameter as its gradient is computed, block by block, and never store that gradient
+     * (the Java model does so for a dense layer's weights: its gradient goes from the product to the optimizer while
+     * in cache), so after this call the gradient outputs of such parameters are stale. Use backward() and update()
+     * to read or change gradients (averaging them over ranks, clipping them).
+     */
+    default void backwardAndUpdate(float learningRate, int step) {
+        backward();
+        update(learningRate, step);
+    }
+
+    /**
+     * The trainable parameters, by name, that {@link #backwardAndUpdate} updates inside the backward pass, as their
+     * gradients are computed: their gradient outputs are stale after it. Empty by default.
+     */
+    default java.util.Set<String> updatedInBackward() { return java.util.Set.of(); }
+
+    /**
      * Freezes the parameters (true) until called with false: the caller promises not to write them in
      * between, so the model may keep them in the layouts its kernels read across passes (a dense
      * layer's weights packed into GEMM panels once instead of on every pass, as inference runtimes do).

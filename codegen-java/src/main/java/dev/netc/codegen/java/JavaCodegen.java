@@ -54,8 +54,10 @@ public final class JavaCodegen {
     final OptimizerSpec optimizer;
     final StorageSlots storage;
     final CodeLimits limits;
+    /** Whether products may update their parameters as they go ({@link UpdateFusion}): not in the unfused baseline. */
+    final boolean fuseUpdates;
 
-    private JavaCodegen(KernelPlan plan, OptimizerSpec optimizer, MemoryPlan memory, CodeLimits limits) {
+    private JavaCodegen(KernelPlan plan, OptimizerSpec optimizer, MemoryPlan memory, CodeLimits limits, boolean fuseUpdates) {
         this.plan = plan;
         this.graph = plan.graph();
         this.buffers = new Buffers(plan);
@@ -63,6 +65,7 @@ public final class JavaCodegen {
         this.optimizer = optimizer;
         this.storage = new StorageSlots(plan, memory);
         this.limits = limits;
+        this.fuseUpdates = fuseUpdates;
     }
 
     /**
@@ -70,7 +73,7 @@ public final class JavaCodegen {
      * inference only, update() throws) and memory plan (which buffers share an array).
      */
     public static String generate(Compilation compilation, String packageName, String className) {
-        return new JavaCodegen(compilation.plan(), compilation.optimizer(), compilation.memory(), CodeLimits.DEFAULT)
+        return new JavaCodegen(compilation.plan(), compilation.optimizer(), compilation.memory(), CodeLimits.DEFAULT, compilation.fused())
                 .file(packageName, className).toString();
     }
 
@@ -86,7 +89,7 @@ public final class JavaCodegen {
 
     /** {@link #generate(KernelPlan, OptimizerSpec, String, String)} under other limits (tests split small models). */
     static String generate(KernelPlan plan, OptimizerSpec optimizer, String packageName, String className, CodeLimits limits) {
-        return new JavaCodegen(plan, optimizer, MemoryPlanner.plan(plan, StorageSlots.PLANNING_BATCH), limits)
+        return new JavaCodegen(plan, optimizer, MemoryPlanner.plan(plan, StorageSlots.PLANNING_BATCH), limits, true)
                 .file(packageName, className).toString();
     }
 
@@ -143,6 +146,7 @@ public final class JavaCodegen {
         addBufferFields(type);
         List<LoopMethods> allLoops = new ArrayList<>(kernelLoops);
         allLoops.add(updateLoops);
+        if (opt != null && fuseUpdates) allLoops.addAll(FusedUpdateMethods.addTo(type, plan, buffers, opt, trainables, updateHeader("backwardAndUpdate")));
         LoopMethods.addLocalFields(type, allLoops);
 
         MethodSpec.Builder ctor = MethodSpec.constructorBuilder().addModifiers(Modifier.PUBLIC);
@@ -406,7 +410,12 @@ public final class JavaCodegen {
 
     /** update(learningRate, step): its signature and, for an inference-only model, its whole body. */
     MethodSpec.Builder updateHeader() {
-        MethodSpec.Builder m = MethodSpec.methodBuilder("update").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+        return updateHeader("update");
+    }
+
+    /** The signature and checks of update(learningRate, step), or of a method of the same parameters that updates too. */
+    private MethodSpec.Builder updateHeader(String name) {
+        MethodSpec.Builder m = MethodSpec.methodBuilder(name).addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .addParameter(TypeName.FLOAT, "learningRate").addParameter(TypeName.INT, "step");
         if (optimizer == null)
             return m.addStatement("throw new $T($S)", UnsupportedOperationException.class, "this model was compiled for inference only");

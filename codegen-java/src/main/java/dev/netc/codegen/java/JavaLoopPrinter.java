@@ -44,6 +44,9 @@ final class JavaLoopPrinter extends CStylePrinter {
     /** A printer whose parallel loops become methods in {@code loops}. */
     JavaLoopPrinter(LoopMethods loops) { this(loops, false); }
 
+    /** A printer of a parallel loop's chunk [from, to) alone, for a method with {@code int from, to} in scope. */
+    static JavaLoopPrinter chunkBody(LoopMethods loops) { return new JavaLoopPrinter(loops, true); }
+
     private JavaLoopPrinter(LoopMethods loops, boolean chunkOnly) {
         super(JavaDialect.INSTANCE);
         this.loops = loops;

@@ -77,6 +77,31 @@ final class OptimizerRenderer {
         return CodeBlock.of("$L", code.toString());
     }
 
+    /**
+     * The step size alone, into the field {@code stepRate} (which loops and row sinks read), in a block of its own: a
+     * method that also prints {@link #update} declares the same locals again.
+     */
+    CodeBlock stepSize(LoopMethods loops) {
+        String code = new JavaLoopPrinter(loops).inFields(java.util.Set.of("stepRate")).print(lowering.stepSize(), 1);
+        return CodeBlock.of("{\n$L}\n", code);
+    }
+
+    /**
+     * The method a product calls with each finished block of a parameter's gradient rows ({@code Gemm.RowBlockSink}):
+     * the parameter's update over those elements, its gradient read from the block.
+     *
+     * @param columns the gradient's row length
+     */
+    CodeBlock blockUpdate(Trainable p, int columns, LoopMethods loops) {
+        List<Buf> states = states(p).stream().map(s -> new Buf(s.field(), false)).toList();
+        Stmt.Loop loop = lowering.blockUpdate(new OptimizerLowering.Trainable(p.name(), new Buf(p.field(), false),
+                new Buf(p.gradField(), false), p.count()), states, new Buf("block", false), "blockBase");
+        String chunk = JavaLoopPrinter.chunkBody(loops).print(List.of(loop), 0);
+        return CodeBlock.builder()
+                .addStatement("int from = firstRow * $L, to = (firstRow + rows) * $L, blockBase = from - offset", columns, columns)
+                .add("$L", chunk).build();
+    }
+
     /** Copies each moving statistic (batch norm's moving mean and variance) into its parameter. */
     private List<Stmt> movingStatistics() {
         Graph g = buffers.graph();

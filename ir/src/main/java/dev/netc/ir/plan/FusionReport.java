@@ -69,6 +69,14 @@ public final class FusionReport {
             Node n = g.node(d.node());
             sb.append("    ").append(n.label()).append(' ').append(n.op().mnemonic()).append(": ").append(d.reason()).append('\n');
         }
+        if (compilation.fused() && compilation.trains()) {
+            var updates = UpdateFusion.choose(plan);
+            sb.append("\noptimizer update inside the gradient's product (Java, backwardAndUpdate; ").append(updates.size()).append("):\n");
+            if (updates.isEmpty()) sb.append("    (none)\n");
+            updates.forEach((k, p) -> sb.append("    ").append(((dev.netc.ir.Op.Parameter) g.node(p).op()).name()).append(" in ")
+                    .append(k.name()).append(": each block of its gradient (").append(bytes(Traffic.bytes(g.node(k.root()), batch)))
+                    .append(" in all) updates it while in cache, never written nor read back\n"));
+        }
         sb.append(String.format(Locale.ROOT,
                 "%nmemory at batch %d: peak %s = leaves %s + activations %s (%d buffers in %d slots by liveness;"
                         + " %s without reuse; live lower bound %s)%n",

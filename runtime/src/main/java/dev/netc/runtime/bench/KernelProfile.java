@@ -10,7 +10,10 @@ import dev.netc.ir.plan.Flops;
 import dev.netc.ir.plan.Kernel;
 import dev.netc.ir.plan.KernelPlan;
 import dev.netc.ir.plan.Traffic;
+import dev.netc.ir.Op;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 
 /**
@@ -30,11 +33,16 @@ public record KernelProfile(String pass, int steps, List<Entry> entries) {
      * @param kernel        its name in the plan ("update" for the optimizer)
      * @param phase         predict, loss, backward or update
      * @param nanosPerStep  its mean wall time per pass
+     * @param medianNanos   its median wall time per pass: on a shared host the mean carries the passes another
+     *                      process slowed, the median is the kernel's own rate
      * @param flops         its floating-point operations per pass (the plan's model)
      * @param bytes         bytes it reads and writes per pass (the plan's model)
      */
-    public record Entry(String kernel, String phase, double nanosPerStep, long flops, long bytes) {
+    public record Entry(String kernel, String phase, double nanosPerStep, double medianNanos, long flops, long bytes) {
         public double gflops() { return nanosPerStep > 0 ? flops / nanosPerStep : 0; }
+
+        /** GFLOP/s at the median time. */
+        public double medianGflops() { return medianNanos > 0 ? flops / medianNanos : 0; }
 
         public double gbps() { return nanosPerStep > 0 ? bytes / nanosPerStep : 0; }
     }
@@ -58,17 +66,29 @@ public record KernelProfile(String pass, int steps, List<Entry> entries) {
     static KernelProfile measure(Compilation compilation, GeneratedModel model, int batch, int steps, float learningRate,
                                  int firstStep) {
         KernelPlan plan = compilation.plan();
-        long[] nanos = new long[plan.kernels().size() + 1];
-        if (!timing(model, nanos, () -> {
-            for (int i = 0; i < steps; i++) {
+        long[][] nanos = new long[steps][plan.kernels().size() + 1];
+        int[] pass = {0};
+        if (!timing(model, nanos, pass, () -> {
+            for (; pass[0] < steps; pass[0]++) {
                 model.forward(true);
-                model.backward();
-                model.update(learningRate, firstStep + i);
+                model.backwardAndUpdate(learningRate, firstStep + pass[0]);
             }
         })) return null;
-        List<Entry> entries = entries(plan, batch, steps, nanos, kernel -> true);
-        long[] work = updateWork(compilation);
-        entries.add(new Entry("update", "update", (double) nanos[plan.kernels().size()] / steps, work[0], work[1]));
+        // a product that updates its parameter as it goes does that update's work too, and never writes the gradient
+        Map<Integer, long[]> fusedWork = new HashMap<>();
+        Graph g = plan.graph();
+        long[] rest = {0, 0};
+        for (Node p : g.trainableParameters()) {
+            Integer gradient = g.gradients().get(p.id());
+            if (gradient == null) continue;
+            long[] work = updateWork(compilation, p);
+            boolean fused = model.updatedInBackward().contains(((Op.Parameter) p.op()).name());
+            if (fused) fusedWork.put(gradient, new long[] {work[0], work[1] - 2L * Float.BYTES * elements(p)});
+            else for (int i = 0; i < 2; i++) rest[i] += work[i];
+        }
+        List<Entry> entries = entries(plan, batch, nanos, kernel -> true, fusedWork);
+        int update = plan.kernels().size();
+        entries.add(new Entry("update", "update", mean(nanos, update), median(nanos, update), rest[0], rest[1]));
         return new KernelProfile("training step", steps, entries);
     }
 
@@ -79,20 +99,24 @@ public record KernelProfile(String pass, int steps, List<Entry> entries) {
      */
     static KernelProfile measurePredict(Compilation compilation, GeneratedModel model, int passes) {
         KernelPlan plan = compilation.plan();
-        long[] nanos = new long[plan.kernels().size() + 1];
-        if (!timing(model, nanos, () -> {
-            for (int i = 0; i < passes; i++) model.predict();
+        long[][] nanos = new long[passes][plan.kernels().size() + 1];
+        int[] pass = {0};
+        if (!timing(model, nanos, pass, () -> {
+            for (; pass[0] < passes; pass[0]++) model.predict();
         })) return null;
-        List<Entry> entries = entries(plan, model.batch(), passes, nanos, kernel -> kernel.phase() == Kernel.Phase.PREDICT);
+        List<Entry> entries = entries(plan, model.batch(), nanos, kernel -> kernel.phase() == Kernel.Phase.PREDICT, Map.of());
         return new KernelProfile("inference pass at batch " + model.batch(), passes, entries);
     }
 
-    /** Runs {@code work} with every kernel's time added into nanos (the last slot: the update); false when the model cannot time. */
-    private static boolean timing(GeneratedModel model, long[] nanos, Runnable work) {
-        int update = nanos.length - 1;
+    /**
+     * Runs {@code work} with every kernel's time added into its pass's row of nanos (the last slot: the update),
+     * the pass being {@code pass[0]}, which work advances; false when the model cannot time.
+     */
+    private static boolean timing(GeneratedModel model, long[][] nanos, int[] pass, Runnable work) {
+        int update = nanos[0].length - 1;
         KernelTimer timer = (kernel, started) -> {
             long now = System.nanoTime();
-            nanos[kernel == KernelTimer.UPDATE ? update : kernel] += now - started;
+            nanos[pass[0]][kernel == KernelTimer.UPDATE ? update : kernel] += now - started;
             return now;
         };
         if (!model.timeKernels(timer)) return false;
@@ -104,36 +128,50 @@ public record KernelProfile(String pass, int steps, List<Entry> entries) {
         return true;
     }
 
-    private static List<Entry> entries(KernelPlan plan, int batch, int passes, long[] nanos,
-                                       java.util.function.Predicate<Kernel> included) {
+    /** @param fusedWork by a kernel's root: the optimizer work it does besides (a product updating its parameter) */
+    private static List<Entry> entries(KernelPlan plan, int batch, long[][] nanos,
+                                       java.util.function.Predicate<Kernel> included, Map<Integer, long[]> fusedWork) {
         List<Long> flops = Flops.of(plan, batch);
         List<Traffic.KernelTraffic> traffic = Traffic.of(plan, batch);
         List<Entry> entries = new ArrayList<>();
         for (int k = 0; k < plan.kernels().size(); k++) {
             Kernel kernel = plan.kernels().get(k);
             if (plan.isAlias(kernel) || !included.test(kernel)) continue;
-            entries.add(new Entry(kernel.name(), kernel.phase().name().toLowerCase(java.util.Locale.ROOT),
-                    (double) nanos[k] / passes, flops.get(k), traffic.get(k).total()));
+            long[] extra = fusedWork.getOrDefault(kernel.root(), new long[] {0, 0});
+            entries.add(new Entry(kernel.name() + (fusedWork.containsKey(kernel.root()) ? "+update" : ""),
+                    kernel.phase().name().toLowerCase(java.util.Locale.ROOT), mean(nanos, k), median(nanos, k),
+                    flops.get(k) + extra[0], traffic.get(k).total() + extra[1]));
         }
         return entries;
     }
 
+    private static double mean(long[][] nanos, int slot) {
+        double sum = 0;
+        for (long[] pass : nanos) sum += pass[slot];
+        return sum / nanos.length;
+    }
+
+    private static double median(long[][] nanos, int slot) {
+        long[] times = new long[nanos.length];
+        for (int i = 0; i < times.length; i++) times[i] = nanos[i][slot];
+        java.util.Arrays.sort(times);
+        int mid = times.length / 2;
+        return times.length % 2 == 1 ? times[mid] : (times[mid - 1] + times[mid]) / 2.0;
+    }
+
     /**
-     * FLOPs and bytes of the optimizer update: per parameter element it reads the parameter, its
-     * gradient and its state and writes the parameter and the state; about two operations for plain
-     * SGD and four more per state buffer (a model, like {@link Flops}).
+     * FLOPs and bytes of one parameter's optimizer update: per element it reads the parameter, its gradient and its
+     * state and writes the parameter and the state; about two operations for plain SGD and four more per state
+     * buffer (a model, like {@link Flops}).
      */
-    private static long[] updateWork(Compilation compilation) {
+    private static long[] updateWork(Compilation compilation, Node parameter) {
         if (compilation.optimizer() == null) return new long[] {0, 0};
-        Graph g = compilation.plan().graph();
-        OptimizerLowering lowering = new OptimizerLowering(compilation.optimizer());
-        long elements = 0;
-        int states = 0;
-        for (Node n : g.trainableParameters()) {
-            if (!g.gradients().containsKey(n.id())) continue;
-            elements += n.type().shape().elementCount(java.util.Map.of());
-            states = lowering.stateNames("p").size();
-        }
+        int states = new OptimizerLowering(compilation.optimizer()).stateNames("p").size();
+        long elements = elements(parameter);
         return new long[] {elements * (2 + 4L * states), elements * Float.BYTES * (3 + 2L * states)};
+    }
+
+    private static long elements(Node parameter) {
+        return parameter.type().shape().elementCount(Map.of());
     }
 }

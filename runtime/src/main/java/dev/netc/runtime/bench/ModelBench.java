@@ -243,8 +243,7 @@ public final class ModelBench {
                 double loss = model.floatBuffer(Graph.LOSS)[0];
                 if (Double.isNaN(firstLoss)) firstLoss = loss;
                 lastLoss = loss;
-                model.backward();
-                model.update(learningRate, ++step);
+                model.backwardAndUpdate(learningRate, ++step);
             }
         }
 

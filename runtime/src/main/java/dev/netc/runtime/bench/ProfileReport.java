@@ -20,13 +20,14 @@ final class ProfileReport {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "profile of the %s build: %d times one %s, %.3f ms each, kernels slowest first%s%n",
                 build, p.steps(), p.pass(), p.stepNanos() / 1e6, machine == null ? " (each launch waited for: launch overhead included)" : ""));
-        sb.append(String.format(Locale.ROOT, "%-38s %-8s %8s %6s %10s %10s %8s %6s %8s %6s%n", "kernel", "phase", "ms", "share",
+        sb.append(String.format(Locale.ROOT, "%-38s %-8s %8s %6s %8s %6s %10s %10s %8s %6s %8s %6s%n", "kernel", "phase", "ms", "share", "median", "%peak",
                 "MFLOP", "bytes", "GFLOP/s", "%peak", "GB/s", "%bw"));
         List<KernelProfile.Entry> sorted = new ArrayList<>(p.entries());
         sorted.sort((a, b) -> Double.compare(b.nanosPerStep(), a.nanosPerStep()));
         for (KernelProfile.Entry e : sorted) {
-            sb.append(String.format(Locale.ROOT, "%-38s %-8s %8.3f %5.1f%% %10.2f %10s %8.1f %6s %8.1f %6s%n",
-                    e.kernel(), e.phase(), e.nanosPerStep() / 1e6, 100 * e.nanosPerStep() / p.stepNanos(), e.flops() / 1e6,
+            sb.append(String.format(Locale.ROOT, "%-38s %-8s %8.3f %5.1f%% %8.3f %6s %10.2f %10s %8.1f %6s %8.1f %6s%n",
+                    e.kernel(), e.phase(), e.nanosPerStep() / 1e6, 100 * e.nanosPerStep() / p.stepNanos(), e.medianNanos() / 1e6,
+                    percent(e.medianGflops(), machine == null ? 0 : machine.fmaGflops()), e.flops() / 1e6,
                     FusionReport.bytes(e.bytes()), e.gflops(), percent(e.gflops(), machine == null ? 0 : machine.fmaGflops()), e.gbps(),
                     percent(e.gbps(), machine == null ? 0 : machine.memGbps())));
         }
@@ -55,9 +56,11 @@ final class ProfileReport {
             k.put("kernel", e.kernel());
             k.put("phase", e.phase());
             k.put("ms_per_step", BenchReport.finite(e.nanosPerStep() / 1e6));
+            k.put("median_ms_per_step", BenchReport.finite(e.medianNanos() / 1e6));
             k.put("flops", e.flops());
             k.put("bytes", e.bytes());
             k.put("gflops", BenchReport.finite(e.gflops()));
+            k.put("median_gflops", BenchReport.finite(e.medianGflops()));
             k.put("gbps", BenchReport.finite(e.gbps()));
             kernels.add(k);
         }

@@ -118,8 +118,11 @@ public final class Trainer {
                 model.forward(true);
                 long correct = binding.measuresAccuracy(data.train()) ? Evaluator.correct(model.floatBuffer(binding.scoresOutput().get()),
                         binding.scoreClasses(), labels, 0, labels.length) : 0;
-                model.backward();
-                // the global batch's loss and correct count; gradients become their mean over the ranks
+                // one process: the loss is known now, so a model may update as it computes the gradients (reading
+                // none in between); several: the gradients become their mean over the ranks between the two
+                boolean alone = group.size() == 1;
+                if (!alone) model.backward();
+                // the global batch's loss and correct count
                 DataParallel.StepTotals totals = group.averageGradients(model, model.floatBuffer(Graph.LOSS)[0], correct);
                 float loss = totals.loss();
                 if (!Float.isFinite(loss)) {
@@ -130,7 +133,8 @@ public final class Trainer {
                     throw diverged;
                 }
                 interval.correct += totals.correct();
-                model.update((float) options.learningRate(), step);
+                if (alone) model.backwardAndUpdate((float) options.learningRate(), step);
+                else model.update((float) options.learningRate(), step);
                 long nanos = System.nanoTime() - t0;
                 trainNanos += nanos;
                 interval.add(loss, nanos);

@@ -74,7 +74,18 @@ public final class OptimizerLowering {
     public Stmt update(Trainable p, List<Buf> states) {
         double factor = rateFactor(p.name());
         Expr lr = factor == 1 ? var("stepRate") : op(var("stepRate"), "*", f(factor));
-        return Stmt.parallel("i", i(p.count()), body(p.param(), p.grad(), states, lr));
+        return Stmt.parallel("i", i(p.count()), body(p.param(), p.grad(), var("i"), states, lr));
+    }
+
+    /**
+     * The update of one parameter for the chunk of elements [from, to) (int variables of the method around it), its
+     * gradient read from {@code block} at {@code i - blockBase} (an int variable) instead of from its gradient buffer:
+     * a block of a weight gradient's rows as the product hands it over, never stored. The arithmetic of {@link #update}.
+     */
+    public Stmt.Loop blockUpdate(Trainable p, List<Buf> states, Buf block, String blockBase) {
+        double factor = rateFactor(p.name());
+        Expr lr = factor == 1 ? var("stepRate") : op(var("stepRate"), "*", f(factor));
+        return Stmt.parallel("i", i(p.count()), body(p.param(), block, op(var("i"), "-", var(blockBase)), states, lr));
     }
 
     /** Parameters one multi-tensor update covers at most: its branch chain stays short. */
@@ -101,7 +112,7 @@ public final class OptimizerLowering {
             List<Stmt> branch = new ArrayList<>();
             branch.add(new Stmt.Comment(p.name()));
             branch.add(new Stmt.Let("i", Type.INT, start == 0 ? var("t") : op(var("t"), "-", i(start))));
-            branch.addAll(body(p.param(), p.grad(), states.get(k), lr));
+            branch.addAll(body(p.param(), p.grad(), var("i"), states.get(k), lr));
             chain = chain == null ? branch : List.of(new Stmt.If(op(var("t"), "<", i(end)), branch, chain));
             end = start;
         }
@@ -118,14 +129,15 @@ public final class OptimizerLowering {
      * prints the loop once and calls it per parameter, with the same arithmetic as {@link #update}.
      */
     public Stmt routine(Buf param, Buf grad, List<Buf> states, String count, String rate) {
-        return Stmt.parallel("i", var(count), body(param, grad, states, var(rate)));
+        return Stmt.parallel("i", var(count), body(param, grad, var("i"), states, var(rate)));
     }
 
-    private List<Stmt> body(Buf paramBuf, Buf grad, List<Buf> states, Expr lr) {
+    /** The arithmetic of one element i, its gradient at grad[gradAt]. */
+    private List<Stmt> body(Buf paramBuf, Buf grad, Expr gradAt, List<Buf> states, Expr lr) {
         Expr at = var("i");
         Expr param = new Expr.Load(paramBuf, at, Lanes.CONTIGUOUS);
         List<Stmt> b = new ArrayList<>();
-        b.add(new Stmt.Let("g", Type.FLOAT, new Expr.Load(grad, at, Lanes.CONTIGUOUS)));
+        b.add(new Stmt.Let("g", Type.FLOAT, new Expr.Load(grad, gradAt, Lanes.CONTIGUOUS)));
         switch (spec) {
             case OptimizerSpec.Sgd sgd -> {
                 if (sgd.momentum() == 0) {
