@@ -37,8 +37,9 @@ public record KernelProfile(String pass, int steps, List<Entry> entries) {
      *                      process slowed, the median is the kernel's own rate
      * @param flops         its floating-point operations per pass (the plan's model)
      * @param bytes         bytes it reads and writes per pass (the plan's model)
+     * @param updates       the parameter whose optimizer update the kernel does as it computes its gradient, or ""
      */
-    public record Entry(String kernel, String phase, double nanosPerStep, double medianNanos, long flops, long bytes) {
+    public record Entry(String kernel, String phase, double nanosPerStep, double medianNanos, long flops, long bytes, String updates) {
         public double gflops() { return nanosPerStep > 0 ? flops / nanosPerStep : 0; }
 
         /** GFLOP/s at the median time. */
@@ -76,19 +77,23 @@ public record KernelProfile(String pass, int steps, List<Entry> entries) {
         })) return null;
         // a product that updates its parameter as it goes does that update's work too, and never writes the gradient
         Map<Integer, long[]> fusedWork = new HashMap<>();
+        Map<Integer, String> fusedParameter = new HashMap<>();
         Graph g = plan.graph();
         long[] rest = {0, 0};
         for (Node p : g.trainableParameters()) {
             Integer gradient = g.gradients().get(p.id());
             if (gradient == null) continue;
             long[] work = updateWork(compilation, p);
-            boolean fused = model.updatedInBackward().contains(((Op.Parameter) p.op()).name());
-            if (fused) fusedWork.put(gradient, new long[] {work[0], work[1] - 2L * Float.BYTES * elements(p)});
+            String name = ((Op.Parameter) p.op()).name();
+            if (model.updatedInBackward().contains(name)) {
+                fusedWork.put(gradient, new long[] {work[0], work[1] - 2L * Float.BYTES * elements(p)});
+                fusedParameter.put(gradient, name);
+            }
             else for (int i = 0; i < 2; i++) rest[i] += work[i];
         }
-        List<Entry> entries = entries(plan, batch, nanos, kernel -> true, fusedWork);
+        List<Entry> entries = entries(plan, batch, nanos, kernel -> true, fusedWork, fusedParameter);
         int update = plan.kernels().size();
-        entries.add(new Entry("update", "update", mean(nanos, update), median(nanos, update), rest[0], rest[1]));
+        entries.add(new Entry("update", "update", mean(nanos, update), median(nanos, update), rest[0], rest[1], ""));
         return new KernelProfile("training step", steps, entries);
     }
 
@@ -104,7 +109,7 @@ public record KernelProfile(String pass, int steps, List<Entry> entries) {
         if (!timing(model, nanos, pass, () -> {
             for (; pass[0] < passes; pass[0]++) model.predict();
         })) return null;
-        List<Entry> entries = entries(plan, model.batch(), nanos, kernel -> kernel.phase() == Kernel.Phase.PREDICT, Map.of());
+        List<Entry> entries = entries(plan, model.batch(), nanos, kernel -> kernel.phase() == Kernel.Phase.PREDICT, Map.of(), Map.of());
         return new KernelProfile("inference pass at batch " + model.batch(), passes, entries);
     }
 
@@ -128,9 +133,12 @@ public record KernelProfile(String pass, int steps, List<Entry> entries) {
         return true;
     }
 
-    /** @param fusedWork by a kernel's root: the optimizer work it does besides (a product updating its parameter) */
-    private static List<Entry> entries(KernelPlan plan, int batch, long[][] nanos,
-                                       java.util.function.Predicate<Kernel> included, Map<Integer, long[]> fusedWork) {
+    /**
+     * @param fusedWork      by a kernel's root: the optimizer work it does besides (a product updating its parameter)
+     * @param fusedParameter by a kernel's root: the parameter it updates
+     */
+    private static List<Entry> entries(KernelPlan plan, int batch, long[][] nanos, java.util.function.Predicate<Kernel> included,
+                                       Map<Integer, long[]> fusedWork, Map<Integer, String> fusedParameter) {
         List<Long> flops = Flops.of(plan, batch);
         List<Traffic.KernelTraffic> traffic = Traffic.of(plan, batch);
         List<Entry> entries = new ArrayList<>();
@@ -138,9 +146,9 @@ public record KernelProfile(String pass, int steps, List<Entry> entries) {
             Kernel kernel = plan.kernels().get(k);
             if (plan.isAlias(kernel) || !included.test(kernel)) continue;
             long[] extra = fusedWork.getOrDefault(kernel.root(), new long[] {0, 0});
-            entries.add(new Entry(kernel.name() + (fusedWork.containsKey(kernel.root()) ? "+update" : ""),
-                    kernel.phase().name().toLowerCase(java.util.Locale.ROOT), mean(nanos, k), median(nanos, k),
-                    flops.get(k) + extra[0], traffic.get(k).total() + extra[1]));
+            entries.add(new Entry(kernel.name(), kernel.phase().name().toLowerCase(java.util.Locale.ROOT), mean(nanos, k),
+                    median(nanos, k), flops.get(k) + extra[0], traffic.get(k).total() + extra[1],
+                    fusedParameter.getOrDefault(kernel.root(), "")));
         }
         return entries;
     }

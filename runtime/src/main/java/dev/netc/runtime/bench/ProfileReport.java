@@ -26,7 +26,7 @@ final class ProfileReport {
         sorted.sort((a, b) -> Double.compare(b.nanosPerStep(), a.nanosPerStep()));
         for (KernelProfile.Entry e : sorted) {
             sb.append(String.format(Locale.ROOT, "%-38s %-8s %8.3f %5.1f%% %8.3f %6s %10.2f %10s %8.1f %6s %8.1f %6s%n",
-                    e.kernel(), e.phase(), e.nanosPerStep() / 1e6, 100 * e.nanosPerStep() / p.stepNanos(), e.medianNanos() / 1e6,
+                    e.updates().isEmpty() ? e.kernel() : e.kernel() + "+update", e.phase(), e.nanosPerStep() / 1e6, 100 * e.nanosPerStep() / p.stepNanos(), e.medianNanos() / 1e6,
                     percent(e.medianGflops(), machine == null ? 0 : machine.fmaGflops()), e.flops() / 1e6,
                     FusionReport.bytes(e.bytes()), e.gflops(), percent(e.gflops(), machine == null ? 0 : machine.fmaGflops()), e.gbps(),
                     percent(e.gbps(), machine == null ? 0 : machine.memGbps())));
@@ -55,6 +55,7 @@ final class ProfileReport {
             Map<String, Object> k = new LinkedHashMap<>();
             k.put("kernel", e.kernel());
             k.put("phase", e.phase());
+            if (!e.updates().isEmpty()) k.put("updates", e.updates());
             k.put("ms_per_step", BenchReport.finite(e.nanosPerStep() / 1e6));
             k.put("median_ms_per_step", BenchReport.finite(e.medianNanos() / 1e6));
             k.put("flops", e.flops());
