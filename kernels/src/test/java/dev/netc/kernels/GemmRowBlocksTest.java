@@ -20,8 +20,9 @@ class GemmRowBlocksTest {
         // a dense layer's weight gradient (fan-in x fan-out, k the batch) in row blocks, with odd edges; one deeper than
         // a k block and wider than the shared B stretch; products the row-block form does not take (a few rows, the
         // dot-product form) or too short to split, handed over whole
+        // and rows in one row block of the stored product (its few-rows form) but several blocks here (wide rows)
         int[][] sizes = {{3136 / 4 + 3, 1024 / 4 + 5, 50}, {700, 530, 37}, {301, 1030, 1100}, {97, 45, 13}, {3, 600, 70},
-                {40, 30, 300}, {1, 1, 1}};
+                {40, 30, 300}, {1, 1, 1}, {100, 2000, 30}, {50, 1100, 1100}};
         Stream.Builder<Arguments> all = Stream.builder();
         for (int[] s : sizes) {
             for (boolean transA : new boolean[] {false, true}) {
