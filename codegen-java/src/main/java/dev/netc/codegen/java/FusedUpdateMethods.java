@@ -81,7 +81,7 @@ final class FusedUpdateMethods {
         List<OptimizerRenderer.Trainable> rest = trainables.stream().filter(t -> !fused.containsValue(t)).toList();
         LoopMethods restLoops = new LoopMethods("updateRest", "backwardAndUpdate()");
         loops.add(restLoops);
-        CodeBlock restUpdate = optimizer.update(rest, restLoops);
+        CodeBlock restUpdate = optimizer.update(rest, restLoops, false); // the step size is set before the backward pass
         MethodSpec.Builder m = header;
         m.addJavadoc("backward() then update(), the same result; the gradient of $L goes to the optimizer block by block as\n"
                 + "its product computes it, never stored.\n", String.join(", ", fused.values().stream().map(OptimizerRenderer.Trainable::name).toList()));

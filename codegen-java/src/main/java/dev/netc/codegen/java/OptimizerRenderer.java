@@ -58,8 +58,16 @@ final class OptimizerRenderer {
      * pass's chunk a method in {@code loops}.
      */
     CodeBlock update(List<Trainable> params, LoopMethods loops) {
+        return update(params, loops, true);
+    }
+
+    /**
+     * {@link #update(List, LoopMethods)}, without the step size when {@code stepSize} is false: {@link #stepSize} has
+     * set the field the passes read already.
+     */
+    CodeBlock update(List<Trainable> params, LoopMethods loops, boolean stepSize) {
         List<Stmt> body = new ArrayList<>(movingStatistics());
-        body.addAll(lowering.stepSize());
+        if (stepSize) body.addAll(lowering.stepSize());
         List<Stmt.Loop> passes = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         for (Trainable p : params) {

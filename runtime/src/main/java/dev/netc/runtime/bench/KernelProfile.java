@@ -14,6 +14,7 @@ import dev.netc.ir.Op;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.List;
 
 /**
@@ -76,22 +77,20 @@ public record KernelProfile(String pass, int steps, List<Entry> entries) {
             }
         })) return null;
         // a product that updates its parameter as it goes does that update's work too, and never writes the gradient
-        Map<Integer, long[]> fusedWork = new HashMap<>();
-        Map<Integer, String> fusedParameter = new HashMap<>();
+        Map<Integer, FusedUpdate> fused = new HashMap<>();
         Graph g = plan.graph();
         long[] rest = {0, 0};
+        Set<String> updatedInBackward = model.updatedInBackward();
         for (Node p : g.trainableParameters()) {
             Integer gradient = g.gradients().get(p.id());
             if (gradient == null) continue;
             long[] work = updateWork(compilation, p);
             String name = ((Op.Parameter) p.op()).name();
-            if (model.updatedInBackward().contains(name)) {
-                fusedWork.put(gradient, new long[] {work[0], work[1] - 2L * Float.BYTES * elements(p)});
-                fusedParameter.put(gradient, name);
-            }
+            if (updatedInBackward.contains(name))
+                fused.put(gradient, new FusedUpdate(name, work[0], work[1] - 2L * Float.BYTES * elements(p)));
             else for (int i = 0; i < 2; i++) rest[i] += work[i];
         }
-        List<Entry> entries = entries(plan, batch, nanos, kernel -> true, fusedWork, fusedParameter);
+        List<Entry> entries = entries(plan, batch, nanos, kernel -> true, fused);
         int update = plan.kernels().size();
         entries.add(new Entry("update", "update", mean(nanos, update), median(nanos, update), rest[0], rest[1], ""));
         return new KernelProfile("training step", steps, entries);
@@ -109,7 +108,7 @@ public record KernelProfile(String pass, int steps, List<Entry> entries) {
         if (!timing(model, nanos, pass, () -> {
             for (; pass[0] < passes; pass[0]++) model.predict();
         })) return null;
-        List<Entry> entries = entries(plan, model.batch(), nanos, kernel -> kernel.phase() == Kernel.Phase.PREDICT, Map.of(), Map.of());
+        List<Entry> entries = entries(plan, model.batch(), nanos, kernel -> kernel.phase() == Kernel.Phase.PREDICT, Map.of());
         return new KernelProfile("inference pass at batch " + model.batch(), passes, entries);
     }
 
@@ -133,22 +132,21 @@ public record KernelProfile(String pass, int steps, List<Entry> entries) {
         return true;
     }
 
-    /**
-     * @param fusedWork      by a kernel's root: the optimizer work it does besides (a product updating its parameter)
-     * @param fusedParameter by a kernel's root: the parameter it updates
-     */
+    /** The optimizer update a kernel does besides its product: the parameter, the update's FLOPs and bytes. */
+    private record FusedUpdate(String parameter, long flops, long bytes) {}
+
+    /** @param fused by a kernel's root: the update it does as it computes that gradient */
     private static List<Entry> entries(KernelPlan plan, int batch, long[][] nanos, java.util.function.Predicate<Kernel> included,
-                                       Map<Integer, long[]> fusedWork, Map<Integer, String> fusedParameter) {
+                                       Map<Integer, FusedUpdate> fused) {
         List<Long> flops = Flops.of(plan, batch);
         List<Traffic.KernelTraffic> traffic = Traffic.of(plan, batch);
         List<Entry> entries = new ArrayList<>();
         for (int k = 0; k < plan.kernels().size(); k++) {
             Kernel kernel = plan.kernels().get(k);
             if (plan.isAlias(kernel) || !included.test(kernel)) continue;
-            long[] extra = fusedWork.getOrDefault(kernel.root(), new long[] {0, 0});
+            FusedUpdate update = fused.getOrDefault(kernel.root(), new FusedUpdate("", 0, 0));
             entries.add(new Entry(kernel.name(), kernel.phase().name().toLowerCase(java.util.Locale.ROOT), mean(nanos, k),
-                    median(nanos, k), flops.get(k) + extra[0], traffic.get(k).total() + extra[1],
-                    fusedParameter.getOrDefault(kernel.root(), "")));
+                    median(nanos, k), flops.get(k) + update.flops(), traffic.get(k).total() + update.bytes(), update.parameter()));
         }
         return entries;
     }

@@ -20,7 +20,7 @@ final class ProfileReport {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "profile of the %s build: %d times one %s, %.3f ms each, kernels slowest first%s%n",
                 build, p.steps(), p.pass(), p.stepNanos() / 1e6, machine == null ? " (each launch waited for: launch overhead included)" : ""));
-        sb.append(String.format(Locale.ROOT, "%-38s %-8s %8s %6s %8s %6s %10s %10s %8s %6s %8s %6s%n", "kernel", "phase", "ms", "share", "median", "%peak",
+        sb.append(String.format(Locale.ROOT, "%-38s %-8s %8s %6s %8s %6s %10s %10s %8s %6s %8s %6s%n", "kernel", "phase", "ms", "share", "median", "(%pk)",
                 "MFLOP", "bytes", "GFLOP/s", "%peak", "GB/s", "%bw"));
         List<KernelProfile.Entry> sorted = new ArrayList<>(p.entries());
         sorted.sort((a, b) -> Double.compare(b.nanosPerStep(), a.nanosPerStep()));
