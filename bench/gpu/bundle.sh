@@ -53,7 +53,7 @@ fi
 echo "== jlink" >&2
 # the modules jdeps reports for netc.jar, plus jdk.compiler: the Java backend compiles the code it
 # generates in memory (javax.tools), and the checks compare the GPU with it
-"$jdk/bin/jlink" --add-modules java.base,java.compiler,jdk.compiler,java.desktop,java.management,java.sql,jdk.incubator.vector,jdk.unsupported \
+"$jdk/bin/jlink" --add-modules java.base,java.compiler,jdk.compiler,java.desktop,java.management,java.sql,jdk.incubator.vector,jdk.management,jdk.unsupported \
   --strip-debug --no-header-files --no-man-pages --compress=zip-0 --output "$part/jdk"
 # the JDK's libjvm.so carries its symbol table (5 MiB); the bundle does not need it
 if command -v strip >/dev/null; then strip --strip-unneeded "$part/jdk/lib/server/libjvm.so"; fi
