@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  * argmax and zero elsewhere, and G e G^T is that value times an outer product of two columns of G; the
  * input transform B^T d B is {@link ConvWinograd}'s (the same interpolation points). Images are split into
  * one fixed chunk per core, each summing its own 36 x c x f partials, added in chunk order: the same bits
- * for a given core count. AVX-512 only, like {@link ConvWinograd}.
+ * for a given core count. On AVX-512 and AVX2 alike, like {@link ConvWinograd}.
  */
 final class ConvWinogradFilter {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;

@@ -17,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Where A is affine rather than gathered (Winograd's transformed tiles), {@link #multiplyRows} and
  * {@link #multiplyAddSlivers} index it by the loop counter and constants instead, so the JIT hoists the
- * bounds checks that the tables' loads keep at every step.
+ * bounds checks that the tables' loads keep at every step: these two run on every machine, as two four-row halves where there
+ * are sixteen vector registers (AVX2), so Winograd's convolutions run there too.
  */
 final class GemmGatheredMicroKernel {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
@@ -112,6 +113,11 @@ final class GemmGatheredMicroKernel {
      */
     static void multiplyRows(float[] a, int rowBase, int rowStride, int rows, float[] bp, int bpOff, int depth, float[] tile,
                              int tileOff) {
+        if (!AVAILABLE) { // sixteen registers: the eight rows as two halves of four (the same sums)
+            multiplyRowsHalf(a, rowBase, rowStride, rows, 0, bp, bpOff, depth, tile, tileOff);
+            multiplyRowsHalf(a, rowBase, rowStride, rows, 4, bp, bpOff, depth, tile, tileOff);
+            return;
+        }
         int o0 = rowBase, o1 = rowBase + Math.min(1, rows - 1) * rowStride, o2 = rowBase + Math.min(2, rows - 1) * rowStride;
         int o3 = rowBase + Math.min(3, rows - 1) * rowStride, o4 = rowBase + Math.min(4, rows - 1) * rowStride;
         int o5 = rowBase + Math.min(5, rows - 1) * rowStride, o6 = rowBase + Math.min(6, rows - 1) * rowStride;
@@ -155,6 +161,11 @@ final class GemmGatheredMicroKernel {
      * table's loads keep: 213-218 against 181-193 GFLOP/s for the MNIST CNN's conv2 shapes in L1 (one core, same sums).
      */
     static void multiplyAddSlivers(float[] a, int base, int rows, float[] bp, int bpOff, int depth, float[] tile, int tileOff) {
+        if (!AVAILABLE) { // sixteen registers: the eight rows as two halves of four (the same sums)
+            multiplyAddSliversHalf(a, base, rows, 0, bp, bpOff, depth, tile, tileOff);
+            multiplyAddSliversHalf(a, base, rows, 4, bp, bpOff, depth, tile, tileOff);
+            return;
+        }
         int o1 = Math.min(1, rows - 1), o2 = Math.min(2, rows - 1), o3 = Math.min(3, rows - 1), o4 = Math.min(4, rows - 1);
         int o5 = Math.min(5, rows - 1), o6 = Math.min(6, rows - 1), o7 = Math.min(7, rows - 1);
         FloatVector c00 = FloatVector.fromArray(S, tile, tileOff), c01 = FloatVector.fromArray(S, tile, tileOff + VL);
@@ -193,5 +204,61 @@ final class GemmGatheredMicroKernel {
         c50.intoArray(tile, tileOff + 5 * NR); c51.intoArray(tile, tileOff + 5 * NR + VL);
         c60.intoArray(tile, tileOff + 6 * NR); c61.intoArray(tile, tileOff + 6 * NR + VL);
         c70.intoArray(tile, tileOff + 7 * NR); c71.intoArray(tile, tileOff + 7 * NR + VL);
+    }
+
+    /**
+     * Rows [first, first + 4) of {@link #multiplyRows}'s tile, for machines with sixteen vector registers (AVX2): eight
+     * accumulators, two B vectors and a broadcast. Each element sums the same terms in the same order.
+     */
+    private static void multiplyRowsHalf(float[] a, int rowBase, int rowStride, int rows, int first, float[] bp, int bpOff,
+                                         int depth, float[] tile, int tileOff) {
+        int o0 = rowBase + Math.min(first, rows - 1) * rowStride, o1 = rowBase + Math.min(first + 1, rows - 1) * rowStride;
+        int o2 = rowBase + Math.min(first + 2, rows - 1) * rowStride, o3 = rowBase + Math.min(first + 3, rows - 1) * rowStride;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int p = 0; p < depth; p++) {
+            int bi = bpOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + VL);
+            FloatVector x = FloatVector.broadcast(S, a[o0 + p]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[o1 + p]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[o2 + p]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[o3 + p]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+        }
+        int at = tileOff + first * NR;
+        c00.intoArray(tile, at); c01.intoArray(tile, at + VL);
+        c10.intoArray(tile, at + NR); c11.intoArray(tile, at + NR + VL);
+        c20.intoArray(tile, at + 2 * NR); c21.intoArray(tile, at + 2 * NR + VL);
+        c30.intoArray(tile, at + 3 * NR); c31.intoArray(tile, at + 3 * NR + VL);
+    }
+
+    /** Rows [first, first + 4) of {@link #multiplyAddSlivers}'s tile, as {@link #multiplyRowsHalf} is of multiplyRows'. */
+    private static void multiplyAddSliversHalf(float[] a, int base, int rows, int first, float[] bp, int bpOff, int depth,
+                                               float[] tile, int tileOff) {
+        int o0 = Math.min(first, rows - 1), o1 = Math.min(first + 1, rows - 1), o2 = Math.min(first + 2, rows - 1);
+        int o3 = Math.min(first + 3, rows - 1);
+        int at0 = tileOff + first * NR;
+        FloatVector c00 = FloatVector.fromArray(S, tile, at0), c01 = FloatVector.fromArray(S, tile, at0 + VL);
+        FloatVector c10 = FloatVector.fromArray(S, tile, at0 + NR), c11 = FloatVector.fromArray(S, tile, at0 + NR + VL);
+        FloatVector c20 = FloatVector.fromArray(S, tile, at0 + 2 * NR), c21 = FloatVector.fromArray(S, tile, at0 + 2 * NR + VL);
+        FloatVector c30 = FloatVector.fromArray(S, tile, at0 + 3 * NR), c31 = FloatVector.fromArray(S, tile, at0 + 3 * NR + VL);
+        for (int p = 0; p < depth; p++) {
+            int bi = bpOff + p * NR, at = base + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + VL);
+            FloatVector x = FloatVector.broadcast(S, a[at + o0]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[at + o1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[at + o2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[at + o3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(tile, at0); c01.intoArray(tile, at0 + VL);
+        c10.intoArray(tile, at0 + NR); c11.intoArray(tile, at0 + NR + VL);
+        c20.intoArray(tile, at0 + 2 * NR); c21.intoArray(tile, at0 + 2 * NR + VL);
+        c30.intoArray(tile, at0 + 3 * NR); c31.intoArray(tile, at0 + 3 * NR + VL);
     }
 }

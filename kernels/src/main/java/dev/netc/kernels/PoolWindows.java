@@ -34,6 +34,32 @@ final class PoolWindows {
     /** Lane i takes lane VL / 2 + i / 2: the second half of the windows, each for both its columns. */
     private static final VectorShuffle<Float> SPREAD_UPPER = VectorShuffle.fromOp(S, i -> HALF + i / 2);
     private static final FloatVector ZERO = FloatVector.zero(S);
+    /**
+     * By windows w in a step (1 .. HALF): the lanes of the 2w cells read, of the w maxima and of the w argmax bytes
+     * written. Made once: a mask made per step by indexInRange is an object the JIT does not always scalar-replace
+     * (8-float vectors, conv1 after the Winograd conv2: 1.2 KiB a call).
+     */
+    @SuppressWarnings("unchecked")
+    private static final VectorMask<Float>[] CELLS = new VectorMask[HALF + 1], WINDOWS = new VectorMask[HALF + 1];
+    @SuppressWarnings("unchecked")
+    private static final VectorMask<Byte>[] WINDOW_BYTES = new VectorMask[HALF + 1];
+    /** By count (0 .. VL - 1): the first count lanes, of floats and of bytes (a row's last partial step). */
+    @SuppressWarnings("unchecked")
+    private static final VectorMask<Float>[] LEADING = new VectorMask[VL];
+    @SuppressWarnings("unchecked")
+    private static final VectorMask<Byte>[] LEADING_BYTES = new VectorMask[VL];
+
+    static {
+        for (int w = 0; w <= HALF; w++) {
+            CELLS[w] = S.indexInRange(0, 2 * w);
+            WINDOWS[w] = S.indexInRange(0, w);
+            WINDOW_BYTES[w] = VECTORS ? BYTES.indexInRange(0, w) : null;
+        }
+        for (int count = 0; count < VL; count++) {
+            LEADING[count] = S.indexInRange(0, count);
+            LEADING_BYTES[count] = VECTORS ? BYTES.indexInRange(0, count) : null;
+        }
+    }
     /** The argmax of the upper cell of each lane's column: 0, 1, 0, 1, ... */
     private static final FloatVector COLUMN = FloatVector.fromArray(S, columns(0), 0);
     /** The argmax of the lower cell: 2, 3, 2, 3, ... */
@@ -102,7 +128,7 @@ final class PoolWindows {
                 int top = xOff + (plane * h + oy * 2) * w;
                 for (int ox = 0; ox < ow; ox += HALF) {
                     int windows = Math.min(HALF, ow - ox);
-                    VectorMask<Float> cells = S.indexInRange(0, 2 * windows);
+                    VectorMask<Float> cells = CELLS[windows];
                     FloatVector upper = FloatVector.fromArray(S, x, top + 2 * ox, cells);
                     FloatVector lower = FloatVector.fromArray(S, x, top + w + 2 * ox, cells);
                     // window order: a b / c d; a later cell wins only when strictly greater
@@ -120,10 +146,10 @@ final class PoolWindows {
                     wins = d.compare(VectorOperators.GT, best);
                     best = best.blend(d, wins);
                     position = position.blend(3f, wins);
-                    best.intoArray(pooled, out + ox, S.indexInRange(0, windows));
+                    best.intoArray(pooled, out + ox, WINDOWS[windows]);
                     if (argmax != null) {
                         ((ByteVector) position.convertShape(VectorOperators.F2B, BYTES, 0))
-                                .intoArray(argmax, out + ox, BYTES.indexInRange(0, windows));
+                                .intoArray(argmax, out + ox, WINDOW_BYTES[windows]);
                     }
                 }
             }
@@ -196,10 +222,10 @@ final class PoolWindows {
                 int top = dstOff + plane * planeStride + oy * 2 * rowStride;
                 for (int ox = 0; ox < ow; ox += HALF) {
                     int windows = Math.min(HALF, ow - ox);
-                    FloatVector g = FloatVector.fromArray(S, dy, in + ox, S.indexInRange(0, windows)).rearrange(SPREAD);
-                    FloatVector at = ((FloatVector) ByteVector.fromArray(BYTES, argmax, in + ox, BYTES.indexInRange(0, windows))
+                    FloatVector g = FloatVector.fromArray(S, dy, in + ox, WINDOWS[windows]).rearrange(SPREAD);
+                    FloatVector at = ((FloatVector) ByteVector.fromArray(BYTES, argmax, in + ox, WINDOW_BYTES[windows])
                             .convertShape(VectorOperators.B2F, S, 0)).rearrange(SPREAD);
-                    VectorMask<Float> cells = S.indexInRange(0, 2 * windows);
+                    VectorMask<Float> cells = CELLS[windows];
                     ZERO.blend(g, at.compare(VectorOperators.EQ, COLUMN)).intoArray(dst, top + 2 * ox, cells);
                     ZERO.blend(g, at.compare(VectorOperators.EQ, COLUMN_BELOW)).intoArray(dst, top + rowStride + 2 * ox, cells);
                 }
@@ -256,8 +282,8 @@ final class PoolWindows {
      */
     private static void expandRows2x2(float[] dy, byte[] argmax, int dyOff, int planes, int oh, int ow, float[] dst, int dstOff,
                                       int rowStride, int planeStride) {
-        VectorMask<Float> tail = S.indexInRange(0, ow % VL);
-        VectorMask<Byte> tailBytes = BYTES.indexInRange(0, ow % VL);
+        VectorMask<Float> tail = LEADING[ow % VL];
+        VectorMask<Byte> tailBytes = LEADING_BYTES[ow % VL];
         int written = Math.min(rowStride, 2 * Gemm.ceilDiv(ow, VL) * VL);
         for (int plane = 0; plane < planes; plane++) {
             for (int oy = 0; oy < oh; oy++) {

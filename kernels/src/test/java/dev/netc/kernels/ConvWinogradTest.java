@@ -34,7 +34,6 @@ class ConvWinogradTest {
     @ParameterizedTest
     @MethodSource("cases")
     void tileRunsPoolWhatTheConvolutionComputes(Reference.Conv s) {
-        assumeTrue(GemmGatheredMicroKernel.AVAILABLE, "Winograd runs on AVX-512 only (the gathered micro-kernel)");
         for (Activation act : new Activation[] {Activation.RELU, Activation.NONE}) {
             for (boolean withBias : new boolean[] {true, false}) {
                 var random = new SplittableRandom(s.hashCode() + 7L * act.ordinal() + (withBias ? 1 : 0));
@@ -82,7 +81,6 @@ class ConvWinogradTest {
     @ParameterizedTest
     @MethodSource("cases")
     void trainingArgmaxSettlesTiesAsExactArithmetic(Reference.Conv s) {
-        assumeTrue(GemmGatheredMicroKernel.AVAILABLE, "Winograd runs on AVX-512 only (the gathered micro-kernel)");
         var random = new SplittableRandom(s.hashCode() + 13L);
         float[] w = Reference.random(random, s.wSize()), bias = Reference.random(random, s.f());
         float[] x = new float[s.xSize()];
@@ -120,7 +118,6 @@ class ConvWinogradTest {
     /** Frozen, ConvPooled keeps the transformed filters and gives the bits of a thawed pass; with an argmax (training) too, its argmax exact. */
     @Test
     void frozenWeightsStayTransformedWithTheSameBits() {
-        assumeTrue(GemmGatheredMicroKernel.AVAILABLE, "Winograd runs on AVX-512 only (the gathered micro-kernel)");
         Reference.Conv s = Reference.Conv.of(5, 32, 14, 14, 64, 5, 5, 1, 2, 2, 2, 2);
         var random = new SplittableRandom(11);
         float[] x = Reference.random(random, s.xSize()), w = Reference.random(random, s.wSize()), bias = Reference.random(random, s.f());
@@ -148,7 +145,7 @@ class ConvWinogradTest {
     @MethodSource("cases")
     void backwardDataOfTheExpandedGradient(Reference.Conv s) {
         ConvGeometry g = geometry(s);
-        assumeTrue(ConvWinograd.suits(Conv2d.backwardDataGeometry(g)) && s.stride() == 1, "Winograd backward-data (AVX-512, 16+ filters)");
+        assumeTrue(ConvWinograd.suits(Conv2d.backwardDataGeometry(g)) && s.stride() == 1, "Winograd backward-data (16+ filters)");
         var random = new SplittableRandom(s.hashCode() + 3L);
         float[] w = Reference.random(random, s.wSize());
         PooledGradient dy = PooledGradient.random(s, random);
@@ -164,7 +161,7 @@ class ConvWinogradTest {
     @MethodSource("cases")
     void filterGradientOfTheExpandedGradient(Reference.Conv s) {
         ConvGeometry g = geometry(s);
-        assumeTrue(ConvWinogradFilter.suits(g, 2), "Winograd filter gradient (AVX-512, 16+ channels)");
+        assumeTrue(ConvWinogradFilter.suits(g, 2), "Winograd filter gradient (16+ channels)");
         var random = new SplittableRandom(s.hashCode() + 5L);
         float[] x = Reference.random(random, s.xSize());
         PooledGradient dy = PooledGradient.random(s, random);
