@@ -32,6 +32,8 @@ final class ConvPooledRows {
     private static final Scratch PACKED_WEIGHTS = new Scratch();
     private static final Scratch PLANES = new Scratch();
     private static final Scratch CELLS = new Scratch();
+    /** A last row's pooled values and argmax on their way out (see {@link #pool}). */
+    private static final Scratch SPILL = new Scratch();
     private static final CallFrames<Call> CALLS = new CallFrames<>(Call::new);
     private static final java.util.concurrent.ConcurrentHashMap<ConvGeometry, int[][]> TAPS = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -239,6 +241,17 @@ final class ConvPooledRows {
         wins = d.compare(VectorOperators.GT, best);
         best = best.blend(d, wins);
         position = position.blend(3f, wins);
+        if (out + VL > pooled.length || argmax != null && out + VL > argmax.length) {
+            // the last row: a masked store reaching past the array's end takes the JIT's allocating slow path
+            float[] spill = SPILL.atLeast(2 * VL);
+            best.intoArray(spill, 0);
+            position.intoArray(spill, VL);
+            for (int l = 0; l < lanes; l++) {
+                pooled[out + l] = spill[l];
+                if (argmax != null) argmax[out + l] = (byte) spill[VL + l];
+            }
+            return;
+        }
         best.intoArray(pooled, out, S.indexInRange(0, lanes));
         if (argmax != null) {
             ((ByteVector) position.convertShape(VectorOperators.F2B, BYTES, 0)).intoArray(argmax, out, BYTES.indexInRange(0, lanes));

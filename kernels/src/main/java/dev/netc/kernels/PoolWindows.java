@@ -128,6 +128,11 @@ final class PoolWindows {
                 int top = xOff + (plane * h + oy * 2) * w;
                 for (int ox = 0; ox < ow; ox += HALF) {
                     int windows = Math.min(HALF, ow - ox);
+                    if (top + w + 2 * ox + VL > x.length || out + ox + VL > pooled.length
+                            || argmax != null && out + ox + VL > argmax.length) {
+                        poolWindowsScalar(x, top + 2 * ox, w, windows, pooled, argmax, out + ox);
+                        continue;
+                    }
                     VectorMask<Float> cells = CELLS[windows];
                     FloatVector upper = FloatVector.fromArray(S, x, top + 2 * ox, cells);
                     FloatVector lower = FloatVector.fromArray(S, x, top + w + 2 * ox, cells);
@@ -156,7 +161,25 @@ final class PoolWindows {
         }
     }
 
+    /**
+     * {@link #pool2x2}'s step for windows whose vectors would reach past an array's end (an image's last row): a masked
+     * access there leaves the JIT's vector code for a slow path that allocates. The same maxima and argmax, window by window.
+     */
+    private static void poolWindowsScalar(float[] x, int at, int w, int windows, float[] pooled, byte[] argmax, int out) {
+        for (int q = 0; q < windows; q++, at += 2) {
+            float best = x[at];
+            int position = 0;
+            if (x[at + 1] > best) { best = x[at + 1]; position = 1; } // strict: a tie keeps the first maximum
+            if (x[at + w] > best) { best = x[at + w]; position = 2; }
+            if (x[at + w + 1] > best) { best = x[at + w + 1]; position = 3; }
+            pooled[out + q] = best;
+            if (argmax != null) argmax[out + q] = (byte) position;
+        }
+    }
+
     private static final Scratch POOLED_ROWS = new Scratch();
+    /** A last row's gradient and argmax, copied where a vector may read them whole (see {@link #expandRows2x2}). */
+    private static final Scratch TAIL_VALUES = new Scratch();
 
     /** Whether {@link #pool2x2ChannelsLast} runs here (vectors of 8 floats or more). */
     static boolean poolsChannelsLast() {
@@ -222,6 +245,18 @@ final class PoolWindows {
                 int top = dstOff + plane * planeStride + oy * 2 * rowStride;
                 for (int ox = 0; ox < ow; ox += HALF) {
                     int windows = Math.min(HALF, ow - ox);
+                    if (in + ox + VL > dy.length || in + ox + VL > argmax.length || top + rowStride + 2 * ox + VL > dst.length) {
+                        // past an array's end (see poolWindowsScalar): window by window
+                        for (int q = ox; q < ox + windows; q++) {
+                            float g = dy[in + q];
+                            int position = argmax[in + q], col = top + 2 * q;
+                            dst[col] = position == 0 ? g : 0f;
+                            dst[col + 1] = position == 1 ? g : 0f;
+                            dst[col + rowStride] = position == 2 ? g : 0f;
+                            dst[col + rowStride + 1] = position == 3 ? g : 0f;
+                        }
+                        continue;
+                    }
                     FloatVector g = FloatVector.fromArray(S, dy, in + ox, WINDOWS[windows]).rearrange(SPREAD);
                     FloatVector at = ((FloatVector) ByteVector.fromArray(BYTES, argmax, in + ox, WINDOW_BYTES[windows])
                             .convertShape(VectorOperators.B2F, S, 0)).rearrange(SPREAD);
@@ -291,9 +326,24 @@ final class PoolWindows {
                 int top = dstOff + plane * planeStride + oy * 2 * rowStride;
                 for (int ox = 0; ox < ow; ox += VL) {
                     boolean whole = ox + VL <= ow;
-                    FloatVector g = whole ? FloatVector.fromArray(S, dy, in + ox) : FloatVector.fromArray(S, dy, in + ox, tail);
-                    ByteVector positions = whole ? ByteVector.fromArray(BYTES, argmax, in + ox)
-                            : ByteVector.fromArray(BYTES, argmax, in + ox, tailBytes);
+                    FloatVector g;
+                    ByteVector positions;
+                    if (!whole && (in + ox + VL > dy.length || in + ox + VL > argmax.length)) {
+                        // the last row: a masked load reaching past the array's end takes the JIT's allocating slow
+                        // path, so its values go through a zero-filled copy
+                        float[] values = TAIL_VALUES.atLeast(VL);
+                        byte[] cells = TAIL_VALUES.bytesAtLeast(VL);
+                        Arrays.fill(values, 0, VL, 0f);
+                        Arrays.fill(cells, 0, VL, (byte) 0);
+                        System.arraycopy(dy, in + ox, values, 0, ow - ox);
+                        System.arraycopy(argmax, in + ox, cells, 0, ow - ox);
+                        g = FloatVector.fromArray(S, values, 0);
+                        positions = ByteVector.fromArray(BYTES, cells, 0);
+                    } else {
+                        g = whole ? FloatVector.fromArray(S, dy, in + ox) : FloatVector.fromArray(S, dy, in + ox, tail);
+                        positions = whole ? ByteVector.fromArray(BYTES, argmax, in + ox)
+                                : ByteVector.fromArray(BYTES, argmax, in + ox, tailBytes);
+                    }
                     FloatVector at = (FloatVector) positions.convertShape(VectorOperators.B2F, S, 0);
                     int col = top + 2 * ox;
                     FloatVector cells = g.rearrange(SPREAD), cellPositions = at.rearrange(SPREAD);

@@ -35,6 +35,8 @@ final class WinogradArgmax {
     /** The four cells of a window, (dy, dx) = (q / 2, q % 2). */
     private static final int CELLS = 4;
 
+    private static final Scratch LANES = new Scratch();
+
     private WinogradArgmax() {}
 
     /** Each filter's L1 norm (w is [f][c][5][5]) into norms[0, f). */
@@ -44,8 +46,10 @@ final class WinogradArgmax {
             int from = o * taps, i = from;
             FloatVector sum = FloatVector.zero(S);
             for (int upper = from + S.loopBound(taps); i < upper; i += VL) sum = sum.add(FloatVector.fromArray(S, w, i).abs());
+            float[] lanes = LANES.atLeast(VL);
+            sum.intoArray(lanes, 0); // not sum.lane(l): with a variable l it boxes the vector (8 floats: every call)
             float norm = 0f;
-            for (int l = 0; l < VL; l++) norm += sum.lane(l); // lane by lane: the same bits in every JIT tier
+            for (int l = 0; l < VL; l++) norm += lanes[l]; // lane by lane: the same bits in every JIT tier
             for (; i < from + taps; i++) norm += Math.abs(w[i]);
             norms[o] = norm;
         }
