@@ -18,13 +18,14 @@ import jdk.incubator.vector.VectorSpecies;
  * pixels a vector reads across a row end. A register tile is four filters x five taps (20 accumulators,
  * four dy' vectors and five x' vectors per step); each image's tiles are added into per-lane partial
  * sums, and the lanes are summed in order once at the end, so a seed gives the same bits whichever
- * JIT tier runs it. AVX-512 only (the tile needs 29 of its 32 vector registers).
+ * JIT tier runs it. With 32 vector registers (AVX-512) the tile is four filters x five taps (29 of them); with 16 (AVX2)
+ * two filters x five taps.
  */
 final class ConvShallowFilterGradient {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
-    /** Filters and taps per register tile. */
-    private static final int FILTERS = 4, TAPS = 5;
+    /** Filters and taps per register tile: four x five in 32 vector registers (AVX-512), two x five in 16 (AVX2). */
+    private static final int FILTERS = VL >= 16 ? 4 : 2, TAPS = 5;
     /** The most taps (C * KH * KW) this kernel takes: a 5 x 5 filter over three channels. */
     static final int MAX_PATCH = 75;
 
@@ -38,7 +39,7 @@ final class ConvShallowFilterGradient {
 
     /** True for the convolutions this kernel serves, and serves better than the implicit GEMM. */
     static boolean suits(ConvGeometry g) {
-        return VL >= 16 && g.stride() == 1 && g.patchSize() <= MAX_PATCH;
+        return g.stride() == 1 && g.patchSize() <= MAX_PATCH;
     }
 
     /**
@@ -233,6 +234,10 @@ final class ConvShallowFilterGradient {
      */
     private static void tile(float[] dyWide, int wide, int f0, int f, float[] padded, int[] tapOffsets, int t0, int patch,
                              float[] partials, int acc, float[] tileSums) {
+        if (FILTERS == 2) {
+            tileOfTwo(dyWide, wide, f0, f, padded, tapOffsets, t0, patch, partials, acc, tileSums);
+            return;
+        }
         int d0 = f0 * wide, d1 = Math.min(f0 + 1, f - 1) * wide, d2 = Math.min(f0 + 2, f - 1) * wide, d3 = Math.min(f0 + 3, f - 1) * wide;
         int x0 = tapOffsets[t0], x1 = tapOffsets[Math.min(t0 + 1, patch - 1)], x2 = tapOffsets[Math.min(t0 + 2, patch - 1)];
         int x3 = tapOffsets[Math.min(t0 + 3, patch - 1)], x4 = tapOffsets[Math.min(t0 + 4, patch - 1)];
@@ -264,7 +269,34 @@ final class ConvShallowFilterGradient {
         addTile(tileSums, partials, acc, f0, f, t0, patch);
     }
 
-    /** Adds the tile's sums ([filter][tap][VL], four x five) of the filters and taps that exist into their per-lane partials. */
+    /** {@link #tile} for filters [f0, f0 + 2): ten accumulators, two dy' vectors and an image vector in sixteen registers. */
+    private static void tileOfTwo(float[] dyWide, int wide, int f0, int f, float[] padded, int[] tapOffsets, int t0, int patch,
+                                  float[] partials, int acc, float[] tileSums) {
+        int d0 = f0 * wide, d1 = Math.min(f0 + 1, f - 1) * wide;
+        int x0 = tapOffsets[t0], x1 = tapOffsets[Math.min(t0 + 1, patch - 1)], x2 = tapOffsets[Math.min(t0 + 2, patch - 1)];
+        int x3 = tapOffsets[Math.min(t0 + 3, patch - 1)], x4 = tapOffsets[Math.min(t0 + 4, patch - 1)];
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00, a04 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00;
+        for (int q = 0; q < wide; q += VL) {
+            FloatVector y0 = FloatVector.fromArray(S, dyWide, d0 + q);
+            FloatVector y1 = FloatVector.fromArray(S, dyWide, d1 + q);
+            FloatVector v = FloatVector.fromArray(S, padded, x0 + q);
+            a00 = y0.fma(v, a00); a10 = y1.fma(v, a10);
+            v = FloatVector.fromArray(S, padded, x1 + q);
+            a01 = y0.fma(v, a01); a11 = y1.fma(v, a11);
+            v = FloatVector.fromArray(S, padded, x2 + q);
+            a02 = y0.fma(v, a02); a12 = y1.fma(v, a12);
+            v = FloatVector.fromArray(S, padded, x3 + q);
+            a03 = y0.fma(v, a03); a13 = y1.fma(v, a13);
+            v = FloatVector.fromArray(S, padded, x4 + q);
+            a04 = y0.fma(v, a04); a14 = y1.fma(v, a14);
+        }
+        a00.intoArray(tileSums, 0); a01.intoArray(tileSums, VL); a02.intoArray(tileSums, 2 * VL); a03.intoArray(tileSums, 3 * VL); a04.intoArray(tileSums, 4 * VL);
+        a10.intoArray(tileSums, 5 * VL); a11.intoArray(tileSums, 6 * VL); a12.intoArray(tileSums, 7 * VL); a13.intoArray(tileSums, 8 * VL); a14.intoArray(tileSums, 9 * VL);
+        addTile(tileSums, partials, acc, f0, f, t0, patch);
+    }
+
+    /** Adds the tile's sums ([filter][tap][VL], FILTERS x five) of the filters and taps that exist into their per-lane partials. */
     private static void addTile(float[] tileSums, float[] partials, int acc, int f0, int f, int t0, int patch) {
         int filters = Math.min(FILTERS, f - f0), taps = Math.min(TAPS, patch - t0);
         for (int i = 0; i < filters; i++) {
