@@ -2,19 +2,25 @@ package dev.netc.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * What a GEMM does to a finished output tile before writing it: add a bias (per output row, as for a
- * convolution's filters, or per output column, as for a dense layer), then apply an activation.
+ * convolution's filters, or per output column, as for a dense layer), then apply an activation, then (a layer's
+ * backward pass) multiply by a ReLU's gradient mask, step(gate).
  * Applied in place to lanes already stored (in L1), so no vector crosses a method boundary (see
  * {@link Activation}).
  *
  * @param rowBias bias indexed by output row, or null
  * @param columnBias bias indexed by output column, or null
  * @param activation applied after the bias
+ * @param gate laid out as the output (element c[index] with gate[index]): each output is multiplied by
+ *             (gate > 0 ? 1 : 0), as the generated elementwise code computes step(gate) * value; or null
  */
-record Epilogue(float[] rowBias, float[] columnBias, Activation activation) {
-    static final Epilogue NONE = new Epilogue(null, null, Activation.NONE);
+record Epilogue(float[] rowBias, float[] columnBias, Activation activation, float[] gate) {
+    static final Epilogue NONE = new Epilogue(null, null, Activation.NONE, null);
+    private static final FloatVector ZERO = FloatVector.zero(GemmMicroKernel.S);
+    private static final FloatVector ONE = FloatVector.broadcast(GemmMicroKernel.S, 1f);
     /** The most recently made epilogues, newest last (see {@link #of}). */
     private static volatile Epilogue[] recent = {NONE};
 
@@ -24,20 +30,25 @@ record Epilogue(float[] rowBias, float[] columnBias, Activation activation) {
      * make one per call. The recent few keep their bias arrays reachable (a few small arrays).
      */
     static Epilogue of(float[] rowBias, float[] columnBias, Activation activation) {
+        return of(rowBias, columnBias, activation, null);
+    }
+
+    /** {@link #of(float[], float[], Activation)} with a gate (see the class comment), compared by identity too. */
+    static Epilogue of(float[] rowBias, float[] columnBias, Activation activation, float[] gate) {
         Epilogue[] known = recent;
         for (int i = known.length - 1; i >= 0; i--) {
             Epilogue e = known[i];
-            if (e.rowBias == rowBias && e.columnBias == columnBias && e.activation == activation) {
+            if (e.rowBias == rowBias && e.columnBias == columnBias && e.activation == activation && e.gate == gate) {
                 return e;
             }
         }
-        Epilogue made = new Epilogue(rowBias, columnBias, activation);
+        Epilogue made = new Epilogue(rowBias, columnBias, activation, gate);
         recent = ConvGeometry.withNewest(known, made);
         return made;
     }
 
     boolean isIdentity() {
-        return rowBias == null && columnBias == null && activation == Activation.NONE;
+        return rowBias == null && columnBias == null && activation == Activation.NONE && gate == null;
     }
 
     /** Applies the epilogue in place to the full vector at c[index]: row {@code row}, columns from {@code column}. */
@@ -49,11 +60,14 @@ record Epilogue(float[] rowBias, float[] columnBias, Activation activation) {
                     columnBias == null ? 0 : column));
             // a cheap activation in the same pass: a second load and store of the tile is measurable
             v.max(activation.inRegisterFloor()).intoArray(c, index);
-            if (activation.appliesInRegister()) {
-                return;
-            }
         }
-        activation.applyVector(c, index);
+        if (!(activation.appliesInRegister() && (rowBias != null || columnBias != null))) {
+            activation.applyVector(c, index);
+        }
+        if (gate != null) {
+            FloatVector g = FloatVector.fromArray(GemmMicroKernel.S, gate, index);
+            FloatVector.fromArray(GemmMicroKernel.S, c, index).mul(ZERO.blend(ONE, g.compare(VectorOperators.GT, 0f))).intoArray(c, index);
+        }
     }
 
     /** Like {@link #applyVector(float[], int, int, int)} for the live lanes only. */
@@ -64,20 +78,52 @@ record Epilogue(float[] rowBias, float[] columnBias, Activation activation) {
                     columnBias == null ? 0 : column, live));
             // a cheap activation in the same pass: a second load and store of the tile is measurable
             v.max(activation.inRegisterFloor()).intoArray(c, index, live);
-            if (activation.appliesInRegister()) {
-                return;
-            }
         }
-        activation.applyVector(c, index, live);
+        if (!(activation.appliesInRegister() && (rowBias != null || columnBias != null))) {
+            activation.applyVector(c, index, live);
+        }
+        if (gate != null) {
+            FloatVector g = FloatVector.fromArray(GemmMicroKernel.S, gate, index, live);
+            FloatVector.fromArray(GemmMicroKernel.S, c, index, live).mul(ZERO.blend(ONE, g.compare(VectorOperators.GT, 0f)))
+                    .intoArray(c, index, live);
+        }
     }
 
-    float apply(float x, int row, int column) {
+    /** This epilogue without its gate: null when nothing else is left (for kernels that apply the gate by {@link #gateColumns}). */
+    Epilogue withoutGate() {
+        Epilogue rest = gate == null ? this : of(rowBias, columnBias, activation, null);
+        return rest.isIdentity() ? null : rest;
+    }
+
+    /**
+     * The gate over columns [from, to) of rows [0, rows) of a row-major c (n columns from cOff), vector by vector: for
+     * kernels that store their outputs one by one (transposed), where a data-dependent choice per element would cost
+     * a mispredicted branch every other element. The same bits as {@link #apply}'s gate.
+     */
+    void gateColumns(float[] c, int cOff, int n, int rows, int from, int to) {
+        int vl = GemmMicroKernel.VL;
+        for (int i = 0; i < rows; i++) {
+            int at = cOff + i * n, j = from;
+            for (; j + vl <= to; j += vl) {
+                FloatVector g = FloatVector.fromArray(GemmMicroKernel.S, gate, at + j);
+                FloatVector.fromArray(GemmMicroKernel.S, c, at + j).mul(ZERO.blend(ONE, g.compare(VectorOperators.GT, 0f)))
+                        .intoArray(c, at + j);
+            }
+            for (; j < to; j++) {
+                c[at + j] = c[at + j] * (gate[at + j] > 0f ? 1f : 0f);
+            }
+        }
+    }
+
+    /** The epilogue of output c[index] (row, column) = x. */
+    float apply(float x, int index, int row, int column) {
         if (rowBias != null) {
             x += rowBias[row];
         }
         if (columnBias != null) {
             x += columnBias[column];
         }
-        return activation.apply(x);
+        x = activation.apply(x);
+        return gate == null ? x : x * (gate[index] > 0f ? 1f : 0f);
     }
 }

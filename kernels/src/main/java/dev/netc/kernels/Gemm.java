@@ -62,6 +62,19 @@ public final class Gemm {
         multiply(transA, transB, m, n, k, a, aOff, b, bOff, packedB, beta, c, cOff, Epilogue.of(null, bias, act));
     }
 
+    /**
+     * c[m x n] = op(a) @ op(b) times step(gate): each element kept where the gate's element at the same place is
+     * above zero and multiplied by 0 elsewhere (a ReLU's gradient mask, gate being the ReLU's output), applied as each
+     * output tile is stored; the same bits as {@link #sgemm} followed by c[i] *= (gate[i] > 0 ? 1 : 0).
+     *
+     * @param gate laid out as c: element (i, j) at gate[cOff + i * n + j]
+     * @param packedB op(b) already packed, or null (see {@link #sgemm(boolean, boolean, int, int, int, float[], int, float[], int, GemmPanels, float, float[], int)})
+     */
+    public static void sgemmGated(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, float[] b, int bOff,
+                                  GemmPanels packedB, float[] gate, float[] c, int cOff) {
+        multiply(transA, transB, m, n, k, a, aOff, b, bOff, packedB, 0f, c, cOff, Epilogue.of(null, null, Activation.NONE, gate));
+    }
+
     private static void multiply(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, float[] b,
                                  int bOff, GemmPanels packedB, float beta, float[] c, int cOff, Epilogue epilogue) {
         if (packedB == null) {
@@ -178,7 +191,7 @@ public final class Gemm {
             for (int j = 0; j < n; j++) {
                 int index = cOff + i * n + j;
                 float value = beta == 0f ? 0f : beta * c[index];
-                c[index] = finish == null ? value : finish.apply(value, i, j);
+                c[index] = finish == null ? value : finish.apply(value, index, i, j);
             }
         }
     }

@@ -46,7 +46,9 @@ final class GemmBroadcastRows {
                          Epilogue finish) {
         Call call = CALLS.acquire();
         try {
-            call.product(m, n, k, a, aOff, b, bOff, beta, c, cOff, finish);
+            // a gate is applied vector by vector over each task's columns once they are stored (see Epilogue#gateColumns)
+            call.gated = finish != null && finish.gate() != null ? finish : null;
+            call.product(m, n, k, a, aOff, b, bOff, beta, c, cOff, call.gated != null ? call.gated.withoutGate() : finish);
             call.wideRows = m / WIDE * WIDE;
             int rest = m - call.wideRows;
             int narrowRows = rest % VL > MAX_DOT_ROWS ? Gemm.ceilDiv(rest, VL) * VL : rest / VL * VL;
@@ -65,6 +67,8 @@ final class GemmBroadcastRows {
     private static final class Call extends GemmFrame {
         int wideRows, slivered, blocks;
         float[] packed;
+        /** The epilogue when it has a gate (applied after the task's stores), else null. */
+        Epilogue gated;
         final IntConsumer pack = group -> GemmBroadcastRows.pack(group, wideRows, m, k, a, aOff, packed);
         final IntConsumer task = this::task;
 
@@ -95,12 +99,16 @@ final class GemmBroadcastRows {
                     }
                 }
             }
+            if (gated != null) {
+                gated.gateColumns(c, cOff, n, m, task * BLOCKS_PER_TASK * ROWS, Math.min(n, (task + 1) * BLOCKS_PER_TASK * ROWS));
+            }
         }
 
         @Override
         public void clear() {
             super.clear();
             packed = null;
+            gated = null;
         }
     }
 
@@ -292,6 +300,6 @@ final class GemmBroadcastRows {
         if (beta != 0f) {
             value += beta * c[index];
         }
-        c[index] = finish == null ? value : finish.apply(value, row, col);
+        c[index] = finish == null ? value : finish.apply(value, index, row, col);
     }
 }

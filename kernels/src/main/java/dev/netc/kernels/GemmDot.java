@@ -39,7 +39,9 @@ final class GemmDot {
         int tasks = Gemm.ceilDiv(n, TASK_COLUMNS);
         Call call = CALLS.acquire();
         try {
-            call.product(m, n, k, a, aOff, b, bOff, beta, c, cOff, finish);
+            // a gate is applied vector by vector over each task's columns once they are stored (see Epilogue#gateColumns)
+            call.gated = finish != null && finish.gate() != null ? finish : null;
+            call.product(m, n, k, a, aOff, b, bOff, beta, c, cOff, call.gated != null ? call.gated.withoutGate() : finish);
             Parallel.forRange(tasks, call);
         } finally {
             CALLS.release(call);
@@ -48,6 +50,14 @@ final class GemmDot {
 
     /** One product's arguments; task t is a run of TASK_COLUMNS columns (a per-thread frame, see {@link CallFrames}). */
     private static final class Call extends GemmFrame implements java.util.function.IntConsumer {
+        /** The epilogue when it has a gate (applied after the task's stores), else null. */
+        Epilogue gated;
+
+        @Override
+        public void clear() {
+            super.clear();
+            gated = null;
+        }
 
         @Override
         public void accept(int task) {
@@ -72,6 +82,9 @@ final class GemmDot {
                 for (int i = 0; i < m; i++) {
                     single(k, a, aOff + i * k, b, bOff + j * k, beta, c, cOff, n, i, j, finish, lanes);
                 }
+            }
+            if (gated != null) {
+                gated.gateColumns(c, cOff, n, m, task * TASK_COLUMNS, jEnd);
             }
         }
     }
@@ -229,6 +242,6 @@ final class GemmDot {
         if (beta != 0f) {
             value += beta * c[index];
         }
-        c[index] = finish == null ? value : finish.apply(value, row, col);
+        c[index] = finish == null ? value : finish.apply(value, index, row, col);
     }
 }

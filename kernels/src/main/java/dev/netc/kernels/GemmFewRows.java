@@ -85,7 +85,7 @@ final class GemmFewRows {
                     for (int p = 0; p < k; p++) sum += at(transA, m, k, a, aOff, i, p) * b[bOff + p * n + j];
                     int index = cOff + i * n + j;
                     float value = beta == 0f ? sum : beta * c[index] + sum;
-                    c[index] = finish == null ? value : finish.apply(value, i, j);
+                    c[index] = finish == null ? value : finish.apply(value, index, i, j);
                 }
             }
         }

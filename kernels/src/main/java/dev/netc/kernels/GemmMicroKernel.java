@@ -310,7 +310,7 @@ final class GemmMicroKernel {
                                      boolean accumulate, Epilogue epilogue) {
         for (int q = 0; q < lanes; q++) {
             float v = accumulate ? tile[from + q] + c[index + q] : tile[from + q];
-            c[index + q] = epilogue == null ? v : epilogue.apply(v, row, col + q);
+            c[index + q] = epilogue == null ? v : epilogue.apply(v, index + q, row, col + q);
         }
     }
 }

@@ -183,6 +183,33 @@ class GemmTest {
         if (!transB) assertArrayEquals(perCall, c, "the same bits as packing b per call");
     }
 
+    /**
+     * The gated product (a ReLU's gradient mask applied as each tile is stored) has the bits of the product followed by
+     * the elementwise c *= step(gate) the generated code would run, on every path (beta only varies the seed here: the
+     * gated product overwrites c). The gate holds positives, negatives, zeros and NaN.
+     */
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4} beta={5}")
+    @MethodSource("cases")
+    void gatedProductIsTheProductTimesStepOfTheGate(int m, int n, int k, boolean transA, boolean transB, float beta) {
+        var random = new SplittableRandom(m * 13L + n * 3L + k + (transA ? 5000 : 0) + (transB ? 6000 : 0) + (beta == 0f ? 0 : 7000));
+        int aOff = 2, bOff = 7, cOff = 3;
+        float[] a = Reference.random(random, aOff + m * k);
+        float[] b = Reference.random(random, bOff + k * n);
+        float[] gate = Reference.random(random, cOff + m * n + 5);
+        for (int i = cOff; i < cOff + m * n; i += 7) gate[i] = (i / 7) % 3 == 0 ? 0f : (i / 7) % 3 == 1 ? -0f : Float.NaN;
+        float[] expected = new float[cOff + m * n + 5], c = expected.clone();
+        Gemm.sgemm(transA, transB, m, n, k, a, aOff, b, bOff, 0f, expected, cOff);
+        for (int i = cOff; i < cOff + m * n; i++) expected[i] *= gate[i] > 0f ? 1f : 0f;
+
+        Gemm.sgemmGated(transA, transB, m, n, k, a, aOff, b, bOff, null, gate, c, cOff);
+        assertArrayEquals(expected, c, "gated in the store = gated after");
+        if (!transB) {
+            float[] fromPanels = new float[c.length];
+            Gemm.sgemmGated(transA, transB, m, n, k, a, aOff, b, bOff, GemmPanels.pack(transB, k, n, b, bOff), gate, fromPanels, cOff);
+            assertArrayEquals(expected, fromPanels, "gated from panels");
+        }
+    }
+
     @Test
     void panelsOfAnotherMatrixAreRefused() {
         float[] a = new float[6], b = new float[6], other = new float[6], c = new float[4];
