@@ -36,8 +36,7 @@ final class PoolWindows {
     private static final FloatVector ZERO = FloatVector.zero(S);
     /**
      * By windows w in a step (1 .. HALF): the lanes of the 2w cells read, of the w maxima and of the w argmax bytes
-     * written. Made once: a mask made per step by indexInRange is an object the JIT does not always scalar-replace
-     * (8-float vectors, conv1 after the Winograd conv2: 1.2 KiB a call).
+     * written. Made once rather than per step, so the hot loops make no mask objects for the JIT to remove.
      */
     @SuppressWarnings("unchecked")
     private static final VectorMask<Float>[] CELLS = new VectorMask[HALF + 1], WINDOWS = new VectorMask[HALF + 1];
