@@ -65,8 +65,8 @@ record Epilogue(float[] rowBias, float[] columnBias, Activation activation, floa
             activation.applyVector(c, index);
         }
         if (gate != null) {
-            FloatVector g = FloatVector.fromArray(GemmMicroKernel.S, gate, index);
-            FloatVector.fromArray(GemmMicroKernel.S, c, index).mul(ZERO.blend(ONE, g.compare(VectorOperators.GT, 0f))).intoArray(c, index);
+            masked(FloatVector.fromArray(GemmMicroKernel.S, c, index), FloatVector.fromArray(GemmMicroKernel.S, gate, index))
+                    .intoArray(c, index);
         }
     }
 
@@ -83,8 +83,7 @@ record Epilogue(float[] rowBias, float[] columnBias, Activation activation, floa
             activation.applyVector(c, index, live);
         }
         if (gate != null) {
-            FloatVector g = FloatVector.fromArray(GemmMicroKernel.S, gate, index, live);
-            FloatVector.fromArray(GemmMicroKernel.S, c, index, live).mul(ZERO.blend(ONE, g.compare(VectorOperators.GT, 0f)))
+            masked(FloatVector.fromArray(GemmMicroKernel.S, c, index, live), FloatVector.fromArray(GemmMicroKernel.S, gate, index, live))
                     .intoArray(c, index, live);
         }
     }
@@ -105,14 +104,18 @@ record Epilogue(float[] rowBias, float[] columnBias, Activation activation, floa
         for (int i = 0; i < rows; i++) {
             int at = cOff + i * n, j = from;
             for (; j + vl <= to; j += vl) {
-                FloatVector g = FloatVector.fromArray(GemmMicroKernel.S, gate, at + j);
-                FloatVector.fromArray(GemmMicroKernel.S, c, at + j).mul(ZERO.blend(ONE, g.compare(VectorOperators.GT, 0f)))
+                masked(FloatVector.fromArray(GemmMicroKernel.S, c, at + j), FloatVector.fromArray(GemmMicroKernel.S, gate, at + j))
                         .intoArray(c, at + j);
             }
             for (; j < to; j++) {
                 c[at + j] = c[at + j] * (gate[at + j] > 0f ? 1f : 0f);
             }
         }
+    }
+
+    /** v * step(g), lane by lane: v times 1 where g > 0, else times 0 (so -0 and NaN come out as the generated code's). */
+    private static FloatVector masked(FloatVector v, FloatVector g) {
+        return v.mul(ZERO.blend(ONE, g.compare(VectorOperators.GT, 0f)));
     }
 
     /** The epilogue of output c[index] (row, column) = x. */

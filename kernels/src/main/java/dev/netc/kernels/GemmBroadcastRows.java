@@ -219,6 +219,14 @@ final class GemmBroadcastRows {
         int lanes = ROWS;
         s0.intoArray(tile, lanes); s1.intoArray(tile, lanes + VL); s2.intoArray(tile, lanes + 2 * VL); s3.intoArray(tile, lanes + 3 * VL);
         s4.intoArray(tile, lanes + 4 * VL); s5.intoArray(tile, lanes + 5 * VL); s6.intoArray(tile, lanes + 6 * VL); s7.intoArray(tile, lanes + 7 * VL);
+        sumLanes(tile, lanes, 0, a, aRow, b, base, rows, k, p);
+    }
+
+    /**
+     * tile[out + r] (r < ROWS) = the lanes at tile[lanes + r * VL ..] summed in order, then the scalar tail p .. k of a's
+     * row at aRow against b's row r of the block: a fixed order in every JIT tier.
+     */
+    private static void sumLanes(float[] tile, int lanes, int out, float[] a, int aRow, float[] b, int base, int rows, int k, int p) {
         for (int r = 0; r < ROWS; r++) {
             float sum = 0f;
             for (int l = 0; l < VL; l++) {
@@ -228,7 +236,7 @@ final class GemmBroadcastRows {
             for (int q = p; q < k; q++) {
                 sum += a[aRow + q] * b[row + q];
             }
-            tile[r] = sum;
+            tile[out + r] = sum;
         }
     }
 
@@ -268,20 +276,8 @@ final class GemmBroadcastRows {
         s4.intoArray(tile, lanes + 4 * VL); s5.intoArray(tile, lanes + 5 * VL); s6.intoArray(tile, lanes + 6 * VL); s7.intoArray(tile, lanes + 7 * VL);
         t0.intoArray(tile, lanes + 8 * VL); t1.intoArray(tile, lanes + 9 * VL); t2.intoArray(tile, lanes + 10 * VL); t3.intoArray(tile, lanes + 11 * VL);
         t4.intoArray(tile, lanes + 12 * VL); t5.intoArray(tile, lanes + 13 * VL); t6.intoArray(tile, lanes + 14 * VL); t7.intoArray(tile, lanes + 15 * VL);
-        for (int half = 0; half < 2; half++) {
-            int aRow = half == 0 ? aRow0 : aRow1;
-            for (int r = 0; r < ROWS; r++) {
-                float sum = 0f;
-                for (int l = 0; l < VL; l++) {
-                    sum += tile[lanes + (half * ROWS + r) * VL + l];
-                }
-                int row = base + Math.min(r, rows - 1) * k;
-                for (int q = p; q < k; q++) {
-                    sum += a[aRow + q] * b[row + q];
-                }
-                tile[half * ROWS + r] = sum;
-            }
-        }
+        sumLanes(tile, lanes, 0, a, aRow0, b, base, rows, k, p);
+        sumLanes(tile, lanes + ROWS * VL, ROWS, a, aRow1, b, base, rows, k, p);
     }
 
     /** c[j0 + j][i0 + r] for the tile's first `valid` of its `width` columns and `rows` rows: the tile transposed into c. */
