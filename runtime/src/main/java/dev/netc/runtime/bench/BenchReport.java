@@ -86,10 +86,20 @@ public final class BenchReport {
         sb.append(" GFLOP/s");
         // a load average left by the previous command decays over a minute: printed, not judged
         if (m.loadAverage() >= 0) sb.append(String.format(Locale.ROOT, ", load average %.2f at start", m.loadAverage()));
+        sb.append(hugePages() ? ", heap on transparent huge pages" : ", heap on the OS's default pages");
         if (m.threadSpread() > UNEQUAL_CORES) {
             sb.append(String.format(Locale.ROOT, "; cores unequal (fastest %.2fx the slowest): timings vary with the host", m.threadSpread()));
         }
         return sb.append('\n').toString();
+    }
+
+    /**
+     * Whether this JVM was asked to put its heap on transparent huge pages (./netc asks where the OS grants them on
+     * request): the big GEMMs run 5-15% faster there, so a figure without them is not comparable.
+     */
+    static boolean hugePages() {
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+                .contains("-XX:+UseTransparentHugePages");
     }
 
     /** The JSON document (see the class comment), pretty-printed. */
@@ -105,6 +115,7 @@ public final class BenchReport {
         machine.put("threads", Runtime.getRuntime().availableProcessors());
         machine.put("gemm_gflops_per_thread", r.machine().threadGemmGflops().stream().map(BenchReport::finite).toList());
         machine.put("load_average", finite(r.machine().loadAverage()));
+        machine.put("huge_pages", hugePages());
         Blocking blocking = Blocking.machine(); // what the kernels sized their blocks from, and the blocks
         machine.put("l1d_bytes", blocking.caches().l1dBytes());
         machine.put("l2_bytes", blocking.caches().l2Bytes());
