@@ -10,7 +10,8 @@ out="${OUT:?set OUT to the folder for the results}"
 bundle="${TMPDIR:-/tmp}/netc-gpu-bundle"
 mkdir -p "$bundle" "$out"
 [[ -x $bundle/jdk/bin/java ]] || xz -dc "$here/bundle/netc-gpu.tar.xz" | tar -xf - -C "$bundle" --strip-components=1
-jvm=("$bundle/jdk/bin/java" --enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector -Xss16m -Xmx8g -cp "$bundle/lib/*")
+source "$here/../../scripts/huge-pages.sh"  # netc_huge_page_opts: the heap on 2 MiB pages, as ./netc runs it
+jvm=("$bundle/jdk/bin/java" --enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector -Xss16m -Xmx8g $(netc_huge_page_opts) -cp "$bundle/lib/*")
 model="$here/../../examples/mnist_cnn.net"
 for backend in java cuda; do
   timeout 120 "${jvm[@]}" dev.netc.cli.Main train "$model" --backend $backend --steps 4 --batch 64 --log-every 1 --no-progress \

@@ -47,7 +47,8 @@ for py in python3 python; do
 done
 export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}"
 
-jvm=("$java" --enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector -Xss16m -Xmx8g
+source "$here/../../scripts/huge-pages.sh"  # netc_huge_page_opts: the heap on 2 MiB pages, as ./netc runs it
+jvm=("$java" --enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector -Xss16m -Xmx8g $(netc_huge_page_opts)
      -Dnetc.projectRoot="$project" -cp "$classpath")
 netc=("${jvm[@]}" dev.netc.cli.Main)
 passed=0 failed=0 skipped=0
