@@ -24,8 +24,8 @@ import jdk.incubator.vector.VectorSpecies;
  * vector), then per block of {@link #ROWS} tiles: the transformed tiles V [ROWS][36][cp] (a tile's 36
  * points together, so its transform writes one compact run: the backward-data pass, 64 channels deep,
  * spent 1.67 ms of 3.75 in its input stage with V [36][ROWS][cp] and 0.90 of 3.0 with this, one core),
- * the GEMM results M [36][slivers][ROWS][NR], and the pooled values [tile][fp], transposed to the
- * planar output at the end. On AVX-512 and AVX2 alike: with sixteen vector registers the products' eight-row tiles
+ * the GEMM results M [36][slivers][ROWS][NR] (a cache line of padding after each point, see {@link #M_PAD}), and the
+ * pooled values [tile][fp], transposed to the planar output at the end. On AVX-512 and AVX2 alike: with sixteen vector registers the products' eight-row tiles
  * run as two halves of four ({@link GemmGatheredMicroKernel#multiplyRows}); MNIST CNN training with 8-float vectors on
  * the Zen 4, fused: 1,733 -> 2,232 images/s (the three conv2 kernels 22.0 -> 12.8 ms of a 35.7 -> 24.0 ms step).
  */
@@ -33,6 +33,14 @@ final class ConvWinograd {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
     private static final int NR = GemmMicroKernel.NR;
+    /**
+     * Floats between one point's GEMM results and the next's past their own (a cache line). Unpadded, the 36 points of a
+     * tile lay 2 KiB apart for the MNIST CNN's 64 filters, 4 KiB-aliased onto two sets of L1, so the output transform's
+     * 36 loads per tile and filter vector kept evicting each other. Padded, conv2's pooled forward, one core's share at
+     * batch 50 on the Zen 4: output stage 0.45-0.48 -> 0.24-0.29 ms, the call 2.72-2.81 -> 2.51-2.62 ms; with the
+     * training argmax 3.27 -> 3.00 ms.
+     */
+    private static final int M_PAD = 16;
     /** Tiles per GEMM row block: the gathered micro-kernel's rows. */
     private static final int ROWS = GemmGatheredMicroKernel.ROWS;
     /** Input tile side (m + r - 1 for m = 2 outputs and r = 5 taps) and transformed points per tile. */
@@ -212,7 +220,8 @@ final class ConvWinograd {
         int cols = pad.cols(), tw = g.ow() / 2, tiles = (g.oh() / 2) * tw;
         float[] bordered = IMAGE.atLeast(pad.rows() * cols * cp);
         float[] biases = bias != null ? bias : negativeZeros(f); // x + -0 is x: see Activation#inRegisterFloor
-        int vAt = 0, mAt = vAt + POINTS * ROWS * cp, rowsAt = mAt + POINTS * fp * ROWS, yAt = rowsAt + 4 * ROWS * fp, spillAt = yAt + 4 * VL;
+        int pointStride = fp * ROWS + M_PAD;
+        int vAt = 0, mAt = vAt + POINTS * ROWS * cp, rowsAt = mAt + POINTS * pointStride, yAt = rowsAt + 4 * ROWS * fp, spillAt = yAt + 4 * VL;
         int classesAt = spillAt + T * T * VL; // per tile of the block: its cells' patch classes and largest |x| (argmax only)
         float[] work = WORK.atLeast(classesAt + ROWS * 5);
         boolean argmaxWanted = sink instanceof WinogradSink.PoolArgmax;
@@ -239,14 +248,14 @@ final class ConvWinograd {
             for (int point = 0; point < POINTS; point++) {
                 for (int sliver = 0; sliver < slivers; sliver++) {
                     GemmGatheredMicroKernel.multiplyRows(work, vAt + point * cp, POINTS * cp, rows, u, (point * slivers + sliver) * c * NR, c,
-                            work, mAt + (point * slivers + sliver) * ROWS * NR);
+                            work, mAt + point * pointStride + sliver * ROWS * NR);
                 }
             }
             for (int r = 0; r < rows; r++) {
                 int image = (t0 + r) / tiles, t = (t0 + r) % tiles, at = rowsAt + r * 4 * fp;
                 boolean nearTie = false;
                 for (int f0 = 0; f0 < fp; f0 += VL) {
-                    outputTransform(work, mAt + ((f0 / NR) * ROWS + r) * NR + f0 % NR, slivers * ROWS * NR, work, yAt);
+                    outputTransform(work, mAt + ((f0 / NR) * ROWS + r) * NR + f0 % NR, pointStride, work, yAt);
                     switch (sink) {
                         case WinogradSink.Pool p -> pool(work, yAt, biases, f0, f, act, work, at + f0);
                         case WinogradSink.PoolArgmax p -> nearTie |= WinogradArgmax.pool(work, yAt, biases, f0, f, act, work, classesAt + r * 5,
