@@ -123,17 +123,18 @@ class GemmTest {
 
     /**
      * a @ b^T by dot products (fewer than 16 rows): a row's results have the same bits whether it ran in a
-     * 4 x 4 tile, a 2 x 4 tile or alone (every dot product's lanes are summed by one fixed tree), so an
+     * 4 x 4 tile, a 3 x 4 tile, a 2 x 4 tile or alone (every dot product's lanes are summed by one fixed tree), so an
      * example's outputs do not depend on the small batch it is in.
      */
     @Test
     void dotProductRowsHaveTheSameBitsWhicheverTileRanThem() {
-        int n = 37, k = 300;
+        int m = 11, n = 37, k = 300;
         var random = new SplittableRandom(42);
-        float[] a = Reference.random(random, 7 * k), b = Reference.random(random, n * k);
-        float[] all = new float[7 * n];
-        Gemm.sgemm(false, true, 7, n, k, a, 0, b, 0, 0f, all, 0); // rows 0-3: 4 x 4 tiles (AVX-512), 4-5: 2 x 4, 6: alone
-        for (int row = 0; row < 7; row++) {
+        float[] a = Reference.random(random, m * k), b = Reference.random(random, n * k);
+        float[] all = new float[m * n];
+        // AVX-512: rows 0-7 in 4 x 4 tiles, 8-9 in a 2 x 4, 10 alone; 8-float vectors: 0-8 in 3 x 4 tiles, 9-10 in a 2 x 4
+        Gemm.sgemm(false, true, m, n, k, a, 0, b, 0, 0f, all, 0);
+        for (int row = 0; row < m; row++) {
             float[] alone = new float[n];
             Gemm.sgemm(false, true, 1, n, k, a, row * k, b, 0, 0f, alone, 0);
             assertArrayEquals(alone, Arrays.copyOfRange(all, row * n, (row + 1) * n), "row " + row);
