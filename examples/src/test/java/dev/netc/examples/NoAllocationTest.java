@@ -15,12 +15,18 @@ import dev.netc.runtime.train.ParameterInitializer;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Issue 12: no allocation on the hot path. The MNIST CNN's fused training step (the path {@code netc bench} times, at
  * its batch of 50) and its inference passes, at 50 and at 1, allocate nothing on the Java heap once the JIT has
  * compiled them: not the calling thread, not the kernels' workers.
+ *
+ * <p>Every example model trains and predicts a few steps first, in this JVM: the Vector API's type profiles are shared by
+ * every kernel, and a kernel that used a second vector shape (ConvImplicitGemm's 256-bit copies on AVX-512) once made C2
+ * compile the batch-1 GEMM with its stores not intrinsified, 16 MB of boxed vectors per inference pass after other
+ * models had run, which a fresh process never showed.
  *
  * <p>Before C2 compiles a kernel its vectors are objects (the interpreter and C1 box them), so the first windows of
  * steps always allocate, and when C2 gets to each method depends on the machine and its load. So the test runs windows
@@ -33,6 +39,27 @@ class NoAllocationTest {
     private static final int STEPS_PER_WINDOW = 10;
     /** Enough for C2 to compile every kernel on a busy 2-core machine (about 15 s on an idle one). */
     private static final long TIME_ALLOWED_NANOS = 120_000_000_000L;
+
+    /** Every example that trains, three steps and a prediction each at a small batch (see the class comment). */
+    @BeforeAll
+    static void everyExampleRunsFirst() {
+        for (var file : Examples.all()) {
+            for (CheckedModel m : FusionEquivalenceTest.models(file)) {
+                if (m.train().isEmpty() || m.graph().output(Graph.LOSS).isEmpty()) continue;
+                Compilation plan = Pipeline.compile(m, CompileOptions.training());
+                GeneratedModel model = JavaBackend.compile(plan, m.name());
+                model.setBatch(FusionEquivalenceTest.BATCH);
+                FusionEquivalenceTest.load(model, plan.graph(), FusionEquivalenceTest.randomFeeds(plan.graph(), 5));
+                float learningRate = (float) m.train().map(TrainSpec::optimizer).orElseThrow().learningRate();
+                for (int step = 1; step <= 3; step++) {
+                    model.setSeed(step);
+                    model.forward(true);
+                    model.backwardAndUpdate(learningRate, step);
+                }
+                model.predict();
+            }
+        }
+    }
 
     @Test
     void theMnistCnnsTrainingStepAllocatesNothingOnceCompiled() {

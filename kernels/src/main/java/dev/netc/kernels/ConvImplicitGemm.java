@@ -29,12 +29,14 @@ final class ConvImplicitGemm {
     /** Runs per gathered slice copied as vectors: eight taps of a 5-wide kernel span three rows of it. */
     private static final int MAX_RUNS = 3;
     /**
-     * The gather's copy width: the smallest vector of at least MR floats (eight rows on AVX-512 copy
-     * as 256-bit vectors: a 512-bit store per run writes twice what the row needs and splits a cache
-     * line every other time, and the gather took a quarter of backward-filter's time).
+     * The gather's copy width: the preferred vector, as everywhere in netc. Eight rows on AVX-512 once copied as 256-bit
+     * vectors (a 512-bit store per run writes twice what the row needs), but a second float shape in the process
+     * pollutes the Vector API's shared type profiles: after a model that ran this gather, C2 compiled
+     * GemmFewRows.rowTile with its stores not intrinsified, and batch-1 inference of the MNIST CNN allocated 16 MB
+     * of boxed vectors per pass (NoAllocationTest, run after the other examples).
      */
     private static final jdk.incubator.vector.VectorSpecies<Float> COPY =
-            MR <= 8 && GemmMicroKernel.VL >= 8 ? FloatVector.SPECIES_256 : GemmMicroKernel.S;
+            GemmMicroKernel.S;
 
     /**
      * The most vector slivers a gathered panel may serve for the micro-kernel to read the image directly
