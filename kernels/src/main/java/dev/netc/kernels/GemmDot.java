@@ -169,14 +169,7 @@ final class GemmDot {
         s10.intoArray(lanes, 4 * VL); s11.intoArray(lanes, 5 * VL); s12.intoArray(lanes, 6 * VL); s13.intoArray(lanes, 7 * VL);
         s20.intoArray(lanes, 8 * VL); s21.intoArray(lanes, 9 * VL); s22.intoArray(lanes, 10 * VL); s23.intoArray(lanes, 11 * VL);
         s30.intoArray(lanes, 12 * VL); s31.intoArray(lanes, 13 * VL); s32.intoArray(lanes, 14 * VL); s33.intoArray(lanes, 15 * VL);
-        fold(lanes, 4 * TILE_B);
-        for (int r = 0; r < 4; r++) {
-            int ar = a0 + r * k;
-            for (int t = 0; t < TILE_B; t++) {
-                store(lanes, (r * TILE_B + t) * VL, a, ar, b, b0 + t * k, p, k, beta, c, cOff + (i + r) * n + j + t, i + r, j + t,
-                        finish);
-            }
-        }
+        storeTile(4, lanes, k, a, a0, b, b0, p, beta, c, cOff, n, i, j, finish);
     }
 
     /**
@@ -208,8 +201,17 @@ final class GemmDot {
         s00.intoArray(lanes, 0); s01.intoArray(lanes, VL); s02.intoArray(lanes, 2 * VL); s03.intoArray(lanes, 3 * VL);
         s10.intoArray(lanes, 4 * VL); s11.intoArray(lanes, 5 * VL); s12.intoArray(lanes, 6 * VL); s13.intoArray(lanes, 7 * VL);
         s20.intoArray(lanes, 8 * VL); s21.intoArray(lanes, 9 * VL); s22.intoArray(lanes, 10 * VL); s23.intoArray(lanes, 11 * VL);
-        fold(lanes, 3 * TILE_B);
-        for (int r = 0; r < 3; r++) {
+        storeTile(3, lanes, k, a, a0, b, b0, p, beta, c, cOff, n, i, j, finish);
+    }
+
+    /**
+     * The rows x {@link #TILE_B} accumulators a tile left at lanes[(r * TILE_B + t) * VL ..] folded and stored to c[i + r][j + t],
+     * each with its scalar tail from p on.
+     */
+    private static void storeTile(int rows, float[] lanes, int k, float[] a, int a0, float[] b, int b0, int p, float beta,
+                                  float[] c, int cOff, int n, int i, int j, Epilogue finish) {
+        fold(lanes, rows * TILE_B);
+        for (int r = 0; r < rows; r++) {
             int ar = a0 + r * k;
             for (int t = 0; t < TILE_B; t++) {
                 store(lanes, (r * TILE_B + t) * VL, a, ar, b, b0 + t * k, p, k, beta, c, cOff + (i + r) * n + j + t, i + r, j + t,
