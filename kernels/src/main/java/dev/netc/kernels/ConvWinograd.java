@@ -25,9 +25,10 @@ import jdk.incubator.vector.VectorSpecies;
  * points together, so its transform writes one compact run: the backward-data pass, 64 channels deep,
  * spent 1.67 ms of 3.75 in its input stage with V [36][ROWS][cp] and 0.90 of 3.0 with this, one core),
  * the GEMM results M [36][slivers][ROWS][NR] (a cache line of padding after each point, see {@link #M_PAD}), and the
- * pooled values [tile][fp], transposed to the planar output at the end. On AVX-512 and AVX2 alike: with sixteen vector registers the products' eight-row tiles
- * run as two halves of four ({@link GemmGatheredMicroKernel#multiplyRows}); MNIST CNN training with 8-float vectors on
- * the Zen 4, fused: 1,733 -> 2,232 images/s (the three conv2 kernels 22.0 -> 12.8 ms of a 35.7 -> 24.0 ms step).
+ * pooled values [tile][fp], transposed to the planar output at the end. On AVX-512 and AVX2 alike: with sixteen vector
+ * registers the products' eight-row tiles run as two halves of four ({@link GemmGatheredMicroKernel#multiplyRows});
+ * MNIST CNN training with 8-float vectors on the Zen 4, fused: 1,733 -> 2,232 images/s (the three conv2 kernels
+ * 22.0 -> 12.8 ms of a 35.7 -> 24.0 ms step).
  */
 final class ConvWinograd {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;

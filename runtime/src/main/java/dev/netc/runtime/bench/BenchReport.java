@@ -86,7 +86,7 @@ public final class BenchReport {
         sb.append(" GFLOP/s");
         // a load average left by the previous command decays over a minute: printed, not judged
         if (m.loadAverage() >= 0) sb.append(String.format(Locale.ROOT, ", load average %.2f at start", m.loadAverage()));
-        sb.append(hugePages() ? ", heap on transparent huge pages" : ", heap on the OS's default pages");
+        sb.append(hugePages() ? ", heap on transparent huge pages" : ", heap without -XX:+UseTransparentHugePages");
         if (m.threadSpread() > UNEQUAL_CORES) {
             sb.append(String.format(Locale.ROOT, "; cores unequal (fastest %.2fx the slowest): timings vary with the host", m.threadSpread()));
         }
@@ -95,11 +95,16 @@ public final class BenchReport {
 
     /**
      * Whether this JVM was asked to put its heap on transparent huge pages (./netc asks where the OS grants them on
-     * request): the big GEMMs run 5-15% faster there, so a figure without them is not comparable.
+     * request; a later -XX:-UseTransparentHugePages in NETC_JAVA_OPTS wins): on a busy host the big GEMMs ran 5-15%
+     * faster there, so figures with and without them are not comparable.
      */
     static boolean hugePages() {
-        return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
-                .contains("-XX:+UseTransparentHugePages");
+        boolean on = false;
+        for (String option : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (option.equals("-XX:+UseTransparentHugePages")) on = true;
+            if (option.equals("-XX:-UseTransparentHugePages")) on = false;
+        }
+        return on;
     }
 
     /** The JSON document (see the class comment), pretty-printed. */
