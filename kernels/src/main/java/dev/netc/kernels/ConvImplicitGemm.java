@@ -28,15 +28,6 @@ final class ConvImplicitGemm {
     static final int SLACK = GemmMicroKernel.VL;
     /** Runs per gathered slice copied as vectors: eight taps of a 5-wide kernel span three rows of it. */
     private static final int MAX_RUNS = 3;
-    /**
-     * The gather's copy width: the preferred vector, as everywhere in netc. Eight rows on AVX-512 once copied as 256-bit
-     * vectors (a 512-bit store per run writes twice what the row needs), but a second float shape in the process
-     * pollutes the Vector API's shared type profiles: after a model that ran this gather, C2 compiled
-     * GemmFewRows.rowTile with its stores not intrinsified, and batch-1 inference of the MNIST CNN allocated 16 MB
-     * of boxed vectors per pass (NoAllocationTest, run after the other examples).
-     */
-    private static final jdk.incubator.vector.VectorSpecies<Float> COPY =
-            GemmMicroKernel.S;
 
     /**
      * The most vector slivers a gathered panel may serve for the micro-kernel to read the image directly
@@ -235,10 +226,16 @@ final class ConvImplicitGemm {
      * vector. The lanes a vector writes past its run are overwritten by the next run or the next i, and
      * the last one lands in the slack after the panel; reads past a run stay inside src, which callers
      * guarantee by keeping at least a vector of slack after the data (the panel itself follows it).
+     *
+     * <p>Whole preferred vectors, as everywhere in netc. Eight rows on AVX-512 once copied as 256-bit vectors (a 512-bit
+     * store per run writes twice what the row needs: a 128-filter 3 x 3 forward is 6% slower without them), but a
+     * second float shape in the process pollutes the Vector API's shared type profiles: after a model that ran this
+     * gather, C2 compiled GemmFewRows.rowTile with its stores not intrinsified, and batch-1 inference of the MNIST CNN
+     * allocated 16 MB of boxed vectors per pass (NoAllocationTest, which runs every example first).
      */
     static void gather(float[] src, int[] outer, int count, int[] inner, int first, int rows,
                                float[] dst, int dstOff) {
-        final var s = COPY;
+        final var s = GemmMicroKernel.S;
         // where each run of consecutive source offsets starts among the rows (at most MAX_RUNS of them)
         int runs = 1;
         int start1 = rows, start2 = rows;

@@ -128,13 +128,7 @@ final class GemmDot {
         s11.intoArray(lanes, 5 * VL);
         s12.intoArray(lanes, 6 * VL);
         s13.intoArray(lanes, 7 * VL);
-        int row0 = cOff + i * n + j;
-        int row1 = row0 + n;
-        fold(lanes, 2 * TILE_B);
-        for (int t = 0; t < TILE_B; t++) {
-            store(lanes, t * VL, a, a0, b, b0 + t * k, p, k, beta, c, row0 + t, i, j + t, finish);
-            store(lanes, (TILE_B + t) * VL, a, a1, b, b0 + t * k, p, k, beta, c, row1 + t, i + 1, j + t, finish);
-        }
+        storeTile(TILE_A, lanes, k, a, a0, b, b0, p, beta, c, cOff, n, i, j, finish);
     }
 
     /**
@@ -205,7 +199,7 @@ final class GemmDot {
     }
 
     /**
-     * The rows x {@link #TILE_B} accumulators a tile left at lanes[(r * TILE_B + t) * VL ..] folded and stored to c[i + r][j + t],
+     * The rows x {@link #TILE_B} accumulators a tile (2, 3 or 4 rows) left at lanes[(r * TILE_B + t) * VL ..] folded and stored to c[i + r][j + t],
      * each with its scalar tail from p on.
      */
     private static void storeTile(int rows, float[] lanes, int k, float[] a, int a0, float[] b, int b0, int p, float beta,
