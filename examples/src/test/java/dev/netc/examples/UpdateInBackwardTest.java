@@ -3,6 +3,7 @@ package dev.netc.examples;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netc.api.GeneratedModel;
@@ -61,8 +62,14 @@ class UpdateInBackwardTest {
             separate.update(learningRate, step);
             together.setSeed(step);
             together.forward(true);
+            Map<String, float[]> before = new java.util.HashMap<>();
+            for (String updated : together.updatedInBackward()) before.put(updated, together.floatBuffer(updated));
             together.backwardAndUpdate(learningRate, step);
             assertEquals(separate.floatBuffer(Graph.LOSS)[0], together.floatBuffer(Graph.LOSS)[0], name + " loss at step " + step);
+            for (var e : before.entrySet()) { // the update wrote a second array, now the parameter's
+                assertNotSame(e.getValue(), together.floatBuffer(e.getKey()), name + " " + e.getKey() + " at step " + step);
+                assertArrayEquals(separate.floatBuffer(e.getKey()), together.floatBuffer(e.getKey()), name + " " + e.getKey() + " at step " + step);
+            }
         }
         for (Node p : g.trainableParameters()) {
             String parameter = ((Op.Parameter) p.op()).name();

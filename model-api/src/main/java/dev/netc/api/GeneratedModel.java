@@ -13,7 +13,11 @@ public interface GeneratedModel {
 
     int batch();
 
-    /** An f32 buffer (input, parameter, output or gradient), row-major; writes into it are seen by the model. */
+    /**
+     * An f32 buffer (input, parameter, output or gradient), row-major; writes into it are seen by the model. A
+     * parameter in {@link #updatedInBackward} moves to another array at each {@link #backwardAndUpdate}: look it up
+     * again after one rather than keep the array.
+     */
     float[] floatBuffer(String name);
 
     /** An i32 buffer (class-label input, argmax output). */
@@ -49,7 +53,8 @@ public interface GeneratedModel {
 
     /**
      * The trainable parameters, by name, that {@link #backwardAndUpdate} updates inside the backward pass, as their
-     * gradients are computed: their gradient outputs are stale after it. Empty by default.
+     * gradients are computed: their gradient outputs are stale after it, and their new values are in another array
+     * (the Java model writes them into a second one and swaps the two). Empty by default.
      */
     default java.util.Set<String> updatedInBackward() { return java.util.Set.of(); }
 

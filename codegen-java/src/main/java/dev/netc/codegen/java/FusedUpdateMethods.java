@@ -51,11 +51,27 @@ final class FusedUpdateMethods {
      */
     static List<LoopMethods> addTo(TypeSpec.Builder type, KernelPlan plan, Buffers buffers, OptimizerRenderer optimizer,
                                    List<OptimizerRenderer.Trainable> trainables, MethodSpec.Builder header) {
+        Map<Kernel, OptimizerRenderer.Trainable> fused = choose(plan, buffers, trainables);
+        if (fused.isEmpty()) return List.of();
+        return new FusedUpdateMethods(plan, buffers, optimizer, fused).add(type, trainables, header);
+    }
+
+    /**
+     * The fields of the parameters that products update as they go: each is swapped with a second array after its
+     * product (see {@link #addProduct}), so its field cannot be final.
+     */
+    static java.util.Set<String> swappedFields(KernelPlan plan, Buffers buffers, List<OptimizerRenderer.Trainable> trainables) {
+        java.util.Set<String> fields = new java.util.HashSet<>();
+        choose(plan, buffers, trainables).values().forEach(t -> fields.add(t.field()));
+        return fields;
+    }
+
+    private static Map<Kernel, OptimizerRenderer.Trainable> choose(KernelPlan plan, Buffers buffers,
+                                                                   List<OptimizerRenderer.Trainable> trainables) {
         Map<Kernel, OptimizerRenderer.Trainable> fused = new java.util.LinkedHashMap<>();
         UpdateFusion.choose(plan).forEach((kernel, parameter) -> trainables.stream()
                 .filter(t -> t.field().equals(buffers.field(parameter))).findFirst().ifPresent(t -> fused.put(kernel, t)));
-        if (fused.isEmpty()) return List.of();
-        return new FusedUpdateMethods(plan, buffers, optimizer, fused).add(type, trainables, header);
+        return fused;
     }
 
     private List<LoopMethods> add(TypeSpec.Builder type, List<OptimizerRenderer.Trainable> trainables, MethodSpec.Builder header) {
@@ -102,17 +118,35 @@ final class FusedUpdateMethods {
         return loops;
     }
 
-    /** The product's updating variant, the sink field and the sink method. */
+    /**
+     * The product's updating variant, the sink field, the sink method and the parameter's second array.
+     *
+     * <p>The sink writes the parameter's new values into the second array, which the product's method then swaps
+     * with the parameter's. Updated in place, every store would hit a line that the forward and backward-data
+     * products have just read on one core or the other, and a store to a line another core holds waits for that copy
+     * to be invalidated. Where the cores are far apart (the 2-vCPU Zen 4 VM, in phases: its two vCPUs on distant
+     * cores, as far as the measurements tell) that wait was most of the update. The 3136 x 1024 layer's product
+     * with Adam took 7-10 ms instead of 2.7, and 2.7-2.9 writing to a second array, which no core has read since
+     * the step before. In the other phases, the second array costs a read of its lines: 0.1-0.2 ms there.
+     */
     private void addProduct(TypeSpec.Builder type, Kernel kernel, OptimizerRenderer.Trainable p, String prefix, LoopMethods sinkLoops) {
         Node product = graph.node(kernel.head());
         Op.MatMul mm = (Op.MatMul) product.op();
         Shape a = graph.node(product.input(0)).type().shape(), y = product.type().shape();
-        String sinkMethod = prefix + "UpdateRows", sinkField = sinkMethod + "$sink";
+        String sinkMethod = prefix + "UpdateRows", sinkField = sinkMethod + "$sink", next = p.field() + "$next";
+        type.addField(FieldSpec.builder(JavaCodegen.FLOATS, next, Modifier.PRIVATE)
+                .addJavadoc("Where $L's update writes its new values; swapped with $L after each product ($L).\n", p.name(),
+                        p.field(), kernel.name() + "_updating")
+                .initializer("new float[$L]", p.count()).build());
         type.addMethod(MethodSpec.methodBuilder(kernel.name() + "_updating").addModifiers(Modifier.PRIVATE)
-                .addJavadoc("Kernel $L, its rows handed to the update of $L as they are computed ($L).\n", kernel.name(), p.name(), sinkMethod)
+                .addJavadoc("Kernel $L, its rows handed to the update of $L as they are computed ($L), which writes $L: then\n"
+                        + "that array is the parameter's, and the old one the next update's.\n", kernel.name(), p.name(), sinkMethod, next)
                 .addStatement("$T.sgemmRowBlocks($L, $L, $L, $L, $L, $L, 0, $L, 0, $L)", LibraryCalls.GEMM, mm.transposeA(),
                         mm.transposeB(), SizeExpr.of(y.dim(0)), SizeExpr.of(y.dim(1)), SizeExpr.of(a.dim(mm.transposeA() ? 0 : 1)),
-                        buffers.field(product.input(0)), buffers.field(product.input(1)), sinkField).build());
+                        buffers.field(product.input(0)), buffers.field(product.input(1)), sinkField)
+                .addStatement("float[] updated = $L", next)
+                .addStatement("$L = $L", next, p.field())
+                .addStatement("$L = updated", p.field()).build());
         type.addField(FieldSpec.builder(ROW_SINK, sinkField, Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("A bound method reference held in a field: a lambda capturing this is a new object per call.\n")
                 .initializer("this::$L", sinkMethod).build());
@@ -121,7 +155,7 @@ final class FusedUpdateMethods {
                 .addJavadoc("The update of $L over gradient rows [firstRow, firstRow + rows), read from block at offset.\n", p.name())
                 .addParameter(TypeName.INT, "firstRow").addParameter(TypeName.INT, "rows")
                 .addParameter(JavaCodegen.FLOATS, "block").addParameter(TypeName.INT, "offset")
-                .addCode(optimizer.blockUpdate(p, columns, sinkLoops)).build());
+                .addCode(optimizer.blockUpdate(p, columns, next, sinkLoops)).build());
         sinkLoops.addTo(type);
     }
 }

@@ -98,12 +98,13 @@ final class OptimizerRenderer {
      * The method a product calls with each finished block of a parameter's gradient rows ({@code Gemm.RowBlockSink}):
      * the parameter's update over those elements, its gradient read from the block.
      *
-     * @param columns the gradient's row length
+     * @param columns    the gradient's row length
+     * @param paramOut   the field the parameter's new values go to (its own, or the array swapped in after the product)
      */
-    CodeBlock blockUpdate(Trainable p, int columns, LoopMethods loops) {
+    CodeBlock blockUpdate(Trainable p, int columns, String paramOut, LoopMethods loops) {
         List<Buf> states = states(p).stream().map(s -> new Buf(s.field(), false)).toList();
         Stmt.Loop loop = lowering.blockUpdate(new OptimizerLowering.Trainable(p.name(), new Buf(p.field(), false),
-                new Buf(p.gradField(), false), p.count()), states, new Buf("block", false), "blockBase");
+                new Buf(p.gradField(), false), p.count()), new Buf(paramOut, false), states, new Buf("block", false), "blockBase");
         String chunk = JavaLoopPrinter.chunkBody(loops).print(List.of(loop), 0);
         return CodeBlock.builder()
                 .addStatement("int from = firstRow * $L, to = (firstRow + rows) * $L, blockBase = from - offset", columns, columns)

@@ -20,6 +20,10 @@ import java.util.Map;
  * <p>A parameter qualifies when nothing else reads its gradient and no kernel after the product reads the parameter
  * (through a reshape too): the product of another gradient reading the old weights ({@code dX = dY W^T}) must
  * come first, as the plan's head order puts it. A pure function of the plan.
+ *
+ * <p>The update writes the parameter's new values into a second array of its size, which then becomes the
+ * parameter's: the lines it stores to are then not ones the step's other products have just read on another core
+ * (see the Java model's {@code backwardAndUpdate}). That array is memory the chosen parameters take twice.
  */
 public final class UpdateFusion {
     private UpdateFusion() {}

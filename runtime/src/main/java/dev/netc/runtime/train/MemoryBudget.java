@@ -6,6 +6,7 @@ import dev.netc.ir.plan.KernelPlan;
 import dev.netc.ir.plan.Compilation;
 import dev.netc.ir.plan.MemoryPlanner;
 import dev.netc.ir.plan.Traffic;
+import dev.netc.ir.plan.UpdateFusion;
 import dev.netc.ir.train.OptimizerSpec;
 import dev.netc.runtime.data.Dataset;
 import dev.netc.runtime.data.DatasetSplits;
@@ -90,7 +91,7 @@ public final class MemoryBudget {
         int peakBatch = Math.max(batch, otherBatch);
         for (KernelPlan plan : plans) checkArraySizes(plan.graph(), batch, peakBatch, flag);
         long state = 0;
-        for (KernelPlan plan : plans) state += optimizerStateBytes(plan.graph(), optimizer);
+        for (KernelPlan plan : plans) state += optimizerStateBytes(plan.graph(), optimizer) + (optimizer != null ? secondArrayBytes(plan) : 0);
         final long stateBytes = state;
         IntToLongFunction need = b -> {
             long sum = stateBytes;
@@ -138,6 +139,17 @@ public final class MemoryBudget {
         long sum = 0;
         for (Node p : g.trainableParameters()) sum += Traffic.bytes(p, 1);
         return copies * sum;
+    }
+
+    /**
+     * Bytes of the second arrays of the parameters a product updates as it goes ({@link UpdateFusion}): the update
+     * writes each parameter's new values into its second array. An upper bound where the model does not fuse
+     * updates (the unfused baseline).
+     */
+    static long secondArrayBytes(KernelPlan plan) {
+        long sum = 0;
+        for (int parameter : UpdateFusion.choose(plan).values()) sum += Traffic.bytes(plan.graph().node(parameter), 1);
+        return sum;
     }
 
     private static int largestFitting(IntToLongFunction need, long budget, int upTo) {

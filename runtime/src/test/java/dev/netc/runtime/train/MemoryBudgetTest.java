@@ -1,6 +1,7 @@
 package dev.netc.runtime.train;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,5 +71,15 @@ class MemoryBudgetTest {
     void optimizerStateIsCounted() {
         assertTrue(MemoryBudget.optimizerStateBytes(WIDE, ADAM) == 2L * 4 * (1000 * 1000 + 1000));
         assertTrue(MemoryBudget.optimizerStateBytes(WIDE, new OptimizerSpec.Sgd(0.1, 0, false, 0)) == 0);
+    }
+
+    @Test
+    void theSecondArraysOfWeightsUpdatedInTheirProductsAreCounted() throws Exception {
+        java.nio.file.Path file = java.nio.file.Path.of(System.getProperty("netc.projectRoot", "..")).resolve("examples/mnist_cnn.net");
+        var model = dev.netc.frontend.Frontend.check(dev.netc.frontend.SourceFile.read(file)).models().getFirst();
+        KernelPlan plan = dev.netc.compiler.Pipeline.compile(model, dev.netc.compiler.CompileOptions.training()).plan();
+        // its dense layers' weights, 3136 x 1024 and 1024 x 10 floats, each get a second array
+        assertEquals(4L * (3136 * 1024 + 1024 * 10), MemoryBudget.secondArrayBytes(plan));
+        assertEquals(0L, MemoryBudget.secondArrayBytes(PLANS.getFirst()), "softmax regression: no product updates its weights");
     }
 }

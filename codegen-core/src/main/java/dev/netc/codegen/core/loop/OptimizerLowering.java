@@ -74,18 +74,20 @@ public final class OptimizerLowering {
     public Stmt update(Trainable p, List<Buf> states) {
         double factor = rateFactor(p.name());
         Expr lr = factor == 1 ? var("stepRate") : op(var("stepRate"), "*", f(factor));
-        return Stmt.parallel("i", i(p.count()), body(p.param(), p.grad(), var("i"), states, lr));
+        return Stmt.parallel("i", i(p.count()), body(p.param(), p.param(), p.grad(), var("i"), states, lr));
     }
 
     /**
      * The update of one parameter for the chunk of elements [from, to) (int variables of the method around it), its
      * gradient read from {@code block} at {@code i - blockBase} (an int variable) instead of from its gradient buffer:
-     * a block of a weight gradient's rows as the product hands it over, never stored. The arithmetic of {@link #update}.
+     * a block of a weight gradient's rows as the product hands it over, never stored. The parameter is read from its
+     * buffer and its new values stored into {@code paramOut} (the buffer itself, or a second one the caller swaps in
+     * afterwards). The arithmetic of {@link #update}.
      */
-    public Stmt.Loop blockUpdate(Trainable p, List<Buf> states, Buf block, String blockBase) {
+    public Stmt.Loop blockUpdate(Trainable p, Buf paramOut, List<Buf> states, Buf block, String blockBase) {
         double factor = rateFactor(p.name());
         Expr lr = factor == 1 ? var("stepRate") : op(var("stepRate"), "*", f(factor));
-        return Stmt.parallel("i", i(p.count()), body(p.param(), block, op(var("i"), "-", var(blockBase)), states, lr));
+        return Stmt.parallel("i", i(p.count()), body(p.param(), paramOut, block, op(var("i"), "-", var(blockBase)), states, lr));
     }
 
     /** Parameters one multi-tensor update covers at most: its branch chain stays short. */
@@ -112,7 +114,7 @@ public final class OptimizerLowering {
             List<Stmt> branch = new ArrayList<>();
             branch.add(new Stmt.Comment(p.name()));
             branch.add(new Stmt.Let("i", Type.INT, start == 0 ? var("t") : op(var("t"), "-", i(start))));
-            branch.addAll(body(p.param(), p.grad(), var("i"), states.get(k), lr));
+            branch.addAll(body(p.param(), p.param(), p.grad(), var("i"), states.get(k), lr));
             chain = chain == null ? branch : List.of(new Stmt.If(op(var("t"), "<", i(end)), branch, chain));
             end = start;
         }
@@ -129,11 +131,11 @@ public final class OptimizerLowering {
      * prints the loop once and calls it per parameter, with the same arithmetic as {@link #update}.
      */
     public Stmt routine(Buf param, Buf grad, List<Buf> states, String count, String rate) {
-        return Stmt.parallel("i", var(count), body(param, grad, var("i"), states, var(rate)));
+        return Stmt.parallel("i", var(count), body(param, param, grad, var("i"), states, var(rate)));
     }
 
-    /** The arithmetic of one element i, its gradient at grad[gradAt]. */
-    private List<Stmt> body(Buf paramBuf, Buf grad, Expr gradAt, List<Buf> states, Expr lr) {
+    /** The arithmetic of one element i, its gradient at grad[gradAt]: the parameter read from paramBuf, stored to paramOut. */
+    private List<Stmt> body(Buf paramBuf, Buf paramOut, Buf grad, Expr gradAt, List<Buf> states, Expr lr) {
         Expr at = var("i");
         Expr param = new Expr.Load(paramBuf, at, Lanes.CONTIGUOUS);
         List<Stmt> b = new ArrayList<>();
@@ -141,13 +143,13 @@ public final class OptimizerLowering {
         switch (spec) {
             case OptimizerSpec.Sgd sgd -> {
                 if (sgd.momentum() == 0) {
-                    b.add(store(paramBuf, op(param, "-", op(lr, "*", var("g")))));
+                    b.add(store(paramOut, op(param, "-", op(lr, "*", var("g")))));
                 } else {
                     Buf vel = states.getFirst();
                     b.add(new Stmt.Let("mu", Type.FLOAT, f(sgd.momentum())));
                     b.add(new Stmt.Let("v", Type.FLOAT, op(op(var("mu"), "*", load(vel)), "-", op(lr, "*", var("g")))));
                     b.add(store(vel, var("v")));
-                    b.add(store(paramBuf, op(param, "+", sgd.nesterov()
+                    b.add(store(paramOut, op(param, "+", sgd.nesterov()
                             ? op(op(var("mu"), "*", var("v")), "-", op(lr, "*", var("g"))) : var("v"))));
                 }
             }
@@ -158,7 +160,7 @@ public final class OptimizerLowering {
                         op(op(f(1 - adam.beta2()), "*", var("g")), "*", var("g")))));
                 b.add(store(m, var("mi")));
                 b.add(store(v, var("vi")));
-                b.add(store(paramBuf, op(param, "-", op(op(lr, "*", var("mi")), "/",
+                b.add(store(paramOut, op(param, "-", op(op(lr, "*", var("mi")), "/",
                         op(sqrt(var("vi")), "+", f(adam.epsilon()))))));
             }
             case OptimizerSpec.RmsProp rms -> {
@@ -166,7 +168,7 @@ public final class OptimizerLowering {
                 b.add(new Stmt.Let("vi", Type.FLOAT, op(op(f(rms.rho()), "*", load(v)), "+",
                         op(op(f(1 - rms.rho()), "*", var("g")), "*", var("g")))));
                 b.add(store(v, var("vi")));
-                b.add(store(paramBuf, op(param, "-", op(op(lr, "*", var("g")), "/", op(sqrt(var("vi")), "+", f(rms.epsilon()))))));
+                b.add(store(paramOut, op(param, "-", op(op(lr, "*", var("g")), "/", op(sqrt(var("vi")), "+", f(rms.epsilon()))))));
             }
             case OptimizerSpec.Adadelta ada -> {
                 Buf accGrad = states.get(0), accDelta = states.get(1);
@@ -175,7 +177,7 @@ public final class OptimizerLowering {
                 b.add(store(accGrad, var("vi")));
                 b.add(new Stmt.Let("scale", Type.FLOAT, op(op(sqrt(op(load(accDelta), "+", eps)), "/", sqrt(op(var("vi"), "+", eps))), "*", var("g"))));
                 b.add(store(accDelta, op(op(rho, "*", load(accDelta)), "+", op(op(rest, "*", var("scale")), "*", var("scale")))));
-                b.add(store(paramBuf, op(param, "-", op(lr, "*", var("scale")))));
+                b.add(store(paramOut, op(param, "-", op(lr, "*", var("scale")))));
             }
         }
         return b;
