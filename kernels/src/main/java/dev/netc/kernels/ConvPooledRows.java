@@ -21,13 +21,15 @@ import jdk.incubator.vector.VectorSpecies;
  * then four vectors, pooled lane by lane. Each output value sums its taps in order, one fma each, then
  * adds the bias and applies the activation before the pooling compares, exactly as
  * {@link ConvRowKernel} and {@link PoolWindows} do, so pooled values and argmax have the same bits.
- * AVX-512 only (sixteen accumulators with four image vectors and a broadcast).
+ * With 8-float vectors (AVX2's sixteen registers) the tile holds two filters: eight accumulators, four image vectors
+ * and a broadcast.
  */
 final class ConvPooledRows {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
-    private static final VectorSpecies<Byte> BYTES = VL >= 16 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * 8)) : null;
-    private static final int FILTERS = 4;
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * 8));
+    /** Filters per register tile: four with 32 registers (sixteen accumulators), two with 16 (eight). */
+    private static final int FILTERS = VL >= 16 ? 4 : 2;
 
     private static final Scratch PACKED_WEIGHTS = new Scratch();
     private static final Scratch PLANES = new Scratch();
@@ -41,7 +43,7 @@ final class ConvPooledRows {
 
     /** True for the convolutions and poolings this kernel computes. */
     static boolean suits(ConvGeometry g, int size, Activation act) {
-        return VL >= 16 && size == 2 && g.stride() == 1 && g.patchSize() <= 64 && g.oh() % 2 == 0 && g.ow() % 2 == 0
+        return size == 2 && g.stride() == 1 && g.patchSize() <= 64 && g.oh() % 2 == 0 && g.ow() % 2 == 0
                 && act.appliesInRegister();
     }
 
@@ -137,7 +139,11 @@ final class ConvPooledRows {
             for (int py = firstRow; py < endRow; py++) {
                 for (int px = 0; px < pw; px += VL) {
                     int out = pooledOff + (group * FILTERS * ph + py) * pw + px;
-                    tile(planes, taps[0], taps[1], 2 * py * half + px, half, packed, group * patch * FILTERS, patch, cells);
+                    if (FILTERS == 4) {
+                        tile(planes, taps[0], taps[1], 2 * py * half + px, half, packed, group * patch * FILTERS, patch, cells);
+                    } else {
+                        tileOfTwo(planes, taps[0], taps[1], 2 * py * half + px, half, packed, group * patch * FILTERS, patch, cells);
+                    }
                     // pooled here, not in tile: inlined there, the vector operations went past C2's budget and were boxed
                     for (int i = 0; i < Math.min(FILTERS, g.f() - group * FILTERS); i++) {
                         pool(cells, 4 * i * VL, bias, group * FILTERS + i, act, pooled, argmax, out + i * ph * pw, Math.min(VL, pw - px));
@@ -214,6 +220,27 @@ final class ConvPooledRows {
         a1.intoArray(cells, 4 * VL); b1.intoArray(cells, 5 * VL); c1.intoArray(cells, 6 * VL); d1.intoArray(cells, 7 * VL);
         a2.intoArray(cells, 8 * VL); b2.intoArray(cells, 9 * VL); c2.intoArray(cells, 10 * VL); d2.intoArray(cells, 11 * VL);
         a3.intoArray(cells, 12 * VL); b3.intoArray(cells, 13 * VL); c3.intoArray(cells, 14 * VL); d3.intoArray(cells, 15 * VL);
+    }
+
+    /** {@link #tile} for two filters (sixteen registers): the same sums, stored as [filter][a b c d][VL]. */
+    private static void tileOfTwo(float[] planes, int[] evenTaps, int[] oddTaps, int base, int half, float[] packed, int wOff,
+                                  int patch, float[] cells) {
+        FloatVector a0 = FloatVector.zero(S), b0 = a0, c0 = a0, d0 = a0;
+        FloatVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;
+        for (int p = 0; p < patch; p++) {
+            int e = evenTaps[p] + base, o = oddTaps[p] + base;
+            FloatVector upperEven = FloatVector.fromArray(S, planes, e);
+            FloatVector upperOdd = FloatVector.fromArray(S, planes, o);
+            FloatVector lowerEven = FloatVector.fromArray(S, planes, e + half);
+            FloatVector lowerOdd = FloatVector.fromArray(S, planes, o + half);
+            int wi = wOff + p * FILTERS;
+            FloatVector w = FloatVector.broadcast(S, packed[wi]);
+            a0 = w.fma(upperEven, a0); b0 = w.fma(upperOdd, b0); c0 = w.fma(lowerEven, c0); d0 = w.fma(lowerOdd, d0);
+            w = FloatVector.broadcast(S, packed[wi + 1]);
+            a1 = w.fma(upperEven, a1); b1 = w.fma(upperOdd, b1); c1 = w.fma(lowerEven, c1); d1 = w.fma(lowerOdd, d1);
+        }
+        a0.intoArray(cells, 0); b0.intoArray(cells, VL); c0.intoArray(cells, 2 * VL); d0.intoArray(cells, 3 * VL);
+        a1.intoArray(cells, 4 * VL); b1.intoArray(cells, 5 * VL); c1.intoArray(cells, 6 * VL); d1.intoArray(cells, 7 * VL);
     }
 
     /** Bias and activation on the window's four cells, then the max (a later cell wins only when strictly greater) and its cell. */
