@@ -27,7 +27,7 @@ class BlockingTest {
         Blocking zen1 = Blocking.of(8, 6, 16, ZEN1); // AVX2: six rows, two 8-float vectors
         assertEquals(256, zen1.kc());
         assertEquals(96, zen1.mc());
-        assertEquals(4, zen1.packGroup()); // sixteen 16 KiB slivers would fit: four at most
+        assertEquals(8, zen1.packGroup()); // sixteen 16 KiB slivers would fit: eight at most (512 bytes of each row)
         // the Zen 5 with 8-float vectors (the AVX2-shape test run) keeps the AVX2 blocks
         assertEquals(256, Blocking.of(8, 6, 16, ZEN5).kc());
         assertEquals(96, Blocking.of(8, 6, 16, ZEN5).mc());
