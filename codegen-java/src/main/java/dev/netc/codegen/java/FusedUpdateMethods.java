@@ -42,36 +42,29 @@ final class FusedUpdateMethods {
     }
 
     /**
-     * Adds backwardAndUpdate and its methods to the class when some product updates its parameter; else nothing (the
-     * interface's default, backward() then update(), serves).
-     *
-     * @param trainables   the parameters update() moves
-     * @param header       the method's signature and checks (update()'s, under this method's name)
-     * @return the loops of the methods added (their locals become fields of the class), empty when none were
+     * The products that update their parameter as they go, each with its parameter ({@link UpdateFusion}'s choice among
+     * {@code trainables}), in plan order. Each such parameter is swapped with a second array after its product (see
+     * {@link #addProduct}), so its field cannot be final.
      */
-    static List<LoopMethods> addTo(TypeSpec.Builder type, KernelPlan plan, Buffers buffers, OptimizerRenderer optimizer,
-                                   List<OptimizerRenderer.Trainable> trainables, MethodSpec.Builder header) {
-        Map<Kernel, OptimizerRenderer.Trainable> fused = choose(plan, buffers, trainables);
-        if (fused.isEmpty()) return List.of();
-        return new FusedUpdateMethods(plan, buffers, optimizer, fused).add(type, trainables, header);
-    }
-
-    /**
-     * The fields of the parameters that products update as they go: each is swapped with a second array after its
-     * product (see {@link #addProduct}), so its field cannot be final.
-     */
-    static java.util.Set<String> swappedFields(KernelPlan plan, Buffers buffers, List<OptimizerRenderer.Trainable> trainables) {
-        java.util.Set<String> fields = new java.util.HashSet<>();
-        choose(plan, buffers, trainables).values().forEach(t -> fields.add(t.field()));
-        return fields;
-    }
-
-    private static Map<Kernel, OptimizerRenderer.Trainable> choose(KernelPlan plan, Buffers buffers,
-                                                                   List<OptimizerRenderer.Trainable> trainables) {
+    static Map<Kernel, OptimizerRenderer.Trainable> choose(KernelPlan plan, Buffers buffers, List<OptimizerRenderer.Trainable> trainables) {
         Map<Kernel, OptimizerRenderer.Trainable> fused = new java.util.LinkedHashMap<>();
         UpdateFusion.choose(plan).forEach((kernel, parameter) -> trainables.stream()
                 .filter(t -> t.field().equals(buffers.field(parameter))).findFirst().ifPresent(t -> fused.put(kernel, t)));
         return fused;
+    }
+
+    /**
+     * Adds backwardAndUpdate and its methods to the class.
+     *
+     * @param fused        {@link #choose}'s products and parameters, at least one
+     * @param trainables   the parameters update() moves
+     * @param header       the method's signature and checks (update()'s, under this method's name)
+     * @return the loops of the methods added (their locals become fields of the class)
+     */
+    static List<LoopMethods> addTo(TypeSpec.Builder type, KernelPlan plan, Buffers buffers, OptimizerRenderer optimizer,
+                                   Map<Kernel, OptimizerRenderer.Trainable> fused, List<OptimizerRenderer.Trainable> trainables,
+                                   MethodSpec.Builder header) {
+        return new FusedUpdateMethods(plan, buffers, optimizer, fused).add(type, trainables, header);
     }
 
     private List<LoopMethods> add(TypeSpec.Builder type, List<OptimizerRenderer.Trainable> trainables, MethodSpec.Builder header) {
@@ -144,9 +137,9 @@ final class FusedUpdateMethods {
                 .addStatement("$T.sgemmRowBlocks($L, $L, $L, $L, $L, $L, 0, $L, 0, $L)", LibraryCalls.GEMM, mm.transposeA(),
                         mm.transposeB(), SizeExpr.of(y.dim(0)), SizeExpr.of(y.dim(1)), SizeExpr.of(a.dim(mm.transposeA() ? 0 : 1)),
                         buffers.field(product.input(0)), buffers.field(product.input(1)), sinkField)
-                .addStatement("float[] updated = $L", next)
-                .addStatement("$L = $L", next, p.field())
-                .addStatement("$L = updated", p.field()).build());
+                .addStatement("float[] updated = this.$L", next) // this.: a parameter may be named "updated"
+                .addStatement("this.$L = this.$L", next, p.field())
+                .addStatement("this.$L = updated", p.field()).build());
         type.addField(FieldSpec.builder(ROW_SINK, sinkField, Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("A bound method reference held in a field: a lambda capturing this is a new object per call.\n")
                 .initializer("this::$L", sinkMethod).build());

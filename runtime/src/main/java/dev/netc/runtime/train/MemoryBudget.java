@@ -63,17 +63,17 @@ public final class MemoryBudget {
      */
     public static void checkTraining(Compilation training, int batch, DatasetSplits data) {
         int evalBatch = data.test().map(t -> Math.min(Evaluator.MAX_BATCH, t.size())).orElse(0);
-        check(List.of(training.plan()), training.optimizer(), batch, evalBatch, dataBytes(data), "--batch", Heap.current());
+        check(List.of(training), training.optimizer(), batch, evalBatch, dataBytes(data), "--batch", Heap.current());
     }
 
     /** Checks inference (netc eval) at {@code batch} examples per forward pass. */
     public static void checkInference(Compilation inference, int batch, DatasetSplits data) {
-        check(List.of(inference.plan()), null, batch, 0, dataBytes(data), "--batch", Heap.current());
+        check(List.of(inference), null, batch, 0, dataBytes(data), "--batch", Heap.current());
     }
 
     /** Checks netc bench: the model compiled fused and unfused, both held at {@code batch} at once. */
     public static void checkBench(Compilation fused, Compilation unfused, int batch) {
-        check(List.of(fused.plan(), unfused.plan()), fused.optimizer(), batch, 0, 0, "--batch", Heap.current());
+        check(List.of(fused, unfused), fused.optimizer(), batch, 0, 0, "--batch", Heap.current());
     }
 
     /** The message for an {@link OutOfMemoryError} that got past the estimate. */
@@ -83,15 +83,17 @@ public final class MemoryBudget {
     }
 
     /**
-     * The check itself, for tests: {@code plans} are held at once, each at {@code batch} (and at
+     * The check itself, for tests: {@code compilations} are held at once, each at {@code batch} (and at
      * {@code otherBatch}, e.g. the test pass's, when larger), beside {@code dataBytes} of data, within
      * the heap's long-lived space.
      */
-    static void check(List<KernelPlan> plans, OptimizerSpec optimizer, int batch, int otherBatch, long dataBytes, String flag, Heap heap) {
+    static void check(List<Compilation> compilations, OptimizerSpec optimizer, int batch, int otherBatch, long dataBytes, String flag,
+                      Heap heap) {
+        List<KernelPlan> plans = compilations.stream().map(Compilation::plan).toList();
         int peakBatch = Math.max(batch, otherBatch);
         for (KernelPlan plan : plans) checkArraySizes(plan.graph(), batch, peakBatch, flag);
         long state = 0;
-        for (KernelPlan plan : plans) state += optimizerStateBytes(plan.graph(), optimizer) + (optimizer != null ? secondArrayBytes(plan) : 0);
+        for (Compilation c : compilations) state += optimizerStateBytes(c.plan().graph(), optimizer) + (optimizer != null ? secondArrayBytes(c) : 0);
         final long stateBytes = state;
         IntToLongFunction need = b -> {
             long sum = stateBytes;
@@ -142,11 +144,12 @@ public final class MemoryBudget {
     }
 
     /**
-     * Bytes of the second arrays of the parameters a product updates as it goes ({@link UpdateFusion}): the update
-     * writes each parameter's new values into its second array. An upper bound where the model does not fuse
-     * updates (the unfused baseline).
+     * Bytes of the second arrays of the parameters a product updates as it goes ({@link UpdateFusion}; in a fused
+     * compilation only, as the Java model does): the update writes each parameter's new values into its second array.
      */
-    static long secondArrayBytes(KernelPlan plan) {
+    static long secondArrayBytes(Compilation compilation) {
+        if (!compilation.fused()) return 0;
+        KernelPlan plan = compilation.plan();
         long sum = 0;
         for (int parameter : UpdateFusion.choose(plan).values()) sum += Traffic.bytes(plan.graph().node(parameter), 1);
         return sum;

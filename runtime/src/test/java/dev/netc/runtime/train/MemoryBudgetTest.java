@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netc.ir.Graph;
-import dev.netc.ir.plan.KernelPlan;
+import dev.netc.ir.plan.Compilation;
 import dev.netc.ir.train.OptimizerSpec;
 import dev.netc.runtime.backend.JavaBackend;
 import java.util.List;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class MemoryBudgetTest {
     static final Graph WIDE = SoftmaxRegressionModel.graph(1000, 1000, false);
     static final OptimizerSpec ADAM = new OptimizerSpec.Adam(0.001, 0.9, 0.999, 1e-7);
-    static final List<KernelPlan> PLANS = List.of(dev.netc.compiler.Pipeline.compile(WIDE, ADAM, dev.netc.compiler.CompileOptions.training()).plan());
+    static final List<Compilation> PLANS = List.of(dev.netc.compiler.Pipeline.compile(WIDE, ADAM, dev.netc.compiler.CompileOptions.training()));
     static final long GIB = 1L << 30;
     static final MemoryBudget.Heap HEAP = new MemoryBudget.Heap(GIB, GIB);
 
@@ -77,9 +77,11 @@ class MemoryBudgetTest {
     void theSecondArraysOfWeightsUpdatedInTheirProductsAreCounted() throws Exception {
         java.nio.file.Path file = java.nio.file.Path.of(System.getProperty("netc.projectRoot", "..")).resolve("examples/mnist_cnn.net");
         var model = dev.netc.frontend.Frontend.check(dev.netc.frontend.SourceFile.read(file)).models().getFirst();
-        KernelPlan plan = dev.netc.compiler.Pipeline.compile(model, dev.netc.compiler.CompileOptions.training()).plan();
+        var options = dev.netc.compiler.CompileOptions.training();
         // its dense layers' weights, 3136 x 1024 and 1024 x 10 floats, each get a second array
-        assertEquals(4L * (3136 * 1024 + 1024 * 10), MemoryBudget.secondArrayBytes(plan));
+        assertEquals(4L * (3136 * 1024 + 1024 * 10), MemoryBudget.secondArrayBytes(dev.netc.compiler.Pipeline.compile(model, options)));
+        assertEquals(0L, MemoryBudget.secondArrayBytes(dev.netc.compiler.Pipeline.compile(model, options.fused(false))),
+                "the unfused baseline updates in place");
         assertEquals(0L, MemoryBudget.secondArrayBytes(PLANS.getFirst()), "softmax regression: no product updates its weights");
     }
 }
