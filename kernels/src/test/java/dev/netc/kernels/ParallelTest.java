@@ -1,10 +1,12 @@
 package dev.netc.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class ParallelTest {
@@ -59,6 +61,37 @@ class ParallelTest {
         for (int c = 0; c < calls; c++) {
             for (int i = 0; i < most; i++) {
                 assertEquals(i < 2 + c % (most - 1) ? 1 : 0, visits.get(c * most + i), "call " + c + ", index " + i);
+            }
+        }
+    }
+
+    /**
+     * Each thread starts on its own contiguous share of the indices, the caller on the first, and the same thread takes
+     * the same share call after call (bodies of a few milliseconds, so a worker that wakes late still finds its share).
+     */
+    @Test
+    void eachThreadStartsOnItsOwnShareCallAfterCall() {
+        int threads = Parallel.threads();
+        Assumptions.assumeTrue(threads >= 2, "one core: no shares to tell apart");
+        int count = 4 * threads;
+        Thread[] firstOfShare = new Thread[threads];
+        for (int call = 0; call < 3; call++) {
+            Thread[] ranOn = new Thread[count];
+            Parallel.forRange(count, i -> {
+                ranOn[i] = Thread.currentThread();
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertSame(Thread.currentThread(), ranOn[0], "the caller starts on share 0");
+            var starters = new java.util.HashSet<Thread>();
+            for (int share = 0; share < threads; share++) {
+                Thread first = ranOn[share * count / threads];
+                assertTrue(starters.add(first), "share " + share + " started by a thread that had its own share");
+                if (call > 0) assertSame(firstOfShare[share], first, "share " + share + " on the same thread as before");
+                firstOfShare[share] = first;
             }
         }
     }
