@@ -80,7 +80,7 @@ class ParallelTest {
             Parallel.forRange(count, i -> {
                 ranOn[i] = Thread.currentThread();
                 try {
-                    Thread.sleep(5);
+                    Thread.sleep(10);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
