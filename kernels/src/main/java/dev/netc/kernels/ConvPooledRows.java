@@ -144,9 +144,13 @@ final class ConvPooledRows {
                     } else {
                         tileOfTwo(planes, taps[0], taps[1], 2 * py * half + px, half, packed, group * patch * FILTERS, patch, cells);
                     }
-                    // pooled here, not in tile: inlined there, the vector operations went past C2's budget and were boxed
+                    // pooled here, not in tile: inlined there, the vector operations went past C2's budget and were boxed.
+                    // A row's last vector is stored whole when this task writes the next row later and the lanes past
+                    // the row fit in it: they land on that row's first columns, which are then overwritten (no masked
+                    // stores, which AVX2 does not have for bytes)
+                    int lanes = py + 1 < endRow && px + VL <= 2 * pw ? VL : Math.min(VL, pw - px);
                     for (int i = 0; i < Math.min(FILTERS, g.f() - group * FILTERS); i++) {
-                        pool(cells, 4 * i * VL, bias, group * FILTERS + i, act, pooled, argmax, out + i * ph * pw, Math.min(VL, pw - px));
+                        pool(cells, 4 * i * VL, bias, group * FILTERS + i, act, pooled, argmax, out + i * ph * pw, lanes);
                     }
                 }
             }
@@ -277,6 +281,11 @@ final class ConvPooledRows {
                 pooled[out + l] = spill[l];
                 if (argmax != null) argmax[out + l] = (byte) spill[VL + l];
             }
+            return;
+        }
+        if (lanes == VL) {
+            best.intoArray(pooled, out);
+            if (argmax != null) ((ByteVector) position.convertShape(VectorOperators.F2B, BYTES, 0)).intoArray(argmax, out);
             return;
         }
         best.intoArray(pooled, out, S.indexInRange(0, lanes));
