@@ -17,7 +17,9 @@ import java.util.function.IntConsumer;
  * task i of the kernels around it (an image's activations, a block of weights): stores then find their
  * lines in their own core's cache instead of waiting for the other core to give them up, which in this
  * VM took several times as long as the work (conv1's forward after its output had been read on the
- * other core: 0.60 -> 1.08 ms). A call made from inside a running body (nested parallelism, e.g. a GEMM inside a per-image
+ * other core: 0.60 -> 1.08 ms).
+ *
+ * <p>A call made from inside a running body (nested parallelism, e.g. a GEMM inside a per-image
  * convolution task) runs serially on the current thread: the cores are already busy and waiting on
  * the team from inside it would only add latency.
  *
