@@ -31,6 +31,8 @@ class ConvPooledTest {
                 // columns (more than a vector), and asymmetric padding with a non-square kernel
                 new Case(Reference.Conv.of(2, 3, 12, 36, 7, 3, 3, 1, 1, 1, 1, 1), 2),
                 new Case(Reference.Conv.of(2, 2, 11, 10, 6, 3, 2, 1, 0, 1, 1, 0), 2),
+                // five taps wide over two channels (the written-out five-tap tile on 8-float vectors), 6 filters
+                new Case(Reference.Conv.of(2, 2, 10, 12, 6, 5, 5, 1, 2, 2, 2, 2), 2),
                 // the implicit GEMM with 56 filters (the last vector of the second sliver partial)
                 new Case(Reference.Conv.of(2, 8, 10, 12, 56, 3, 3, 1, 1, 1, 1, 1), 2),
                 // 5 x 5 with 21 filters: backward-data by Winograd expands a vector of 16 gradient planes and 5 one by one
