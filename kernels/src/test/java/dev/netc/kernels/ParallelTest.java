@@ -80,7 +80,7 @@ class ParallelTest {
             Parallel.forRange(count, i -> {
                 ranOn[i] = Thread.currentThread();
                 try {
-                    Thread.sleep(10);
+                    Thread.sleep(20);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
