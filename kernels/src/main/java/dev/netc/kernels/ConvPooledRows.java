@@ -135,14 +135,16 @@ final class ConvPooledRows {
         int[][] taps = TAPS.get(g); // called per image: a lookup that allocates nothing (the lambda below captures pad)
         if (taps == null) taps = TAPS.computeIfAbsent(g, key -> tapOffsets(key, pad));
         int ph = g.oh() / 2, pw = g.ow() / 2, patch = g.patchSize();
+        boolean fiveWide = FILTERS == 2 && g.kw() == 5; // the written-out five-tap tile (see tileOfTwoFiveWide)
+        int odd = g.c() * pad.rows() * half; // where the odd-column plane starts
         for (int group = 0; group < Gemm.ceilDiv(g.f(), FILTERS); group++) {
             for (int py = firstRow; py < endRow; py++) {
                 for (int px = 0; px < pw; px += VL) {
                     int out = pooledOff + (group * FILTERS * ph + py) * pw + px;
                     if (FILTERS == 4) {
                         tile(planes, taps[0], taps[1], 2 * py * half + px, half, packed, group * patch * FILTERS, patch, cells);
-                    } else if (g.kw() == 5) {
-                        tileOfTwoFiveWide(planes, g.c() * pad.rows() * half, pad.rows(), g.c(), g.kh(), 2 * py * half + px, half, packed,
+                    } else if (fiveWide) {
+                        tileOfTwoFiveWide(planes, odd, pad.rows(), g.c(), g.kh(), 2 * py * half + px, half, packed,
                                 group * patch * FILTERS, cells);
                     } else {
                         tileOfTwo(planes, taps[0], taps[1], 2 * py * half + px, half, packed, group * patch * FILTERS, patch, cells);
