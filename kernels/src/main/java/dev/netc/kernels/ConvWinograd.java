@@ -21,12 +21,12 @@ import jdk.incubator.vector.VectorSpecies;
  * arithmetic where rounding could flip it ({@link WinogradArgmax}).
  *
  * <p>Layout per image: the zero-bordered image channels last ([row][col][cp], cp = c rounded up to a
- * vector), then per block of {@link #ROWS} tiles: the transformed tiles V [ROWS][36][cp] (a tile's 36
- * points together, so its transform writes one compact run: the backward-data pass, 64 channels deep,
- * spent 1.67 ms of 3.75 in its input stage with V [36][ROWS][cp] and 0.90 of 3.0 with this, one core),
- * the GEMM results M [36][slivers][ROWS][NR] (a cache line of padding after each point, see {@link #M_PAD}), and the
+ * vector), then per block of {@link #ROWS} tiles: the transformed tiles V [36][cp / VL][ROWS][VL] (at each point,
+ * each vector of channels of the block's tiles side by side, so the product's rows sit a constant distance apart, see
+ * {@link GemmGatheredMicroKernel#multiplyInterleaved}; a cache line of padding after each point, see {@link #V_PAD}),
+ * the GEMM results M [36][slivers][ROWS][NR] (padded the same way, see {@link #M_PAD}), and the
  * pooled values [tile][fp], transposed to the planar output at the end. On AVX-512 and AVX2 alike: with sixteen vector
- * registers the products' eight-row tiles run as two halves of four ({@link GemmGatheredMicroKernel#multiplyRows});
+ * registers the products' eight-row tiles run as two halves of four;
  * MNIST CNN training with 8-float vectors on the Zen 4, fused: 1,733 -> 2,232 images/s (the three conv2 kernels
  * 22.0 -> 12.8 ms of a 35.7 -> 24.0 ms step).
  */
@@ -42,6 +42,11 @@ final class ConvWinograd {
      * training argmax 3.27 -> 3.00 ms.
      */
     private static final int M_PAD = 16;
+    /**
+     * Floats after each point's transformed tiles. A tile's transform writes its 36 points one point apart: unpadded, that
+     * is 1 KiB for 32 channels (eight tiles of 32 floats), so the 36 stores fell on four sets of L1.
+     */
+    private static final int V_PAD = 16;
     /** Tiles per GEMM row block: the gathered micro-kernel's rows. */
     private static final int ROWS = GemmGatheredMicroKernel.ROWS;
     /** Input tile side (m + r - 1 for m = 2 outputs and r = 5 taps) and transformed points per tile. */
@@ -93,12 +98,13 @@ final class ConvWinograd {
 
     /** Floats of the transformed filters of a layer with these output and input channel counts. */
     static int transformedSize(int outputs, int inputs) {
-        return POINTS * Gemm.ceilDiv(outputs, NR) * inputs * NR;
+        return POINTS * Gemm.ceilDiv(outputs, NR) * paddedChannels(inputs) * NR;
     }
 
     /**
      * The filters transformed, U = G g G^T for each output and input channel, laid out as the micro-kernel's
-     * B panels [point][sliver][inputs][NR] (zero past the outputs), into u (null: a new array), over all cores.
+     * B panels [point][sliver][cp][NR] (cp: the inputs rounded up to a vector; zero past the outputs and the inputs),
+     * into u (null: a new array), over all cores.
      * g is w[o][i] ([outputs][inputs][5][5]), or with {@code flipped} w[i][o] turned by 180 degrees: the
      * filters of the backward-data convolution of a layer whose weights w are [inputs][outputs][5][5].
      *
@@ -106,13 +112,16 @@ final class ConvWinograd {
      * gathered), each input channel a task: about 2,000 filters in tens of microseconds.
      */
     static float[] transformWeights(int outputs, int inputs, float[] w, boolean flipped, float[] u) {
-        int slivers = Gemm.ceilDiv(outputs, NR);
+        int slivers = Gemm.ceilDiv(outputs, NR), cp = paddedChannels(inputs);
         float[] out = u != null ? u : new float[transformedSize(outputs, inputs)];
         if (outputs % NR != 0) { // the lanes past the last output stay zero whatever the buffer held
             for (int point = 0; point < POINTS; point++) {
-                int sliverAt = ((point * slivers + slivers - 1) * inputs) * NR;
+                int sliverAt = ((point * slivers + slivers - 1) * cp) * NR;
                 for (int i = 0; i < inputs; i++) Arrays.fill(out, sliverAt + i * NR + outputs % NR, sliverAt + (i + 1) * NR, 0f);
             }
+        }
+        if (cp != inputs) { // so do the rows past the last input, which the products run through (depth cp)
+            for (int sliverAt = 0; sliverAt < transformedSize(outputs, inputs); sliverAt += cp * NR) Arrays.fill(out, sliverAt + inputs * NR, sliverAt + cp * NR, 0f);
         }
         int stride = flipped ? 25 : inputs * 25; // between the taps of consecutive outputs
         int[] lanes = WinogradImages.laneStrides(stride);
@@ -151,7 +160,7 @@ final class ConvWinograd {
 
     /** Input channel i of every output of {@link #transformWeights}, lanes its gather offsets between outputs. */
     private static void transformChannel(int i, int outputs, int inputs, float[] w, boolean flipped, int[] lanes, float[] out) {
-        int slivers = Gemm.ceilDiv(outputs, NR);
+        int slivers = Gemm.ceilDiv(outputs, NR), cp = paddedChannels(inputs);
         float[] gg = FILTER.atLeast((25 + T * 5) * VL); // the taps [25] then G g [a][kx], as vectors over outputs
         int taps = T * 5 * VL;
         for (int o0 = 0; o0 < outputs; o0 += VL) {
@@ -181,7 +190,7 @@ final class ConvWinograd {
                 FloatVector r4 = FloatVector.fromArray(S, gg, (a * 5 + 4) * VL);
                 for (int b = 0; b < T; b++) {
                     r0.mul(G[b][0]).add(r1.mul(G[b][1])).add(r2.mul(G[b][2])).add(r3.mul(G[b][3])).add(r4.mul(G[b][4]))
-                            .intoArray(out, (((a * T + b) * slivers + sliver) * inputs + i) * NR + lane, live);
+                            .intoArray(out, (((a * T + b) * slivers + sliver) * cp + i) * NR + lane, live);
                 }
             }
         }
@@ -221,8 +230,8 @@ final class ConvWinograd {
         int cols = pad.cols(), tw = g.ow() / 2, tiles = (g.oh() / 2) * tw;
         float[] bordered = IMAGE.atLeast(pad.rows() * cols * cp);
         float[] biases = bias != null ? bias : negativeZeros(f); // x + -0 is x: see Activation#inRegisterFloor
-        int pointStride = fp * ROWS + M_PAD;
-        int vAt = 0, mAt = vAt + POINTS * ROWS * cp, rowsAt = mAt + POINTS * pointStride, yAt = rowsAt + 4 * ROWS * fp, spillAt = yAt + 4 * VL;
+        int pointStride = fp * ROWS + M_PAD, vPoint = ROWS * cp + V_PAD;
+        int vAt = 0, mAt = vAt + POINTS * vPoint, rowsAt = mAt + POINTS * pointStride, yAt = rowsAt + 4 * ROWS * fp, spillAt = yAt + 4 * VL;
         int classesAt = spillAt + T * T * VL; // per tile of the block: its cells' patch classes and largest |x| (argmax only)
         float[] work = WORK.atLeast(classesAt + ROWS * 5);
         boolean argmaxWanted = sink instanceof WinogradSink.PoolArgmax;
@@ -243,12 +252,12 @@ final class ConvWinograd {
                     work[classesAt + r * 5 + 4] = largestInImage;
                 }
                 for (int c0 = 0; c0 < cp; c0 += VL) {
-                    transformInput(bordered, (top * cols + left) * cp + c0, cols * cp, cp, work, spillAt, work, vAt + r * POINTS * cp + c0, cp);
+                    transformInput(bordered, (top * cols + left) * cp + c0, cols * cp, cp, work, spillAt, work, vAt + c0 * ROWS + r * VL, vPoint);
                 }
             }
-            for (int point = 0; point < POINTS; point++) {
+            for (int point = 0; point < POINTS; point++) { // rows past the block's tiles: stale, finite, their results unread
                 for (int sliver = 0; sliver < slivers; sliver++) {
-                    GemmGatheredMicroKernel.multiplyRows(work, vAt + point * cp, POINTS * cp, rows, u, (point * slivers + sliver) * c * NR, c,
+                    GemmGatheredMicroKernel.multiplyInterleaved(work, vAt + point * vPoint, u, (point * slivers + sliver) * cp * NR, cp,
                             work, mAt + point * pointStride + sliver * ROWS * NR);
                 }
             }

@@ -120,10 +120,9 @@ final class ConvWinogradFilter {
                 }
                 transformGradient(dyPooled, argmax, image * f * tiles, f, tiles, fSlivers, lanes, work, eAt, partials, at + POINTS * cp * fp);
                 for (int point = 0; point < POINTS; point++) { // sums[point] += V[point]^T E[point] (channels x filters)
-                    for (int c0 = 0; c0 < c; c0 += ROWS) {
-                        int rows = Math.min(ROWS, c - c0);
+                    for (int c0 = 0; c0 < c; c0 += ROWS) { // past c: padded channels (c0 + ROWS <= cp), zero
                         for (int js = 0; js < fSlivers; js++) { // the partial sums' 8 x NR block, added to in place
-                            GemmGatheredMicroKernel.multiplyAddSlivers(work, vAt + point * vPoint + ((c0 / NR) * tiles) * NR + c0 % NR, rows,
+                            GemmGatheredMicroKernel.multiplyAddSlivers(work, vAt + point * vPoint + ((c0 / NR) * tiles) * NR + c0 % NR,
                                     work, eAt + (point * fSlivers + js) * tiles * NR, tiles, partials, at + ((point * fSlivers + js) * cp + c0) * NR);
                         }
                     }

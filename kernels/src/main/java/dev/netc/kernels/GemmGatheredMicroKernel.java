@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * loads per step: about 87% of the packed kernel in L1) but needs no copy at all. AVX-512 only
  * (eight rows, 32 registers); with fewer registers the panel form runs.
  *
- * <p>Where A is affine rather than gathered (Winograd's transformed tiles), {@link #multiplyRows} and
+ * <p>Where A is affine rather than gathered (Winograd's transformed tiles), {@link #multiplyInterleaved} and
  * {@link #multiplyAddSlivers} index it by the loop counter and constants instead, so the JIT hoists the
  * bounds checks that the tables' loads keep at every step: these two run on every machine, as two four-row halves where there
  * are sixteen vector registers (AVX2), so Winograd's convolutions run there too.
@@ -104,45 +104,44 @@ final class GemmGatheredMicroKernel {
     }
 
     /**
-     * tile[tileOff ..][8 x NR] = A (depth x 8) @ B (depth x NR, packed) where each row of A is contiguous:
-     * A[p][r] = a[rowBase + min(r, rows - 1) * rowStride + p] (a Winograd block's transformed tiles, a tile's
-     * channels in a row). The same sums as {@link #multiply} with depth offsets 0, 1, 2, ..., but each load indexes
-     * a by the loop counter plus an invariant, so the JIT hoists the bounds checks that the offset table's loads
-     * need at every step: the MNIST CNN's conv2 Winograd products 1.86-1.91 ms against 2.31-2.38 (one core).
-     * (A null offset table in {@link #multiply} instead, unswitched by the JIT, measured no faster.)
+     * tile[tileOff ..][8 x NR] = A (depth x 8) @ B (depth x NR, packed), A's rows interleaved a vector at a time:
+     * A[p][r] = a[base + (p / VL) * 8 * VL + r * VL + p % VL], depth a multiple of VL (a Winograd block's transformed
+     * tiles at one point: each vector of channels of its eight tiles side by side). The same sums as {@link #multiply}
+     * with a plain offset table, but every row sits a constant distance from the first, so each broadcast is one load off
+     * one index, with its bounds check hoisted. With rows a runtime stride apart (a register and an add each, per step)
+     * the MNIST CNN's conv2 products ran, with 8-float vectors, at 77-82 GFLOP/s (32 channels) and 86-91 (64) against
+     * 88-92 and 98 this way (Zen 4, one core, in L1); with 16-float vectors, 106 either way (32) and 106 against 109 (64).
      */
-    static void multiplyRows(float[] a, int rowBase, int rowStride, int rows, float[] bp, int bpOff, int depth, float[] tile,
-                             int tileOff) {
+    static void multiplyInterleaved(float[] a, int base, float[] bp, int bpOff, int depth, float[] tile, int tileOff) {
         if (!AVAILABLE) { // sixteen registers: the eight rows as two halves of four (the same sums)
-            multiplyRowsHalf(a, rowBase, rowStride, rows, 0, bp, bpOff, depth, tile, tileOff);
-            multiplyRowsHalf(a, rowBase, rowStride, rows, 4, bp, bpOff, depth, tile, tileOff);
+            multiplyInterleavedHalf(a, base, bp, bpOff, depth, tile, tileOff);
+            multiplyInterleavedHalf(a, base + 4 * VL, bp, bpOff, depth, tile, tileOff + 4 * NR);
             return;
         }
-        int o0 = rowBase, o1 = rowBase + Math.min(1, rows - 1) * rowStride, o2 = rowBase + Math.min(2, rows - 1) * rowStride;
-        int o3 = rowBase + Math.min(3, rows - 1) * rowStride, o4 = rowBase + Math.min(4, rows - 1) * rowStride;
-        int o5 = rowBase + Math.min(5, rows - 1) * rowStride, o6 = rowBase + Math.min(6, rows - 1) * rowStride;
-        int o7 = rowBase + Math.min(7, rows - 1) * rowStride;
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
-        for (int p = 0; p < depth; p++) {
-            int bi = bpOff + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + VL);
-            FloatVector x = FloatVector.broadcast(S, a[o0 + p]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[o1 + p]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[o2 + p]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[o3 + p]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[o4 + p]);
-            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a[o5 + p]);
-            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(S, a[o6 + p]);
-            c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(S, a[o7 + p]);
-            c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+        for (int p0 = 0; p0 < depth; p0 += VL) {
+            int at = base + p0 * ROWS, bAt = bpOff + p0 * NR;
+            for (int j = 0; j < VL; j++) { // a constant count: the JIT unrolls it, the rows at literal offsets
+                int bi = bAt + j * NR, ai = at + j;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + VL);
+                FloatVector x = FloatVector.broadcast(S, a[ai]);
+                c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+                x = FloatVector.broadcast(S, a[ai + VL]);
+                c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+                x = FloatVector.broadcast(S, a[ai + 2 * VL]);
+                c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+                x = FloatVector.broadcast(S, a[ai + 3 * VL]);
+                c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+                x = FloatVector.broadcast(S, a[ai + 4 * VL]);
+                c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+                x = FloatVector.broadcast(S, a[ai + 5 * VL]);
+                c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+                x = FloatVector.broadcast(S, a[ai + 6 * VL]);
+                c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+                x = FloatVector.broadcast(S, a[ai + 7 * VL]);
+                c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            }
         }
         c00.intoArray(tile, tileOff); c01.intoArray(tile, tileOff + VL);
         c10.intoArray(tile, tileOff + NR); c11.intoArray(tile, tileOff + NR + VL);
@@ -156,18 +155,18 @@ final class GemmGatheredMicroKernel {
 
     /**
      * tile[tileOff ..][8 x NR] += A (depth x 8) @ B (depth x NR, packed), A's eight rows side by side in rows of NR floats:
-     * A[p][r] = a[base + p * NR + min(r, rows - 1)] (a Winograd filter gradient's transformed tiles: channels in slivers
-     * of NR, the tiles the depth). The stride is a constant, so the JIT hoists the loads' bounds checks that an offset
-     * table's loads keep: 213-218 against 181-193 GFLOP/s for the MNIST CNN's conv2 shapes in L1 (one core, same sums).
+     * A[p][r] = a[base + p * NR + r] (a Winograd filter gradient's transformed tiles: channels in slivers of NR, the tiles
+     * the depth; past the layer's channels its padded ones, which are zero). The stride is a constant, so the JIT hoists
+     * the loads' bounds checks that an offset table's loads keep: 213-218 against 181-193 GFLOP/s for the MNIST CNN's conv2
+     * shapes in L1 (one core, same sums). The rows sit at literal offsets from one index: with 8-float vectors, offsets
+     * clamped to the rows in use (a register each) ran at 86 GFLOP/s against 92-94 (Zen 4, one core, in L1).
      */
-    static void multiplyAddSlivers(float[] a, int base, int rows, float[] bp, int bpOff, int depth, float[] tile, int tileOff) {
+    static void multiplyAddSlivers(float[] a, int base, float[] bp, int bpOff, int depth, float[] tile, int tileOff) {
         if (!AVAILABLE) { // sixteen registers: the eight rows as two halves of four (the same sums)
-            multiplyAddSliversHalf(a, base, rows, 0, bp, bpOff, depth, tile, tileOff);
-            multiplyAddSliversHalf(a, base, rows, 4, bp, bpOff, depth, tile, tileOff);
+            multiplyAddSliversHalf(a, base, bp, bpOff, depth, tile, tileOff);
+            multiplyAddSliversHalf(a, base + 4, bp, bpOff, depth, tile, tileOff + 4 * NR);
             return;
         }
-        int o1 = Math.min(1, rows - 1), o2 = Math.min(2, rows - 1), o3 = Math.min(3, rows - 1), o4 = Math.min(4, rows - 1);
-        int o5 = Math.min(5, rows - 1), o6 = Math.min(6, rows - 1), o7 = Math.min(7, rows - 1);
         FloatVector c00 = FloatVector.fromArray(S, tile, tileOff), c01 = FloatVector.fromArray(S, tile, tileOff + VL);
         FloatVector c10 = FloatVector.fromArray(S, tile, tileOff + NR), c11 = FloatVector.fromArray(S, tile, tileOff + NR + VL);
         FloatVector c20 = FloatVector.fromArray(S, tile, tileOff + 2 * NR), c21 = FloatVector.fromArray(S, tile, tileOff + 2 * NR + VL);
@@ -181,19 +180,19 @@ final class GemmGatheredMicroKernel {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + VL);
             FloatVector x = FloatVector.broadcast(S, a[at]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[at + o1]);
+            x = FloatVector.broadcast(S, a[at + 1]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[at + o2]);
+            x = FloatVector.broadcast(S, a[at + 2]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[at + o3]);
+            x = FloatVector.broadcast(S, a[at + 3]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[at + o4]);
+            x = FloatVector.broadcast(S, a[at + 4]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a[at + o5]);
+            x = FloatVector.broadcast(S, a[at + 5]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(S, a[at + o6]);
+            x = FloatVector.broadcast(S, a[at + 6]);
             c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(S, a[at + o7]);
+            x = FloatVector.broadcast(S, a[at + 7]);
             c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
         }
         c00.intoArray(tile, tileOff); c01.intoArray(tile, tileOff + VL);
@@ -207,39 +206,34 @@ final class GemmGatheredMicroKernel {
     }
 
     /**
-     * Rows [first, first + 4) of {@link #multiplyRows}'s tile, for machines with sixteen vector registers (AVX2): eight
-     * accumulators, two B vectors and a broadcast. Each element sums the same terms in the same order.
+     * Four rows of {@link #multiplyInterleaved}'s tile (A's rows from base on, the tile's from tileOff on), for machines
+     * with sixteen vector registers (AVX2): eight accumulators, two B vectors and a broadcast. The same sums.
      */
-    private static void multiplyRowsHalf(float[] a, int rowBase, int rowStride, int rows, int first, float[] bp, int bpOff,
-                                         int depth, float[] tile, int tileOff) {
-        int o0 = rowBase + Math.min(first, rows - 1) * rowStride, o1 = rowBase + Math.min(first + 1, rows - 1) * rowStride;
-        int o2 = rowBase + Math.min(first + 2, rows - 1) * rowStride, o3 = rowBase + Math.min(first + 3, rows - 1) * rowStride;
+    private static void multiplyInterleavedHalf(float[] a, int base, float[] bp, int bpOff, int depth, float[] tile, int tileOff) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        for (int p = 0; p < depth; p++) {
-            int bi = bpOff + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + VL);
-            FloatVector x = FloatVector.broadcast(S, a[o0 + p]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[o1 + p]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[o2 + p]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[o3 + p]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+        for (int p0 = 0; p0 < depth; p0 += VL) {
+            int at = base + p0 * ROWS, bAt = bpOff + p0 * NR;
+            for (int j = 0; j < VL; j++) {
+                int bi = bAt + j * NR, ai = at + j;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + VL);
+                FloatVector x = FloatVector.broadcast(S, a[ai]);
+                c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+                x = FloatVector.broadcast(S, a[ai + VL]);
+                c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+                x = FloatVector.broadcast(S, a[ai + 2 * VL]);
+                c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+                x = FloatVector.broadcast(S, a[ai + 3 * VL]);
+                c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            }
         }
-        int at = tileOff + first * NR;
-        c00.intoArray(tile, at); c01.intoArray(tile, at + VL);
-        c10.intoArray(tile, at + NR); c11.intoArray(tile, at + NR + VL);
-        c20.intoArray(tile, at + 2 * NR); c21.intoArray(tile, at + 2 * NR + VL);
-        c30.intoArray(tile, at + 3 * NR); c31.intoArray(tile, at + 3 * NR + VL);
+        c00.intoArray(tile, tileOff); c01.intoArray(tile, tileOff + VL);
+        c10.intoArray(tile, tileOff + NR); c11.intoArray(tile, tileOff + NR + VL);
+        c20.intoArray(tile, tileOff + 2 * NR); c21.intoArray(tile, tileOff + 2 * NR + VL);
+        c30.intoArray(tile, tileOff + 3 * NR); c31.intoArray(tile, tileOff + 3 * NR + VL);
     }
 
-    /** Rows [first, first + 4) of {@link #multiplyAddSlivers}'s tile, as {@link #multiplyRowsHalf} is of multiplyRows'. */
-    private static void multiplyAddSliversHalf(float[] a, int base, int rows, int first, float[] bp, int bpOff, int depth,
-                                               float[] tile, int tileOff) {
-        int o0 = Math.min(first, rows - 1), o1 = Math.min(first + 1, rows - 1), o2 = Math.min(first + 2, rows - 1);
-        int o3 = Math.min(first + 3, rows - 1);
-        int at0 = tileOff + first * NR;
+    /** Four rows of {@link #multiplyAddSlivers}' tile (A's rows from base on, the tile's from at0 on), as {@link #multiplyInterleavedHalf} is of multiplyInterleaved'. */
+    private static void multiplyAddSliversHalf(float[] a, int base, float[] bp, int bpOff, int depth, float[] tile, int at0) {
         FloatVector c00 = FloatVector.fromArray(S, tile, at0), c01 = FloatVector.fromArray(S, tile, at0 + VL);
         FloatVector c10 = FloatVector.fromArray(S, tile, at0 + NR), c11 = FloatVector.fromArray(S, tile, at0 + NR + VL);
         FloatVector c20 = FloatVector.fromArray(S, tile, at0 + 2 * NR), c21 = FloatVector.fromArray(S, tile, at0 + 2 * NR + VL);
@@ -247,13 +241,13 @@ final class GemmGatheredMicroKernel {
         for (int p = 0; p < depth; p++) {
             int bi = bpOff + p * NR, at = base + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + VL);
-            FloatVector x = FloatVector.broadcast(S, a[at + o0]);
+            FloatVector x = FloatVector.broadcast(S, a[at]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[at + o1]);
+            x = FloatVector.broadcast(S, a[at + 1]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[at + o2]);
+            x = FloatVector.broadcast(S, a[at + 2]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[at + o3]);
+            x = FloatVector.broadcast(S, a[at + 3]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
         }
         c00.intoArray(tile, at0); c01.intoArray(tile, at0 + VL);
