@@ -255,7 +255,7 @@ final class ConvWinograd {
                     transformInput(bordered, (top * cols + left) * cp + c0, cols * cp, cp, work, spillAt, work, vAt + c0 * ROWS + r * VL, vPoint);
                 }
             }
-            for (int point = 0; point < POINTS; point++) { // rows past the block's tiles: stale, finite, their results unread
+            for (int point = 0; point < POINTS; point++) { // rows past the block's tiles: whatever the buffer held, their results never read
                 for (int sliver = 0; sliver < slivers; sliver++) {
                     GemmGatheredMicroKernel.multiplyInterleaved(work, vAt + point * vPoint, u, (point * slivers + sliver) * cp * NR, cp,
                             work, mAt + point * pointStride + sliver * ROWS * NR);
