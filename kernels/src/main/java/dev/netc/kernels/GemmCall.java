@@ -266,6 +266,9 @@ final class GemmCall extends GemmFrame {
         boolean packingRows = prepacked == null && packGroup == GemmMicroKernel.PACKING_SLIVERS && lastRows > 0
                 && lastRows <= GemmMicroKernel.PACKING_ROWS;
         boolean packedByTile = false;
+        // with six-row tiles, the one or two rows past the whole tiles go two adjacent slivers at a time (the same bits)
+        int paired = MR == 6 && m > MR && m % MR <= GemmMicroKernel.PAIRED_ROWS && (prepacked != null || packGroup > 1) ? m % MR : 0;
+        int groupCount = 0; // slivers in the group being used (packGroup > 1)
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);
             boolean accumulate = p0 > 0 || beta != 0f;
@@ -278,7 +281,7 @@ final class GemmCall extends GemmFrame {
                 if (prepacked == null && packGroup > 1) { // packGroup slivers in one sweep, then each in turn
                     int g = (js - sliverStart) % packGroup;
                     if (g == 0) {
-                        int count = Math.min(packGroup, sliverEnd - js);
+                        int count = groupCount = Math.min(packGroup, sliverEnd - js);
                         packedByTile = packingRows && count == packGroup && j0 + count * NR <= n;
                         if (packedByTile) {
                             int first = m - lastRows; // its rows: first % MR onwards in A's sliver first / MR
@@ -295,10 +298,18 @@ final class GemmCall extends GemmFrame {
                     sliver = prepacked;
                     sliverAt = GemmPanels.sliverOffset(n, p0, kc, js);
                 }
-                int rowsLeft = packedByTile ? m - lastRows : m; // the packing tile computed the rest
+                // a pair: slivers 2i and 2i + 1 of the block (of the group, when packed in groups), both held
+                int inPair = (prepacked != null ? js - sliverStart : (js - sliverStart) % packGroup) % 2;
+                boolean pairs = paired > 0 && (inPair == 1 || js + 1 < sliverEnd && (prepacked != null || (js - sliverStart) % packGroup + 1 < groupCount));
+                int rowsLeft = packedByTile ? m - lastRows : pairs ? m - paired : m; // the packing tile or the pair computes the rest
                 for (int i0 = 0; i0 < rowsLeft; i0 += MR) {
                     GemmMicroKernel.tile(ap, aBlock + i0 * kc, sliver, sliverAt, kc, c, cOff, n, i0, j0, Math.min(MR, rowsLeft - i0),
                             Math.min(NR, n - j0), accumulate, tileEpilogue, work, tile);
+                }
+                if (pairs && inPair == 1) {
+                    int previousAt = prepacked != null ? GemmPanels.sliverOffset(n, p0, kc, js - 1) : sliverAt - NR * kc;
+                    GemmMicroKernel.twoRowsOfTwoSlivers(ap, aBlock + rowsLeft * kc, sliver, previousAt, sliverAt, kc, c, cOff, n, rowsLeft,
+                            paired, j0 - NR, Math.min(NR, n - j0), accumulate, tileEpilogue, work, tile);
                 }
             }
         }

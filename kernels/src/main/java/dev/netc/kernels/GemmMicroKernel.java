@@ -49,6 +49,12 @@ final class GemmMicroKernel {
         } else {
             multiply(ap, apOff, bp, bpOff, kc, tile, tileOff);
         }
+        storeRows(tile, tileOff, c, base, ldc, row0, rows, col0, cols, accumulate, epilogue);
+    }
+
+    /** Rows [row0, row0 + rows) x cols columns of C from col0 (at c[base ..], rows ldc apart) (+)= the tile's rows, NR floats apart. */
+    private static void storeRows(float[] tile, int tileOff, float[] c, int base, int ldc, int row0, int rows, int col0, int cols,
+                                  boolean accumulate, Epilogue epilogue) {
         for (int r = 0; r < rows; r++) {
             int rowIndex = base + r * ldc;
             for (int half = 0; half < cols; half += VL) {
@@ -61,6 +67,37 @@ final class GemmMicroKernel {
                 }
             }
         }
+    }
+
+    /** Rows of C past a product's whole six-row tiles that {@link #twoRowsOfTwoSlivers} computes: one or two. */
+    static final int PAIRED_ROWS = 2;
+
+    /**
+     * With six-row tiles (AVX2's sixteen registers), the one or two rows past a product's whole tiles (a batch of 50)
+     * against two adjacent slivers at once: C[row0 .. row0 + rows) x [col0, col0 + NR + cols1) (+)= A (a six-row panel,
+     * tile row r at ap[apOff + p * MR + r]) @ the slivers at bpOff0 and bpOff1 (kc x NR each, the second cols1 wide).
+     * Eight accumulators keep both FMA pipes busy, where a six-row tile for these rows would compute three times their
+     * work. Each element sums the same terms in the same order as {@link #tile}: the same bits. tile holds 2 x 2 NR floats.
+     */
+    static void twoRowsOfTwoSlivers(float[] ap, int apOff, float[] bp, int bpOff0, int bpOff1, int kc, float[] c, int cOff, int ldc,
+                                    int row0, int rows, int col0, int cols1, boolean accumulate, Epilogue epilogue, float[] tile,
+                                    int tileOff) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        for (int p = 0; p < kc; p++) {
+            int b0At = bpOff0 + p * NR, b1At = bpOff1 + p * NR, ai = apOff + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b0At), b1 = FloatVector.fromArray(S, bp, b0At + VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, b1At), b3 = FloatVector.fromArray(S, bp, b1At + VL);
+            FloatVector a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01); c02 = a.fma(b2, c02); c03 = a.fma(b3, c03);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11); c12 = a.fma(b2, c12); c13 = a.fma(b3, c13);
+        }
+        int second = tileOff + 2 * NR; // the second sliver's two rows
+        c00.intoArray(tile, tileOff); c01.intoArray(tile, tileOff + VL); c10.intoArray(tile, tileOff + NR); c11.intoArray(tile, tileOff + NR + VL);
+        c02.intoArray(tile, second); c03.intoArray(tile, second + VL); c12.intoArray(tile, second + NR); c13.intoArray(tile, second + NR + VL);
+        int base = cOff + row0 * ldc + col0;
+        storeRows(tile, tileOff, c, base, ldc, row0, rows, col0, NR, accumulate, epilogue);
+        storeRows(tile, second, c, base + NR, ldc, row0, rows, col0 + NR, cols1, accumulate, epilogue);
     }
 
     /**

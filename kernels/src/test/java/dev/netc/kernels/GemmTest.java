@@ -161,6 +161,27 @@ class GemmTest {
     }
 
     /**
+     * The rows past a dense layer's whole register tiles (a batch of 50: two; 49: one) run through kernels of their own
+     * (the packing tile with eight-row tiles, two slivers at a time with six-row ones), and must give those rows the
+     * bits a whole tile gives them: the same product with rows appended, so that these rows sit inside whole tiles,
+     * agrees bit for bit on the rows both have, packing b per call or reading it from panels, with a bias and ReLU.
+     */
+    @ParameterizedTest(name = "m={0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {49, 50})
+    void rowsPastTheWholeTilesGetTheWholeTilesBits(int m) {
+        int longer = 56, n = 530, k = 1100; // 56 rows: whole tiles of eight and of six up to row 48 or beyond
+        var random = new SplittableRandom(m);
+        float[] a = Reference.random(random, longer * k), b = Reference.random(random, k * n), bias = Reference.random(random, n);
+        GemmPanels panels = GemmPanels.pack(false, k, n, b, 0);
+        for (GemmPanels source : new GemmPanels[] {null, panels}) {
+            float[] few = new float[m * n], all = new float[longer * n];
+            Gemm.sgemmBiasActivation(false, false, m, n, k, a, 0, b, 0, source, 0f, bias, Activation.RELU, few, 0);
+            Gemm.sgemmBiasActivation(false, false, longer, n, k, a, 0, b, 0, source, 0f, bias, Activation.RELU, all, 0);
+            assertArrayEquals(Arrays.copyOf(all, m * n), few, source == null ? "packing b per call" : "from panels");
+        }
+    }
+
+    /**
      * A product reading op(B) from {@link GemmPanels} packed once matches the float64 reference, and where
      * b is not transposed it has the same bits as the product that packs b itself (the dot-product form a
      * transposed b takes otherwise sums in another order).
