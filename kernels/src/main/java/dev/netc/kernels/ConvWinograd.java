@@ -114,8 +114,8 @@ final class ConvWinograd {
      * gathered), each input channel a task: about 2,000 filters in tens of microseconds.
      */
     static float[] transformWeights(int outputs, int inputs, float[] w, boolean flipped, float[] u) {
-        int slivers = Gemm.ceilDiv(outputs, NR), cp = paddedChannels(inputs);
-        float[] out = u != null ? u : new float[transformedSize(outputs, inputs)];
+        int slivers = Gemm.ceilDiv(outputs, NR), cp = paddedChannels(inputs), size = transformedSize(outputs, inputs);
+        float[] out = u != null ? u : new float[size];
         if (outputs % NR != 0) { // the lanes past the last output stay zero whatever the buffer held
             for (int point = 0; point < POINTS; point++) {
                 int sliverAt = ((point * slivers + slivers - 1) * cp) * NR;
@@ -123,7 +123,7 @@ final class ConvWinograd {
             }
         }
         if (cp != inputs) { // so do the rows past the last input, which the products run through (depth cp)
-            for (int sliverAt = 0; sliverAt < transformedSize(outputs, inputs); sliverAt += cp * NR) Arrays.fill(out, sliverAt + inputs * NR, sliverAt + cp * NR, 0f);
+            for (int sliverAt = 0; sliverAt < size; sliverAt += cp * NR) Arrays.fill(out, sliverAt + inputs * NR, sliverAt + cp * NR, 0f);
         }
         int stride = flipped ? 25 : inputs * 25; // between the taps of consecutive outputs
         int[] lanes = WinogradImages.laneStrides(stride);

@@ -300,15 +300,16 @@ final class GemmCall extends GemmFrame {
                     sliver = prepacked;
                     sliverAt = GemmPanels.sliverOffset(n, p0, kc, js);
                 }
-                // a pair: slivers 2i and 2i + 1 of the block (of the group, when packed in groups), both held
-                int inPair = (prepacked != null ? js - sliverStart : (js - sliverStart) % packGroup) % 2;
-                boolean pairs = paired > 0 && (inPair == 1 || js + 1 < sliverEnd && (prepacked != null || (js - sliverStart) % packGroup + 1 < groupCount));
+                // a pair: slivers 2i and 2i + 1 of those held side by side (the block's panels, or the group packed)
+                int place = prepacked != null ? js - sliverStart : (js - sliverStart) % packGroup;
+                int held = prepacked != null ? sliverEnd - sliverStart : groupCount;
+                boolean pairs = paired > 0 && (place % 2 == 1 || place + 1 < held);
                 int rowsLeft = packedByTile ? m - lastRows : pairs ? m - paired : m; // the packing tile or the pair computes the rest
                 for (int i0 = 0; i0 < rowsLeft; i0 += MR) {
                     GemmMicroKernel.tile(ap, aBlock + i0 * kc, sliver, sliverAt, kc, c, cOff, n, i0, j0, Math.min(MR, rowsLeft - i0),
                             Math.min(NR, n - j0), accumulate, tileEpilogue, work, tile);
                 }
-                if (pairs && inPair == 1) {
+                if (pairs && place % 2 == 1) {
                     int previousAt = prepacked != null ? GemmPanels.sliverOffset(n, p0, kc, js - 1) : sliverAt - NR * kc;
                     GemmMicroKernel.twoRowsOfTwoSlivers(ap, aBlock + rowsLeft * kc, sliver, previousAt, sliverAt, kc, c, cOff, n, rowsLeft,
                             paired, j0 - NR, Math.min(NR, n - j0), accumulate, tileEpilogue, work, tile);
