@@ -233,8 +233,8 @@ final class ConvWinograd {
         float[] bordered = IMAGE.atLeast(pad.rows() * cols * cp);
         float[] biases = bias != null ? bias : negativeZeros(f); // x + -0 is x: see Activation#inRegisterFloor
         int pointStride = fp * ROWS + M_PAD, vPoint = ROWS * cp + V_PAD;
-        int vAt = 0, mAt = vAt + POINTS * vPoint, rowsAt = mAt + POINTS * pointStride, yAt = rowsAt + 4 * ROWS * fp, spillAt = yAt + 4 * VL;
-        int classesAt = spillAt + T * T * VL; // per tile of the block: its cells' patch classes and largest |x| (argmax only)
+        int vAt = 0, mAt = vAt + POINTS * vPoint, rowsAt = mAt + POINTS * pointStride, yAt = rowsAt + 4 * ROWS * fp;
+        int classesAt = yAt + 4 * VL; // per tile of the block: its cells' patch classes and largest |x| (argmax only)
         float[] work = WORK.atLeast(classesAt + ROWS * 5);
         boolean argmaxWanted = sink instanceof WinogradSink.PoolArgmax;
         byte[] relations = argmaxWanted ? PIXELS.bytesAtLeast(pad.rows() * cols) : null;
@@ -254,7 +254,7 @@ final class ConvWinograd {
                     work[classesAt + r * 5 + 4] = largestInImage;
                 }
                 for (int c0 = 0; c0 < cp; c0 += VL) {
-                    transformInput(bordered, (top * cols + left) * cp + c0, cols * cp, cp, work, spillAt, work, vAt + c0 * ROWS + r * VL, vPoint);
+                    WinogradInputTransform.apply(bordered, (top * cols + left) * cp + c0, cols * cp, cp, work, vAt + c0 * ROWS + r * VL, vPoint);
                 }
             }
             for (int point = 0; point < POINTS; point++) { // rows past the block's tiles: whatever the buffer held, their results never read
@@ -316,40 +316,6 @@ final class ConvWinograd {
         float[] zeros = NO_BIAS.atLeast(f);
         Arrays.fill(zeros, 0, f, -0f);
         return zeros;
-    }
-
-    /**
-     * V = B^T d B for one tile and a vector of channels: d[i][j] at src[at + i * rowStride + j * colStride],
-     * V[point] to dst[dstAt + point * pointStride]; spill holds B^T d (6 x 6 vectors) in between.
-     */
-    static void transformInput(float[] src, int at, int rowStride, int colStride, float[] spill, int spillAt, float[] dst,
-                                       int dstAt, int pointStride) {
-        for (int j = 0; j < T; j++) { // B^T along the rows of d, column j
-            int a = at + j * colStride;
-            FloatVector z0 = FloatVector.fromArray(S, src, a), z1 = FloatVector.fromArray(S, src, a + rowStride);
-            FloatVector z2 = FloatVector.fromArray(S, src, a + 2 * rowStride), z3 = FloatVector.fromArray(S, src, a + 3 * rowStride);
-            FloatVector z4 = FloatVector.fromArray(S, src, a + 4 * rowStride), z5 = FloatVector.fromArray(S, src, a + 5 * rowStride);
-            int o = spillAt + j * VL;
-            z0.mul(4f).add(z4).sub(z2.mul(5f)).intoArray(spill, o);
-            z3.add(z4).sub(z1.add(z2).mul(4f)).intoArray(spill, o + T * VL);
-            z4.sub(z3).add(z1.sub(z2).mul(4f)).intoArray(spill, o + 2 * T * VL);
-            z4.sub(z2).add(z3.sub(z1).mul(2f)).intoArray(spill, o + 3 * T * VL);
-            z4.sub(z2).add(z1.sub(z3).mul(2f)).intoArray(spill, o + 4 * T * VL);
-            z1.mul(4f).add(z5).sub(z3.mul(5f)).intoArray(spill, o + 5 * T * VL);
-        }
-        for (int i = 0; i < T; i++) { // B along the columns, row i of B^T d
-            int a = spillAt + i * T * VL;
-            FloatVector z0 = FloatVector.fromArray(S, spill, a), z1 = FloatVector.fromArray(S, spill, a + VL);
-            FloatVector z2 = FloatVector.fromArray(S, spill, a + 2 * VL), z3 = FloatVector.fromArray(S, spill, a + 3 * VL);
-            FloatVector z4 = FloatVector.fromArray(S, spill, a + 4 * VL), z5 = FloatVector.fromArray(S, spill, a + 5 * VL);
-            int o = dstAt + i * T * pointStride;
-            z0.mul(4f).add(z4).sub(z2.mul(5f)).intoArray(dst, o);
-            z3.add(z4).sub(z1.add(z2).mul(4f)).intoArray(dst, o + pointStride);
-            z4.sub(z3).add(z1.sub(z2).mul(4f)).intoArray(dst, o + 2 * pointStride);
-            z4.sub(z2).add(z3.sub(z1).mul(2f)).intoArray(dst, o + 3 * pointStride);
-            z4.sub(z2).add(z1.sub(z3).mul(2f)).intoArray(dst, o + 4 * pointStride);
-            z1.mul(4f).add(z5).sub(z3.mul(5f)).intoArray(dst, o + 5 * pointStride);
-        }
     }
 
     /**

@@ -107,14 +107,14 @@ final class ConvWinogradFilter {
             PaddedImage pad = PaddedImage.of(g);
             int cols = pad.cols(), tw = g.ow() / 2;
             float[] bordered = IMAGE.atLeast(pad.rows() * cols * cp);
-            int vAt = 0, eAt = vAt + POINTS * vPoint, spillAt = eAt + POINTS * fSlivers * tiles * NR + 3 * VL;
-            float[] work = WORK.atLeast(spillAt + T * T * VL + f * tiles); // then the argmax as floats (transformGradient)
+            int vAt = 0, eAt = vAt + POINTS * vPoint, cellsAt = eAt + POINTS * fSlivers * tiles * NR + 3 * VL;
+            float[] work = WORK.atLeast(cellsAt + f * tiles); // then the argmax as floats (transformGradient)
             for (int image = (int) ((long) n * chunk / chunks); image < (int) ((long) n * (chunk + 1) / chunks); image++) {
                 planar.fill(image, bordered);
                 for (int t = 0; t < tiles; t++) { // V[point][c / NR][t][c % NR] = B^T d B
                     int top = (t / tw) * 2, left = (t % tw) * 2;
                     for (int c0 = 0; c0 < cp; c0 += VL) {
-                        ConvWinograd.transformInput(bordered, (top * cols + left) * cp + c0, cols * cp, cp, work, spillAt, work,
+                        WinogradInputTransform.apply(bordered, (top * cols + left) * cp + c0, cols * cp, cp, work,
                                 vAt + ((c0 / NR) * tiles + t) * NR + c0 % NR, vPoint);
                     }
                 }
@@ -148,7 +148,7 @@ final class ConvWinogradFilter {
     private static void transformGradient(float[] dyPooled, byte[] argmax, int from, int f, int tiles, int fSlivers, int[] lanes,
                                           float[] e, int eAt, float[] bias, int biasAt) {
         int lanesAt = eAt + POINTS * fSlivers * tiles * NR; // the pooled values and cells of a partial vector of filters
-        int cellsAt = lanesAt + 3 * VL + T * T * VL; // past transformInput's spill: the argmax [f][tiles] as floats
+        int cellsAt = lanesAt + 3 * VL; // the argmax [f][tiles] as floats
         int vectors = f / VL * VL;
         for (int i = 0; i < vectors * tiles; i++) e[cellsAt + i] = argmax[from + i];
         int pointStride = fSlivers * tiles * NR;
