@@ -1,0 +1,51 @@
+package dev.netc.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The channels-last images {@link WinogradImages} makes from a planar input, value for value against a plain copy:
+ * the transposed blocks (whole vectors of channels and pixels, the last block of a plane overlapping the one before),
+ * the channels past the last whole vector, the zero border and padded channels, and the gathered form for planes
+ * smaller than a vector. The buffer starts full of NaN, so a value left unwritten shows.
+ */
+class WinogradImagesTest {
+
+    @ParameterizedTest(name = "c={0} h={1} w={2} pad={3}")
+    @CsvSource({
+            "32, 14, 14, 2",  // MNIST conv2: 196 pixels, the last block overlapping
+            "17, 9, 7, 2",    // a channel past the whole vectors (16 floats), rows shorter than a vector
+            "20, 12, 16, 0",  // no border
+            "16, 10, 10, 1",  // padding 1
+            "24, 2, 2, 2",    // four pixels: fewer than a vector, gathered
+            "40, 5, 6, 2"})   // odd planes and channels in both vector shapes
+    void fillIsThePlanarImageChannelsLastInsideAZeroBorder(int c, int h, int w, int pad) {
+        ConvGeometry g = ConvGeometry.of(c, h, w, 8, 5, 5, 1, pad, pad, h + 2 * pad - 4, w + 2 * pad - 4);
+        PaddedImage padded = PaddedImage.of(g);
+        int cp = ConvWinograd.paddedChannels(c), n = 3, plane = h * w;
+        float[] x = new float[n * c * plane];
+        SplittableRandom random = new SplittableRandom(c * 31 + h);
+        for (int i = 0; i < x.length; i++) x[i] = (float) (random.nextDouble() * 2 - 1);
+        ConvWinograd.Source source = WinogradImages.images(g, x);
+        float[] image = new float[padded.rows() * padded.cols() * cp];
+        for (int i = 0; i < n; i++) {
+            Arrays.fill(image, Float.NaN);
+            source.fill(i, image);
+            for (int row = 0; row < padded.rows(); row++) {
+                for (int col = 0; col < padded.cols(); col++) {
+                    int iy = row - pad, ix = col - pad;
+                    boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                    for (int ch = 0; ch < cp; ch++) {
+                        float expected = inside && ch < c ? x[(i * c + ch) * plane + iy * w + ix] : 0f;
+                        assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(image[(row * padded.cols() + col) * cp + ch]),
+                                "image " + i + " row " + row + " col " + col + " channel " + ch);
+                    }
+                }
+            }
+        }
+    }
+}
