@@ -1,8 +1,10 @@
 package dev.netc.kernels;
 
 import java.util.Arrays;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -14,6 +16,8 @@ final class WinogradImages {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
     private static final FloatVector ZERO = FloatVector.zero(S);
+    /** VL bytes: a vector of argmax cells, widened to floats. */
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * 8));
     /** One image's argmax of a pooled gradient as floats, while {@link Expanded} expands it. */
     private static final Scratch CELLS = new Scratch();
     /** laneStrides(s) at index s, made on first use (an int-keyed map boxed every key over 127: three objects a step). */
@@ -101,23 +105,43 @@ final class WinogradImages {
             int vectors = g.c() / VL * VL;
             Arrays.fill(bordered, 0, pad.rows() * cols * cp, 0f);
             int from = image * g.c() * windows;
-            float[] cells = CELLS.atLeast(vectors * windows); // the argmax of the gathered planes, as floats
-            for (int i = 0; i < vectors * windows; i++) cells[i] = argmax[from + i];
-            for (int py = 0; py < ph; py++) {
-                for (int px = 0; px < pw; px++) {
-                    int window = py * pw + px;
-                    int top = ((2 * py + g.padTop()) * cols + 2 * px + g.padLeft()) * cp; // cell 0's pixel
-                    for (int p0 = 0; p0 < vectors; p0 += VL) {
-                        FloatVector value = FloatVector.fromArray(S, dyPooled, from + p0 * windows + window, lanes, 0);
-                        FloatVector cell = FloatVector.fromArray(S, cells, p0 * windows + window, lanes, 0);
+            // the argmax of the whole vectors of planes as floats, then both planes transposed a block of windows at a time
+            float[] cells = CELLS.atLeast(vectors * windows + 2 * VL * VL);
+            int i = 0;
+            for (int upper = BYTES.loopBound(vectors * windows); i < upper; i += VL) {
+                ((FloatVector) ByteVector.fromArray(BYTES, argmax, from + i).convertShape(VectorOperators.B2F, S, 0)).intoArray(cells, i);
+            }
+            for (; i < vectors * windows; i++) cells[i] = argmax[from + i];
+            int valuesAt = vectors * windows, cellsAt = valuesAt + VL * VL; // a block's transposed values and cells, [window][VL]
+            boolean transposed = windows >= VL && g.padTop() >= 0 && g.padLeft() >= 0 && g.padTop() + g.h() <= pad.rows()
+                    && g.padLeft() + g.w() <= cols;
+            int[] at = PIXEL_AT.get();
+            for (int q = 0; q < VL; q++) at[q] = q * VL;
+            for (int w0 = 0; w0 < windows; w0 += transposed ? VL : 1) {
+                int first = transposed ? Math.min(w0, windows - VL) : w0, count = transposed ? VL : 1;
+                for (int p0 = 0; p0 < vectors; p0 += VL) {
+                    if (transposed) {
+                        ChannelsLastTranspose.apply(dyPooled, from + p0 * windows + first, windows, cells, at, valuesAt);
+                        ChannelsLastTranspose.apply(cells, p0 * windows + first, windows, cells, at, cellsAt);
+                    }
+                    for (int q = 0; q < count; q++) {
+                        int window = first + q, py = window / pw, px = window % pw;
+                        int top = ((2 * py + g.padTop()) * cols + 2 * px + g.padLeft()) * cp; // cell 0's pixel
+                        FloatVector value = transposed ? FloatVector.fromArray(S, cells, valuesAt + q * VL)
+                                : FloatVector.fromArray(S, dyPooled, from + p0 * windows + window, lanes, 0);
+                        FloatVector cell = transposed ? FloatVector.fromArray(S, cells, cellsAt + q * VL)
+                                : FloatVector.fromArray(S, cells, p0 * windows + window, lanes, 0);
                         for (int a = 0; a < 4; a++) {
                             ZERO.blend(value, cell.compare(VectorOperators.EQ, a)).intoArray(bordered, top + ((a / 2) * cols + a % 2) * cp + p0);
                         }
                     }
-                    for (int plane = vectors; plane < g.c(); plane++) {
-                        int at = from + plane * windows + window, a = argmax[at];
-                        bordered[top + ((a / 2) * cols + a % 2) * cp + plane] = dyPooled[at];
-                    }
+                }
+            }
+            for (int window = 0; window < windows; window++) {
+                int top = ((2 * (window / pw) + g.padTop()) * cols + 2 * (window % pw) + g.padLeft()) * cp;
+                for (int plane = vectors; plane < g.c(); plane++) {
+                    int atPlane = from + plane * windows + window, a = argmax[atPlane];
+                    bordered[top + ((a / 2) * cols + a % 2) * cp + plane] = dyPooled[atPlane];
                 }
             }
         }

@@ -11,7 +11,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The channels-last images {@link WinogradImages} makes from a planar input, value for value against a plain copy:
  * the transposed blocks (whole vectors of channels and pixels, the last block of a plane overlapping the one before),
  * the channels past the last whole vector, the zero border and padded channels, and the gathered form for planes
- * smaller than a vector. The buffer starts full of NaN, so a value left unwritten shows.
+ * smaller than a vector; and the images of a pooled gradient expanded by its argmax. The buffer starts full of NaN, so a
+ * value left unwritten shows.
  */
 class WinogradImagesTest {
 
@@ -41,6 +42,46 @@ class WinogradImagesTest {
                     boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
                     for (int ch = 0; ch < cp; ch++) {
                         float expected = inside && ch < c ? x[(i * c + ch) * plane + iy * w + ix] : 0f;
+                        assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(image[(row * padded.cols() + col) * cp + ch]),
+                                "image " + i + " row " + row + " col " + col + " channel " + ch);
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "c={0} h={1} w={2} pad={3}")
+    @CsvSource({
+            "64, 14, 14, 2",  // MNIST conv2's backward-data: 49 windows, the last block overlapping
+            "17, 10, 6, 2",   // a plane past the whole vectors, 15 windows: fewer than a vector with 16 floats
+            "33, 12, 12, 1",
+            "24, 4, 4, 2"})   // four windows: gathered in both shapes
+    void expandedGradientPutsEachPooledValueOnItsArgmaxCell(int c, int h, int w, int pad) {
+        ConvGeometry g = ConvGeometry.of(c, h, w, 8, 5, 5, 1, pad, pad, h + 2 * pad - 4, w + 2 * pad - 4);
+        PaddedImage padded = PaddedImage.of(g);
+        int cp = ConvWinograd.paddedChannels(c), n = 2, windows = (h / 2) * (w / 2);
+        float[] dyPooled = new float[n * c * windows];
+        byte[] argmax = new byte[dyPooled.length];
+        SplittableRandom random = new SplittableRandom(c * 7 + h);
+        for (int i = 0; i < dyPooled.length; i++) {
+            dyPooled[i] = (float) (random.nextDouble() * 2 - 1);
+            argmax[i] = (byte) random.nextInt(4);
+        }
+        ConvWinograd.Source source = new WinogradImages.Expanded().of(g, dyPooled, argmax);
+        float[] image = new float[padded.rows() * padded.cols() * cp];
+        for (int i = 0; i < n; i++) {
+            Arrays.fill(image, Float.NaN);
+            source.fill(i, image);
+            for (int row = 0; row < padded.rows(); row++) {
+                for (int col = 0; col < padded.cols(); col++) {
+                    int iy = row - pad, ix = col - pad;
+                    boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                    for (int ch = 0; ch < cp; ch++) {
+                        float expected = 0f;
+                        if (inside && ch < c) {
+                            int at = (i * c + ch) * windows + (iy / 2) * (w / 2) + ix / 2;
+                            expected = argmax[at] == (iy % 2) * 2 + ix % 2 ? dyPooled[at] : 0f;
+                        }
                         assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(image[(row * padded.cols() + col) * cp + ch]),
                                 "image " + i + " row " + row + " col " + col + " channel " + ch);
                     }
