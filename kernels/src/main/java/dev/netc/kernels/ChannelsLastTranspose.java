@@ -21,6 +21,8 @@ final class ChannelsLastTranspose {
     private static final int VL = GemmMicroKernel.VL;
     /** Per round (distances VL / 2 down to 1): the lane indexes of the low and the high result, as selectFrom reads them. */
     private static final float[][] LOW = rounds(true), HIGH = rounds(false);
+    /** Offsets of the rows of a VL x VL block, for {@link #toBlock} (read only). */
+    private static final int[] BLOCK_ROWS = java.util.stream.IntStream.range(0, VL).map(q -> q * VL).toArray();
 
     private ChannelsLastTranspose() {}
 
@@ -51,6 +53,11 @@ final class ChannelsLastTranspose {
                 for (int i = 0; i < VL; i++) dst[at[q] + dstOff + i] = src[srcAt + i * srcStride + q];
             }
         }
+    }
+
+    /** {@link #apply} into a VL x VL block at dst[dstAt ..]: lane q of every row to the block's row q. */
+    static void toBlock(float[] src, int srcAt, int srcStride, float[] dst, int dstAt) {
+        apply(src, srcAt, srcStride, dst, BLOCK_ROWS, dstAt);
     }
 
     /** transpose(VL = 16): rows i of src (at srcAt + i * srcStride, 16 floats each) become the vectors stored at dst[at[q] + dstOff]. */

@@ -2,9 +2,11 @@ package dev.netc.kernels;
 
 import java.util.Arrays;
 import java.util.function.IntConsumer;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -23,6 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class ConvWinogradFilter {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
+    /** VL bytes: a vector of argmax cells, widened to floats. */
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * 8));
     private static final int NR = GemmMicroKernel.NR;
     private static final int ROWS = GemmGatheredMicroKernel.ROWS;
     private static final int T = ConvWinograd.T, POINTS = ConvWinograd.POINTS;
@@ -108,7 +112,7 @@ final class ConvWinogradFilter {
             int cols = pad.cols(), tw = g.ow() / 2;
             float[] bordered = IMAGE.atLeast(pad.rows() * cols * cp);
             int vAt = 0, eAt = vAt + POINTS * vPoint, cellsAt = eAt + POINTS * fSlivers * tiles * NR + 3 * VL;
-            float[] work = WORK.atLeast(cellsAt + f * tiles); // then the argmax as floats (transformGradient)
+            float[] work = WORK.atLeast(cellsAt + f * tiles + 2 * VL * VL); // then the argmax as floats and two blocks (transformGradient)
             for (int image = (int) ((long) n * chunk / chunks); image < (int) ((long) n * (chunk + 1) / chunks); image++) {
                 planar.fill(image, bordered);
                 for (int t = 0; t < tiles; t++) { // V[point][c / NR][t][c % NR] = B^T d B
@@ -140,50 +144,68 @@ final class ConvWinogradFilter {
 
     /**
      * E[point][sliver][t][NR] = G e G^T of each tile and filter: the pooled value v at argmax cell (p, q) makes
-     * it v G[.][p] G[.][q]^T. Also adds each filter's pooled values into bias[f]. A vector of filters is gathered
-     * at once (planar: tiles apart; the argmax first copied as floats, which a gather reads), the last partial
-     * vector by hand; the column factors G[b][q] are made once per vector, not per point: 0.23 against 0.40 ms for
-     * 25 of the MNIST CNN's conv2 gradients (one core), the same products. lanes: {@link WinogradImages#laneStrides} of tiles.
+     * it v G[.][p] G[.][q]^T. Also adds each filter's pooled values into bias[f], tile by tile in order. The planes'
+     * values and cells (the argmax widened to floats first) come VL tiles x a vector of filters at a time, transposed
+     * in registers ({@link ChannelsLastTranspose}; the last block of tiles overlaps the one before, whose tiles it skips),
+     * or gathered tile by tile where there are fewer tiles than a vector; the last partial vector of filters by hand. The
+     * column factors G[b][q] are made once per vector, not per point. lanes: {@link WinogradImages#laneStrides} of tiles.
      */
     private static void transformGradient(float[] dyPooled, byte[] argmax, int from, int f, int tiles, int fSlivers, int[] lanes,
                                           float[] e, int eAt, float[] bias, int biasAt) {
         int lanesAt = eAt + POINTS * fSlivers * tiles * NR; // the pooled values and cells of a partial vector of filters
         int cellsAt = lanesAt + 3 * VL; // the argmax [f][tiles] as floats
         int vectors = f / VL * VL;
-        for (int i = 0; i < vectors * tiles; i++) e[cellsAt + i] = argmax[from + i];
+        int valuesBlock = cellsAt + f * tiles, cellsBlock = valuesBlock + VL * VL; // a block's transposed values and cells
+        int i = 0;
+        for (int upper = BYTES.loopBound(vectors * tiles); i < upper; i += VL) {
+            ((FloatVector) ByteVector.fromArray(BYTES, argmax, from + i).convertShape(VectorOperators.B2F, S, 0)).intoArray(e, cellsAt + i);
+        }
+        for (; i < vectors * tiles; i++) e[cellsAt + i] = argmax[from + i];
         int pointStride = fSlivers * tiles * NR;
-        for (int t = 0; t < tiles; t++) {
+        boolean transposed = tiles >= VL;
+        for (int t0 = 0; t0 < tiles; t0 += transposed ? VL : 1) {
+            int first = transposed ? Math.min(t0, tiles - VL) : t0, end = transposed ? first + VL : t0 + 1;
             for (int f0 = 0; f0 < fSlivers * NR; f0 += VL) {
-                FloatVector value, cell;
-                if (f0 < vectors) {
-                    value = FloatVector.fromArray(S, dyPooled, from + f0 * tiles + t, lanes, 0);
-                    cell = FloatVector.fromArray(S, e, cellsAt + f0 * tiles + t, lanes, 0);
-                } else { // the filters of this vector gathered by hand, zero past f
-                    for (int l = 0; l < VL; l++) {
-                        boolean live = f0 + l < f;
-                        int i = from + (f0 + l) * tiles + t;
-                        e[lanesAt + l] = live ? dyPooled[i] : 0f;
-                        e[lanesAt + VL + l] = live ? argmax[i] : 0f;
-                    }
-                    value = FloatVector.fromArray(S, e, lanesAt);
-                    cell = FloatVector.fromArray(S, e, lanesAt + VL);
+                boolean whole = f0 < vectors;
+                if (whole && transposed) {
+                    ChannelsLastTranspose.toBlock(dyPooled, from + f0 * tiles + first, tiles, e, valuesBlock);
+                    ChannelsLastTranspose.toBlock(e, cellsAt + f0 * tiles + first, tiles, e, cellsBlock);
                 }
-                VectorMask<Float> lower = cell.compare(VectorOperators.GE, 2f);
-                VectorMask<Float> right = cell.compare(VectorOperators.EQ, 1f).or(cell.compare(VectorOperators.EQ, 3f));
-                FloatVector.fromArray(S, bias, biasAt + f0).add(value).intoArray(bias, biasAt + f0);
-                FloatVector g0 = FloatVector.broadcast(S, G0[0]).blend(G1[0], right), g1 = FloatVector.broadcast(S, G0[1]).blend(G1[1], right);
-                FloatVector g2 = FloatVector.broadcast(S, G0[2]).blend(G1[2], right), g3 = FloatVector.broadcast(S, G0[3]).blend(G1[3], right);
-                FloatVector g4 = FloatVector.broadcast(S, G0[4]).blend(G1[4], right), g5 = FloatVector.broadcast(S, G0[5]).blend(G1[5], right);
-                int at = eAt + ((f0 / NR) * tiles + t) * NR + f0 % NR;
-                for (int a = 0; a < T; a++) {
-                    FloatVector ga = FloatVector.broadcast(S, G0[a]).blend(G1[a], lower).mul(value);
-                    int o = at + a * T * pointStride;
-                    ga.mul(g0).intoArray(e, o);
-                    ga.mul(g1).intoArray(e, o + pointStride);
-                    ga.mul(g2).intoArray(e, o + 2 * pointStride);
-                    ga.mul(g3).intoArray(e, o + 3 * pointStride);
-                    ga.mul(g4).intoArray(e, o + 4 * pointStride);
-                    ga.mul(g5).intoArray(e, o + 5 * pointStride);
+                for (int t = t0; t < end; t++) { // from t0: tiles of an overlapping last block done before are skipped
+                    FloatVector value, cell;
+                    if (whole && transposed) {
+                        value = FloatVector.fromArray(S, e, valuesBlock + (t - first) * VL);
+                        cell = FloatVector.fromArray(S, e, cellsBlock + (t - first) * VL);
+                    } else if (whole) {
+                        value = FloatVector.fromArray(S, dyPooled, from + f0 * tiles + t, lanes, 0);
+                        cell = FloatVector.fromArray(S, e, cellsAt + f0 * tiles + t, lanes, 0);
+                    } else { // the filters of this vector gathered by hand, zero past f
+                        for (int l = 0; l < VL; l++) {
+                            boolean live = f0 + l < f;
+                            int at = from + (f0 + l) * tiles + t;
+                            e[lanesAt + l] = live ? dyPooled[at] : 0f;
+                            e[lanesAt + VL + l] = live ? argmax[at] : 0f;
+                        }
+                        value = FloatVector.fromArray(S, e, lanesAt);
+                        cell = FloatVector.fromArray(S, e, lanesAt + VL);
+                    }
+                    VectorMask<Float> lower = cell.compare(VectorOperators.GE, 2f);
+                    VectorMask<Float> right = cell.compare(VectorOperators.EQ, 1f).or(cell.compare(VectorOperators.EQ, 3f));
+                    FloatVector.fromArray(S, bias, biasAt + f0).add(value).intoArray(bias, biasAt + f0);
+                    FloatVector g0 = FloatVector.broadcast(S, G0[0]).blend(G1[0], right), g1 = FloatVector.broadcast(S, G0[1]).blend(G1[1], right);
+                    FloatVector g2 = FloatVector.broadcast(S, G0[2]).blend(G1[2], right), g3 = FloatVector.broadcast(S, G0[3]).blend(G1[3], right);
+                    FloatVector g4 = FloatVector.broadcast(S, G0[4]).blend(G1[4], right), g5 = FloatVector.broadcast(S, G0[5]).blend(G1[5], right);
+                    int at = eAt + ((f0 / NR) * tiles + t) * NR + f0 % NR;
+                    for (int a = 0; a < T; a++) {
+                        FloatVector ga = FloatVector.broadcast(S, G0[a]).blend(G1[a], lower).mul(value);
+                        int o = at + a * T * pointStride;
+                        ga.mul(g0).intoArray(e, o);
+                        ga.mul(g1).intoArray(e, o + pointStride);
+                        ga.mul(g2).intoArray(e, o + 2 * pointStride);
+                        ga.mul(g3).intoArray(e, o + 3 * pointStride);
+                        ga.mul(g4).intoArray(e, o + 4 * pointStride);
+                        ga.mul(g5).intoArray(e, o + 5 * pointStride);
+                    }
                 }
             }
         }

@@ -115,14 +115,12 @@ final class WinogradImages {
             int valuesAt = vectors * windows, cellsAt = valuesAt + VL * VL; // a block's transposed values and cells, [window][VL]
             boolean transposed = windows >= VL && g.padTop() >= 0 && g.padLeft() >= 0 && g.padTop() + g.h() <= pad.rows()
                     && g.padLeft() + g.w() <= cols;
-            int[] at = PIXEL_AT.get();
-            for (int q = 0; q < VL; q++) at[q] = q * VL;
             for (int w0 = 0; w0 < windows; w0 += transposed ? VL : 1) {
                 int first = transposed ? Math.min(w0, windows - VL) : w0, count = transposed ? VL : 1;
                 for (int p0 = 0; p0 < vectors; p0 += VL) {
                     if (transposed) {
-                        ChannelsLastTranspose.apply(dyPooled, from + p0 * windows + first, windows, cells, at, valuesAt);
-                        ChannelsLastTranspose.apply(cells, p0 * windows + first, windows, cells, at, cellsAt);
+                        ChannelsLastTranspose.toBlock(dyPooled, from + p0 * windows + first, windows, cells, valuesAt);
+                        ChannelsLastTranspose.toBlock(cells, p0 * windows + first, windows, cells, cellsAt);
                     }
                     for (int q = 0; q < count; q++) {
                         int window = first + q, py = window / pw, px = window % pw;
