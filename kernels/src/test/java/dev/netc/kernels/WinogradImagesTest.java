@@ -26,28 +26,11 @@ class WinogradImagesTest {
             "40, 5, 6, 2"})   // odd planes and channels in both vector shapes
     void fillIsThePlanarImageChannelsLastInsideAZeroBorder(int c, int h, int w, int pad) {
         ConvGeometry g = ConvGeometry.of(c, h, w, 8, 5, 5, 1, pad, pad, h + 2 * pad - 4, w + 2 * pad - 4);
-        PaddedImage padded = PaddedImage.of(g);
-        int cp = ConvWinograd.paddedChannels(c), n = 3, plane = h * w;
+        int n = 3, plane = h * w;
         float[] x = new float[n * c * plane];
         SplittableRandom random = new SplittableRandom(c * 31 + h);
         for (int i = 0; i < x.length; i++) x[i] = (float) (random.nextDouble() * 2 - 1);
-        ConvWinograd.Source source = WinogradImages.images(g, x);
-        float[] image = new float[padded.rows() * padded.cols() * cp];
-        for (int i = 0; i < n; i++) {
-            Arrays.fill(image, Float.NaN);
-            source.fill(i, image);
-            for (int row = 0; row < padded.rows(); row++) {
-                for (int col = 0; col < padded.cols(); col++) {
-                    int iy = row - pad, ix = col - pad;
-                    boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
-                    for (int ch = 0; ch < cp; ch++) {
-                        float expected = inside && ch < c ? x[(i * c + ch) * plane + iy * w + ix] : 0f;
-                        assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(image[(row * padded.cols() + col) * cp + ch]),
-                                "image " + i + " row " + row + " col " + col + " channel " + ch);
-                    }
-                }
-            }
-        }
+        assertFills(WinogradImages.images(g, x), g, n, (i, ch, iy, ix) -> x[(i * c + ch) * plane + iy * w + ix]);
     }
 
     @ParameterizedTest(name = "c={0} h={1} w={2} pad={3}")
@@ -58,8 +41,7 @@ class WinogradImagesTest {
             "24, 4, 4, 2"})   // four windows: gathered in both shapes
     void expandedGradientPutsEachPooledValueOnItsArgmaxCell(int c, int h, int w, int pad) {
         ConvGeometry g = ConvGeometry.of(c, h, w, 8, 5, 5, 1, pad, pad, h + 2 * pad - 4, w + 2 * pad - 4);
-        PaddedImage padded = PaddedImage.of(g);
-        int cp = ConvWinograd.paddedChannels(c), n = 2, windows = (h / 2) * (w / 2);
+        int n = 2, windows = (h / 2) * (w / 2);
         float[] dyPooled = new float[n * c * windows];
         byte[] argmax = new byte[dyPooled.length];
         SplittableRandom random = new SplittableRandom(c * 7 + h);
@@ -67,22 +49,32 @@ class WinogradImagesTest {
             dyPooled[i] = (float) (random.nextDouble() * 2 - 1);
             argmax[i] = (byte) random.nextInt(4);
         }
-        ConvWinograd.Source source = new WinogradImages.Expanded().of(g, dyPooled, argmax);
+        assertFills(new WinogradImages.Expanded().of(g, dyPooled, argmax), g, n, (i, ch, iy, ix) -> {
+            int at = (i * c + ch) * windows + (iy / 2) * (w / 2) + ix / 2;
+            return argmax[at] == (iy % 2) * 2 + ix % 2 ? dyPooled[at] : 0f;
+        });
+    }
+
+    /** The value source should put at image i's channel ch, pixel (iy, ix) of the unbordered image. */
+    private interface Expected {
+        float at(int image, int ch, int iy, int ix);
+    }
+
+    /** Each of n images filled into a NaN buffer: the expected values inside the border, zero on it and past c. */
+    private static void assertFills(ConvWinograd.Source source, ConvGeometry g, int n, Expected expected) {
+        PaddedImage padded = PaddedImage.of(g);
+        int cp = ConvWinograd.paddedChannels(g.c());
         float[] image = new float[padded.rows() * padded.cols() * cp];
         for (int i = 0; i < n; i++) {
             Arrays.fill(image, Float.NaN);
             source.fill(i, image);
             for (int row = 0; row < padded.rows(); row++) {
                 for (int col = 0; col < padded.cols(); col++) {
-                    int iy = row - pad, ix = col - pad;
-                    boolean inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                    int iy = row - g.padTop(), ix = col - g.padLeft();
+                    boolean inside = iy >= 0 && iy < g.h() && ix >= 0 && ix < g.w();
                     for (int ch = 0; ch < cp; ch++) {
-                        float expected = 0f;
-                        if (inside && ch < c) {
-                            int at = (i * c + ch) * windows + (iy / 2) * (w / 2) + ix / 2;
-                            expected = argmax[at] == (iy % 2) * 2 + ix % 2 ? dyPooled[at] : 0f;
-                        }
-                        assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(image[(row * padded.cols() + col) * cp + ch]),
+                        float value = inside && ch < g.c() ? expected.at(i, ch, iy, ix) : 0f;
+                        assertEquals(Float.floatToRawIntBits(value), Float.floatToRawIntBits(image[(row * padded.cols() + col) * cp + ch]),
                                 "image " + i + " row " + row + " col " + col + " channel " + ch);
                     }
                 }
