@@ -113,33 +113,36 @@ final class WinogradImages {
             }
             for (; i < vectors * windows; i++) cells[i] = argmax[from + i];
             int valuesAt = vectors * windows, cellsAt = valuesAt + VL * VL; // a block's transposed values and cells, [window][VL]
-            boolean transposed = windows >= VL && g.padTop() >= 0 && g.padLeft() >= 0 && g.padTop() + g.h() <= pad.rows()
-                    && g.padLeft() + g.w() <= cols;
+            boolean transposed = windows >= VL && inside(g, pad);
+            int[] top = PIXEL_AT.get(); // the block's windows' cell 0 pixels
             for (int w0 = 0; w0 < windows; w0 += transposed ? VL : 1) {
                 int first = transposed ? Math.min(w0, windows - VL) : w0, count = transposed ? VL : 1;
+                for (int q = 0; q < count; q++) {
+                    int window = first + q;
+                    top[q] = ((2 * (window / pw) + g.padTop()) * cols + 2 * (window % pw) + g.padLeft()) * cp;
+                }
                 for (int p0 = 0; p0 < vectors; p0 += VL) {
                     if (transposed) {
                         ChannelsLastTranspose.toBlock(dyPooled, from + p0 * windows + first, windows, cells, valuesAt);
                         ChannelsLastTranspose.toBlock(cells, p0 * windows + first, windows, cells, cellsAt);
                     }
                     for (int q = 0; q < count; q++) {
-                        int window = first + q, py = window / pw, px = window % pw;
-                        int top = ((2 * py + g.padTop()) * cols + 2 * px + g.padLeft()) * cp; // cell 0's pixel
+                        int window = first + q;
                         FloatVector value = transposed ? FloatVector.fromArray(S, cells, valuesAt + q * VL)
                                 : FloatVector.fromArray(S, dyPooled, from + p0 * windows + window, lanes, 0);
                         FloatVector cell = transposed ? FloatVector.fromArray(S, cells, cellsAt + q * VL)
                                 : FloatVector.fromArray(S, cells, p0 * windows + window, lanes, 0);
                         for (int a = 0; a < 4; a++) {
-                            ZERO.blend(value, cell.compare(VectorOperators.EQ, a)).intoArray(bordered, top + ((a / 2) * cols + a % 2) * cp + p0);
+                            ZERO.blend(value, cell.compare(VectorOperators.EQ, a)).intoArray(bordered, top[q] + ((a / 2) * cols + a % 2) * cp + p0);
                         }
                     }
                 }
             }
-            for (int window = 0; window < windows; window++) {
-                int top = ((2 * (window / pw) + g.padTop()) * cols + 2 * (window % pw) + g.padLeft()) * cp;
+            for (int window = 0; window < windows && vectors < g.c(); window++) { // the planes past the whole vectors
+                int corner = ((2 * (window / pw) + g.padTop()) * cols + 2 * (window % pw) + g.padLeft()) * cp;
                 for (int plane = vectors; plane < g.c(); plane++) {
                     int atPlane = from + plane * windows + window, a = argmax[atPlane];
-                    bordered[top + ((a / 2) * cols + a % 2) * cp + plane] = dyPooled[atPlane];
+                    bordered[corner + ((a / 2) * cols + a % 2) * cp + plane] = dyPooled[atPlane];
                 }
             }
         }
@@ -150,8 +153,13 @@ final class WinogradImages {
         }
     }
 
-    /** Per thread: where each of a block's VL pixels lands in the channels-last image ({@link #channelsLast}). */
+    /** Per thread: where each of a block's VL pixels (or windows) lands in the channels-last image. */
     private static final ThreadLocal<int[]> PIXEL_AT = ThreadLocal.withInitial(() -> new int[VL]);
+
+    /** Whether every pixel of g's input lands inside the bordered image (a 'same' or 'valid' padding, none cropped). */
+    private static boolean inside(ConvGeometry g, PaddedImage pad) {
+        return g.padTop() >= 0 && g.padLeft() >= 0 && g.padTop() + g.h() <= pad.rows() && g.padLeft() + g.w() <= pad.cols();
+    }
 
     /**
      * The zero-bordered image, channels last: image[(row * cols + col) * cp + ch]. Where every pixel lands inside the
@@ -164,8 +172,7 @@ final class WinogradImages {
     private static void channelsLast(ConvGeometry g, PaddedImage pad, float[] x, int xOff, int cp, int[] lanes, float[] image) {
         int cols = pad.cols(), plane = g.h() * g.w(), vectors = g.c() / VL * VL;
         Arrays.fill(image, 0, pad.rows() * cols * cp, 0f);
-        boolean inside = g.padTop() >= 0 && g.padLeft() >= 0 && g.padTop() + g.h() <= pad.rows() && g.padLeft() + g.w() <= cols;
-        if (inside && plane >= VL) {
+        if (inside(g, pad) && plane >= VL) {
             int[] at = PIXEL_AT.get();
             for (int p0 = 0; p0 < plane; p0 += VL) {
                 int first = Math.min(p0, plane - VL), iy = first / g.w(), ix = first % g.w();
