@@ -2,11 +2,9 @@ package dev.netc.kernels;
 
 import java.util.Arrays;
 import java.util.function.IntConsumer;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,8 +23,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class ConvWinogradFilter {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
-    /** VL bytes: a vector of argmax cells, widened to floats. */
-    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * 8));
     private static final int NR = GemmMicroKernel.NR;
     private static final int ROWS = GemmGatheredMicroKernel.ROWS;
     private static final int T = ConvWinograd.T, POINTS = ConvWinograd.POINTS;
@@ -156,11 +152,7 @@ final class ConvWinogradFilter {
         int cellsAt = lanesAt + 3 * VL; // the argmax [f][tiles] as floats
         int vectors = f / VL * VL;
         int valuesBlock = cellsAt + f * tiles, cellsBlock = valuesBlock + VL * VL; // a block's transposed values and cells
-        int i = 0;
-        for (int upper = BYTES.loopBound(vectors * tiles); i < upper; i += VL) {
-            ((FloatVector) ByteVector.fromArray(BYTES, argmax, from + i).convertShape(VectorOperators.B2F, S, 0)).intoArray(e, cellsAt + i);
-        }
-        for (; i < vectors * tiles; i++) e[cellsAt + i] = argmax[from + i];
+        WinogradImages.cellsAsFloats(argmax, from, vectors * tiles, e, cellsAt);
         int pointStride = fSlivers * tiles * NR;
         boolean transposed = tiles >= VL;
         for (int t0 = 0; t0 < tiles; t0 += transposed ? VL : 1) {

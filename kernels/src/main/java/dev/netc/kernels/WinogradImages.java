@@ -107,11 +107,7 @@ final class WinogradImages {
             int from = image * g.c() * windows;
             // the argmax of the whole vectors of planes as floats, then both planes transposed a block of windows at a time
             float[] cells = CELLS.atLeast(vectors * windows + 2 * VL * VL);
-            int i = 0;
-            for (int upper = BYTES.loopBound(vectors * windows); i < upper; i += VL) {
-                ((FloatVector) ByteVector.fromArray(BYTES, argmax, from + i).convertShape(VectorOperators.B2F, S, 0)).intoArray(cells, i);
-            }
-            for (; i < vectors * windows; i++) cells[i] = argmax[from + i];
+            cellsAsFloats(argmax, from, vectors * windows, cells, 0);
             int valuesAt = vectors * windows, cellsAt = valuesAt + VL * VL; // a block's transposed values and cells, [window][VL]
             boolean transposed = windows >= VL && inside(g, pad);
             int[] top = PIXEL_AT.get(); // the block's windows' cell 0 pixels
@@ -151,6 +147,15 @@ final class WinogradImages {
             dyPooled = null;
             argmax = null;
         }
+    }
+
+    /** dst[dstAt + i] = argmax[from + i] for i below count (cells 0-3 as floats, which a gather or a transpose reads), a vector at a time. */
+    static void cellsAsFloats(byte[] argmax, int from, int count, float[] dst, int dstAt) {
+        int i = 0;
+        for (int upper = BYTES.loopBound(count); i < upper; i += VL) {
+            ((FloatVector) ByteVector.fromArray(BYTES, argmax, from + i).convertShape(VectorOperators.B2F, S, 0)).intoArray(dst, dstAt + i);
+        }
+        for (; i < count; i++) dst[dstAt + i] = argmax[from + i];
     }
 
     /** Per thread: where each of a block's VL pixels (or windows) lands in the channels-last image. */
