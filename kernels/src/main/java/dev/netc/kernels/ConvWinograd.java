@@ -26,9 +26,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link GemmGatheredMicroKernel#multiplyInterleaved}; a cache line of padding after each point, see {@link #V_PAD}),
  * the GEMM results M [36][slivers][ROWS][NR] (padded the same way, see {@link #M_PAD}), and the
  * pooled values [tile][fp], transposed to the planar output at the end. On AVX-512 and AVX2 alike: with sixteen vector
- * registers the products' eight-row tiles run as two halves of four;
- * MNIST CNN training with 8-float vectors on the Zen 4, fused: 1,733 -> 2,232 images/s (the three conv2 kernels
- * 22.0 -> 12.8 ms of a 35.7 -> 24.0 ms step).
+ * registers a block is twelve tiles and the products run as two halves of six ({@link GemmGatheredMicroKernel#INTERLEAVED_ROWS});
+ * MNIST CNN training with 8-float vectors on the Zen 4, fused: 1,733 -> 2,232 images/s with halves of four (the three
+ * conv2 kernels 22.0 -> 12.8 ms of a 35.7 -> 24.0 ms step), then 2,010-2,641 -> 2,572-2,714 with halves of six.
  */
 final class ConvWinograd {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
@@ -49,8 +49,8 @@ final class ConvWinograd {
      * 8-float vectors, 2.78-3.11 -> 2.66-2.67 with 16; its forward (32 channels, 1 KiB) even either way.
      */
     private static final int V_PAD = 16;
-    /** Tiles per GEMM row block: the gathered micro-kernel's rows. */
-    private static final int ROWS = GemmGatheredMicroKernel.ROWS;
+    /** Tiles per GEMM row block: the interleaved micro-kernel's rows. */
+    private static final int ROWS = GemmGatheredMicroKernel.INTERLEAVED_ROWS;
     /** Input tile side (m + r - 1 for m = 2 outputs and r = 5 taps) and transformed points per tile. */
     static final int T = 6, POINTS = T * T;
     /** G (6 x 5): the filter transform. */

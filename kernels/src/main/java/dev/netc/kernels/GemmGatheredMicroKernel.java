@@ -17,15 +17,20 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Where A is affine rather than gathered (Winograd's transformed tiles), {@link #multiplyInterleaved} and
  * {@link #multiplyAddSlivers} index it by the loop counter and constants instead, so the JIT hoists the
- * bounds checks that the tables' loads keep at every step: these two run on every machine, as two four-row halves where there
- * are sixteen vector registers (AVX2), so Winograd's convolutions run there too.
+ * bounds checks that the tables' loads keep at every step: these two run on every machine (with sixteen vector registers,
+ * AVX2, as halves of six and four rows), so Winograd's convolutions run there too.
  */
 final class GemmGatheredMicroKernel {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
     private static final int NR = GemmMicroKernel.NR;
-    /** The rows of a tile (the packed kernel's eight on AVX-512). */
+    /** The rows of a tile of {@link #multiply} and {@link #multiplyAddSlivers} (the packed kernel's eight on AVX-512). */
     static final int ROWS = 8;
+    /**
+     * The rows of a tile of {@link #multiplyInterleaved}: eight with 32 vector registers, twelve (two halves of six) with
+     * sixteen (AVX2), where six rows x two vectors is the most accumulators that leave room for the B vectors and a broadcast.
+     */
+    static final int INTERLEAVED_ROWS = GemmMicroKernel.VL >= 16 ? 8 : 12;
     /** Whether this kernel runs on this machine (the packed kernel has eight rows). */
     static final boolean AVAILABLE = GemmMicroKernel.MR == ROWS;
 
@@ -104,24 +109,24 @@ final class GemmGatheredMicroKernel {
     }
 
     /**
-     * tile[tileOff ..][8 x NR] = A (depth x 8) @ B (depth x NR, packed), A's rows interleaved a vector at a time:
-     * A[p][r] = a[base + (p / VL) * 8 * VL + r * VL + p % VL], depth a multiple of VL (a Winograd block's transformed
-     * tiles at one point: each vector of channels of its eight tiles side by side). The same sums as {@link #multiply}
+     * tile[tileOff ..][R x NR] = A (depth x R) @ B (depth x NR, packed), R = {@link #INTERLEAVED_ROWS}, A's rows interleaved a
+     * vector at a time: A[p][r] = a[base + (p / VL) * R * VL + r * VL + p % VL], depth a multiple of VL (a Winograd block's
+     * transformed tiles at one point: each vector of channels of its R tiles side by side). The same sums as {@link #multiply}
      * with a plain offset table, but every row sits a constant distance from the first, so each broadcast is one load off
      * one index, with its bounds check hoisted. With rows a runtime stride apart (a register and an add each, per step)
      * the MNIST CNN's conv2 products ran, with 8-float vectors, at 77-82 GFLOP/s (32 channels) and 86-91 (64) against
      * 88-92 and 98 this way (Zen 4, one core, in L1); with 16-float vectors, 106 either way (32) and 106 against 109 (64).
      */
     static void multiplyInterleaved(float[] a, int base, float[] bp, int bpOff, int depth, float[] tile, int tileOff) {
-        if (!AVAILABLE) { // sixteen registers: the eight rows as two halves of four (the same sums)
+        if (INTERLEAVED_ROWS == 12) { // sixteen registers: the twelve rows as two halves of six (the same sums)
             multiplyInterleavedHalf(a, base, bp, bpOff, depth, tile, tileOff);
-            multiplyInterleavedHalf(a, base + 4 * VL, bp, bpOff, depth, tile, tileOff + 4 * NR);
+            multiplyInterleavedHalf(a, base + 6 * VL, bp, bpOff, depth, tile, tileOff + 6 * NR);
             return;
         }
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
         for (int p0 = 0; p0 < depth; p0 += VL) {
-            int at = base + p0 * ROWS, bAt = bpOff + p0 * NR;
+            int at = base + p0 * INTERLEAVED_ROWS, bAt = bpOff + p0 * NR;
             for (int j = 0; j < VL; j++) { // a constant count: the JIT unrolls it, the rows at literal offsets
                 int bi = bAt + j * NR, ai = at + j;
                 FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + VL);
@@ -206,13 +211,16 @@ final class GemmGatheredMicroKernel {
     }
 
     /**
-     * Four rows of {@link #multiplyInterleaved}'s tile (A's rows from base on, the tile's from tileOff on), for machines
-     * with sixteen vector registers (AVX2): eight accumulators, two B vectors and a broadcast. The same sums.
+     * Six rows of {@link #multiplyInterleaved}'s twelve (A's rows from base on, the tile's from tileOff on), for machines
+     * with sixteen vector registers (AVX2): twelve accumulators, two B vectors and a broadcast, as the packed kernel's
+     * six-row tile. The same sums. In L1 on the Zen 4 with 8-float vectors, one core, the MNIST CNN's conv2 depths 32 and
+     * 64: 98-107 GFLOP/s, against 91-96 for eight rows as two halves of four.
      */
     private static void multiplyInterleavedHalf(float[] a, int base, float[] bp, int bpOff, int depth, float[] tile, int tileOff) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         for (int p0 = 0; p0 < depth; p0 += VL) {
-            int at = base + p0 * ROWS, bAt = bpOff + p0 * NR;
+            int at = base + p0 * INTERLEAVED_ROWS, bAt = bpOff + p0 * NR;
             for (int j = 0; j < VL; j++) {
                 int bi = bAt + j * NR, ai = at + j;
                 FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + VL);
@@ -224,15 +232,21 @@ final class GemmGatheredMicroKernel {
                 c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
                 x = FloatVector.broadcast(S, a[ai + 3 * VL]);
                 c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+                x = FloatVector.broadcast(S, a[ai + 4 * VL]);
+                c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+                x = FloatVector.broadcast(S, a[ai + 5 * VL]);
+                c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
             }
         }
         c00.intoArray(tile, tileOff); c01.intoArray(tile, tileOff + VL);
         c10.intoArray(tile, tileOff + NR); c11.intoArray(tile, tileOff + NR + VL);
         c20.intoArray(tile, tileOff + 2 * NR); c21.intoArray(tile, tileOff + 2 * NR + VL);
         c30.intoArray(tile, tileOff + 3 * NR); c31.intoArray(tile, tileOff + 3 * NR + VL);
+        c40.intoArray(tile, tileOff + 4 * NR); c41.intoArray(tile, tileOff + 4 * NR + VL);
+        c50.intoArray(tile, tileOff + 5 * NR); c51.intoArray(tile, tileOff + 5 * NR + VL);
     }
 
-    /** Four rows of {@link #multiplyAddSlivers}' tile (A's rows from base on, the tile's from at0 on), as {@link #multiplyInterleavedHalf} is of multiplyInterleaved'. */
+    /** Four rows of {@link #multiplyAddSlivers}' tile (A's rows from base on, the tile's from at0 on), for sixteen vector registers. */
     private static void multiplyAddSliversHalf(float[] a, int base, float[] bp, int bpOff, int depth, float[] tile, int at0) {
         FloatVector c00 = FloatVector.fromArray(S, tile, at0), c01 = FloatVector.fromArray(S, tile, at0 + VL);
         FloatVector c10 = FloatVector.fromArray(S, tile, at0 + NR), c11 = FloatVector.fromArray(S, tile, at0 + NR + VL);

@@ -9,7 +9,7 @@ import java.util.function.IntConsumer;
 final class WinogradRun implements IntConsumer, CallFrames.Frame {
     /** This thread's runs (one per nesting depth). */
     static final CallFrames<WinogradRun> FRAMES = new CallFrames<>(WinogradRun::new);
-    private static final int ROWS = GemmGatheredMicroKernel.ROWS;
+    private static final int ROWS = GemmGatheredMicroKernel.INTERLEAVED_ROWS;
 
     final WinogradImages.Planar planar = new WinogradImages.Planar();
     final WinogradImages.Expanded expanded = new WinogradImages.Expanded();
