@@ -16,19 +16,24 @@ import jdk.incubator.vector.VectorSpecies;
  * machine it stays near 45% of the peak. Here a step is three vector loads and eight broadcasts per 24
  * multiply-adds (1.55 against 1.10 ms for 48 x 3136 x 1024). Up to four rows of a left over past the
  * last sliver (two at a batch of 50) are dot products against the eight rows of b just read, two rows of a per
- * pass, while b is still in L2; more make one more narrow sliver, zero past m. AVX-512 only (24 accumulators, three operands and a broadcast in 32 registers).
+ * pass, while b is still in L2; more make one more narrow sliver, zero past m. With 32 vector registers (AVX-512) a tile
+ * is eight b rows x three vectors (24 accumulators, three operands and a broadcast); with sixteen (AVX2) six b rows x two
+ * vectors ({@link BroadcastRowsTiles6}): 48 x 3136 x 1024 with the ReLU gate, 8-float vectors on the Zen 4, one core:
+ * 4.48 -> 3.65 ms (p25) against {@link GemmDot}.
  */
 final class GemmBroadcastRows {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
+    /** With 32 vector registers the eight-row tiles below; with sixteen (AVX2) those of {@link BroadcastRowsTiles6}. */
+    private static final boolean SIX_ROWS = VL < 16;
     /** Rows of b (columns of c) per register tile. */
-    private static final int ROWS = 8;
-    /** Rows of a (of c) per wide tile: three vectors. */
-    private static final int WIDE = 3 * VL;
+    private static final int ROWS = SIX_ROWS ? BroadcastRowsTiles6.ROWS : 8;
+    /** Rows of a (of c) per wide tile: three vectors (two with sixteen registers). */
+    private static final int WIDE = SIX_ROWS ? BroadcastRowsTiles6.WIDE : 3 * VL;
     /** Rows of a left over past the slivers that are better done as dot products than as a masked sliver. */
     private static final int MAX_DOT_ROWS = 4;
-    /** Blocks of eight b rows per parallel task: 32 columns of c, whole cache lines of it. */
-    private static final int BLOCKS_PER_TASK = 4;
+    /** Blocks of b rows per parallel task: 32 (48) columns of c, whole cache lines of it. */
+    private static final int BLOCKS_PER_TASK = SIX_ROWS ? 8 : 4;
 
     private static final Scratch PACKED = new Scratch();
     private static final Scratch TILE = new Scratch();
@@ -36,9 +41,10 @@ final class GemmBroadcastRows {
 
     private GemmBroadcastRows() {}
 
-    /** True where this kernel runs and beats {@link GemmDot}: AVX-512, a fills a sliver, a^T stays in half of L2 ({@link Blocking}). */
+    /** True where this kernel runs and beats {@link GemmDot}: 16- or 8-float vectors, 16 rows of a or more, a^T in half of L2 ({@link Blocking}). */
     static boolean suits(int m, int n, int k) {
-        return VL == 16 && m >= VL && n >= ROWS && k >= VL && (long) m * k <= Blocking.machine().l2OperandFloats();
+        // 16 rows of a at least with either vector width, so a batch's rows change form at the same size on every machine
+        return (VL == 16 || VL == 8) && m >= 16 && n >= ROWS && k >= VL && (long) m * k <= Blocking.machine().l2OperandFloats();
     }
 
     /** See the class comment; beta is 0 or 1. */
@@ -79,15 +85,28 @@ final class GemmBroadcastRows {
                 int i0 = block * ROWS, rows = Math.min(ROWS, n - i0);
                 int base = bOff + i0 * k;
                 for (int j0 = 0; j0 < wideRows; j0 += WIDE) {
-                    wideTile(b, base, rows, k, packed, j0 * k, tile);
+                    if (SIX_ROWS) {
+                        BroadcastRowsTiles6.wideTile(b, base, rows, k, packed, j0 * k, tile);
+                    } else {
+                        wideTile(b, base, rows, k, packed, j0 * k, tile);
+                    }
                     store(tile, WIDE, WIDE, j0, i0, rows, n, beta, c, cOff, finish);
                 }
                 for (int j0 = wideRows; j0 < slivered; j0 += VL) {
-                    narrowTile(b, base, rows, k, packed, j0 * k, tile);
+                    if (SIX_ROWS) {
+                        BroadcastRowsTiles6.narrowTile(b, base, rows, k, packed, j0 * k, tile);
+                    } else {
+                        narrowTile(b, base, rows, k, packed, j0 * k, tile);
+                    }
                     store(tile, VL, Math.min(VL, m - j0), j0, i0, rows, n, beta, c, cOff, finish);
                 }
                 for (int j = slivered; j < m; j += 2) {
-                    if (j + 1 < m) {
+                    if (SIX_ROWS) {
+                        int lanes = 2 * ROWS, p = BroadcastRowsTiles6.dotLanes(a, aOff + j * k, aOff + (j + 1) * k, j + 1 < m, b, base,
+                                rows, k, tile, lanes);
+                        sumLanes(tile, lanes, 0, a, aOff + j * k, b, base, rows, k, p);
+                        if (j + 1 < m) sumLanes(tile, lanes + ROWS * VL, ROWS, a, aOff + (j + 1) * k, b, base, rows, k, p);
+                    } else if (j + 1 < m) {
                         pairDots(a, aOff + j * k, aOff + (j + 1) * k, b, base, rows, k, tile);
                     } else {
                         dots(a, aOff + j * k, b, base, rows, k, tile);

@@ -141,10 +141,9 @@ class GemmTest {
         }
     }
     /**
-     * a @ b^T for a batch (16 rows or more, AVX-512: b's rows broadcast against slivers of a^T): each output is
-     * one multiply-add chain in k order, so a row has the same bits in a wide sliver (48 rows) as in a narrow
-     * one (16), i.e. whatever batch of 16 or more it is in. Elsewhere (8-float vectors) the dot-product form
-     * runs, which has that property too.
+     * a @ b^T for a batch (16 rows or more: b's rows broadcast against slivers of a^T): each output is one
+     * multiply-add chain in k order, so a row has the same bits in a wide sliver (48 rows, or 16 with 8-float
+     * vectors) as in a narrow one (16, or 8), i.e. whatever batch of 16 or more it is in.
      */
     @Test
     void batchRowsHaveTheSameBitsWhicheverSliverRanThem() {
@@ -152,7 +151,7 @@ class GemmTest {
         var random = new SplittableRandom(43);
         float[] a = Reference.random(random, m * k), b = Reference.random(random, n * k);
         float[] all = new float[m * n];
-        Gemm.sgemm(false, true, m, n, k, a, 0, b, 0, 0f, all, 0); // rows 0-47: one wide sliver, 48-63: a narrow one
+        Gemm.sgemm(false, true, m, n, k, a, 0, b, 0, 0f, all, 0); // 16 floats: rows 0-47 one wide sliver, 48-63 a narrow one; 8: four wide slivers
         for (int first : new int[] {0, 32, 48}) {
             float[] some = new float[16 * n];
             Gemm.sgemm(false, true, 16, n, k, a, first * k, b, 0, 0f, some, 0);
