@@ -6,16 +6,16 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * c = beta * c + a @ b^T with a (m x k) small and b (n x k) large, both row-major, computed as its
- * transpose c^T = b @ a^T: eight rows of b are broadcast from where they lie, one value per row and
- * step, against a^T packed once into slivers of 48 (or 16) columns, so b is read once, in order, and
- * never packed, and each output is one multiply-add chain in k order.
+ * transpose c^T = b @ a^T: eight (or six) rows of b are broadcast from where they lie, one value per row and
+ * step, against a^T packed once into slivers of three (or two) vectors of columns, or one, so b is read once, in order,
+ * and never packed, and each output is one multiply-add chain in k order.
  *
  * <p>Why: a dense layer's backward-data pass is dy @ W^T with W as large as 3136 x 1024. {@link GemmDot}
  * reads W the same way but multiplies row against row: eight full-vector loads per sixteen
  * multiply-adds, every one split across two cache lines, and a lane reduction per output; on the Zen 5
  * machine it stays near 45% of the peak. Here a step is three vector loads and eight broadcasts per 24
  * multiply-adds (1.55 against 1.10 ms for 48 x 3136 x 1024). Up to four rows of a left over past the
- * last sliver (two at a batch of 50) are dot products against the eight rows of b just read, two rows of a per
+ * last sliver (two at a batch of 50) are dot products against the rows of b just read, two rows of a per
  * pass, while b is still in L2; more make one more narrow sliver, zero past m. With 32 vector registers (AVX-512) a tile
  * is eight b rows x three vectors (24 accumulators, three operands and a broadcast); with sixteen (AVX2) six b rows x two
  * vectors ({@link BroadcastRowsTiles6}): 48 x 3136 x 1024 with the ReLU gate, 8-float vectors on the Zen 4, one core:

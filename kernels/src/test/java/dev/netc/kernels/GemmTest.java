@@ -152,10 +152,12 @@ class GemmTest {
         float[] a = Reference.random(random, m * k), b = Reference.random(random, n * k);
         float[] all = new float[m * n];
         Gemm.sgemm(false, true, m, n, k, a, 0, b, 0, 0f, all, 0); // 16 floats: rows 0-47 one wide sliver, 48-63 a narrow one; 8: four wide slivers
-        for (int first : new int[] {0, 32, 48}) {
-            float[] some = new float[16 * n];
-            Gemm.sgemm(false, true, 16, n, k, a, first * k, b, 0, 0f, some, 0);
-            assertArrayEquals(Arrays.copyOfRange(all, first * n, (first + 16) * n), some, "rows " + first + "-" + (first + 15));
+        // 16 rows: one narrow sliver (16 floats) or one wide one (8); 24 rows: 16 floats two narrow slivers, 8 a wide and a narrow
+        for (int[] batch : new int[][] {{0, 16}, {32, 16}, {48, 16}, {40, 24}}) {
+            int first = batch[0], rows = batch[1];
+            float[] some = new float[rows * n];
+            Gemm.sgemm(false, true, rows, n, k, a, first * k, b, 0, 0f, some, 0);
+            assertArrayEquals(Arrays.copyOfRange(all, first * n, (first + rows) * n), some, "rows " + first + "-" + (first + rows - 1));
         }
     }
 
