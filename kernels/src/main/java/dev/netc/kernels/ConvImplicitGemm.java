@@ -236,17 +236,17 @@ final class ConvImplicitGemm {
     static void gather(float[] src, int[] outer, int count, int[] inner, int first, int rows,
                                float[] dst, int dstOff) {
         final var s = GemmMicroKernel.S;
+        if (MR > GemmMicroKernel.VL) { // 4-float vectors: a run of six rows would need two vectors
+            gatherEach(src, outer, count, inner, first, rows, dst, dstOff);
+            return;
+        }
         // where each run of consecutive source offsets starts among the rows (at most MAX_RUNS of them)
         int runs = 1;
         int start1 = rows, start2 = rows;
         for (int r = 1; r < rows; r++) {
             if (inner[first + r] != inner[first + r - 1] + 1) {
                 if (runs == MAX_RUNS) { // more runs (small kernels and eight rows): plain scalar copies
-                    for (int i = 0; i < count; i++) {
-                        for (int q = 0; q < rows; q++) {
-                            dst[dstOff + i * MR + q] = src[outer[i] + inner[first + q]];
-                        }
-                    }
+                    gatherEach(src, outer, count, inner, first, rows, dst, dstOff);
                     return;
                 }
                 if (runs == 1) start1 = r; else start2 = r;
@@ -275,6 +275,15 @@ final class ConvImplicitGemm {
             FloatVector.fromArray(s, src, outer[i] + offset0).intoArray(dst, to);
             FloatVector.fromArray(s, src, outer[i] + offset1).intoArray(dst, to + start1);
             FloatVector.fromArray(s, src, outer[i] + offset2).intoArray(dst, to + start2);
+        }
+    }
+
+    /** {@link #gather} value by value. */
+    private static void gatherEach(float[] src, int[] outer, int count, int[] inner, int first, int rows, float[] dst, int dstOff) {
+        for (int i = 0; i < count; i++) {
+            for (int q = 0; q < rows; q++) {
+                dst[dstOff + i * MR + q] = src[outer[i] + inner[first + q]];
+            }
         }
     }
 

@@ -27,7 +27,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class ConvPooledRows {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
-    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * 8));
+    /** VL bytes for the argmax; null with 4-float vectors (32 bits is no vector shape), where this kernel does not run. */
+    private static final VectorSpecies<Byte> BYTES = VL >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * 8)) : null;
     /** Filters per register tile: four with 32 registers (sixteen accumulators), two with 16 (eight). */
     private static final int FILTERS = VL >= 16 ? 4 : 2;
 
@@ -43,7 +44,7 @@ final class ConvPooledRows {
 
     /** True for the convolutions and poolings this kernel computes. */
     static boolean suits(ConvGeometry g, int size, Activation act) {
-        return size == 2 && g.stride() == 1 && g.patchSize() <= 64 && g.oh() % 2 == 0 && g.ow() % 2 == 0
+        return BYTES != null && size == 2 && g.stride() == 1 && g.patchSize() <= 64 && g.oh() % 2 == 0 && g.ow() % 2 == 0
                 && act.appliesInRegister();
     }
 

@@ -95,7 +95,9 @@ final class ConvWinograd {
     }
 
     static int paddedChannels(int c) {
-        return Gemm.ceilDiv(c, VL) * VL;
+        // whole vectors, and whole eight-row tiles of the filter gradient's products (4-float vectors: two vectors a tile)
+        int unit = Math.max(VL, GemmGatheredMicroKernel.ROWS);
+        return Gemm.ceilDiv(c, unit) * unit;
     }
 
     /** Floats of the transformed filters of a layer with these output and input channel counts. */

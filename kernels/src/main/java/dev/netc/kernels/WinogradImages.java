@@ -16,8 +16,11 @@ final class WinogradImages {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
     private static final FloatVector ZERO = FloatVector.zero(S);
-    /** VL bytes: a vector of argmax cells, widened to floats. */
-    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * 8));
+    /**
+     * VL bytes: a vector of argmax cells, widened to floats. Null with 4-float vectors (128-bit: SSE, or NEON on ARM), where
+     * 32 bits is no vector shape: there the cells are widened one at a time.
+     */
+    private static final VectorSpecies<Byte> BYTES = VL >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * 8)) : null;
     /** One image's argmax of a pooled gradient as floats, while {@link Expanded} expands it. */
     private static final Scratch CELLS = new Scratch();
     /** laneStrides(s) at index s, made on first use (an int-keyed map boxed every key over 127: three objects a step). */
@@ -152,7 +155,7 @@ final class WinogradImages {
     /** dst[dstAt + i] = argmax[from + i] for i below count (cells 0-3 as floats, which a gather or a transpose reads), a vector at a time. */
     static void cellsAsFloats(byte[] argmax, int from, int count, float[] dst, int dstAt) {
         int i = 0;
-        for (int upper = BYTES.loopBound(count); i < upper; i += VL) {
+        for (int upper = BYTES == null ? 0 : BYTES.loopBound(count); i < upper; i += VL) {
             ((FloatVector) ByteVector.fromArray(BYTES, argmax, from + i).convertShape(VectorOperators.B2F, S, 0)).intoArray(dst, dstAt + i);
         }
         for (; i < count; i++) dst[dstAt + i] = argmax[from + i];
