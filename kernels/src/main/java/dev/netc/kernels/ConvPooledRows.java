@@ -5,7 +5,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -27,8 +26,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class ConvPooledRows {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
-    /** VL bytes for the argmax; null with 4-float vectors (32 bits is no vector shape), where this kernel does not run. */
-    private static final VectorSpecies<Byte> BYTES = VL >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * 8)) : null;
+    /** VL bytes for the argmax ({@link Vectors#LANE_BYTES}; null with 4-float vectors, where this kernel does not run). */
+    private static final VectorSpecies<Byte> BYTES = Vectors.LANE_BYTES;
     /** Filters per register tile: four with 32 registers (sixteen accumulators), two with 16 (eight). */
     private static final int FILTERS = VL >= 16 ? 4 : 2;
 

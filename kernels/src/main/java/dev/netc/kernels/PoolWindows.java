@@ -5,7 +5,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -23,8 +22,8 @@ final class PoolWindows {
     /** 2 x 2 windows per vector step: each covers two lanes of a row. */
     private static final int HALF = VL / 2;
     /** The vector forms need a byte species of VL lanes (8 or more floats per vector); else the scalar loops run. */
-    private static final boolean VECTORS = VL >= 8;
-    private static final VectorSpecies<Byte> BYTES = VECTORS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * 8)) : null;
+    private static final boolean VECTORS = Vectors.LANE_BYTES != null;
+    private static final VectorSpecies<Byte> BYTES = Vectors.LANE_BYTES;
     /** Lane i takes lane 2i (the window's left column; lanes past VL / 2 repeat and are never stored). */
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> (2 * i) % VL);
     /** Lane i takes lane 2i + 1 (the right column). */

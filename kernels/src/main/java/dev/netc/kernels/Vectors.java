@@ -1,6 +1,7 @@
 package dev.netc.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /** The vector shape generated elementwise loops use: the widest this CPU runs natively. */
@@ -14,6 +15,12 @@ public final class Vectors {
      * same over runs of this many loop indices is the same across every vector's lanes, whatever the CPU.
      */
     public static final int MAX_LANES = 16;
+    /**
+     * A byte per float lane (the kernels' argmax cells, widened to floats or narrowed from them a vector at a time): LANES
+     * bytes, or null with 4-float vectors (128-bit: SSE, or NEON on ARM), where 32 bits is no vector shape and those
+     * kernels go value by value or yield to another.
+     */
+    static final VectorSpecies<Byte> LANE_BYTES = LANES >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * 8)) : null;
 
     private Vectors() {}
 

@@ -4,7 +4,6 @@ import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -16,11 +15,8 @@ final class WinogradImages {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
     private static final FloatVector ZERO = FloatVector.zero(S);
-    /**
-     * VL bytes: a vector of argmax cells, widened to floats. Null with 4-float vectors (128-bit: SSE, or NEON on ARM), where
-     * 32 bits is no vector shape: there the cells are widened one at a time.
-     */
-    private static final VectorSpecies<Byte> BYTES = VL >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(VL * 8)) : null;
+    /** A vector of argmax cells ({@link Vectors#LANE_BYTES}; null with 4-float vectors: the cells then go one at a time). */
+    private static final VectorSpecies<Byte> BYTES = Vectors.LANE_BYTES;
     /** One image's argmax of a pooled gradient as floats, while {@link Expanded} expands it. */
     private static final Scratch CELLS = new Scratch();
     /** laneStrides(s) at index s, made on first use (an int-keyed map boxed every key over 127: three objects a step). */
