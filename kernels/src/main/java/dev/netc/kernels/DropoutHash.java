@@ -19,6 +19,11 @@ public final class DropoutHash {
     private static final VectorSpecies<Float> S = Vectors.SPECIES;
     /** Longs of the same total width as a float vector hold half its lanes. */
     private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
+    /**
+     * Whether the lanes are hashed as long vectors. Not with two longs (128-bit vectors): x86's C2 has no two-lane long
+     * compare or mask-to-bits, so that form boxes every vector (kilobytes per call); the scalar hash is the same bits.
+     */
+    private static final boolean LONG_LANES_COMPARE = L.length() >= 4;
 
     private DropoutHash() {}
 
@@ -43,8 +48,14 @@ public final class DropoutHash {
      */
     public static FloatVector keepFactors(long stream, int i, double rate, float scale) {
         long threshold = (long) Math.ceil(rate * 0x1.0p53);
-        int ll = Math.min(L.length(), S.length());
         long dropped = 0;
+        if (!LONG_LANES_COMPARE) {
+            for (int lane = 0; lane < S.length(); lane++) {
+                dropped |= (bits(stream, i + lane) < threshold ? 1L : 0L) << lane;
+            }
+            return FloatVector.broadcast(S, scale).blend(0f, VectorMask.fromLong(S, dropped));
+        }
+        int ll = Math.min(L.length(), S.length());
         for (int part = 0; part < S.length(); part += ll) {
             LongVector index = LongVector.broadcast(L, i + part + 1L).addIndex(1);
             LongVector z = index.mul(ELEMENT_STEP).add(stream);
