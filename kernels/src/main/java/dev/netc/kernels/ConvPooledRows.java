@@ -352,8 +352,12 @@ final class ConvPooledRows {
             return;
         }
         best.intoArray(pooled, out, S.indexInRange(0, lanes));
-        if (argmax != null) {
+        if (argmax != null && Vectors.MASKED_BYTE_STORES) {
             ((ByteVector) position.convertShape(VectorOperators.F2B, BYTES, 0)).intoArray(argmax, out, BYTES.indexInRange(0, lanes));
+        } else if (argmax != null) { // no masked byte store (AVX2): byte by byte
+            float[] spill = SPILL.atLeast(VL);
+            position.intoArray(spill, 0);
+            for (int l = 0; l < lanes; l++) argmax[out + l] = (byte) spill[l];
         }
     }
 }

@@ -41,11 +41,9 @@ final class PoolWindows {
     private static final VectorMask<Float>[] CELLS = new VectorMask[HALF + 1], WINDOWS = new VectorMask[HALF + 1];
     @SuppressWarnings("unchecked")
     private static final VectorMask<Byte>[] WINDOW_BYTES = new VectorMask[HALF + 1];
-    /** By count (0 .. VL - 1): the first count lanes, of floats and of bytes (a row's last partial step). */
+    /** By count (0 .. VL - 1): the first count lanes (a row's last partial step). */
     @SuppressWarnings("unchecked")
     private static final VectorMask<Float>[] LEADING = new VectorMask[VL];
-    @SuppressWarnings("unchecked")
-    private static final VectorMask<Byte>[] LEADING_BYTES = new VectorMask[VL];
 
     static {
         for (int w = 0; w <= HALF; w++) {
@@ -55,7 +53,6 @@ final class PoolWindows {
         }
         for (int count = 0; count < VL; count++) {
             LEADING[count] = S.indexInRange(0, count);
-            LEADING_BYTES[count] = VECTORS ? BYTES.indexInRange(0, count) : null;
         }
     }
     /** The argmax of the upper cell of each lane's column: 0, 1, 0, 1, ... */
@@ -150,9 +147,13 @@ final class PoolWindows {
                     best = best.blend(d, wins);
                     position = position.blend(3f, wins);
                     best.intoArray(pooled, out + ox, WINDOWS[windows]);
-                    if (argmax != null) {
+                    if (argmax != null && Vectors.MASKED_BYTE_STORES) {
                         ((ByteVector) position.convertShape(VectorOperators.F2B, BYTES, 0))
                                 .intoArray(argmax, out + ox, WINDOW_BYTES[windows]);
+                    } else if (argmax != null) { // no masked byte store (AVX2): byte by byte
+                        float[] spill = POSITIONS.atLeast(VL);
+                        position.intoArray(spill, 0);
+                        for (int q = 0; q < windows; q++) argmax[out + ox + q] = (byte) spill[q];
                     }
                 }
             }
@@ -178,6 +179,8 @@ final class PoolWindows {
     private static final Scratch POOLED_ROWS = new Scratch();
     /** A last row's gradient and argmax, copied where a vector may read them whole (see {@link #expandRows2x2}). */
     private static final Scratch TAIL_VALUES = new Scratch();
+    /** A step's argmax cells on their way out byte by byte, where there is no masked byte store ({@link Vectors#MASKED_BYTE_STORES}). */
+    private static final Scratch POSITIONS = new Scratch();
 
     /** Whether {@link #pool2x2ChannelsLast} runs here (vectors of 8 floats or more). */
     static boolean poolsChannelsLast() {
@@ -256,7 +259,9 @@ final class PoolWindows {
                         continue;
                     }
                     FloatVector g = FloatVector.fromArray(S, dy, in + ox, WINDOWS[windows]).rearrange(SPREAD);
-                    FloatVector at = ((FloatVector) ByteVector.fromArray(BYTES, argmax, in + ox, WINDOW_BYTES[windows])
+                    // all VL bytes (in bounds, checked above): the lanes past the windows reach only cells not stored, and
+                    // a masked byte load is no instruction on AVX2 (C2 boxes it)
+                    FloatVector at = ((FloatVector) ByteVector.fromArray(BYTES, argmax, in + ox)
                             .convertShape(VectorOperators.B2F, S, 0)).rearrange(SPREAD);
                     VectorMask<Float> cells = CELLS[windows];
                     ZERO.blend(g, at.compare(VectorOperators.EQ, COLUMN)).intoArray(dst, top + 2 * ox, cells);
@@ -316,7 +321,6 @@ final class PoolWindows {
     private static void expandRows2x2(float[] dy, byte[] argmax, int dyOff, int planes, int oh, int ow, float[] dst, int dstOff,
                                       int rowStride, int planeStride) {
         VectorMask<Float> tail = LEADING[ow % VL];
-        VectorMask<Byte> tailBytes = LEADING_BYTES[ow % VL];
         int written = Math.min(rowStride, 2 * Gemm.ceilDiv(ow, VL) * VL);
         for (int plane = 0; plane < planes; plane++) {
             for (int oy = 0; oy < oh; oy++) {
@@ -339,8 +343,9 @@ final class PoolWindows {
                         positions = ByteVector.fromArray(BYTES, cells, 0);
                     } else {
                         g = whole ? FloatVector.fromArray(S, dy, in + ox) : FloatVector.fromArray(S, dy, in + ox, tail);
-                        positions = whole ? ByteVector.fromArray(BYTES, argmax, in + ox)
-                                : ByteVector.fromArray(BYTES, argmax, in + ox, tailBytes);
+                        // all VL bytes even past the row (in bounds, checked above): g is zero in those lanes, so
+                        // they write zeros whatever their cells, and a masked byte load is no instruction on AVX2
+                        positions = ByteVector.fromArray(BYTES, argmax, in + ox);
                     }
                     FloatVector at = (FloatVector) positions.convertShape(VectorOperators.B2F, S, 0);
                     int col = top + 2 * ox;

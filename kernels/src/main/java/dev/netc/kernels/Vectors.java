@@ -21,6 +21,12 @@ public final class Vectors {
      * kernels go value by value or yield to another.
      */
     static final VectorSpecies<Byte> LANE_BYTES = LANES >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(LANES * 8)) : null;
+    /**
+     * Whether a masked store of {@link #LANE_BYTES} runs as one instruction. AVX2 has no masked byte store, and C2 falls
+     * back to the Vector API's Java code, which boxes (128 KB per MNIST CNN training step, seen with -XX:UseAVX=2); so
+     * below 16 floats (AVX-512, or 512-bit SVE) a partial row of argmax bytes is written byte by byte.
+     */
+    static final boolean MASKED_BYTE_STORES = LANES >= 16;
 
     private Vectors() {}
 
