@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * c = beta * c + a @ b^T with a (m x k) small and b (n x k) large, both row-major, computed as its
- * transpose c^T = b @ a^T: eight (or six) rows of b are broadcast from where they lie, one value per row and
+ * transpose c^T = b @ a^T: eight (or four) rows of b are broadcast from where they lie, one value per row and
  * step, against a^T packed once into slivers of three (or two) vectors of columns, or one, so b is read once, in order,
  * and never packed, and each output is one multiply-add chain in k order.
  *
@@ -17,23 +17,22 @@ import jdk.incubator.vector.VectorSpecies;
  * multiply-adds (1.55 against 1.10 ms for 48 x 3136 x 1024). Up to four rows of a left over past the
  * last sliver (two at a batch of 50) are dot products against the rows of b just read, two rows of a per
  * pass, while b is still in L2; more make one more narrow sliver, zero past m. With 32 vector registers (AVX-512) a tile
- * is eight b rows x three vectors (24 accumulators, three operands and a broadcast); with sixteen (AVX2) six b rows x two
- * vectors ({@link BroadcastRowsTiles6}): 48 x 3136 x 1024 with the ReLU gate, 8-float vectors on the Zen 4, one core:
- * 4.48 -> 3.65 ms (p25) against {@link GemmDot}.
+ * is eight b rows x three vectors (24 accumulators, three operands and a broadcast); with sixteen (AVX2) four b rows x two
+ * vectors ({@link BroadcastRowsTiles4}).
  */
 final class GemmBroadcastRows {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
-    /** With 32 vector registers the eight-row tiles below; with sixteen (AVX2) those of {@link BroadcastRowsTiles6}. */
-    private static final boolean SIX_ROWS = VL < 16;
+    /** With 32 vector registers the eight-row tiles below; with sixteen (AVX2) those of {@link BroadcastRowsTiles4}. */
+    private static final boolean FOUR_ROWS = VL < 16;
     /** Rows of b (columns of c) per register tile. */
-    private static final int ROWS = SIX_ROWS ? BroadcastRowsTiles6.ROWS : 8;
+    private static final int ROWS = FOUR_ROWS ? BroadcastRowsTiles4.ROWS : 8;
     /** Rows of a (of c) per wide tile: three vectors (two with sixteen registers). */
-    private static final int WIDE = SIX_ROWS ? BroadcastRowsTiles6.WIDE : 3 * VL;
+    private static final int WIDE = FOUR_ROWS ? BroadcastRowsTiles4.WIDE : 3 * VL;
     /** Rows of a left over past the slivers that are better done as dot products than as a masked sliver. */
     private static final int MAX_DOT_ROWS = 4;
-    /** Blocks of b rows per parallel task: 32 (48) columns of c, whole cache lines of it. */
-    private static final int BLOCKS_PER_TASK = SIX_ROWS ? 8 : 4;
+    /** Blocks of b rows per parallel task: 32 columns of c, whole cache lines of it. */
+    private static final int BLOCKS_PER_TASK = FOUR_ROWS ? 8 : 4;
 
     private static final Scratch PACKED = new Scratch();
     private static final Scratch TILE = new Scratch();
@@ -85,24 +84,24 @@ final class GemmBroadcastRows {
                 int i0 = block * ROWS, rows = Math.min(ROWS, n - i0);
                 int base = bOff + i0 * k;
                 for (int j0 = 0; j0 < wideRows; j0 += WIDE) {
-                    if (SIX_ROWS) {
-                        BroadcastRowsTiles6.wideTile(b, base, rows, k, packed, j0 * k, tile);
+                    if (FOUR_ROWS) {
+                        BroadcastRowsTiles4.wideTile(b, base, rows, k, packed, j0 * k, tile);
                     } else {
                         wideTile(b, base, rows, k, packed, j0 * k, tile);
                     }
                     store(tile, WIDE, WIDE, j0, i0, rows, n, beta, c, cOff, finish);
                 }
                 for (int j0 = wideRows; j0 < slivered; j0 += VL) {
-                    if (SIX_ROWS) {
-                        BroadcastRowsTiles6.narrowTile(b, base, rows, k, packed, j0 * k, tile);
+                    if (FOUR_ROWS) {
+                        BroadcastRowsTiles4.narrowTile(b, base, rows, k, packed, j0 * k, tile);
                     } else {
                         narrowTile(b, base, rows, k, packed, j0 * k, tile);
                     }
                     store(tile, VL, Math.min(VL, m - j0), j0, i0, rows, n, beta, c, cOff, finish);
                 }
                 for (int j = slivered; j < m; j += 2) {
-                    if (SIX_ROWS) {
-                        int lanes = 2 * ROWS, p = BroadcastRowsTiles6.dotLanes(a, aOff + j * k, aOff + (j + 1) * k, j + 1 < m, b, base,
+                    if (FOUR_ROWS) {
+                        int lanes = 2 * ROWS, p = BroadcastRowsTiles4.dotLanes(a, aOff + j * k, aOff + (j + 1) * k, j + 1 < m, b, base,
                                 rows, k, tile, lanes);
                         sumLanes(tile, lanes, 0, a, aOff + j * k, b, base, rows, k, p);
                         if (j + 1 < m) sumLanes(tile, lanes + ROWS * VL, ROWS, a, aOff + (j + 1) * k, b, base, rows, k, p);

@@ -268,8 +268,8 @@ final class GemmCall extends GemmFrame {
         boolean packingRows = prepacked == null && packGroup == GemmMicroKernel.PACKING_SLIVERS && lastRows > 0
                 && lastRows <= GemmMicroKernel.PACKING_ROWS;
         boolean packedByTile = false;
-        // with six-row tiles, the one or two rows past the whole tiles go two adjacent slivers at a time (the same bits)
-        int paired = MR == 6 && m > MR && m % MR <= GemmMicroKernel.PAIRED_ROWS && (prepacked != null || packGroup > 1) ? m % MR : 0;
+        // with four- or six-row tiles, the one or two rows past the whole tiles go two adjacent slivers at a time (the same bits)
+        int paired = MR < 8 && m > MR && m % MR <= GemmMicroKernel.PAIRED_ROWS && (prepacked != null || packGroup > 1) ? m % MR : 0;
         int groupCount = 0; // slivers in the group being used (packGroup > 1)
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);

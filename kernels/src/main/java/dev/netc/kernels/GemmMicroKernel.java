@@ -6,15 +6,19 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The register-blocked inner kernel: an MR x NR tile of C (MR rows, two vectors per row) is held in
  * accumulators while the packed A sliver and packed B sliver stream by, one fma per accumulator per
- * k step. The row count follows the register file: with 8-float vectors (AVX2: 16 registers) six
- * rows, twelve accumulators plus two B vectors and one broadcast; with 16-float vectors (AVX-512: 32
- * registers) eight rows, sixteen accumulators, which hides the fma latency better and loads B once
- * per sixteen fmas instead of twelve (about 8% more of the peak in L1 on the Zen 5 machine).
+ * k step. The row count follows the register file: with 16-float vectors (AVX-512: 32 registers) eight
+ * rows, sixteen accumulators; with 8-float vectors (AVX2: 16 registers) four rows, eight accumulators,
+ * two B vectors and the broadcasts. Six rows there (twelve accumulators) left C2 one register short: it
+ * loads every row's broadcast before the first fma and keeps an accumulator on the stack, a store and a load
+ * per k step in its fma chain. That costs nothing where a 256-bit fma issues once a cycle (Zen 1, where the
+ * six-row tile was tuned), but halves the kernel where two issue (Zen 2 on, Haswell on): 50 against 107 GFLOP/s
+ * on one Zen 4 core in L1 under -XX:UseAVX=2. (MaxVectorSize=32 on an AVX-512 CPU hid it: C2 then
+ * has 32 registers.) 4-float vectors keep six rows (untuned).
  */
 final class GemmMicroKernel {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int VL = S.length();
-    static final int MR = VL >= 16 ? 8 : 6;
+    static final int MR = VL >= 16 ? 8 : VL == 8 ? 4 : 6;
     static final int NR = 2 * VL;
 
     private GemmMicroKernel() {}
@@ -35,6 +39,8 @@ final class GemmMicroKernel {
             // the accumulators into c, without the round trip through the tile scratch; the same sums
             if (MR == 8) {
                 multiply8(ap, apOff, bp, bpOff, null, kc, c, base, ldc);
+            } else if (MR == 4) {
+                multiply4(ap, apOff, 4, bp, bpOff, null, kc, c, base, ldc);
             } else {
                 multiply6(ap, apOff, 6, bp, bpOff, null, kc, c, base, ldc);
             }
@@ -42,7 +48,7 @@ final class GemmMicroKernel {
         }
         if (MR == 8 && rows <= 4) {
             // the last rows of a product (m = 50: two): half the work of the eight-row kernel, the same sums
-            multiply4of8(ap, apOff, bp, bpOff, kc, tile, tileOff);
+            multiply4(ap, apOff, 8, bp, bpOff, null, kc, tile, tileOff, NR);
         } else if (MR == 8 && rows <= 6) {
             // six (m = 64 with its last two rows in a packing tile): three quarters of the work, the same sums
             multiply6(ap, apOff, 8, bp, bpOff, null, kc, tile, tileOff, NR);
@@ -69,14 +75,14 @@ final class GemmMicroKernel {
         }
     }
 
-    /** Rows of C past a product's whole six-row tiles that {@link #twoRowsOfTwoSlivers} computes: one or two. */
+    /** Rows of C past a product's whole four- or six-row tiles that {@link #twoRowsOfTwoSlivers} computes: one or two. */
     static final int PAIRED_ROWS = 2;
 
     /**
-     * With six-row tiles (AVX2's sixteen registers), the one or two rows past a product's whole tiles (a batch of 50)
-     * against two adjacent slivers at once: C[row0 .. row0 + rows) x [col0, col0 + NR + cols1) (+)= A (a six-row panel,
+     * With four- or six-row tiles, the one or two rows past a product's whole tiles (a batch of 50)
+     * against two adjacent slivers at once: C[row0 .. row0 + rows) x [col0, col0 + NR + cols1) (+)= A (an MR-row panel,
      * tile row r at ap[apOff + p * MR + r]) @ the slivers at bpOff0 and bpOff1 (kc x NR each, the second cols1 wide).
-     * Eight accumulators keep both FMA pipes busy, where a six-row tile for these rows would compute three times their
+     * Eight accumulators keep both FMA pipes busy, where an MR-row tile for these rows would compute two or three times their
      * work. Each element sums the same terms in the same order as {@link #tile}: the same bits. tile holds 2 x 2 NR floats.
      */
     static void twoRowsOfTwoSlivers(float[] ap, int apOff, float[] bp, int bpOff0, int bpOff1, int kc, float[] c, int cOff, int ldc,
@@ -118,13 +124,15 @@ final class GemmMicroKernel {
                          float[] tile, int tileOff) {
         if (MR == 8) {
             multiply8(ap, apOff, b, bBase, rowOffsets, depth, tile, tileOff, NR);
+        } else if (MR == 4) {
+            multiply4(ap, apOff, 4, b, bBase, rowOffsets, depth, tile, tileOff, NR);
         } else {
             multiply6(ap, apOff, 6, b, bBase, rowOffsets, depth, tile, tileOff, NR);
         }
     }
 
     /**
-     * {@link #multiply} for six rows (AVX2's sixteen registers), row r of the tile stored at tileOff + r * ld; A's rows
+     * {@link #multiply} for six rows (4-float vectors; and the first six rows of an eight-row AVX-512 panel), row r of the tile stored at tileOff + r * ld; A's rows
      * for step p at ap[apOff + p * aStride ..]: 6 for a six-row panel, 8 for the first six rows of an eight-row one.
      */
     private static void multiply6(float[] ap, int apOff, int aStride, float[] b, int bBase, int[] rowOffsets, int depth,
@@ -232,14 +240,19 @@ final class GemmMicroKernel {
         c71.intoArray(tile, tileOff + 7 * ld + VL);
     }
 
-    /** The first four rows of {@link #multiply8}'s tile from the same eight-row A panel (rows 4-7 of the tile are left as they were). */
-    private static void multiply4of8(float[] ap, int apOff, float[] bp, int bpOff, int depth, float[] tile, int tileOff) {
+    /**
+     * {@link #multiply} for four rows, row r of the tile stored at tileOff + r * ld; A's rows for step p at
+     * ap[apOff + p * aStride ..]: 4 for a four-row panel (AVX2's tile), 8 for the first four rows of an eight-row one
+     * (the last rows of a product, m = 50: half the work of the eight-row kernel, the same sums).
+     */
+    private static void multiply4(float[] ap, int apOff, int aStride, float[] b, int bBase, int[] rowOffsets, int depth,
+                                  float[] tile, int tileOff, int ld) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         for (int p = 0; p < depth; p++) {
-            int bi = bpOff + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + VL);
-            int ai = apOff + p * 8;
+            int bi = bBase + (rowOffsets == null ? p * NR : rowOffsets[p]);
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
+            int ai = apOff + p * aStride;
             FloatVector a = FloatVector.broadcast(S, ap[ai]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
@@ -255,12 +268,12 @@ final class GemmMicroKernel {
         }
         c00.intoArray(tile, tileOff);
         c01.intoArray(tile, tileOff + VL);
-        c10.intoArray(tile, tileOff + NR);
-        c11.intoArray(tile, tileOff + NR + VL);
-        c20.intoArray(tile, tileOff + 2 * NR);
-        c21.intoArray(tile, tileOff + 2 * NR + VL);
-        c30.intoArray(tile, tileOff + 3 * NR);
-        c31.intoArray(tile, tileOff + 3 * NR + VL);
+        c10.intoArray(tile, tileOff + ld);
+        c11.intoArray(tile, tileOff + ld + VL);
+        c20.intoArray(tile, tileOff + 2 * ld);
+        c21.intoArray(tile, tileOff + 2 * ld + VL);
+        c30.intoArray(tile, tileOff + 3 * ld);
+        c31.intoArray(tile, tileOff + 3 * ld + VL);
     }
 
     /** B slivers a {@link #packingTile} reads and packs at once: four (512 contiguous bytes of a row of B on AVX-512). */

@@ -4,25 +4,25 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link GemmBroadcastRows}' register tiles for sixteen vector registers (AVX2): six rows of b per tile instead of eight,
- * against a^T's slivers of two vectors instead of three (twelve accumulators, two operands and a broadcast), as the packed
- * GEMM's six-row tile. The same sums in the same order as the eight-row tiles: each output one multiply-add chain in k
+ * {@link GemmBroadcastRows}' register tiles for sixteen vector registers (AVX2): four rows of b per tile instead of eight,
+ * against a^T's slivers of two vectors instead of three (eight accumulators, two operands and the broadcasts), as the packed
+ * GEMM's four-row tile, and for the same reason: with six rows (twelve accumulators) C2 kept one on the stack (see
+ * {@link GemmMicroKernel}). The same sums in the same order as the eight-row tiles: each output one multiply-add chain in k
  * order, the dot products' lanes summed in order, then the scalar tail.
  */
-final class BroadcastRowsTiles6 {
+final class BroadcastRowsTiles4 {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
     /** Rows of b per tile, and a^T's wide sliver (two vectors). */
-    static final int ROWS = 6, WIDE = 2 * VL;
+    static final int ROWS = 4, WIDE = 2 * VL;
 
-    private BroadcastRowsTiles6() {}
+    private BroadcastRowsTiles4() {}
 
     /** tile[r][0 .. WIDE) = sum over p of b[base + min(r, rows - 1) * k + p] * packed[at + p * WIDE ..]. */
     static void wideTile(float[] b, int base, int rows, int k, float[] packed, int at, float[] tile) {
         int o0 = base, o1 = base + Math.min(1, rows - 1) * k, o2 = base + Math.min(2, rows - 1) * k;
-        int o3 = base + Math.min(3, rows - 1) * k, o4 = base + Math.min(4, rows - 1) * k, o5 = base + Math.min(5, rows - 1) * k;
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        int o3 = base + Math.min(3, rows - 1) * k;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         for (int p = 0; p < k; p++) {
             int bi = at + p * WIDE;
             FloatVector y0 = FloatVector.fromArray(S, packed, bi), y1 = FloatVector.fromArray(S, packed, bi + VL);
@@ -34,47 +34,38 @@ final class BroadcastRowsTiles6 {
             c20 = x.fma(y0, c20); c21 = x.fma(y1, c21);
             x = FloatVector.broadcast(S, b[o3 + p]);
             c30 = x.fma(y0, c30); c31 = x.fma(y1, c31);
-            x = FloatVector.broadcast(S, b[o4 + p]);
-            c40 = x.fma(y0, c40); c41 = x.fma(y1, c41);
-            x = FloatVector.broadcast(S, b[o5 + p]);
-            c50 = x.fma(y0, c50); c51 = x.fma(y1, c51);
         }
         c00.intoArray(tile, 0); c01.intoArray(tile, VL);
         c10.intoArray(tile, 2 * VL); c11.intoArray(tile, 3 * VL);
         c20.intoArray(tile, 4 * VL); c21.intoArray(tile, 5 * VL);
         c30.intoArray(tile, 6 * VL); c31.intoArray(tile, 7 * VL);
-        c40.intoArray(tile, 8 * VL); c41.intoArray(tile, 9 * VL);
-        c50.intoArray(tile, 10 * VL); c51.intoArray(tile, 11 * VL);
     }
 
     /** {@link #wideTile} for one narrow sliver (one vector of columns, [r][VL]). */
     static void narrowTile(float[] b, int base, int rows, int k, float[] packed, int at, float[] tile) {
         int o0 = base, o1 = base + Math.min(1, rows - 1) * k, o2 = base + Math.min(2, rows - 1) * k;
-        int o3 = base + Math.min(3, rows - 1) * k, o4 = base + Math.min(4, rows - 1) * k, o5 = base + Math.min(5, rows - 1) * k;
-        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+        int o3 = base + Math.min(3, rows - 1) * k;
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
         for (int p = 0; p < k; p++) {
             FloatVector y = FloatVector.fromArray(S, packed, at + p * VL);
             c0 = FloatVector.broadcast(S, b[o0 + p]).fma(y, c0);
             c1 = FloatVector.broadcast(S, b[o1 + p]).fma(y, c1);
             c2 = FloatVector.broadcast(S, b[o2 + p]).fma(y, c2);
             c3 = FloatVector.broadcast(S, b[o3 + p]).fma(y, c3);
-            c4 = FloatVector.broadcast(S, b[o4 + p]).fma(y, c4);
-            c5 = FloatVector.broadcast(S, b[o5 + p]).fma(y, c5);
         }
-        c0.intoArray(tile, 0); c1.intoArray(tile, VL); c2.intoArray(tile, 2 * VL);
-        c3.intoArray(tile, 3 * VL); c4.intoArray(tile, 4 * VL); c5.intoArray(tile, 5 * VL);
+        c0.intoArray(tile, 0); c1.intoArray(tile, VL); c2.intoArray(tile, 2 * VL); c3.intoArray(tile, 3 * VL);
     }
 
     /**
      * The per-lane sums of a's row at aRow0 (to tile[lanes + r * VL ..]) and, when twoRows, at aRow1 (to tile[lanes + (ROWS + r)
-     * * VL ..]) against b's six rows of the block, over p below the last whole vector of k (returned): the lanes for
+     * * VL ..]) against b's four rows of the block, over p below the last whole vector of k (returned): the lanes for
      * {@link GemmBroadcastRows}' in-order sums.
      */
     static int dotLanes(float[] a, int aRow0, int aRow1, boolean twoRows, float[] b, int base, int rows, int k, float[] tile, int lanes) {
         int o0 = base, o1 = base + Math.min(1, rows - 1) * k, o2 = base + Math.min(2, rows - 1) * k;
-        int o3 = base + Math.min(3, rows - 1) * k, o4 = base + Math.min(4, rows - 1) * k, o5 = base + Math.min(5, rows - 1) * k;
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
-        FloatVector t0 = s0, t1 = s0, t2 = s0, t3 = s0, t4 = s0, t5 = s0;
+        int o3 = base + Math.min(3, rows - 1) * k;
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        FloatVector t0 = s0, t1 = s0, t2 = s0, t3 = s0;
         int p = 0;
         int second = twoRows ? aRow1 : aRow0; // one row: the second chain repeats the first, and is dropped
         for (int upper = S.loopBound(k); p < upper; p += VL) {
@@ -87,15 +78,10 @@ final class BroadcastRowsTiles6 {
             s2 = x.fma(v, s2); t2 = y.fma(v, t2);
             v = FloatVector.fromArray(S, b, o3 + p);
             s3 = x.fma(v, s3); t3 = y.fma(v, t3);
-            v = FloatVector.fromArray(S, b, o4 + p);
-            s4 = x.fma(v, s4); t4 = y.fma(v, t4);
-            v = FloatVector.fromArray(S, b, o5 + p);
-            s5 = x.fma(v, s5); t5 = y.fma(v, t5);
         }
-        s0.intoArray(tile, lanes); s1.intoArray(tile, lanes + VL); s2.intoArray(tile, lanes + 2 * VL);
-        s3.intoArray(tile, lanes + 3 * VL); s4.intoArray(tile, lanes + 4 * VL); s5.intoArray(tile, lanes + 5 * VL);
-        t0.intoArray(tile, lanes + 6 * VL); t1.intoArray(tile, lanes + 7 * VL); t2.intoArray(tile, lanes + 8 * VL);
-        t3.intoArray(tile, lanes + 9 * VL); t4.intoArray(tile, lanes + 10 * VL); t5.intoArray(tile, lanes + 11 * VL);
+        s0.intoArray(tile, lanes); s1.intoArray(tile, lanes + VL); s2.intoArray(tile, lanes + 2 * VL); s3.intoArray(tile, lanes + 3 * VL);
+        t0.intoArray(tile, lanes + 4 * VL); t1.intoArray(tile, lanes + 5 * VL); t2.intoArray(tile, lanes + 6 * VL);
+        t3.intoArray(tile, lanes + 7 * VL);
         return p;
     }
 }
