@@ -72,8 +72,12 @@ final class GemmFewRows {
         public void accept(int task) {
             int end = Math.min(n, (task + 1) * TASK_COLUMNS);
             int j = task * TASK_COLUMNS;
-            if (m == 1 && j + TASK_COLUMNS <= end) {
+            if (m == 1 && j + TASK_COLUMNS <= end && VL >= 16) {
                 rowTile(transA, m, n, k, a, aOff, b, bOff, panels, beta, c, cOff, j, finish);
+                j += TASK_COLUMNS;
+            } else if (m == 1 && j + TASK_COLUMNS <= end) { // sixteen registers: two halves of eight accumulators
+                rowTileOfFour(transA, m, n, k, a, aOff, b, bOff, panels, beta, c, cOff, j, finish);
+                rowTileOfFour(transA, m, n, k, a, aOff, b, bOff, panels, beta, c, cOff, j + 4 * NR, finish);
                 j += TASK_COLUMNS;
             }
             for (; j + COLUMNS <= end; j += COLUMNS) {
@@ -197,6 +201,41 @@ final class GemmFewRows {
         r8.intoArray(out, 8 * VL); r9.intoArray(out, 9 * VL); r10.intoArray(out, 10 * VL); r11.intoArray(out, 11 * VL);
         r12.intoArray(out, 12 * VL); r13.intoArray(out, 13 * VL); r14.intoArray(out, 14 * VL); r15.intoArray(out, 15 * VL);
         finishRow(out, 0, TASK_COLUMNS, 0, beta, c, cOff + j, j, finish);
+    }
+
+    /**
+     * {@link #rowTile} over four slivers (columns [j, j + 4 NR)): eight accumulators, for sixteen vector registers (AVX2),
+     * where rowTile's sixteen and the broadcast cannot all stay in registers (batch-1 dense forward of the MNIST CNN as
+     * AVX2 code, Zen 4: 0.21 ms in the inference pass against 0.10 as AVX-512 code). The same sums in the same order.
+     */
+    private static void rowTileOfFour(boolean transA, int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] panels,
+                                      float beta, float[] c, int cOff, int j, Epilogue finish) {
+        FloatVector r0 = FloatVector.zero(S), r1 = r0, r2 = r0, r3 = r0, r4 = r0, r5 = r0, r6 = r0, r7 = r0;
+        float[] source = panels == null ? b : panels;
+        int depth = panels == null ? k : Gemm.KC; // row-major b is one block of all k
+        for (int p0 = 0; p0 < k; p0 += depth) {
+            int kc = Math.min(depth, k - p0);
+            int stride = panels == null ? n : NR;
+            int s0 = panels == null ? bOff + p0 * n + j : GemmPanels.sliverOffset(n, p0, kc, j / NR);
+            int apart = panels == null ? NR : NR * kc;
+            int s1 = s0 + apart, s2 = s1 + apart, s3 = s2 + apart;
+            for (int p = 0; p < kc; p++) {
+                int row = p * stride; // of b, or of the slivers
+                FloatVector x = FloatVector.broadcast(S, at(transA, m, k, a, aOff, 0, p0 + p));
+                r0 = x.fma(FloatVector.fromArray(S, source, s0 + row), r0);
+                r1 = x.fma(FloatVector.fromArray(S, source, s0 + row + VL), r1);
+                r2 = x.fma(FloatVector.fromArray(S, source, s1 + row), r2);
+                r3 = x.fma(FloatVector.fromArray(S, source, s1 + row + VL), r3);
+                r4 = x.fma(FloatVector.fromArray(S, source, s2 + row), r4);
+                r5 = x.fma(FloatVector.fromArray(S, source, s2 + row + VL), r5);
+                r6 = x.fma(FloatVector.fromArray(S, source, s3 + row), r6);
+                r7 = x.fma(FloatVector.fromArray(S, source, s3 + row + VL), r7);
+            }
+        }
+        float[] out = TILE.atLeast(TASK_COLUMNS);
+        r0.intoArray(out, 0); r1.intoArray(out, VL); r2.intoArray(out, 2 * VL); r3.intoArray(out, 3 * VL);
+        r4.intoArray(out, 4 * VL); r5.intoArray(out, 5 * VL); r6.intoArray(out, 6 * VL); r7.intoArray(out, 7 * VL);
+        finishRow(out, 0, 4 * NR, 0, beta, c, cOff + j, j, finish);
     }
 
     /**
