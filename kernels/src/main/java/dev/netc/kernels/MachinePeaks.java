@@ -72,8 +72,8 @@ public record MachinePeaks(double fmaGflops, double memGbps, List<Double> thread
      * GFLOP/s of {@code iterations} x 12 vector FMAs on each thread: the better of chains that scale themselves and add a
      * shared constant (c = c * m + a) and chains that accumulate a constant product (c = m * a + c). As AVX2 code C2 gives
      * the first a register copy of the shared addend before every FMA, since AVX2's FMA overwrites its addend: 83 against
-     * 114 GFLOP/s on one Zen 4 core under -XX:UseAVX=2, ten chains, so every AVX2 figure of sessions before 31 was a
-     * fraction of a peak a quarter too low. With AVX-512 code the first form is the faster by about 3%.
+     * 114 GFLOP/s on one Zen 4 core under -XX:UseAVX=2, ten chains, and this twelve-chain measurement read 201-205
+     * instead of 233 on two cores. With AVX-512 code the first form is the faster by about 3%.
      */
     static double fmaGflops(long iterations) {
         return Math.max(fmaGflops(iterations, false), fmaGflops(iterations, true));
