@@ -6,7 +6,8 @@ package dev.netc.kernels;
  * operand is given the cache level it is read from, and a fraction of it. The fractions are the ones measured
  * best on the two machines netc was tuned on, so those two get exactly their tuned blocks (the Zen 5, 16
  * lanes, 48 KiB L1d, 1 MiB L2: kc 1024, mc 128; the Zen 1, 8 lanes, 32 KiB L1d, 512 KiB L2: kc 256, mc 96),
- * and a machine with other caches gets blocks scaled to them.
+ * and a machine with other caches gets blocks scaled to them. (Those were tuned with eight- and six-row tiles; with
+ * today's twelve- and four-row tiles the same rules give mc 120 and 96 there.)
  *
  * @param caches             what the blocks were derived from
  * @param kc                 depth of one packed k block (a power of two)
@@ -36,9 +37,9 @@ public record Blocking(CacheSizes caches, int kc, int mc, int rowsOuterMaxFloats
     /**
      * The blocks for a micro-kernel of mr rows x nr columns on vectors of {@code lanes} floats:
      * <ul>
-     * <li>kc: with 16 or more lanes the micro-kernel has sixteen accumulators, enough fmas per B load to read
+     * <li>kc: with 16 or more lanes the micro-kernel has sixteen or more accumulators, enough fmas per B load to read
      * the B sliver (kc x nr) from L2, and a deep kc reads and writes C less often: the sliver takes an eighth
-     * of L2. With fewer lanes (AVX2's sixteen registers, twelve accumulators) the A and B slivers
+     * of L2. With fewer lanes (AVX2's sixteen registers, eight to twelve accumulators) the A and B slivers
      * ((mr + nr) x kc) stay in three quarters of L1d.</li>
      * <li>mc: an mc x kc block of packed A in half of L2, at most {@link #MAX_ROW_SLIVERS} slivers.</li>
      * <li>rowsOuterMaxFloats: a quarter of L2 (op(B)'s block stays there while C is written row by row).</li>

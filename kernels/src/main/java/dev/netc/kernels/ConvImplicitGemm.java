@@ -22,7 +22,7 @@ import jdk.incubator.vector.FloatVector;
  * the reduction).
  */
 final class ConvImplicitGemm {
-    static final int MR = GemmMicroKernel.MR;
+    static final int MR = GemmMicroKernel.DIRECT_MR;
     static final int NR = GemmMicroKernel.NR;
     /** Room for the lanes a vector copy writes (or reads) past the end of a gathered panel. */
     static final int SLACK = GemmMicroKernel.VL;

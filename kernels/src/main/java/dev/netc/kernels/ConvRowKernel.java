@@ -20,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class ConvRowKernel {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
-    private static final int MR = GemmMicroKernel.MR;
+    private static final int MR = GemmMicroKernel.DIRECT_MR;
     private static final int NR = GemmMicroKernel.NR;
 
     private static final Scratch PACKED_WEIGHTS = new Scratch();
@@ -49,7 +49,7 @@ final class ConvRowKernel {
         int slivers = Gemm.ceilDiv(g.f(), MR);
         float[] packed = PACKED_WEIGHTS.atLeast(slivers * MR * patch);
         for (int s = 0; s < slivers; s++) {
-            GemmPacking.packA(false, g.f(), patch, w, 0, s * MR, 0, patch, packed, s * MR * patch);
+            GemmPacking.packA(MR, false, g.f(), patch, w, 0, s * MR, 0, patch, packed, s * MR * patch);
         }
         int bands = ConvFrame.partsPerImage(n, g.oh()); // bands of output rows
         int rowsPerBand = Gemm.ceilDiv(g.oh(), bands);

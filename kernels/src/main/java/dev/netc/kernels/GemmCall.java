@@ -99,8 +99,8 @@ final class GemmCall extends GemmFrame {
         this.sink = sink;
         packGroup = 1;
         boolean parallel = (long) m * n * k >= Gemm.PARALLEL_MIN_WORK && Parallel.threads() > 1;
-        rowBlockHeight = blockRows;
         rowBlocks = Gemm.ceilDiv(m, blockRows);
+        rowBlockHeight = Gemm.ceilDiv(Gemm.ceilDiv(m, MR), rowBlocks) * MR; // at most blockRows
         sliversPerBlock = Gemm.ceilDiv(n, NR);
         colBlocks = 1;
         multiplyRowBlocks(parallel);
@@ -135,9 +135,8 @@ final class GemmCall extends GemmFrame {
         if (rowBlockCount >= threads) {
             rowBlockCount = Gemm.roundUp(rowBlockCount, threads);
         }
-        int rowSliversPerBlock = Gemm.ceilDiv(rowSlivers, Math.min(rowSlivers, rowBlockCount));
-        rowBlocks = Gemm.ceilDiv(rowSlivers, rowSliversPerBlock);
-        rowBlockHeight = rowSliversPerBlock * MR;
+        rowBlocks = Math.min(rowSlivers, rowBlockCount);
+        rowBlockHeight = Gemm.ceilDiv(rowSlivers, rowBlocks) * MR; // the tallest block (see rowBlockStart)
         // one row block (a dense layer at a small batch): a few column blocks per core, handed out as cores
         // free up (op(A) is packed once for all of them)
         int wantedColBlocks = rowBlocks >= 2 * threads ? 1
@@ -192,8 +191,8 @@ final class GemmCall extends GemmFrame {
     /** One row block (x column block) through the stretch's k blocks. */
     private void rowBlock(int task) {
         int colSlivers = Gemm.ceilDiv(n, NR);
-        int rowStart = (task % rowBlocks) * rowBlockHeight;
-        int rowEnd = Math.min(m, rowStart + rowBlockHeight);
+        int rowStart = rowBlockStart(task % rowBlocks);
+        int rowEnd = Math.min(m, rowBlockStart(task % rowBlocks + 1));
         int sliverStart = (task / rowBlocks) * sliversPerBlock;
         int sliverEnd = Math.min(colSlivers, sliverStart + sliversPerBlock);
         float[] ap = PACKED_A.atLeast(rowBlockHeight * Math.min(KC, k) + MR * NR);
@@ -206,7 +205,7 @@ final class GemmCall extends GemmFrame {
             boolean accumulate = p0 > 0 || beta != 0f;
             Epilogue tileEpilogue = p0 + kc == k ? finish : null;
             for (int i0 = rowStart; i0 < rowEnd; i0 += MR) {
-                GemmPacking.packA(transA, m, k, a, aOff, i0, p0, kc, ap, (i0 - rowStart) * kc);
+                GemmPacking.packA(MR, transA, m, k, a, aOff, i0, p0, kc, ap, (i0 - rowStart) * kc);
             }
             int blockOff = (p0 - start) * colSlivers * NR;
             if ((long) colSlivers * NR * kc <= ROWS_OUTER_MAX_FLOATS) {
@@ -233,12 +232,22 @@ final class GemmCall extends GemmFrame {
         }
     }
 
+    /**
+     * The first row of row block b (b = rowBlocks: past the last row): the row slivers split as evenly as whole slivers
+     * allow. Blocks of equal height left the last one short: 1024 rows of twelve-row slivers in six blocks of 15 slivers
+     * left 11 for the last, and one of two cores 540 rows to the other's 484 (sgemm 1024 on the Xeon, two cores:
+     * 241-245 -> 257 GFLOP/s split evenly).
+     */
+    private int rowBlockStart(int b) {
+        return (int) ((long) b * Gemm.ceilDiv(m, MR) / rowBlocks) * MR;
+    }
+
     /** Row sliver s of k block t / rowSlivers of op(A) into ap (few-rows form). */
     private void packSharedA(int t) {
         int rowSlivers = Gemm.ceilDiv(m, MR);
         int p0 = (t / rowSlivers) * KC, s = t % rowSlivers;
         int kc = Math.min(KC, k - p0);
-        GemmPacking.packA(transA, m, k, a, aOff, s * MR, p0, kc, ap, p0 * rowSlivers * MR + s * MR * kc);
+        GemmPacking.packA(MR, transA, m, k, a, aOff, s * MR, p0, kc, ap, p0 * rowSlivers * MR + s * MR * kc);
     }
 
     /**
@@ -247,8 +256,8 @@ final class GemmCall extends GemmFrame {
      * slivers) right before its row tiles use it, so it stays in L1 or L2 and C's block in L2; where the rows past the
      * last whole tile are one or two (a batch of 50), {@link GemmMicroKernel#packingTile} computes them while it packs
      * the group, instead of a pass that only copies and a half-empty tile (50 x 1024 x 3136 with bias and ReLU on the
-     * Zen 4 machine, two cores, W hot: 1.91-1.98 -> 1.69-1.75 ms); where there are none (a batch of 64), it computes
-     * the last two rows and a six-row tile the six before them. With six-row tiles (AVX2) one or two such rows go two
+     * Zen 4 machine, two cores, W hot: 1.91-1.98 -> 1.69-1.75 ms); where there are none, it computes
+     * the last two rows and a partial tile the rows before them. With four- or six-row tiles (AVX2) one or two such rows go two
      * slivers at a time ({@link GemmMicroKernel#twoRowsOfTwoSlivers}; the same product with 8-float vectors, W hot:
      * 2.25-2.30 -> 2.15-2.27 ms, from panels 1.91-2.06 -> 1.82-2.02). Each element of C is summed by one task in k
      * order, so neither the split nor these kernels change the bits.

@@ -32,7 +32,7 @@ final class GemmGatheredMicroKernel {
      */
     static final int INTERLEAVED_ROWS = GemmMicroKernel.VL >= 16 ? 8 : 12;
     /** Whether this kernel runs on this machine (the packed kernel has eight rows). */
-    static final boolean AVAILABLE = GemmMicroKernel.MR == ROWS;
+    static final boolean AVAILABLE = GemmMicroKernel.DIRECT_MR == ROWS;
 
     private GemmGatheredMicroKernel() {}
 

@@ -6,8 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The register-blocked inner kernel: an MR x NR tile of C (MR rows, two vectors per row) is held in
  * accumulators while the packed A sliver and packed B sliver stream by, one fma per accumulator per
- * k step. The row count follows the register file: with 16-float vectors (AVX-512: 32 registers) eight
- * rows, sixteen accumulators; with 8-float vectors (AVX2: 16 registers) four rows, eight accumulators,
+ * k step. The row count follows the register file: with 16-float vectors (AVX-512: 32 registers) twelve
+ * rows, 24 accumulators (the direct convolutions keep eight rows, {@link #DIRECT_MR}); with 8-float vectors (AVX2: 16 registers) four rows, eight accumulators,
  * two B vectors and the broadcasts. Six rows there (twelve accumulators) left C2 one register short: it
  * loads every row's broadcast before the first fma and keeps an accumulator on the stack, a store and a load
  * per k step in its fma chain. That costs nothing where a 256-bit fma issues once a cycle (Zen 1, where the
@@ -18,7 +18,13 @@ import jdk.incubator.vector.VectorSpecies;
 final class GemmMicroKernel {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int VL = S.length();
-    static final int MR = VL >= 16 ? 8 : VL == 8 ? 4 : 6;
+    static final int MR = VL >= 16 ? 12 : VL == 8 ? 4 : 6;
+    /**
+     * Rows of the tile {@link #multiply} computes for the direct convolutions ({@link ConvRowKernel}'s filters,
+     * {@link ConvImplicitGemm}'s output positions): eight on AVX-512, where the gathered kernel has eight too and 32 or 64
+     * filters fill whole tiles; else the GEMM's {@link #MR}.
+     */
+    static final int DIRECT_MR = VL >= 16 ? 8 : MR;
     static final int NR = 2 * VL;
 
     private GemmMicroKernel() {}
@@ -37,25 +43,29 @@ final class GemmMicroKernel {
         if (!accumulate && epilogue == null && rows == MR && cols == NR) {
             // a whole tile written as computed (a weight gradient: one k block, nothing to add): straight from
             // the accumulators into c, without the round trip through the tile scratch; the same sums
-            if (MR == 8) {
-                multiply8(ap, apOff, bp, bpOff, null, kc, c, base, ldc);
-            } else if (MR == 4) {
-                multiply4(ap, apOff, 4, bp, bpOff, null, kc, c, base, ldc);
-            } else {
-                multiply6(ap, apOff, 6, bp, bpOff, null, kc, c, base, ldc);
-            }
+            multiplyRows(MR, ap, apOff, bp, bpOff, kc, c, base, ldc);
             return;
         }
-        if (MR == 8 && rows <= 4) {
-            // the last rows of a product (m = 50: two): half the work of the eight-row kernel, the same sums
-            multiply4(ap, apOff, 8, bp, bpOff, null, kc, tile, tileOff, NR);
-        } else if (MR == 8 && rows <= 6) {
-            // six (m = 64 with its last two rows in a packing tile): three quarters of the work, the same sums
-            multiply6(ap, apOff, 8, bp, bpOff, null, kc, tile, tileOff, NR);
-        } else {
-            multiply(ap, apOff, bp, bpOff, kc, tile, tileOff);
-        }
+        // the last rows of a product (m = 50: two) with the smallest kernel that holds them: the same sums
+        multiplyRows(rows, ap, apOff, bp, bpOff, kc, tile, tileOff, NR);
         storeRows(tile, tileOff, c, base, ldc, row0, rows, col0, cols, accumulate, epilogue);
+    }
+
+    /**
+     * The first {@code rows} rows (at least 1, at most MR) of an MR-row panel (kc x MR) @ B (kc x NR, packed), by the
+     * smallest of the 4-, 6-, 8- and 12-row kernels that holds them, row r stored at out[outOff + r * ld ..].
+     */
+    private static void multiplyRows(int rows, float[] ap, int apOff, float[] bp, int bpOff, int kc, float[] out, int outOff,
+                                     int ld) {
+        if (rows <= 4) {
+            multiply4(ap, apOff, MR, bp, bpOff, null, kc, out, outOff, ld);
+        } else if (rows <= 6) {
+            multiply6(ap, apOff, MR, bp, bpOff, null, kc, out, outOff, ld);
+        } else if (rows <= 8) {
+            multiply8(ap, apOff, MR, bp, bpOff, null, kc, out, outOff, ld);
+        } else {
+            multiply12(ap, apOff, bp, bpOff, kc, out, outOff, ld);
+        }
     }
 
     /** Rows [row0, row0 + rows) x cols columns of C from col0 (at c[base ..], rows ldc apart) (+)= the tile's rows, NR floats apart. */
@@ -107,24 +117,24 @@ final class GemmMicroKernel {
     }
 
     /**
-     * tile[tileOff ..][MR x NR] = Apanel (kc x MR) @ Bpanel (kc x NR), B packed: row p at bpOff + p * NR.
-     * Kept apart from the store logic so the JIT keeps all twelve accumulators in registers.
+     * tile[tileOff ..][DIRECT_MR x NR] = Apanel (kc x DIRECT_MR) @ Bpanel (kc x NR), B packed: row p at bpOff + p * NR
+     * (a direct convolution's gathered panel). Kept apart from the store logic so the JIT keeps the accumulators in registers.
      */
     static void multiply(float[] ap, int apOff, float[] bp, int bpOff, int kc, float[] tile, int tileOff) {
         multiply(ap, apOff, bp, bpOff, null, kc, tile, tileOff);
     }
 
     /**
-     * The one register-blocked loop behind every GEMM-like kernel: tile[tileOff ..][MR x NR] = A (depth x MR,
+     * The register-blocked loop behind the direct convolutions: tile[tileOff ..][DIRECT_MR x NR] = A (depth x DIRECT_MR,
      * packed) @ B (depth x NR), where row p of B starts at {@code b[bBase + rowOffsets[p]]} (an image's
      * filter taps, for a direct convolution), or at {@code b[bBase + p * NR]} (a packed panel) when
      * rowOffsets is null. The null test is loop-invariant, so the JIT unswitches it out of the loop.
      */
     static void multiply(float[] ap, int apOff, float[] b, int bBase, int[] rowOffsets, int depth,
                          float[] tile, int tileOff) {
-        if (MR == 8) {
-            multiply8(ap, apOff, b, bBase, rowOffsets, depth, tile, tileOff, NR);
-        } else if (MR == 4) {
+        if (DIRECT_MR == 8) {
+            multiply8(ap, apOff, 8, b, bBase, rowOffsets, depth, tile, tileOff, NR);
+        } else if (DIRECT_MR == 4) {
             multiply4(ap, apOff, 4, b, bBase, rowOffsets, depth, tile, tileOff, NR);
         } else {
             multiply6(ap, apOff, 6, b, bBase, rowOffsets, depth, tile, tileOff, NR);
@@ -132,8 +142,8 @@ final class GemmMicroKernel {
     }
 
     /**
-     * {@link #multiply} for six rows (4-float vectors; and the first six rows of an eight-row AVX-512 panel), row r of the tile stored at tileOff + r * ld; A's rows
-     * for step p at ap[apOff + p * aStride ..]: 6 for a six-row panel, 8 for the first six rows of an eight-row one.
+     * {@link #multiply} for six rows (4-float vectors; and the first six rows of a wider panel), row r of the tile stored at
+     * tileOff + r * ld; A's rows for step p at ap[apOff + p * aStride ..]: the panel's row count.
      */
     private static void multiply6(float[] ap, int apOff, int aStride, float[] b, int bBase, int[] rowOffsets, int depth,
                                   float[] tile, int tileOff, int ld) {
@@ -181,8 +191,11 @@ final class GemmMicroKernel {
         c51.intoArray(tile, tileOff + 5 * ld + VL);
     }
 
-    /** {@link #multiply} for eight rows (AVX-512's thirty-two registers), row r of the tile stored at tileOff + r * ld. */
-    private static void multiply8(float[] ap, int apOff, float[] b, int bBase, int[] rowOffsets, int depth,
+    /**
+     * {@link #multiply} for eight rows (AVX-512's thirty-two registers), row r of the tile stored at tileOff + r * ld; A's
+     * rows for step p at ap[apOff + p * aStride ..]: 8 for an eight-row panel, 12 for the first eight rows of a twelve-row one.
+     */
+    private static void multiply8(float[] ap, int apOff, int aStride, float[] b, int bBase, int[] rowOffsets, int depth,
                                   float[] tile, int tileOff, int ld) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
@@ -196,7 +209,7 @@ final class GemmMicroKernel {
             int bi = bBase + (rowOffsets == null ? p * NR : rowOffsets[p]);
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
-            int ai = apOff + p * 8;
+            int ai = apOff + p * aStride;
             FloatVector a = FloatVector.broadcast(S, ap[ai]);
             c00 = a.fma(b0, c00);
             c01 = a.fma(b1, c01);
@@ -241,9 +254,63 @@ final class GemmMicroKernel {
     }
 
     /**
+     * Twelve rows of a packed panel (AVX-512: 24 accumulators, the two B vectors and a few broadcasts in 32 registers)
+     * @ B (kc x NR, packed), row r stored at tile[tileOff + r * ld ..]. Against eight rows it loads B once per 24 fmas
+     * instead of 16, and its loop overhead is spread over half as many fmas again: on one core of the Xeon (two 512-bit
+     * fma pipes), B in L1 / L2, 164-167 / 148-150 GFLOP/s with eight rows, 177-178 / 167-182 with twelve (peak 209).
+     * C2 issues a few broadcasts ahead of their fmas here, not all twelve, so nothing spills.
+     */
+    private static void multiply12(float[] ap, int apOff, float[] bp, int bpOff, int depth, float[] tile, int tileOff, int ld) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        FloatVector c80 = c00, c81 = c00, c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
+        for (int p = 0; p < depth; p++) {
+            int bi = bpOff + p * NR, ai = apOff + p * 12;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + VL);
+            FloatVector a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = a.fma(b0, c60); c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = a.fma(b0, c70); c71 = a.fma(b1, c71);
+            a = FloatVector.broadcast(S, ap[ai + 8]);
+            c80 = a.fma(b0, c80); c81 = a.fma(b1, c81);
+            a = FloatVector.broadcast(S, ap[ai + 9]);
+            c90 = a.fma(b0, c90); c91 = a.fma(b1, c91);
+            a = FloatVector.broadcast(S, ap[ai + 10]);
+            ca0 = a.fma(b0, ca0); ca1 = a.fma(b1, ca1);
+            a = FloatVector.broadcast(S, ap[ai + 11]);
+            cb0 = a.fma(b0, cb0); cb1 = a.fma(b1, cb1);
+        }
+        c00.intoArray(tile, tileOff); c01.intoArray(tile, tileOff + VL);
+        c10.intoArray(tile, tileOff + ld); c11.intoArray(tile, tileOff + ld + VL);
+        c20.intoArray(tile, tileOff + 2 * ld); c21.intoArray(tile, tileOff + 2 * ld + VL);
+        c30.intoArray(tile, tileOff + 3 * ld); c31.intoArray(tile, tileOff + 3 * ld + VL);
+        c40.intoArray(tile, tileOff + 4 * ld); c41.intoArray(tile, tileOff + 4 * ld + VL);
+        c50.intoArray(tile, tileOff + 5 * ld); c51.intoArray(tile, tileOff + 5 * ld + VL);
+        c60.intoArray(tile, tileOff + 6 * ld); c61.intoArray(tile, tileOff + 6 * ld + VL);
+        c70.intoArray(tile, tileOff + 7 * ld); c71.intoArray(tile, tileOff + 7 * ld + VL);
+        c80.intoArray(tile, tileOff + 8 * ld); c81.intoArray(tile, tileOff + 8 * ld + VL);
+        c90.intoArray(tile, tileOff + 9 * ld); c91.intoArray(tile, tileOff + 9 * ld + VL);
+        ca0.intoArray(tile, tileOff + 10 * ld); ca1.intoArray(tile, tileOff + 10 * ld + VL);
+        cb0.intoArray(tile, tileOff + 11 * ld); cb1.intoArray(tile, tileOff + 11 * ld + VL);
+    }
+
+    /**
      * {@link #multiply} for four rows, row r of the tile stored at tileOff + r * ld; A's rows for step p at
-     * ap[apOff + p * aStride ..]: 4 for a four-row panel (AVX2's tile), 8 for the first four rows of an eight-row one
-     * (the last rows of a product, m = 50: half the work of the eight-row kernel, the same sums).
+     * ap[apOff + p * aStride ..]: the panel's row count (4 for AVX2's tile; 12 for the first four rows of a twelve-row one,
+     * the last rows of a product, m = 50: a third of the work of the twelve-row kernel, the same sums).
      */
     private static void multiply4(float[] ap, int apOff, int aStride, float[] b, int bBase, int[] rowOffsets, int depth,
                                   float[] tile, int tileOff, int ld) {

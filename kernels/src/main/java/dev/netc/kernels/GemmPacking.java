@@ -14,10 +14,12 @@ import jdk.incubator.vector.FloatVector;
 final class GemmPacking {
     private GemmPacking() {}
 
-    /** Packs rows [i0, i0 + MR) x k-range [p0, p0 + kc) of op(A) (m x k) into dst at dstOff. */
-    static void packA(boolean transA, int m, int k, float[] a, int aOff, int i0, int p0, int kc,
+    /**
+     * Packs rows [i0, i0 + mr) x k-range [p0, p0 + kc) of op(A) (m x k) into dst at dstOff, [kc][mr]: mr is the GEMM's
+     * {@link GemmMicroKernel#MR}, or {@link GemmMicroKernel#DIRECT_MR} for a direct convolution's weights.
+     */
+    static void packA(int mr, boolean transA, int m, int k, float[] a, int aOff, int i0, int p0, int kc,
                       float[] dst, int dstOff) {
-        final int mr = GemmMicroKernel.MR;
         int rows = Math.min(mr, m - i0);
         if (rows < mr) {
             Arrays.fill(dst, dstOff, dstOff + kc * mr, 0f);

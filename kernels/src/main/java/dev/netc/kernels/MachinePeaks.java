@@ -98,9 +98,9 @@ public record MachinePeaks(double fmaGflops, double memGbps, List<Double> thread
             float[] ap = new float[mr * depth], bp = new float[depth * nr], tile = new float[mr * nr];
             java.util.Arrays.fill(ap, 1e-3f);
             java.util.Arrays.fill(bp, 1e-3f);
-            for (int rep = 0; rep < reps / 4; rep++) GemmMicroKernel.multiply(ap, 0, bp, 0, depth, tile, 0);
+            for (int rep = 0; rep < reps / 4; rep++) GemmMicroKernel.tile(ap, 0, bp, 0, depth, tile, 0, nr, 0, 0, mr, nr, false, null, tile, 0);
             long start = System.nanoTime();
-            for (int rep = 0; rep < reps; rep++) GemmMicroKernel.multiply(ap, 0, bp, 0, depth, tile, 0);
+            for (int rep = 0; rep < reps; rep++) GemmMicroKernel.tile(ap, 0, bp, 0, depth, tile, 0, nr, 0, 0, mr, nr, false, null, tile, 0);
             nanos[t] = System.nanoTime() - start;
         });
         double[] rates = new double[threads];
