@@ -258,17 +258,76 @@ final class GemmMicroKernel {
      * @ B (kc x NR, packed), row r stored at tile[tileOff + r * ld ..]. Against eight rows it loads B once per 24 fmas
      * instead of 16, and its loop overhead is spread over half as many fmas again: on one core of the Xeon (two 512-bit
      * fma pipes), B in L1 / L2, 164-167 / 148-150 GFLOP/s with eight rows, 177-178 / 167-182 with twelve (peak 209).
-     * C2 issues a few broadcasts ahead of their fmas here, not all twelve, so nothing spills.
+     * C2 issues a few broadcasts ahead of their fmas here, not all twelve, so nothing spills. Two k steps per loop trip
+     * halve the loop's scalar work per fma, which shares ports with the fmas: sgemm 1024 on one core 116-120 -> 122-124
+     * GFLOP/s (from panels 126-129 -> 132-135), alternating runs. (The same for AVX2's four-row tile gained nothing there.)
      */
     private static void multiply12(float[] ap, int apOff, float[] bp, int bpOff, int depth, float[] tile, int tileOff, int ld) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
         FloatVector c80 = c00, c81 = c00, c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
-        for (int p = 0; p < depth; p++) {
+        FloatVector a, b0, b1;
+        int p = 0;
+        for (; p + 1 < depth; p += 2) { // two k steps per trip: half the loop's scalar work per fma
             int bi = bpOff + p * NR, ai = apOff + p * 12;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + VL);
-            FloatVector a = FloatVector.broadcast(S, ap[ai]);
+            b0 = FloatVector.fromArray(S, bp, bi);
+            b1 = FloatVector.fromArray(S, bp, bi + VL);
+            a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = a.fma(b0, c60); c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = a.fma(b0, c70); c71 = a.fma(b1, c71);
+            a = FloatVector.broadcast(S, ap[ai + 8]);
+            c80 = a.fma(b0, c80); c81 = a.fma(b1, c81);
+            a = FloatVector.broadcast(S, ap[ai + 9]);
+            c90 = a.fma(b0, c90); c91 = a.fma(b1, c91);
+            a = FloatVector.broadcast(S, ap[ai + 10]);
+            ca0 = a.fma(b0, ca0); ca1 = a.fma(b1, ca1);
+            a = FloatVector.broadcast(S, ap[ai + 11]);
+            cb0 = a.fma(b0, cb0); cb1 = a.fma(b1, cb1);
+            b0 = FloatVector.fromArray(S, bp, bi + NR);
+            b1 = FloatVector.fromArray(S, bp, bi + NR + VL);
+            a = FloatVector.broadcast(S, ap[ai + 12]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 13]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 14]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 15]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[ai + 16]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, ap[ai + 17]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(S, ap[ai + 18]);
+            c60 = a.fma(b0, c60); c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(S, ap[ai + 19]);
+            c70 = a.fma(b0, c70); c71 = a.fma(b1, c71);
+            a = FloatVector.broadcast(S, ap[ai + 20]);
+            c80 = a.fma(b0, c80); c81 = a.fma(b1, c81);
+            a = FloatVector.broadcast(S, ap[ai + 21]);
+            c90 = a.fma(b0, c90); c91 = a.fma(b1, c91);
+            a = FloatVector.broadcast(S, ap[ai + 22]);
+            ca0 = a.fma(b0, ca0); ca1 = a.fma(b1, ca1);
+            a = FloatVector.broadcast(S, ap[ai + 23]);
+            cb0 = a.fma(b0, cb0); cb1 = a.fma(b1, cb1);
+        }
+        if (p < depth) { // an odd depth's last step
+            int bi = bpOff + p * NR, ai = apOff + p * 12;
+            b0 = FloatVector.fromArray(S, bp, bi);
+            b1 = FloatVector.fromArray(S, bp, bi + VL);
+            a = FloatVector.broadcast(S, ap[ai]);
             c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
             a = FloatVector.broadcast(S, ap[ai + 1]);
             c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
@@ -315,23 +374,19 @@ final class GemmMicroKernel {
     private static void multiply4(float[] ap, int apOff, int aStride, float[] b, int bBase, int[] rowOffsets, int depth,
                                   float[] tile, int tileOff, int ld) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector a, b0, b1;
         for (int p = 0; p < depth; p++) {
-            int bi = bBase + (rowOffsets == null ? p * NR : rowOffsets[p]);
-            FloatVector b0 = FloatVector.fromArray(S, b, bi);
-            FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
-            int ai = apOff + p * aStride;
-            FloatVector a = FloatVector.broadcast(S, ap[ai]);
-            c00 = a.fma(b0, c00);
-            c01 = a.fma(b1, c01);
+            int bi = bBase + (rowOffsets == null ? p * NR : rowOffsets[p]), ai = apOff + p * aStride;
+            b0 = FloatVector.fromArray(S, b, bi);
+            b1 = FloatVector.fromArray(S, b, bi + VL);
+            a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
             a = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = a.fma(b0, c10);
-            c11 = a.fma(b1, c11);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
             a = FloatVector.broadcast(S, ap[ai + 2]);
-            c20 = a.fma(b0, c20);
-            c21 = a.fma(b1, c21);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
             a = FloatVector.broadcast(S, ap[ai + 3]);
-            c30 = a.fma(b0, c30);
-            c31 = a.fma(b1, c31);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
         }
         c00.intoArray(tile, tileOff);
         c01.intoArray(tile, tileOff + VL);
