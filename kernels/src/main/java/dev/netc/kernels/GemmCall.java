@@ -39,7 +39,7 @@ final class GemmCall extends GemmFrame {
      */
     private static final int FEW_ROWS_TASKS_PER_THREAD = 2;
     /** Whether one core runs a single row block in the few-rows form too: where the packing tile exists (measured there only). */
-    private static final boolean FEW_ROWS_ON_ONE_CORE = GemmMicroKernel.PACKING_ROWS > 0;
+    private static final boolean FEW_ROWS_ON_ONE_CORE = GemmEdgeRows.PACKING_ROWS > 0;
     /** Slivers of a row-major b packed in one sweep over its rows ({@link GemmPacking#packRowMajorB}). */
     private static final int PACK_GROUP = Blocking.machine().packGroup();
 
@@ -148,7 +148,7 @@ final class GemmCall extends GemmFrame {
         // one row block: the few-rows form, on one core too where it packs B in groups (one thread's dense forward at
         // a batch of 50, Zen 4, thread CPU time, median of eight: 4.75 -> 3.68 ms; the row-block form packs a 4 MiB
         // stretch of B and reads it back from L3)
-        if (rowBlocks == 1 && (parallel || FEW_ROWS_ON_ONE_CORE && packGroup == GemmMicroKernel.PACKING_SLIVERS)) {
+        if (rowBlocks == 1 && (parallel || FEW_ROWS_ON_ONE_CORE && packGroup == GemmEdgeRows.PACKING_SLIVERS)) {
             ap = PACKED_A_SHARED.atLeast(rowSlivers * MR * k);
             run(parallel, Gemm.ceilDiv(k, KC) * rowSlivers, packSharedA);
             run(parallel, colBlocks, fewRowsBlock);
@@ -254,11 +254,11 @@ final class GemmCall extends GemmFrame {
      * The product when all rows fit one row block (a dense layer at a small batch), one task per column
      * block through every k block, reading op(A) packed once for all tasks. A task packs each B sliver (or group of
      * slivers) right before its row tiles use it, so it stays in L1 or L2 and C's block in L2; where the rows past the
-     * last whole tile are one or two (a batch of 50), {@link GemmMicroKernel#packingTile} computes them while it packs
+     * last whole tile are one or two (a batch of 50), {@link GemmEdgeRows#packingTile} computes them while it packs
      * the group, instead of a pass that only copies and a half-empty tile (50 x 1024 x 3136 with bias and ReLU on the
      * Zen 4 machine, two cores, W hot: 1.91-1.98 -> 1.69-1.75 ms); where there are none, it computes
      * the last two rows and a partial tile the rows before them. With four- or six-row tiles (AVX2) one or two such rows go two
-     * slivers at a time ({@link GemmMicroKernel#twoRowsOfTwoSlivers}; the same product with 8-float vectors, W hot:
+     * slivers at a time ({@link GemmEdgeRows#twoRowsOfTwoSlivers}; the same product with 8-float vectors, W hot:
      * 2.25-2.30 -> 2.15-2.27 ms, from panels 1.91-2.06 -> 1.82-2.02). Each element of C is summed by one task in k
      * order, so neither the split nor these kernels change the bits.
      */
@@ -270,15 +270,15 @@ final class GemmCall extends GemmFrame {
         int sliverEnd = Math.min(colSlivers, sliverStart + sliversPerBlock);
         int tile = NR * kcMax * packGroup;
         // then the tile buffer: an MR x NR tile, or the packing tile's rows x four slivers
-        float[] work = FEW_ROWS.atLeast(tile + Math.max(MR, GemmMicroKernel.PACKING_ROWS * GemmMicroKernel.PACKING_SLIVERS) * NR);
+        float[] work = FEW_ROWS.atLeast(tile + Math.max(MR, GemmEdgeRows.PACKING_ROWS * GemmEdgeRows.PACKING_SLIVERS) * NR);
         // the rows past the last whole MR-row tile, when few enough, computed by the packing tile as it packs; when
         // there are none (m = 64), the last two rows, leaving a six-row tile
-        int lastRows = m % MR == 0 ? GemmMicroKernel.PACKING_ROWS : m % MR;
-        boolean packingRows = prepacked == null && packGroup == GemmMicroKernel.PACKING_SLIVERS && lastRows > 0
-                && lastRows <= GemmMicroKernel.PACKING_ROWS;
+        int lastRows = m % MR == 0 ? GemmEdgeRows.PACKING_ROWS : m % MR;
+        boolean packingRows = prepacked == null && packGroup == GemmEdgeRows.PACKING_SLIVERS && lastRows > 0
+                && lastRows <= GemmEdgeRows.PACKING_ROWS;
         boolean packedByTile = false;
         // with four- or six-row tiles, the one or two rows past the whole tiles go two adjacent slivers at a time (the same bits)
-        int paired = MR < 8 && m > MR && m % MR <= GemmMicroKernel.PAIRED_ROWS && (prepacked != null || packGroup > 1) ? m % MR : 0;
+        int paired = MR < 8 && m > MR && m % MR <= GemmEdgeRows.PAIRED_ROWS && (prepacked != null || packGroup > 1) ? m % MR : 0;
         int groupCount = 0; // slivers in the group being used (packGroup > 1)
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);
@@ -296,7 +296,7 @@ final class GemmCall extends GemmFrame {
                         packedByTile = packingRows && count == packGroup && j0 + count * NR <= n;
                         if (packedByTile) {
                             int first = m - lastRows; // its rows: first % MR onwards in A's sliver first / MR
-                            GemmMicroKernel.packingTile(ap, aBlock + first / MR * MR * kc + first % MR, b, bOff + p0 * n + j0, n, kc,
+                            GemmEdgeRows.packingTile(ap, aBlock + first / MR * MR * kc + first % MR, b, bOff + p0 * n + j0, n, kc,
                                     work, 0, c, cOff, n, first, lastRows, j0, accumulate, tileEpilogue, work, tile);
                         } else {
                             GemmPacking.packRowMajorB(n, b, bOff, j0, count, p0, kc, work, 0);
@@ -320,7 +320,7 @@ final class GemmCall extends GemmFrame {
                 }
                 if (pairs && place % 2 == 1) {
                     int previousAt = prepacked != null ? GemmPanels.sliverOffset(n, p0, kc, js - 1) : sliverAt - NR * kc;
-                    GemmMicroKernel.twoRowsOfTwoSlivers(ap, aBlock + rowsLeft * kc, sliver, previousAt, sliverAt, kc, c, cOff, n, rowsLeft,
+                    GemmEdgeRows.twoRowsOfTwoSlivers(ap, aBlock + rowsLeft * kc, sliver, previousAt, sliverAt, kc, c, cOff, n, rowsLeft,
                             paired, j0 - NR, Math.min(NR, n - j0), accumulate, tileEpilogue, work, tile);
                 }
             }

@@ -4,7 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The eight-row micro-kernel of {@link GemmMicroKernel} with its A operand read straight from an
+ * The direct convolutions' eight-row tile ({@link GemmMicroKernel#DIRECT_MR}) with its A operand read straight from an
  * image instead of a packed panel: A[p][r] = a[depthOffsets[p] + rowOffsets[r]], the im2col matrix
  * of a zero-bordered image ({@link PaddedImage}) by its tap and position offset tables.
  *
@@ -31,7 +31,7 @@ final class GemmGatheredMicroKernel {
      * sixteen (AVX2), where six rows x two vectors is the most accumulators that leave room for the B vectors and a broadcast.
      */
     static final int INTERLEAVED_ROWS = GemmMicroKernel.VL >= 16 ? 8 : 12;
-    /** Whether this kernel runs on this machine (the packed kernel has eight rows). */
+    /** Whether this kernel runs on this machine (the direct convolutions' tile has eight rows). */
     static final boolean AVAILABLE = GemmMicroKernel.DIRECT_MR == ROWS;
 
     private GemmGatheredMicroKernel() {}
