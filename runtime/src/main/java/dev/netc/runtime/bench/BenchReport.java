@@ -36,8 +36,9 @@ public final class BenchReport {
         BenchResult.Variant f = r.fused(), u = r.unfused();
         StringBuilder sb = new StringBuilder();
         boolean cuda = r.options().backend().equals("cuda");
-        sb.append(String.format(Locale.ROOT, "bench %s: batch %d, %d warm-up + %d timed steps per build (alternating, median step), synthetic data, %s%n%n",
-                r.model(), r.options().batch(), r.options().warmup(), r.options().steps(),
+        sb.append(String.format(Locale.ROOT, "bench %s: batch %d, %d warm-up + %d timed steps per build"
+                        + " (alternating in blocks of %d, median step), synthetic data, %s%n%n",
+                r.model(), r.options().batch(), r.options().warmup(), r.options().steps(), ModelBench.TRAIN_BLOCK_STEPS,
                 cuda ? "CUDA backend" : Runtime.getRuntime().availableProcessors() + " threads"));
         sb.append(String.format(Locale.ROOT, "%-22s %14s %14s %14s%n", "", "fused", "unfused", "fused/unfused"));
         sb.append(String.format(Locale.ROOT, "%-22s %14d %14d %14.2f%n", "kernels", f.kernels(), u.kernels(), (double) f.kernels() / u.kernels()));
