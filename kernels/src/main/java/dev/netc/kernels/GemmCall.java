@@ -236,7 +236,7 @@ final class GemmCall extends GemmFrame {
      * The first row of row block b (b = rowBlocks: past the last row): the row slivers split as evenly as whole slivers
      * allow. Blocks of equal height left the last one short: 1024 rows of twelve-row slivers in six blocks of 15 slivers
      * left 11 for the last, and one of two cores 540 rows to the other's 484 (sgemm 1024 on the Xeon, two cores:
-     * 241-245 -> 257 GFLOP/s split evenly).
+     * 239-245 -> 257-258 GFLOP/s split evenly).
      */
     private int rowBlockStart(int b) {
         return (int) ((long) b * Gemm.ceilDiv(m, MR) / rowBlocks) * MR;

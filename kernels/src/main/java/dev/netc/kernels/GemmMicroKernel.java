@@ -226,10 +226,10 @@ final class GemmMicroKernel {
      * Twelve rows of a packed panel (AVX-512: 24 accumulators, the two B vectors and a few broadcasts in 32 registers)
      * @ B (kc x NR, packed), row r stored at tile[tileOff + r * ld ..]. Against eight rows it loads B once per 24 fmas
      * instead of 16, and its loop overhead is spread over half as many fmas again: on one core of the Xeon (two 512-bit
-     * fma pipes), B in L1 / L2, 164-167 / 148-150 GFLOP/s with eight rows, 177-178 / 167-182 with twelve (peak 209).
+     * fma pipes), B in L1 / L2, 164-167 / 148-150 GFLOP/s with eight rows, 176-178 / 165-182 with twelve (peak 209).
      * C2 issues a few broadcasts ahead of their fmas here, not all twelve, so nothing spills. Two k steps per loop trip
-     * halve the loop's scalar work per fma, which shares ports with the fmas: sgemm 1024 on one core 116-120 -> 122-124
-     * GFLOP/s (from panels 126-129 -> 132-135), alternating runs. (The same for AVX2's four-row tile gained nothing there.)
+     * halve the loop's scalar work per fma, which shares ports with the fmas: sgemm 1024 on one core 116-120 -> 123-124
+     * GFLOP/s (from panels 128-129 -> 133-135), alternating runs. (The same for AVX2's four-row tile gained nothing there.)
      */
     private static void multiply12(float[] ap, int apOff, float[] bp, int bpOff, int depth, float[] tile, int tileOff, int ld) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
