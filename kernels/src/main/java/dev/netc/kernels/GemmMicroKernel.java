@@ -8,9 +8,9 @@ import jdk.incubator.vector.VectorSpecies;
  * accumulators while the packed A sliver and packed B sliver stream by, one fma per accumulator per
  * k step. The row count follows the register file: with 16-float vectors (AVX-512: 32 registers) twelve
  * rows, 24 accumulators (the direct convolutions keep eight rows, {@link #DIRECT_MR}); with 8-float vectors
- * (AVX2: 16 registers) four rows, eight accumulators, two B vectors and the broadcasts. Six rows there (twelve accumulators) left C2 one register short: it
- * loads every row's broadcast before the first fma and keeps an accumulator on the stack, a store and a load
- * per k step in its fma chain. That costs nothing where a 256-bit fma issues once a cycle (Zen 1, where the
+ * (AVX2: 16 registers) four rows, eight accumulators, two B vectors and the broadcasts. Six rows there (twelve
+ * accumulators) left C2 one register short: it loads every row's broadcast before the first fma and keeps an
+ * accumulator on the stack, a store and a load per k step in its fma chain. That costs nothing where a 256-bit fma issues once a cycle (Zen 1, where the
  * six-row tile was tuned), but halves the kernel where two issue (Zen 2 on, Haswell on): 50 against 107 GFLOP/s
  * on one Zen 4 core in L1 under -XX:UseAVX=2. (MaxVectorSize=32 on an AVX-512 CPU hid it: C2 then
  * has 32 registers.) 4-float vectors keep six rows (untuned).
@@ -70,7 +70,7 @@ final class GemmMicroKernel {
 
     /** Rows [row0, row0 + rows) x cols columns of C from col0 (at c[base ..], rows ldc apart) (+)= the tile's rows, NR floats apart. */
     static void storeRows(float[] tile, int tileOff, float[] c, int base, int ldc, int row0, int rows, int col0, int cols,
-                                  boolean accumulate, Epilogue epilogue) {
+                          boolean accumulate, Epilogue epilogue) {
         for (int r = 0; r < rows; r++) {
             int rowIndex = base + r * ldc;
             for (int half = 0; half < cols; half += VL) {
@@ -369,7 +369,7 @@ final class GemmMicroKernel {
 
     /** c[index ..] (+)= tile[from ..], then the epilogue; vectors stay inside (see {@link Activation}). */
     static void storeFull(float[] tile, int from, float[] c, int index, int row, int col,
-                                  boolean accumulate, Epilogue epilogue) {
+                          boolean accumulate, Epilogue epilogue) {
         FloatVector v = FloatVector.fromArray(S, tile, from);
         if (accumulate) {
             v = v.add(FloatVector.fromArray(S, c, index));
