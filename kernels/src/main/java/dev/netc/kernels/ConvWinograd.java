@@ -2,7 +2,9 @@ package dev.netc.kernels;
 
 import java.util.Arrays;
 import java.util.function.IntConsumer;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -69,6 +71,10 @@ final class ConvWinograd {
     private static final Scratch FILTER = new Scratch();
     /** Per pixel of the bordered image (training's argmax only): which neighbours equal it. */
     private static final Scratch PIXELS = new Scratch();
+    /** A tile's argmax cells as bytes (training's argmax only), converted a vector at a time. */
+    private static final Scratch CELL_BYTES = new Scratch();
+    /** VL bytes ({@link Vectors#LANE_BYTES}; null with 4-float vectors, whose cells are converted one by one). */
+    private static final VectorSpecies<Byte> BYTES = Vectors.LANE_BYTES;
     /** -0 per filter: the bias of a layer without one, so the output stage always adds a bias (branch-free). */
     private static final Scratch NO_BIAS = new Scratch();
     /** Filter transforms ({@link #transformWeights}) on this thread. */
@@ -240,6 +246,7 @@ final class ConvWinograd {
         float[] work = WORK.atLeast(classesAt + ROWS * 5);
         boolean argmaxWanted = sink instanceof WinogradSink.PoolArgmax;
         byte[] relations = argmaxWanted ? PIXELS.bytesAtLeast(pad.rows() * cols) : null;
+        byte[] cellBytes = argmaxWanted ? CELL_BYTES.bytesAtLeast(fp) : null;
         float largestInImage = 0f; // of the image bordered holds (training's argmax only)
         int held = -1; // the image bordered now holds
         for (int t0 = firstTile; t0 < endTile; t0 += ROWS) {
@@ -283,19 +290,38 @@ final class ConvWinograd {
                         for (int filter = 0; filter < f; filter++) p.pooled()[out + filter * tiles] = work[at + filter];
                     }
                     case WinogradSink.PoolArgmax p -> {
-                        if (nearTie && image != held) { // the block reached the next image: the float64 path reads this one
-                            source.fill(image, bordered);
-                            held = image;
-                            largestInImage = WinogradArgmax.pixelRelations(bordered, pad.rows(), cols, cp, relations);
-                        }
-                        int out = image * f * tiles + t, top = (t / tw) * 2, left = (t % tw) * 2;
-                        for (int filter = 0; filter < f; filter++) {
-                            if (work[at + fp + filter] < 0) {
-                                WinogradArgmax.resolve(bordered, cols, cp, top, left, c, p.weights(), biases, filter, act, work, at + filter,
-                                        at + fp + filter);
+                        if (nearTie) { // a window in a few thousand: its filters recomputed in float64 first
+                            if (image != held) { // the block reached the next image: the float64 path reads this one
+                                source.fill(image, bordered);
+                                held = image;
+                                largestInImage = WinogradArgmax.pixelRelations(bordered, pad.rows(), cols, cp, relations);
                             }
-                            p.pooled()[out + filter * tiles] = work[at + filter];
-                            p.argmax()[out + filter * tiles] = (byte) work[at + fp + filter];
+                            int top = (t / tw) * 2, left = (t % tw) * 2;
+                            for (int filter = 0; filter < f; filter++) {
+                                if (work[at + fp + filter] < 0) {
+                                    WinogradArgmax.resolve(bordered, cols, cp, top, left, c, p.weights(), biases, filter, act, work,
+                                            at + filter, at + fp + filter);
+                                }
+                            }
+                        }
+                        // then the cells converted to bytes a vector at a time, and a plain copy loop (one filter plane
+                        // apart): with the near-tie check and a float-to-byte conversion per filter in it, the loop took 0.33
+                        // of the 3.3 ms of a training forward for 50 MNIST conv2 inputs on one Zen 5 core, and this form
+                        // is 4-7% faster in all (alternating in one process)
+                        float[] pooled = p.pooled();
+                        byte[] argmax = p.argmax();
+                        for (int f0 = 0; f0 < fp; f0 += VL) {
+                            if (BYTES != null) {
+                                ((ByteVector) FloatVector.fromArray(S, work, at + fp + f0).convertShape(VectorOperators.F2B, BYTES, 0))
+                                        .intoArray(cellBytes, f0);
+                            } else {
+                                for (int l = 0; l < VL; l++) cellBytes[f0 + l] = (byte) work[at + fp + f0 + l];
+                            }
+                        }
+                        int out = image * f * tiles + t;
+                        for (int filter = 0; filter < f; filter++) {
+                            pooled[out + filter * tiles] = work[at + filter];
+                            argmax[out + filter * tiles] = cellBytes[filter];
                         }
                     }
                     case WinogradSink.Store s -> {
