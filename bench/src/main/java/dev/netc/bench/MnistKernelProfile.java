@@ -90,22 +90,24 @@ public final class MnistKernelProfile {
         double peakMflop = 2.0 * FmaPeakBench.CHAINS * FloatVector.SPECIES_PREFERRED.length() * peakSteps / 1e6;
         calls.add(new Call("FMA peak (10 register chains)", peakMflop, false, () -> FmaPeakBench.best(peakSteps, 0.999_999f,
                 1e-7f)));
-        for (int warm = 0; warm < Math.max(10, reps / 2); warm++) {
-            calls.forEach(call -> call.body().run());
-        }
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        var allocation = (com.sun.management.ThreadMXBean) threads;
+        warmUp(calls, Math.max(10, reps / 2), allocation);
         // With -XX:ActiveProcessorCount=1 the kernels run on this thread alone, and its CPU time is a
         // figure that other processes loading the machine barely disturb.
         boolean cpuTime = Runtime.getRuntime().availableProcessors() == 1;
-        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
         double total = 0;
         double[] ms = new double[calls.size()];
+        long[] allocated = new long[calls.size()]; // heap bytes per call: vector code not (yet) compiled by C2 allocates
         int peak = calls.size() - 1;
         // The peak is timed before the kernels too, and the faster of the two kept: a vCPU's FMA throughput drops while
         // its host core's other thread is busy, which CPU time does not see (cpu.md on the Zen 5, session 33: a peak of
         // 94 GFLOP/s against 233 a minute later, every kernel's fraction of it 2.5x too high)
         double peakBefore = timed(calls.get(peak).body(), reps, cpuTime, threads);
         for (int i = 0; i < calls.size(); i++) {
+            long before = allocation.getCurrentThreadAllocatedBytes();
             ms[i] = timed(calls.get(i).body(), reps, cpuTime, threads);
+            allocated[i] = (allocation.getCurrentThreadAllocatedBytes() - before) / reps;
             if (calls.get(i).partOfStep()) total += ms[i];
         }
         ms[peak] = Math.min(ms[peak], peakBefore);
@@ -113,17 +115,41 @@ public final class MnistKernelProfile {
         System.out.printf("batch %d, %d reps, load %s%n", b, reps, load());
         System.out.println("caches: " + Blocking.machine().caches() + "; " + Blocking.machine().describe());
         double peakGflops = calls.get(peak).mflop() / ms[peak];
-        System.out.printf("%-40s %9s %6s %8s %15s%n", "kernel", "ms", "share", "GFLOP/s", "of 1-core peak");
+        System.out.printf("%-40s %9s %6s %8s %15s %12s%n", "kernel", "ms", "share", "GFLOP/s", "of 1-core peak", "heap B/call");
         for (int i = 0; i < peak; i++) {
             Call call = calls.get(i);
             double gflops = call.mflop() / ms[i];
             String share = call.partOfStep() ? String.format("%5.1f%%", 100 * ms[i] / total) : "     -";
-            System.out.printf("%-40s %9.3f %s %8.1f %14.0f%%%n", call.name(), ms[i], share, gflops, 100 * gflops / peakGflops);
+            System.out.printf("%-40s %9.3f %s %8.1f %14.0f%% %12d%n", call.name(), ms[i], share, gflops, 100 * gflops / peakGflops,
+                    allocated[i]);
         }
         System.out.printf("%-40s %9.3f        %8.1f%n", calls.get(peak).name(), ms[peak], peakGflops);
         System.out.printf("%-40s %9.3f  -> %.0f images/s from these kernels alone%n", "total of the step's calls", total,
                 b * 1000 / total);
     }
+
+    /**
+     * Runs every call at least {@code minimum} times, then each until it allocates nothing for {@link #CLEAN_CALLS} calls in a
+     * row (at most {@link #WARM_UP_NANOS} per call). Vector API code allocates until C2 has compiled it, and on one core C2's
+     * queue still held some kernels after ten calls of each: the first profile on the Zen 5 (session 33) timed conv2's forward
+     * at 11.8 MB and the dense GEMMs at 2.5-6.7 MB of heap per call, up to twice their compiled time.
+     */
+    private static void warmUp(List<Call> calls, int minimum, com.sun.management.ThreadMXBean allocation) {
+        for (int warm = 0; warm < minimum; warm++) {
+            calls.forEach(call -> call.body().run());
+        }
+        for (Call call : calls) {
+            long deadline = System.nanoTime() + WARM_UP_NANOS;
+            for (int clean = 0; clean < CLEAN_CALLS && System.nanoTime() < deadline; ) {
+                long before = allocation.getCurrentThreadAllocatedBytes();
+                call.body().run();
+                clean = allocation.getCurrentThreadAllocatedBytes() == before ? clean + 1 : 0;
+            }
+        }
+    }
+
+    private static final int CLEAN_CALLS = 5;
+    private static final long WARM_UP_NANOS = 20_000_000_000L;
 
     /** Milliseconds per call of body over reps calls: this thread's CPU time, or wall time. */
     private static double timed(Runnable body, int reps, boolean cpuTime, java.lang.management.ThreadMXBean threads) {
