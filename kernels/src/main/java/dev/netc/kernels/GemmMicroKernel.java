@@ -64,12 +64,11 @@ final class GemmMicroKernel {
             multiply4(ap, apOff, MR, bp, bpOff, null, kc, out, outOff, ld, accumulate);
         } else if (rows <= 6) {
             multiply6(ap, apOff, MR, bp, bpOff, null, kc, out, outOff, ld, accumulate);
-        } else if (rows <= 8 && !accumulate) {
+        } else if (rows <= 8) {
+            if (accumulate) throw new IllegalStateException("no accumulating 8-row kernel (MR is " + MR + ")");
             multiply8(ap, apOff, MR, bp, bpOff, null, kc, out, outOff, ld);
-        } else if (rows > 8) {
-            multiply12(ap, apOff, bp, bpOff, kc, out, outOff, ld, accumulate);
         } else {
-            throw new IllegalStateException("no accumulating " + rows + "-row kernel (MR is " + MR + ")");
+            multiply12(ap, apOff, bp, bpOff, kc, out, outOff, ld, accumulate);
         }
     }
 

@@ -29,7 +29,8 @@ public final class ModelBench {
      * Training steps each build runs in a row before the other's turn. Step by step, every fused step came right after
      * an unfused one that had streamed 161 MiB through the caches, which never happens in training: on the 2-core Xeon
      * that read 2,746-2,749 fused images/s, blocks of six 2,859-2,933, and {@code netc train}'s second epoch ran at 2,899
-     * (data and metrics included). Blocks still interleave the builds against drift; the median skips each block's first step.
+     * (data and metrics included). Blocks still interleave the builds against drift, and the median over all steps lets
+     * each block's first step (the one that finds the other build's data in the caches) count as one step in five.
      */
     static final int TRAIN_BLOCK_STEPS = 5;
 
