@@ -90,6 +90,10 @@ public final class Gemm {
             GemmFewRows.multiply(transA, m, n, k, a, aOff, b, bOff, packedB.data, beta, c, cOff, epilogue.isIdentity() ? null : epilogue);
             return;
         }
+        if (GemmNarrow.suits(m, n, k, transB)) { // one vector of columns: b read in place, the panels not needed
+            multiply(transA, transB, m, n, k, a, aOff, b, bOff, beta, c, cOff, epilogue);
+            return;
+        }
         multiply(transA, m, n, k, a, aOff, null, packedB.data, beta, c, cOff, epilogue);
     }
 
@@ -160,6 +164,14 @@ public final class Gemm {
         }
         if (GemmFewRows.suits(m, n, transB) && k > 0) {
             GemmFewRows.multiply(transA, m, n, k, a, aOff, b, bOff, beta, c, cOff, epilogue.isIdentity() ? null : epilogue);
+            return;
+        }
+        if (GemmNarrow.suits(m, n, k, transB)) {
+            if (beta != 0f && beta != 1f) {
+                scaleAndFinish(m, n, beta, c, cOff, null);
+                beta = 1f;
+            }
+            GemmNarrow.multiply(transA, m, n, k, a, aOff, b, bOff, beta, c, cOff, epilogue.isIdentity() ? null : epilogue);
             return;
         }
         GemmCall call = CALLS.acquire();

@@ -34,7 +34,10 @@ class GemmTest {
                 {50, 530, 2100}, {49, 530, 1100},
                 // no rows past the last whole tile: the packing tile takes the last two, leaving a six-row tile; and six
                 // rows past it (the six-row kernel everywhere)
-                {64, 530, 1100}, {46, 530, 300}};
+                {64, 530, 1100}, {46, 530, 300},
+                // at most one vector of columns (a classifier's head and its weight gradient): the narrow kernel when b is
+                // not transposed
+                {50, 10, 1030}, {1024, 10, 50}, {70, 1, 9}};
         Stream.Builder<Arguments> all = Stream.builder();
         for (int[] s : sizes) {
             for (boolean transA : new boolean[] {false, true}) {
