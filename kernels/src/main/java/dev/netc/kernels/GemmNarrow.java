@@ -97,7 +97,9 @@ final class GemmNarrow {
     /**
      * The sums over k [p0, p0 + kc) of rows [i0, i0 + rows) (up to eight, unrolled by hand: the JIT keeps named locals in
      * registers) to tile[tileAt + r * VL ..]. Rows past {@code rows} repeat the last one and are not stored; b's rows from
-     * {@code safeRows} on come from the padded copy in scratch.
+     * {@code safeRows} on come from the padded copy in scratch. The same shape as {@link GemmBroadcastRows}' narrow tile,
+     * kept apart: one method for both, strides and a continued sum as parameters, took 22 instead of 15 microseconds
+     * for the MNIST head's forward on one Zen 5 core.
      */
     private static void tile(boolean transA, int m, int k, float[] a, int aOff, int i0, int rows, float[] b, int bOff, int n,
                              int p0, int kc, int safeRows, float[] scratch, float[] tile, int tileAt) {
