@@ -7,7 +7,7 @@ package dev.netc.kernels;
  * best on the two machines netc was tuned on, so those two get exactly their tuned blocks (the Zen 5, 16
  * lanes, 48 KiB L1d, 1 MiB L2: kc 1024, mc 128; the Zen 1, 8 lanes, 32 KiB L1d, 512 KiB L2: kc 256, mc 96),
  * and a machine with other caches gets blocks scaled to them. (Those were tuned with eight- and six-row tiles; with
- * today's twelve- and four-row tiles the same rules give mc 120 and 64 there.)
+ * today's twelve- and five-row tiles the same rules give mc 120 and 80 there.)
  *
  * @param caches             what the blocks were derived from
  * @param kc                 depth of one packed k block (a power of two)

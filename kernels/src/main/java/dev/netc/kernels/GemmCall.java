@@ -257,9 +257,10 @@ final class GemmCall extends GemmFrame {
      * last whole tile are one or two (a batch of 50), {@link GemmEdgeRows#packingTile} computes them while it packs
      * the group, instead of a pass that only copies and a half-empty tile (50 x 1024 x 3136 with bias and ReLU on the
      * Zen 4 machine, two cores, W hot: 1.91-1.98 -> 1.69-1.75 ms); where there are none, it computes
-     * the last two rows and a partial tile the rows before them. With four- or six-row tiles (AVX2) one or two such rows go two
-     * slivers at a time ({@link GemmEdgeRows#twoRowsOfTwoSlivers}; the same product with 8-float vectors, W hot:
-     * 2.25-2.30 -> 2.15-2.27 ms, from panels 1.91-2.06 -> 1.82-2.02). Each element of C is summed by one task in k
+     * the last two rows and a partial tile the rows before them. With five- or six-row tiles (AVX2) one or two such rows go two
+     * slivers at a time ({@link GemmEdgeRows#twoRowsOfTwoSlivers}; with AVX2's four-row tile before, the same product with
+     * 8-float vectors, W hot: 2.25-2.30 -> 2.15-2.27 ms, from panels 1.91-2.06 -> 1.82-2.02; a batch of 50 now fills ten
+     * five-row tiles). Each element of C is summed by one task in k
      * order, so neither the split nor these kernels change the bits.
      */
     private void fewRowsBlock(int colBlock) {
@@ -277,7 +278,7 @@ final class GemmCall extends GemmFrame {
         boolean packingRows = prepacked == null && packGroup == GemmEdgeRows.PACKING_SLIVERS && lastRows > 0
                 && lastRows <= GemmEdgeRows.PACKING_ROWS;
         boolean packedByTile = false;
-        // with four- or six-row tiles, the one or two rows past the whole tiles go two adjacent slivers at a time (the same bits)
+        // with five- or six-row tiles, the one or two rows past the whole tiles go two adjacent slivers at a time (the same bits)
         int paired = MR < 8 && m > MR && m % MR <= GemmEdgeRows.PAIRED_ROWS && (prepacked != null || packGroup > 1) ? m % MR : 0;
         int groupCount = 0; // slivers in the group being used (packGroup > 1)
         for (int p0 = 0; p0 < k; p0 += KC) {

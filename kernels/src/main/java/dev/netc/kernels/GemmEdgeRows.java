@@ -16,11 +16,11 @@ final class GemmEdgeRows {
 
     private GemmEdgeRows() {}
 
-    /** Rows of C past a product's whole four- or six-row tiles that {@link #twoRowsOfTwoSlivers} computes: one or two. */
+    /** Rows of C past a product's whole five- or six-row tiles that {@link #twoRowsOfTwoSlivers} computes: one or two. */
     static final int PAIRED_ROWS = 2;
 
     /**
-     * With four- or six-row tiles, the one or two rows past a product's whole tiles (a batch of 50)
+     * With five- or six-row tiles, the one or two rows past a product's whole tiles (a batch of 52 or 51 on AVX2)
      * against two adjacent slivers at once: C[row0 .. row0 + rows) x [col0, col0 + NR + cols1) (+)= A (an MR-row panel,
      * tile row r at ap[apOff + p * MR + r]) @ the slivers at bpOff0 and bpOff1 (kc x NR each, the second cols1 wide).
      * Eight accumulators keep both FMA pipes busy, where an MR-row tile for these rows would compute two or three times their

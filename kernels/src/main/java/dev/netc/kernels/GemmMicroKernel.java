@@ -8,23 +8,26 @@ import jdk.incubator.vector.VectorSpecies;
  * accumulators while the packed A sliver and packed B sliver stream by, one fma per accumulator per
  * k step. The row count follows the register file: with 16-float vectors (AVX-512: 32 registers) twelve
  * rows, 24 accumulators (the direct convolutions keep eight rows, {@link #DIRECT_MR}); with 8-float vectors
- * (AVX2: 16 registers) four rows, eight accumulators, two B vectors and the broadcasts. Six rows there (twelve
- * accumulators) left C2 one register short: it loads every row's broadcast before the first fma and keeps an
- * accumulator on the stack, a store and a load per k step in its fma chain. That costs nothing where a 256-bit fma issues once a cycle (Zen 1, where the
- * six-row tile was tuned), but halves the kernel where two issue (Zen 2 on, Haswell on): 50 against 107 GFLOP/s
- * on one Zen 4 core in L1 under -XX:UseAVX=2. (MaxVectorSize=32 on an AVX-512 CPU hid it: C2 then
- * has 32 registers.) 4-float vectors keep six rows (untuned).
+ * (AVX2: 16 registers) five rows, ten accumulators, two B vectors and a broadcast (the direct convolutions keep four).
+ * Six rows there (twelve accumulators) left C2 one register short: it loads every row's broadcast before the first fma
+ * and keeps an accumulator on the stack, a store and a load per k step in its fma chain. That costs nothing where a
+ * 256-bit fma issues once a cycle (Zen 1, where the six-row tile was tuned), but halves the kernel where two issue (Zen 2
+ * on, Haswell on): 50 against 107 GFLOP/s on one Zen 4 core in L1 under -XX:UseAVX=2. (MaxVectorSize=32 on an AVX-512
+ * CPU hid it: C2 then has 32 registers.) Four rows' eight accumulators are just the fmas a core keeps in flight (two
+ * pipes, four cycles), so any stall shows: in L1, depth 256, one Zen 5 core under -XX:UseAVX=2, five rows ran at
+ * 104-108 GFLOP/s against 97-102 for four (in-process, alternating). 4-float vectors keep six rows (untuned).
  */
 final class GemmMicroKernel {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int VL = S.length();
-    static final int MR = VL >= 16 ? 12 : VL == 8 ? 4 : 6;
+    static final int MR = VL >= 16 ? 12 : VL == 8 ? 5 : 6;
     /**
      * Rows of the tile {@link #multiply} computes for the direct convolutions ({@link ConvRowKernel}'s filters,
      * {@link ConvImplicitGemm}'s output positions): eight on AVX-512, where the gathered kernel has eight too and 32 or 64
-     * filters fill whole tiles; else the GEMM's {@link #MR}.
+     * filters fill whole tiles; four with 8-float vectors, where 32 or 64 filters fill whole tiles too; else the GEMM's
+     * {@link #MR}.
      */
-    static final int DIRECT_MR = VL >= 16 ? 8 : MR;
+    static final int DIRECT_MR = VL >= 16 ? 8 : VL == 8 ? 4 : MR;
     static final int NR = 2 * VL;
 
     private GemmMicroKernel() {}
@@ -55,13 +58,15 @@ final class GemmMicroKernel {
 
     /**
      * The first {@code rows} rows (at least 1, at most MR) of an MR-row panel (kc x MR) @ B (kc x NR, packed), by the
-     * smallest of the 4-, 6-, 8- and 12-row kernels that holds them, row r stored at out[outOff + r * ld ..] (added to
-     * what is there when accumulating: whole tiles only, whose MR rows take the 4-, 6- or 12-row kernel).
+     * smallest of the 4-, 5-, 6-, 8- and 12-row kernels that holds them, row r stored at out[outOff + r * ld ..] (added to
+     * what is there when accumulating: whole tiles only, whose MR rows take the 5-, 6- or 12-row kernel).
      */
     private static void multiplyRows(int rows, float[] ap, int apOff, float[] bp, int bpOff, int kc, float[] out, int outOff,
                                      int ld, boolean accumulate) {
         if (rows <= 4) {
             multiply4(ap, apOff, MR, bp, bpOff, null, kc, out, outOff, ld, accumulate);
+        } else if (rows == 5) {
+            multiply5(ap, apOff, MR, bp, bpOff, kc, out, outOff, ld, accumulate);
         } else if (rows <= 6) {
             multiply6(ap, apOff, MR, bp, bpOff, null, kc, out, outOff, ld, accumulate);
         } else if (rows <= 8) {
@@ -241,7 +246,7 @@ final class GemmMicroKernel {
      * fma pipes), B in L1 / L2, 164-167 / 148-150 GFLOP/s with eight rows, 176-178 / 165-182 with twelve (peak 209).
      * C2 issues a few broadcasts ahead of their fmas here, not all twelve, so nothing spills. Two k steps per loop trip
      * halve the loop's scalar work per fma, which shares ports with the fmas: sgemm 1024 on one core 116-120 -> 123-124
-     * GFLOP/s (from panels 128-129 -> 133-135), alternating runs. (The same for AVX2's four-row tile gained nothing there.)
+     * GFLOP/s (from panels 128-129 -> 133-135), alternating runs. (The same for AVX2's four-row tile, then, gained nothing there.)
      */
     private static void multiply12(float[] ap, int apOff, float[] bp, int bpOff, int depth, float[] tile, int tileOff, int ld,
                                    boolean accumulate) {
@@ -363,9 +368,47 @@ final class GemmMicroKernel {
     }
 
     /**
+     * Five rows of a packed panel (A's rows for step p at ap[apOff + p * aStride ..]) @ a packed B sliver, row r of the tile at
+     * tileOff + r * ld: the 8-float GEMM's tile (see the class comment), ten accumulators.
+     */
+    private static void multiply5(float[] ap, int apOff, int aStride, float[] bp, int bpOff, int depth, float[] tile, int tileOff,
+                                  int ld, boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00;
+        FloatVector a, b0, b1;
+        for (int p = 0; p < depth; p++) {
+            int bi = bpOff + p * NR, ai = apOff + p * aStride;
+            b0 = FloatVector.fromArray(S, bp, bi);
+            b1 = FloatVector.fromArray(S, bp, bi + VL);
+            a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+        }
+        if (accumulate) { // tile + c, as storeRows adds
+            c00 = c00.add(FloatVector.fromArray(S, tile, tileOff)); c01 = c01.add(FloatVector.fromArray(S, tile, tileOff + VL));
+            c10 = c10.add(FloatVector.fromArray(S, tile, tileOff + ld)); c11 = c11.add(FloatVector.fromArray(S, tile, tileOff + ld + VL));
+            c20 = c20.add(FloatVector.fromArray(S, tile, tileOff + 2 * ld)); c21 = c21.add(FloatVector.fromArray(S, tile, tileOff + 2 * ld + VL));
+            c30 = c30.add(FloatVector.fromArray(S, tile, tileOff + 3 * ld)); c31 = c31.add(FloatVector.fromArray(S, tile, tileOff + 3 * ld + VL));
+            c40 = c40.add(FloatVector.fromArray(S, tile, tileOff + 4 * ld)); c41 = c41.add(FloatVector.fromArray(S, tile, tileOff + 4 * ld + VL));
+        }
+        c00.intoArray(tile, tileOff); c01.intoArray(tile, tileOff + VL);
+        c10.intoArray(tile, tileOff + ld); c11.intoArray(tile, tileOff + ld + VL);
+        c20.intoArray(tile, tileOff + 2 * ld); c21.intoArray(tile, tileOff + 2 * ld + VL);
+        c30.intoArray(tile, tileOff + 3 * ld); c31.intoArray(tile, tileOff + 3 * ld + VL);
+        c40.intoArray(tile, tileOff + 4 * ld); c41.intoArray(tile, tileOff + 4 * ld + VL);
+    }
+
+    /**
      * {@link #multiply} for four rows, row r of the tile stored at tileOff + r * ld; A's rows for step p at
-     * ap[apOff + p * aStride ..]: the panel's row count (4 for AVX2's tile; 12 for the first four rows of a twelve-row one,
-     * the last rows of a product, m = 50: a third of the work of the twelve-row kernel, the same sums).
+     * ap[apOff + p * aStride ..]: the panel's row count (4 for AVX2's direct convolutions; 5 or 12 for the first rows of a
+     * wider panel: the last rows of a product, m = 50: a third of the work of the twelve-row kernel, the same sums).
      */
     private static void multiply4(float[] ap, int apOff, int aStride, float[] b, int bBase, int[] rowOffsets, int depth,
                                   float[] tile, int tileOff, int ld, boolean accumulate) {

@@ -31,11 +31,12 @@ class BlockingTest {
         // the Zen 5 with 8-float vectors (the AVX2-shape test run) keeps the AVX2 blocks
         assertEquals(256, Blocking.of(8, 6, 16, ZEN5).kc());
         assertEquals(96, Blocking.of(8, 6, 16, ZEN5).mc());
-        // today's tiles (twelve rows with 16 floats, four with 8) under the same rules: kc unchanged, mc a whole number of slivers
+        // today's tiles (twelve rows with 16 floats, five with 8) under the same rules: kc unchanged, mc a whole number of slivers
         assertEquals(1024, Blocking.of(16, 12, 32, ZEN5).kc());
         assertEquals(120, Blocking.of(16, 12, 32, ZEN5).mc()); // ten 48 KiB slivers in half of the 1 MiB L2
-        assertEquals(256, Blocking.of(8, 4, 16, ZEN1).kc());
-        assertEquals(64, Blocking.of(8, 4, 16, ZEN1).mc()); // sixteen slivers at most
+        assertEquals(256, Blocking.of(8, 5, 16, ZEN1).kc());
+        assertEquals(80, Blocking.of(8, 5, 16, ZEN1).mc()); // sixteen slivers at most
+        assertEquals(64, Blocking.of(8, 4, 16, ZEN1).mc()); // (the four-row tile before: sixteen slivers too)
     }
 
     @Test
