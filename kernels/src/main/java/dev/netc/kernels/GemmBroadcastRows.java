@@ -6,9 +6,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * c = beta * c + a @ b^T with a (m x k) small and b (n x k) large, both row-major, computed as its
- * transpose c^T = b @ a^T: eight (or four) rows of b are broadcast from where they lie, one value per row and
- * step, against a^T packed once into slivers of three (or two) vectors of columns, or one, so b is read once, in order,
- * and never packed, and each output is one multiply-add chain in k order.
+ * transpose c^T = b @ a^T: eight (or, with sixteen vector registers, three) rows of b are broadcast from where they lie,
+ * one value per row and step, against a^T packed once into slivers of three vectors of columns, or one, so b is read
+ * once, in order, and never packed, and each output is one multiply-add chain in k order.
  *
  * <p>Why: a dense layer's backward-data pass is dy @ W^T with W as large as 3136 x 1024. {@link GemmDot}
  * reads W the same way but multiplies row against row: eight full-vector loads per sixteen
@@ -17,22 +17,24 @@ import jdk.incubator.vector.VectorSpecies;
  * multiply-adds (1.55 against 1.10 ms for 48 x 3136 x 1024). Up to four rows of a left over past the
  * last sliver (two at a batch of 50) are dot products against the rows of b just read, two rows of a per
  * pass, while b is still in L2; more make one more narrow sliver, zero past m. With 32 vector registers (AVX-512) a tile
- * is eight b rows x three vectors (24 accumulators, three operands and a broadcast); with sixteen (AVX2) four b rows x two
- * vectors ({@link BroadcastRowsTiles4}).
+ * is eight b rows x three vectors (24 accumulators, three operands and a broadcast); with sixteen (AVX2) a block of twelve
+ * b rows runs as tiles of three b rows x three vectors ({@link BroadcastRowsTilesAvx2}).
  */
 final class GemmBroadcastRows {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
-    /** With 32 vector registers the eight-row tiles below; with sixteen (AVX2) those of {@link BroadcastRowsTiles4}. */
-    private static final boolean FOUR_ROWS = VL < 16;
-    /** Rows of b (columns of c) per register tile. */
-    private static final int ROWS = FOUR_ROWS ? BroadcastRowsTiles4.ROWS : 8;
-    /** Rows of a (of c) per wide tile: three vectors (two with sixteen registers). */
-    private static final int WIDE = FOUR_ROWS ? BroadcastRowsTiles4.WIDE : 3 * VL;
+    /** With 32 vector registers the eight-row tiles below; with sixteen (AVX2) those of {@link BroadcastRowsTilesAvx2}. */
+    private static final boolean SIXTEEN_REGISTERS = VL < 16;
+    /** Rows of b (columns of c) per block: one register tile's, or (AVX2) a few tiles'. */
+    private static final int ROWS = SIXTEEN_REGISTERS ? BroadcastRowsTilesAvx2.ROWS : 8;
+    /** Rows of a (of c) per wide tile: three vectors. */
+    private static final int WIDE = SIXTEEN_REGISTERS ? BroadcastRowsTilesAvx2.WIDE : 3 * VL;
     /** Rows of a left over past the slivers that are better done as dot products than as a masked sliver. */
     private static final int MAX_DOT_ROWS = 4;
-    /** Blocks of b rows per parallel task: 32 columns of c, whole cache lines of it. */
-    private static final int BLOCKS_PER_TASK = FOUR_ROWS ? 8 : 4;
+    /** Blocks of b rows per parallel task: 32 columns of c (48 with sixteen registers), whole cache lines of it. */
+    private static final int BLOCKS_PER_TASK = 4;
+    /** The fewest rows of b this form takes: one tile's (its narrow tile's on AVX2). */
+    private static final int MIN_B_ROWS = SIXTEEN_REGISTERS ? BroadcastRowsTilesAvx2.NARROW_ROWS : 8;
 
     private static final Scratch PACKED = new Scratch();
     private static final Scratch TILE = new Scratch();
@@ -43,7 +45,7 @@ final class GemmBroadcastRows {
     /** True where this kernel runs and beats {@link GemmDot}: 16- or 8-float vectors, 16 rows of a or more, a^T in half of L2 ({@link Blocking}). */
     static boolean suits(int m, int n, int k) {
         // 16 rows of a at least with either vector width, so a batch's rows change form at the same size on every machine
-        return (VL == 16 || VL == 8) && m >= 16 && n >= ROWS && k >= VL && (long) m * k <= Blocking.machine().l2OperandFloats();
+        return (VL == 16 || VL == 8) && m >= 16 && n >= MIN_B_ROWS && k >= VL && (long) m * k <= Blocking.machine().l2OperandFloats();
     }
 
     /** See the class comment; beta is 0 or 1. */
@@ -77,31 +79,31 @@ final class GemmBroadcastRows {
         final IntConsumer pack = group -> GemmBroadcastRows.pack(group, wideRows, m, k, a, aOff, packed);
         final IntConsumer task = this::task;
 
-        /** BLOCKS_PER_TASK blocks of eight b rows: every sliver of a^T, then the dot products of the rows past them. */
+        /** BLOCKS_PER_TASK blocks of ROWS b rows: every sliver of a^T, then the dot products of the rows past them. */
         private void task(int task) {
             float[] tile = TILE.atLeast(Math.max(ROWS * WIDE, 2 * ROWS + 2 * ROWS * VL)); // a wide tile, or pairDots' lanes and sums
             for (int block = task * BLOCKS_PER_TASK; block < Math.min(blocks, (task + 1) * BLOCKS_PER_TASK); block++) {
                 int i0 = block * ROWS, rows = Math.min(ROWS, n - i0);
                 int base = bOff + i0 * k;
                 for (int j0 = 0; j0 < wideRows; j0 += WIDE) {
-                    if (FOUR_ROWS) {
-                        BroadcastRowsTiles4.wideTile(b, base, rows, k, packed, j0 * k, tile);
+                    if (SIXTEEN_REGISTERS) {
+                        BroadcastRowsTilesAvx2.wideTile(b, base, rows, k, packed, j0 * k, tile);
                     } else {
                         wideTile(b, base, rows, k, packed, j0 * k, tile);
                     }
                     store(tile, WIDE, WIDE, j0, i0, rows, n, beta, c, cOff, finish);
                 }
                 for (int j0 = wideRows; j0 < slivered; j0 += VL) {
-                    if (FOUR_ROWS) {
-                        BroadcastRowsTiles4.narrowTile(b, base, rows, k, packed, j0 * k, tile);
+                    if (SIXTEEN_REGISTERS) {
+                        BroadcastRowsTilesAvx2.narrowTile(b, base, rows, k, packed, j0 * k, tile);
                     } else {
                         narrowTile(b, base, rows, k, packed, j0 * k, tile);
                     }
                     store(tile, VL, Math.min(VL, m - j0), j0, i0, rows, n, beta, c, cOff, finish);
                 }
                 for (int j = slivered; j < m; j += 2) {
-                    if (FOUR_ROWS) {
-                        int lanes = 2 * ROWS, p = BroadcastRowsTiles4.dotLanes(a, aOff + j * k, aOff + (j + 1) * k, j + 1 < m, b, base,
+                    if (SIXTEEN_REGISTERS) {
+                        int lanes = 2 * ROWS, p = BroadcastRowsTilesAvx2.dotLanes(a, aOff + j * k, aOff + (j + 1) * k, j + 1 < m, b, base,
                                 rows, k, tile, lanes);
                         sumLanes(tile, lanes, 0, a, aOff + j * k, b, base, rows, k, p);
                         if (j + 1 < m) sumLanes(tile, lanes + ROWS * VL, ROWS, a, aOff + (j + 1) * k, b, base, rows, k, p);
