@@ -243,16 +243,17 @@ final class GemmBroadcastRows {
     }
 
     /**
-     * tile[out + r] (r < ROWS) = the lanes at tile[lanes + r * VL ..] summed in order, then the scalar tail p .. k of a's
-     * row at aRow against b's row r of the block: a fixed order in every JIT tier.
+     * tile[out + r] (r < rows, the block's b rows) = the lanes at tile[lanes + r * VL ..] summed in order, then the scalar
+     * tail p .. k of a's row at aRow against b's row r of the block: a fixed order in every JIT tier. A short last block
+     * sums no lanes for the rows it does not have (the AVX2 block's twelve rows left eight such at n = 3136).
      */
     private static void sumLanes(float[] tile, int lanes, int out, float[] a, int aRow, float[] b, int base, int rows, int k, int p) {
-        for (int r = 0; r < ROWS; r++) {
+        for (int r = 0; r < rows; r++) {
             float sum = 0f;
             for (int l = 0; l < VL; l++) {
                 sum += tile[lanes + r * VL + l];
             }
-            int row = base + Math.min(r, rows - 1) * k;
+            int row = base + r * k;
             for (int q = p; q < k; q++) {
                 sum += a[aRow + q] * b[row + q];
             }
