@@ -99,6 +99,43 @@ class ConvPooledTest {
         }
     }
 
+    /**
+     * Windows that tie, sit wholly at or below ReLU's floor, or hold NaN, -0 or infinities, in the layers pooled in
+     * registers (which activate after pooling): the same values and cells as activating first, to the bit.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Activation.class, names = {"RELU", "NONE"})
+    void shallowLayersPoolSpecialValuesAsTheUnfusedCalls(Activation act) {
+        for (Reference.Conv s : java.util.List.of(Reference.Conv.of(3, 1, 28, 28, 32, 5, 5, 1, 2, 2, 2, 2),
+                Reference.Conv.of(2, 2, 10, 12, 6, 5, 5, 1, 2, 2, 2, 2))) {
+            var random = new SplittableRandom(s.hashCode() + 7L * act.ordinal());
+            float[] special = {Float.NaN, -0f, 0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+            float[] x = Reference.random(random, s.xSize()), w = Reference.random(random, s.wSize()), bias = new float[s.f()];
+            for (int i = 0; i < x.length; i++) {
+                int pick = random.nextInt(40);
+                if (pick < special.length) x[i] = special[pick];
+                else if (pick < 16) x[i] = 0f; // zero patches: windows of equal values, at the floor with a zero bias
+            }
+            for (int f = 0; f < s.f(); f++) bias[f] = f % 3 == 0 ? 0f : f % 3 == 1 ? -0.5f : 0.25f;
+            int pooledSize = s.n() * s.f() * (s.oh() / 2) * (s.ow() / 2);
+            float[] y = new float[s.ySize()], expected = new float[pooledSize], pooled = new float[pooledSize];
+            byte[] expectedArgmax = new byte[pooledSize], argmax = new byte[pooledSize];
+            Conv2d.forwardBiasActivation(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(),
+                    s.oh(), s.ow(), x, w, bias, act, y);
+            PoolWindows.poolScalar(y, 0, s.n() * s.f(), s.oh(), s.ow(), 2, expected, expectedArgmax, 0);
+            ConvPooled.forward(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(), s.oh(),
+                    s.ow(), x, w, bias, act, 2, pooled, argmax);
+            int nan = 0, floor = 0;
+            for (float v : expected) {
+                if (Float.isNaN(v)) nan++;
+                if (v == 0f) floor++;
+            }
+            org.junit.jupiter.api.Assertions.assertTrue(nan > 0 && (act != Activation.RELU || floor > 0), "special windows exist");
+            assertArrayEquals(expected, pooled, act + " " + s);
+            assertArrayEquals(expectedArgmax, argmax, act + " " + s);
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("cases")
     void gradientsOfTheExpandedGradientMatchTheDenseOnes(Case t) {
