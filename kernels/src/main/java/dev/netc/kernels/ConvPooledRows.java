@@ -20,16 +20,19 @@ import jdk.incubator.vector.VectorSpecies;
  * then four vectors, pooled lane by lane. Each output value sums its taps in order, one fma each, then
  * adds the bias, exactly as {@link ConvRowKernel} does; the activation comes after the compares, which gives
  * the maxima and argmax of {@link PoolWindows} on activated values to the bit (see {@link #pool}).
- * With 8-float vectors (AVX2's sixteen registers) the tile holds two filters: eight accumulators, four image vectors
- * and a broadcast.
+ * With 8-float vectors (AVX2's sixteen registers) a tile is five filters x one output row x even and odd columns
+ * (ten accumulators, two image vectors and a broadcast), run for the window's upper row and then its lower one. Two
+ * filters x both rows held eight accumulators, just the fmas a core keeps in flight, and C2 spilled some of them while it
+ * loaded a filter row's image vectors ahead: 44% of a core. Five filters: conv1's pooled forward 2.06 -> 1.32 ms on one
+ * Zen 5 core under -XX:UseAVX=2 (alternating in one process, the same bits); six spill.
  */
 final class ConvPooledRows {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
     /** VL bytes for the argmax ({@link Vectors#LANE_BYTES}; null with 4-float vectors, where this kernel does not run). */
     private static final VectorSpecies<Byte> BYTES = Vectors.LANE_BYTES;
-    /** Filters per register tile: four with 32 registers (sixteen accumulators), two with 16 (eight). */
-    private static final int FILTERS = VL >= 16 ? 4 : 2;
+    /** Filters per register tile: four with 32 registers (sixteen accumulators), five with 16 (ten, one output row). */
+    private static final int FILTERS = VL >= 16 ? 4 : 5;
 
     private static final Scratch PACKED_WEIGHTS = new Scratch();
     private static final Scratch PLANES = new Scratch();
@@ -47,7 +50,7 @@ final class ConvPooledRows {
                 && act.appliesInRegister();
     }
 
-    /** The weights as groups of four filters, [f / 4][patch][4] (zero past f), in a caller-thread scratch. */
+    /** The weights as groups of FILTERS filters, [f / FILTERS][patch][FILTERS] (zero past f), in a caller-thread scratch. */
     static float[] packWeights(ConvGeometry g, float[] w) {
         int patch = g.patchSize(), groups = Gemm.ceilDiv(g.f(), FILTERS);
         float[] packed = PACKED_WEIGHTS.atLeast(groups * patch * FILTERS);
@@ -135,19 +138,16 @@ final class ConvPooledRows {
         int[][] taps = TAPS.get(g); // called per image: a lookup that allocates nothing (the lambda below captures pad)
         if (taps == null) taps = TAPS.computeIfAbsent(g, key -> tapOffsets(key, pad));
         int ph = g.oh() / 2, pw = g.ow() / 2, patch = g.patchSize();
-        boolean fiveWide = FILTERS == 2 && g.kw() == 5; // the written-out five-tap tile (see tileOfTwoFiveWide)
-        int odd = g.c() * pad.rows() * half; // where the odd-column plane starts
         for (int group = 0; group < Gemm.ceilDiv(g.f(), FILTERS); group++) {
             for (int py = firstRow; py < endRow; py++) {
                 for (int px = 0; px < pw; px += VL) {
                     int out = pooledOff + (group * FILTERS * ph + py) * pw + px;
+                    int base = 2 * py * half + px, wOff = group * patch * FILTERS;
                     if (FILTERS == 4) {
-                        tile(planes, taps[0], taps[1], 2 * py * half + px, half, packed, group * patch * FILTERS, patch, cells);
-                    } else if (fiveWide) {
-                        tileOfTwoFiveWide(planes, odd, pad.rows(), g.c(), g.kh(), 2 * py * half + px, half, packed,
-                                group * patch * FILTERS, cells);
-                    } else {
-                        tileOfTwo(planes, taps[0], taps[1], 2 * py * half + px, half, packed, group * patch * FILTERS, patch, cells);
+                        tile(planes, taps[0], taps[1], base, half, packed, wOff, patch, cells);
+                    } else { // the window's upper output row, then its lower one
+                        rowTileOfFive(planes, taps[0], taps[1], base, packed, wOff, patch, cells, 0);
+                        rowTileOfFive(planes, taps[0], taps[1], base + half, packed, wOff, patch, cells, 2 * VL);
                     }
                     // pooled here, not in tile: inlined there, the vector operations went past C2's budget and were boxed.
                     // A row's last vector is stored whole when this task writes the next row later and the lanes past
@@ -231,83 +231,35 @@ final class ConvPooledRows {
         a3.intoArray(cells, 12 * VL); b3.intoArray(cells, 13 * VL); c3.intoArray(cells, 14 * VL); d3.intoArray(cells, 15 * VL);
     }
 
-    /** {@link #tile} for two filters (sixteen registers): the same sums, stored as [filter][a b c d][VL]. */
-    private static void tileOfTwo(float[] planes, int[] evenTaps, int[] oddTaps, int base, int half, float[] packed, int wOff,
-                                  int patch, float[] cells) {
-        FloatVector a0 = FloatVector.zero(S), b0 = a0, c0 = a0, d0 = a0;
-        FloatVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;
+    /**
+     * Five filters x one output row (base: where the row's even and odd outputs read tap 0's offset) x VL even and VL
+     * odd columns, stored into cells as [filter][4 VL] from at: the window's a and b (at 0) or c and d (at 2 VL).
+     * Ten accumulators, two image vectors and a broadcast in sixteen registers; each sum runs over the taps in order, as
+     * {@link #tile}'s.
+     */
+    private static void rowTileOfFive(float[] planes, int[] evenTaps, int[] oddTaps, int base, float[] packed, int wOff, int patch,
+                                      float[] cells, int at) {
+        FloatVector e0 = FloatVector.zero(S), o0 = e0, e1 = e0, o1 = e0, e2 = e0, o2 = e0, e3 = e0, o3 = e0, e4 = e0, o4 = e0;
         for (int p = 0; p < patch; p++) {
-            int e = evenTaps[p] + base, o = oddTaps[p] + base;
-            FloatVector upperEven = FloatVector.fromArray(S, planes, e);
-            FloatVector upperOdd = FloatVector.fromArray(S, planes, o);
-            FloatVector lowerEven = FloatVector.fromArray(S, planes, e + half);
-            FloatVector lowerOdd = FloatVector.fromArray(S, planes, o + half);
+            FloatVector even = FloatVector.fromArray(S, planes, evenTaps[p] + base);
+            FloatVector odd = FloatVector.fromArray(S, planes, oddTaps[p] + base);
             int wi = wOff + p * FILTERS;
             FloatVector w = FloatVector.broadcast(S, packed[wi]);
-            a0 = w.fma(upperEven, a0); b0 = w.fma(upperOdd, b0); c0 = w.fma(lowerEven, c0); d0 = w.fma(lowerOdd, d0);
+            e0 = w.fma(even, e0); o0 = w.fma(odd, o0);
             w = FloatVector.broadcast(S, packed[wi + 1]);
-            a1 = w.fma(upperEven, a1); b1 = w.fma(upperOdd, b1); c1 = w.fma(lowerEven, c1); d1 = w.fma(lowerOdd, d1);
+            e1 = w.fma(even, e1); o1 = w.fma(odd, o1);
+            w = FloatVector.broadcast(S, packed[wi + 2]);
+            e2 = w.fma(even, e2); o2 = w.fma(odd, o2);
+            w = FloatVector.broadcast(S, packed[wi + 3]);
+            e3 = w.fma(even, e3); o3 = w.fma(odd, o3);
+            w = FloatVector.broadcast(S, packed[wi + 4]);
+            e4 = w.fma(even, e4); o4 = w.fma(odd, o4);
         }
-        a0.intoArray(cells, 0); b0.intoArray(cells, VL); c0.intoArray(cells, 2 * VL); d0.intoArray(cells, 3 * VL);
-        a1.intoArray(cells, 4 * VL); b1.intoArray(cells, 5 * VL); c1.intoArray(cells, 6 * VL); d1.intoArray(cells, 7 * VL);
-    }
-
-    /**
-     * {@link #tileOfTwo} for filters five taps wide (a 5 x 5 first layer), its taps' offsets written out: along a filter row
-     * the even outputs read the even plane at columns 0, 1, 2 for taps 0, 2, 4 and the odd plane at 0, 1 for taps 1, 3, and
-     * the odd outputs the other way round, so each tap after the first reuses a vector the previous one loaded. Six loads
-     * per output row and filter row instead of ten, no offset table and no loop per tap: with 8-float vectors the generic
-     * tile spends more instructions on addressing than on multiply-adds (MNIST conv1's pooled forward, in-process:
-     * 0.86-0.94 -> 0.72-0.73 ms; on 16-float vectors the four-filter tile gained 1-5%, not worth a second copy). The same
-     * sums in the same order.
-     */
-    private static void tileOfTwoFiveWide(float[] planes, int odd, int rows, int channels, int kh, int base, int half, float[] packed,
-                                         int wOff, float[] cells) {
-        FloatVector a0 = FloatVector.zero(S), b0 = a0, c0 = a0, d0 = a0;
-        FloatVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;
-        int wi = wOff;
-        for (int ch = 0; ch < channels; ch++) {
-            for (int ky = 0; ky < kh; ky++, wi += 5 * FILTERS) {
-                int e = (ch * rows + ky) * half + base, o = e + odd;
-                // tap 0: even outputs at even column 0, odd outputs at odd column 0
-                FloatVector ue = FloatVector.fromArray(S, planes, e), uo = FloatVector.fromArray(S, planes, o);
-                FloatVector le = FloatVector.fromArray(S, planes, e + half), lo = FloatVector.fromArray(S, planes, o + half);
-                FloatVector w = FloatVector.broadcast(S, packed[wi]);
-                a0 = w.fma(ue, a0); b0 = w.fma(uo, b0); c0 = w.fma(le, c0); d0 = w.fma(lo, d0);
-                w = FloatVector.broadcast(S, packed[wi + 1]);
-                a1 = w.fma(ue, a1); b1 = w.fma(uo, b1); c1 = w.fma(le, c1); d1 = w.fma(lo, d1);
-                // tap 1: even outputs at odd column 0 (the odd outputs' last), odd outputs at even column 1
-                ue = uo; le = lo;
-                uo = FloatVector.fromArray(S, planes, e + 1); lo = FloatVector.fromArray(S, planes, e + 1 + half);
-                w = FloatVector.broadcast(S, packed[wi + FILTERS]);
-                a0 = w.fma(ue, a0); b0 = w.fma(uo, b0); c0 = w.fma(le, c0); d0 = w.fma(lo, d0);
-                w = FloatVector.broadcast(S, packed[wi + FILTERS + 1]);
-                a1 = w.fma(ue, a1); b1 = w.fma(uo, b1); c1 = w.fma(le, c1); d1 = w.fma(lo, d1);
-                // tap 2: even column 1, odd column 1
-                ue = uo; le = lo;
-                uo = FloatVector.fromArray(S, planes, o + 1); lo = FloatVector.fromArray(S, planes, o + 1 + half);
-                w = FloatVector.broadcast(S, packed[wi + 2 * FILTERS]);
-                a0 = w.fma(ue, a0); b0 = w.fma(uo, b0); c0 = w.fma(le, c0); d0 = w.fma(lo, d0);
-                w = FloatVector.broadcast(S, packed[wi + 2 * FILTERS + 1]);
-                a1 = w.fma(ue, a1); b1 = w.fma(uo, b1); c1 = w.fma(le, c1); d1 = w.fma(lo, d1);
-                // tap 3: odd column 1, even column 2
-                ue = uo; le = lo;
-                uo = FloatVector.fromArray(S, planes, e + 2); lo = FloatVector.fromArray(S, planes, e + 2 + half);
-                w = FloatVector.broadcast(S, packed[wi + 3 * FILTERS]);
-                a0 = w.fma(ue, a0); b0 = w.fma(uo, b0); c0 = w.fma(le, c0); d0 = w.fma(lo, d0);
-                w = FloatVector.broadcast(S, packed[wi + 3 * FILTERS + 1]);
-                a1 = w.fma(ue, a1); b1 = w.fma(uo, b1); c1 = w.fma(le, c1); d1 = w.fma(lo, d1);
-                // tap 4: even column 2, odd column 2
-                ue = uo; le = lo;
-                uo = FloatVector.fromArray(S, planes, o + 2); lo = FloatVector.fromArray(S, planes, o + 2 + half);
-                w = FloatVector.broadcast(S, packed[wi + 4 * FILTERS]);
-                a0 = w.fma(ue, a0); b0 = w.fma(uo, b0); c0 = w.fma(le, c0); d0 = w.fma(lo, d0);
-                w = FloatVector.broadcast(S, packed[wi + 4 * FILTERS + 1]);
-                a1 = w.fma(ue, a1); b1 = w.fma(uo, b1); c1 = w.fma(le, c1); d1 = w.fma(lo, d1);
-            }
-        }
-        a0.intoArray(cells, 0); b0.intoArray(cells, VL); c0.intoArray(cells, 2 * VL); d0.intoArray(cells, 3 * VL);
-        a1.intoArray(cells, 4 * VL); b1.intoArray(cells, 5 * VL); c1.intoArray(cells, 6 * VL); d1.intoArray(cells, 7 * VL);
+        e0.intoArray(cells, at); o0.intoArray(cells, at + VL);
+        e1.intoArray(cells, at + 4 * VL); o1.intoArray(cells, at + 5 * VL);
+        e2.intoArray(cells, at + 8 * VL); o2.intoArray(cells, at + 9 * VL);
+        e3.intoArray(cells, at + 12 * VL); o3.intoArray(cells, at + 13 * VL);
+        e4.intoArray(cells, at + 16 * VL); o4.intoArray(cells, at + 17 * VL);
     }
 
     /**
