@@ -15,24 +15,26 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>How: the zero-bordered image is split into its even and odd columns. An even output column 2j
  * under tap kx reads padded column 2j + kx, i.e. column j + kx / 2 of the plane of parity kx, and an
  * odd one column j + (kx + 1) / 2 of the other plane; so the even and the odd outputs of an output row
- * are each a plain vector load per tap. A register tile is four filters x the two output rows of a
- * pooled row x even and odd columns (sixteen accumulators); the window's four cells (a b / c d) are
- * then four vectors, pooled lane by lane. Each output value sums its taps in order, one fma each, then
+ * are each a plain vector load per tap. A register tile is a few filters x one output row x VL even and VL odd
+ * columns, run for the window's upper row and then its lower one, into a small buffer; the window's four cells
+ * (a b / c d) are then four vectors, pooled lane by lane. Each output value sums its taps in order, one fma each, then
  * adds the bias, exactly as {@link ConvRowKernel} does; the activation comes after the compares, which gives
  * the maxima and argmax of {@link PoolWindows} on activated values to the bit (see {@link #pool}).
- * With 8-float vectors (AVX2's sixteen registers) a tile is five filters x one output row x even and odd columns
- * (ten accumulators, two image vectors and a broadcast), run for the window's upper row and then its lower one. Two
+ *
+ * <p>Tiles: eight filters (sixteen accumulators) with 32 vector registers, five (ten) with sixteen. A tile of both
+ * rows loads four image vectors per tap for its fmas where one row loads two. With sixteen registers the old tile of two
  * filters x both rows held eight accumulators, just the fmas a core keeps in flight, and C2 spilled some of them while it
- * loaded a filter row's image vectors ahead: 44% of a core. Five filters: conv1's pooled forward 2.06 -> 1.32 ms on one
- * Zen 5 core under -XX:UseAVX=2 (alternating in one process, the same bits); six spill.
+ * loaded a filter row's image vectors ahead (44% of a core); six filters spill too. MNIST's conv1 forward on one Zen 5
+ * core, alternating in one process, the same bits: as AVX2 code 2.06 -> 1.32 ms (five filters x one row against two x
+ * both), as AVX-512 code 0.69 -> 0.63 (eight x one row against four x both).
  */
 final class ConvPooledRows {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
     /** VL bytes for the argmax ({@link Vectors#LANE_BYTES}; null with 4-float vectors, where this kernel does not run). */
     private static final VectorSpecies<Byte> BYTES = Vectors.LANE_BYTES;
-    /** Filters per register tile: four with 32 registers (sixteen accumulators), five with 16 (ten, one output row). */
-    private static final int FILTERS = VL >= 16 ? 4 : 5;
+    /** Filters per register tile of one output row: eight with 32 registers (sixteen accumulators), five with 16 (ten). */
+    private static final int FILTERS = VL >= 16 ? 8 : 5;
 
     private static final Scratch PACKED_WEIGHTS = new Scratch();
     private static final Scratch PLANES = new Scratch();
@@ -143,9 +145,10 @@ final class ConvPooledRows {
                 for (int px = 0; px < pw; px += VL) {
                     int out = pooledOff + (group * FILTERS * ph + py) * pw + px;
                     int base = 2 * py * half + px, wOff = group * patch * FILTERS;
-                    if (FILTERS == 4) {
-                        tile(planes, taps[0], taps[1], base, half, packed, wOff, patch, cells);
-                    } else { // the window's upper output row, then its lower one
+                    if (FILTERS == 8) { // the window's upper output row, then its lower one
+                        rowTileOfEight(planes, taps[0], taps[1], base, packed, wOff, patch, cells, 0);
+                        rowTileOfEight(planes, taps[0], taps[1], base + half, packed, wOff, patch, cells, 2 * VL);
+                    } else {
                         rowTileOfFive(planes, taps[0], taps[1], base, packed, wOff, patch, cells, 0);
                         rowTileOfFive(planes, taps[0], taps[1], base + half, packed, wOff, patch, cells, 2 * VL);
                     }
@@ -199,43 +202,51 @@ final class ConvPooledRows {
     }
 
     /**
-     * Four filters x one pooled row x VL pooled columns: the conv sums of output rows 2py, 2py + 1 at even
-     * and odd columns, stored into cells as [filter][a b c d][VL].
+     * Eight filters x one output row (base: where the row's even and odd outputs read tap 0's offset) x VL even and VL
+     * odd columns, stored into cells as [filter][4 VL] from at: the window's a and b (at 0) or c and d (at 2 VL).
+     * Sixteen accumulators, two image vectors and a broadcast; each sum runs over the taps in order, one fma each.
      */
-    private static void tile(float[] planes, int[] evenTaps, int[] oddTaps, int base, int half, float[] packed, int wOff, int patch,
-                             float[] cells) {
-        FloatVector a0 = FloatVector.zero(S), b0 = a0, c0 = a0, d0 = a0;
-        FloatVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;
-        FloatVector a2 = a0, b2 = a0, c2 = a0, d2 = a0;
-        FloatVector a3 = a0, b3 = a0, c3 = a0, d3 = a0;
+    private static void rowTileOfEight(float[] planes, int[] evenTaps, int[] oddTaps, int base, float[] packed, int wOff, int patch,
+                                       float[] cells, int at) {
+        FloatVector e0 = FloatVector.zero(S), o0 = e0, e1 = e0, o1 = e0, e2 = e0, o2 = e0, e3 = e0, o3 = e0;
+        FloatVector e4 = e0, o4 = e0, e5 = e0, o5 = e0, e6 = e0, o6 = e0, e7 = e0, o7 = e0;
         for (int p = 0; p < patch; p++) {
-            int e = evenTaps[p] + base, o = oddTaps[p] + base;
-            FloatVector upperEven = FloatVector.fromArray(S, planes, e);
-            FloatVector upperOdd = FloatVector.fromArray(S, planes, o);
-            FloatVector lowerEven = FloatVector.fromArray(S, planes, e + half);
-            FloatVector lowerOdd = FloatVector.fromArray(S, planes, o + half);
+            FloatVector even = FloatVector.fromArray(S, planes, evenTaps[p] + base);
+            FloatVector odd = FloatVector.fromArray(S, planes, oddTaps[p] + base);
             int wi = wOff + p * FILTERS;
             FloatVector w = FloatVector.broadcast(S, packed[wi]);
-            a0 = w.fma(upperEven, a0); b0 = w.fma(upperOdd, b0); c0 = w.fma(lowerEven, c0); d0 = w.fma(lowerOdd, d0);
+            e0 = w.fma(even, e0); o0 = w.fma(odd, o0);
             w = FloatVector.broadcast(S, packed[wi + 1]);
-            a1 = w.fma(upperEven, a1); b1 = w.fma(upperOdd, b1); c1 = w.fma(lowerEven, c1); d1 = w.fma(lowerOdd, d1);
+            e1 = w.fma(even, e1); o1 = w.fma(odd, o1);
             w = FloatVector.broadcast(S, packed[wi + 2]);
-            a2 = w.fma(upperEven, a2); b2 = w.fma(upperOdd, b2); c2 = w.fma(lowerEven, c2); d2 = w.fma(lowerOdd, d2);
+            e2 = w.fma(even, e2); o2 = w.fma(odd, o2);
             w = FloatVector.broadcast(S, packed[wi + 3]);
-            a3 = w.fma(upperEven, a3); b3 = w.fma(upperOdd, b3); c3 = w.fma(lowerEven, c3); d3 = w.fma(lowerOdd, d3);
+            e3 = w.fma(even, e3); o3 = w.fma(odd, o3);
+            w = FloatVector.broadcast(S, packed[wi + 4]);
+            e4 = w.fma(even, e4); o4 = w.fma(odd, o4);
+            w = FloatVector.broadcast(S, packed[wi + 5]);
+            e5 = w.fma(even, e5); o5 = w.fma(odd, o5);
+            w = FloatVector.broadcast(S, packed[wi + 6]);
+            e6 = w.fma(even, e6); o6 = w.fma(odd, o6);
+            w = FloatVector.broadcast(S, packed[wi + 7]);
+            e7 = w.fma(even, e7); o7 = w.fma(odd, o7);
         }
         // stored: a call taking vectors would box them
-        a0.intoArray(cells, 0); b0.intoArray(cells, VL); c0.intoArray(cells, 2 * VL); d0.intoArray(cells, 3 * VL);
-        a1.intoArray(cells, 4 * VL); b1.intoArray(cells, 5 * VL); c1.intoArray(cells, 6 * VL); d1.intoArray(cells, 7 * VL);
-        a2.intoArray(cells, 8 * VL); b2.intoArray(cells, 9 * VL); c2.intoArray(cells, 10 * VL); d2.intoArray(cells, 11 * VL);
-        a3.intoArray(cells, 12 * VL); b3.intoArray(cells, 13 * VL); c3.intoArray(cells, 14 * VL); d3.intoArray(cells, 15 * VL);
+        e0.intoArray(cells, at); o0.intoArray(cells, at + VL);
+        e1.intoArray(cells, at + 4 * VL); o1.intoArray(cells, at + 5 * VL);
+        e2.intoArray(cells, at + 8 * VL); o2.intoArray(cells, at + 9 * VL);
+        e3.intoArray(cells, at + 12 * VL); o3.intoArray(cells, at + 13 * VL);
+        e4.intoArray(cells, at + 16 * VL); o4.intoArray(cells, at + 17 * VL);
+        e5.intoArray(cells, at + 20 * VL); o5.intoArray(cells, at + 21 * VL);
+        e6.intoArray(cells, at + 24 * VL); o6.intoArray(cells, at + 25 * VL);
+        e7.intoArray(cells, at + 28 * VL); o7.intoArray(cells, at + 29 * VL);
     }
 
     /**
      * Five filters x one output row (base: where the row's even and odd outputs read tap 0's offset) x VL even and VL
      * odd columns, stored into cells as [filter][4 VL] from at: the window's a and b (at 0) or c and d (at 2 VL).
      * Ten accumulators, two image vectors and a broadcast in sixteen registers; each sum runs over the taps in order, as
-     * {@link #tile}'s.
+     * {@link #rowTileOfEight}'s.
      */
     private static void rowTileOfFive(float[] planes, int[] evenTaps, int[] oddTaps, int base, float[] packed, int wOff, int patch,
                                       float[] cells, int at) {
