@@ -81,20 +81,7 @@ class ConvPooledTest {
                 var random = new SplittableRandom(s.hashCode() + act.ordinal());
                 float[] x = Reference.random(random, s.xSize()), w = Reference.random(random, s.wSize());
                 float[] bias = withBias ? Reference.random(random, s.f()) : null;
-                int pooledSize = s.n() * s.f() * (s.oh() / 2) * (s.ow() / 2);
-                float[] y = new float[s.ySize()], expected = new float[pooledSize], pooled = new float[pooledSize];
-                byte[] expectedArgmax = new byte[pooledSize], argmax = new byte[pooledSize];
-                Conv2d.forwardBiasActivation(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(),
-                        s.oh(), s.ow(), x, w, bias, act, y);
-                PoolWindows.poolScalar(y, 0, s.n() * s.f(), s.oh(), s.ow(), 2, expected, expectedArgmax, 0);
-                ConvPooled.forward(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(), s.oh(),
-                        s.ow(), x, w, bias, act, 2, pooled, argmax);
-                if (winograd(s, 2, act)) {
-                    assertPooledClose(y, expected, pooled, argmax, s, 2, act + " bias " + withBias + " " + s);
-                    continue;
-                }
-                assertArrayEquals(expected, pooled, act + " bias " + withBias + " " + s);
-                assertArrayEquals(expectedArgmax, argmax, act + " bias " + withBias + " " + s);
+                assertPoolsAsTheUnfusedCalls(s, x, w, bias, act, act + " bias " + withBias + " " + s);
             }
         }
     }
@@ -117,23 +104,37 @@ class ConvPooledTest {
                 else if (pick < 16) x[i] = 0f; // zero patches: windows of equal values, at the floor with a zero bias
             }
             for (int f = 0; f < s.f(); f++) bias[f] = f % 3 == 0 ? 0f : f % 3 == 1 ? -0.5f : 0.25f;
-            int pooledSize = s.n() * s.f() * (s.oh() / 2) * (s.ow() / 2);
-            float[] y = new float[s.ySize()], expected = new float[pooledSize], pooled = new float[pooledSize];
-            byte[] expectedArgmax = new byte[pooledSize], argmax = new byte[pooledSize];
-            Conv2d.forwardBiasActivation(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(),
-                    s.oh(), s.ow(), x, w, bias, act, y);
-            PoolWindows.poolScalar(y, 0, s.n() * s.f(), s.oh(), s.ow(), 2, expected, expectedArgmax, 0);
-            ConvPooled.forward(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(), s.oh(),
-                    s.ow(), x, w, bias, act, 2, pooled, argmax);
+            float[] expected = assertPoolsAsTheUnfusedCalls(s, x, w, bias, act, act + " " + s);
             int nan = 0, floor = 0;
             for (float v : expected) {
                 if (Float.isNaN(v)) nan++;
                 if (v == 0f) floor++;
             }
             org.junit.jupiter.api.Assertions.assertTrue(nan > 0 && (act != Activation.RELU || floor > 0), "special windows exist");
-            assertArrayEquals(expected, pooled, act + " " + s);
-            assertArrayEquals(expectedArgmax, argmax, act + " " + s);
         }
+    }
+
+    /**
+     * ConvPooled.forward over 2 x 2 windows against Conv2d.forwardBiasActivation then PoolWindows.poolScalar: the same
+     * values and cells, or within Winograd's rounding where it runs. Returns the expected pooled values.
+     */
+    private static float[] assertPoolsAsTheUnfusedCalls(Reference.Conv s, float[] x, float[] w, float[] bias, Activation act,
+                                                        String what) {
+        int pooledSize = s.n() * s.f() * (s.oh() / 2) * (s.ow() / 2);
+        float[] y = new float[s.ySize()], expected = new float[pooledSize], pooled = new float[pooledSize];
+        byte[] expectedArgmax = new byte[pooledSize], argmax = new byte[pooledSize];
+        Conv2d.forwardBiasActivation(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(),
+                s.oh(), s.ow(), x, w, bias, act, y);
+        PoolWindows.poolScalar(y, 0, s.n() * s.f(), s.oh(), s.ow(), 2, expected, expectedArgmax, 0);
+        ConvPooled.forward(s.n(), s.c(), s.h(), s.w(), s.f(), s.kh(), s.kw(), s.stride(), s.padTop(), s.padLeft(), s.oh(),
+                s.ow(), x, w, bias, act, 2, pooled, argmax);
+        if (winograd(s, 2, act)) {
+            assertPooledClose(y, expected, pooled, argmax, s, 2, what);
+        } else {
+            assertArrayEquals(expected, pooled, what);
+            assertArrayEquals(expectedArgmax, argmax, what);
+        }
+        return expected;
     }
 
     @ParameterizedTest
