@@ -24,7 +24,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Tiles: eight filters (sixteen accumulators) with 32 vector registers, five (ten) with sixteen. A tile of both
  * rows loads four image vectors per tap for its fmas where one row loads two. With sixteen registers the old tile of two
  * filters x both rows held eight accumulators, just the fmas a core keeps in flight, and C2 spilled some of them while it
- * loaded a filter row's image vectors ahead (44% of a core); six filters spill too. MNIST's conv1 forward on one Zen 5
+ * loaded a filter row's image vectors ahead (44% of a core); six filters gain nothing. MNIST's conv1 forward on one Zen 5
  * core, alternating in one process, the same bits: as AVX2 code 2.06 -> 1.32 ms (five filters x one row against two x
  * both), as AVX-512 code 0.69 -> 0.63 (eight x one row against four x both).
  */
