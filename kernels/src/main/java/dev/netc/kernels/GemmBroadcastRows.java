@@ -15,8 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  * multiply-adds, every one split across two cache lines, and a lane reduction per output; on the Zen 5
  * machine it stays near 45% of the peak. Here a step is three vector loads and eight broadcasts per 24
  * multiply-adds (1.55 against 1.10 ms for 48 x 3136 x 1024). Up to four rows of a left over past the
- * last sliver (two at a batch of 50) are dot products against the rows of b just read, two rows of a per
- * pass, while b is still in L2; more make one more narrow sliver, zero past m. With 32 vector registers (AVX-512) a tile
+ * last sliver (two at a batch of 50) are dot products against the block's rows of b, two rows of a per
+ * pass: with 32 registers chunk by chunk of k beside the last sliver, while those b rows are in L1; with sixteen after
+ * the slivers, from L2. More than four make one more narrow sliver, zero past m. With 32 vector registers (AVX-512) a tile
  * is eight b rows x three vectors (24 accumulators, three operands and a broadcast); with sixteen (AVX2) a block of twelve
  * b rows runs as tiles of three b rows x three vectors ({@link BroadcastRowsTilesAvx2}).
  */
@@ -35,6 +36,13 @@ final class GemmBroadcastRows {
     private static final int BLOCKS_PER_TASK = 4;
     /** The fewest rows of b this form takes: one tile's (its narrow tile's on AVX2). */
     private static final int MIN_B_ROWS = SIXTEEN_REGISTERS ? BroadcastRowsTilesAvx2.NARROW_ROWS : 8;
+    /** Steps of k per chunk of the last sliver beside the dot products: its a^T (24 KiB when wide) and the block's b rows (4 KiB) fit L1. */
+    private static final int CHUNK = 128;
+    /** Where the dot products' sums and lanes start in the tile scratch: after a wide tile. */
+    private static final int DOTS_AT = ROWS * WIDE;
+    /** One pair of rows of dot products in the tile scratch: their sums (2 x ROWS), then their lanes (2 x ROWS x VL). */
+    private static final int DOT_GROUP_FLOATS = 2 * ROWS + 2 * ROWS * VL;
+    private static final int TILE_FLOATS = DOTS_AT + Gemm.ceilDiv(MAX_DOT_ROWS, 2) * DOT_GROUP_FLOATS;
 
     private static final Scratch PACKED = new Scratch();
     private static final Scratch TILE = new Scratch();
@@ -79,48 +87,96 @@ final class GemmBroadcastRows {
         final IntConsumer pack = group -> GemmBroadcastRows.pack(group, wideRows, m, k, a, aOff, packed);
         final IntConsumer task = this::task;
 
-        /** BLOCKS_PER_TASK blocks of ROWS b rows: every sliver of a^T, then the dot products of the rows past them. */
+        /**
+         * BLOCKS_PER_TASK blocks of ROWS b rows: every sliver of a^T, then the dot products of the rows past them (with 32
+         * registers, beside the last sliver: see {@link #lastSliverAndDots}).
+         */
         private void task(int task) {
-            float[] tile = TILE.atLeast(Math.max(ROWS * WIDE, 2 * ROWS + 2 * ROWS * VL)); // a wide tile, or pairDots' lanes and sums
+            float[] tile = TILE.atLeast(TILE_FLOATS);
+            boolean besideLast = !SIXTEEN_REGISTERS && slivered < m;
+            int last = slivered > wideRows ? slivered - VL : wideRows - WIDE; // the first row of a of the last sliver
             for (int block = task * BLOCKS_PER_TASK; block < Math.min(blocks, (task + 1) * BLOCKS_PER_TASK); block++) {
                 int i0 = block * ROWS, rows = Math.min(ROWS, n - i0);
                 int base = bOff + i0 * k;
                 for (int j0 = 0; j0 < wideRows; j0 += WIDE) {
+                    if (besideLast && j0 == last) continue;
                     if (SIXTEEN_REGISTERS) {
                         BroadcastRowsTilesAvx2.wideTile(b, base, rows, k, packed, j0 * k, tile);
                     } else {
-                        wideTile(b, base, rows, k, packed, j0 * k, tile);
+                        java.util.Arrays.fill(tile, 0, ROWS * WIDE, 0f);
+                        wideTile(b, base, rows, k, packed, j0 * k, tile, 0, k);
                     }
                     store(tile, WIDE, WIDE, j0, i0, rows, n, beta, c, cOff, finish);
                 }
                 for (int j0 = wideRows; j0 < slivered; j0 += VL) {
+                    if (besideLast && j0 == last) continue;
                     if (SIXTEEN_REGISTERS) {
                         BroadcastRowsTilesAvx2.narrowTile(b, base, rows, k, packed, j0 * k, tile);
                     } else {
-                        narrowTile(b, base, rows, k, packed, j0 * k, tile);
+                        java.util.Arrays.fill(tile, 0, ROWS * VL, 0f);
+                        narrowTile(b, base, rows, k, packed, j0 * k, tile, 0, k);
                     }
                     store(tile, VL, Math.min(VL, m - j0), j0, i0, rows, n, beta, c, cOff, finish);
                 }
-                for (int j = slivered; j < m; j += 2) {
-                    if (SIXTEEN_REGISTERS) {
-                        int lanes = 2 * ROWS, p = BroadcastRowsTilesAvx2.dotLanes(a, aOff + j * k, aOff + (j + 1) * k, j + 1 < m, b, base,
-                                rows, k, tile, lanes);
-                        sumLanes(tile, lanes, 0, a, aOff + j * k, b, base, rows, k, p);
-                        if (j + 1 < m) sumLanes(tile, lanes + ROWS * VL, ROWS, a, aOff + (j + 1) * k, b, base, rows, k, p);
-                    } else if (j + 1 < m) {
-                        pairDots(a, aOff + j * k, aOff + (j + 1) * k, b, base, rows, k, tile);
-                    } else {
-                        dots(a, aOff + j * k, b, base, rows, k, tile);
-                    }
-                    for (int jj = j; jj < Math.min(m, j + 2); jj++) {
-                        for (int r = 0; r < rows; r++) {
-                            storeElement(tile[(jj - j) * ROWS + r], jj, i0 + r, n, beta, c, cOff, finish);
-                        }
-                    }
+                if (besideLast) {
+                    lastSliverAndDots(last, i0, rows, base, tile);
+                    continue;
+                }
+                for (int j = slivered; j < m; j += 2) { // sixteen registers
+                    int lanes = 2 * ROWS, p = BroadcastRowsTilesAvx2.dotLanes(a, aOff + j * k, aOff + (j + 1) * k, j + 1 < m, b, base,
+                            rows, k, tile, lanes);
+                    sumLanes(tile, lanes, 0, a, aOff + j * k, b, base, rows, k, p);
+                    if (j + 1 < m) sumLanes(tile, lanes + ROWS * VL, ROWS, a, aOff + (j + 1) * k, b, base, rows, k, p);
+                    storeDots(tile, 0, j, i0, rows);
                 }
             }
             if (gated != null) {
                 gated.gateColumns(c, cOff, n, m, task * BLOCKS_PER_TASK * ROWS, Math.min(n, (task + 1) * BLOCKS_PER_TASK * ROWS));
+            }
+        }
+
+        /**
+         * The last sliver of a^T (from row {@code last} of a) and the dot products of the rows past the slivers, for one
+         * block of b rows, {@link #CHUNK} steps of k at a time: each chunk of the sliver's tile brings the block's b rows
+         * into L1, and the dot products read them there. Done after the sliver, as before, they read them from L2, the
+         * sliver's a^T having passed through L1 since: 28 cycles per 16 multiply-adds, a ninth of the product for the two
+         * rows of m = 50 that are a twenty-fifth of its work. The accumulators wait in the tile between chunks; every sum
+         * keeps its terms and order, so the bits are the same.
+         */
+        private void lastSliverAndDots(int last, int i0, int rows, int base, float[] tile) {
+            boolean wide = last < wideRows;
+            int width = wide ? WIDE : VL, lanesEnd = S.loopBound(k);
+            java.util.Arrays.fill(tile, 0, TILE_FLOATS, 0f);
+            for (int from = 0; from < k; from += CHUNK) {
+                int to = Math.min(k, from + CHUNK);
+                if (wide) {
+                    wideTile(b, base, rows, k, packed, last * k, tile, from, to);
+                } else {
+                    narrowTile(b, base, rows, k, packed, last * k, tile, from, to);
+                }
+                // from <= lanesEnd: chunks start at multiples of VL below k
+                for (int j = slivered, at = DOTS_AT; j < m; j += 2, at += DOT_GROUP_FLOATS) {
+                    if (j + 1 < m) {
+                        pairDotLanes(a, aOff + j * k, aOff + (j + 1) * k, b, base, rows, k, tile, at + 2 * ROWS, from, Math.min(to, lanesEnd));
+                    } else {
+                        dotLanes(a, aOff + j * k, b, base, rows, k, tile, at + 2 * ROWS, from, Math.min(to, lanesEnd));
+                    }
+                }
+            }
+            store(tile, width, Math.min(width, m - last), last, i0, rows, n, beta, c, cOff, finish);
+            for (int j = slivered, at = DOTS_AT; j < m; j += 2, at += DOT_GROUP_FLOATS) {
+                sumLanes(tile, at + 2 * ROWS, at, a, aOff + j * k, b, base, rows, k, lanesEnd);
+                if (j + 1 < m) sumLanes(tile, at + 2 * ROWS + ROWS * VL, at + ROWS, a, aOff + (j + 1) * k, b, base, rows, k, lanesEnd);
+                storeDots(tile, at, j, i0, rows);
+            }
+        }
+
+        /** c's rows j and j + 1 (if m has it) x columns [i0, i0 + rows) from the sums at tile[at ..] and tile[at + ROWS ..]. */
+        private void storeDots(float[] tile, int at, int j, int i0, int rows) {
+            for (int jj = j; jj < Math.min(m, j + 2); jj++) {
+                for (int r = 0; r < rows; r++) {
+                    storeElement(tile[at + (jj - j) * ROWS + r], jj, i0 + r, n, beta, c, cOff, finish);
+                }
             }
         }
 
@@ -151,17 +207,23 @@ final class GemmBroadcastRows {
     }
 
     /**
-     * tile[r][0 .. 48) = sum over p of b[base + min(r, rows - 1) * k + p] * packed[at + p * 48 ..]: eight b rows
-     * (the last repeated past rows) against one wide sliver.
+     * tile[r][0 .. 48) += sum over p in [from, to) of b[base + min(r, rows - 1) * k + p] * packed[at + p * 48 ..]: eight b rows
+     * (the last repeated past rows) against one wide sliver, in k order from the sums the tile holds (zeros to start).
      */
-    private static void wideTile(float[] b, int base, int rows, int k, float[] packed, int at, float[] tile) {
+    private static void wideTile(float[] b, int base, int rows, int k, float[] packed, int at, float[] tile, int from, int to) {
+        // the loop counts from 0 with the bases moved to from: C2 kept four accumulators on the stack for a loop from `from`
+        base += from;
+        at += from * WIDE;
+        int steps = to - from;
         int o0 = base, o1 = base + Math.min(1, rows - 1) * k, o2 = base + Math.min(2, rows - 1) * k, o3 = base + Math.min(3, rows - 1) * k;
         int o4 = base + Math.min(4, rows - 1) * k, o5 = base + Math.min(5, rows - 1) * k, o6 = base + Math.min(6, rows - 1) * k;
         int o7 = base + Math.min(7, rows - 1) * k;
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00, c22 = c00;
-        FloatVector c30 = c00, c31 = c00, c32 = c00, c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00, c52 = c00;
-        FloatVector c60 = c00, c61 = c00, c62 = c00, c70 = c00, c71 = c00, c72 = c00;
-        for (int p = 0; p < k; p++) {
+        FloatVector c00 = lanes(tile, 0), c01 = lanes(tile, 1), c02 = lanes(tile, 2), c10 = lanes(tile, 3), c11 = lanes(tile, 4);
+        FloatVector c12 = lanes(tile, 5), c20 = lanes(tile, 6), c21 = lanes(tile, 7), c22 = lanes(tile, 8), c30 = lanes(tile, 9);
+        FloatVector c31 = lanes(tile, 10), c32 = lanes(tile, 11), c40 = lanes(tile, 12), c41 = lanes(tile, 13), c42 = lanes(tile, 14);
+        FloatVector c50 = lanes(tile, 15), c51 = lanes(tile, 16), c52 = lanes(tile, 17), c60 = lanes(tile, 18), c61 = lanes(tile, 19);
+        FloatVector c62 = lanes(tile, 20), c70 = lanes(tile, 21), c71 = lanes(tile, 22), c72 = lanes(tile, 23);
+        for (int p = 0; p < steps; p++) {
             int bi = at + p * WIDE;
             FloatVector y0 = FloatVector.fromArray(S, packed, bi);
             FloatVector y1 = FloatVector.fromArray(S, packed, bi + VL);
@@ -195,12 +257,16 @@ final class GemmBroadcastRows {
     }
 
     /** {@link #wideTile} for one narrow sliver (16 columns of the tile, [r][16]). */
-    private static void narrowTile(float[] b, int base, int rows, int k, float[] packed, int at, float[] tile) {
+    private static void narrowTile(float[] b, int base, int rows, int k, float[] packed, int at, float[] tile, int from, int to) {
+        base += from;
+        at += from * VL;
+        int steps = to - from;
         int o0 = base, o1 = base + Math.min(1, rows - 1) * k, o2 = base + Math.min(2, rows - 1) * k, o3 = base + Math.min(3, rows - 1) * k;
         int o4 = base + Math.min(4, rows - 1) * k, o5 = base + Math.min(5, rows - 1) * k, o6 = base + Math.min(6, rows - 1) * k;
         int o7 = base + Math.min(7, rows - 1) * k;
-        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-        for (int p = 0; p < k; p++) {
+        FloatVector c0 = lanes(tile, 0), c1 = lanes(tile, 1), c2 = lanes(tile, 2), c3 = lanes(tile, 3);
+        FloatVector c4 = lanes(tile, 4), c5 = lanes(tile, 5), c6 = lanes(tile, 6), c7 = lanes(tile, 7);
+        for (int p = 0; p < steps; p++) {
             FloatVector y = FloatVector.fromArray(S, packed, at + p * VL);
             c0 = FloatVector.broadcast(S, b[o0 + p]).fma(y, c0);
             c1 = FloatVector.broadcast(S, b[o1 + p]).fma(y, c1);
@@ -216,16 +282,18 @@ final class GemmBroadcastRows {
     }
 
     /**
-     * tile[r] = the dot product of a's row at aRow with b's row r of the block (r < rows): lane sums in
-     * order, then the scalar tail, a fixed order in every JIT tier.
+     * The lanes of the dot products of a's row at aRow with the block's b rows, over k steps [from, to) (multiples of VL):
+     * row r's lanes at tile[lanesAt + r * VL ..], added to in k order from what they hold (zeros to start). Summed by
+     * {@link #sumLanes}, a fixed order in every JIT tier.
      */
-    private static void dots(float[] a, int aRow, float[] b, int base, int rows, int k, float[] tile) {
+    private static void dotLanes(float[] a, int aRow, float[] b, int base, int rows, int k, float[] tile, int lanesAt, int from, int to) {
         int o0 = base, o1 = base + Math.min(1, rows - 1) * k, o2 = base + Math.min(2, rows - 1) * k, o3 = base + Math.min(3, rows - 1) * k;
         int o4 = base + Math.min(4, rows - 1) * k, o5 = base + Math.min(5, rows - 1) * k, o6 = base + Math.min(6, rows - 1) * k;
         int o7 = base + Math.min(7, rows - 1) * k;
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-        int p = 0;
-        for (int upper = S.loopBound(k); p < upper; p += VL) {
+        int l = lanesAt / VL; // lanesAt is a multiple of VL
+        FloatVector s0 = lanes(tile, l), s1 = lanes(tile, l + 1), s2 = lanes(tile, l + 2), s3 = lanes(tile, l + 3);
+        FloatVector s4 = lanes(tile, l + 4), s5 = lanes(tile, l + 5), s6 = lanes(tile, l + 6), s7 = lanes(tile, l + 7);
+        for (int p = from; p < to; p += VL) {
             FloatVector x = FloatVector.fromArray(S, a, aRow + p);
             s0 = x.fma(FloatVector.fromArray(S, b, o0 + p), s0);
             s1 = x.fma(FloatVector.fromArray(S, b, o1 + p), s1);
@@ -236,10 +304,14 @@ final class GemmBroadcastRows {
             s6 = x.fma(FloatVector.fromArray(S, b, o6 + p), s6);
             s7 = x.fma(FloatVector.fromArray(S, b, o7 + p), s7);
         }
-        int lanes = ROWS;
-        s0.intoArray(tile, lanes); s1.intoArray(tile, lanes + VL); s2.intoArray(tile, lanes + 2 * VL); s3.intoArray(tile, lanes + 3 * VL);
-        s4.intoArray(tile, lanes + 4 * VL); s5.intoArray(tile, lanes + 5 * VL); s6.intoArray(tile, lanes + 6 * VL); s7.intoArray(tile, lanes + 7 * VL);
-        sumLanes(tile, lanes, 0, a, aRow, b, base, rows, k, p);
+        s0.intoArray(tile, lanesAt); s1.intoArray(tile, lanesAt + VL); s2.intoArray(tile, lanesAt + 2 * VL); s3.intoArray(tile, lanesAt + 3 * VL);
+        s4.intoArray(tile, lanesAt + 4 * VL); s5.intoArray(tile, lanesAt + 5 * VL); s6.intoArray(tile, lanesAt + 6 * VL);
+        s7.intoArray(tile, lanesAt + 7 * VL);
+    }
+
+    /** Vector i of the tile scratch (its floats [i * VL, (i + 1) * VL)). */
+    private static FloatVector lanes(float[] tile, int i) {
+        return FloatVector.fromArray(S, tile, i * VL);
     }
 
     /**
@@ -262,18 +334,20 @@ final class GemmBroadcastRows {
     }
 
     /**
-     * {@link #dots} for two rows of a at once (at aRow0 and aRow1: tile[r] and tile[ROWS + r]), so the eight b rows are
-     * read once for both: the pass is bound by reading them from L2 (the wide tiles' a^T slivers have pushed them out
-     * of L1), and a pass per row read them twice (m = 50: 0.18 ms of dy @ W^T's 1.93). The same sums in the same order.
+     * {@link #dotLanes} for two rows of a at once (at aRow0 and aRow1; the second's lanes ROWS vectors after the first's),
+     * so the eight b rows are read once for both.
      */
-    private static void pairDots(float[] a, int aRow0, int aRow1, float[] b, int base, int rows, int k, float[] tile) {
+    private static void pairDotLanes(float[] a, int aRow0, int aRow1, float[] b, int base, int rows, int k, float[] tile, int lanesAt,
+                                     int from, int to) {
         int o0 = base, o1 = base + Math.min(1, rows - 1) * k, o2 = base + Math.min(2, rows - 1) * k, o3 = base + Math.min(3, rows - 1) * k;
         int o4 = base + Math.min(4, rows - 1) * k, o5 = base + Math.min(5, rows - 1) * k, o6 = base + Math.min(6, rows - 1) * k;
         int o7 = base + Math.min(7, rows - 1) * k;
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-        FloatVector t0 = s0, t1 = s0, t2 = s0, t3 = s0, t4 = s0, t5 = s0, t6 = s0, t7 = s0;
-        int p = 0;
-        for (int upper = S.loopBound(k); p < upper; p += VL) {
+        int l = lanesAt / VL;
+        FloatVector s0 = lanes(tile, l), s1 = lanes(tile, l + 1), s2 = lanes(tile, l + 2), s3 = lanes(tile, l + 3);
+        FloatVector s4 = lanes(tile, l + 4), s5 = lanes(tile, l + 5), s6 = lanes(tile, l + 6), s7 = lanes(tile, l + 7);
+        FloatVector t0 = lanes(tile, l + 8), t1 = lanes(tile, l + 9), t2 = lanes(tile, l + 10), t3 = lanes(tile, l + 11);
+        FloatVector t4 = lanes(tile, l + 12), t5 = lanes(tile, l + 13), t6 = lanes(tile, l + 14), t7 = lanes(tile, l + 15);
+        for (int p = from; p < to; p += VL) {
             FloatVector x = FloatVector.fromArray(S, a, aRow0 + p), y = FloatVector.fromArray(S, a, aRow1 + p);
             FloatVector v = FloatVector.fromArray(S, b, o0 + p);
             s0 = x.fma(v, s0); t0 = y.fma(v, t0);
@@ -292,13 +366,11 @@ final class GemmBroadcastRows {
             v = FloatVector.fromArray(S, b, o7 + p);
             s7 = x.fma(v, s7); t7 = y.fma(v, t7);
         }
-        int lanes = 2 * ROWS;
-        s0.intoArray(tile, lanes); s1.intoArray(tile, lanes + VL); s2.intoArray(tile, lanes + 2 * VL); s3.intoArray(tile, lanes + 3 * VL);
-        s4.intoArray(tile, lanes + 4 * VL); s5.intoArray(tile, lanes + 5 * VL); s6.intoArray(tile, lanes + 6 * VL); s7.intoArray(tile, lanes + 7 * VL);
-        t0.intoArray(tile, lanes + 8 * VL); t1.intoArray(tile, lanes + 9 * VL); t2.intoArray(tile, lanes + 10 * VL); t3.intoArray(tile, lanes + 11 * VL);
-        t4.intoArray(tile, lanes + 12 * VL); t5.intoArray(tile, lanes + 13 * VL); t6.intoArray(tile, lanes + 14 * VL); t7.intoArray(tile, lanes + 15 * VL);
-        sumLanes(tile, lanes, 0, a, aRow0, b, base, rows, k, p);
-        sumLanes(tile, lanes + ROWS * VL, ROWS, a, aRow1, b, base, rows, k, p);
+        s0.intoArray(tile, lanesAt); s1.intoArray(tile, lanesAt + VL); s2.intoArray(tile, lanesAt + 2 * VL); s3.intoArray(tile, lanesAt + 3 * VL);
+        s4.intoArray(tile, lanesAt + 4 * VL); s5.intoArray(tile, lanesAt + 5 * VL); s6.intoArray(tile, lanesAt + 6 * VL);
+        s7.intoArray(tile, lanesAt + 7 * VL); t0.intoArray(tile, lanesAt + 8 * VL); t1.intoArray(tile, lanesAt + 9 * VL);
+        t2.intoArray(tile, lanesAt + 10 * VL); t3.intoArray(tile, lanesAt + 11 * VL); t4.intoArray(tile, lanesAt + 12 * VL);
+        t5.intoArray(tile, lanesAt + 13 * VL); t6.intoArray(tile, lanesAt + 14 * VL); t7.intoArray(tile, lanesAt + 15 * VL);
     }
 
     /** c[j0 + j][i0 + r] for the tile's first `valid` of its `width` columns and `rows` rows: the tile transposed into c. */

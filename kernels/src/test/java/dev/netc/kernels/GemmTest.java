@@ -165,6 +165,38 @@ class GemmTest {
     }
 
     /**
+     * a @ b^T for a batch, against the order {@link GemmBroadcastRows} documents, to the bit: a row in a sliver of a^T
+     * is one fma chain in k order; each of the last m % VL rows, when at most four, is VL lanes of fma chains (lane l
+     * takes steps l, l + VL, ... below the last whole vector) summed in order, then the scalar tail. k = 1100 runs the
+     * last sliver and those dot products in chunks of k, with a partial chunk and a tail; n = 37 leaves a short block of
+     * b rows.
+     */
+    @ParameterizedTest(name = "m={0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {50, 49, 52, 20, 36})
+    void batchRowsKeepTheirDocumentedOrderToTheBit(int m) {
+        int n = 37, k = 1100, vl = GemmMicroKernel.VL;
+        org.junit.jupiter.api.Assumptions.assumeTrue(GemmBroadcastRows.suits(m, n, k), "b's rows broadcast (8- or 16-float vectors)");
+        var random = new SplittableRandom(m * 7L);
+        float[] a = Reference.random(random, m * k), b = Reference.random(random, n * k), c = new float[m * n];
+        Gemm.sgemm(false, true, m, n, k, a, 0, b, 0, 0f, c, 0);
+        int dotRows = m % vl <= 4 ? m % vl : 0, lanesEnd = k / vl * vl;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float expected = 0f;
+                if (i < m - dotRows) {
+                    for (int p = 0; p < k; p++) expected = Math.fma(b[j * k + p], a[i * k + p], expected);
+                } else {
+                    float[] lanes = new float[vl];
+                    for (int p = 0; p < lanesEnd; p++) lanes[p % vl] = Math.fma(a[i * k + p], b[j * k + p], lanes[p % vl]);
+                    for (float lane : lanes) expected += lane;
+                    for (int p = lanesEnd; p < k; p++) expected += a[i * k + p] * b[j * k + p];
+                }
+                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(c[i * n + j]), "row " + i + ", column " + j);
+            }
+        }
+    }
+
+    /**
      * The rows past a dense layer's whole register tiles (a batch of 50: two; 49: one) run through kernels of their own
      * (the packing tile with eight-row tiles, two slivers at a time with six-row ones), and must give those rows the
      * bits a whole tile gives them: the same product with rows appended, so that these rows sit inside whole tiles,
