@@ -1,5 +1,6 @@
 package dev.netc.kernels;
 
+import java.util.Arrays;
 import java.util.function.IntConsumer;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -103,7 +104,7 @@ final class GemmBroadcastRows {
                     if (SIXTEEN_REGISTERS) {
                         BroadcastRowsTilesAvx2.wideTile(b, base, rows, k, packed, j0 * k, tile);
                     } else {
-                        java.util.Arrays.fill(tile, 0, ROWS * WIDE, 0f);
+                        Arrays.fill(tile, 0, ROWS * WIDE, 0f);
                         wideTile(b, base, rows, k, packed, j0 * k, tile, 0, k);
                     }
                     store(tile, WIDE, WIDE, j0, i0, rows, n, beta, c, cOff, finish);
@@ -113,7 +114,7 @@ final class GemmBroadcastRows {
                     if (SIXTEEN_REGISTERS) {
                         BroadcastRowsTilesAvx2.narrowTile(b, base, rows, k, packed, j0 * k, tile);
                     } else {
-                        java.util.Arrays.fill(tile, 0, ROWS * VL, 0f);
+                        Arrays.fill(tile, 0, ROWS * VL, 0f);
                         narrowTile(b, base, rows, k, packed, j0 * k, tile, 0, k);
                     }
                     store(tile, VL, Math.min(VL, m - j0), j0, i0, rows, n, beta, c, cOff, finish);
@@ -146,7 +147,7 @@ final class GemmBroadcastRows {
         private void lastSliverAndDots(int last, int i0, int rows, int base, float[] tile) {
             boolean wide = last < wideRows;
             int width = wide ? WIDE : VL, lanesEnd = S.loopBound(k);
-            java.util.Arrays.fill(tile, 0, TILE_FLOATS, 0f);
+            Arrays.fill(tile, 0, TILE_FLOATS, 0f);
             for (int from = 0; from < k; from += CHUNK) {
                 int to = Math.min(k, from + CHUNK);
                 if (wide) {
@@ -154,12 +155,12 @@ final class GemmBroadcastRows {
                 } else {
                     narrowTile(b, base, rows, k, packed, last * k, tile, from, to);
                 }
-                // from <= lanesEnd: chunks start at multiples of VL below k
+                int lanesTo = Math.min(to, lanesEnd); // from <= lanesEnd: chunks start at multiples of VL below k
                 for (int j = slivered, at = DOTS_AT; j < m; j += 2, at += DOT_GROUP_FLOATS) {
                     if (j + 1 < m) {
-                        pairDotLanes(a, aOff + j * k, aOff + (j + 1) * k, b, base, rows, k, tile, at + 2 * ROWS, from, Math.min(to, lanesEnd));
+                        pairDotLanes(a, aOff + j * k, aOff + (j + 1) * k, b, base, rows, k, tile, at + 2 * ROWS, from, lanesTo);
                     } else {
-                        dotLanes(a, aOff + j * k, b, base, rows, k, tile, at + 2 * ROWS, from, Math.min(to, lanesEnd));
+                        dotLanes(a, aOff + j * k, b, base, rows, k, tile, at + 2 * ROWS, from, lanesTo);
                     }
                 }
             }
