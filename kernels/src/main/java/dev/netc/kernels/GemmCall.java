@@ -60,8 +60,10 @@ final class GemmCall extends GemmFrame {
     /** The stretch of k [start, end) whose op(B) blocks bp holds (row-block form). */
     private int start, end;
     private float[] bp;
-    /** All of op(A), packed k block by k block (few-rows form): block p0 at p0 * rowSlivers * MR. */
+    /** All of op(A), packed k block by k block (few-rows form): block p0 at p0 * rowSlivers * panelRows. */
     private float[] ap;
+    /** The rows of each of ap's panels (few-rows form): {@link GemmMicroKernel#panelRows} for m. */
+    private int panelRows;
 
     /** Packs slivers of op(b) from the array set by {@link #packingFrom}. */
     final PanelSource packFromB = (j0, p0, kc, dst, dstOff) -> GemmPacking.packB(transB, n, k, b, bOff, j0, p0, kc, dst, dstOff);
@@ -149,8 +151,10 @@ final class GemmCall extends GemmFrame {
         // a batch of 50, Zen 4, thread CPU time, median of eight: 4.75 -> 3.68 ms; the row-block form packs a 4 MiB
         // stretch of B and reads it back from L3)
         if (rowBlocks == 1 && (parallel || FEW_ROWS_ON_ONE_CORE && packGroup == GemmEdgeRows.PACKING_SLIVERS)) {
-            ap = PACKED_A_SHARED.atLeast(rowSlivers * MR * k);
-            run(parallel, Gemm.ceilDiv(k, KC) * rowSlivers, packSharedA);
+            panelRows = GemmMicroKernel.panelRows(m);
+            int panels = Gemm.ceilDiv(m, panelRows);
+            ap = PACKED_A_SHARED.atLeast(panels * panelRows * k);
+            run(parallel, Gemm.ceilDiv(k, KC) * panels, packSharedA);
             run(parallel, colBlocks, fewRowsBlock);
             return;
         }
@@ -242,12 +246,12 @@ final class GemmCall extends GemmFrame {
         return (int) ((long) b * Gemm.ceilDiv(m, MR) / rowBlocks) * MR;
     }
 
-    /** Row sliver s of k block t / rowSlivers of op(A) into ap (few-rows form). */
+    /** Row sliver s of k block t / rowSlivers of op(A) into ap (few-rows form), panelRows rows high. */
     private void packSharedA(int t) {
-        int rowSlivers = Gemm.ceilDiv(m, MR);
+        int rowSlivers = Gemm.ceilDiv(m, panelRows);
         int p0 = (t / rowSlivers) * KC, s = t % rowSlivers;
         int kc = Math.min(KC, k - p0);
-        GemmPacking.packA(MR, transA, m, k, a, aOff, s * MR, p0, kc, ap, p0 * rowSlivers * MR + s * MR * kc);
+        GemmPacking.packA(panelRows, transA, m, k, a, aOff, s * panelRows, p0, kc, ap, p0 * rowSlivers * panelRows + s * panelRows * kc);
     }
 
     /**
@@ -264,7 +268,7 @@ final class GemmCall extends GemmFrame {
      * order, so neither the split nor these kernels change the bits.
      */
     private void fewRowsBlock(int colBlock) {
-        int rowSlivers = Gemm.ceilDiv(m, MR);
+        int pr = panelRows, rowSlivers = Gemm.ceilDiv(m, pr);
         int colSlivers = Gemm.ceilDiv(n, NR);
         int kcMax = Math.min(KC, k);
         int sliverStart = colBlock * sliversPerBlock;
@@ -274,7 +278,7 @@ final class GemmCall extends GemmFrame {
         float[] work = FEW_ROWS.atLeast(tile + Math.max(MR, GemmEdgeRows.PACKING_ROWS * GemmEdgeRows.PACKING_SLIVERS) * NR);
         // the rows past the last whole MR-row tile, when few enough, computed by the packing tile as it packs; when
         // there are none (m = 64), the last two rows, leaving a six-row tile
-        int lastRows = m % MR == 0 ? GemmEdgeRows.PACKING_ROWS : m % MR;
+        int lastRows = m % pr == 0 ? GemmEdgeRows.PACKING_ROWS : m % pr;
         boolean packingRows = prepacked == null && packGroup == GemmEdgeRows.PACKING_SLIVERS && lastRows > 0
                 && lastRows <= GemmEdgeRows.PACKING_ROWS;
         boolean packedByTile = false;
@@ -285,7 +289,7 @@ final class GemmCall extends GemmFrame {
             int kc = Math.min(KC, k - p0);
             boolean accumulate = p0 > 0 || beta != 0f;
             Epilogue tileEpilogue = p0 + kc == k ? finish : null;
-            int aBlock = p0 * rowSlivers * MR;
+            int aBlock = p0 * rowSlivers * pr;
             for (int js = sliverStart; js < sliverEnd; js++) {
                 int j0 = js * NR;
                 float[] sliver = work;
@@ -296,8 +300,8 @@ final class GemmCall extends GemmFrame {
                         int count = groupCount = Math.min(packGroup, sliverEnd - js);
                         packedByTile = packingRows && count == packGroup && j0 + count * NR <= n;
                         if (packedByTile) {
-                            int first = m - lastRows; // its rows: first % MR onwards in A's sliver first / MR
-                            GemmEdgeRows.packingTile(ap, aBlock + first / MR * MR * kc + first % MR, b, bOff + p0 * n + j0, n, kc,
+                            int first = m - lastRows; // its rows: first % pr onwards in A's sliver first / pr
+                            GemmEdgeRows.packingTile(ap, aBlock + first / pr * pr * kc + first % pr, pr, b, bOff + p0 * n + j0, n, kc,
                                     work, 0, c, cOff, n, first, lastRows, j0, accumulate, tileEpilogue, work, tile);
                         } else {
                             GemmPacking.packRowMajorB(n, b, bOff, j0, count, p0, kc, work, 0);
@@ -315,8 +319,8 @@ final class GemmCall extends GemmFrame {
                 int held = prepacked != null ? sliverEnd - sliverStart : groupCount;
                 boolean pairs = paired > 0 && (place % 2 == 1 || place + 1 < held);
                 int rowsLeft = packedByTile ? m - lastRows : pairs ? m - paired : m; // the packing tile or the pair computes the rest
-                for (int i0 = 0; i0 < rowsLeft; i0 += MR) {
-                    GemmMicroKernel.tile(ap, aBlock + i0 * kc, sliver, sliverAt, kc, c, cOff, n, i0, j0, Math.min(MR, rowsLeft - i0),
+                for (int i0 = 0; i0 < rowsLeft; i0 += pr) {
+                    GemmMicroKernel.tile(pr, ap, aBlock + i0 * kc, sliver, sliverAt, kc, c, cOff, n, i0, j0, Math.min(pr, rowsLeft - i0),
                             Math.min(NR, n - j0), accumulate, tileEpilogue, work, tile);
                 }
                 if (pairs && place % 2 == 1) {
