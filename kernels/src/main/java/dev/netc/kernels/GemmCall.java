@@ -261,7 +261,9 @@ final class GemmCall extends GemmFrame {
      * last whole tile are one or two (a batch of 50), {@link GemmEdgeRows#packingTile} computes them while it packs
      * the group, instead of a pass that only copies and a half-empty tile (50 x 1024 x 3136 with bias and ReLU on the
      * Zen 4 machine, two cores, W hot: 1.91-1.98 -> 1.69-1.75 ms); where there are none, it computes
-     * the last two rows and a partial tile the rows before them. With five- or six-row tiles (AVX2) one or two such rows go two
+     * the last two rows and a partial tile the rows before them. A's panels are {@link GemmMicroKernel#panelRows} high: ten rows
+     * where m splits into whole ten-row tiles but not twelve-row ones (a batch of 50 on AVX-512: five tiles, and the packing
+     * tile takes the last two rows of the fifth). With five- or six-row tiles (AVX2) one or two such rows go two
      * slivers at a time ({@link GemmEdgeRows#twoRowsOfTwoSlivers}; with AVX2's four-row tile before, the same product with
      * 8-float vectors, W hot: 2.25-2.30 -> 2.15-2.27 ms, from panels 1.91-2.06 -> 1.82-2.02; a batch of 50 now fills ten
      * five-row tiles). Each element of C is summed by one task in k
@@ -276,7 +278,7 @@ final class GemmCall extends GemmFrame {
         int tile = NR * kcMax * packGroup;
         // then the tile buffer: an MR x NR tile, or the packing tile's rows x four slivers
         float[] work = FEW_ROWS.atLeast(tile + Math.max(MR, GemmEdgeRows.PACKING_ROWS * GemmEdgeRows.PACKING_SLIVERS) * NR);
-        // the rows past the last whole MR-row tile, when few enough, computed by the packing tile as it packs; when
+        // the rows past the last whole panel-high tile, when few enough, computed by the packing tile as it packs; when
         // there are none (m = 64), the last two rows, leaving a six-row tile
         int lastRows = m % pr == 0 ? GemmEdgeRows.PACKING_ROWS : m % pr;
         boolean packingRows = prepacked == null && packGroup == GemmEdgeRows.PACKING_SLIVERS && lastRows > 0

@@ -7,7 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The register-blocked inner kernel: an MR x NR tile of C (MR rows, two vectors per row) is held in
  * accumulators while the packed A sliver and packed B sliver stream by, one fma per accumulator per
  * k step. The row count follows the register file: with 16-float vectors (AVX-512: 32 registers) twelve
- * rows, 24 accumulators (the direct convolutions keep eight rows, {@link #DIRECT_MR}); with 8-float vectors
+ * rows, 24 accumulators, or ten where a product's rows split into whole ten-row tiles only ({@link #panelRows},
+ * {@link GemmTenRows}; the direct convolutions keep eight rows, {@link #DIRECT_MR}); with 8-float vectors
  * (AVX2: 16 registers) five rows, ten accumulators, two B vectors and a broadcast (the direct convolutions keep four).
  * Six rows there (twelve accumulators) left C2 one register short: it loads every row's broadcast before the first fma
  * and keeps an accumulator on the stack, a store and a load per k step in its fma chain. That costs nothing where a
