@@ -60,10 +60,8 @@ final class GemmCall extends GemmFrame {
     /** The stretch of k [start, end) whose op(B) blocks bp holds (row-block form). */
     private int start, end;
     private float[] bp;
-    /** All of op(A), packed k block by k block (few-rows form): block p0 at p0 * rowSlivers * panelRows. */
+    /** All of op(A), packed k block by k block (few-rows form): block p0 at p0 * rowSlivers * MR. */
     private float[] ap;
-    /** The rows of each of ap's panels (few-rows form): {@link GemmMicroKernel#panelRows} for m. */
-    private int panelRows;
 
     /** Packs slivers of op(b) from the array set by {@link #packingFrom}. */
     final PanelSource packFromB = (j0, p0, kc, dst, dstOff) -> GemmPacking.packB(transB, n, k, b, bOff, j0, p0, kc, dst, dstOff);
@@ -151,10 +149,8 @@ final class GemmCall extends GemmFrame {
         // a batch of 50, Zen 4, thread CPU time, median of eight: 4.75 -> 3.68 ms; the row-block form packs a 4 MiB
         // stretch of B and reads it back from L3)
         if (rowBlocks == 1 && (parallel || FEW_ROWS_ON_ONE_CORE && packGroup == GemmEdgeRows.PACKING_SLIVERS)) {
-            panelRows = GemmMicroKernel.panelRows(m);
-            int panels = Gemm.ceilDiv(m, panelRows);
-            ap = PACKED_A_SHARED.atLeast(panels * panelRows * k);
-            run(parallel, Gemm.ceilDiv(k, KC) * panels, packSharedA);
+            ap = PACKED_A_SHARED.atLeast(rowSlivers * MR * k);
+            run(parallel, Gemm.ceilDiv(k, KC) * rowSlivers, packSharedA);
             run(parallel, colBlocks, fewRowsBlock);
             return;
         }
@@ -246,12 +242,12 @@ final class GemmCall extends GemmFrame {
         return (int) ((long) b * Gemm.ceilDiv(m, MR) / rowBlocks) * MR;
     }
 
-    /** Row sliver s of k block t / rowSlivers of op(A) into ap (few-rows form), panelRows rows high. */
+    /** Row sliver s of k block t / rowSlivers of op(A) into ap (few-rows form). */
     private void packSharedA(int t) {
-        int rowSlivers = Gemm.ceilDiv(m, panelRows);
+        int rowSlivers = Gemm.ceilDiv(m, MR);
         int p0 = (t / rowSlivers) * KC, s = t % rowSlivers;
         int kc = Math.min(KC, k - p0);
-        GemmPacking.packA(panelRows, transA, m, k, a, aOff, s * panelRows, p0, kc, ap, p0 * rowSlivers * panelRows + s * panelRows * kc);
+        GemmPacking.packA(MR, transA, m, k, a, aOff, s * MR, p0, kc, ap, p0 * rowSlivers * MR + s * MR * kc);
     }
 
     /**
@@ -261,16 +257,14 @@ final class GemmCall extends GemmFrame {
      * last whole tile are one or two (a batch of 50), {@link GemmEdgeRows#packingTile} computes them while it packs
      * the group, instead of a pass that only copies and a half-empty tile (50 x 1024 x 3136 with bias and ReLU on the
      * Zen 4 machine, two cores, W hot: 1.91-1.98 -> 1.69-1.75 ms); where there are none, it computes
-     * the last two rows and a partial tile the rows before them. A's panels are {@link GemmMicroKernel#panelRows} high: ten rows
-     * where m splits into whole ten-row tiles but not twelve-row ones (a batch of 50 on AVX-512: five tiles, and the packing
-     * tile takes the last two rows of the fifth). With five- or six-row tiles (AVX2) one or two such rows go two
+     * the last two rows and a partial tile the rows before them. With five- or six-row tiles (AVX2) one or two such rows go two
      * slivers at a time ({@link GemmEdgeRows#twoRowsOfTwoSlivers}; with AVX2's four-row tile before, the same product with
      * 8-float vectors, W hot: 2.25-2.30 -> 2.15-2.27 ms, from panels 1.91-2.06 -> 1.82-2.02; a batch of 50 now fills ten
      * five-row tiles). Each element of C is summed by one task in k
      * order, so neither the split nor these kernels change the bits.
      */
     private void fewRowsBlock(int colBlock) {
-        int pr = panelRows, rowSlivers = Gemm.ceilDiv(m, pr);
+        int rowSlivers = Gemm.ceilDiv(m, MR);
         int colSlivers = Gemm.ceilDiv(n, NR);
         int kcMax = Math.min(KC, k);
         int sliverStart = colBlock * sliversPerBlock;
@@ -278,9 +272,9 @@ final class GemmCall extends GemmFrame {
         int tile = NR * kcMax * packGroup;
         // then the tile buffer: an MR x NR tile, or the packing tile's rows x four slivers
         float[] work = FEW_ROWS.atLeast(tile + Math.max(MR, GemmEdgeRows.PACKING_ROWS * GemmEdgeRows.PACKING_SLIVERS) * NR);
-        // the rows past the last whole panel-high tile, when few enough, computed by the packing tile as it packs; when
+        // the rows past the last whole MR-row tile, when few enough, computed by the packing tile as it packs; when
         // there are none (m = 64), the last two rows, leaving a six-row tile
-        int lastRows = m % pr == 0 ? GemmEdgeRows.PACKING_ROWS : m % pr;
+        int lastRows = m % MR == 0 ? GemmEdgeRows.PACKING_ROWS : m % MR;
         boolean packingRows = prepacked == null && packGroup == GemmEdgeRows.PACKING_SLIVERS && lastRows > 0
                 && lastRows <= GemmEdgeRows.PACKING_ROWS;
         boolean packedByTile = false;
@@ -291,7 +285,7 @@ final class GemmCall extends GemmFrame {
             int kc = Math.min(KC, k - p0);
             boolean accumulate = p0 > 0 || beta != 0f;
             Epilogue tileEpilogue = p0 + kc == k ? finish : null;
-            int aBlock = p0 * rowSlivers * pr;
+            int aBlock = p0 * rowSlivers * MR;
             for (int js = sliverStart; js < sliverEnd; js++) {
                 int j0 = js * NR;
                 float[] sliver = work;
@@ -302,8 +296,8 @@ final class GemmCall extends GemmFrame {
                         int count = groupCount = Math.min(packGroup, sliverEnd - js);
                         packedByTile = packingRows && count == packGroup && j0 + count * NR <= n;
                         if (packedByTile) {
-                            int first = m - lastRows; // its rows: first % pr onwards in A's sliver first / pr
-                            GemmEdgeRows.packingTile(ap, aBlock + first / pr * pr * kc + first % pr, pr, b, bOff + p0 * n + j0, n, kc,
+                            int first = m - lastRows; // its rows: first % MR onwards in A's sliver first / MR
+                            GemmEdgeRows.packingTile(ap, aBlock + first / MR * MR * kc + first % MR, b, bOff + p0 * n + j0, n, kc,
                                     work, 0, c, cOff, n, first, lastRows, j0, accumulate, tileEpilogue, work, tile);
                         } else {
                             GemmPacking.packRowMajorB(n, b, bOff, j0, count, p0, kc, work, 0);
@@ -321,8 +315,8 @@ final class GemmCall extends GemmFrame {
                 int held = prepacked != null ? sliverEnd - sliverStart : groupCount;
                 boolean pairs = paired > 0 && (place % 2 == 1 || place + 1 < held);
                 int rowsLeft = packedByTile ? m - lastRows : pairs ? m - paired : m; // the packing tile or the pair computes the rest
-                for (int i0 = 0; i0 < rowsLeft; i0 += pr) {
-                    GemmMicroKernel.tile(pr, ap, aBlock + i0 * kc, sliver, sliverAt, kc, c, cOff, n, i0, j0, Math.min(pr, rowsLeft - i0),
+                for (int i0 = 0; i0 < rowsLeft; i0 += MR) {
+                    GemmMicroKernel.tile(ap, aBlock + i0 * kc, sliver, sliverAt, kc, c, cOff, n, i0, j0, Math.min(MR, rowsLeft - i0),
                             Math.min(NR, n - j0), accumulate, tileEpilogue, work, tile);
                 }
                 if (pairs && place % 2 == 1) {

@@ -55,14 +55,14 @@ final class GemmEdgeRows {
     /**
      * The last rows (at most {@link #PACKING_ROWS}: the rows past a product's whole MR-row tiles, or its last two) of C
      * against {@link #PACKING_SLIVERS} full slivers of a row-major B, packing those slivers as it reads them: C[row0 ..
-     * row0 + rows) x [col0, col0 + 4 NR) (+)= A (a packed panel; tile row r at ap[apOff + p * aStride + r]) @ B (row p at
+     * row0 + rows) x [col0, col0 + 4 NR) (+)= A (packed kc x MR; tile row r at ap[apOff + p * MR + r]) @ B (row p at
      * b[bRow0 + p * ldb]), and each sliver s of B copied to packed[packedOff + s * NR * kc ..] ([kc][NR], as
      * {@link GemmPacking#packRowMajorB} lays it out) for the full tiles that follow; tile holds the rows x four slivers. The copy's loads are the
      * product's own, so reading B (cold, a page a row for a dense layer's W) overlaps the arithmetic instead of
      * running as a pass of its own, and these rows do not take a half-empty tile of their own. Each element sums
      * the same terms in the same order as {@link GemmMicroKernel#tile}: the same bits.
      */
-    static void packingTile(float[] ap, int apOff, int aStride, float[] b, int bRow0, int ldb, int kc, float[] packed, int packedOff,
+    static void packingTile(float[] ap, int apOff, float[] b, int bRow0, int ldb, int kc, float[] packed, int packedOff,
                             float[] c, int cOff, int ldc, int row0, int rows, int col0, boolean accumulate, Epilogue epilogue,
                             float[] tile, int tileOff) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00, c06 = c00, c07 = c00;
@@ -70,8 +70,8 @@ final class GemmEdgeRows {
         int s1 = packedOff + NR * kc, s2 = s1 + NR * kc, s3 = s2 + NR * kc;
         for (int p = 0; p < kc; p++) {
             int bi = bRow0 + p * ldb, to = p * NR;
-            FloatVector a0 = FloatVector.broadcast(S, ap[apOff + p * aStride]);
-            FloatVector a1 = FloatVector.broadcast(S, ap[apOff + p * aStride + 1]);
+            FloatVector a0 = FloatVector.broadcast(S, ap[apOff + p * MR]);
+            FloatVector a1 = FloatVector.broadcast(S, ap[apOff + p * MR + 1]);
             FloatVector b0 = FloatVector.fromArray(S, b, bi);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + VL);
             b0.intoArray(packed, packedOff + to);

@@ -7,8 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
  * The register-blocked inner kernel: an MR x NR tile of C (MR rows, two vectors per row) is held in
  * accumulators while the packed A sliver and packed B sliver stream by, one fma per accumulator per
  * k step. The row count follows the register file: with 16-float vectors (AVX-512: 32 registers) twelve
- * rows, 24 accumulators, or ten where a product's rows split into whole ten-row tiles only ({@link #panelRows},
- * {@link GemmTenRows}; the direct convolutions keep eight rows, {@link #DIRECT_MR}); with 8-float vectors
+ * rows, 24 accumulators (the direct convolutions keep eight rows, {@link #DIRECT_MR}); with 8-float vectors
  * (AVX2: 16 registers) five rows, ten accumulators, two B vectors and a broadcast (the direct convolutions keep four).
  * Six rows there (twelve accumulators) left C2 one register short: it loads every row's broadcast before the first fma
  * and keeps an accumulator on the stack, a store and a load per k step in its fma chain. That costs nothing where a
@@ -43,56 +42,36 @@ final class GemmMicroKernel {
     static void tile(float[] ap, int apOff, float[] bp, int bpOff, int kc,
                      float[] c, int cOff, int ldc, int row0, int col0, int rows, int cols,
                      boolean accumulate, Epilogue epilogue, float[] tile, int tileOff) {
-        tile(MR, ap, apOff, bp, bpOff, kc, c, cOff, ldc, row0, col0, rows, cols, accumulate, epilogue, tile, tileOff);
-    }
-
-    /**
-     * {@link #tile} from a panel of A {@code panelRows} rows high ({@link #MR}, or {@link #panelRows}' choice): step p's rows
-     * at ap[apOff + p * panelRows ..].
-     */
-    static void tile(int panelRows, float[] ap, int apOff, float[] bp, int bpOff, int kc,
-                     float[] c, int cOff, int ldc, int row0, int col0, int rows, int cols,
-                     boolean accumulate, Epilogue epilogue, float[] tile, int tileOff) {
         int base = cOff + row0 * ldc + col0;
-        if (epilogue == null && rows == panelRows && cols == NR) {
+        if (epilogue == null && rows == MR && cols == NR) {
             // a whole tile without an epilogue: straight from the accumulators into c (added to c's values after a first
             // k block, the same tile + c as storeRows), without the round trip through the tile scratch. As AVX2 code
             // (k blocks of 256) that made sgemm 1024 1% and the dense forward at a batch of 50 2.5% faster on one Zen 5
             // core (medians of alternating blocks in one process); AVX-512 code, one k block of 1024, is unchanged
-            multiplyRows(rows, panelRows, ap, apOff, bp, bpOff, kc, c, base, ldc, accumulate);
+            multiplyRows(MR, ap, apOff, bp, bpOff, kc, c, base, ldc, accumulate);
             return;
         }
         // the last rows of a product (m = 50: two) with the smallest kernel that holds them: the same sums
-        multiplyRows(rows, panelRows, ap, apOff, bp, bpOff, kc, tile, tileOff, NR, false);
+        multiplyRows(rows, ap, apOff, bp, bpOff, kc, tile, tileOff, NR, false);
         storeRows(tile, tileOff, c, base, ldc, row0, rows, col0, cols, accumulate, epilogue);
     }
 
     /**
-     * The rows of A's panels for a product of m rows: with 16-float vectors, ten when m splits into whole ten-row tiles but
-     * not twelve-row ones (a batch of 50: see {@link GemmTenRows}); else {@link #MR}.
+     * The first {@code rows} rows (at least 1, at most MR) of an MR-row panel (kc x MR) @ B (kc x NR, packed), by the
+     * smallest of the 4-, 5-, 6-, 8- and 12-row kernels that holds them, row r stored at out[outOff + r * ld ..] (added to
+     * what is there when accumulating: whole tiles only, whose MR rows take the 5-, 6- or 12-row kernel).
      */
-    static int panelRows(int m) {
-        return VL >= 16 && m % MR != 0 && m % GemmTenRows.ROWS == 0 ? GemmTenRows.ROWS : MR;
-    }
-
-    /**
-     * The first {@code rows} rows (at least 1, at most panelRows) of a panel (kc x panelRows) @ B (kc x NR, packed), by the
-     * smallest of the 4-, 5-, 6-, 8-, 10- and 12-row kernels that holds them, row r stored at out[outOff + r * ld ..] (added
-     * to what is there when accumulating: whole tiles only, whose rows take the 5-, 6-, 10- or 12-row kernel).
-     */
-    private static void multiplyRows(int rows, int panelRows, float[] ap, int apOff, float[] bp, int bpOff, int kc, float[] out,
-                                     int outOff, int ld, boolean accumulate) {
+    private static void multiplyRows(int rows, float[] ap, int apOff, float[] bp, int bpOff, int kc, float[] out, int outOff,
+                                     int ld, boolean accumulate) {
         if (rows <= 4) {
-            multiply4(ap, apOff, panelRows, bp, bpOff, null, kc, out, outOff, ld, accumulate);
+            multiply4(ap, apOff, MR, bp, bpOff, null, kc, out, outOff, ld, accumulate);
         } else if (rows == 5) {
-            multiply5(ap, apOff, panelRows, bp, bpOff, kc, out, outOff, ld, accumulate);
+            multiply5(ap, apOff, MR, bp, bpOff, kc, out, outOff, ld, accumulate);
         } else if (rows <= 6) {
-            multiply6(ap, apOff, panelRows, bp, bpOff, null, kc, out, outOff, ld, accumulate);
+            multiply6(ap, apOff, MR, bp, bpOff, null, kc, out, outOff, ld, accumulate);
         } else if (rows <= 8) {
-            if (accumulate) throw new IllegalStateException("no accumulating 8-row kernel (panels of " + panelRows + " rows)");
-            multiply8(ap, apOff, panelRows, bp, bpOff, null, kc, out, outOff, ld);
-        } else if (panelRows == GemmTenRows.ROWS) {
-            GemmTenRows.multiply(ap, apOff, bp, bpOff, kc, out, outOff, ld, accumulate);
+            if (accumulate) throw new IllegalStateException("no accumulating 8-row kernel (MR is " + MR + ")");
+            multiply8(ap, apOff, MR, bp, bpOff, null, kc, out, outOff, ld);
         } else {
             multiply12(ap, apOff, bp, bpOff, kc, out, outOff, ld, accumulate);
         }

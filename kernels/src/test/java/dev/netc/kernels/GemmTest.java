@@ -198,18 +198,14 @@ class GemmTest {
 
     /**
      * The rows past a dense layer's whole register tiles (a batch of 50: two; 49: one) run through kernels of their own
-     * (the packing tile with eight-row tiles, two slivers at a time with six-row ones), and a batch that splits into whole
-     * ten-row tiles but not twelve-row ones (10, 30, 50, 100) takes ten-row panels with 16-float vectors: each must give
-     * its rows the bits twelve-row panels give them. The same product with rows appended (so that these rows sit inside
-     * whole tiles, of twelve rows with 16-float vectors) agrees bit for bit on the rows both have, packing b per call or
-     * reading it from panels, with a bias and ReLU and without an epilogue (whole tiles then go straight to c, added to
-     * the first k block's sums: k = 1100 is two k blocks).
+     * (the packing tile with eight-row tiles, two slivers at a time with six-row ones), and must give those rows the
+     * bits a whole tile gives them: the same product with rows appended, so that these rows sit inside whole tiles,
+     * agrees bit for bit on the rows both have, packing b per call or reading it from panels, with a bias and ReLU.
      */
     @ParameterizedTest(name = "m={0}")
-    @org.junit.jupiter.params.provider.CsvSource({"49,56", "50,56", "10,16", "30,36", "100,106"})
-    void rowsPastTheWholeTilesGetTheWholeTilesBits(int m, int longer) {
-        int n = 530, k = 1100;
-        if (GemmMicroKernel.VL >= 16) assertEquals(12, GemmMicroKernel.panelRows(longer), "the longer product's panels");
+    @org.junit.jupiter.params.provider.ValueSource(ints = {49, 50})
+    void rowsPastTheWholeTilesGetTheWholeTilesBits(int m) {
+        int longer = 56, n = 530, k = 1100; // 56 rows: whole tiles of eight and of six up to row 48 or beyond
         var random = new SplittableRandom(m);
         float[] a = Reference.random(random, longer * k), b = Reference.random(random, k * n), bias = Reference.random(random, n);
         GemmPanels panels = GemmPanels.pack(false, k, n, b, 0);
@@ -218,9 +214,6 @@ class GemmTest {
             Gemm.sgemmBiasActivation(false, false, m, n, k, a, 0, b, 0, source, 0f, bias, Activation.RELU, few, 0);
             Gemm.sgemmBiasActivation(false, false, longer, n, k, a, 0, b, 0, source, 0f, bias, Activation.RELU, all, 0);
             assertArrayEquals(Arrays.copyOf(all, m * n), few, source == null ? "packing b per call" : "from panels");
-            Gemm.sgemm(false, false, m, n, k, a, 0, b, 0, source, 0f, few, 0);
-            Gemm.sgemm(false, false, longer, n, k, a, 0, b, 0, source, 0f, all, 0);
-            assertArrayEquals(Arrays.copyOf(all, m * n), few, (source == null ? "packing b per call" : "from panels") + ", no epilogue");
         }
     }
 
