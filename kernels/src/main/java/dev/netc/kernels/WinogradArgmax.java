@@ -1,7 +1,6 @@
 package dev.netc.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -32,7 +31,6 @@ final class WinogradArgmax {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
     /** The largest |x| kept as bits: non-negative floats order as their bits do, and an int maximum is one instruction. */
-    private static final VectorSpecies<Integer> INTS = S.vectorShape().withLanes(int.class);
     /** The near-tie threshold relative to the image's max |x| times the filter's L1 norm (6x the worst error seen). */
     static final float NEAR_TIE = 1e-6f;
     /** The four cells of a window, (dy, dx) = (q / 2, q % 2). */
@@ -68,7 +66,11 @@ final class WinogradArgmax {
      * check ({@link #cellClasses}) reads bytes instead of comparing channels. Returns the image's largest |x|.
      */
     static float pixelRelations(float[] bordered, int rows, int cols, int cp, byte[] relations) {
-        IntVector largest = IntVector.zero(INTS);
+        // |x| compared as floats: the same maximum as comparing their bits as ints (a NaN wins either way). Reinterpreted
+        // as ints, C2 sometimes compiled this loop with the reinterpret and the int max not intrinsified, after other
+        // models' kernels had run: 8.2-8.7 MB of boxed vectors per MNIST training step (JFR allocation samples, the
+        // examples suite's NoAllocationTest, one run in three)
+        FloatVector largest = FloatVector.zero(S);
         for (int row = 0; row < rows; row++) {
             for (int col = 0; col < cols; col++) {
                 int pixel = row * cols + col, at = pixel * cp;
@@ -80,14 +82,14 @@ final class WinogradArgmax {
                 long rightDiffers = 0, belowDiffers = 0;
                 for (int i = 0; i < cp; i += VL) { // cp is a multiple of the vector length
                     FloatVector v = FloatVector.fromArray(S, bordered, at + i);
-                    largest = largest.max(v.abs().reinterpretAsInts());
+                    largest = largest.max(v.abs());
                     rightDiffers |= v.compare(VectorOperators.NE, FloatVector.fromArray(S, bordered, rightAt + i)).toLong();
                     belowDiffers |= v.compare(VectorOperators.NE, FloatVector.fromArray(S, bordered, belowAt + i)).toLong();
                 }
                 relations[pixel] = (byte) ((right && rightDiffers == 0 ? RIGHT : 0) | (below && belowDiffers == 0 ? BELOW : 0));
             }
         }
-        return Float.intBitsToFloat(largest.reduceLanes(VectorOperators.MAX));
+        return largest.reduceLanes(VectorOperators.MAX);
     }
 
     /**
