@@ -30,7 +30,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class WinogradArgmax {
     private static final VectorSpecies<Float> S = GemmMicroKernel.S;
     private static final int VL = GemmMicroKernel.VL;
-    /** The largest |x| kept as bits: non-negative floats order as their bits do, and an int maximum is one instruction. */
     /** The near-tie threshold relative to the image's max |x| times the filter's L1 norm (6x the worst error seen). */
     static final float NEAR_TIE = 1e-6f;
     /** The four cells of a window, (dy, dx) = (q / 2, q % 2). */
